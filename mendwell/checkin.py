@@ -1,0 +1,110 @@
+"""Rules of one check-in: what an answer may be, which items are asked, progress."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from mendwell.instruments import Instrument, Item
+
+DEFAULT_TEXT_LIMIT = 4000
+NOTE_LIMIT = 4000
+
+
+class AnswerError(ValueError):
+    """An answer that does not fit its item; the message is shown to the partner."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A stored answer: a number, a text, or both (multi: count + JSON list)."""
+
+    value: float | None = None
+    text: str | None = None
+
+    def selected(self) -> list[int]:
+        """For a multi item: the chosen option values."""
+        if not self.text:
+            return []
+        try:
+            data = json.loads(self.text)
+        except ValueError:
+            return []
+        return [int(v) for v in data] if isinstance(data, list) else []
+
+
+Answers = Mapping[str, Answer]
+
+
+def make_answer(inst: Instrument, item: Item, raw: object) -> Answer | None:
+    """Turn a widget value into a checked Answer (None means 'no answer')."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()) or raw == []:
+        return None
+    if item.kind == "text":
+        text = str(raw).replace("\x00", "").strip()
+        limit = item.max_chars or DEFAULT_TEXT_LIMIT
+        if len(text) > limit:
+            raise AnswerError(f"This answer is {len(text)} characters long; the limit is {limit}.")
+        return Answer(text=text)
+    if item.kind == "multi":
+        if not isinstance(raw, list | tuple | set):
+            raise AnswerError("Please choose from the options given.")
+        allowed = {o.value for o in item.options or ()}
+        chosen = sorted({int(v) for v in raw})
+        if any(v not in allowed for v in chosen):
+            raise AnswerError("Please choose from the options given.")
+        return Answer(value=float(len(chosen)), text=json.dumps(chosen))
+    try:
+        value = float(raw)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise AnswerError("Please give a number.") from None
+    if not math.isfinite(value) or value != int(value):
+        raise AnswerError("Please give a whole number.")
+    lo, hi = inst.scale(item)
+    if item.kind == "choice":
+        if int(value) not in {o.value for o in item.options or ()}:
+            raise AnswerError("Please choose one of the options given.")
+    elif not lo <= value <= hi:
+        raise AnswerError(f"Please give a number from {lo} to {hi}.")
+    return Answer(value=value)
+
+
+def numeric_answers(answers: Answers) -> dict[str, float | None]:
+    """The numbers `show_if` conditions test against."""
+    return {k: a.value for k, a in answers.items()}
+
+
+def visible_items(inst: Instrument, answers: Answers) -> list[Item]:
+    """Items to ask now, honouring `show_if`."""
+    return inst.visible_items(numeric_answers(answers))
+
+
+def hidden_answered(inst: Instrument, answers: Answers) -> list[str]:
+    """Ids of answered items that `show_if` now hides (dropped at submit)."""
+    shown = {it.id for it in visible_items(inst, answers)}
+    return [item_id for item_id in answers if item_id not in shown]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a partner is through a check-in."""
+
+    answered: int
+    asked: int
+
+    @property
+    def fraction(self) -> float:
+        return self.answered / self.asked if self.asked else 1.0
+
+
+def progress(instruments: Sequence[Instrument], answers: Mapping[str, Answers]) -> Progress:
+    """Answered vs asked items over all instruments (hidden items not counted)."""
+    answered = asked = 0
+    for inst in instruments:
+        mine = answers.get(inst.id, {})
+        shown = visible_items(inst, mine)
+        asked += len(shown)
+        answered += sum(1 for it in shown if it.id in mine)
+    return Progress(answered, asked)

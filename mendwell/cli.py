@@ -1,0 +1,130 @@
+"""The `mendwell` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from mendwell import __version__
+from mendwell.config import db_path
+from mendwell.instruments import assessment_dirs, load_catalog
+from mendwell.store import Store, StoreError
+
+
+def _catalog(extra: Sequence[str] = ()):  # type: ignore[no-untyped-def]
+    dirs = assessment_dirs() + [Path(d) for d in extra]
+    return load_catalog(dirs)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from mendwell.demo import generate
+
+    catalog = _catalog()
+    for p in catalog.problems:
+        print(f"warning: {p}", file=sys.stderr)
+    if not catalog.instruments:
+        print("No instrument could be loaded, so there is nothing to answer.", file=sys.stderr)
+        return 1
+    store = Store(db_path())
+    try:
+        if args.if_empty and store.couple_count():
+            print(f"{store.path} already holds {store.couple_count()} couple(s); no demo added.")
+            return 0
+        result = generate(store, catalog, couples=args.couples, months=args.months, seed=args.seed)
+    finally:
+        store.close()
+    print(
+        f"Added {result.couples} demo couple(s): {result.checkins:,} check-ins, "
+        f"{result.responses:,} answers in {result.seconds:.1f} s -> {store.path}"
+    )
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    dirs = [Path(d) for d in args.dirs] if args.dirs else assessment_dirs()
+    catalog = load_catalog(dirs)
+    for p in catalog.problems:
+        print(p)
+    ok = len(catalog.instruments)
+    if catalog.problems:
+        files = len(catalog.bad_files)
+        print(f"\n{len(catalog.problems)} problem(s) in {files} file(s); {ok} instrument(s) are fine.", file=sys.stderr)
+        return 1
+    print(f"All good: {ok} instrument(s) and {len(catalog.themes)} theme(s) loaded.", file=sys.stderr)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from mendwell.export import export
+
+    store = Store(db_path())
+    try:
+        store.register_instruments(_catalog().instruments)
+        written = export(store, Path(args.outdir), args.format, args.couple)
+    finally:
+        store.close()
+    for table, path in written.items():
+        print(f"{table}: {path}")
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    store = Store(db_path())
+    try:
+        print(f"database: {store.path} (schema {store.schema_version()})")
+        for table, n in store.table_counts().items():
+            print(f"{table}: {n:,}")
+    finally:
+        store.close()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and --help)."""
+    parser = argparse.ArgumentParser(
+        prog="mendwell",
+        description="Mendwell: a monthly check-in for couples. The database is MENDWELL_DB "
+        "(default data/mendwell.duckdb); extra instrument directories come from MENDWELL_ASSESSMENTS.",
+    )
+    parser.add_argument("--version", action="version", version=f"mendwell {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="add synthetic couples with realistic histories")
+    demo.add_argument("--couples", type=int, default=3, help="how many couples (default 3)")
+    demo.add_argument("--months", type=int, default=24, help="months of history each (default 24)")
+    demo.add_argument("--seed", type=int, default=7, help="random seed, for repeatable data")
+    demo.add_argument("--if-empty", action="store_true", help="only when the database has no couple yet")
+    demo.set_defaults(func=cmd_demo)
+
+    check = sub.add_parser("check-assessments", help="validate instrument files; exit 1 on any problem")
+    check.add_argument("dirs", nargs="*", help="directories or files (default: the ones the app loads)")
+    check.set_defaults(func=cmd_check)
+
+    exp = sub.add_parser("export", help="write each table to OUTDIR as csv, parquet or json")
+    exp.add_argument("outdir")
+    exp.add_argument("--format", choices=["csv", "parquet", "json"], default="csv")
+    exp.add_argument("--couple", type=int, default=None, help="only this couple id")
+    exp.set_defaults(func=cmd_export)
+
+    info = sub.add_parser("info", help="show the database file and row counts")
+    info.set_defaults(func=cmd_info)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `mendwell` console script."""
+    args = build_parser().parse_args(argv)
+    if getattr(args, "couples", 1) < 0 or getattr(args, "months", 1) < 1:
+        print("--couples must be 0 or more and --months 1 or more.", file=sys.stderr)
+        return 2
+    try:
+        return int(args.func(args))
+    except StoreError as exc:
+        print(f"mendwell: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,314 @@
+"""Synthetic couples with realistic histories, written in bulk.
+
+Each couple follows a course (improving, worsening or steady) with monthly
+noise; each partner has one or two themes that keep coming back for them.
+Every loaded instrument is answered, including a therapist's extra ones,
+from its own structure: a subscale's direction tells which way a good month
+moves an answer, and `show_if` is honoured. Months are sometimes missed.
+Generation is vectorised per item over all check-ins, and the rows go to
+DuckDB as Arrow tables inside one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from mendwell.instruments import Catalog, Instrument, Item
+from mendwell.periods import add_months, month_start
+from mendwell.store import Store
+
+FIRST_NAMES = [
+    "Alex", "Sam", "Jordan", "Robin", "Maya", "Theo", "Noor", "Elias", "Priya", "Jonas",
+    "Lena", "Omar", "Ines", "Kofi", "Hana", "Mateo", "Zoe", "Ravi", "Clara", "Yusuf",
+    "Ada", "Felix", "Mina", "Leo", "Sofia", "Tariq", "Nina", "Aaron", "Lucia", "Kai",
+]  # fmt: skip
+
+SAMPLE_NOTES = [
+    "We had a good talk on Sunday after a rough week.",
+    "Work has been a lot; I have had less patience than I want.",
+    "I want us to plan one evening a week that is just ours.",
+    "The trip helped. I felt close again.",
+    "I noticed I keep going quiet instead of saying what I need.",
+    "I still think about the argument from last month.",
+    "We repaired faster this time, which felt new.",
+    "Tired, but we laughed more this month.",
+]
+
+COURSES = ("improving", "worsening", "steady")
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    couples: int
+    checkins: int
+    responses: int
+    seconds: float
+
+
+def _course_curve(course: str, months: int, rng: np.random.Generator) -> np.ndarray:
+    t = np.linspace(0.0, 1.0, months)
+    if course == "improving":
+        return -0.6 + 1.3 * t
+    if course == "worsening":
+        return 0.5 - 1.3 * t
+    return np.full(months, rng.normal(0.15, 0.25))
+
+
+def generate(
+    store: Store,
+    catalog: Catalog,
+    couples: int = 3,
+    months: int = 24,
+    seed: int = 7,
+    end: dt.date | None = None,
+) -> DemoResult:
+    """Add `couples` synthetic couples with `months` months of history ending this month."""
+    import time
+
+    start_time = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    instruments = list(catalog.instruments)
+    store.register_instruments(instruments)
+    end = month_start(end)
+    periods = np.array([add_months(end, i - months + 1) for i in range(months)], dtype="datetime64[D]")
+    n_partners = couples * 2
+    theme_ids = sorted(catalog.themes)
+
+    # -- couples, partners, course per couple and core themes per partner
+    courses = [COURSES[i % 3] if i < 3 else COURSES[rng.integers(0, 3)] for i in range(couples)]
+    curves = np.stack([_course_curve(c, months, rng) for c in courses])  # couples x months
+    partner_offset = rng.normal(0, 0.2, (couples, 2, 1))
+    noise = np.zeros((couples, 2, months))
+    shock = rng.normal(0, 0.28, (couples, 2, months))
+    for m in range(months):  # AR(1) month to month: loops over months, not rows
+        noise[:, :, m] = (0.55 * noise[:, :, m - 1] if m else 0) + shock[:, :, m]
+    latent = np.clip(curves[:, None, :] + partner_offset + noise, -1.6, 1.6).reshape(n_partners, months)
+    core_themes = [
+        set(rng.choice(theme_ids, size=min(len(theme_ids), 1 + int(rng.integers(0, 2))), replace=False))
+        if theme_ids
+        else set()
+        for _ in range(n_partners)
+    ]
+
+    # which partner-months have a check-in; the current month is open for some
+    present = rng.random((n_partners, months)) > 0.07
+    submitted_now = rng.random(n_partners) < 0.45
+    if couples:
+        submitted_now[0], submitted_now[1] = True, False  # the first couple: one done, one to go
+    present[:, -1] &= submitted_now
+
+    def write(cur) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+        couple_ids = _ids(cur, "couple_ids", couples)
+        partner_ids = _ids(cur, "partner_ids", n_partners)
+        names = rng.choice(FIRST_NAMES, size=(couples, 2), replace=True)
+        same = names[:, 0] == names[:, 1]
+        names[same, 1] = np.roll(FIRST_NAMES, 7)[: same.sum()]
+        cur.register(
+            "demo_couples",
+            pa.table({"couple_id": couple_ids, "name": [f"{a} & {b}" for a, b in names]}),
+        )
+        cur.execute("INSERT INTO couples (couple_id, name) SELECT couple_id, name FROM demo_couples")
+        cur.register(
+            "demo_partners",
+            pa.table(
+                {
+                    "partner_id": partner_ids,
+                    "couple_id": np.repeat(couple_ids, 2),
+                    "slot": np.tile(np.array([1, 2], dtype=np.int16), couples),
+                    "name": names.reshape(-1),
+                }
+            ),
+        )
+        cur.execute("INSERT INTO partners SELECT partner_id, couple_id, slot, name FROM demo_partners")
+
+        p_idx, m_idx = np.nonzero(present)
+        k = len(p_idx)
+        checkin_ids = _ids(cur, "checkin_ids", k)
+        started = periods[m_idx].astype("datetime64[s]") + rng.integers(3 * 86400, 27 * 86400, k).astype(
+            "timedelta64[s]"
+        )
+        submitted = started + rng.integers(300, 1200, k).astype("timedelta64[s]")
+        cur.register(
+            "demo_checkins",
+            pa.table(
+                {
+                    "checkin_id": checkin_ids,
+                    "couple_id": np.repeat(couple_ids, 2)[p_idx],
+                    "partner_id": partner_ids[p_idx],
+                    "period": periods[m_idx],
+                    "status": pa.array(["submitted"] * k),
+                    "started_at": started,
+                    "updated_at": submitted,
+                    "submitted_at": submitted,
+                }
+            ),
+        )
+        cur.execute("INSERT INTO checkins SELECT * FROM demo_checkins")
+
+        z = latent[p_idx, m_idx]
+        theme_pos = {t: i for i, t in enumerate(theme_ids)}
+        core_matrix = np.zeros((n_partners, max(1, len(theme_ids))), dtype=bool)
+        for partner, themes in enumerate(core_themes):
+            core_matrix[partner, [theme_pos[t] for t in themes]] = True
+        cores = core_matrix[p_idx]  # check-ins x themes
+        total = 0
+        for inst in instruments:
+            table = _answer_instrument(inst, checkin_ids, z, cores, theme_pos, rng)
+            total += table.num_rows
+            cur.register("demo_responses", table)
+            cur.execute("INSERT INTO responses SELECT * FROM demo_responses")
+            cur.unregister("demo_responses")
+
+        has_note = rng.random(k) < 0.15
+        if has_note.any():
+            cur.register(
+                "demo_notes",
+                pa.table(
+                    {
+                        "checkin_id": checkin_ids[has_note],
+                        "body": rng.choice(SAMPLE_NOTES, size=int(has_note.sum())),
+                        "is_private": rng.random(int(has_note.sum())) < 0.4,
+                        "updated_at": submitted[has_note],
+                    }
+                ),
+            )
+            cur.execute("INSERT INTO notes SELECT * FROM demo_notes")
+        for view in ("demo_couples", "demo_partners", "demo_checkins", "demo_notes"):
+            try:
+                cur.unregister(view)
+            except Exception:  # noqa: BLE001 - a view that was never registered
+                pass
+        return k, total
+
+    k, total = store.transaction(write, retries=0)
+    for cid in store.couples()[-couples:] if couples else []:
+        store._bump(cid.couple_id)
+    return DemoResult(couples, k, total, time.perf_counter() - start_time)
+
+
+def _ids(cur, sequence: str, n: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    rows = cur.execute(f"SELECT nextval('{sequence}') FROM range(?)", [n]).fetchnumpy()
+    return np.asarray(next(iter(rows.values())), dtype=np.int64)
+
+
+def _selection_json(picked: np.ndarray, option_values: list[int]) -> np.ndarray:
+    """JSON lists of chosen option values, one per row, built once per distinct pattern."""
+    codes = picked.astype(np.int64) @ (1 << np.arange(picked.shape[1], dtype=np.int64))
+    uniq, inverse = np.unique(codes, return_inverse=True)
+    texts = np.array(
+        [json.dumps([v for b, v in enumerate(option_values) if code >> b & 1]) for code in uniq], dtype=object
+    )
+    return texts[inverse]
+
+
+def _direction(inst: Instrument, it: Item) -> float:
+    """+1 when a good month raises the raw answer, -1 when it lowers it, 0 if unknown."""
+    if it.subscale is None:
+        return 0.0
+    d = 1.0 if inst.subscale(it.subscale).higher_is == "better" else -1.0
+    return -d if it.reverse else d
+
+
+def _answer_instrument(
+    inst: Instrument,
+    checkin_ids: np.ndarray,
+    z: np.ndarray,
+    cores: np.ndarray,
+    theme_pos: dict[str, int],
+    rng: np.random.Generator,
+) -> pa.Table:
+    k = len(checkin_ids)
+    values: dict[str, np.ndarray] = {}
+    shown: dict[str, np.ndarray] = {}
+    cols_id: list[np.ndarray] = []
+    cols_item: list[np.ndarray] = []
+    cols_value: list[np.ndarray] = []
+    cols_text: list[pa.Array] = []
+    item_ids = [it.id for it in inst.items]
+
+    for pos, it in enumerate(inst.items):
+        visible = np.ones(k, dtype=bool)
+        if it.show_if is not None:
+            target = it.show_if.item
+            tv = values[target]
+            cond = it.show_if
+            test = (
+                tv > cond.above
+                if cond.above is not None
+                else tv < cond.below
+                if cond.below is not None
+                else tv == cond.equals
+            )
+            visible = shown[target] & np.nan_to_num(test, nan=0).astype(bool)
+        lo, hi = inst.scale(it)
+        cols = [theme_pos[t] for t in it.themes if t in theme_pos]
+        themed = cores[:, cols].any(axis=1) if cols else np.zeros(k, bool)
+        text = None
+        if it.kind in ("likert", "choice", "count", "yesno"):
+            d = _direction(inst, it)
+            p = 0.5 + 0.4 * d * (z + rng.normal(0, 0.3, k)) if d else rng.random(k)
+            # a partner's own recurring themes weigh on the items tagged with them
+            p = p + np.where(themed, -0.18 * d if d else 0.0, 0.0)
+            p = np.clip(p, 0.0, 1.0)
+            if it.kind == "choice" and it.options:
+                opts = np.array([o.value for o in it.options], dtype=float)
+                val = opts[np.minimum((p * len(opts)).astype(int), len(opts) - 1)]
+            elif it.kind == "count":
+                val = np.minimum(rng.poisson(0.3 + 4 * (p if d >= 0 else 1 - p)), hi).astype(float)
+            else:
+                val = np.round(lo + p * (hi - lo))
+        elif it.kind == "multi" and it.options:
+            chosen = []
+            for o in it.options:
+                core = cores[:, theme_pos[o.theme]] if o.theme in theme_pos else np.zeros(k, bool)
+                chosen.append(rng.random(k) < np.where(core, 0.7, 0.08))
+            picked = np.stack(chosen, axis=1)
+            val = picked.sum(axis=1).astype(float)
+            text = _selection_json(picked, [o.value for o in it.options])
+            visible = visible & (val > 0)
+        elif it.kind == "text":
+            val = np.full(k, np.nan)
+            visible = visible & (rng.random(k) < 0.06)
+            text = rng.choice(SAMPLE_NOTES, size=k).astype(object)
+        else:
+            val = np.full(k, np.nan)
+        values[it.id] = np.where(visible, val, np.nan)
+        shown[it.id] = visible
+        idx = np.nonzero(visible)[0]
+        if not len(idx):
+            continue
+        cols_id.append(checkin_ids[idx])
+        cols_item.append(np.full(len(idx), pos, dtype=np.int32))
+        cols_value.append(val[idx])
+        cols_text.append(pa.array(text[idx], pa.string()) if text is not None else pa.nulls(len(idx), pa.string()))
+
+    if not cols_id:
+        return pa.table(
+            {
+                "checkin_id": pa.array([], pa.int64()),
+                "instrument_id": pa.array([], pa.string()),
+                "instrument_version": pa.array([], pa.int32()),
+                "item_id": pa.array([], pa.string()),
+                "value": pa.array([], pa.float64()),
+                "text": pa.array([], pa.string()),
+            }
+        )
+    n = sum(len(c) for c in cols_id)
+    value = np.concatenate(cols_value)
+    return pa.table(
+        {
+            "checkin_id": np.concatenate(cols_id),
+            "instrument_id": pa.DictionaryArray.from_arrays(np.zeros(n, np.int32), pa.array([inst.id])),
+            "instrument_version": np.full(n, inst.version, dtype=np.int32),
+            "item_id": pa.DictionaryArray.from_arrays(np.concatenate(cols_item), pa.array(item_ids)),
+            "value": pa.array(value, mask=np.isnan(value)),
+            "text": pa.concat_arrays(cols_text),
+        }
+    )

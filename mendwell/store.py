@@ -1,0 +1,578 @@
+"""The DuckDB store: schema migrations, couples, check-ins and answers.
+
+All SQL of the app lives in this package. One `Store` holds one DuckDB
+connection for the process; every operation runs on its own cursor, so
+Streamlit's script threads can use the store at once. Writes are
+transactions, retried when DuckDB reports a conflict.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TypeVar
+
+import duckdb
+import pandas as pd
+
+from mendwell.checkin import NOTE_LIMIT, Answer, hidden_answered
+from mendwell.instruments import Catalog, Instrument
+from mendwell.periods import month_start
+
+T = TypeVar("T")
+NAME_LIMIT = 80
+RETRIES = 12
+
+
+class StoreError(Exception):
+    """A problem the person using the app should read, in plain words."""
+
+
+class DatabaseBusy(StoreError):
+    """Another process holds the database file."""
+
+
+class AlreadySubmitted(StoreError):
+    """A change to a check-in that was already submitted."""
+
+
+@dataclass(frozen=True)
+class Partner:
+    partner_id: int
+    couple_id: int
+    slot: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Couple:
+    couple_id: int
+    name: str
+    partners: tuple[Partner, ...]
+
+
+@dataclass(frozen=True)
+class Checkin:
+    checkin_id: int
+    couple_id: int
+    partner_id: int
+    period: dt.date
+    status: str
+    started_at: dt.datetime
+    updated_at: dt.datetime
+    submitted_at: dt.datetime | None
+
+    @property
+    def submitted(self) -> bool:
+        return self.status == "submitted"
+
+
+def clean_name(name: str, what: str = "name") -> str:
+    """Trim a couple or partner name and refuse empty or oversized ones."""
+    name = " ".join(str(name).replace("\x00", "").split())
+    if not name:
+        raise StoreError(f"Please give a {what}.")
+    if len(name) > NAME_LIMIT:
+        raise StoreError(f"That {what} is {len(name)} characters long; please keep it to {NAME_LIMIT}.")
+    return name
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    files = resources.files("mendwell.migrations")
+    out = []
+    for entry in files.iterdir():
+        if entry.name.endswith(".sql"):
+            out.append((int(entry.name.split("_", 1)[0]), entry.name, entry.read_text("utf-8")))
+    return sorted(out)
+
+
+LATEST_SCHEMA = _migrations()[-1][0]
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "lock" in text and ("conflicting" in text or "could not set" in text)
+
+
+class Store:
+    """A Mendwell database file, opened read-write for this process."""
+
+    def __init__(self, path: Path | str, *, upgrade_to: int | None = None) -> None:
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(str(path))
+        except duckdb.IOException as exc:
+            if _is_lock_error(exc):
+                raise DatabaseBusy(
+                    f"The database {self.path} is in use by another Mendwell process "
+                    "(most likely the app started with `make run`). DuckDB lets only one "
+                    "process open the file. Stop the app (Ctrl+C in its terminal) and run "
+                    "this again."
+                ) from None
+            raise StoreError(f"The database {self.path} could not be opened: {exc}") from None
+        self._revisions: dict[int, int] = {}
+        self._rev_lock = threading.Lock()
+        self.migrate(upgrade_to)
+
+    # -- plumbing ---------------------------------------------------------------
+    def close(self) -> None:
+        """Close the connection (the file is then free for other processes)."""
+        self._con.close()
+
+    @contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor of its own for one operation (thread-safe)."""
+        cur = self._con.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    def transaction(self, work: Callable[[duckdb.DuckDBPyConnection], T], retries: int = RETRIES) -> T:
+        """Run `work(cursor)` in one transaction, retrying on write conflicts."""
+        for attempt in range(retries + 1):
+            with self.cursor() as cur:
+                cur.execute("BEGIN TRANSACTION")
+                try:
+                    result = work(cur)
+                    cur.execute("COMMIT")
+                    return result
+                except (duckdb.TransactionException, duckdb.ConstraintException) as exc:
+                    cur.execute("ROLLBACK")
+                    if attempt == retries or not _is_conflict(exc):
+                        raise
+                except BaseException:
+                    cur.execute("ROLLBACK")
+                    raise
+            time.sleep(min(0.2, 0.005 * 2**attempt) * (0.5 + random.random()))
+        raise AssertionError("unreachable")
+
+    def query(self, sql: str, params: Sequence[object] | None = None) -> pd.DataFrame:
+        """Run a read query and return a DataFrame."""
+        with self.cursor() as cur:
+            return cur.execute(sql, params or []).df()
+
+    def revision(self, couple_id: int) -> int:
+        """A counter bumped on every write for a couple: part of cache keys."""
+        return self._revisions.get(couple_id, 0)
+
+    def _bump(self, couple_id: int) -> None:
+        with self._rev_lock:
+            self._revisions[couple_id] = self._revisions.get(couple_id, 0) + 1
+
+    # -- schema -------------------------------------------------------------------
+    def schema_version(self) -> int:
+        """The schema version of the open file (0 when empty)."""
+        with self.cursor() as cur:
+            has = cur.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+            ).fetchone()
+            if not has or not has[0]:
+                return 0
+            row = cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+            return int(row[0]) if row else 0
+
+    def migrate(self, upgrade_to: int | None = None) -> None:
+        """Apply every migration newer than the file's schema, each in a transaction."""
+        target = LATEST_SCHEMA if upgrade_to is None else upgrade_to
+        current = self.schema_version()
+        if current > LATEST_SCHEMA:
+            raise StoreError(
+                f"The database {self.path} was written by a newer Mendwell (schema {current}); "
+                f"this one knows schema {LATEST_SCHEMA}. Please update Mendwell."
+            )
+        pending = [m for m in _migrations() if current < m[0] <= target]
+        if not pending:
+            return
+
+        def apply(cur: duckdb.DuckDBPyConnection) -> None:
+            cur.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version "
+                "(version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+            )
+            for number, name, sql in pending:
+                cur.execute(sql)
+                cur.execute(
+                    "INSERT INTO schema_version VALUES (?, ?, current_timestamp)", [number, name]
+                )
+
+        self.transaction(apply, retries=0)
+        if target >= 2:
+            self._backfill_definitions()
+
+    # -- instruments -----------------------------------------------------------------
+    def register_instruments(self, instruments: Iterable[Instrument]) -> None:
+        """Record each instrument version once (history is never rewritten)."""
+        instruments = list(instruments)
+        if not instruments:
+            return
+        with self.cursor() as cur:
+            known = {
+                (r[0], r[1])
+                for r in cur.execute("SELECT instrument_id, version FROM instrument_versions").fetchall()
+            }
+        fresh = [i for i in instruments if (i.id, i.version) not in known]
+        if not fresh:
+            return
+
+        def write(cur: duckdb.DuckDBPyConnection) -> None:
+            for inst in fresh:
+                cur.execute(
+                    "INSERT INTO instrument_versions (instrument_id, version, content_hash, title, definition, "
+                    "recorded_at) VALUES (?, ?, ?, ?, ?, current_timestamp) ON CONFLICT DO NOTHING",
+                    [inst.id, inst.version, inst.content_hash(), inst.title, inst.model_dump_json()],
+                )
+                _write_definition(cur, inst)
+
+        self.transaction(write)
+
+    def _backfill_definitions(self) -> None:
+        with self.cursor() as cur:
+            rows = cur.execute(
+                "SELECT v.definition FROM instrument_versions v WHERE NOT EXISTS (SELECT 1 FROM "
+                "instrument_subscales s WHERE s.instrument_id = v.instrument_id AND s.version = v.version) "
+                "AND NOT EXISTS (SELECT 1 FROM instrument_items i WHERE i.instrument_id = v.instrument_id "
+                "AND i.version = v.version)"
+            ).fetchall()
+        if not rows:
+            return
+        insts = [Instrument.model_validate_json(r[0]) for r in rows]
+
+        def write(cur: duckdb.DuckDBPyConnection) -> None:
+            for inst in insts:
+                _write_definition(cur, inst)
+
+        self.transaction(write)
+
+    def instrument_snapshot(self, instrument_id: str, version: int) -> Instrument | None:
+        """The instrument exactly as it was when answers were given under `version`."""
+        with self.cursor() as cur:
+            row = cur.execute(
+                "SELECT definition FROM instrument_versions WHERE instrument_id = ? AND version = ?",
+                [instrument_id, version],
+            ).fetchone()
+        return Instrument.model_validate_json(row[0]) if row else None
+
+    # -- couples and partners ----------------------------------------------------------
+    def create_couple(self, name: str, partner_names: Sequence[str]) -> int:
+        """Add a couple with its two partners; returns the couple id."""
+        name = clean_name(name, "couple name")
+        if len(partner_names) != 2:
+            raise StoreError("A couple has two partners.")
+        names = [clean_name(n, "partner name") for n in partner_names]
+
+        def write(cur: duckdb.DuckDBPyConnection) -> int:
+            row = cur.execute("INSERT INTO couples (name) VALUES (?) RETURNING couple_id", [name]).fetchone()
+            assert row is not None
+            couple_id = int(row[0])
+            for slot, pname in enumerate(names, start=1):
+                cur.execute(
+                    "INSERT INTO partners (couple_id, slot, name) VALUES (?, ?, ?)", [couple_id, slot, pname]
+                )
+            return couple_id
+
+        couple_id = self.transaction(write)
+        self._bump(couple_id)
+        return couple_id
+
+    def couples(self) -> list[Couple]:
+        """Every couple with its partners, oldest first."""
+        with self.cursor() as cur:
+            crow = cur.execute("SELECT couple_id, name FROM couples ORDER BY couple_id").fetchall()
+            prow = cur.execute(
+                "SELECT partner_id, couple_id, slot, name FROM partners ORDER BY couple_id, slot"
+            ).fetchall()
+        by_couple: dict[int, list[Partner]] = {}
+        for p in prow:
+            by_couple.setdefault(p[1], []).append(Partner(*p))
+        return [Couple(c[0], c[1], tuple(by_couple.get(c[0], []))) for c in crow]
+
+    def couple(self, couple_id: int) -> Couple | None:
+        """One couple with its partners, or None."""
+        with self.cursor() as cur:
+            c = cur.execute("SELECT couple_id, name FROM couples WHERE couple_id = ?", [couple_id]).fetchone()
+            if c is None:
+                return None
+            ps = cur.execute(
+                "SELECT partner_id, couple_id, slot, name FROM partners WHERE couple_id = ? ORDER BY slot",
+                [couple_id],
+            ).fetchall()
+        return Couple(c[0], c[1], tuple(Partner(*p) for p in ps))
+
+    def couple_count(self) -> int:
+        """How many couples the database holds."""
+        with self.cursor() as cur:
+            row = cur.execute("SELECT count(*) FROM couples").fetchone()
+        return int(row[0]) if row else 0
+
+    def rename_couple(self, couple_id: int, name: str) -> None:
+        """Change a couple's name."""
+        name = clean_name(name, "couple name")
+        self.transaction(
+            lambda cur: cur.execute("UPDATE couples SET name = ? WHERE couple_id = ?", [name, couple_id])
+        )
+        self._bump(couple_id)
+
+    def rename_partner(self, partner_id: int, name: str) -> None:
+        """Change a partner's name."""
+        name = clean_name(name, "partner name")
+
+        def write(cur: duckdb.DuckDBPyConnection) -> int:
+            row = cur.execute(
+                "UPDATE partners SET name = ? WHERE partner_id = ? RETURNING couple_id", [name, partner_id]
+            ).fetchone()
+            if row is None:
+                raise StoreError("That partner no longer exists.")
+            return int(row[0])
+
+        self._bump(self.transaction(write))
+
+    # -- check-ins ---------------------------------------------------------------------
+    def get_checkin(self, partner_id: int, period: dt.date) -> Checkin | None:
+        """A partner's check-in for a month, or None."""
+        with self.cursor() as cur:
+            row = cur.execute(
+                f"SELECT {_CHECKIN_COLS} FROM checkins WHERE partner_id = ? AND period = ?",
+                [partner_id, month_start(period)],
+            ).fetchone()
+        return Checkin(*row) if row else None
+
+    def checkin_by_id(self, checkin_id: int) -> Checkin | None:
+        """A check-in by id, or None."""
+        with self.cursor() as cur:
+            row = cur.execute(f"SELECT {_CHECKIN_COLS} FROM checkins WHERE checkin_id = ?", [checkin_id]).fetchone()
+        return Checkin(*row) if row else None
+
+    def open_checkin(self, partner_id: int, period: dt.date) -> Checkin:
+        """The partner's check-in for the month, starting a draft when there is none."""
+        period = month_start(period)
+        existing = self.get_checkin(partner_id, period)
+        if existing is not None:
+            return existing
+
+        def write(cur: duckdb.DuckDBPyConnection) -> None:
+            row = cur.execute("SELECT couple_id FROM partners WHERE partner_id = ?", [partner_id]).fetchone()
+            if row is None:
+                raise StoreError("That partner no longer exists.")
+            cur.execute(
+                "INSERT INTO checkins (couple_id, partner_id, period, status, started_at, updated_at) "
+                "VALUES (?, ?, ?, 'draft', current_timestamp, current_timestamp) ON CONFLICT DO NOTHING",
+                [row[0], partner_id, period],
+            )
+
+        self.transaction(write)
+        found = self.get_checkin(partner_id, period)
+        assert found is not None
+        self._bump(found.couple_id)
+        return found
+
+    def _lock_checkin(self, cur: duckdb.DuckDBPyConnection, checkin_id: int) -> int:
+        """Touch the check-in row so concurrent writers to it conflict and retry.
+
+        Returns the couple id; refuses when the check-in is already submitted.
+        """
+        row = cur.execute(
+            "UPDATE checkins SET updated_at = current_timestamp WHERE checkin_id = ? AND status = 'draft' "
+            "RETURNING couple_id",
+            [checkin_id],
+        ).fetchone()
+        if row is None:
+            found = cur.execute("SELECT status FROM checkins WHERE checkin_id = ?", [checkin_id]).fetchone()
+            if found is None:
+                raise StoreError("That check-in no longer exists.")
+            raise AlreadySubmitted("This check-in was already submitted, so it can no longer change.")
+        return int(row[0])
+
+    def save_answers(
+        self, checkin_id: int, inst: Instrument, answers: Mapping[str, Answer | None]
+    ) -> None:
+        """Save (or clear, with None) answers of one instrument in a draft, in one transaction."""
+        for item_id in answers:
+            inst.item(item_id)  # KeyError for an unknown item: a programming error
+
+        def write(cur: duckdb.DuckDBPyConnection) -> int:
+            couple_id = self._lock_checkin(cur, checkin_id)
+            ids = list(answers)
+            cur.execute(
+                "DELETE FROM responses WHERE checkin_id = ? AND instrument_id = ? AND list_contains(?, item_id)",
+                [checkin_id, inst.id, ids],
+            )
+            rows = [
+                (checkin_id, inst.id, inst.version, item_id, a.value, a.text)
+                for item_id, a in answers.items()
+                if a is not None
+            ]
+            if rows:
+                cur.executemany("INSERT INTO responses VALUES (?, ?, ?, ?, ?, ?)", rows)
+            return couple_id
+
+        self._bump(self.transaction(write))
+
+    def answers(self, checkin_id: int) -> dict[str, dict[str, Answer]]:
+        """A check-in's answers as {instrument_id: {item_id: Answer}}."""
+        with self.cursor() as cur:
+            rows = cur.execute(
+                "SELECT instrument_id, item_id, value, text FROM responses WHERE checkin_id = ?", [checkin_id]
+            ).fetchall()
+        out: dict[str, dict[str, Answer]] = {}
+        for inst_id, item_id, value, text in rows:
+            out.setdefault(inst_id, {})[item_id] = Answer(value, text)
+        return out
+
+    def save_note(self, checkin_id: int, body: str, private: bool) -> None:
+        """Save the check-in's free-text note (empty text removes it)."""
+        body = body.replace("\x00", "").strip()
+        if len(body) > NOTE_LIMIT:
+            raise StoreError(f"The note is {len(body)} characters long; the limit is {NOTE_LIMIT}.")
+
+        def write(cur: duckdb.DuckDBPyConnection) -> int:
+            couple_id = self._lock_checkin(cur, checkin_id)
+            cur.execute("DELETE FROM notes WHERE checkin_id = ?", [checkin_id])
+            if body:
+                cur.execute(
+                    "INSERT INTO notes VALUES (?, ?, ?, current_timestamp)", [checkin_id, body, bool(private)]
+                )
+            return couple_id
+
+        self._bump(self.transaction(write))
+
+    def note(self, checkin_id: int) -> tuple[str, bool] | None:
+        """The check-in's note as (text, is_private), or None."""
+        with self.cursor() as cur:
+            row = cur.execute("SELECT body, is_private FROM notes WHERE checkin_id = ?", [checkin_id]).fetchone()
+        return (row[0], bool(row[1])) if row else None
+
+    def submit(self, checkin_id: int, catalog: Catalog) -> bool:
+        """Submit a draft in one transaction; False when it was already submitted.
+
+        Answers that `show_if` now hides (e.g. a follow-up whose trigger was
+        changed back to 'never') are dropped rather than scored.
+        """
+        def write(cur: duckdb.DuckDBPyConnection) -> int | None:
+            row = cur.execute(
+                "UPDATE checkins SET status = 'submitted', submitted_at = current_timestamp, "
+                "updated_at = current_timestamp WHERE checkin_id = ? AND status = 'draft' RETURNING couple_id",
+                [checkin_id],
+            ).fetchone()
+            if row is None:
+                if cur.execute("SELECT 1 FROM checkins WHERE checkin_id = ?", [checkin_id]).fetchone() is None:
+                    raise StoreError("That check-in no longer exists.")
+                return None
+            stored = cur.execute(
+                "SELECT instrument_id, instrument_version, item_id, value, text FROM responses "
+                "WHERE checkin_id = ?",
+                [checkin_id],
+            ).fetchall()
+            by_inst: dict[tuple[str, int], dict[str, Answer]] = {}
+            for inst_id, version, item_id, value, text in stored:
+                by_inst.setdefault((inst_id, version), {})[item_id] = Answer(value, text)
+            for (inst_id, version), answers in by_inst.items():
+                inst = catalog.get(inst_id)
+                if inst is None or inst.version != version:
+                    inst = self.instrument_snapshot(inst_id, version)
+                if inst is None:
+                    continue
+                drop = hidden_answered(inst, answers)
+                if drop:
+                    cur.execute(
+                        "DELETE FROM responses WHERE checkin_id = ? AND instrument_id = ? "
+                        "AND list_contains(?, item_id)",
+                        [checkin_id, inst_id, drop],
+                    )
+            return int(row[0])
+
+        couple_id = self.transaction(write)
+        if couple_id is None:
+            return False
+        self._bump(couple_id)
+        return True
+
+    def month_status(self, couple_id: int, period: dt.date) -> dict[int, str]:
+        """{partner_id: 'not started' | 'in progress' | 'submitted'} for one month."""
+        with self.cursor() as cur:
+            rows = cur.execute(
+                "SELECT p.partner_id, c.status FROM partners p LEFT JOIN checkins c "
+                "ON c.partner_id = p.partner_id AND c.period = ? WHERE p.couple_id = ? ORDER BY p.slot",
+                [month_start(period), couple_id],
+            ).fetchall()
+        names = {None: "not started", "draft": "in progress", "submitted": "submitted"}
+        return {int(pid): names[status] for pid, status in rows}
+
+    def checkins(self, couple_id: int, partner_id: int | None = None) -> pd.DataFrame:
+        """A couple's check-ins (newest first), with answered-item counts."""
+        sql = (
+            "SELECT c.checkin_id, c.partner_id, p.name AS partner, c.period, c.status, c.started_at, "
+            "c.submitted_at, (SELECT count(*) FROM responses r WHERE r.checkin_id = c.checkin_id) AS answers "
+            "FROM checkins c JOIN partners p USING (partner_id) WHERE c.couple_id = ? "
+            + ("AND c.partner_id = ? " if partner_id is not None else "")
+            + "ORDER BY c.period DESC, p.slot"
+        )
+        params: list[object] = [couple_id] + ([partner_id] if partner_id is not None else [])
+        return self.query(sql, params)
+
+    def last_submitted(self, partner_id: int) -> Checkin | None:
+        """The partner's most recent submitted check-in."""
+        with self.cursor() as cur:
+            row = cur.execute(
+                f"SELECT {_CHECKIN_COLS} FROM checkins WHERE partner_id = ? AND status = 'submitted' "
+                "ORDER BY period DESC LIMIT 1",
+                [partner_id],
+            ).fetchone()
+        return Checkin(*row) if row else None
+
+    def table_counts(self) -> dict[str, int]:
+        """Row counts of the main tables (for the CLI and tests)."""
+        out = {}
+        with self.cursor() as cur:
+            for table in ("couples", "partners", "checkins", "responses", "notes"):
+                row = cur.execute(f"SELECT count(*) FROM {table}").fetchone()
+                out[table] = int(row[0]) if row else 0
+        return out
+
+
+_CHECKIN_COLS = "checkin_id, couple_id, partner_id, period, status, started_at, updated_at, submitted_at"
+
+
+def _is_conflict(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return any(w in text for w in ("conflict", "duplicate key", "unique constraint", "primary key"))
+
+
+def _write_definition(cur: duckdb.DuckDBPyConnection, inst: Instrument) -> None:
+    """Write one instrument version's structure into the definition tables."""
+    key = [inst.id, inst.version]
+    for table in ("instrument_items", "instrument_subscales", "instrument_bands", "instrument_options"):
+        cur.execute(f"DELETE FROM {table} WHERE instrument_id = ? AND version = ?", key)
+    items = []
+    options = []
+    for pos, it in enumerate(inst.items):
+        lo, hi = inst.scale(it)
+        items.append(
+            (*key, it.id, pos, it.kind, it.subscale, it.reverse, lo, hi, it.private, list(it.themes), it.mirror)
+        )
+        for o in it.options or ():
+            options.append((*key, it.id, o.value, o.label, o.theme))
+    cur.executemany("INSERT INTO instrument_items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", items)
+    if options:
+        cur.executemany("INSERT INTO instrument_options VALUES (?, ?, ?, ?, ?, ?)", options)
+    subs, bands = [], []
+    for pos, sc in enumerate(inst.subscales):
+        subs.append(
+            (*key, sc.id, pos, sc.title, sc.higher_is, sc.scoring, sc.reliability, inst.is_private_subscale(sc.id))
+        )
+        for bpos, b in enumerate(sc.bands):
+            bands.append((*key, sc.id, bpos, b.below, b.label, b.tone))
+    if subs:
+        cur.executemany("INSERT INTO instrument_subscales VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", subs)
+    if bands:
+        cur.executemany("INSERT INTO instrument_bands VALUES (?, ?, ?, ?, ?, ?, ?)", bands)
+
