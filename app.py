@@ -1,0 +1,48 @@
+"""Mendwell: entry point. Page config, navigation and the shared sidebar."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages._shared import COUPLE_KEY, get_catalog, get_store, safe
+
+st.set_page_config(page_title="Mendwell", page_icon=":material/favorite:", layout="wide")
+
+store = get_store()
+catalog = get_catalog()
+
+pages = [
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/checkin.py", title="Check-in", icon=":material/edit_note:", url_path="checkin"),
+    st.Page("pages/history.py", title="History", icon=":material/history:", url_path="history"),
+    st.Page("pages/settings.py", title="Settings", icon=":material/settings:", url_path="settings"),
+]
+page = st.navigation(pages)
+
+with st.sidebar:
+    st.markdown("### Mendwell")
+    couples = store.couples()
+    if couples:
+        ids = [c.couple_id for c in couples]
+        names = {c.couple_id: c.name for c in couples}
+        if st.session_state.get(COUPLE_KEY) not in ids:
+            st.session_state[COUPLE_KEY] = ids[0]
+        if len(couples) > 1:
+            # selectbox options are shown as plain text, so names need no escaping here
+            st.selectbox("Couple", ids, format_func=lambda cid: names.get(cid, "?"), key=COUPLE_KEY)
+    else:
+        st.session_state.pop(COUPLE_KEY, None)
+    st.caption("Your answers stay on this computer.")
+
+if catalog.problems:
+    bad = catalog.bad_files
+    st.warning(
+        f"{len(bad)} questionnaire file(s) could not be loaded, so they are left out of the check-in: "
+        + ", ".join(safe(name) for name in bad)
+        + ". The other questionnaires work as usual.",
+        icon=":material/warning:",
+    )
+    with st.expander("What is wrong with them"):
+        st.code("\n".join(str(p) for p in catalog.problems), language=None, wrap_lines=True)
+
+page.run()

@@ -1,0 +1,20 @@
+"""Showing people's words safely: names and notes render as plain text."""
+
+from __future__ import annotations
+
+import re
+
+# Every ASCII punctuation mark that markdown (or Streamlit's :color[...] and
+# :emoji: directives) could read as syntax gets a backslash.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&\"'=^])")
+
+
+def md_escape(text: str) -> str:
+    """Escape `text` so a markdown renderer shows it literally, on one line."""
+    flat = " ".join(str(text).split())
+    return _MD_SPECIAL.sub(r"\\\1", flat)
+
+
+def possessive(name: str) -> str:
+    """'Sam' -> "Sam's", 'Alexis' -> "Alexis'"."""
+    return f"{name}'" if name.endswith("s") else f"{name}'s"

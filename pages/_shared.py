@@ -1,0 +1,113 @@
+"""What every page shares: the store, the instruments, the chosen couple.
+
+Streamlit reruns a page script on every interaction, so the expensive things
+are cached here: the DuckDB store once per database file (thread-safe: each
+call takes its own cursor), the instrument catalog until a file changes, and
+per-couple query results keyed by the couple's write revision, so a write by
+that couple (and only that couple) makes them stale.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from mendwell.config import db_path
+from mendwell.instruments import Catalog, assessment_dirs, load_catalog
+from mendwell.scoring import scores
+from mendwell.store import Couple, Store, StoreError
+from mendwell.text import md_escape
+
+COUPLE_KEY = "couple_id"
+
+
+def _close_store(store: Store) -> None:
+    store.close()
+
+
+@st.cache_resource(show_spinner=False, max_entries=4, on_release=_close_store)
+def _store(path: str) -> Store:
+    return Store(path)
+
+
+def get_store() -> Store:
+    """The store for MENDWELL_DB, opened once per process."""
+    try:
+        return _store(str(db_path()))
+    except StoreError as exc:
+        st.error(str(exc))
+        st.stop()
+        raise  # unreachable; st.stop raises
+
+
+def _catalog_signature(dirs: list[Path]) -> tuple[tuple[str, int], ...]:
+    sig = []
+    for d in dirs:
+        files = [d] if d.is_file() else sorted(d.glob("*.toml")) if d.is_dir() else []
+        sig += [(str(f), f.stat().st_mtime_ns) for f in files]
+        if not files:
+            sig.append((str(d), -1))
+    return tuple(sig)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _catalog(dirs: tuple[str, ...], signature: tuple[tuple[str, int], ...]) -> Catalog:
+    return load_catalog([Path(d) for d in dirs])
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _registered(db: str, signature: tuple[tuple[str, int], ...], _catalog: Catalog) -> bool:
+    get_store().register_instruments(_catalog.instruments)
+    return True
+
+
+def get_catalog() -> Catalog:
+    """Instruments from assessments/ and MENDWELL_ASSESSMENTS, reloaded when a file changes."""
+    dirs = assessment_dirs()
+    signature = _catalog_signature(dirs)
+    catalog = _catalog(tuple(str(d) for d in dirs), signature)
+    _registered(str(db_path()), signature, catalog)
+    return catalog
+
+
+def current_couple(store: Store) -> Couple | None:
+    """The couple chosen in the sidebar (None when the database has none)."""
+    couple_id = st.session_state.get(COUPLE_KEY)
+    if couple_id is None:
+        return None
+    return store.couple(int(couple_id))
+
+
+@st.cache_data(show_spinner=False, max_entries=64, ttl=3600)
+def couple_scores(db: str, couple_id: int, revision: int) -> pd.DataFrame:
+    """All scores of one couple; `revision` changes after each write by that couple."""
+    return scores(get_store(), couple_id)
+
+
+def scores_for(store: Store, couple_id: int) -> pd.DataFrame:
+    """Cached scores of a couple, fresh after any of its writes."""
+    return couple_scores(str(store.path), couple_id, store.revision(couple_id))
+
+
+def subscale_titles(catalog: Catalog) -> pd.DataFrame:
+    """instrument_id, subscale_id, subscale (title) for every loaded subscale."""
+    rows = [(i.id, s.id, s.title) for i in catalog.instruments for s in i.subscales]
+    return pd.DataFrame(rows, columns=["instrument_id", "subscale_id", "subscale"])
+
+
+def safe(text: str) -> str:
+    """A person's words, escaped for a markdown context."""
+    return md_escape(text)
+
+
+def need_couple(store: Store) -> Couple:
+    """The chosen couple, or a kind message and stop when there is none."""
+    couple = current_couple(store)
+    if couple is None:
+        st.info("There is no couple here yet. Add one on the **Settings** page to begin.")
+        st.page_link("pages/settings.py", label="Go to Settings", icon=":material/settings:")
+        st.stop()
+    assert couple is not None
+    return couple

@@ -1,0 +1,286 @@
+"""Check-in: one partner answers one month, section by section, saved as they go."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from mendwell import periods
+from mendwell.checkin import NOTE_LIMIT, Answer, AnswerError, make_answer, progress, visible_items
+from mendwell.instruments import Catalog, Instrument, Item
+from mendwell.store import AlreadySubmitted, Checkin, Partner, StoreError
+from mendwell.text import md_escape
+from pages._shared import get_catalog, get_store, need_couple, safe
+
+store = get_store()
+catalog = get_catalog()
+couple = need_couple(store)
+instruments = list(catalog.instruments)
+
+st.title("Monthly check-in")
+
+# -- who and when ----------------------------------------------------------------
+partners = {p.partner_id: p for p in couple.partners}
+if st.session_state.get("checkin_partner") not in partners:
+    st.session_state["checkin_partner"] = None
+months = periods.recent_periods(24)
+if st.session_state.get("checkin_period") not in months:
+    st.session_state["checkin_period"] = months[0]
+
+left, right = st.columns([2, 1])
+partner_id = left.radio(
+    "Who is checking in?",
+    list(partners),
+    format_func=lambda pid: md_escape(partners[pid].name),
+    key="checkin_partner",
+    horizontal=True,
+)
+period: dt.date = right.selectbox(
+    "Month",
+    months,
+    format_func=lambda d: periods.label(d) + (" (this month)" if d == months[0] else ""),
+    key="checkin_period",
+    help="This month by default. You can also fill in a month you missed.",
+)
+
+if partner_id is None:
+    st.info("Choose your name to begin. Each of you checks in privately, one at a time.")
+    st.stop()
+partner: Partner = partners[partner_id]
+if not instruments:
+    st.warning("No questionnaire could be loaded, so there is nothing to answer yet.")
+    st.stop()
+
+checkin = store.get_checkin(partner.partner_id, period)
+STEP_REVIEW = len(instruments)
+
+
+def _step_key(c: Checkin) -> str:
+    return f"step:{c.checkin_id}"
+
+
+# -- not started yet ------------------------------------------------------------------
+if checkin is None:
+    st.markdown(
+        f"Hello {safe(partner.name)}. This check-in for **{periods.label(period)}** has "
+        f"{len(instruments)} short sections and takes about ten minutes. There are no right answers. "
+        "Your answers are saved as you go, so you can stop and come back."
+    )
+    if st.button("Begin", type="primary"):
+        try:
+            store.open_checkin(partner.partner_id, period)
+        except StoreError as exc:
+            st.error(str(exc))
+        else:
+            st.rerun()
+    st.stop()
+
+assert checkin is not None
+
+# -- already submitted ------------------------------------------------------------------
+if checkin.submitted:
+    other = [p for p in couple.partners if p.partner_id != partner.partner_id]
+    st.success(
+        f"Thank you, {safe(partner.name)}. Your check-in for {periods.label(period)} is saved. "
+        "Taking these few minutes is itself a way of tending to the two of you.",
+        icon=":material/favorite:",
+    )
+    if other:
+        theirs = store.get_checkin(other[0].partner_id, period)
+        if theirs is not None and theirs.submitted:
+            st.markdown("You have both checked in for this month.")
+        else:
+            st.markdown(f"When {safe(other[0].name)} has checked in too, you can look at the month together.")
+    st.page_link("pages/home.py", label="Back to Home", icon=":material/home:")
+    st.stop()
+
+
+# -- the draft ---------------------------------------------------------------------------
+def _widget_key(c: Checkin, inst: Instrument, it: Item) -> str:
+    return f"a:{c.checkin_id}:{inst.id}:{it.id}"
+
+
+def _widget_value(inst: Instrument, it: Item, ans: Answer | None) -> object:
+    if ans is None:
+        return [] if it.kind == "multi" else None
+    if it.kind == "text":
+        return ans.text or ""
+    if it.kind == "multi":
+        return ans.selected()
+    return int(ans.value) if ans.value is not None else None
+
+
+def _save(checkin_id: int, inst: Instrument, it: Item, key: str) -> None:
+    """on_change: check and save one answer at once, so a closed tab loses nothing."""
+    errors = st.session_state.setdefault("answer_errors", {})
+    errors.pop(key, None)
+    try:
+        answer = make_answer(inst, it, st.session_state.get(key))
+        store.save_answers(checkin_id, inst, {it.id: answer})
+    except AnswerError as exc:
+        errors[key] = str(exc)
+    except AlreadySubmitted as exc:
+        errors[key] = str(exc)
+    except StoreError as exc:
+        errors[key] = f"That answer could not be saved: {exc}"
+
+
+def _ask(c: Checkin, inst: Instrument, it: Item, stored: Answer | None) -> None:
+    key = _widget_key(c, inst, it)
+    if key not in st.session_state:
+        st.session_state[key] = _widget_value(inst, it, stored)
+    args = (c.checkin_id, inst, it, key)
+    help_text = it.help
+    if it.private:
+        help_text = ((help_text or "") + " Private: only you will ever see this answer.").strip()
+    label = it.text + ("  :material/lock:" if it.private else "")
+    lo, hi = inst.scale(it)
+    if it.kind == "likert":
+        labels = inst.labels(it)
+        st.radio(label, list(range(lo, hi + 1)), format_func=lambda v: labels[v - lo] if labels else str(v),
+                 key=key, on_change=_save, args=args, horizontal=True, help=help_text)
+    elif it.kind == "choice":
+        names = {o.value: o.label for o in it.options or ()}
+        st.radio(label, list(names), format_func=lambda v: names[v], key=key, on_change=_save, args=args,
+                 help=help_text)
+    elif it.kind == "yesno":
+        st.radio(label, [0, 1], format_func=lambda v: "Yes" if v else "No", key=key, on_change=_save,
+                 args=args, horizontal=True, help=help_text)
+    elif it.kind == "multi":
+        names = {o.value: o.label for o in it.options or ()}
+        st.pills(label, list(names), format_func=lambda v: names[v], selection_mode="multi", key=key,
+                 on_change=_save, args=args, help=help_text)
+    elif it.kind == "count":
+        st.number_input(label, min_value=lo, max_value=hi, step=1, key=key, on_change=_save, args=args,
+                        help=help_text, placeholder="How many times?")
+    else:
+        st.text_area(label, key=key, on_change=_save, args=args, help=help_text,
+                     max_chars=it.max_chars or 4000)
+    err = st.session_state.get("answer_errors", {}).get(key)
+    if err:
+        st.warning(err, icon=":material/info:")
+
+
+def _answer_text(inst: Instrument, it: Item, ans: Answer) -> str:
+    if it.kind == "text":
+        return md_escape(ans.text or "")
+    if it.kind == "multi":
+        names = {o.value: o.label for o in it.options or ()}
+        return ", ".join(names.get(v, str(v)) for v in ans.selected())
+    if ans.value is None:
+        return ""
+    v = int(ans.value)
+    if it.kind == "likert":
+        labels = inst.labels(it)
+        lo = inst.scale(it)[0]
+        return labels[v - lo] if labels and 0 <= v - lo < len(labels) else str(v)
+    if it.kind == "choice":
+        return next((o.label for o in it.options or () if o.value == v), str(v))
+    if it.kind == "yesno":
+        return "Yes" if v else "No"
+    return str(v)
+
+
+def _review(c: Checkin, answers: dict[str, dict[str, Answer]], cat: Catalog) -> None:
+    st.subheader("Look it over")
+    st.caption("Nothing here is final until you submit. Questions you left blank are fine to leave.")
+    for idx, inst in enumerate(instruments):
+        mine = answers.get(inst.id, {})
+        shown = visible_items(inst, mine)
+        blank = sum(1 for it in shown if it.id not in mine)
+        title = f"{inst.title}: {len(shown) - blank} of {len(shown)} answered"
+        with st.expander(title):
+            for it in shown:
+                ans = mine.get(it.id)
+                value = _answer_text(inst, it, ans) if ans else "_left blank_"
+                st.markdown(f"{it.text}  \n**{value}**")
+            if st.button("Change answers", key=f"edit_{inst.id}"):
+                st.session_state[_step_key(c)] = idx
+                st.rerun(scope="fragment")
+
+    st.subheader("Anything you want to name this month?")
+    stored = store.note(c.checkin_id)
+    note_key, vis_key = f"note:{c.checkin_id}", f"note_vis:{c.checkin_id}"
+    if note_key not in st.session_state:
+        st.session_state[note_key] = stored[0] if stored else ""
+        st.session_state[vis_key] = "private" if (stored is None or stored[1]) else "shared"
+
+    def save_note() -> None:
+        try:
+            store.save_note(c.checkin_id, st.session_state[note_key], st.session_state[vis_key] == "private")
+            st.session_state.pop("note_error", None)
+        except StoreError as exc:
+            st.session_state["note_error"] = str(exc)
+
+    st.text_area("A few words, if you like (optional)", key=note_key, on_change=save_note, max_chars=NOTE_LIMIT,
+                 placeholder="Something that happened, something you hope for, anything at all.")
+    st.radio(
+        "Who can read it?",
+        ["private", "shared"],
+        format_func=lambda v: "Only me" if v == "private" else "My partner too, when we look at the month together",
+        key=vis_key,
+        on_change=save_note,
+        horizontal=True,
+    )
+    if st.session_state.get("note_error"):
+        st.warning(st.session_state["note_error"])
+
+    back, submit = st.columns(2)
+    if back.button("Back", icon=":material/arrow_back:"):
+        st.session_state[_step_key(c)] = STEP_REVIEW - 1
+        st.rerun(scope="fragment")
+    if submit.button("Submit my check-in", type="primary", icon=":material/send:"):
+        # the note box saves on blur; save it again here in case submit was the blur
+        save_note()
+        try:
+            store.submit(c.checkin_id, cat)
+        except StoreError as exc:
+            st.error(f"Your check-in could not be submitted just now: {exc} Your answers are still saved.")
+        else:
+            st.rerun()
+
+
+@st.fragment
+def draft(c: Checkin) -> None:
+    """The sections and the review; reruns alone when an answer changes."""
+    answers = store.answers(c.checkin_id)
+    step_key = _step_key(c)
+    if step_key not in st.session_state:
+        # resume at the first section with something unanswered
+        st.session_state[step_key] = next(
+            (i for i, inst in enumerate(instruments)
+             if any(it.id not in answers.get(inst.id, {}) for it in visible_items(inst, answers.get(inst.id, {})))),
+            STEP_REVIEW,
+        )
+    step = min(int(st.session_state[step_key]), STEP_REVIEW)
+    prog = progress(instruments, answers)
+    section = f"Section {step + 1} of {len(instruments)}" if step < STEP_REVIEW else "Review"
+    st.progress(prog.fraction, text=f"{section} · {prog.answered} of {prog.asked} questions answered")
+
+    if step == STEP_REVIEW:
+        _review(c, answers, catalog)
+        return
+
+    inst = instruments[step]
+    st.subheader(inst.title)
+    st.markdown(inst.summary)
+    mine = answers.get(inst.id, {})
+    for it in visible_items(inst, mine):
+        _ask(c, inst, it, mine.get(it.id))
+
+    back, nxt = st.columns(2)
+    if step > 0 and back.button("Back", icon=":material/arrow_back:", key=f"back_{step}"):
+        st.session_state[step_key] = step - 1
+        st.rerun(scope="fragment")
+    label = "Next" if step + 1 < STEP_REVIEW else "Review my answers"
+    if nxt.button(label, type="primary", icon=":material/arrow_forward:", key=f"next_{step}"):
+        st.session_state[step_key] = step + 1
+        st.rerun(scope="fragment")
+
+
+st.caption(
+    f"{safe(partner.name)} · {periods.label(period)} · saved as you go"
+    + (f" · started {checkin.started_at:%d %b}" if checkin.started_at else "")
+)
+draft(checkin)

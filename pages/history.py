@@ -1,0 +1,66 @@
+"""History: each partner's check-ins and scores, month by month."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from mendwell import periods
+from mendwell.text import md_escape
+from pages._shared import get_catalog, get_store, need_couple, safe, scores_for, subscale_titles
+
+store = get_store()
+catalog = get_catalog()
+couple = need_couple(store)
+
+st.title("History")
+partners = {p.partner_id: p for p in couple.partners}
+partner_id = st.radio(
+    "Whose history?",
+    list(partners),
+    format_func=lambda pid: md_escape(partners[pid].name),
+    horizontal=True,
+    key="history_partner",
+)
+partner = partners[partner_id]
+
+checkins = store.checkins(couple.couple_id, partner.partner_id)
+if checkins.empty:
+    st.info(
+        f"{safe(partner.name)} has not checked in yet. After the first check-in, each month appears here "
+        "with its scores; after a few months you can see how things are moving."
+    )
+    st.stop()
+
+st.subheader("Check-ins")
+shown = pd.DataFrame(
+    {
+        "Month": pd.to_datetime(checkins["period"]).dt.strftime("%B %Y"),
+        "Status": checkins["status"].map({"submitted": "Checked in", "draft": "In progress"}),
+        "Checked in on": pd.to_datetime(checkins["submitted_at"]).dt.strftime("%d %b %Y").fillna("—"),
+        "Questions answered": checkins["answers"],
+    }
+)
+st.dataframe(shown, hide_index=True, width="stretch")
+
+st.subheader("Scores")
+all_scores = scores_for(store, couple.couple_id)
+mine = all_scores[(all_scores["partner_id"] == partner.partner_id) & ~all_scores["private"]]
+if mine.empty:
+    st.info("Scores appear here once a check-in is submitted.")
+    st.stop()
+mine = mine.merge(subscale_titles(catalog), on=["instrument_id", "subscale_id"], how="left")
+mine["subscale"] = mine["subscale"].fillna(mine["instrument_id"] + " / " + mine["subscale_id"])
+band = mine["band"].fillna("")
+mine["cell"] = mine["score"].round(2).map("{:g}".format) + band.where(band == "", " · " + band)
+table = mine.pivot_table(index="period", columns="subscale", values="cell", aggfunc="first", sort=False)
+table = table.sort_index(ascending=False)
+table.index = [periods.label(pd.Timestamp(p).date()) for p in table.index]
+table.index.name = "Month"
+st.dataframe(table, width="stretch")
+st.caption(
+    "Each score is the average of that part's answers (0 to 4, or 0 to 2 for mending), after turning round "
+    "the questions asked the other way. Questions that were skipped or not asked are left out, not counted "
+    "as zero. Scores from private questions are kept out of this shared view. Charts of these trends are "
+    "coming next."
+)

@@ -1,0 +1,84 @@
+"""Home: where each partner stands this month, and what to do next."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from mendwell import periods
+from mendwell.store import StoreError
+from pages._shared import COUPLE_KEY, current_couple, get_store, safe
+
+store = get_store()
+couple = current_couple(store)
+
+if couple is None:
+    st.title("Welcome to Mendwell")
+    st.markdown(
+        "A few quiet minutes once a month, each of you on your own, to notice the small moments "
+        "that hurt, whether they were mended, and how close you have felt. Over time the two of you "
+        "can see your story, and look at it together."
+    )
+    st.subheader("Set up your couple")
+    with st.form("first_couple"):
+        name = st.text_input("What should we call the two of you?", placeholder="e.g. Alex & Sam")
+        first = st.text_input("First partner's name")
+        second = st.text_input("Second partner's name")
+        if st.form_submit_button("Create", type="primary"):
+            try:
+                couple_id = store.create_couple(name or f"{first} & {second}", [first, second])
+            except StoreError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state[COUPLE_KEY] = couple_id
+                st.rerun()
+    st.stop()
+
+assert couple is not None
+this_month = periods.month_start()
+st.title(safe(couple.name))
+st.caption(f"This month: {periods.label(this_month)}")
+
+status = store.month_status(couple.couple_id, this_month)
+icons = {"not started": ":material/radio_button_unchecked:", "in progress": ":material/pending:",
+         "submitted": ":material/check_circle:"}
+words = {"not started": "Not started yet", "in progress": "In progress", "submitted": "Checked in"}
+cols = st.columns(len(couple.partners) or 1)
+for col, partner in zip(cols, couple.partners, strict=False):
+    state = status.get(partner.partner_id, "not started")
+    last = store.last_submitted(partner.partner_id)
+    with col.container(border=True):
+        st.markdown(f"#### {safe(partner.name)}")
+        st.markdown(f"{icons[state]} **{words[state]}** for {periods.label(this_month)}")
+        st.caption(
+            f"Last check-in: {periods.label(last.period)}" if last else "No check-in yet"
+        )
+        if state != "submitted":
+            label = "Continue my check-in" if state == "in progress" else "Start my check-in"
+            if st.button(label, key=f"go_{partner.partner_id}", type="primary"):
+                st.session_state["checkin_partner"] = partner.partner_id
+                st.session_state["checkin_period"] = this_month
+                st.switch_page("pages/checkin.py")
+
+st.subheader("What next")
+done = [p for p in couple.partners if status.get(p.partner_id) == "submitted"]
+open_ = [p for p in couple.partners if status.get(p.partner_id) != "submitted"]
+if len(done) == len(couple.partners) and done:
+    st.success(
+        f"You have both checked in for {periods.label(this_month)}. When you have a calm moment, "
+        "look back over the months together on the History page.",
+        icon=":material/favorite:",
+    )
+elif done:
+    st.info(
+        f"{safe(done[0].name)} has checked in. {safe(open_[0].name)}, your check-in for "
+        f"{periods.label(this_month)} is still open whenever you are ready. "
+        "Neither of you sees the other's answers here.",
+        icon=":material/schedule:",
+    )
+else:
+    st.info(
+        "Each of you checks in on your own, at your own pace; it takes about ten minutes. "
+        "Your answers are saved as you go, so you can stop and come back.",
+        icon=":material/schedule:",
+    )
+st.page_link("pages/history.py", label="See your history", icon=":material/history:")
