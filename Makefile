@@ -8,6 +8,7 @@ PORT ?= 8501
 .PHONY: run test lint bench demo clean
 
 $(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Mendwell needs Python 3.11 or newer; set PYTHON=python3.12 for example.")'
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): $(BIN)/python pyproject.toml

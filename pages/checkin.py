@@ -60,6 +60,16 @@ def _step_key(c: Checkin) -> str:
     return f"step:{c.checkin_id}"
 
 
+def _go_to(c: Checkin, step: int) -> None:
+    """on_click of Next / Back / Change answers: move to another step.
+
+    A callback rather than `st.rerun(scope="fragment")` after the click: that call
+    raises when the click is handled in a full-app run (a click coalesced with a
+    pending full rerun, or any AppTest run), and the callback needs no extra rerun.
+    """
+    st.session_state[_step_key(c)] = step
+
+
 # -- not started yet ------------------------------------------------------------------
 if checkin is None:
     st.markdown(
@@ -195,9 +205,7 @@ def _review(c: Checkin, answers: dict[str, dict[str, Answer]], cat: Catalog) -> 
                 ans = mine.get(it.id)
                 value = _answer_text(inst, it, ans) if ans else "_left blank_"
                 st.markdown(f"{it.text}  \n**{value}**")
-            if st.button("Change answers", key=f"edit_{inst.id}"):
-                st.session_state[_step_key(c)] = idx
-                st.rerun(scope="fragment")
+            st.button("Change answers", key=f"edit_{inst.id}", on_click=_go_to, args=(c, idx))
 
     st.subheader("Anything you want to name this month?")
     stored = store.note(c.checkin_id)
@@ -227,9 +235,7 @@ def _review(c: Checkin, answers: dict[str, dict[str, Answer]], cat: Catalog) -> 
         st.warning(st.session_state["note_error"])
 
     back, submit = st.columns(2)
-    if back.button("Back", icon=":material/arrow_back:"):
-        st.session_state[_step_key(c)] = STEP_REVIEW - 1
-        st.rerun(scope="fragment")
+    back.button("Back", icon=":material/arrow_back:", on_click=_go_to, args=(c, STEP_REVIEW - 1))
     if submit.button("Submit my check-in", type="primary", icon=":material/send:"):
         # the note box saves on blur; save it again here in case submit was the blur
         save_note()
@@ -270,13 +276,11 @@ def draft(c: Checkin) -> None:
         _ask(c, inst, it, mine.get(it.id))
 
     back, nxt = st.columns(2)
-    if step > 0 and back.button("Back", icon=":material/arrow_back:", key=f"back_{step}"):
-        st.session_state[step_key] = step - 1
-        st.rerun(scope="fragment")
+    if step > 0:
+        back.button("Back", icon=":material/arrow_back:", key=f"back_{step}", on_click=_go_to, args=(c, step - 1))
     label = "Next" if step + 1 < STEP_REVIEW else "Review my answers"
-    if nxt.button(label, type="primary", icon=":material/arrow_forward:", key=f"next_{step}"):
-        st.session_state[step_key] = step + 1
-        st.rerun(scope="fragment")
+    nxt.button(label, type="primary", icon=":material/arrow_forward:", key=f"next_{step}", on_click=_go_to,
+               args=(c, step + 1))
 
 
 st.caption(
