@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._shared import COUPLE_KEY, get_catalog, get_store, safe
+from pages._shared import COUPLE_KEY, get_catalog, get_store, mark_app_ran, resume_requested_page, safe
 
 st.set_page_config(page_title="Mendwell", page_icon=":material/favorite:", layout="wide")
+mark_app_ran()
 
 store = get_store()
 catalog = get_catalog()
@@ -18,6 +19,7 @@ pages = [
     st.Page("pages/settings.py", title="Settings", icon=":material/settings:", url_path="settings"),
 ]
 page = st.navigation(pages)
+resume_requested_page()
 
 with st.sidebar:
     st.markdown("### Mendwell")

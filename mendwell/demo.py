@@ -11,6 +11,7 @@ DuckDB as Arrow tables inside one transaction.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -179,10 +180,8 @@ def generate(
             )
             cur.execute("INSERT INTO notes SELECT * FROM demo_notes")
         for view in ("demo_couples", "demo_partners", "demo_checkins", "demo_notes"):
-            try:
+            with contextlib.suppress(Exception):  # a view that was never registered
                 cur.unregister(view)
-            except Exception:  # noqa: BLE001 - a view that was never registered
-                pass
         return k, total
 
     k, total = store.transaction(write, retries=0)
@@ -253,7 +252,9 @@ def _answer_instrument(
         text = None
         if it.kind in ("likert", "choice", "count", "yesno"):
             d = _direction(inst, it)
-            p = 0.5 + 0.4 * d * (z + rng.normal(0, 0.3, k)) if d else rng.random(k)
+            # answers about hard things sit lower on the scale than answers about good ones
+            centre = 0.62 if d > 0 else 0.3
+            p = centre + 0.4 * d * (z + rng.normal(0, 0.3, k)) if d else rng.random(k)
             # a partner's own recurring themes weigh on the items tagged with them
             p = p + np.where(themed, -0.18 * d if d else 0.0, 0.0)
             p = np.clip(p, 0.0, 1.0)

@@ -286,13 +286,21 @@ def _plain_message(err: Mapping[str, Any]) -> str:
         return f"must be one of {expected}"
     if kind == "string_pattern_mismatch":
         return "must use lowercase letters, digits and _ and start with a letter"
+    if kind == "too_short":
+        n = err.get("ctx", {}).get("min_length", 1)
+        return f"must have at least {n} {'entry' if n == 1 else 'entries'}"
     msg = str(err.get("msg", "is not valid"))
     return msg.removeprefix("Value error, ")[:1].lower() + msg.removeprefix("Value error, ")[1:]
 
 
 def _pydantic_problems(name: str, exc: ValidationError, raw: Any) -> list[Problem]:
+    errors = exc.errors(include_url=False)
+    locs = [tuple(err["loc"]) for err in errors]
     problems = []
-    for err in exc.errors(include_url=False):
+    for err, loc in zip(errors, locs, strict=True):
+        # pydantic also calls a list too short when its entries failed; their own errors say why
+        if err["type"] == "too_short" and any(len(o) > len(loc) and o[: len(loc)] == loc for o in locs):
+            continue
         problems.append(Problem(name, _field_path(err["loc"], raw), _plain_message(err)))
     return problems
 
@@ -360,6 +368,11 @@ def _check_meaning(name: str, inst: Instrument, theme_ids: Iterable[str] | None)
                 add(f"{where}.mirror", f"'{it.mirror}' must have the same kind and scale to be compared")
         if it.max_chars is not None and it.kind != "text":
             add(f"{where}.max_chars", "only text items take max_chars")
+        if it.private and (it.themes or any(o.theme for o in it.options or ())):
+            add(
+                f"{where}.themes",
+                "a private item cannot carry themes: themes show in shared views and would hint at the answer",
+            )
         if themes is not None:
             for th in it.themes:
                 if th not in themes:

@@ -13,7 +13,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -121,7 +121,11 @@ class Store:
             raise StoreError(f"The database {self.path} could not be opened: {exc}") from None
         self._revisions: dict[int, int] = {}
         self._rev_lock = threading.Lock()
-        self.migrate(upgrade_to)
+        try:
+            self.migrate(upgrade_to)
+        except BaseException:
+            self._con.close()  # a refused file must not stay locked by this process
+            raise
 
     # -- plumbing ---------------------------------------------------------------
     def close(self) -> None:
@@ -147,11 +151,11 @@ class Store:
                     cur.execute("COMMIT")
                     return result
                 except (duckdb.TransactionException, duckdb.ConstraintException) as exc:
-                    cur.execute("ROLLBACK")
+                    _rollback(cur)
                     if attempt == retries or not _is_conflict(exc):
                         raise
                 except BaseException:
-                    cur.execute("ROLLBACK")
+                    _rollback(cur)
                     raise
             time.sleep(min(0.2, 0.005 * 2**attempt) * (0.5 + random.random()))
         raise AssertionError("unreachable")
@@ -234,6 +238,18 @@ class Store:
                 _write_definition(cur, inst)
 
         self.transaction(write)
+
+    def changed_without_version_bump(self, instruments: Iterable[Instrument]) -> list[Instrument]:
+        """Instruments whose file changed since their version was first recorded.
+
+        Answers stay scored with the recorded definition; the fix is to bump `version`.
+        """
+        with self.cursor() as cur:
+            recorded = dict(
+                ((r[0], r[1]), r[2])
+                for r in cur.execute("SELECT instrument_id, version, content_hash FROM instrument_versions").fetchall()
+            )
+        return [i for i in instruments if recorded.get((i.id, i.version), i.content_hash()) != i.content_hash()]
 
     def _backfill_definitions(self) -> None:
         with self.cursor() as cur:
@@ -540,6 +556,12 @@ class Store:
 
 
 _CHECKIN_COLS = "checkin_id, couple_id, partner_id, period, status, started_at, updated_at, submitted_at"
+
+
+def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
+    """Roll back; a COMMIT that failed (e.g. a write conflict) has already ended the transaction."""
+    with suppress(duckdb.TransactionException):
+        cur.execute("ROLLBACK")
 
 
 def _is_conflict(exc: Exception) -> bool:

@@ -9,6 +9,7 @@ that couple (and only that couple) makes them stale.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +22,8 @@ from mendwell.store import Couple, Store, StoreError
 from mendwell.text import md_escape
 
 COUPLE_KEY = "couple_id"
+APP_RAN = "_mendwell_app_ran"
+RESUME_PAGE = "_mendwell_resume_page"
 
 
 def _close_store(store: Store) -> None:
@@ -32,8 +35,35 @@ def _store(path: str) -> Store:
     return Store(path)
 
 
+def mark_app_ran() -> None:
+    """Called first by app.py: this session has been through the entry point."""
+    st.session_state[APP_RAN] = True
+
+
+def _through_entry_point() -> None:
+    # With a pages/ directory next to app.py, Streamlit starts in its legacy
+    # auto-discovery mode until app.py itself calls st.navigation. A deep link
+    # (e.g. /history) as the first request after a restart would run the page
+    # script alone, without the sidebar or navigation. Go through app.py once,
+    # then on to the page that was asked for.
+    if st.session_state.get(APP_RAN):
+        return
+    caller = sys._getframe(2).f_globals.get("__file__")
+    if caller:
+        st.session_state[RESUME_PAGE] = f"pages/{Path(caller).name}"
+    st.switch_page("app.py")
+
+
+def resume_requested_page() -> None:
+    """In app.py after st.navigation: go on to a deep-linked page (see above)."""
+    target = st.session_state.pop(RESUME_PAGE, None)
+    if target:
+        st.switch_page(target)
+
+
 def get_store() -> Store:
     """The store for MENDWELL_DB, opened once per process."""
+    _through_entry_point()
     try:
         return _store(str(db_path()))
     except StoreError as exc:

@@ -52,6 +52,15 @@ st.subheader("Questionnaires in the check-in")
 for inst in catalog.instruments:
     st.markdown(f"**{inst.title}** · version {inst.version} · {len(inst.items)} questions")
     st.caption(safe(catalog.sources.get(inst.id, "")))
+drifted = store.changed_without_version_bump(catalog.instruments)
+if drifted:
+    st.info(
+        "These questionnaire files changed since their version was first used: "
+        + ", ".join(safe(i.id) for i in drifted)
+        + ". Past and new answers are scored with the version first recorded. If the meaning of a "
+        "question changed, raise `version` in the file so new answers are kept apart.",
+        icon=":material/info:",
+    )
 if catalog.problems:
     st.warning("Some files could not be loaded:")
     st.code("\n".join(str(p) for p in catalog.problems), language=None, wrap_lines=True)

@@ -1,20 +1,17 @@
-from streamlit.testing.v1 import AppTest
+import pytest
+from playwright.sync_api import Page, expect
 
-def test_x(store, app_env):
-    cid = store.create_couple("A & B", ["Ann", "Bob"])
+@pytest.mark.browser
+@pytest.mark.parametrize("first", ["/checkin", "/"])
+def test_first_request(first, store, server_factory, page: Page, artifacts):
+    store.create_couple("A & B", ["Ann", "Bob"])
     store.close()
-    at = AppTest.from_file("../app.py", default_timeout=30)
-    at.run()
-    at.switch_page("pages/checkin.py").run()
-    at.radio(key="checkin_partner").set_value(1).run()
-    at.button[0].click().run()
-    at.button(key="next_0").click().run()
-    print(at.exception)
-    at.radio(key="a:1:micro_hurts:unheard_often").set_value(2).run()
-    print([ (r.label[:30], r.key, r.value) for r in at.radio])
-    for k in ("button_group", "pills", "multiselect"):
-        try: print(k, at.get(k))
-        except Exception as e: print(k, e)
-    bg = at.get("button_group")[0]
-    print(type(bg), dir(bg))
-    print(bg.proto)
+    srv = server_factory(store.path)
+    page.goto(srv.url + first)
+    page.wait_for_timeout(4000)
+    page.screenshot(path=str(artifacts / f"scratch{first.replace('/','_')}.png"), full_page=True)
+    print(first, page.locator('[data-testid="stMain"]').inner_text()[:400])
+    print("SIDEBAR", page.locator('[data-testid="stSidebar"]').inner_text()[:400] if page.locator('[data-testid="stSidebar"]').count() else None)
+    page.goto(srv.url + "/checkin")
+    page.wait_for_timeout(3000)
+    print("AFTER", page.locator('[data-testid="stMain"]').inner_text()[:300])
