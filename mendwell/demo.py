@@ -253,7 +253,7 @@ def _answer_instrument(
         if it.kind in ("likert", "choice", "count", "yesno"):
             d = _direction(inst, it)
             # answers about hard things sit lower on the scale than answers about good ones
-            centre = 0.62 if d > 0 else 0.3
+            centre = 0.62 if d > 0 else 0.2
             p = centre + 0.4 * d * (z + rng.normal(0, 0.3, k)) if d else rng.random(k)
             # a partner's own recurring themes weigh on the items tagged with them
             p = p + np.where(themed, -0.18 * d if d else 0.0, 0.0)
