@@ -262,7 +262,7 @@ def _answer_instrument(
                 opts = np.array([o.value for o in it.options], dtype=float)
                 val = opts[np.minimum((p * len(opts)).astype(int), len(opts) - 1)]
             elif it.kind == "count":
-                val = np.minimum(rng.poisson(0.3 + 4 * (p if d >= 0 else 1 - p)), hi).astype(float)
+                val = np.clip(lo + rng.poisson(0.3 + 4 * (p if d >= 0 else 1 - p)), lo, hi).astype(float)
             else:
                 val = np.round(lo + p * (hi - lo))
         elif it.kind == "multi" and it.options:

@@ -46,7 +46,8 @@ LEFT JOIN instrument_bands b
   ON b.instrument_id = sc.instrument_id AND b.version = sc.instrument_version
  AND b.subscale_id = sc.subscale_id AND (b.below IS NULL OR sc.score < b.below)
 QUALIFY row_number() OVER (
-    PARTITION BY sc.partner_id, sc.period, sc.instrument_id, sc.subscale_id ORDER BY b.position
+    PARTITION BY sc.partner_id, sc.period, sc.instrument_id, sc.instrument_version, sc.subscale_id
+    ORDER BY b.position
 ) = 1
 ORDER BY sc.couple_id, sc.partner_id, sc.period, sc.instrument_id, sc.subscale_position
 """

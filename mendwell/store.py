@@ -152,7 +152,10 @@ class Store:
                     return result
                 except (duckdb.TransactionException, duckdb.ConstraintException) as exc:
                     _rollback(cur)
-                    if attempt == retries or not _is_conflict(exc):
+                    # a unique-key clash from a concurrent insert clears on the first retry;
+                    # one that persists is a real duplicate, so give up early
+                    constraint = isinstance(exc, duckdb.ConstraintException)
+                    if attempt >= (min(retries, 2) if constraint else retries) or not _is_conflict(exc):
                         raise
                 except BaseException:
                     _rollback(cur)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mendwell.store import StoreError
+from mendwell.store import StoreError, clean_name
 from pages._shared import COUPLE_KEY, current_couple, get_catalog, get_store, safe
 
 store = get_store()
@@ -23,6 +23,10 @@ if couple is not None:
         }
         if st.form_submit_button("Save names", type="primary"):
             try:
+                # check every name before writing any, so a refused name changes nothing
+                clean_name(couple_name, "couple name")
+                for new_name in partner_names.values():
+                    clean_name(new_name, "partner name")
                 if couple_name != couple.name:
                     store.rename_couple(couple.couple_id, couple_name)
                 for p in couple.partners:

@@ -116,6 +116,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 class Server:
     """A real `streamlit run app.py` on a free loopback port."""
 
+    FLAGS = ("--server.headless", "true", "--server.address", "127.0.0.1", "--server.fileWatcherType", "none")
+
     def __init__(self, db: Path, env: dict[str, str] | None = None) -> None:
         self.db = db
         self.port = _free_port()
@@ -124,11 +126,7 @@ class Server:
         full_env = {**os.environ, "MENDWELL_DB": str(db), **(env or {})}
         self._log_file = self.log.open("w")
         self.proc = subprocess.Popen(
-            [
-                sys.executable, "-m", "streamlit", "run", "app.py",
-                "--server.headless", "true", "--server.address", "127.0.0.1",
-                "--server.port", str(self.port), "--server.fileWatcherType", "none",
-            ],  # fmt: skip
+            [sys.executable, "-m", "streamlit", "run", "app.py", *self.FLAGS, "--server.port", str(self.port)],
             cwd=PROJECT_DIR,
             env=full_env,
             stdout=self._log_file,

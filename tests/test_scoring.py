@@ -224,8 +224,16 @@ def test_unanswered_items_are_left_out_of_the_mean(world: World) -> None:
         ({"n1": 0, "n2": 0}, "tally", 0.0, "Few"),
         ({"n1": 10, "n2": 1}, "tally", 11.0, "Many"),
     ],
-    ids=["mean-at-bound", "mean-below-bound", "mean-at-2nd-bound", "sum-at-bound", "sum-below", "sum-at-2nd",
-         "sum-min", "sum-max"],  # fmt: skip
+    ids=[
+        "mean-at-bound",
+        "mean-below-bound",
+        "mean-at-2nd-bound",
+        "sum-at-bound",
+        "sum-below",
+        "sum-at-2nd",
+        "sum-min",
+        "sum-max",
+    ],
 )
 def test_band_boundaries(world: World, answers: dict[str, float], subscale: str, score: float, band: str) -> None:
     """Bands are `score < below`: a score equal to a bound falls in the NEXT band."""

@@ -1,0 +1,312 @@
+"""The real app in a real browser: `streamlit run app.py` driven by Chromium.
+
+Each test prepares the database with a `Store`, closes it (DuckDB lets one
+process open the file), starts a server on it, works through the pages as a
+person would, stops the server and reads the database again.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from mendwell import periods
+from mendwell.checkin import make_answer, visible_items
+from mendwell.instruments import Catalog, Instrument, Item
+from mendwell.store import Couple, Store
+
+pytestmark = pytest.mark.browser
+
+SUBMIT = "Submit my check-in"
+HOSTILE_COUPLE = "**bold** <script>alert(1)</script> [x](javascript:alert(1))"
+HOSTILE_FIRST = ":red[hi] '; DROP TABLE couples; -- <script>alert(1)</script>"
+HOSTILE_SECOND = "[x](javascript:alert(1)) **bold** _it_ `code` # :red[hi]"
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict) -> dict:
+    """A tall window: Streamlit scrolls inside its own container, so a full-page
+    screenshot only holds what fits in the window."""
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 2000}}
+
+
+@pytest.fixture
+def page(page: Page) -> Page:
+    """Streamlit reruns can take a moment on a busy machine: wait up to 20 s for a condition."""
+    page.set_default_timeout(20_000)
+    expect.set_options(timeout=20_000)
+    return page
+
+
+def make_couple(store: Store, name: str = "Ann & Bob", partners: tuple[str, str] = ("Ann", "Bob")) -> Couple:
+    couple = store.couple(store.create_couple(name, list(partners)))
+    assert couple is not None
+    return couple
+
+
+def answered_count(page: Page, n: int) -> None:
+    """Wait until the progress line says n questions are answered (the rerun is done)."""
+    expect(page.get_by_test_id("stProgress")).to_contain_text(re.compile(rf"· {n} of \d+ questions answered"))
+
+
+def settled(page: Page) -> None:
+    """Wait until no script run is in progress."""
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
+
+
+def shows(page: Page, text: str) -> None:
+    """Wait until the page shows `text` as a person reads it (invisible word joiners, which
+    keep a typed "--" from becoming a dash, are not seen)."""
+    page.wait_for_function("t => document.body.innerText.replaceAll('\\u2060', '').includes(t)", arg=text)
+
+
+def seen(locator: Locator) -> list[str]:
+    return [t.replace("\u2060", "") for t in locator.all_inner_texts()]
+
+
+def heading(page: Page, text: str) -> Locator:
+    return page.locator("h1, h2, h3, h4").filter(has_text=text)
+
+
+def item_for(inst: Instrument, label: str) -> Item:
+    """The item whose question text is shown in a widget label."""
+    found = [it for it in inst.items if it.text in label]
+    assert len(found) == 1 or len({it.text for it in found}) == 1, (label, found)
+    return found[0]
+
+
+def browser_plan(inst: Instrument, it: Item) -> int:
+    if inst.id == "bids":
+        return 3
+    if inst.id == "micro_hurts":
+        return {"unheard_often": 2, "unheard_repaired": 1}.get(it.id, 0)
+    return 1
+
+
+def answer_section_by_clicking(page: Page, inst: Instrument, answered: int) -> tuple[int, dict[str, int]]:
+    """Click an answer for every visible question of the section, the way a person does:
+    radio labels and pills, top to bottom, including follow-ups that appear on the way.
+    Returns the new answered count and {item_id: value} for the radios."""
+    main = page.get_by_test_id("stMain")
+    chosen: dict[str, int] = {}
+    while True:
+        open_radios = main.get_by_test_id("stRadio").filter(has_not=page.locator("input:checked"))
+        open_pills = main.get_by_test_id("stButtonGroup").filter(has_not=page.locator('[aria-pressed="true"]'))
+        if open_radios.count():
+            radio = open_radios.first
+            it = item_for(inst, radio.get_by_test_id("stWidgetLabel").inner_text())
+            value = browser_plan(inst, it)
+            lo = inst.scale(it)[0]
+            radio.get_by_test_id("stRadioOption").get_by_text(inst.labels(it)[value - lo], exact=True).click()
+            chosen[it.id] = value
+        elif open_pills.count():
+            open_pills.first.get_by_role("button", name="Unheard", exact=True).click()
+        else:
+            return answered, chosen
+        answered += 1
+        answered_count(page, answered)
+
+
+def no_error_on(page: Page) -> None:
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_text("This app has encountered an error")).to_have_count(0)
+    expect(page.get_by_text("could not be submitted")).to_have_count(0)
+
+
+# -- a whole check-in in Chromium ------------------------------------------------------------------
+
+
+def test_full_checkin_in_the_browser(
+    store: Store, catalog: Catalog, db_file: Path, server_factory, page: Page, artifacts: Path
+) -> None:
+    couple = make_couple(store)
+    ann = couple.partners[0]
+    store.close()
+    srv = server_factory(db_file)
+
+    page.goto(srv.url)
+    expect(heading(page, "Ann & Bob")).to_be_visible()
+    expect(page.get_by_text("Not started yet")).to_have_count(2)
+    page.get_by_role("button", name="Start my check-in").first.click()
+    expect(page).to_have_url(re.compile(r"/checkin$"))
+    who = page.get_by_test_id("stRadio").filter(has_text="Who is checking in?")
+    expect(who.locator("input:checked")).to_have_value("0")  # Ann, chosen by Home's button
+    expect(page.get_by_text("6 short sections")).to_be_visible()
+    page.get_by_role("button", name="Begin").click()
+
+    answered = 0
+    chosen: dict[str, dict[str, int]] = {}
+    for step, inst in enumerate(catalog.instruments):
+        expect(heading(page, inst.title)).to_be_visible()
+        expect(page.get_by_test_id("stProgress")).to_contain_text(f"Section {step + 1} of 6")
+        answered, chosen[inst.id] = answer_section_by_clicking(page, inst, answered)
+        if inst.id == "micro_hurts":
+            # the follow-ups of the one small hurt that happened are on screen, answered
+            expect(page.get_by_text("Have we come back to those moments of not being heard")).to_be_visible()
+            expect(page.get_by_role("button", name="Unheard", exact=True)).to_have_attribute("aria-pressed", "true")
+            settled(page)
+            page.screenshot(path=str(artifacts / "checkin-section-small-hurts.png"), full_page=True)
+        page.get_by_role("button", name="Next" if step < 5 else "Review my answers").click()
+
+    # 6 + (6 + 2 follow-ups) + 9 + 8 + 8 + 7
+    assert answered == 46
+    expect(heading(page, "Look it over")).to_be_visible()
+    expect(page.get_by_test_id("stProgress")).to_contain_text("Review · 46 of 46 questions answered")
+    expect(page.get_by_text("Small hurts this month: 8 of 8 answered")).to_be_visible()
+    note = "We found our way back after the Tuesday row."
+    page.get_by_label("A few words, if you like (optional)").fill(note)
+    page.screenshot(path=str(artifacts / "checkin-review.png"), full_page=True)
+    page.get_by_role("button", name=SUBMIT).click()  # straight from typing: the note must not be lost
+    expect(page.get_by_text("Thank you, Ann.")).to_be_visible()
+    settled(page)
+    no_error_on(page)
+    page.screenshot(path=str(artifacts / "checkin-confirmation.png"), full_page=True)
+
+    page.goto(srv.url)
+    expect(page.get_by_text("Ann has checked in. Bob, your check-in")).to_be_visible()
+    srv.stop()
+
+    s = Store(db_file)
+    try:
+        checkin = s.get_checkin(ann.partner_id, periods.month_start())
+        assert checkin is not None and checkin.submitted
+        stored = s.answers(checkin.checkin_id)
+        assert sum(len(a) for a in stored.values()) == answered
+        for inst_id, values in chosen.items():
+            assert {i: stored[inst_id][i].value for i in values} == values
+        assert stored["micro_hurts"]["unheard_themes"].selected() == [2]  # "Unheard"
+        assert "unheard_repaired" in stored["micro_hurts"] and "sarcasm_repaired" not in stored["micro_hurts"]
+        assert s.note(checkin.checkin_id) == (note, True)
+        assert s.table_counts()["checkins"] == 1
+    finally:
+        s.close()
+
+
+# -- double submit ------------------------------------------------------------------------------------
+
+
+def test_double_click_on_submit_stores_one_checkin(
+    store: Store, catalog: Catalog, db_file: Path, server_factory, page: Page
+) -> None:
+    couple = make_couple(store)
+    ann = couple.partners[0]
+    draft = store.open_checkin(ann.partner_id, periods.month_start())
+    n_answers = 0
+    for inst in catalog.instruments:
+        answers = {}
+        for it in visible_items(inst, {}):
+            raw = [it.options[0].value] if it.kind == "multi" and it.options else inst.scale(it)[1]
+            answers[it.id] = make_answer(inst, it, raw)
+        for it in inst.items:  # follow-ups shown now that the triggers are answered
+            if it.id not in answers and it.show_if is not None:
+                answers[it.id] = make_answer(inst, it, [1] if it.kind == "multi" else 1)
+        store.save_answers(draft.checkin_id, inst, answers)
+        n_answers += len(answers)
+    store.close()
+    srv = server_factory(db_file)
+
+    page.goto(f"{srv.url}/checkin")
+    expect(page.get_by_text("Choose your name to begin.")).to_be_visible()
+    page.get_by_test_id("stRadio").filter(has_text="Who is checking in?").get_by_text("Ann", exact=True).click()
+    # everything is answered, so the draft resumes at the review
+    expect(heading(page, "Look it over")).to_be_visible()
+    expect(page.get_by_test_id("stProgress")).to_contain_text(f"Review · {n_answers} of {n_answers}")
+    page.get_by_role("button", name=SUBMIT).dblclick()
+    expect(page.get_by_text("Thank you, Ann.")).to_be_visible()
+    settled(page)
+    no_error_on(page)
+    page.reload()
+    page.get_by_test_id("stRadio").filter(has_text="Who is checking in?").get_by_text("Ann", exact=True).click()
+    expect(page.get_by_text("Thank you, Ann.")).to_be_visible()
+    expect(page.get_by_role("button", name=SUBMIT)).to_have_count(0)
+    srv.stop()
+
+    s = Store(db_file)
+    try:
+        rows = s.query("SELECT checkin_id, status FROM checkins")
+        assert rows.values.tolist() == [[draft.checkin_id, "submitted"]]
+        per_item = s.query("SELECT instrument_id, item_id, count(*) AS n FROM responses GROUP BY ALL", [])
+        assert len(per_item) == n_answers
+        assert set(per_item["n"]) == {1}
+    finally:
+        s.close()
+
+
+# -- hostile names -------------------------------------------------------------------------------------
+
+
+MARKUP_FROM_NAMES = """() => ({
+    scripts: [...document.scripts].filter(s => s.textContent.includes("alert(")).length,
+    js_links: [...document.querySelectorAll("[href], [src]")]
+        .filter(e => /^\\s*javascript:/i.test(e.getAttribute("href") || e.getAttribute("src") || "")).length,
+    emphasis: [...document.querySelectorAll("strong, b, em, i")].filter(e => /bold|^it$/.test(e.textContent)).length,
+    code: [...document.querySelectorAll("code")].filter(e => e.textContent == "code").length,
+    coloured: [...document.querySelectorAll("[class*=ColoredText], [style*=color]")]
+        .filter(e => e.textContent == "hi").length,
+})"""
+
+
+def assert_inert(page: Page) -> None:
+    """No script, javascript: link, emphasis, code or colour came from the names;
+    the markup shows as text."""
+    assert page.evaluate(MARKUP_FROM_NAMES) == {"scripts": 0, "js_links": 0, "emphasis": 0, "code": 0, "coloured": 0}
+    expect(page.get_by_text("<script>alert(1)</script>").first).to_be_visible()
+    expect(page.get_by_text(":red[hi]").first).to_be_visible()
+
+
+def test_hostile_names_are_inert_text(
+    store: Store, catalog: Catalog, db_file: Path, server_factory, page: Page, artifacts: Path
+) -> None:
+    couple = make_couple(store, HOSTILE_COUPLE, (HOSTILE_FIRST, HOSTILE_SECOND))
+    first = couple.partners[0]
+    c = store.open_checkin(first.partner_id, periods.month_start())
+    bids = catalog.instruments[0]
+    store.save_answers(c.checkin_id, bids, {it.id: make_answer(bids, it, 2) for it in bids.items})
+    assert store.submit(c.checkin_id, catalog)
+    store.close()
+    srv = server_factory(db_file)
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    page.goto(srv.url)
+    expect(page.locator("h4 [data-heading-text]")).to_have_count(2)
+    assert seen(page.locator("h1 [data-heading-text]")) == [HOSTILE_COUPLE]
+    assert seen(page.locator("h4 [data-heading-text]")) == [HOSTILE_FIRST, HOSTILE_SECOND]
+    shows(page, f"{HOSTILE_FIRST} has checked in. {HOSTILE_SECOND}, your check-in")
+    assert_inert(page)
+    page.screenshot(path=str(artifacts / "hostile-home.png"), full_page=True)
+
+    page.goto(f"{srv.url}/checkin")
+    who = page.get_by_test_id("stRadio").filter(has_text="Who is checking in?")
+    expect(who.get_by_test_id("stRadioOption")).to_have_count(2)
+    assert seen(who.get_by_test_id("stRadioOption")) == [HOSTILE_FIRST, HOSTILE_SECOND]
+    who.get_by_test_id("stRadioOption").first.click()
+    shows(page, f"Thank you, {HOSTILE_FIRST}.")
+    assert_inert(page)
+    who.get_by_test_id("stRadioOption").nth(1).click()
+    shows(page, f"Hello {HOSTILE_SECOND}.")
+    assert_inert(page)
+
+    page.goto(f"{srv.url}/history")
+    expect(heading(page, "History")).to_be_visible()
+    expect(page.get_by_test_id("stRadioOption")).to_have_count(2)
+    assert seen(page.get_by_test_id("stRadioOption")) == [HOSTILE_FIRST, HOSTILE_SECOND]
+    assert_inert(page)
+
+    page.goto(f"{srv.url}/settings")
+    expect(page.get_by_label("Couple", exact=True)).to_have_value(HOSTILE_COUPLE)
+    expect(page.get_by_label("Partner 1")).to_have_value(HOSTILE_FIRST)
+    settled(page)
+    assert dialogs == []
+    srv.stop()
+
+    s = Store(db_file)
+    try:
+        assert [(c.name, [p.name for p in c.partners]) for c in s.couples()] == [
+            (HOSTILE_COUPLE, [HOSTILE_FIRST, HOSTILE_SECOND])
+        ]
+    finally:
+        s.close()
