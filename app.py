@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from pages._shared import COUPLE_KEY, get_catalog, get_store, mark_app_ran, resume_requested_page, safe
 
-st.set_page_config(page_title="Mendwell", page_icon=":material/favorite:", layout="wide")
+# A local icon: a ":material/..." or emoji favicon is fetched from a CDN, a request off this machine.
+ICON = Path(__file__).parent / "assets" / "icon.png"
+st.set_page_config(page_title="Mendwell", page_icon=str(ICON), layout="wide")
 mark_app_ran()
 
 store = get_store()

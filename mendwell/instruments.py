@@ -488,9 +488,7 @@ def load_themes(path: Path) -> tuple[dict[str, Theme], list[Problem]]:
     return out, problems
 
 
-def load_instrument(
-    path: Path, theme_ids: Iterable[str] | None = None
-) -> tuple[Instrument | None, list[Problem]]:
+def load_instrument(path: Path, theme_ids: Iterable[str] | None = None) -> tuple[Instrument | None, list[Problem]]:
     """Read and validate one instrument file; returns it only when it has no problem."""
     raw, problem = _read_toml(path)
     if problem is not None:

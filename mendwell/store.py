@@ -208,9 +208,7 @@ class Store:
             )
             for number, name, sql in pending:
                 cur.execute(sql)
-                cur.execute(
-                    "INSERT INTO schema_version VALUES (?, ?, current_timestamp)", [number, name]
-                )
+                cur.execute("INSERT INTO schema_version VALUES (?, ?, current_timestamp)", [number, name])
 
         self.transaction(apply, retries=0)
         if target >= 2:
@@ -224,8 +222,7 @@ class Store:
             return
         with self.cursor() as cur:
             known = {
-                (r[0], r[1])
-                for r in cur.execute("SELECT instrument_id, version FROM instrument_versions").fetchall()
+                (r[0], r[1]) for r in cur.execute("SELECT instrument_id, version FROM instrument_versions").fetchall()
             }
         fresh = [i for i in instruments if (i.id, i.version) not in known]
         if not fresh:
@@ -294,9 +291,7 @@ class Store:
             assert row is not None
             couple_id = int(row[0])
             for slot, pname in enumerate(names, start=1):
-                cur.execute(
-                    "INSERT INTO partners (couple_id, slot, name) VALUES (?, ?, ?)", [couple_id, slot, pname]
-                )
+                cur.execute("INSERT INTO partners (couple_id, slot, name) VALUES (?, ?, ?)", [couple_id, slot, pname])
             return couple_id
 
         couple_id = self.transaction(write)
@@ -336,9 +331,7 @@ class Store:
     def rename_couple(self, couple_id: int, name: str) -> None:
         """Change a couple's name."""
         name = clean_name(name, "couple name")
-        self.transaction(
-            lambda cur: cur.execute("UPDATE couples SET name = ? WHERE couple_id = ?", [name, couple_id])
-        )
+        self.transaction(lambda cur: cur.execute("UPDATE couples SET name = ? WHERE couple_id = ?", [name, couple_id]))
         self._bump(couple_id)
 
     def rename_partner(self, partner_id: int, name: str) -> None:
@@ -411,9 +404,7 @@ class Store:
             raise AlreadySubmitted("This check-in was already submitted, so it can no longer change.")
         return int(row[0])
 
-    def save_answers(
-        self, checkin_id: int, inst: Instrument, answers: Mapping[str, Answer | None]
-    ) -> None:
+    def save_answers(self, checkin_id: int, inst: Instrument, answers: Mapping[str, Answer | None]) -> None:
         """Save (or clear, with None) answers of one instrument in a draft, in one transaction."""
         for item_id in answers:
             inst.item(item_id)  # KeyError for an unknown item: a programming error
@@ -457,9 +448,7 @@ class Store:
             couple_id = self._lock_checkin(cur, checkin_id)
             cur.execute("DELETE FROM notes WHERE checkin_id = ?", [checkin_id])
             if body:
-                cur.execute(
-                    "INSERT INTO notes VALUES (?, ?, ?, current_timestamp)", [checkin_id, body, bool(private)]
-                )
+                cur.execute("INSERT INTO notes VALUES (?, ?, ?, current_timestamp)", [checkin_id, body, bool(private)])
             return couple_id
 
         self._bump(self.transaction(write))
@@ -476,6 +465,7 @@ class Store:
         Answers that `show_if` now hides (e.g. a follow-up whose trigger was
         changed back to 'never') are dropped rather than scored.
         """
+
         def write(cur: duckdb.DuckDBPyConnection) -> int | None:
             row = cur.execute(
                 "UPDATE checkins SET status = 'submitted', submitted_at = current_timestamp, "
@@ -487,8 +477,7 @@ class Store:
                     raise StoreError("That check-in no longer exists.")
                 return None
             stored = cur.execute(
-                "SELECT instrument_id, instrument_version, item_id, value, text FROM responses "
-                "WHERE checkin_id = ?",
+                "SELECT instrument_id, instrument_version, item_id, value, text FROM responses WHERE checkin_id = ?",
                 [checkin_id],
             ).fetchall()
             by_inst: dict[tuple[str, int], dict[str, Answer]] = {}
@@ -600,4 +589,3 @@ def _write_definition(cur: duckdb.DuckDBPyConnection, inst: Instrument) -> None:
         cur.executemany("INSERT INTO instrument_subscales VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", subs)
     if bands:
         cur.executemany("INSERT INTO instrument_bands VALUES (?, ?, ?, ?, ?, ?, ?)", bands)
-

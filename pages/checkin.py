@@ -148,25 +148,58 @@ def _ask(c: Checkin, inst: Instrument, it: Item, stored: Answer | None) -> None:
     lo, hi = inst.scale(it)
     if it.kind == "likert":
         labels = inst.labels(it)
-        st.radio(label, list(range(lo, hi + 1)), format_func=lambda v: labels[v - lo] if labels else str(v),
-                 key=key, on_change=_save, args=args, horizontal=True, help=help_text)
+        st.radio(
+            label,
+            list(range(lo, hi + 1)),
+            format_func=lambda v: labels[v - lo] if labels else str(v),
+            key=key,
+            on_change=_save,
+            args=args,
+            horizontal=True,
+            help=help_text,
+        )
     elif it.kind == "choice":
         names = {o.value: o.label for o in it.options or ()}
-        st.radio(label, list(names), format_func=lambda v: names[v], key=key, on_change=_save, args=args,
-                 help=help_text)
+        st.radio(
+            label, list(names), format_func=lambda v: names[v], key=key, on_change=_save, args=args, help=help_text
+        )
     elif it.kind == "yesno":
-        st.radio(label, [0, 1], format_func=lambda v: "Yes" if v else "No", key=key, on_change=_save,
-                 args=args, horizontal=True, help=help_text)
+        st.radio(
+            label,
+            [0, 1],
+            format_func=lambda v: "Yes" if v else "No",
+            key=key,
+            on_change=_save,
+            args=args,
+            horizontal=True,
+            help=help_text,
+        )
     elif it.kind == "multi":
         names = {o.value: o.label for o in it.options or ()}
-        st.pills(label, list(names), format_func=lambda v: names[v], selection_mode="multi", key=key,
-                 on_change=_save, args=args, help=help_text)
+        st.pills(
+            label,
+            list(names),
+            format_func=lambda v: names[v],
+            selection_mode="multi",
+            key=key,
+            on_change=_save,
+            args=args,
+            help=help_text,
+        )
     elif it.kind == "count":
-        st.number_input(label, min_value=lo, max_value=hi, step=1, key=key, on_change=_save, args=args,
-                        help=help_text, placeholder="How many times?")
+        st.number_input(
+            label,
+            min_value=lo,
+            max_value=hi,
+            step=1,
+            key=key,
+            on_change=_save,
+            args=args,
+            help=help_text,
+            placeholder="How many times?",
+        )
     else:
-        st.text_area(label, key=key, on_change=_save, args=args, help=help_text,
-                     max_chars=it.max_chars or 4000)
+        st.text_area(label, key=key, on_change=_save, args=args, help=help_text, max_chars=it.max_chars or 4000)
     err = st.session_state.get("answer_errors", {}).get(key)
     if err:
         st.warning(err, icon=":material/info:")
@@ -221,8 +254,13 @@ def _review(c: Checkin, answers: dict[str, dict[str, Answer]], cat: Catalog) -> 
         except StoreError as exc:
             st.session_state["note_error"] = str(exc)
 
-    st.text_area("A few words, if you like (optional)", key=note_key, on_change=save_note, max_chars=NOTE_LIMIT,
-                 placeholder="Something that happened, something you hope for, anything at all.")
+    st.text_area(
+        "A few words, if you like (optional)",
+        key=note_key,
+        on_change=save_note,
+        max_chars=NOTE_LIMIT,
+        placeholder="Something that happened, something you hope for, anything at all.",
+    )
     st.radio(
         "Who can read it?",
         ["private", "shared"],
@@ -255,8 +293,11 @@ def draft(c: Checkin) -> None:
     if step_key not in st.session_state:
         # resume at the first section with something unanswered
         st.session_state[step_key] = next(
-            (i for i, inst in enumerate(instruments)
-             if any(it.id not in answers.get(inst.id, {}) for it in visible_items(inst, answers.get(inst.id, {})))),
+            (
+                i
+                for i, inst in enumerate(instruments)
+                if any(it.id not in answers.get(inst.id, {}) for it in visible_items(inst, answers.get(inst.id, {})))
+            ),
             STEP_REVIEW,
         )
     step = min(int(st.session_state[step_key]), STEP_REVIEW)
@@ -279,8 +320,9 @@ def draft(c: Checkin) -> None:
     if step > 0:
         back.button("Back", icon=":material/arrow_back:", key=f"back_{step}", on_click=_go_to, args=(c, step - 1))
     label = "Next" if step + 1 < STEP_REVIEW else "Review my answers"
-    nxt.button(label, type="primary", icon=":material/arrow_forward:", key=f"next_{step}", on_click=_go_to,
-               args=(c, step + 1))
+    nxt.button(
+        label, type="primary", icon=":material/arrow_forward:", key=f"next_{step}", on_click=_go_to, args=(c, step + 1)
+    )
 
 
 st.caption(

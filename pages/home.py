@@ -39,8 +39,11 @@ st.title(safe(couple.name))
 st.caption(f"This month: {periods.label(this_month)}")
 
 status = store.month_status(couple.couple_id, this_month)
-icons = {"not started": ":material/radio_button_unchecked:", "in progress": ":material/pending:",
-         "submitted": ":material/check_circle:"}
+icons = {
+    "not started": ":material/radio_button_unchecked:",
+    "in progress": ":material/pending:",
+    "submitted": ":material/check_circle:",
+}
 words = {"not started": "Not started yet", "in progress": "In progress", "submitted": "Checked in"}
 cols = st.columns(len(couple.partners) or 1)
 for col, partner in zip(cols, couple.partners, strict=False):
@@ -49,9 +52,7 @@ for col, partner in zip(cols, couple.partners, strict=False):
     with col.container(border=True):
         st.markdown(f"#### {safe(partner.name)}")
         st.markdown(f"{icons[state]} **{words[state]}** for {periods.label(this_month)}")
-        st.caption(
-            f"Last check-in: {periods.label(last.period)}" if last else "No check-in yet"
-        )
+        st.caption(f"Last check-in: {periods.label(last.period)}" if last else "No check-in yet")
         if state != "submitted":
             label = "Continue my check-in" if state == "in progress" else "Start my check-in"
             if st.button(label, key=f"go_{partner.partner_id}", type="primary"):

@@ -12,6 +12,8 @@ catalog = get_catalog()
 couple = current_couple(store)
 
 st.title("Settings")
+if flash := st.session_state.pop("settings_flash", None):
+    st.success(flash)
 
 if couple is not None:
     st.subheader("Names")
@@ -35,7 +37,8 @@ if couple is not None:
             except StoreError as exc:
                 st.error(str(exc))
             else:
-                st.success("Names saved.")
+                st.session_state["settings_flash"] = "Names saved."
+                st.rerun()  # so the sidebar shows the new names at once
 
 st.subheader("Add a couple")
 with st.form("add_couple", clear_on_submit=True):

@@ -3,7 +3,8 @@
 Each test prepares the database with its own `Store`, closes it (DuckDB allows
 one connection configuration per file and process, and the app opens the file
 through its cached store), runs the app, and checks the results through the
-app's own cached store (`pages._shared.get_store`).
+app's own cached store (`pages._shared._store`: `get_store` itself now insists on
+a script run that went through app.py).
 """
 
 from __future__ import annotations
