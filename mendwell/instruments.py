@@ -284,6 +284,17 @@ def _plain_message(err: Mapping[str, Any]) -> str:
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         return f"must be one of {expected}"
+    ctx = err.get("ctx", {})
+    bounds = {
+        "greater_than_equal": ("ge", "must be {} or more"),
+        "greater_than": ("gt", "must be more than {}"),
+        "less_than_equal": ("le", "must be {} or less"),
+        "less_than": ("lt", "must be less than {}"),
+        "string_too_long": ("max_length", "must be at most {} characters long"),
+    }
+    if kind in bounds and bounds[kind][0] in ctx:
+        key, text = bounds[kind]
+        return text.format(ctx[key])
     if kind == "string_pattern_mismatch":
         return "must use lowercase letters, digits and _ and start with a letter"
     if kind == "too_short":
