@@ -19,6 +19,8 @@ catalog = get_catalog()
 pages = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("pages/checkin.py", title="Check-in", icon=":material/edit_note:", url_path="checkin"),
+    st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
+    st.Page("pages/themes.py", title="Themes", icon=":material/category:", url_path="themes"),
     st.Page("pages/history.py", title="History", icon=":material/history:", url_path="history"),
     st.Page("pages/settings.py", title="Settings", icon=":material/settings:", url_path="settings"),
 ]

@@ -85,7 +85,7 @@ def generate(
     curves = np.stack([_course_curve(c, months, rng) for c in courses])  # couples x months
     partner_offset = rng.normal(0, 0.2, (couples, 2, 1))
     noise = np.zeros((couples, 2, months))
-    shock = rng.normal(0, 0.28, (couples, 2, months))
+    shock = rng.normal(0, 0.2, (couples, 2, months))
     for m in range(months):  # AR(1) month to month: loops over months, not rows
         noise[:, :, m] = (0.55 * noise[:, :, m - 1] if m else 0) + shock[:, :, m]
     latent = np.clip(curves[:, None, :] + partner_offset + noise, -1.6, 1.6).reshape(n_partners, months)
@@ -253,8 +253,8 @@ def _answer_instrument(
         if it.kind in ("likert", "choice", "count", "yesno"):
             d = _direction(inst, it)
             # answers about hard things sit lower on the scale than answers about good ones
-            centre = 0.62 if d > 0 else 0.2
-            p = centre + 0.4 * d * (z + rng.normal(0, 0.3, k)) if d else rng.random(k)
+            centre = 0.5 if d > 0 else 0.2
+            p = centre + 0.4 * d * (z + rng.normal(0, 0.25, k)) if d else rng.random(k)
             # a partner's own recurring themes weigh on the items tagged with them
             p = p + np.where(themed, -0.18 * d if d else 0.0, 0.0)
             p = np.clip(p, 0.0, 1.0)
@@ -269,7 +269,7 @@ def _answer_instrument(
             chosen = []
             for o in it.options:
                 core = cores[:, theme_pos[o.theme]] if o.theme in theme_pos else np.zeros(k, bool)
-                chosen.append(rng.random(k) < np.where(core, 0.7, 0.08))
+                chosen.append(rng.random(k) < np.where(core, 0.6, 0.02))
             picked = np.stack(chosen, axis=1)
             val = picked.sum(axis=1).astype(float)
             text = _selection_json(picked, [o.value for o in it.options])

@@ -101,6 +101,7 @@ class Item(_Strict):
     id: Id
     kind: Kind
     text: Annotated[str, Field(min_length=1, max_length=500)]
+    short: Annotated[str, Field(min_length=1, max_length=40)] | None = None  # a label for charts
     help: str | None = None
     subscale: Id | None = None
     reverse: bool = False
@@ -155,6 +156,13 @@ class Instrument(_Strict):
         if it.kind == "count":
             return DEFAULT_COUNT_SCALE
         return (0, 4)
+
+    def short(self, it: Item) -> str:
+        """A short label for charts: `short`, else the item text cut to a few words."""
+        if it.short:
+            return it.short
+        words = it.text.split()
+        return " ".join(words[:6]) + ("…" if len(words) > 6 else "")
 
     def labels(self, it: Item) -> tuple[str, ...]:
         """Labels of a likert item's scale, lowest first."""

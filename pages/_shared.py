@@ -15,6 +15,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from mendwell import analysis
+from mendwell.charts import PartnerStyle
 from mendwell.config import db_path
 from mendwell.instruments import Catalog, assessment_dirs, load_catalog
 from mendwell.scoring import scores
@@ -114,6 +116,38 @@ def current_couple(store: Store) -> Couple | None:
 def couple_scores(db: str, couple_id: int, revision: int) -> pd.DataFrame:
     """All scores of one couple; `revision` changes after each write by that couple."""
     return scores(get_store(), couple_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=32, ttl=3600)
+def couple_analysis(db: str, couple_id: int, revision: int) -> dict[str, pd.DataFrame]:
+    """Everything the dashboards draw for one couple, computed in DuckDB once per write."""
+    store = get_store()
+    return {
+        "reliable": analysis.reliable_change(store, couple_id),
+        "signals": analysis.theme_signals(store, couple_id),
+        "kinds": analysis.micro_hurt_kinds(store, couple_id),
+        "repair": analysis.repair_ratio(store, couple_id),
+        "mirrors": analysis.mirrored_views(store, couple_id),
+    }
+
+
+def analysis_for(store: Store, couple_id: int) -> dict[str, pd.DataFrame]:
+    """Cached dashboard data of a couple, fresh after any of its writes."""
+    return couple_analysis(str(store.path), couple_id, store.revision(couple_id))
+
+
+def partner_styles(couple: Couple) -> list[PartnerStyle]:
+    """How each partner of the couple is drawn (colour by slot, the same on every chart)."""
+    return [PartnerStyle(p.partner_id, p.name, p.slot) for p in couple.partners]
+
+
+RANGES = {"6 months": 6, "1 year": 12, "2 years": 24, "All": None}
+
+
+def range_control(key: str) -> int | None:
+    """The 6 months / 1 year / 2 years / all control; returns months or None for all."""
+    choice = st.segmented_control("Time span", list(RANGES), default="1 year", key=key)
+    return RANGES[choice or "1 year"]
 
 
 def scores_for(store: Store, couple_id: int) -> pd.DataFrame:

@@ -1,0 +1,91 @@
+"""'This month at a glance': each partner's latest scores and a few plain sentences.
+
+The sentences describe what the data shows about each partner's own
+experience, in warm words; they never grade a partner, never compare who is
+"better", and say plainly when there is not enough data to tell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from mendwell.periods import label
+
+MARKS = {"improved": "▲ better", "worsened": "▼ harder", "no reliable change": "steady", "unknown": "can't tell yet"}
+
+
+@dataclass(frozen=True)
+class Person:
+    partner_id: int
+    name: str
+
+
+def latest_table(rc: pd.DataFrame, partner_id: int, titles: Mapping[tuple[str, str], str]) -> pd.DataFrame:
+    """A partner's most recent score per subscale, with band and reliable-change mark."""
+    mine = rc[(rc["partner_id"] == partner_id) & ~rc["private"].astype(bool)]
+    if mine.empty:
+        return pd.DataFrame(columns=["Part", "Score", "Band", "Change", "Month"])
+    last = mine.sort_values("period").groupby(["instrument_id", "subscale_id"], as_index=False, sort=False).last()
+    keys = list(zip(last["instrument_id"], last["subscale_id"], strict=True))
+    order = {k: i for i, k in enumerate(titles)}
+    last = last.assign(_order=[order.get(k, len(order)) for k in keys]).sort_values("_order")
+    return pd.DataFrame(
+        {
+            "Part": [
+                titles.get(k, f"{k[0]} / {k[1]}") for k in zip(last["instrument_id"], last["subscale_id"], strict=True)
+            ],
+            "Score": last["score"].round(2),
+            "Band": last["band"].fillna(""),
+            "Change": last["verdict"].map(MARKS).fillna(""),
+            "Month": pd.to_datetime(last["period"]).dt.strftime("%b %Y"),
+        }
+    )
+
+
+def sentences(
+    rc: pd.DataFrame,
+    recurring: pd.DataFrame,
+    people: Sequence[Person],
+    titles: Mapping[tuple[str, str], str],
+    theme_titles: Mapping[str, str],
+    window: int,
+) -> list[str]:
+    """A few plain sentences about the latest month, drawn from the data."""
+    shared = rc[~rc["private"].astype(bool)] if not rc.empty else rc
+    if shared.empty:
+        return ["Nothing to say yet: the first check-in starts the story."]
+    names = {p.partner_id: p.name for p in people}
+    last_period = pd.to_datetime(shared["period"]).max()
+    latest = shared[pd.to_datetime(shared["period"]) == last_period]
+    out: list[str] = []
+    for (inst, sub), rows in latest.groupby(["instrument_id", "subscale_id"], sort=False):
+        title = titles.get((inst, sub), sub)
+        for verdict, words in (("improved", "came more easily"), ("worsened", "felt harder")):
+            who = rows[rows["verdict"] == verdict]
+            if who.empty:
+                continue
+            prev = pd.to_datetime(who["previous_period"]).min()
+            since = label(prev.date()) if pd.notna(prev) else "before"
+            if len(who) == 2:
+                out.append(f"{title} {words} for both of you than in {since}.")
+            else:
+                out.append(
+                    f"{title} {words} for {names.get(int(who['partner_id'].iloc[0]), 'one of you')} than in {since}."
+                )
+    if not out:
+        known = latest[latest["verdict"] != "unknown"]
+        if known.empty:
+            out.append(
+                f"For {label(last_period.date())} there is no earlier month to compare with yet, "
+                "so no change is called a change."
+            )
+        else:
+            out.append(f"In {label(last_period.date())} nothing moved by more than its usual month-to-month wobble.")
+    for row in recurring.head(4).itertuples():
+        who = names.get(int(row.partner_id), "one of you")
+        theme = theme_titles.get(row.theme_id, row.theme_id)
+        out.append(f"The theme “{theme}” came up for {who} in {row.months} of the last {window} months.")
+    return out

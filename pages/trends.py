@@ -1,0 +1,171 @@
+"""Trends: each partner's line per subscale, at a glance, and two perspectives."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from mendwell import analysis, charts, periods, summary
+from mendwell.instruments import Catalog, Instrument
+from mendwell.text import md_escape
+from pages._shared import analysis_for, get_catalog, get_store, need_couple, partner_styles, range_control
+
+store = get_store()
+catalog: Catalog = get_catalog()
+couple = need_couple(store)
+styles = partner_styles(couple)
+names = {p.partner_id: p.name for p in couple.partners}
+CHART_CONFIG = {"displayModeBar": False, "responsive": True}
+
+st.title("Trends")
+data = analysis_for(store, couple.couple_id)
+rc = data["reliable"]
+shared = rc[~rc["private"].astype(bool)] if not rc.empty else rc
+
+if shared.empty:
+    st.info(
+        "Your trends appear here once you have checked in. Each part of the check-in gets a chart with a line "
+        "for each of you; after a few months you can see which way things are moving.",
+        icon=":material/show_chart:",
+    )
+    st.stop()
+
+months_back = range_control("trend_range")
+last_period = pd.to_datetime(shared["period"]).max()
+first_period = pd.to_datetime(shared["period"]).min()
+start = first_period if months_back is None else max(first_period, last_period - pd.DateOffset(months=months_back - 1))
+titles = {(i.id, s.id): s.title for i in catalog.instruments for s in i.subscales}
+theme_titles = {t.id: t.title for t in catalog.themes.values()}
+
+present = set(shared["partner_id"].unique())
+missing = [p for p in couple.partners if p.partner_id not in present]
+if missing:
+    st.caption(
+        f"Only {md_escape(names[next(iter(present))])} has checked in so far; "
+        f"{md_escape(missing[0].name)}'s line appears after their first check-in."
+    )
+
+# -- this month at a glance ------------------------------------------------------------
+st.subheader(f"At a glance: {periods.label(last_period.date())}")
+window = 6
+recurring = analysis.recurring_themes(data["signals"], last_period, window=window, min_months=3)
+people = [summary.Person(p.partner_id, p.name) for p in couple.partners]
+for line in summary.sentences(shared, recurring, people, titles, theme_titles, window):
+    st.markdown(f"- {md_escape(line)}")
+cols = st.columns(len(couple.partners))
+for col, partner in zip(cols, couple.partners, strict=False):
+    with col:
+        st.markdown(f"**{md_escape(partner.name)}**")
+        table = summary.latest_table(shared, partner.partner_id, titles)
+        if table.empty:
+            st.caption("No check-in yet.")
+        else:
+            st.dataframe(table, hide_index=True, width="stretch")
+st.caption(
+    "▲ and ▼ mark a change bigger than that part's usual month-to-month wobble (the reliable change index); "
+    "smaller moves are called steady. With too little history, or no reliability figure, Mendwell says it "
+    "can't tell yet rather than guess."
+)
+
+
+# -- one chart per subscale --------------------------------------------------------------
+def meta_for(inst: Instrument, subscale_id: str) -> charts.SubscaleMeta:
+    sc = inst.subscale(subscale_id)
+    items = inst.items_of(subscale_id)
+    lows = [inst.scale(it)[0] for it in items]
+    highs = [inst.scale(it)[1] for it in items]
+    low, high = (float(sum(lows)), float(sum(highs))) if sc.scoring == "sum" else (float(min(lows)), float(max(highs)))
+    bands, prev = [], low
+    for b in sc.bands:
+        upper = high if b.below is None else b.below
+        bands.append(charts.BandRegion(prev, upper, b.label, b.tone))
+        prev = upper
+    return charts.SubscaleMeta(sc.title, sc.higher_is, low, high, tuple(bands))
+
+
+def numbers_table(df: pd.DataFrame) -> pd.DataFrame:
+    rows = df.dropna(subset=["score"])
+    return pd.DataFrame(
+        {
+            "Month": pd.to_datetime(rows["period"]).dt.strftime("%Y-%m"),
+            "Partner": rows["partner_id"].map(names),
+            "Score": rows["score"].round(3),
+            "Band": rows["band"].fillna(""),
+            "Change": rows["verdict"].map(summary.MARKS).fillna(""),
+            "SD from": rows["sd_source"].map({"couple": "your own history", "everyone": "everyone's scores"}),
+        }
+    )
+
+
+in_range = shared[pd.to_datetime(shared["period"]) >= start]
+if in_range.groupby("partner_id")["period"].nunique().max() < 2:
+    st.info("One month so far: a line needs two months, so each of you shows as a single point for now.")
+for inst in catalog.instruments:
+    subs = [s for s in inst.subscales if not inst.is_private_subscale(s.id)]
+    mine = in_range[in_range["instrument_id"] == inst.id]
+    if not subs or mine.empty:
+        continue
+    st.subheader(inst.title)
+    cols = st.columns(2)
+    for i, sc in enumerate(subs):
+        part = mine[mine["subscale_id"] == sc.id]
+        if part.empty:
+            continue
+        gridded = analysis.with_gaps(part, start=start, end=last_period)
+        with cols[i % 2]:
+            fig = charts.trend_figure(gridded, meta_for(inst, sc.id), styles)
+            st.plotly_chart(fig, width="stretch", config=CHART_CONFIG, key=f"trend_{inst.id}_{sc.id}")
+            numbers = numbers_table(gridded)
+            with st.expander("Show the numbers"):
+                st.dataframe(numbers, hide_index=True, width="stretch")
+                st.download_button(
+                    "Download these numbers (CSV)",
+                    numbers.to_csv(index=False).encode("utf-8"),
+                    file_name=f"mendwell-{inst.id}-{sc.id}.csv",
+                    mime="text/csv",
+                    on_click="ignore",
+                    key=f"dl_{inst.id}_{sc.id}",
+                )
+
+# -- two perspectives ------------------------------------------------------------------
+mirrors = data["mirrors"]
+if not mirrors.empty:
+    st.subheader("How differently we see it")
+    st.markdown(
+        "The same moments, seen from each side: how one of you felt your reaches for connection were met, "
+        "and how the other saw themselves meeting them. A space between the lines is not a verdict on who is "
+        "right; it is something to be curious about together."
+    )
+    mirrors = mirrors[pd.to_datetime(mirrors["period"]) >= start]
+    by_id = {s.partner_id: s for s in styles}
+    cols = st.columns(2)
+    for i, (receiver_id, part) in enumerate(mirrors.groupby("receiver_id")):
+        giver_id = int(part["giver_id"].iloc[0])
+        inst = catalog.get(str(part["instrument_id"].iloc[0]))
+        low, high = (0.0, 4.0)
+        if inst is not None:
+            sub = str(part["receiver_subscale"].iloc[0])
+            its = inst.items_of(sub)
+            if its:
+                low, high = float(inst.scale(its[0])[0]), float(inst.scale(its[0])[1])
+        grid = pd.DataFrame({"period": pd.date_range(start, last_period, freq="MS")})
+        part = grid.merge(part.assign(period=pd.to_datetime(part["period"])), on="period", how="left")
+        with cols[i % 2]:
+            fig = charts.mirror_figure(part, by_id[int(receiver_id)], by_id[giver_id], low, high)
+            st.plotly_chart(fig, width="stretch", config=CHART_CONFIG, key=f"mirror_{receiver_id}")
+            shown = part.dropna(subset=["receiver_view"])
+            with st.expander("Show the numbers"):
+                st.dataframe(
+                    pd.DataFrame(
+                        {
+                            "Month": shown["period"].dt.strftime("%Y-%m"),
+                            f"{names[int(receiver_id)]}'s view": shown["receiver_view"].round(2),
+                            f"{names[giver_id]}'s view": shown["giver_view"].round(2),
+                            "Space between": shown["gap"].round(2),
+                        }
+                    ),
+                    hide_index=True,
+                    width="stretch",
+                )
+elif len(present) == 2:
+    st.caption("The two-perspectives chart appears once you have both checked in for the same month.")
