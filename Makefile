@@ -28,6 +28,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+bench: $(STAMP)
+	$(BIN)/python -m tests.bench.bench_pages
+
 demo: $(STAMP)
 	$(BIN)/mendwell demo
 

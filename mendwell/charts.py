@@ -1,5 +1,9 @@
 """Plotly figures from the analysis DataFrames, readable by a couple at a glance.
 
+Figures are built as plain specs and turned into a `go.Figure` once, without
+plotly's per-property validation (which costs ~100 ms a chart on every
+Streamlit rerun); the test suite re-validates every figure instead.
+
 Partner colours come from the Okabe-Ito palette (safe for the common kinds of
 colour blindness) and are fixed by partner slot, so a partner has the same
 colour on every chart; lines also differ in dash and marker shape, so nothing
@@ -11,6 +15,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -71,19 +76,44 @@ class SubscaleMeta:
         return "Higher is better" if self.higher_is == "better" else "Higher is harder"
 
 
-def _base_layout(fig: go.Figure, title: str, height: int, large: bool = False) -> go.Figure:
+VALIDATE = False  # tests set this to True to check every spec against plotly's schema
+GRID = "#e8e6e1"
+
+
+def _figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> go.Figure:
+    return go.Figure({"data": data, "layout": layout}, _validate=VALIDATE)
+
+
+def _layout(title: str, height: int, large: bool = False, **extra: Any) -> dict[str, Any]:
     font = {**FONT, "size": 18 if large else FONT["size"]}
-    fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {**font, "size": font["size"] + 2}},
-        template="plotly_white",
-        font=font,
-        height=height,
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
-        hoverlabel={"font": {**font, "size": font["size"]}},
-        plot_bgcolor="white",
-    )
-    return fig
+    axis = {"gridcolor": GRID, "linecolor": GRID, "zeroline": False, "automargin": True}
+    layout: dict[str, Any] = {
+        "title": {"text": title, "x": 0, "xanchor": "left", "font": {**font, "size": font["size"] + 2}},
+        "font": font,
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
+        "hoverlabel": {"font": {**font, "size": font["size"]}},
+        "plot_bgcolor": "white",
+        "paper_bgcolor": "white",
+        "xaxis": {**axis, "showgrid": False, "tickformat": "%b %Y"},
+        "yaxis": dict(axis),
+    }
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(layout.get(key), dict):
+            layout[key] = {**layout[key], **value}
+        else:
+            layout[key] = value
+    return layout
+
+
+def _dates(series: pd.Series) -> list[str]:
+    return pd.to_datetime(series).dt.strftime("%Y-%m-%d").tolist()
+
+
+def _numbers(series: pd.Series) -> list[float | None]:
+    # NaN becomes None (JSON null), which Plotly draws as a gap
+    return [None if pd.isna(v) else float(v) for v in series.tolist()]
 
 
 def trend_figure(
@@ -98,63 +128,92 @@ def trend_figure(
     `df` has partner_id, period, score, band and verdict columns, with NaN
     scores for missed months (see analysis.with_gaps) so they show as gaps.
     """
-    fig = go.Figure()
+    shapes, annotations, data = [], [], []
     for band in meta.bands:
-        fig.add_hrect(
-            y0=band.low,
-            y1=band.high,
-            fillcolor=TONE_FILL.get(band.tone, "rgba(0,0,0,0.04)"),
-            line_width=0,
-            layer="below",
-            annotation_text=plot_text(band.label),
-            annotation_position="top left",
-            annotation_font={"size": 11, "color": "#5b6770"},
+        shapes.append(
+            {
+                "type": "rect",
+                "xref": "x domain",
+                "x0": 0,
+                "x1": 1,
+                "yref": "y",
+                "y0": band.low,
+                "y1": band.high,
+                "fillcolor": TONE_FILL.get(band.tone, "rgba(0,0,0,0.04)"),
+                "line": {"width": 0},
+                "layer": "below",
+            }
+        )
+        annotations.append(
+            {
+                "xref": "x domain",
+                "x": 0.005,
+                "yref": "y",
+                "y": band.high,
+                "text": plot_text(band.label),
+                "showarrow": False,
+                "xanchor": "left",
+                "yanchor": "top",
+                "font": {"size": 11, "color": "#5b6770"},
+            }
         )
     for p in partners:
         mine = df[df["partner_id"] == p.partner_id].sort_values("period")
         if mine.empty:
             continue
-        fig.add_trace(
-            go.Scatter(
-                x=mine["period"],
-                y=mine["score"],
-                name=p.label,
-                mode="lines+markers",
-                connectgaps=False,
-                line={"color": p.colour, "dash": PARTNER_DASH.get(p.slot, "solid"), "width": 3},
-                marker={"symbol": PARTNER_SYMBOL.get(p.slot, "circle"), "size": 7, "color": p.colour},
-                customdata=mine[["band"]].fillna("").to_numpy(),
-                hovertemplate="%{x|%B %Y}<br>Score %{y:.2f}<br>%{customdata[0]}<extra>" + p.label + "</extra>",
-                meta={"role": "partner", "partner_id": p.partner_id},
-            )
+        data.append(
+            {
+                "type": "scatter",
+                "x": _dates(mine["period"]),
+                "y": _numbers(mine["score"]),
+                "name": p.label,
+                "mode": "lines+markers",
+                "connectgaps": False,
+                "line": {"color": p.colour, "dash": PARTNER_DASH.get(p.slot, "solid"), "width": 3},
+                "marker": {"symbol": PARTNER_SYMBOL.get(p.slot, "circle"), "size": 7, "color": p.colour},
+                "customdata": [[plot_text(b)] for b in mine["band"].fillna("").tolist()],
+                "hovertemplate": "%{x|%B %Y}<br>Score %{y:.2f}<br>%{customdata[0]}<extra>" + p.label + "</extra>",
+                "meta": {"role": "partner", "partner_id": p.partner_id},
+            }
         )
+        verdicts = mine["verdict"] if "verdict" in mine else pd.Series("", index=mine.index)
         for verdict, symbol, words in (
             ("improved", "triangle-up", "A reliable change for the better"),
             ("worsened", "triangle-down", "A reliable change for the harder"),
         ):
-            marks = mine[mine.get("verdict", pd.Series(dtype=str)) == verdict]
+            marks = mine[verdicts == verdict]
             if marks.empty:
                 continue
-            fig.add_trace(
-                go.Scatter(
-                    x=marks["period"],
-                    y=marks["score"],
-                    mode="markers",
-                    name=f"{p.label}: {words.lower()}",
-                    marker={"symbol": symbol, "size": 16, "color": p.colour, "line": {"color": "white", "width": 1.5}},
-                    customdata=marks[["change", "threshold"]].to_numpy(),
-                    hovertemplate=(
-                        "%{x|%B %Y}<br>" + words + "<br>Change %{customdata[0]:+.2f} "
-                        "(more than %{customdata[1]:.2f} needed)<extra>" + p.label + "</extra>"
-                    ),
-                    meta={"role": "reliable_change", "verdict": verdict, "partner_id": p.partner_id},
-                    showlegend=False,
-                )
+            data.append(
+                {
+                    "type": "scatter",
+                    "x": _dates(marks["period"]),
+                    "y": _numbers(marks["score"]),
+                    "mode": "markers",
+                    "name": f"{p.label}: {words.lower()}",
+                    "showlegend": False,
+                    "marker": {
+                        "symbol": symbol,
+                        "size": 16,
+                        "color": p.colour,
+                        "line": {"color": "white", "width": 1.5},
+                    },
+                    "customdata": marks[["change", "threshold"]].astype(float).to_numpy().tolist(),
+                    "hovertemplate": "%{x|%B %Y}<br>" + words + "<br>Change %{customdata[0]:+.2f} "
+                    "(more than %{customdata[1]:.2f} needed)<extra>" + p.label + "</extra>",
+                    "meta": {"role": "reliable_change", "verdict": verdict, "partner_id": p.partner_id},
+                }
             )
     pad = (meta.high - meta.low) * 0.05
-    fig.update_yaxes(range=[meta.low - pad, meta.high + pad], title_text=meta.direction, zeroline=False)
-    fig.update_xaxes(showgrid=False, tickformat="%b %Y")
-    return _base_layout(fig, plot_text(meta.title), 380 if large else 300, large)
+    layout = _layout(
+        plot_text(meta.title),
+        380 if large else 300,
+        large,
+        shapes=shapes,
+        annotations=annotations,
+        yaxis={"range": [meta.low - pad, meta.high + pad], "title": {"text": meta.direction}},
+    )
+    return _figure(data, layout)
 
 
 def theme_heatmap(
@@ -167,112 +226,127 @@ def theme_heatmap(
         .pivot_table(index="theme_id", columns="period", values="signals", aggfunc="sum", fill_value=0)
         .reindex(index=themes, columns=pd.DatetimeIndex(months), fill_value=0)
     )
-    fig = go.Figure(
-        go.Heatmap(
-            z=grid.to_numpy(),
-            x=list(grid.columns),
-            y=[plot_text(theme_titles[t]) for t in themes],
-            colorscale=[[0, "#ffffff"], [0.01, "#e6f0f5"], [1, "#0b4f6c"]],
-            zmin=0,
-            xgap=2,
-            ygap=2,
-            colorbar={"title": {"text": "answers"}, "thickness": 12},
-            hovertemplate="%{y}, %{x|%B %Y}<br>%{z} answer(s) pointed here<extra></extra>",
-        )
-    )
-    fig.update_xaxes(tickformat="%b %Y", showgrid=False)
-    fig.update_yaxes(autorange="reversed", showgrid=False)
-    return _base_layout(fig, plot_text(title), 120 + 34 * len(themes))
+    data = [
+        {
+            "type": "heatmap",
+            "z": grid.to_numpy().tolist(),
+            "x": [d.strftime("%Y-%m-%d") for d in grid.columns],
+            "y": [plot_text(theme_titles[t]) for t in themes],
+            "colorscale": [[0, "#ffffff"], [0.01, "#e6f0f5"], [1, "#0b4f6c"]],
+            "zmin": 0,
+            "xgap": 2,
+            "ygap": 2,
+            "colorbar": {"title": {"text": "answers"}, "thickness": 12},
+            "hovertemplate": "%{y}, %{x|%B %Y}<br>%{z} answer(s) pointed here<extra></extra>",
+            "meta": {"role": "themes"},
+        }
+    ]
+    layout = _layout(plot_text(title), 120 + 34 * len(themes), yaxis={"autorange": "reversed", "showgrid": False})
+    return _figure(data, layout)
 
 
 def kinds_figure(
     kinds: pd.DataFrame, labels: Mapping[str, str], months: Sequence[pd.Timestamp], title: str
 ) -> go.Figure:
     """Stacked bars: which kinds of small hurt happened each month."""
-    fig = go.Figure()
+    data = []
     for i, (item_id, label) in enumerate(labels.items()):
         rows = kinds[kinds["item_id"] == item_id]
         label = plot_text(label)
-        fig.add_trace(
-            go.Bar(
-                x=pd.to_datetime(rows["period"]),
-                y=[1] * len(rows),
-                name=label,
-                marker_color=KIND_COLOURS[i % len(KIND_COLOURS)],
-                customdata=rows[["how_often"]].to_numpy() if "how_often" in rows else None,
-                hovertemplate="%{x|%B %Y}<br>" + label + ": %{customdata[0]}<extra></extra>",
-            )
+        how = rows["how_often"].fillna("").map(plot_text).tolist() if "how_often" in rows else [""] * len(rows)
+        data.append(
+            {
+                "type": "bar",
+                "x": _dates(rows["period"]),
+                "y": [1] * len(rows),
+                "name": label,
+                "marker": {"color": KIND_COLOURS[i % len(KIND_COLOURS)]},
+                "customdata": [[h] for h in how],
+                "hovertemplate": "%{x|%B %Y}<br>" + label + ": %{customdata[0]}<extra></extra>",
+            }
         )
-    fig.update_layout(barmode="stack", bargap=0.25)
-    fig.update_yaxes(title_text="Kinds that happened", dtick=1, rangemode="tozero")
+    xaxis: dict[str, Any] = {}
     if len(months):
-        fig.update_xaxes(range=[months[0] - pd.Timedelta(days=20), months[-1] + pd.Timedelta(days=20)])
-    fig.update_xaxes(tickformat="%b %Y", showgrid=False)
-    return _base_layout(fig, plot_text(title), 340)
+        pad = pd.Timedelta(days=20)
+        xaxis["range"] = [(months[0] - pad).strftime("%Y-%m-%d"), (months[-1] + pad).strftime("%Y-%m-%d")]
+    layout = _layout(
+        plot_text(title),
+        340,
+        barmode="stack",
+        bargap=0.25,
+        xaxis=xaxis,
+        yaxis={"title": {"text": "Kinds that happened"}, "dtick": 1, "rangemode": "tozero"},
+    )
+    return _figure(data, layout)
 
 
 def repair_figure(ratio: pd.DataFrame, partners: Sequence[PartnerStyle]) -> go.Figure:
     """The share of named small hurts that were mended or partly mended, per partner over months."""
-    fig = go.Figure()
+    data = []
     for p in partners:
         mine = ratio[ratio["partner_id"] == p.partner_id].sort_values("period")
         if mine.empty:
             continue
-        fig.add_trace(
-            go.Scatter(
-                x=mine["period"],
-                y=mine["ratio"] * 100,
-                name=p.label,
-                mode="lines+markers",
-                connectgaps=False,
-                line={"color": p.colour, "dash": PARTNER_DASH.get(p.slot, "solid"), "width": 3},
-                marker={"symbol": PARTNER_SYMBOL.get(p.slot, "circle"), "size": 7},
-                customdata=mine[["mended", "named"]].to_numpy(),
-                hovertemplate="%{x|%B %Y}<br>%{customdata[0]:.0f} of %{customdata[1]:.0f} mended or partly"
+        data.append(
+            {
+                "type": "scatter",
+                "x": _dates(mine["period"]),
+                "y": _numbers(mine["ratio"] * 100),
+                "name": p.label,
+                "mode": "lines+markers",
+                "connectgaps": False,
+                "line": {"color": p.colour, "dash": PARTNER_DASH.get(p.slot, "solid"), "width": 3},
+                "marker": {"symbol": PARTNER_SYMBOL.get(p.slot, "circle"), "size": 7, "color": p.colour},
+                "customdata": mine[["mended", "named"]].astype(float).fillna(0).to_numpy().tolist(),
+                "hovertemplate": "%{x|%B %Y}<br>%{customdata[0]:.0f} of %{customdata[1]:.0f} mended or partly"
                 "<extra>" + p.label + "</extra>",
-                meta={"role": "partner", "partner_id": p.partner_id},
-            )
+                "meta": {"role": "partner", "partner_id": p.partner_id},
+            }
         )
-    fig.update_yaxes(range=[-5, 105], title_text="Mended or partly mended (%)", ticksuffix="%")
-    fig.update_xaxes(tickformat="%b %Y", showgrid=False)
-    return _base_layout(fig, "How much of what hurt got mended", 320)
+    layout = _layout(
+        "How much of what hurt got mended",
+        320,
+        yaxis={"range": [-5, 105], "title": {"text": "Mended or partly mended (%)"}, "ticksuffix": "%"},
+    )
+    return _figure(data, layout)
 
 
 def mirror_figure(df: pd.DataFrame, receiver: PartnerStyle, giver: PartnerStyle, low: float, high: float) -> go.Figure:
-    """Two perspectives on the same reaches: the receiver's and the giver's, and the space between."""
-    fig = go.Figure()
+    """Two perspectives on the same reaches: the receiver's and the giver's."""
     df = df.sort_values("period")
-    fig.add_trace(
-        go.Scatter(
-            x=df["period"],
-            y=df["receiver_view"],
-            mode="lines+markers",
-            connectgaps=False,
-            name=f"How {receiver.label} felt their reaches were met",
-            line={"color": receiver.colour, "dash": PARTNER_DASH.get(receiver.slot, "solid"), "width": 3},
-            hovertemplate="%{x|%B %Y}<br>%{y:.2f}<extra>" + receiver.label + "'s view</extra>",
-            meta={"role": "receiver_view"},
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=df["period"],
-            y=df["giver_view"],
-            mode="lines+markers",
-            connectgaps=False,
-            name=f"How {giver.label} saw themselves meeting them",
-            line={"color": giver.colour, "dash": PARTNER_DASH.get(giver.slot, "solid"), "width": 3},
-            fill="tonexty",
-            fillcolor="rgba(120, 120, 120, 0.12)",
-            hovertemplate="%{x|%B %Y}<br>%{y:.2f}<extra>" + giver.label + "'s view</extra>",
-            meta={"role": "giver_view"},
-        )
-    )
+    data = [
+        {
+            "type": "scatter",
+            "x": _dates(df["period"]),
+            "y": _numbers(df["receiver_view"]),
+            "mode": "lines+markers",
+            "connectgaps": False,
+            "name": f"How {receiver.label} felt their reaches were met",
+            "line": {"color": receiver.colour, "dash": PARTNER_DASH.get(receiver.slot, "solid"), "width": 3},
+            "marker": {"color": receiver.colour},
+            "hovertemplate": "%{x|%B %Y}<br>%{y:.2f}<extra>" + receiver.label + "'s view</extra>",
+            "meta": {"role": "receiver_view"},
+        },
+        {
+            "type": "scatter",
+            "x": _dates(df["period"]),
+            "y": _numbers(df["giver_view"]),
+            "mode": "lines+markers",
+            "connectgaps": False,
+            "name": f"How {giver.label} saw themselves meeting them",
+            "line": {"color": giver.colour, "dash": PARTNER_DASH.get(giver.slot, "solid"), "width": 3},
+            "marker": {"color": giver.colour},
+            "hovertemplate": "%{x|%B %Y}<br>%{y:.2f}<extra>" + giver.label + "'s view</extra>",
+            "meta": {"role": "giver_view"},
+        },
+    ]
     pad = (high - low) * 0.05
-    fig.update_yaxes(range=[low - pad, high + pad], title_text="Higher: reaches met more")
-    fig.update_xaxes(tickformat="%b %Y", showgrid=False)
-    _base_layout(fig, f"{receiver.label}'s reaches, seen by both of you", 380)
-    # long legend entries go under the plot, clear of the title
-    fig.update_layout(legend={"orientation": "v", "yanchor": "top", "y": -0.15, "xanchor": "left", "x": 0})
-    fig.update_layout(margin={"l": 10, "r": 10, "t": 50, "b": 90})
-    return fig
+    layout = _layout(
+        f"{receiver.label}'s reaches, seen by both of you",
+        380,
+        yaxis={"range": [low - pad, high + pad], "title": {"text": "Higher: reaches met more"}},
+        # long legend entries go under the plot, clear of the title
+        legend={"orientation": "v", "yanchor": "top", "y": -0.15, "xanchor": "left", "x": 0},
+        margin={"l": 10, "r": 10, "t": 50, "b": 90},
+    )
+    return _figure(data, layout)
