@@ -24,7 +24,7 @@ PARTNER_COLOURS = {1: "#0072B2", 2: "#D55E00"}  # blue, vermillion
 PARTNER_DASH = {1: "solid", 2: "dash"}
 PARTNER_SYMBOL = {1: "circle", 2: "square"}
 TONE_FILL = {"concern": "rgba(213, 94, 0, 0.10)", "watch": "rgba(230, 159, 0, 0.10)", "ok": "rgba(0, 158, 115, 0.09)"}
-KIND_COLOURS = ["#56B4E9", "#009E73", "#E69F00", "#CC79A7", "#0072B2", "#999999", "#F0E442", "#D55E00"]
+KIND_COLOURS = ["#56B4E9", "#009E73", "#E69F00", "#CC79A7", "#0072B2", "#F0E442", "#D55E00", "#000000"]
 FONT = {"family": "Source Sans Pro, Helvetica, Arial, sans-serif", "size": 14, "color": "#26323a"}
 
 
@@ -236,7 +236,12 @@ def theme_heatmap(
             "zmin": 0,
             "xgap": 2,
             "ygap": 2,
-            "colorbar": {"title": {"text": "answers"}, "thickness": 12},
+            "colorbar": {
+                "title": {"text": "answers"},
+                "thickness": 12,
+                "tickformat": "d",
+                **({"dtick": 1} if grid.to_numpy().max(initial=0) <= 8 else {}),
+            },
             "hovertemplate": "%{y}, %{x|%B %Y}<br>%{z} answer(s) pointed here<extra></extra>",
             "meta": {"role": "themes"},
         }

@@ -27,8 +27,10 @@ def latest_table(rc: pd.DataFrame, partner_id: int, titles: Mapping[tuple[str, s
     """A partner's most recent score per subscale, with band and reliable-change mark."""
     mine = rc[(rc["partner_id"] == partner_id) & ~rc["private"].astype(bool)]
     if mine.empty:
-        return pd.DataFrame(columns=["Part", "Score", "Band", "Change", "Month"])
-    last = mine.sort_values("period").groupby(["instrument_id", "subscale_id"], as_index=False, sort=False).last()
+        return pd.DataFrame(columns=["Part", "Score", "Band", "Change"])
+    # only the partner's latest check-in, so every row speaks about the same month
+    latest = pd.to_datetime(mine["period"]).max()
+    last = mine[pd.to_datetime(mine["period"]) == latest]
     keys = list(zip(last["instrument_id"], last["subscale_id"], strict=True))
     order = {k: i for i, k in enumerate(titles)}
     last = last.assign(_order=[order.get(k, len(order)) for k in keys]).sort_values("_order")
@@ -40,7 +42,6 @@ def latest_table(rc: pd.DataFrame, partner_id: int, titles: Mapping[tuple[str, s
             "Score": last["score"].round(2),
             "Band": last["band"].fillna(""),
             "Change": last["verdict"].map(MARKS).fillna(""),
-            "Month": pd.to_datetime(last["period"]).dt.strftime("%b %Y"),
         }
     )
 
@@ -61,7 +62,11 @@ def sentences(
     last_period = pd.to_datetime(shared["period"]).max()
     latest = shared[pd.to_datetime(shared["period"]) == last_period]
     out: list[str] = []
-    for (inst, sub), rows in latest.groupby(["instrument_id", "subscale_id"], sort=False):
+    order = {k: i for i, k in enumerate(titles)}
+    groups = sorted(
+        latest.groupby(["instrument_id", "subscale_id"], sort=False), key=lambda g: order.get(g[0], len(order))
+    )
+    for (inst, sub), rows in groups:
         title = titles.get((inst, sub), sub)
         for verdict, words in (("improved", "came more easily"), ("worsened", "felt harder")):
             who = rows[rows["verdict"] == verdict]
@@ -79,7 +84,7 @@ def sentences(
         known = latest[latest["verdict"] != "unknown"]
         if known.empty:
             out.append(
-                f"For {label(last_period.date())} there is no earlier month to compare with yet, "
+                f"The {label(last_period.date())} check-in has no earlier one to compare with yet, "
                 "so no change is called a change."
             )
         else:

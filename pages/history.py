@@ -61,6 +61,6 @@ st.dataframe(table, width="stretch")
 st.caption(
     "Each score is the average of that part's answers (0 to 4, or 0 to 2 for mending), after turning round "
     "the questions asked the other way. Questions that were skipped or not asked are left out, not counted "
-    "as zero. Scores from private questions are kept out of this shared view. Charts of these trends are "
-    "coming next."
+    "as zero. Scores from private questions are kept out of this shared view."
 )
+st.page_link("pages/trends.py", label="See these as charts on Trends", icon=":material/show_chart:")

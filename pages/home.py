@@ -66,7 +66,7 @@ open_ = [p for p in couple.partners if status.get(p.partner_id) != "submitted"]
 if len(done) == len(couple.partners) and done:
     st.success(
         f"You have both checked in for {periods.label(this_month)}. When you have a calm moment, "
-        "look back over the months together on the History page.",
+        "look back over the months together on the Trends page.",
         icon=":material/favorite:",
     )
 elif done:
@@ -82,4 +82,6 @@ else:
         "Your answers are saved as you go, so you can stop and come back.",
         icon=":material/schedule:",
     )
-st.page_link("pages/history.py", label="See your history", icon=":material/history:")
+left, right = st.columns(2)
+left.page_link("pages/trends.py", label="See how things are moving", icon=":material/show_chart:")
+right.page_link("pages/themes.py", label="See the themes that keep coming back", icon=":material/category:")

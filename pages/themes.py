@@ -73,6 +73,11 @@ for style in styles:
     mine = monthly[monthly["partner_id"] == style.partner_id]
     fig = charts.theme_heatmap(mine, theme_titles, months, f"{style.name}: themes by month")
     st.plotly_chart(fig, width="stretch", config=CHART_CONFIG, key=f"heat_{style.partner_id}")
+    # a month with a check-in but no theme is blank too: name the missed months in words
+    came = set(pd.to_datetime(checked_in.loc[checked_in["partner_id"] == style.partner_id, "period"]))
+    missed = [periods.label(m.date()) for m in months if m not in came]
+    if missed:
+        st.caption(f"Months without a check-in from {md_escape(style.name)}: {', '.join(missed)}.")
     with st.expander("Show the numbers"):
         table = mine.assign(
             Month=pd.to_datetime(mine["period"]).dt.strftime("%Y-%m"), Theme=mine["theme_id"].map(theme_titles)
@@ -85,8 +90,8 @@ for style in styles:
         )  # fmt: skip
 st.caption(
     "A cell darkens with the number of answers that pointed to a theme that month: a theme chosen in "
-    "“what did it touch in you?”, or a question tied to the theme answered toward its harder end. "
-    "A blank column is a month without a check-in."
+    "“What did it stir in me?”, or a question tied to the theme answered toward its harder end. "
+    "A blank cell means nothing pointed to that theme that month."
 )
 
 # -- kinds of small hurt -----------------------------------------------------------------------
@@ -112,7 +117,7 @@ if micro is not None:
             fig = charts.kinds_figure(mine, labels, months, f"{style.name}")
             st.plotly_chart(fig, width="stretch", config=CHART_CONFIG, key=f"kinds_{style.partner_id}")
 
-    st.subheader("How much got mended")
+    st.subheader("Share of small hurts mended")
     rep = repair[pd.to_datetime(repair["period"]) >= start] if not repair.empty else repair
     if rep.empty:
         st.caption("Once a small hurt has been named, this shows how much of it was mended.")

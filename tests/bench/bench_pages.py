@@ -29,10 +29,10 @@ def build(db: Path, couples: int, months: int) -> float:
     db.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "MENDWELL_DB": str(db)}
     start = time.perf_counter()
+    command = ["demo", "--couples", str(couples), "--months", str(months), "--seed", "1"]
     subprocess.run(
-        [sys.executable, "-m", "mendwell.cli", "demo", "--couples", str(couples), "--months", str(months), "--seed", "1"],
-        check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
+        [sys.executable, "-m", "mendwell.cli", *command], check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL
+    )
     return time.perf_counter() - start
 
 
