@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from pathlib import Path
 
 import streamlit as st
@@ -53,4 +55,14 @@ if catalog.problems:
     with st.expander("What is wrong with them"):
         st.code("\n".join(str(p) for p in catalog.problems), language=None, wrap_lines=True)
 
-page.run()
+try:
+    page.run()
+except Exception:  # st.stop and reruns are BaseExceptions and pass through
+    if os.environ.get("MENDWELL_DEBUG"):
+        raise
+    logging.getLogger("mendwell").exception("The page %r failed", page.title)
+    st.error(
+        "Something went wrong on this page. Nothing you saved is lost. Please try again, or go back to Home. "
+        "If it keeps happening, the details are in the log of the terminal running Mendwell.",
+        icon=":material/sentiment_dissatisfied:",
+    )

@@ -94,3 +94,26 @@ def sentences(
         theme = theme_titles.get(row.theme_id, row.theme_id)
         out.append(f"The theme “{theme}” came up for {who} in {row.months} of the last {window} months.")
     return out
+
+
+def glance_table(rc: pd.DataFrame, people: Sequence[Person], titles: Mapping[tuple[str, str], str]) -> pd.DataFrame:
+    """Parts down, each partner's latest score (with band) and change across, for reading together."""
+    out: pd.DataFrame | None = None
+    for person in people:
+        mine = latest_table(rc, person.partner_id, titles)
+        if mine.empty:
+            continue
+        periods_ = pd.to_datetime(rc.loc[rc["partner_id"] == person.partner_id, "period"])
+        when = periods_.max().strftime("%b %Y")
+        cols = pd.DataFrame(
+            {
+                "Part": mine["Part"],
+                f"{person.name} ({when})": mine["Score"].map("{:.2f}".format) + " · " + mine["Band"],
+                f"{person.name}: change": mine["Change"],
+            }
+        )
+        out = cols if out is None else out.merge(cols, on="Part", how="outer", sort=False)
+    if out is None:
+        return pd.DataFrame(columns=["Part"])
+    order = {t: i for i, t in enumerate(titles.values())}
+    return out.sort_values("Part", key=lambda c: c.map(order)).fillna("").reset_index(drop=True)

@@ -52,17 +52,8 @@ recurring = analysis.recurring_themes(data["signals"], last_period, window=windo
 people = [summary.Person(p.partner_id, p.name) for p in couple.partners]
 for line in summary.sentences(shared, recurring, people, titles, theme_titles, window):
     st.markdown(f"- {md_escape(line)}")
-cols = st.columns(len(couple.partners))
-for col, partner in zip(cols, couple.partners, strict=False):
-    with col:
-        table = summary.latest_table(shared, partner.partner_id, titles)
-        if table.empty:
-            st.markdown(f"**{md_escape(partner.name)}**")
-            st.caption("No check-in yet.")
-        else:
-            latest = pd.to_datetime(shared.loc[shared["partner_id"] == partner.partner_id, "period"]).max()
-            st.markdown(f"**{md_escape(partner.name)}** · {periods.label(latest.date())}")
-            st.dataframe(table, hide_index=True, width="stretch", height=36 * (len(table) + 1) + 3)
+glance = summary.glance_table(shared, people, titles)
+st.dataframe(glance, hide_index=True, width="stretch", height=35 * (len(glance) + 1) + 3)
 st.caption(
     "▲ and ▼ mark a change bigger than that part's usual month-to-month wobble (the reliable change index); "
     "smaller moves are called steady. With too little history, or no reliability figure, Mendwell says it "

@@ -19,6 +19,10 @@ from mendwell.config import PROJECT_DIR
 from mendwell.instruments import Catalog, load_catalog
 from mendwell.store import Store
 
+# Pages re-raise errors under test (users see a calm message instead), so
+# AppTest's `at.exception` and the browser tests still catch every failure.
+os.environ["MENDWELL_DEBUG"] = "1"
+
 ASSESSMENTS = PROJECT_DIR / "assessments"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = PROJECT_DIR / "test-artifacts"

@@ -219,7 +219,9 @@ def test_thin_data_renders_and_explains(history: str, page: str, store: Store, c
         assert "Only Ann has checked in so far; Bob's line appears after their first check-in." in text
         assert "One month so far: a line needs two months, so each of you shows as a single point for now." in text
         assert "The January 2025 check-in has no earlier one to compare with yet" in text
-        assert "No check-in yet." in text  # Bob's at-a-glance column
+        # the at-a-glance table has Ann's columns only: Bob has nothing to show yet
+        [glance] = [d.value for d in at.dataframe if "Part" in d.value.columns]
+        assert [c for c in glance.columns if c != "Part"] == ["Ann (Jan 2025)", "Ann: change"]
         assert partners_drawn == {ann}
         assert all(len(traces(f, "partner")[0]["x"]) == 1 for f in trend.values())
     elif history == "one partner only":
@@ -447,7 +449,7 @@ def test_a_subscale_without_reliability_never_gets_a_mark(
     assert with_rel["Change"].tolist() == ["can't tell yet"] + ["steady"] * 5 + ["▲ better"] + ["steady"] * 5
     assert no_rel_numbers["Change"].tolist() == ["can't tell yet"] * 12
     [glance] = [d.value for d in at.dataframe if "Part" in d.value.columns]
-    assert dict(zip(glance["Part"], glance["Change"], strict=True)) == {
+    assert dict(zip(glance["Part"], glance["Ann: change"], strict=True)) == {
         "With a reliability figure": "steady",
         "Without a reliability figure": "can't tell yet",
     }
