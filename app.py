@@ -8,7 +8,19 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages._shared import COUPLE_KEY, get_catalog, get_store, mark_app_ran, resume_requested_page, safe
+from pages._shared import (
+    COUPLE_KEY,
+    SHARE_CSS,
+    get_catalog,
+    get_store,
+    lock_all,
+    mark_app_ran,
+    resume_requested_page,
+    safe,
+    share_mode,
+    start_sharing,
+    stop_sharing,
+)
 
 # A local icon: a ":material/..." or emoji favicon is fetched from a CDN, a request off this machine.
 ICON = Path(__file__).parent / "assets" / "icon.png"
@@ -17,34 +29,79 @@ mark_app_ran()
 
 store = get_store()
 catalog = get_catalog()
+sharing = share_mode()
 
-pages = [
-    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("pages/checkin.py", title="Check-in", icon=":material/edit_note:", url_path="checkin"),
-    st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
-    st.Page("pages/themes.py", title="Themes", icon=":material/category:", url_path="themes"),
-    st.Page("pages/history.py", title="History", icon=":material/history:", url_path="history"),
-    st.Page("pages/settings.py", title="Settings", icon=":material/settings:", url_path="settings"),
-]
+if sharing:
+    # A ?share=1&couple=ID link chooses the couple; otherwise the one chosen before sharing.
+    wanted = st.query_params.get("couple")
+    if wanted and wanted.isdigit() and store.couple(int(wanted)) is not None:
+        st.session_state[COUPLE_KEY] = int(wanted)
+    pages = [
+        st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends", default=True),
+        st.Page("pages/themes.py", title="Themes", icon=":material/category:", url_path="themes"),
+        st.Page("pages/together.py", title="Together", icon=":material/diversity_1:", url_path="together"),
+    ]
+else:
+    pages = [
+        st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+        st.Page("pages/checkin.py", title="Check-in", icon=":material/edit_note:", url_path="checkin"),
+        st.Page("pages/together.py", title="Together", icon=":material/diversity_1:", url_path="together"),
+        st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
+        st.Page("pages/themes.py", title="Themes", icon=":material/category:", url_path="themes"),
+        st.Page("pages/history.py", title="History", icon=":material/history:", url_path="history"),
+        st.Page("pages/caseload.py", title="Caseload", icon=":material/groups:", url_path="caseload"),
+        st.Page("pages/settings.py", title="Settings", icon=":material/settings:", url_path="settings"),
+    ]
 page = st.navigation(pages)
 resume_requested_page()
 
 with st.sidebar:
     st.markdown("### Mendwell")
-    couples = store.couples()
-    if couples:
-        ids = [c.couple_id for c in couples]
-        names = {c.couple_id: c.name for c in couples}
-        if st.session_state.get(COUPLE_KEY) not in ids:
-            st.session_state[COUPLE_KEY] = ids[0]
-        if len(couples) > 1:
-            # selectbox options are shown as plain text, so names need no escaping here
-            st.selectbox("Couple", ids, format_func=lambda cid: names.get(cid, "?"), key=COUPLE_KEY)
+    if sharing:
+        # Only the chosen couple exists as far as this screen is concerned: no selector, no list.
+        st.markdown(
+            ":red-background[**● Sharing**]  \nOnly this couple's charts are on screen. Private answers never show."
+        )
+        st.markdown(SHARE_CSS, unsafe_allow_html=True)  # our own CSS only, no user text
+        if not st.session_state.get("confirm_stop_sharing"):
+            if st.button("Stop sharing…", icon=":material/stop_screen_share:"):
+                st.session_state["confirm_stop_sharing"] = True
+                st.rerun()
+        else:
+            st.caption("Stop your screen share first, then leave sharing mode.")
+            left, right = st.columns(2)
+            if left.button("Stop sharing", type="primary"):
+                stop_sharing()
+                st.rerun()
+            if right.button("Keep sharing"):
+                st.session_state.pop("confirm_stop_sharing", None)
+                st.rerun()
     else:
-        st.session_state.pop(COUPLE_KEY, None)
-    st.caption("Your answers stay on this computer.")
+        couples = store.couples()
+        if couples:
+            ids = [c.couple_id for c in couples]
+            names = {c.couple_id: c.name for c in couples}
+            if st.session_state.get(COUPLE_KEY) not in ids:
+                st.session_state[COUPLE_KEY] = ids[0]
+            if len(couples) > 1:
+                # selectbox options are shown as plain text, so names need no escaping here
+                st.selectbox("Couple", ids, format_func=lambda cid: names.get(cid, "?"), key=COUPLE_KEY)
+            if st.button("Start screen sharing", icon=":material/present_to_all:", help=(
+                "Shows only this couple's charts, in large type, with no other names and nothing private. "
+                "Leaving it takes a deliberate click."
+            )):  # fmt: skip
+                start_sharing()
+                st.switch_page("pages/trends.py")
+        else:
+            st.session_state.pop(COUPLE_KEY, None)
+        anything_open = st.session_state.get("unlocked_partners") or st.session_state.get("practice_unlocked")
+        if anything_open and st.button("Lock", icon=":material/lock:", help="Close every open passcode now."):
+            lock_all()
+            st.session_state.pop("practice_unlocked", None)
+            st.rerun()
+        st.caption("Your answers stay on this computer.")
 
-if catalog.problems:
+if catalog.problems and not sharing:
     bad = catalog.bad_files
     st.warning(
         f"{len(bad)} questionnaire file(s) could not be loaded, so they are left out of the check-in: "

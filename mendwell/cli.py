@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -81,6 +83,50 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from mendwell.periods import parse_period
+    from mendwell.report import build_report, default_range, range_label, report_size
+
+    try:
+        start = parse_period(args.start) if args.start else None
+        end = parse_period(args.end) if args.end else None
+    except ValueError as exc:
+        raise StoreError(str(exc)) from None
+    out = Path(args.out)
+    if os.path.isdir(out):  # os.path never raises, e.g. for a name too long for the file system
+        raise StoreError(f"{out} is a folder; please give a file name, e.g. {out / 'report.html'}.")
+    if not os.path.isdir(out.parent):
+        raise StoreError(f"Cannot write {out}: the folder {out.parent} does not exist.")
+    db = db_path()
+    if not db.exists():
+        raise StoreError(f"There is no database at {db} (set MENDWELL_DB to the file the app uses).")
+    catalog = _catalog()
+    for p in catalog.problems:
+        print(f"warning: {p}", file=sys.stderr)
+    store = Store(db)
+    try:
+        if store.couple(args.couple) is None:
+            ids = ", ".join(str(c.couple_id) for c in store.couples()) or "none yet"
+            raise StoreError(f"There is no couple with id {args.couple} (couple ids here: {ids}).")
+        start, end = default_range(store, args.couple, start, end)
+        if start > end:
+            to = f"--to ({end:%Y-%m})" if args.end else f"the couple's latest check-in ({end:%Y-%m})"
+            raise StoreError(f"--from ({start:%Y-%m}) is after {to}; the report needs a start on or before its end.")
+        html = build_report(store, catalog, args.couple, start, end)
+    finally:
+        store.close()
+    part = out.with_name(f".{out.name}.part")
+    try:  # written whole or not at all
+        part.write_text(html, encoding="utf-8")
+        os.replace(part, out)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            part.unlink()
+        raise StoreError(f"Cannot write {out}: {exc.strerror or exc}.") from None
+    print(f"Wrote {out} ({report_size(html)}): {range_label(start, end)}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and --help)."""
     parser = argparse.ArgumentParser(
@@ -107,6 +153,21 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--format", choices=["csv", "parquet", "json"], default="csv")
     exp.add_argument("--couple", type=int, default=None, help="only this couple id")
     exp.set_defaults(func=cmd_export)
+
+    rep = sub.add_parser(
+        "report",
+        help="write a couple's session report as one HTML file that opens offline",
+        description="Write a couple's session report (what screen-share mode shows, never anything private) "
+        "as one self-contained HTML file. Months are inclusive; by default the 12 months up to the "
+        "couple's latest check-in.",
+    )
+    rep.add_argument("out", metavar="OUT.html", help="the file to write")
+    rep.add_argument(
+        "--couple", type=int, required=True, help="the couple id (1 for the first couple added, and so on)"
+    )
+    rep.add_argument("--from", dest="start", metavar="YYYY-MM", help="first month (default: 11 months before --to)")
+    rep.add_argument("--to", dest="end", metavar="YYYY-MM", help="last month (default: the latest check-in)")
+    rep.set_defaults(func=cmd_report)
 
     info = sub.add_parser("info", help="show the database file and row counts")
     info.set_defaults(func=cmd_info)

@@ -211,8 +211,9 @@ class Store:
                 cur.execute("INSERT INTO schema_version VALUES (?, ?, current_timestamp)", [number, name])
 
         self.transaction(apply, retries=0)
-        if target >= 2:
-            self._backfill_definitions()
+        if target == LATEST_SCHEMA:
+            # columns added by a migration are filled from the JSON snapshots
+            self._backfill_definitions(rebuild=current >= 2)
 
     # -- instruments -----------------------------------------------------------------
     def register_instruments(self, instruments: Iterable[Instrument]) -> None:
@@ -251,14 +252,17 @@ class Store:
             )
         return [i for i in instruments if recorded.get((i.id, i.version), i.content_hash()) != i.content_hash()]
 
-    def _backfill_definitions(self) -> None:
+    def _backfill_definitions(self, rebuild: bool = False) -> None:
         with self.cursor() as cur:
-            rows = cur.execute(
-                "SELECT v.definition FROM instrument_versions v WHERE NOT EXISTS (SELECT 1 FROM "
-                "instrument_subscales s WHERE s.instrument_id = v.instrument_id AND s.version = v.version) "
-                "AND NOT EXISTS (SELECT 1 FROM instrument_items i WHERE i.instrument_id = v.instrument_id "
-                "AND i.version = v.version)"
-            ).fetchall()
+            if rebuild:
+                rows = cur.execute("SELECT definition FROM instrument_versions").fetchall()
+            else:
+                rows = cur.execute(
+                    "SELECT v.definition FROM instrument_versions v WHERE NOT EXISTS (SELECT 1 FROM "
+                    "instrument_subscales s WHERE s.instrument_id = v.instrument_id AND s.version = v.version) "
+                    "AND NOT EXISTS (SELECT 1 FROM instrument_items i WHERE i.instrument_id = v.instrument_id "
+                    "AND i.version = v.version)"
+                ).fetchall()
         if not rows:
             return
         insts = [Instrument.model_validate_json(r[0]) for r in rows]
@@ -332,6 +336,21 @@ class Store:
         """Change a couple's name."""
         name = clean_name(name, "couple name")
         self.transaction(lambda cur: cur.execute("UPDATE couples SET name = ? WHERE couple_id = ?", [name, couple_id]))
+        self._bump(couple_id)
+
+    def checkin_day(self, couple_id: int) -> int:
+        """The couple's monthly check-in day (1 to 28)."""
+        with self.cursor() as cur:
+            row = cur.execute("SELECT checkin_day FROM couples WHERE couple_id = ?", [couple_id]).fetchone()
+        return int(row[0]) if row and row[0] else 28
+
+    def set_checkin_day(self, couple_id: int, day: int) -> None:
+        """Change the couple's monthly check-in day."""
+        if not 1 <= int(day) <= 28:
+            raise StoreError("Please choose a day from 1 to 28, so it exists in every month.")
+        self.transaction(
+            lambda cur: cur.execute("UPDATE couples SET checkin_day = ? WHERE couple_id = ?", [int(day), couple_id])
+        )
         self._bump(couple_id)
 
     def rename_partner(self, partner_id: int, name: str) -> None:
@@ -570,12 +589,30 @@ def _write_definition(cur: duckdb.DuckDBPyConnection, inst: Instrument) -> None:
     options = []
     for pos, it in enumerate(inst.items):
         lo, hi = inst.scale(it)
+        show_if = it.show_if.item if it.show_if else None
         items.append(
-            (*key, it.id, pos, it.kind, it.subscale, it.reverse, lo, hi, it.private, list(it.themes), it.mirror)
+            (
+                *key,
+                it.id,
+                pos,
+                it.kind,
+                it.subscale,
+                it.reverse,
+                lo,
+                hi,
+                it.private,
+                list(it.themes),
+                it.mirror,
+                show_if,
+            )
         )
         for o in it.options or ():
             options.append((*key, it.id, o.value, o.label, o.theme))
-    cur.executemany("INSERT INTO instrument_items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", items)
+    cur.executemany(
+        "INSERT INTO instrument_items (instrument_id, version, item_id, position, kind, subscale_id, reverse, "
+        "scale_min, scale_max, private, themes, mirror, show_if_item) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        items,
+    )
     if options:
         cur.executemany("INSERT INTO instrument_options VALUES (?, ?, ?, ?, ?, ?)", options)
     subs, bands = [], []

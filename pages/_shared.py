@@ -10,6 +10,7 @@ that couple (and only that couple) makes them stale.
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -169,9 +170,127 @@ def safe(text: str) -> str:
 def need_couple(store: Store) -> Couple:
     """The chosen couple, or a kind message and stop when there is none."""
     couple = current_couple(store)
+    if couple is None and share_mode():
+        st.info("Choose the couple before you start sharing, so only their charts are on screen.")
+        st.stop()
     if couple is None:
         st.info("There is no couple here yet. Add one on the **Settings** page to begin.")
         st.page_link("pages/settings.py", label="Go to Settings", icon=":material/settings:")
         st.stop()
     assert couple is not None
     return couple
+
+
+# -- share mode -----------------------------------------------------------------------------
+SHARE_KEY = "share_mode"
+
+
+def share_mode() -> bool:
+    """Screen-share mode: on from the toggle or a ?share=1 link, for the rest of the browser session."""
+    if st.query_params.get("share") == "1":
+        st.session_state[SHARE_KEY] = True
+    return bool(st.session_state.get(SHARE_KEY, False))
+
+
+def start_sharing() -> None:
+    """Turn share mode on for this browser session."""
+    st.session_state[SHARE_KEY] = True
+    st.query_params["share"] = "1"
+
+
+def stop_sharing() -> None:
+    """Turn share mode off (a deliberate, confirmed action)."""
+    st.session_state[SHARE_KEY] = False
+    st.session_state.pop("confirm_stop_sharing", None)
+    if "share" in st.query_params:
+        del st.query_params["share"]
+
+
+SHARE_CSS = """
+<style>
+  /* Share mode: larger, calmer type for a screen seen over a video call. */
+  [data-testid="stMainBlockContainer"] p, [data-testid="stMainBlockContainer"] li { font-size: 1.2rem; }
+  [data-testid="stMainBlockContainer"] h1 { font-size: 2.8rem; }
+  [data-testid="stMainBlockContainer"] h2, [data-testid="stMainBlockContainer"] h3 { font-size: 1.9rem; }
+  [data-testid="stDataFrame"] { font-size: 1.1rem; }
+</style>
+"""
+
+
+# -- partner passcodes ----------------------------------------------------------------------
+IDLE_SECONDS = 15 * 60
+UNLOCKED_KEY = "unlocked_partners"
+
+
+def _unlocked() -> dict[int, float]:
+    return st.session_state.setdefault(UNLOCKED_KEY, {})
+
+
+def is_unlocked(store: Store, partner_id: int, now: float | None = None) -> bool:
+    """True when the partner has no passcode, or entered it in this session within the idle limit."""
+    from mendwell import security
+
+    if not security.has_passcode(store, security.partner_subject(partner_id)):
+        return True
+    now = now if now is not None else time.time()
+    seen = _unlocked().get(partner_id)
+    if seen is None or now - seen > IDLE_SECONDS:
+        _unlocked().pop(partner_id, None)
+        return False
+    _unlocked()[partner_id] = now  # activity keeps it open
+    return True
+
+
+def lock_all() -> None:
+    """Lock every partner again in this session (the 'Lock' button)."""
+    st.session_state[UNLOCKED_KEY] = {}
+
+
+def partner_gate(store: Store, partner_id: int, name: str) -> bool:
+    """Ask for the partner's passcode when needed; True when the partner's content may show."""
+    from mendwell import security
+
+    if is_unlocked(store, partner_id):
+        return True
+    st.markdown(f"**{safe(name)}** keeps this check-in behind a passcode.")
+    with st.form(f"unlock_{partner_id}", clear_on_submit=True):
+        code = st.text_input("Passcode", type="password", key=f"code_{partner_id}")
+        if st.form_submit_button("Open", type="primary"):
+            result = security.verify(store, security.partner_subject(partner_id), code)
+            if result.ok:
+                _unlocked()[partner_id] = time.time()
+                st.rerun()
+            elif result.wait_seconds:
+                st.warning(
+                    f"That passcode did not match. To keep guessing slow, please wait {result.wait_seconds} "
+                    "seconds before trying again."
+                )
+            else:
+                st.warning("That passcode did not match. Please try again.")
+    st.caption("Forgotten it? Without the passcode this check-in cannot be opened here.")
+    return False
+
+
+def practice_gate(store: Store) -> bool:
+    """Ask for the practice passcode (if one is set) before showing therapist-only pages."""
+    from mendwell import security
+
+    if not security.has_passcode(store, security.PRACTICE):
+        return True
+    seen = st.session_state.get("practice_unlocked")
+    if seen is not None and time.time() - seen <= IDLE_SECONDS:
+        st.session_state["practice_unlocked"] = time.time()
+        return True
+    st.session_state.pop("practice_unlocked", None)
+    with st.form("unlock_practice", clear_on_submit=True):
+        code = st.text_input("Practice passcode", type="password")
+        if st.form_submit_button("Open", type="primary"):
+            result = security.verify(store, security.PRACTICE, code)
+            if result.ok:
+                st.session_state["practice_unlocked"] = time.time()
+                st.rerun()
+            elif result.wait_seconds:
+                st.warning(f"That did not match. Please wait {result.wait_seconds} seconds before trying again.")
+            else:
+                st.warning("That did not match. Please try again.")
+    return False

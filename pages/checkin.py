@@ -6,12 +6,12 @@ import datetime as dt
 
 import streamlit as st
 
-from mendwell import periods
+from mendwell import periods, security
 from mendwell.checkin import NOTE_LIMIT, Answer, AnswerError, make_answer, progress, visible_items
 from mendwell.instruments import Catalog, Instrument, Item
 from mendwell.store import AlreadySubmitted, Checkin, Partner, StoreError
 from mendwell.text import md_escape
-from pages._shared import get_catalog, get_store, need_couple, safe
+from pages._shared import get_catalog, get_store, need_couple, partner_gate, safe
 
 store = get_store()
 catalog = get_catalog()
@@ -48,6 +48,17 @@ if partner_id is None:
     st.info("Choose your name to begin. Each of you checks in privately, one at a time.")
     st.stop()
 partner: Partner = partners[partner_id]
+if not partner_gate(store, partner.partner_id, partner.name):
+    st.stop()
+subject = security.partner_subject(partner.partner_id)
+if not security.has_passcode(store, subject) and not security.notice_shown(store, subject, "no_passcode"):
+    security.mark_notice(store, subject, "no_passcode")
+    st.info(
+        f"{safe(partner.name)}, one thing before you start: without a passcode, anyone at this computer can "
+        "open your check-in, including the answers marked private. You can set a passcode on the Settings page "
+        "whenever you like.",
+        icon=":material/lock_open:",
+    )
 if not instruments:
     st.warning("No questionnaire could be loaded, so there is nothing to answer yet.")
     st.stop()

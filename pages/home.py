@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import streamlit as st
 
-from mendwell import periods
+from mendwell import periods, rhythm
 from mendwell.store import StoreError
 from pages._shared import COUPLE_KEY, current_couple, get_store, safe
 
@@ -59,6 +61,9 @@ for col, partner in zip(cols, couple.partners, strict=False):
                 st.session_state["checkin_partner"] = partner.partner_id
                 st.session_state["checkin_period"] = this_month
                 st.switch_page("pages/checkin.py")
+
+done_all = bool(couple.partners) and all(status.get(p.partner_id) == "submitted" for p in couple.partners)
+st.markdown(f":material/event: {rhythm.due(dt.date.today(), store.checkin_day(couple.couple_id), done_all).text}")
 
 st.subheader("What next")
 done = [p for p in couple.partners if status.get(p.partner_id) == "submitted"]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import streamlit as st
 
+from mendwell import rhythm, security
 from mendwell.store import StoreError, clean_name
 from pages._shared import COUPLE_KEY, current_couple, get_catalog, get_store, safe
 
@@ -39,6 +42,81 @@ if couple is not None:
             else:
                 st.session_state["settings_flash"] = "Names saved."
                 st.rerun()  # so the sidebar shows the new names at once
+
+
+def passcode_form(subject: str, who: str, key: str) -> None:
+    """Set, change or remove one passcode; changing or removing needs the current one."""
+    has = security.has_passcode(store, subject)
+    with st.form(f"pass_{key}", clear_on_submit=True):
+        st.markdown(f"**{who}**: " + ("a passcode is set." if has else "no passcode yet."))
+        current = st.text_input("Current passcode", type="password") if has else ""
+        new = st.text_input("New passcode" if has else "Choose a passcode", type="password")
+        again = st.text_input("The new passcode again", type="password")
+        left, right = st.columns(2)
+        save = left.form_submit_button("Change passcode" if has else "Set passcode")
+        remove = right.form_submit_button("Remove passcode") if has else False
+    if not (save or remove):
+        return
+    if has:
+        attempt = security.verify(store, subject, current)
+        if not attempt.ok:
+            wait = f" Please wait {attempt.wait_seconds} seconds before trying again." if attempt.wait_seconds else ""
+            st.warning("The current passcode did not match." + wait)
+            return
+    try:
+        if remove:
+            security.remove_passcode(store, subject)
+            st.session_state["settings_flash"] = f"{who}: passcode removed."
+        else:
+            if new != again:
+                st.warning("The two new passcodes are not the same. Please type them again.")
+                return
+            security.set_passcode(store, subject, new)
+            st.session_state["settings_flash"] = f"{who}: passcode saved."
+    except StoreError as exc:
+        st.warning(str(exc))
+        return
+    st.rerun()
+
+
+if couple is not None:
+    st.subheader("Monthly rhythm")
+    day = store.checkin_day(couple.couple_id)
+    with st.form("rhythm"):
+        new_day = st.number_input(
+            "Check in by this day of each month", min_value=1, max_value=28, value=day, step=1,
+            help="From 1 to 28, so the day exists in every month.",
+        )  # fmt: skip
+        if st.form_submit_button("Save day"):
+            try:
+                store.set_checkin_day(couple.couple_id, int(new_day))
+            except StoreError as exc:
+                st.warning(str(exc))
+            else:
+                st.session_state["settings_flash"] = "Check-in day saved."
+                st.rerun()
+    st.download_button(
+        "Add a monthly reminder to your calendar (.ics)",
+        rhythm.ics(couple.couple_id, day, dt.date.today()).encode("utf-8"),
+        file_name="mendwell-monthly-check-in.ics",
+        mime="text/calendar",
+        on_click="ignore",
+        icon=":material/event:",
+    )
+    st.caption("The reminder says only “Monthly check-in”: no names, in case your calendar syncs elsewhere.")
+
+    st.subheader("Passcodes")
+    st.markdown(
+        "A passcode keeps a partner's check-in, drafts and private answers closed to anyone else at this "
+        "computer. It locks again after 15 minutes without use, or when you press **Lock**. "
+        "**If a passcode is forgotten, there is no way to recover it here**, so choose one you will remember."
+    )
+    for p in couple.partners:
+        passcode_form(security.partner_subject(p.partner_id), safe(p.name), f"partner_{p.partner_id}")
+
+st.subheader("Practice passcode")
+st.caption("For a therapist: keeps the Caseload page, with its flags, behind a passcode of its own.")
+passcode_form(security.PRACTICE, "Practice", "practice")
 
 st.subheader("Add a couple")
 with st.form("add_couple", clear_on_submit=True):

@@ -7,7 +7,15 @@ import streamlit as st
 
 from mendwell import analysis, charts, periods
 from mendwell.text import md_escape
-from pages._shared import analysis_for, get_catalog, get_store, need_couple, partner_styles, range_control
+from pages._shared import (
+    analysis_for,
+    get_catalog,
+    get_store,
+    need_couple,
+    partner_styles,
+    range_control,
+    share_mode,
+)
 
 store = get_store()
 catalog = get_catalog()
@@ -15,6 +23,7 @@ couple = need_couple(store)
 styles = partner_styles(couple)
 names = {p.partner_id: p.name for p in couple.partners}
 CHART_CONFIG = {"displayModeBar": False, "responsive": True}
+sharing = share_mode()  # larger charts, one per row, no downloads
 
 st.title("Recurring themes")
 st.markdown(
@@ -83,11 +92,12 @@ for style in styles:
             Month=pd.to_datetime(mine["period"]).dt.strftime("%Y-%m"), Theme=mine["theme_id"].map(theme_titles)
         )[["Month", "Theme", "signals"]].rename(columns={"signals": "Answers"})
         st.dataframe(table, hide_index=True, width="stretch")
-        st.download_button(
-            "Download (CSV)", table.to_csv(index=False).encode("utf-8"),
-            file_name=f"mendwell-themes-partner{style.slot}.csv", mime="text/csv", on_click="ignore",
-            key=f"dl_heat_{style.partner_id}",
-        )  # fmt: skip
+        if not sharing:
+            st.download_button(
+                "Download (CSV)", table.to_csv(index=False).encode("utf-8"),
+                file_name=f"mendwell-themes-partner{style.slot}.csv", mime="text/csv", on_click="ignore",
+                key=f"dl_heat_{style.partner_id}",
+            )  # fmt: skip
 st.caption(
     "A cell darkens with the number of answers that pointed to a theme that month: a theme chosen in "
     "“What did it stir in me?”, or a question tied to the theme answered toward its harder end. "

@@ -8,7 +8,15 @@ import streamlit as st
 from mendwell import analysis, charts, periods, summary
 from mendwell.instruments import Catalog, Instrument
 from mendwell.text import md_escape
-from pages._shared import analysis_for, get_catalog, get_store, need_couple, partner_styles, range_control
+from pages._shared import (
+    analysis_for,
+    get_catalog,
+    get_store,
+    need_couple,
+    partner_styles,
+    range_control,
+    share_mode,
+)
 
 store = get_store()
 catalog: Catalog = get_catalog()
@@ -16,6 +24,7 @@ couple = need_couple(store)
 styles = partner_styles(couple)
 names = {p.partner_id: p.name for p in couple.partners}
 CHART_CONFIG = {"displayModeBar": False, "responsive": True}
+sharing = share_mode()  # larger charts, one per row, no downloads
 
 st.title("Trends")
 data = analysis_for(store, couple.couple_id)
@@ -99,26 +108,27 @@ for inst in catalog.instruments:
     if not subs or mine.empty:
         continue
     st.subheader(inst.title)
-    cols = st.columns(2)
+    cols = st.columns(1 if sharing else 2)
     for i, sc in enumerate(subs):
         part = mine[mine["subscale_id"] == sc.id]
         if part.empty:
             continue
         gridded = analysis.with_gaps(part, start=start, end=last_period)
-        with cols[i % 2]:
-            fig = charts.trend_figure(gridded, meta_for(inst, sc.id), styles)
+        with cols[i % len(cols)]:
+            fig = charts.trend_figure(gridded, meta_for(inst, sc.id), styles, large=sharing)
             st.plotly_chart(fig, width="stretch", config=CHART_CONFIG, key=f"trend_{inst.id}_{sc.id}")
             numbers = numbers_table(gridded)
             with st.expander("Show the numbers"):
                 st.dataframe(numbers, hide_index=True, width="stretch")
-                st.download_button(
-                    "Download these numbers (CSV)",
-                    numbers.to_csv(index=False).encode("utf-8"),
-                    file_name=f"mendwell-{inst.id}-{sc.id}.csv",
-                    mime="text/csv",
-                    on_click="ignore",
-                    key=f"dl_{inst.id}_{sc.id}",
-                )
+                if not sharing:
+                    st.download_button(
+                        "Download these numbers (CSV)",
+                        numbers.to_csv(index=False).encode("utf-8"),
+                        file_name=f"mendwell-{inst.id}-{sc.id}.csv",
+                        mime="text/csv",
+                        on_click="ignore",
+                        key=f"dl_{inst.id}_{sc.id}",
+                    )
 
 # -- two perspectives ------------------------------------------------------------------
 mirrors = data["mirrors"]
@@ -131,7 +141,7 @@ if not mirrors.empty:
     )
     mirrors = mirrors[pd.to_datetime(mirrors["period"]) >= start]
     by_id = {s.partner_id: s for s in styles}
-    cols = st.columns(2)
+    cols = st.columns(1 if sharing else 2)
     for i, (receiver_id, part) in enumerate(mirrors.groupby("receiver_id")):
         giver_id = int(part["giver_id"].iloc[0])
         inst = catalog.get(str(part["instrument_id"].iloc[0]))
@@ -143,7 +153,7 @@ if not mirrors.empty:
                 low, high = float(inst.scale(its[0])[0]), float(inst.scale(its[0])[1])
         grid = pd.DataFrame({"period": pd.date_range(start, last_period, freq="MS")})
         part = grid.merge(part.assign(period=pd.to_datetime(part["period"])), on="period", how="left")
-        with cols[i % 2]:
+        with cols[i % len(cols)]:
             fig = charts.mirror_figure(part, by_id[int(receiver_id)], by_id[giver_id], low, high)
             st.plotly_chart(fig, width="stretch", config=CHART_CONFIG, key=f"mirror_{receiver_id}")
             shown = part.dropna(subset=["receiver_view"])

@@ -21,7 +21,7 @@ import pytest
 from mendwell.config import PROJECT_DIR
 from mendwell.instruments import load_catalog
 from mendwell.scoring import scores
-from mendwell.store import Store
+from mendwell.store import LATEST_SCHEMA, Store
 
 ASSESSMENTS = PROJECT_DIR / "assessments"
 TABLES = ("couples", "partners", "checkins", "responses", "scores")
@@ -211,8 +211,8 @@ def test_demo_then_info(demo_db: Path) -> None:
         per_checkin = con.execute("SELECT count(*) FROM responses GROUP BY checkin_id").fetchall()
         assert len(per_checkin) == counts["checkins"]  # every check-in has answers
         assert scalar(con, "SELECT count(DISTINCT period) FROM checkins") == 6
-        assert scalar(con, "SELECT max(version) FROM schema_version") == 2
-    assert "(schema 2)" in ok(cli(demo_db, "info")).stdout
+        assert scalar(con, "SELECT max(version) FROM schema_version") == LATEST_SCHEMA
+    assert f"(schema {LATEST_SCHEMA})" in ok(cli(demo_db, "info")).stdout
 
 
 def test_demo_if_empty_adds_nothing_to_a_used_database(demo_db: Path) -> None:

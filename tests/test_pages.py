@@ -263,7 +263,7 @@ def test_home_setup_form_creates_the_couple(store: Store, app_env: Path) -> None
     assert [t.value for t in at.title] == ["Alex \\& Sam"]
     assert "#### Alex" in texts(at) and "#### Sam" in texts(at)
     assert shown(at).count("Not started yet") == 2
-    assert [b.label for b in at.button] == ["Start my check-in", "Start my check-in"]
+    assert [b.label for b in at.main.button] == ["Start my check-in", "Start my check-in"]
 
 
 def test_home_setup_form_refuses_bad_names_kindly(store: Store, app_env: Path) -> None:
@@ -357,7 +357,7 @@ def test_full_checkin_through_the_ui(store: Store, catalog: Catalog, app_env: Pa
     # Home now says Ann has checked in
     open_page(at, "pages/home.py")
     assert "Ann has checked in. Bob, your check-in" in shown(at)
-    assert [b.label for b in at.button] == ["Start my check-in"]
+    assert [b.label for b in at.main.button] == ["Start my check-in"]
 
 
 # -- a draft resumes in a new session -----------------------------------------------------------

@@ -124,16 +124,24 @@ def test_upgrade_from_schema_1_keeps_data_and_rebuilds_definitions(tmp_path: Pat
             "INSERT INTO responses VALUES (?, 'bids', 1, ?, ?, NULL)",
             [(checkin_id, item_id, value) for item_id, value in answers.items()],
         )
-        cur.execute(
-            "INSERT INTO instrument_versions VALUES (?, ?, ?, ?, ?, current_timestamp)",
-            [inst.id, inst.version, inst.content_hash(), inst.title, inst.model_dump_json()],
-        )
+        for snap in (inst, catalog.get("micro_hurts")):
+            assert snap is not None
+            cur.execute(
+                "INSERT INTO instrument_versions VALUES (?, ?, ?, ?, ?, current_timestamp)",
+                [snap.id, snap.version, snap.content_hash(), snap.title, snap.model_dump_json()],
+            )
     old.close()
 
     new = Store(path)
     try:
-        assert new.schema_version() == LATEST_SCHEMA == 2
-        assert new.query("SELECT version FROM schema_version ORDER BY version").version.tolist() == [1, 2]
+        assert new.schema_version() == LATEST_SCHEMA == 3
+        assert new.query("SELECT version FROM schema_version ORDER BY version").version.tolist() == [1, 2, 3]
+        # a column added by a later migration is filled from the JSON snapshot
+        follow_up = new.query(
+            "SELECT show_if_item FROM instrument_items "
+            "WHERE instrument_id = 'micro_hurts' AND item_id = 'unheard_repaired'"
+        )
+        assert follow_up.show_if_item.tolist() == ["unheard_often"]
         couple = new.couple(couple_id)
         assert couple is not None and couple.name == "Old & Timer"
         assert [p.name for p in couple.partners] == ["Old", "Timer"]
@@ -161,7 +169,10 @@ def test_upgrade_from_schema_1_keeps_data_and_rebuilds_definitions(tmp_path: Pat
     again = Store(path)  # reopening does not rebuild (or duplicate) anything
     try:
         assert again.table_counts()["responses"] == 6
-        assert int(again.query("SELECT count(*) AS n FROM instrument_items").n[0]) == len(inst.items)
+        micro = catalog.get("micro_hurts")
+        assert micro is not None
+        n_items = int(again.query("SELECT count(*) AS n FROM instrument_items").n[0])
+        assert n_items == len(inst.items) + len(micro.items)
     finally:
         again.close()
 

@@ -1,0 +1,99 @@
+"""The monthly rhythm: when this month's check-in is due, and a calendar reminder.
+
+Each couple has a check-in day (1 to 28, default the 28th). This month's
+check-in is due by that day; after it, a check-in still open is overdue. The
+calendar file carries no names: calendars often sync to other services.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+DEFAULT_DAY = 28
+
+
+@dataclass(frozen=True)
+class Due:
+    """Where a couple stands with this month's check-in."""
+
+    done: bool
+    days: int  # days until the check-in day (negative: overdue by that many days)
+    due_date: dt.date
+
+    @property
+    def text(self) -> str:
+        """A short, calm phrase for Home."""
+        if self.done:
+            return "Both of you have checked in this month."
+        if self.days > 1:
+            return f"Due in {self.days} days (by {self.due_date:%d %B})."
+        if self.days == 1:
+            return "Due tomorrow."
+        if self.days == 0:
+            return "Due today."
+        late = -self.days
+        return f"Overdue by {late} day{'s' if late != 1 else ''}. There is still time this month."
+
+
+def due(today: dt.date, checkin_day: int, done: bool) -> Due:
+    """This month's due state for a couple."""
+    day = max(1, min(28, int(checkin_day or DEFAULT_DAY)))
+    due_date = today.replace(day=day)
+    return Due(done, (due_date - today).days, due_date)
+
+
+def _fold(line: str) -> str:
+    # RFC 5545: lines longer than 75 octets are folded with CRLF + space
+    raw = line.encode("utf-8")
+    if len(raw) <= 75:
+        return line
+    parts, chunk = [], b""
+    for ch in line:
+        b = ch.encode("utf-8")
+        if len(chunk) + len(b) > (75 if not parts else 74):
+            parts.append(chunk.decode("utf-8"))
+            chunk = b""
+        chunk += b
+    parts.append(chunk.decode("utf-8"))
+    return "\r\n ".join(parts)
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def ics(couple_id: int, checkin_day: int, today: dt.date, now: dt.datetime | None = None) -> str:
+    """An iCalendar file with a monthly all-day reminder on the couple's check-in day."""
+    now = now or dt.datetime.now(dt.UTC)
+    day = max(1, min(28, int(checkin_day or DEFAULT_DAY)))
+    first = today.replace(day=day)
+    if first < today:
+        first = (first.replace(day=1) + dt.timedelta(days=32)).replace(day=day)
+    uid = hashlib.sha256(f"mendwell-{couple_id}-{day}".encode()).hexdigest()[:24]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Mendwell//Monthly check-in//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "BEGIN:VEVENT",
+        f"UID:{uid}@mendwell.local",
+        f"DTSTAMP:{now.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}",
+        f"DTSTART;VALUE=DATE:{first:%Y%m%d}",
+        f"DTEND;VALUE=DATE:{first + dt.timedelta(days=1):%Y%m%d}",
+        f"RRULE:FREQ=MONTHLY;BYMONTHDAY={day}",
+        "SUMMARY:" + _escape("Monthly check-in"),
+        "DESCRIPTION:"
+        + _escape("A few quiet minutes each, on your own, then a look at the month together when you are both ready."),
+        "TRANSP:TRANSPARENT",
+        "BEGIN:VALARM",
+        "ACTION:DISPLAY",
+        "DESCRIPTION:" + _escape("Monthly check-in"),
+        "TRIGGER:PT9H",
+        "END:VALARM",
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    return "\r\n".join(_fold(line) for line in lines) + "\r\n"

@@ -1,0 +1,146 @@
+"""Together: a month opened side by side, once both partners have submitted."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from mendwell import analysis, periods, together
+from mendwell.instruments import Catalog
+from mendwell.text import md_escape
+from pages._shared import analysis_for, get_catalog, get_store, need_couple, share_mode
+
+store = get_store()
+catalog: Catalog = get_catalog()
+couple = need_couple(store)
+names = {p.partner_id: p.name for p in couple.partners}
+sharing = share_mode()
+
+st.title("Together")
+st.markdown(
+    "A month opens here once you have both checked in. Look at it side by side, slowly, when you both have "
+    "time. Private answers and private notes never appear here."
+)
+
+months = periods.recent_periods(24)
+opened = set(together.revealed_months(store, couple.couple_id))
+default = next((m for m in months if m in opened), months[0])
+period: dt.date = st.selectbox(
+    "Month",
+    months,
+    index=months.index(default),
+    format_func=lambda d: periods.label(d) + (" · open" if d in opened else ""),
+    key="together_month",
+)
+
+status = store.month_status(couple.couple_id, period)
+if period not in opened:
+    words = {"submitted": "has checked in", "in progress": "has started", "not started": "has not started yet"}
+    lines = [f"- {md_escape(names[pid])} {words[state]}" for pid, state in status.items()]
+    st.info(
+        f"{periods.label(period)} opens when you have both checked in. Until then, nobody sees anyone's "
+        "answers here.\n\n" + "\n".join(lines),
+        icon=":material/lock_clock:",
+    )
+    st.stop()
+
+# -- side by side ---------------------------------------------------------------------------
+data = analysis_for(store, couple.couple_id)
+rc = data["reliable"]
+month_scores = rc[(pd.to_datetime(rc["period"]).dt.date == period) & ~rc["private"].astype(bool)]
+titles = {(i.id, s.id): s.title for i in catalog.instruments for s in i.subscales}
+
+st.subheader(f"{periods.label(period)}, side by side")
+for inst in catalog.instruments:
+    part = month_scores[month_scores["instrument_id"] == inst.id]
+    if part.empty:
+        continue
+    cells = part.assign(
+        cell=part["score"].map("{:.2f}".format) + " · " + part["band"].fillna(""),
+        who=part["partner_id"].map(names),
+        Part=[titles.get(k, k[1]) for k in zip(part["instrument_id"], part["subscale_id"], strict=True)],
+    )
+    table = cells.pivot_table(index="Part", columns="who", values="cell", aggfunc="first", sort=False)
+    st.markdown(f"**{md_escape(inst.title)}**")
+    st.dataframe(table, width="stretch")
+
+# -- where you saw it differently ------------------------------------------------------------
+diff = together.differences(store, couple.couple_id, period)
+if not diff.empty:
+    st.subheader("Where you saw it differently")
+    st.caption("The questions you answered furthest apart this month. Different isn't wrong: it's worth asking about.")
+
+    def answer_label(instrument_id: str, item_id: str, value: float) -> str:
+        inst = catalog.get(instrument_id)
+        if inst is None:
+            return f"{value:g}"
+        it = inst.item(item_id)
+        labels = inst.labels(it)
+        lo = inst.scale(it)[0]
+        if it.kind == "likert" and labels and 0 <= int(value) - lo < len(labels):
+            return labels[int(value) - lo]
+        if it.kind == "yesno":
+            return "Yes" if value else "No"
+        if it.kind == "choice":
+            return next((o.label for o in it.options or () if o.value == int(value)), f"{value:g}")
+        return f"{value:g}"
+
+    rows = []
+    for r in diff.itertuples():  # at most five rows, already chosen in SQL
+        inst = catalog.get(r.instrument_id)
+        question = inst.item(r.item_id).text if inst else r.item_id
+        rows.append(
+            {
+                "Question": question,
+                names[int(r.first_id)]: answer_label(r.instrument_id, r.item_id, r.first_value),
+                names[int(r.second_id)]: answer_label(r.instrument_id, r.item_id, r.second_value),
+            }
+        )
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+# -- small hurts named -------------------------------------------------------------------------
+hurts = together.named_hurts(store, couple.couple_id, period)
+micro = catalog.get(analysis.MICRO_HURTS)
+st.subheader("Small hurts each of you named")
+if hurts.empty or micro is None:
+    st.markdown("Neither of you named a small hurt this month.")
+else:
+    cols = st.columns(len(couple.partners))
+    for col, partner in zip(cols, couple.partners, strict=False):
+        mine = hurts[hurts["partner_id"] == partner.partner_id]
+        with col:
+            st.markdown(f"**{md_escape(partner.name)}**")
+            if mine.empty:
+                st.caption("None named this month.")
+            for r in mine.itertuples():
+                often_item = micro.item(r.often_item)
+                often = micro.labels(often_item)[int(r.often) - micro.scale(often_item)[0]]
+                mended = "not answered"
+                if r.repaired_item is not None and not pd.isna(r.repaired):
+                    rep_item = micro.item(r.repaired_item)
+                    mended = micro.labels(rep_item)[int(r.repaired) - micro.scale(rep_item)[0]]
+                st.markdown(
+                    f"- {md_escape(micro.short(often_item))}: {md_escape(often.lower())}; mended: {md_escape(mended)}"
+                )
+
+# -- shared notes ------------------------------------------------------------------------------
+notes = together.shared_notes(store, couple.couple_id, period)
+st.subheader("Notes you chose to share")
+if notes.empty:
+    st.markdown("No shared notes this month.")
+for r in notes.itertuples():
+    with st.container(border=True):
+        st.markdown(f"**{md_escape(names[int(r.partner_id)])}**")
+        st.text(r.body)  # a note is shown exactly as written, never as markdown
+
+# -- prompts -----------------------------------------------------------------------------------
+st.subheader("To talk about, if you like")
+recurring = analysis.recurring_themes(data["signals"], pd.Timestamp(period))
+theme_titles = {t.id: t.title for t in catalog.themes.values()}
+labels = {it.id: micro.short(it) for it in micro.items} if micro else {}
+for prompt in together.prompts(month_scores, hurts, [theme_titles.get(t, t) for t in recurring["theme_id"]], labels):
+    st.markdown(f"**{prompt.step}.** {prompt.text}")
+if not sharing:
+    st.caption("Take your time. It is fine to stop after one prompt, and to come back another day.")

@@ -1,0 +1,525 @@
+"""The session report: one self-contained HTML file with exactly what screen-share mode shows.
+
+A real DuckDB file with three demo couples (real instruments); unique marker
+strings are planted for couple 1 (a private and a shared note in a month both
+partners submitted, answers to private questions) and for the other couples
+(their names, a note), and the built report is searched for them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from mendwell.checkin import make_answer
+from mendwell.demo import generate
+from mendwell.instruments import Catalog, Instrument, Item
+from mendwell.periods import add_months, label, month_start
+from mendwell.report import ReportError, build_report, default_range
+from mendwell.scoring import scores
+from mendwell.store import Store
+
+PRIVATE_NOTE = "PRIVATE-NOTE-MARKER-1"
+SHARED_NOTE = "SHARED-NOTE-MARKER-2"
+OTHER_NOTE = "OTHER-COUPLE-NOTE-MARKER-3"
+OTHER_NAMES = ("OTHERCOUPLE-B", "OTHERPARTNER-B1", "OTHERPARTNER-B2", "OTHERCOUPLE-C", "OTHERPARTNER-C1", "OTHERPARTNER-C2")
+PLOTLY_BANNER = re.compile(r"^\s*/\*\*\s*\n\*\s*plotly\.js v\d")
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+@contextmanager
+def opened(db: Path) -> Iterator[Store]:
+    """The store, closed again so a CLI subprocess can open the file."""
+    store = Store(db)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def raw_for(inst: Instrument, it: Item) -> object:
+    """An answer a partner could give to any item (middle of the scale; every small hurt happened)."""
+    lo, hi = inst.scale(it)
+    if it.kind == "text":
+        return "A private thought" if it.private else "A shared thought"
+    if it.kind in ("choice", "multi"):
+        first = (it.options or ())[0].value
+        return [first] if it.kind == "multi" else first
+    if it.kind == "yesno":
+        return 1
+    if it.id.endswith("_often"):
+        return 2
+    return (lo + hi) // 2 if it.kind == "likert" else lo
+
+
+def full_checkin(store: Store, catalog: Catalog, partner_id: int, period: dt.date, note: str, private: bool) -> None:
+    """A check-in through the real store, every item answered (private ones too), with a note."""
+    checkin = store.open_checkin(partner_id, period)
+    for inst in catalog.instruments:
+        answers = {it.id: make_answer(inst, it, raw_for(inst, it)) for it in inst.items}
+        store.save_answers(checkin.checkin_id, inst, answers)
+    store.save_note(checkin.checkin_id, note, private=private)
+    assert store.submit(checkin.checkin_id, catalog)
+
+
+def plant_note(store: Store, partner_id: int, period: dt.date, body: str, private: bool) -> None:
+    """A note written straight into the notes table for an already submitted check-in."""
+    checkin = store.get_checkin(partner_id, period)
+    assert checkin is not None and checkin.submitted
+    store.transaction(
+        lambda cur: (
+            cur.execute("DELETE FROM notes WHERE checkin_id = ?", [checkin.checkin_id]),
+            cur.execute("INSERT INTO notes VALUES (?, ?, ?, current_timestamp)", [checkin.checkin_id, body, private]),
+        )
+    )
+
+
+def submitted_months(store: Store, partner_id: int) -> set[dt.date]:
+    df = store.query("SELECT period FROM checkins WHERE partner_id = ? AND status = 'submitted'", [partner_id])
+    return {pd.Timestamp(p).date() for p in df["period"]}
+
+
+def month_list(start: dt.date, end: dt.date) -> list[dt.date]:
+    out = [start]
+    while out[-1] < end:
+        out.append(add_months(out[-1], 1))
+    return out
+
+
+@dataclass(frozen=True)
+class Chart:
+    kind: str
+    attrs: dict[str, str]
+    data: list[dict[str, Any]]
+    layout: dict[str, Any]
+
+
+def charts_in(doc: str) -> list[Chart]:
+    """Every chart block with the figure JSON its Plotly.newPlot call draws."""
+    decoder = json.JSONDecoder()
+    out = []
+    for m in re.finditer(r'<div class="chart" data-kind="(\w+)"([^>]*)>', doc):
+        attrs = dict(re.findall(r'data-([\w-]+)="([^"]*)"', m.group(2)))
+        pos = doc.index("Plotly.newPlot(", m.end()) + len("Plotly.newPlot(")
+        values = []
+        for _ in range(3):  # the div id, the data, the layout
+            while doc[pos] in " \n\t,":
+                pos += 1
+            value, pos = decoder.raw_decode(doc, pos)
+            values.append(value)
+        out.append(Chart(m.group(1), attrs, values[1], values[2]))
+    return out
+
+
+def scripts(doc: str) -> list[tuple[str, str]]:
+    """(attributes, body) of every <script> element."""
+    return re.findall(r"<script\b([^>]*)>(.*?)</script>", doc, flags=re.S)
+
+
+def without_plotly(doc: str) -> str:
+    """The document with the embedded plotly.js library cut out (it holds URLs of map tiles it never fetches)."""
+    for _, body in scripts(doc):
+        if PLOTLY_BANNER.match(body):
+            return doc.replace(body, "")
+    raise AssertionError("no plotly.js in the document")
+
+
+class Balance(HTMLParser):
+    """Checks that every element that is opened is closed, in order."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes {self.stack[-1:] or 'nothing'}")
+        else:
+            self.stack.pop()
+
+
+def assert_well_formed(doc: str) -> None:
+    assert doc.startswith("<!DOCTYPE html>")
+    parser = Balance()
+    parser.feed(doc)
+    parser.close()
+    assert parser.errors == [] and parser.stack == [], (parser.errors[:5], parser.stack)
+
+
+def plotly_libraries(doc: str) -> int:
+    return sum(1 for _, body in scripts(doc) if PLOTLY_BANNER.match(body))
+
+
+def section_ids(doc: str) -> list[str]:
+    return re.findall(r'<section id="(\w+)" class="part"><h2>([^<]*)</h2>', doc)
+
+
+def cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MENDWELL_")}
+    env["MENDWELL_DB"] = str(db)
+    return subprocess.run(
+        [sys.executable, "-m", "mendwell.cli", "report", *args],
+        env=env,
+        cwd=db.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+# -- the planted demo database ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Planted:
+    db: Path
+    couple_id: int
+    partner_ids: tuple[int, int]
+    names: tuple[str, str, str]  # couple, partner 1, partner 2
+    note_month: dt.date
+    start: dt.date
+    end: dt.date
+    html: str
+    seconds: float
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog) -> Planted:
+    db = tmp_path_factory.mktemp("report") / "mendwell.duckdb"
+    with opened(db) as store:
+        store.register_instruments(catalog.instruments)
+        generate(store, catalog, couples=3, months=24, seed=11)
+        first, *others = store.couples()
+        a, b = first.partners
+        # the demo's latest month: the first partner has submitted, the second not yet
+        now = month_start()
+        assert store.get_checkin(b.partner_id, now) is None
+        if store.get_checkin(a.partner_id, now) is None:
+            full_checkin(store, catalog, a.partner_id, now, SHARED_NOTE, private=False)
+        else:
+            plant_note(store, a.partner_id, now, SHARED_NOTE, private=False)
+        full_checkin(store, catalog, b.partner_id, now, PRIVATE_NOTE, private=True)
+        # the other couples get unmistakable names, and a shared note of their own in the same month
+        markers = iter(OTHER_NAMES)
+        for other in others:
+            store.rename_couple(other.couple_id, next(markers))
+            for p in other.partners:
+                store.rename_partner(p.partner_id, next(markers))
+            who = other.partners[0].partner_id
+            if store.get_checkin(who, now) is not None:
+                plant_note(store, who, now, OTHER_NOTE, private=False)
+            else:
+                full_checkin(store, catalog, who, now, OTHER_NOTE, private=False)
+        start, end = default_range(store, first.couple_id)
+        began = time.perf_counter()
+        doc = build_report(store, catalog, first.couple_id, start, end, today=dt.date(2030, 1, 15))
+        seconds = time.perf_counter() - began
+    return Planted(
+        db, first.couple_id, (a.partner_id, b.partner_id), (first.name, a.name, b.name), now, start, end, doc, seconds
+    )
+
+
+# -- privacy -----------------------------------------------------------------------------------------------
+
+
+def test_the_shared_note_is_there_and_the_private_one_is_not(planted: Planted) -> None:
+    assert planted.note_month == planted.end
+    month = re.search(
+        rf'<article class="month"><h3>{label(planted.note_month)}</h3>(.*?)</article>', planted.html, re.S
+    )
+    assert month is not None, "the month both submitted is in 'Months opened together'"
+    assert SHARED_NOTE in month.group(1)
+    assert f"{planted.names[1]} wrote" in month.group(1)
+    assert PRIVATE_NOTE not in planted.html
+    assert OTHER_NOTE not in planted.html
+
+
+def test_no_other_couple_or_partner_appears(planted: Planted) -> None:
+    for name in OTHER_NAMES:
+        assert name not in planted.html
+    for name in planted.names:
+        assert name in planted.html  # the couple's own names are there
+
+
+def test_no_private_subscale_item_or_band(planted: Planted, catalog: Catalog) -> None:
+    private_subs = [(i, s) for i in catalog.instruments for s in i.subscales if i.is_private_subscale(s.id)]
+    assert {(i.id, s.id) for i, s in private_subs} >= {("intimacy", "desire_pressure"), ("resentment", "private_signs")}
+    with opened(planted.db) as store:
+        had = scores(store, planted.couple_id)
+    had = had[pd.to_datetime(had["period"]) == pd.Timestamp(planted.note_month)]
+    # the private questions were answered that month, so their scores exist and must be kept out
+    assert {("intimacy", "desire_pressure"), ("resentment", "private_signs")} <= set(
+        zip(had["instrument_id"], had["subscale_id"], strict=True)
+    )
+    shared_bands = {b.label for i in catalog.instruments for s in i.subscales if not i.is_private_subscale(s.id)
+                    for b in s.bands}  # fmt: skip
+    for inst, sc in private_subs:
+        assert sc.title not in planted.html
+        assert f'data-subscale="{sc.id}"' not in planted.html
+        for band in sc.bands:
+            if band.label not in shared_bands:
+                assert band.label not in planted.html
+    for inst in catalog.instruments:
+        for it in inst.items:
+            if it.private:
+                assert it.text not in planted.html
+                assert it.help is None or it.help not in planted.html
+
+
+# -- the document --------------------------------------------------------------------------------------------
+
+
+def test_one_inline_plotly_and_nothing_fetched(planted: Planted) -> None:
+    doc = planted.html
+    assert_well_formed(doc)
+    assert plotly_libraries(doc) == 1
+    assert not any(re.search(r"\bsrc\s*=", attrs) for attrs, _ in scripts(doc))
+    assert 'src="http' not in doc
+    rest = without_plotly(doc)
+    for needle in ("http://", "https://", "//cdn", "<link", "<img", "<iframe", "@import", "url(", "@font-face"):
+        assert needle not in rest, needle
+    assert "default-src 'none'" in doc  # the browser may not fetch anything either
+
+
+def test_sections_and_header(planted: Planted) -> None:
+    doc = planted.html
+    assert section_ids(doc) == [
+        ("glance", "At a glance"),
+        ("trends", "Trends"),
+        ("themes", "Recurring themes"),
+        ("mirror", "How differently we see it"),
+        ("together", "Months opened together"),
+    ]
+    assert f"<h1>{planted.names[0]}</h1>" in doc
+    assert f'<p class="range">{label(planted.start)} to {label(planted.end)}</p>' in doc
+    assert "Generated on 15 January 2030." in doc
+    assert "Private answers and private notes are never included" in doc
+    assert "@media print" in doc and "page-break-inside: avoid" in doc
+
+
+def test_one_trend_chart_per_shared_subscale_with_data(planted: Planted, catalog: Catalog) -> None:
+    with opened(planted.db) as store:
+        sc = scores(store, planted.couple_id)
+    p = pd.to_datetime(sc["period"])
+    sc = sc[(p >= pd.Timestamp(planted.start)) & (p <= pd.Timestamp(planted.end))]
+    expected = {
+        (i, s) for i, s in zip(sc["instrument_id"], sc["subscale_id"], strict=True)
+        if (inst := catalog.get(i)) is not None and not inst.is_private_subscale(s)
+    }  # fmt: skip
+    trends = [c for c in charts_in(planted.html) if c.kind == "trend"]
+    assert len(trends) == len(expected) == 11
+    assert {(c.attrs["instrument"], c.attrs["subscale"]) for c in trends} == expected
+    assert len(planted.html.split('data-kind="trend"')) - 1 == len(expected)
+
+
+def test_charts_stay_inside_the_range_with_gaps_for_missed_months(planted: Planted) -> None:
+    months = [f"{m:%Y-%m-%d}" for m in month_list(planted.start, planted.end)]
+    assert len(months) == 12
+    found = charts_in(planted.html)
+    assert {c.kind for c in found} == {"trend", "themes", "repair", "mirror"}
+    for chart in found:
+        for trace in chart.data:
+            assert set(trace.get("x", [])) <= set(months), (chart.kind, chart.attrs)
+    with opened(planted.db) as store:
+        came = {pid: submitted_months(store, pid) for pid in planted.partner_ids}
+    signs = next(c for c in found if c.attrs.get("subscale") == "signs")  # answered in every check-in
+    lines = [t for t in signs.data if t.get("meta", {}).get("role") == "partner"]
+    assert len(lines) == 2
+    for line in lines:
+        assert line["x"] == months  # every month of the range, none outside it
+        missed = {x for x, y in zip(line["x"], line["y"], strict=True) if y is None}
+        expected = {f"{m:%Y-%m-%d}" for m in month_list(planted.start, planted.end)} - {
+            f"{m:%Y-%m-%d}" for m in came[line["meta"]["partner_id"]]
+        }
+        assert missed == expected
+
+
+def test_months_opened_together_are_the_revealed_months_in_range_newest_first(planted: Planted) -> None:
+    with opened(planted.db) as store:
+        a, b = (submitted_months(store, pid) for pid in planted.partner_ids)
+    both = sorted((m for m in a & b if planted.start <= m <= planted.end), reverse=True)
+    shown = re.findall(r'<article class="month"><h3>([^<]*)</h3>', planted.html)
+    assert shown == [label(m) for m in both]
+    assert len(shown) >= 6
+
+
+def test_a_narrower_range_is_respected(planted: Planted, catalog: Catalog) -> None:
+    start, end = add_months(planted.end, -8), add_months(planted.end, -4)
+    with opened(planted.db) as store:
+        doc = build_report(store, catalog, planted.couple_id, start, end)
+    months = {f"{m:%Y-%m-%d}" for m in month_list(start, end)}
+    found = charts_in(doc)
+    assert found
+    for chart in found:
+        for trace in chart.data:
+            assert set(trace.get("x", [])) <= months
+    shown = re.findall(r'<article class="month"><h3>([^<]*)</h3>', doc)
+    assert shown and all(h in {label(m) for m in month_list(start, end)} for h in shown)
+    assert f"{label(start)} to {label(end)}" in doc
+    assert SHARED_NOTE not in doc  # its month is after this range
+    with opened(planted.db) as store, pytest.raises(ReportError, match="after it ends"):
+        build_report(store, catalog, planted.couple_id, end, start)
+
+
+def test_build_time_on_the_demo_database(planted: Planted, catalog: Catalog, capsys: pytest.CaptureFixture) -> None:
+    with opened(planted.db) as store:
+        began = time.perf_counter()
+        doc = build_report(store, catalog, planted.couple_id, add_months(planted.end, -23), planted.end)
+        full = time.perf_counter() - began
+    assert len(charts_in(doc)) > len(charts_in(planted.html)) - 1
+    with capsys.disabled():
+        print(
+            f"\n[report] 3 couples x 24 months: 12-month report {planted.seconds:.3f} s (first build), "
+            f"24-month report {full:.3f} s; {len(planted.html) / 1e6:.1f} MB"
+        )
+
+
+# -- escaping, and an empty couple ----------------------------------------------------------------------------
+
+HOSTILE_COUPLE = "<script>alert(1)</script>"
+HOSTILE_PARTNERS = ("**bold**", "&amp;")
+HOSTILE_NOTE = "</script><script>alert(2)</script> <img src=x onerror=alert(3)> %{x} <b>loud</b>"
+
+
+def test_hostile_names_and_notes_are_escaped(store: Store, catalog: Catalog) -> None:
+    couple_id = store.create_couple(HOSTILE_COUPLE, list(HOSTILE_PARTNERS))
+    couple = store.couple(couple_id)
+    assert couple is not None
+    first = dt.date(2026, 1, 1)
+    for i in range(3):
+        for p in couple.partners:
+            full_checkin(store, catalog, p.partner_id, add_months(first, i), HOSTILE_NOTE, private=False)
+    doc = build_report(store, catalog, couple_id, first, add_months(first, 2))
+    assert_well_formed(doc)
+    for raw in ("<script>alert", "<img src=x", "<b>loud</b>", "%{x}"):
+        assert raw not in doc
+    assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt;</h1>" in doc
+    assert "<title>Session report: &lt;script&gt;alert(1)&lt;/script&gt;" in doc
+    assert "&amp;amp;" in doc and "**bold**" in doc
+    assert "&lt;img src=x onerror=alert(3)&gt;" in doc  # the shared note, shown as text
+    # chart text goes through charts.plot_text: names are inert in the figures too
+    names = {t.get("name") for c in charts_in(doc) for t in c.data if t.get("meta", {}).get("role") == "partner"}
+    assert names == {"**bold**", "&amp;amp;"}
+
+
+def test_an_empty_couple_gets_a_kind_report(store: Store, catalog: Catalog) -> None:
+    couple_id = store.create_couple("Quiet & Start", ["Quinn", "Sasha"])
+    start, end = default_range(store, couple_id, today=dt.date(2026, 5, 20))
+    assert (start, end) == (dt.date(2025, 6, 1), dt.date(2026, 5, 1))
+    doc = build_report(store, catalog, couple_id, start, end)
+    assert_well_formed(doc)
+    assert "Nothing to show yet" in doc
+    assert "June 2025 to May 2026" in doc
+    assert "Quinn" in doc and "Sasha" in doc
+    assert charts_in(doc) == [] and section_ids(doc) == []
+    assert plotly_libraries(doc) == 1
+    with pytest.raises(ReportError, match="no couple with id 999"):
+        build_report(store, catalog, 999, start, end)
+
+
+# -- the command line ------------------------------------------------------------------------------------------
+
+
+def test_cli_writes_the_report(planted: Planted) -> None:
+    out = planted.db.parent / "report.html"
+    result = cli(planted.db, "--couple", str(planted.couple_id), str(out))
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    size = out.stat().st_size
+    assert str(out) in result.stdout and f"{size / 1e6:.1f} MB" in result.stdout
+    doc = out.read_text(encoding="utf-8")
+    # defaults: the 12 months up to the latest check-in, as in the fixture's report
+    assert f'<p class="range">{label(planted.start)} to {label(planted.end)}</p>' in doc
+    assert SHARED_NOTE in doc and PRIVATE_NOTE not in doc
+    assert plotly_libraries(doc) == 1
+
+    out2 = planted.db.parent / "spring.html"
+    result = cli(planted.db, "--couple", str(planted.couple_id), "--from", "2026-03", "--to", "2026-05", str(out2))
+    assert result.returncode == 0, result.stderr
+    assert "March 2026 to May 2026" in out2.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--couple", "99"], "There is no couple with id 99"),
+        (["--couple", "1", "--from", "2026-13"], "'2026-13' is not a month"),
+        (["--couple", "1", "--to", "March"], "'March' is not a month"),
+        (["--couple", "1", "--from", "2026-09", "--to", "2026-03"], "--from (2026-09) is after --to (2026-03)"),
+        (["--couple", "1", "--from", "2999-01"], "is after the couple's latest check-in"),
+    ],
+)
+def test_cli_errors_are_plain(planted: Planted, args: list[str], message: str) -> None:
+    out = planted.db.parent / "not-written.html"
+    result = cli(planted.db, *args, str(out))
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+def test_cli_unwritable_output(planted: Planted) -> None:
+    folder = planted.db.parent
+    for out, message in (
+        (folder / "missing" / "r.html", "does not exist"),
+        (folder, "is a folder"),
+        (folder / ("x" * 300 + ".html"), "Cannot write"),  # too long a name: the write itself fails
+    ):
+        result = cli(planted.db, "--couple", str(planted.couple_id), str(out))
+        assert result.returncode == 1, out
+        assert message in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+# -- in a real browser --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_the_report_draws_offline_in_chromium(planted: Planted, page: Any, artifacts: Path) -> None:
+    path = planted.db.parent / "browser.html"
+    path.write_text(planted.html, encoding="utf-8")
+    fetched: list[str] = []
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else (
+        fetched.append(route.request.url), route.abort()))  # fmt: skip
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.set_viewport_size({"width": 1200, "height": 1000})
+    page.goto(path.as_uri())
+    expected = len(charts_in(planted.html))
+    page.wait_for_function(
+        "n => document.querySelectorAll('.chart .js-plotly-plot .main-svg').length >= 2 * n", arg=expected
+    )
+    assert page.locator(".chart .js-plotly-plot").count() == expected
+    assert fetched == [] and problems == []
+    page.screenshot(path=str(artifacts / "report.png"), full_page=True)
+    # before printing, every chart is redrawn at a width that fits A4 and Letter
+    widths = page.evaluate(
+        "() => { window.dispatchEvent(new Event('beforeprint'));"
+        " return [...document.querySelectorAll('.js-plotly-plot')].map(g => g._fullLayout.width); }"
+    )
+    assert widths == [660] * expected
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF") and fetched == [] and problems == []
