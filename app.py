@@ -37,7 +37,9 @@ if sharing:
     if wanted and wanted.isdigit() and store.couple(int(wanted)) is not None:
         st.session_state[COUPLE_KEY] = int(wanted)
     pages = [
-        st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends", default=True),
+        # the default page is served at "/", so the chart pages keep their own addresses
+        st.Page("pages/home.py", title="Sharing", icon=":material/present_to_all:", default=True),
+        st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
         st.Page("pages/themes.py", title="Themes", icon=":material/category:", url_path="themes"),
         st.Page("pages/together.py", title="Together", icon=":material/diversity_1:", url_path="together"),
     ]

@@ -8,10 +8,22 @@ import streamlit as st
 
 from mendwell import periods, rhythm
 from mendwell.store import StoreError
-from pages._shared import COUPLE_KEY, current_couple, get_store, safe
+from pages._shared import COUPLE_KEY, current_couple, get_store, safe, share_mode
 
 store = get_store()
 couple = current_couple(store)
+
+if share_mode():
+    # A calm landing page while sharing: the couple's name and where to go, nothing else.
+    if couple is None:
+        st.info("Choose the couple before you start sharing, so only their charts are on screen.")
+        st.stop()
+    st.title(safe(couple.name))
+    st.markdown("Only your charts are on this screen. Private answers and private notes never show here.")
+    st.page_link("pages/trends.py", label="Trends: how things are moving", icon=":material/show_chart:")
+    st.page_link("pages/themes.py", label="Themes that keep coming back", icon=":material/category:")
+    st.page_link("pages/together.py", label="A month, together", icon=":material/diversity_1:")
+    st.stop()
 
 if couple is None:
     st.title("Welcome to Mendwell")
