@@ -55,6 +55,12 @@ else:
         st.Page("pages/settings.py", title="Settings", icon=":material/settings:", url_path="settings"),
     ]
 page = st.navigation(pages)
+if sharing:
+    # Moving to another page clears the address bar's query: write the share link back on every run,
+    # so a reload during a screen share stays in share mode on the same couple (not the first couple).
+    st.query_params["share"] = "1"
+    if st.session_state.get(COUPLE_KEY) is not None:
+        st.query_params["couple"] = str(st.session_state[COUPLE_KEY])
 resume_requested_page()
 
 with st.sidebar:

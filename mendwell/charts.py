@@ -20,6 +20,8 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from mendwell.instruments import Instrument
+
 PARTNER_COLOURS = {1: "#0072B2", 2: "#D55E00"}  # blue, vermillion
 PARTNER_DASH = {1: "solid", 2: "dash"}
 PARTNER_SYMBOL = {1: "circle", 2: "square"}
@@ -82,6 +84,21 @@ GRID = "#e8e6e1"
 
 def _figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> go.Figure:
     return go.Figure({"data": data, "layout": layout}, _validate=VALIDATE)
+
+
+def subscale_meta(inst: Instrument, subscale_id: str) -> SubscaleMeta:
+    """What a trend chart needs about a subscale: its score range and band regions."""
+    sc = inst.subscale(subscale_id)
+    items = inst.items_of(subscale_id)
+    lows = [inst.scale(it)[0] for it in items]
+    highs = [inst.scale(it)[1] for it in items]
+    low, high = (float(sum(lows)), float(sum(highs))) if sc.scoring == "sum" else (float(min(lows)), float(max(highs)))
+    bands, prev = [], low
+    for b in sc.bands:
+        upper = high if b.below is None else b.below
+        bands.append(BandRegion(prev, upper, b.label, b.tone))
+        prev = upper
+    return SubscaleMeta(sc.title, sc.higher_is, low, high, tuple(bands))
 
 
 def _layout(title: str, height: int, large: bool = False, **extra: Any) -> dict[str, Any]:

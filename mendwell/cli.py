@@ -78,6 +78,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         print(f"database: {store.path} (schema {store.schema_version()})")
         for table, n in store.table_counts().items():
             print(f"{table}: {n:,}")
+
     finally:
         store.close()
     return 0
@@ -127,6 +128,21 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_couples(args: argparse.Namespace) -> int:
+    store = Store(db_path())
+    try:
+        couples = store.couples()
+    finally:
+        store.close()
+    if not couples:
+        print("No couples yet.", file=sys.stderr)
+        return 0
+    print("id\tcouple\tpartners")
+    for c in couples:
+        print(f"{c.couple_id}\t{c.name}\t{' & '.join(p.name for p in c.partners)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and --help)."""
     parser = argparse.ArgumentParser(
@@ -168,6 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--from", dest="start", metavar="YYYY-MM", help="first month (default: 11 months before --to)")
     rep.add_argument("--to", dest="end", metavar="YYYY-MM", help="last month (default: the latest check-in)")
     rep.set_defaults(func=cmd_report)
+
+    couples = sub.add_parser("couples", help="list couples with their ids (for --couple)")
+    couples.set_defaults(func=cmd_couples)
 
     info = sub.add_parser("info", help="show the database file and row counts")
     info.set_defaults(func=cmd_info)

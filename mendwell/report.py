@@ -75,21 +75,6 @@ def default_range(
     return start, end
 
 
-def subscale_meta(inst: Instrument, subscale_id: str) -> charts.SubscaleMeta:
-    """What a trend chart needs about a subscale: its score range and band regions (as on Trends)."""
-    sc = inst.subscale(subscale_id)
-    items = inst.items_of(subscale_id)
-    lows = [inst.scale(it)[0] for it in items]
-    highs = [inst.scale(it)[1] for it in items]
-    low, high = (float(sum(lows)), float(sum(highs))) if sc.scoring == "sum" else (float(min(lows)), float(max(highs)))
-    bands, prev = [], low
-    for b in sc.bands:
-        upper = high if b.below is None else b.below
-        bands.append(charts.BandRegion(prev, upper, b.label, b.tone))
-        prev = upper
-    return charts.SubscaleMeta(sc.title, sc.higher_is, low, high, tuple(bands))
-
-
 @lru_cache(maxsize=1)
 def _plotly_js() -> str:
     return plotly.offline.get_plotlyjs()
@@ -276,7 +261,7 @@ def _trends(d: _Data) -> str:
             if part.empty:
                 continue
             gridded = analysis.with_gaps(part, start=start, end=end)
-            fig = charts.trend_figure(gridded, subscale_meta(inst, sc.id), d.styles)
+            fig = charts.trend_figure(gridded, charts.subscale_meta(inst, sc.id), d.styles)
             blocks.append(_chart(fig, "trend", instrument=inst.id, subscale=sc.id))
         if blocks:
             out.append(f'<div class="instrument"><h3>{esc(inst.title)}</h3><div class="grid">{"".join(blocks)}</div>')
@@ -361,6 +346,7 @@ def _themes(store: Store, d: _Data) -> str:
                     how="left",
                 ).assign(partner_id=s.partner_id)
                 for s in d.styles
+                if (rep["partner_id"] == s.partner_id).any()  # no empty line for a partner with nothing named
             ],
             ignore_index=True,
         )
@@ -563,7 +549,7 @@ tr.group th { background: #f1efe9; font-weight: 600; color: var(--primary); }
 /* auto-fill keeps the empty second track while a chart is drawn, so the first one is drawn half wide */
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(400px, 100%), 1fr)); gap: 14px; }
 .chart { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 6px; overflow: hidden; }
-div.chart + div.chart, .chart + p { margin-top: 12px; }
+section.part > div.chart + div.chart, .chart + p { margin-top: 12px; }
 .cols { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 8px 24px; }
 @media screen and (max-width: 640px) { .cols { grid-template-columns: 1fr; } }
 .cols ul { padding-left: 1.2em; margin: 0.3em 0; }

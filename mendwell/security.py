@@ -84,6 +84,7 @@ class Attempt:
     ok: bool
     wait_seconds: int = 0  # > 0: too many wrong attempts, try again after this long
     failures: int = 0
+    refused: bool = False  # True: tried too soon after wrong ones, so the passcode was not checked at all
 
 
 def wait_for(failures: int) -> int:
@@ -103,7 +104,7 @@ def verify(store: Store, subject: str, passcode: str, now: dt.datetime | None = 
     if fail:
         ready_at = fail[1] + dt.timedelta(seconds=wait_for(failures))
         if now < ready_at:
-            return Attempt(False, max(1, int((ready_at - now).total_seconds() + 0.999)), failures)
+            return Attempt(False, max(1, int((ready_at - now).total_seconds() + 0.999)), failures, refused=True)
     if secret is None:
         return Attempt(True)
     kdf, salt, digest = secret

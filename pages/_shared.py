@@ -202,8 +202,9 @@ def stop_sharing() -> None:
     """Turn share mode off (a deliberate, confirmed action)."""
     st.session_state[SHARE_KEY] = False
     st.session_state.pop("confirm_stop_sharing", None)
-    if "share" in st.query_params:
-        del st.query_params["share"]
+    for key in ("share", "couple"):
+        if key in st.query_params:
+            del st.query_params[key]
 
 
 SHARE_CSS = """
@@ -246,6 +247,10 @@ def lock_all() -> None:
     st.session_state[UNLOCKED_KEY] = {}
 
 
+def _seconds(n: int) -> str:
+    return f"{n} second" if n == 1 else f"{n} seconds"
+
+
 def partner_gate(store: Store, partner_id: int, name: str) -> bool:
     """Ask for the partner's passcode when needed; True when the partner's content may show."""
     from mendwell import security
@@ -260,10 +265,12 @@ def partner_gate(store: Store, partner_id: int, name: str) -> bool:
             if result.ok:
                 _unlocked()[partner_id] = time.time()
                 st.rerun()
+            elif result.refused:  # too soon after wrong ones: not checked, so never "did not match"
+                st.warning(f"To keep guessing slow, please wait {_seconds(result.wait_seconds)} before trying again.")
             elif result.wait_seconds:
                 st.warning(
-                    f"That passcode did not match. To keep guessing slow, please wait {result.wait_seconds} "
-                    "seconds before trying again."
+                    "That passcode did not match. To keep guessing slow, please wait "
+                    f"{_seconds(result.wait_seconds)} before trying again."
                 )
             else:
                 st.warning("That passcode did not match. Please try again.")
@@ -289,8 +296,10 @@ def practice_gate(store: Store) -> bool:
             if result.ok:
                 st.session_state["practice_unlocked"] = time.time()
                 st.rerun()
+            elif result.refused:
+                st.warning(f"Please wait {_seconds(result.wait_seconds)} before trying again.")
             elif result.wait_seconds:
-                st.warning(f"That did not match. Please wait {result.wait_seconds} seconds before trying again.")
+                st.warning(f"That did not match. Please wait {_seconds(result.wait_seconds)} before trying again.")
             else:
                 st.warning("That did not match. Please try again.")
     return False

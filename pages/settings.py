@@ -20,6 +20,7 @@ if flash := st.session_state.pop("settings_flash", None):
 
 if couple is not None:
     st.subheader("Names")
+    st.caption(f"Couple id {couple.couple_id}: the number to use with the command line, e.g. `mendwell report`.")
     with st.form("names"):
         couple_name = st.text_input("Couple", value=couple.name, max_chars=80)
         partner_names = {
@@ -60,8 +61,12 @@ def passcode_form(subject: str, who: str, key: str) -> None:
     if has:
         attempt = security.verify(store, subject, current)
         if not attempt.ok:
-            wait = f" Please wait {attempt.wait_seconds} seconds before trying again." if attempt.wait_seconds else ""
-            st.warning("The current passcode did not match." + wait)
+            unit = "second" if attempt.wait_seconds == 1 else "seconds"
+            wait = f"Please wait {attempt.wait_seconds} {unit} before trying again." if attempt.wait_seconds else ""
+            if attempt.refused:  # tried too soon: never checked, so never "did not match"
+                st.warning(wait)
+            else:
+                st.warning(("The current passcode did not match. " + wait).strip())
             return
     try:
         if remove:

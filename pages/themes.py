@@ -138,6 +138,7 @@ if micro is not None:
                 grid.merge(rep[rep["partner_id"] == s.partner_id].assign(period=lambda d: pd.to_datetime(d["period"])),
                            on="period", how="left").assign(partner_id=s.partner_id)
                 for s in styles
+                if (rep["partner_id"] == s.partner_id).any()  # no empty legend entry for someone with none
             ],
             ignore_index=True,
         )  # fmt: skip

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from mendwell import analysis, charts, periods, summary
-from mendwell.instruments import Catalog, Instrument
+from mendwell.instruments import Catalog
 from mendwell.text import md_escape
 from pages._shared import (
     analysis_for,
@@ -71,20 +71,6 @@ st.caption(
 
 
 # -- one chart per subscale --------------------------------------------------------------
-def meta_for(inst: Instrument, subscale_id: str) -> charts.SubscaleMeta:
-    sc = inst.subscale(subscale_id)
-    items = inst.items_of(subscale_id)
-    lows = [inst.scale(it)[0] for it in items]
-    highs = [inst.scale(it)[1] for it in items]
-    low, high = (float(sum(lows)), float(sum(highs))) if sc.scoring == "sum" else (float(min(lows)), float(max(highs)))
-    bands, prev = [], low
-    for b in sc.bands:
-        upper = high if b.below is None else b.below
-        bands.append(charts.BandRegion(prev, upper, b.label, b.tone))
-        prev = upper
-    return charts.SubscaleMeta(sc.title, sc.higher_is, low, high, tuple(bands))
-
-
 def numbers_table(df: pd.DataFrame) -> pd.DataFrame:
     rows = df.dropna(subset=["score"])
     return pd.DataFrame(
@@ -115,7 +101,7 @@ for inst in catalog.instruments:
             continue
         gridded = analysis.with_gaps(part, start=start, end=last_period)
         with cols[i % len(cols)]:
-            fig = charts.trend_figure(gridded, meta_for(inst, sc.id), styles, large=sharing)
+            fig = charts.trend_figure(gridded, charts.subscale_meta(inst, sc.id), styles, large=sharing)
             st.plotly_chart(fig, width="stretch", config=CHART_CONFIG, key=f"trend_{inst.id}_{sc.id}")
             numbers = numbers_table(gridded)
             with st.expander("Show the numbers"):
