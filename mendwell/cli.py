@@ -143,6 +143,83 @@ def cmd_couples(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_archive(args: argparse.Namespace) -> int:
+    from mendwell.archive import export_archive
+
+    store = Store(db_path())
+    try:
+        store.register_instruments(_catalog().instruments)
+        out = export_archive(store, Path(args.out), args.couple)
+    finally:
+        store.close()
+    print(f"Wrote {out} ({out.stat().st_size / 1024**2:.1f} MB).")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from mendwell.archive import import_archive
+
+    store = Store(db_path())
+    try:
+        added = import_archive(store, Path(args.file))
+    finally:
+        store.close()
+    if not any(added.values()):
+        print("Nothing new: everything in this archive is already here.")
+    else:
+        print("Imported: " + ", ".join(f"{n:,} {table}" for table, n in added.items() if n))
+    return 0
+
+
+def _confirm(prompt: str, expected: str, yes: bool) -> bool:
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        print("This cannot be undone. Run it again with --yes to confirm.", file=sys.stderr)
+        return False
+    return input(f"{prompt} Type {expected!r} to confirm: ").strip() == expected
+
+
+def cmd_erase(args: argparse.Namespace) -> int:
+    store = Store(db_path())
+    try:
+        if args.all:
+            if not _confirm("This erases every couple and all their answers.", "erase everything", args.yes):
+                return 1
+            store.erase_all()
+            print("Erased everything. The database file was rewritten, so no trace is left in it.")
+        else:
+            couple = store.couple(args.couple)
+            if couple is None:
+                raise StoreError(f"There is no couple with id {args.couple}.")
+            if not _confirm(f"This erases {couple.name} and all their answers.", "erase", args.yes):
+                return 1
+            store.erase_couple(args.couple)
+            print(f"Erased couple {args.couple}. The database file was rewritten, so no trace is left in it.")
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from mendwell.requests import ask_app_for_backup
+    from mendwell.store import DatabaseBusy
+
+    out = Path(args.out)
+    try:
+        store = Store(db_path())
+    except DatabaseBusy:
+        done = ask_app_for_backup(db_path(), out)
+        print(f"Backed up to {done} (made by the running app).")
+        return 0
+    try:
+        done = store.backup(out)
+    finally:
+        store.close()
+    print(f"Backed up to {done}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and --help)."""
     parser = argparse.ArgumentParser(
@@ -184,6 +261,26 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--from", dest="start", metavar="YYYY-MM", help="first month (default: 11 months before --to)")
     rep.add_argument("--to", dest="end", metavar="YYYY-MM", help="last month (default: the latest check-in)")
     rep.set_defaults(func=cmd_report)
+
+    arc = sub.add_parser("archive", help="write everything (or one couple) to a single archive file")
+    arc.add_argument("out")
+    arc.add_argument("--couple", type=int, default=None, help="only this couple id")
+    arc.set_defaults(func=cmd_archive)
+
+    imp = sub.add_parser("import", help="check an archive completely, then add it in one transaction")
+    imp.add_argument("file")
+    imp.set_defaults(func=cmd_import)
+
+    era = sub.add_parser("erase", help="erase a couple (or everything) and rewrite the file: no trace left")
+    which = era.add_mutually_exclusive_group(required=True)
+    which.add_argument("--couple", type=int, help="the couple id to erase")
+    which.add_argument("--all", action="store_true", help="erase every couple")
+    era.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    era.set_defaults(func=cmd_erase)
+
+    bak = sub.add_parser("backup", help="a consistent copy of the database, also while the app is serving")
+    bak.add_argument("out")
+    bak.set_defaults(func=cmd_backup)
 
     couples = sub.add_parser("couples", help="list couples with their ids (for --couple)")
     couples.set_defaults(func=cmd_couples)

@@ -9,6 +9,7 @@ transactions, retried when DuckDB reports a conflict.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 import threading
 import time
@@ -101,6 +102,53 @@ def _is_lock_error(exc: Exception) -> bool:
     return "lock" in text and ("conflicting" in text or "could not set" in text)
 
 
+class _Gate:
+    """Many operations at once, or one exclusive operation (rewriting the file).
+
+    Re-entrant for shared use: an operation that opens a nested cursor never
+    waits behind a pending exclusive request (which would deadlock).
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._active = 0
+        self._exclusive = False
+        self._local = threading.local()
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        depth = getattr(self._local, "depth", 0)
+        if depth == 0:
+            with self._cond:
+                while self._exclusive:
+                    self._cond.wait()
+                self._active += 1
+        self._local.depth = depth + 1
+        try:
+            yield
+        finally:
+            self._local.depth = depth
+            if depth == 0:
+                with self._cond:
+                    self._active -= 1
+                    self._cond.notify_all()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._cond:
+            while self._exclusive:
+                self._cond.wait()
+            self._exclusive = True
+            while self._active:
+                self._cond.wait()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._exclusive = False
+                self._cond.notify_all()
+
+
 class Store:
     """A Mendwell database file, opened read-write for this process."""
 
@@ -121,6 +169,7 @@ class Store:
             raise StoreError(f"The database {self.path} could not be opened: {exc}") from None
         self._revisions: dict[int, int] = {}
         self._rev_lock = threading.Lock()
+        self._gate = _Gate()
         try:
             self.migrate(upgrade_to)
         except BaseException:
@@ -135,11 +184,91 @@ class Store:
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor of its own for one operation (thread-safe)."""
-        cur = self._con.cursor()
-        try:
-            yield cur
-        finally:
-            cur.close()
+        with self._gate.shared():
+            cur = self._con.cursor()
+            try:
+                yield cur
+            finally:
+                cur.close()
+
+    # -- whole-file operations ---------------------------------------------------------
+    def backup(self, out: Path) -> Path:
+        """Write a consistent copy of the whole database to `out` (a new file), while serving."""
+        out = Path(out).resolve()
+        if out.exists():
+            raise StoreError(f"{out} already exists; please choose a new file name.")
+        if out == self.path.resolve():
+            raise StoreError("The backup must go to another file than the database itself.")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with self.cursor() as cur:
+            name = _database_name(cur)
+            cur.execute(f"ATTACH {_sql_text(str(out))} AS mendwell_backup")
+            try:
+                cur.execute(f"COPY FROM DATABASE {_sql_ident(name)} TO mendwell_backup")
+            finally:
+                cur.execute("DETACH mendwell_backup")
+        return out
+
+    def rewrite(self) -> None:
+        """Copy the live data into a fresh file and swap it in.
+
+        DuckDB keeps deleted bytes in the file until their blocks are reused;
+        a fresh copy holds only live data, so erased text is really gone.
+        """
+        with self._gate.exclusive():
+            tmp = self.path.with_name(self.path.name + ".rewrite")
+            for leftover in (tmp, Path(str(tmp) + ".wal")):
+                leftover.unlink(missing_ok=True)
+            name = _database_name(self._con)
+            self._con.execute(f"ATTACH {_sql_text(str(tmp))} AS mendwell_fresh")
+            try:
+                self._con.execute(f"COPY FROM DATABASE {_sql_ident(name)} TO mendwell_fresh")
+            finally:
+                self._con.execute("DETACH mendwell_fresh")
+            self._con.close()
+            os.replace(tmp, self.path)
+            Path(str(self.path) + ".wal").unlink(missing_ok=True)
+            self._con = duckdb.connect(str(self.path))
+
+    def erase_couple(self, couple_id: int) -> None:
+        """Delete everything of one couple, then rewrite the file so no trace is left."""
+        if self.couple(couple_id) is None:
+            raise StoreError(f"There is no couple with id {couple_id}.")
+
+        def delete(cur: duckdb.DuckDBPyConnection) -> None:
+            subjects = [f"partner:{r[0]}" for r in cur.execute(
+                "SELECT partner_id FROM partners WHERE couple_id = ?", [couple_id]).fetchall()]  # fmt: skip
+            cur.execute(
+                "DELETE FROM responses WHERE checkin_id IN (SELECT checkin_id FROM checkins WHERE couple_id = ?)",
+                [couple_id],
+            )
+            cur.execute(
+                "DELETE FROM notes WHERE checkin_id IN (SELECT checkin_id FROM checkins WHERE couple_id = ?)",
+                [couple_id],
+            )
+            cur.execute("DELETE FROM checkins WHERE couple_id = ?", [couple_id])
+            for table in ("secrets", "auth_failures", "notices"):
+                cur.execute(f"DELETE FROM {table} WHERE list_contains(?, subject)", [subjects])
+            cur.execute("DELETE FROM partners WHERE couple_id = ?", [couple_id])
+            cur.execute("DELETE FROM couples WHERE couple_id = ?", [couple_id])
+
+        self.transaction(delete)
+        self.rewrite()
+        self._bump(couple_id)
+
+    def erase_all(self) -> None:
+        """Delete every couple and all their data, then rewrite the file."""
+
+        def delete(cur: duckdb.DuckDBPyConnection) -> None:
+            for table in ("responses", "notes", "checkins", "partners", "couples", "secrets", "auth_failures",
+                          "notices", "settings"):  # fmt: skip
+                cur.execute(f"DELETE FROM {table}")
+
+        self.transaction(delete)
+        self.rewrite()
+        with self._rev_lock:
+            for key in list(self._revisions):
+                self._revisions[key] += 1
 
     def transaction(self, work: Callable[[duckdb.DuckDBPyConnection], T], retries: int = RETRIES) -> T:
         """Run `work(cursor)` in one transaction, retrying on write conflicts."""
@@ -573,6 +702,21 @@ def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
     """Roll back; a COMMIT that failed (e.g. a write conflict) has already ended the transaction."""
     with suppress(duckdb.TransactionException):
         cur.execute("ROLLBACK")
+
+
+def _database_name(cur: duckdb.DuckDBPyConnection) -> str:
+    row = cur.execute("SELECT current_database()").fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def _sql_text(text: str) -> str:
+    """A SQL string literal (for ATTACH, which takes no bound parameters)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _sql_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _is_conflict(exc: Exception) -> bool:

@@ -30,12 +30,19 @@ RESUME_PAGE = "_mendwell_resume_page"
 
 
 def _close_store(store: Store) -> None:
+    stop = getattr(store, "watcher_stop", None)
+    if stop is not None:
+        stop.set()
     store.close()
 
 
 @st.cache_resource(show_spinner=False, max_entries=4, on_release=_close_store)
 def _store(path: str) -> Store:
-    return Store(path)
+    from mendwell.requests import start_watcher
+
+    store = Store(path)
+    store.watcher_stop = start_watcher(store)  # `mendwell backup` while the app serves
+    return store
 
 
 def mark_app_ran() -> None:
@@ -103,6 +110,18 @@ def get_catalog() -> Catalog:
     catalog = _catalog(tuple(str(d) for d in dirs), signature)
     _registered(str(db_path()), signature, catalog)
     return catalog
+
+
+NEXT_COUPLE_KEY = "_mendwell_next_couple"
+
+
+def choose_couple(couple_id: int) -> None:
+    """Make `couple_id` the chosen couple from the next run on.
+
+    The sidebar's couple chooser is a widget drawn before the page runs, and Streamlit refuses a
+    change to a widget's value after it is drawn; app.py applies this before drawing it.
+    """
+    st.session_state[NEXT_COUPLE_KEY] = int(couple_id)
 
 
 def current_couple(store: Store) -> Couple | None:

@@ -1,0 +1,85 @@
+"""Asking the running app to do what only the process holding the database can.
+
+DuckDB lets one process open the file. While the app serves, `mendwell backup`
+drops a request file next to the database; a watcher thread in the app picks
+it up within a second, makes the backup on its own connection, and writes the
+result back. Only backups can be requested this way.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from mendwell.store import Store, StoreError
+
+POLL_SECONDS = 0.5
+
+
+def request_dir(db: Path) -> Path:
+    """Where requests for the app holding `db` are dropped."""
+    return db.with_name(db.name + ".requests")
+
+
+def ask_app_for_backup(db: Path, out: Path, timeout: float = 60.0) -> Path:
+    """Ask the serving app to back up `db` to `out`; waits for its answer."""
+    folder = request_dir(db)
+    folder.mkdir(parents=True, exist_ok=True)
+    rid = uuid.uuid4().hex
+    tmp = folder / f"{rid}.tmp"
+    tmp.write_text(json.dumps({"kind": "backup", "out": str(Path(out).resolve())}))
+    tmp.replace(folder / f"{rid}.request")
+    answer = folder / f"{rid}.answer"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if answer.exists():
+            result = json.loads(answer.read_text())
+            answer.unlink(missing_ok=True)
+            if result.get("ok"):
+                return Path(result["out"])
+            raise StoreError(f"The app could not make the backup: {result.get('message')}")
+        time.sleep(0.2)
+    (folder / f"{rid}.request").unlink(missing_ok=True)
+    raise StoreError(
+        f"The database {db} is held by another process that did not answer within {timeout:.0f} s. "
+        "If Mendwell is running, is it an older version? Otherwise stop that process and run this again."
+    )
+
+
+def _serve_once(store: Store, folder: Path) -> None:
+    for req in sorted(folder.glob("*.request")):
+        answer = req.with_suffix(".answer")
+        try:
+            data = json.loads(req.read_text())
+            if data.get("kind") != "backup":
+                raise StoreError("only backups can be requested")
+            out = store.backup(Path(str(data["out"])))
+            result = {"ok": True, "out": str(out)}
+        except (StoreError, OSError, ValueError, KeyError) as exc:
+            result = {"ok": False, "message": str(exc)}
+        except Exception as exc:  # noqa: BLE001 - report any failure to the waiting command
+            result = {"ok": False, "message": f"{type(exc).__name__}: {exc}"}
+        tmp = answer.with_suffix(".answer-tmp")
+        tmp.write_text(json.dumps(result))
+        tmp.replace(answer)
+        req.unlink(missing_ok=True)
+
+
+def start_watcher(store: Store) -> threading.Event:
+    """Serve backup requests for `store` in a daemon thread; set the returned event to stop."""
+    stop = threading.Event()
+    folder = request_dir(store.path)
+
+    def loop() -> None:
+        while not stop.wait(POLL_SECONDS):
+            if folder.is_dir():
+                try:
+                    _serve_once(store, folder)
+                except Exception:  # noqa: BLE001 - the watcher must outlive one bad request
+                    time.sleep(POLL_SECONDS)
+
+    threading.Thread(target=loop, name="mendwell-requests", daemon=True).start()
+    return stop
