@@ -10,6 +10,8 @@ import streamlit as st
 
 from pages._shared import (
     COUPLE_KEY,
+    NEUTRAL_KEY,
+    NEXT_COUPLE_KEY,
     SHARE_CSS,
     get_catalog,
     get_store,
@@ -30,6 +32,18 @@ mark_app_ran()
 store = get_store()
 catalog = get_catalog()
 sharing = share_mode()
+# The couple chooser below is a widget, and Streamlit drops a widget's value after a run that does not
+# draw it (share mode draws none): keep the chosen couple as plain session state, so sharing starts on it.
+# A couple chosen by a page (Caseload, Settings) is applied here, before the chooser is drawn.
+if NEXT_COUPLE_KEY in st.session_state:
+    st.session_state[COUPLE_KEY] = st.session_state.pop(NEXT_COUPLE_KEY)
+elif COUPLE_KEY in st.session_state:
+    st.session_state[COUPLE_KEY] = st.session_state[COUPLE_KEY]
+
+if st.session_state.get(NEUTRAL_KEY):
+    # "Leave now" from the safety check: a neutral page and nothing else, until the person chooses to return.
+    st.navigation([st.Page("pages/neutral.py", title="Lentil soup", default=True)], position="hidden").run()
+    st.stop()
 
 if sharing:
     # A ?share=1&couple=ID link chooses the couple; otherwise the one chosen before sharing.
@@ -52,6 +66,7 @@ else:
         st.Page("pages/themes.py", title="Themes", icon=":material/category:", url_path="themes"),
         st.Page("pages/history.py", title="History", icon=":material/history:", url_path="history"),
         st.Page("pages/caseload.py", title="Caseload", icon=":material/groups:", url_path="caseload"),
+        st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
         st.Page("pages/settings.py", title="Settings", icon=":material/settings:", url_path="settings"),
     ]
 page = st.navigation(pages)

@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +26,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mendwell import __version__
 from mendwell.instruments import Instrument
-from mendwell.store import LATEST_SCHEMA, Store, StoreError, _write_definition
+from mendwell.safety import NOT_SAFETY
+from mendwell.store import LATEST_SCHEMA, Store, StoreError, _rollback, _write_definition
 
 FORMAT = "mendwell-archive"
 FORMAT_VERSION = 1
 MAX_ARCHIVE_BYTES = 2 * 1024**3
 MAX_UNPACKED_BYTES = 8 * 1024**3
+# What reading a damaged zip can raise: a bad CRC, headers that disagree, an unknown compression
+# method, an "encrypted" flag, a truncated member, a name that is not valid UTF-8.
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, OSError, ValueError)
 
 # Columns of each archived table, in order, with their SQL types.
 TABLES: dict[str, dict[str, str]] = {
@@ -99,6 +104,12 @@ def _select(table: str, couple_id: int | None) -> str:
     cid = int(couple_id)
     if table in ("couples", "partners", "checkins"):
         return f"SELECT {cols} FROM {table} t WHERE t.couple_id = {cid}"
+    if table == "responses":
+        # a couple's archive may be handed to them: the private safety check stays out of it
+        return (
+            f"SELECT {cols} FROM {table} t JOIN checkins c USING (checkin_id) WHERE c.couple_id = {cid} "
+            f"AND {NOT_SAFETY.replace('r.instrument_id', 't.instrument_id')}"
+        )
     return f"SELECT {cols} FROM {table} t JOIN checkins c USING (checkin_id) WHERE c.couple_id = {cid}"
 
 
@@ -149,10 +160,19 @@ def _read_manifest(zf: zipfile.ZipFile, problems: list[str]) -> Manifest | None:
     except KeyError:
         problems.append("manifest.json is missing: this is not a Mendwell archive")
         return None
+    except _ZIP_ERRORS as exc:
+        problems.append(f"manifest.json cannot be read: the archive is damaged ({exc})")
+        return None
     try:
         manifest = Manifest.model_validate(json.loads(raw.decode("utf-8")))
-    except (ValueError, UnicodeDecodeError, ValidationError) as exc:
-        problems.append(f"manifest.json is not valid: {str(exc).splitlines()[0]}")
+    except ValidationError as exc:
+        shown = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(file)'}: {e['msg']}" for e in exc.errors(include_url=False)[:5]
+        )
+        problems.append(f"manifest.json is not valid: {shown}")
+        return None
+    except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, or nested too deep to read
+        problems.append(f"manifest.json is not valid: {type(exc).__name__}: {str(exc)[:200]}")
         return None
     if manifest.format != FORMAT:
         problems.append(f"manifest.json: format is '{manifest.format}', not '{FORMAT}'")
@@ -184,7 +204,7 @@ def _open_zip(path: Path, problems: list[str]) -> zipfile.ZipFile | None:
         return None
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except _ZIP_ERRORS as exc:
         problems.append(f"the archive cannot be read: {exc}")
         return None
     allowed = {"manifest.json"} | {f"{t}.parquet" for t in TABLES}
@@ -211,6 +231,14 @@ def _checks(cur: duckdb.DuckDBPyConnection) -> list[str]:
         )
         nulls = " OR ".join(f"{c} IS NULL" for c in keys)
         checks.append((f"SELECT count(*) FROM imp_{table} WHERE {nulls}", f"{table}: rows without an id"))
+    # every column the database requires (NOT NULL) must be given
+    required = cur.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND NOT is_nullable"
+    ).fetchall()
+    for table, column in required:
+        if table in TABLES and column in TABLES[table] and column not in KEYS[table]:
+            checks.append((f"SELECT count(*) FROM imp_{table} WHERE {column} IS NULL", f"{table}: {column} is missing"))
     checks += [
         (
             "SELECT count(*) FROM imp_couples WHERE name IS NULL OR length(trim(name)) = 0 OR length(name) > 80",
@@ -221,6 +249,15 @@ def _checks(cur: duckdb.DuckDBPyConnection) -> list[str]:
             "partners: a name is empty or longer than 80 characters",
         ),
         ("SELECT count(*) FROM imp_partners WHERE slot NOT IN (1, 2)", "partners: slot must be 1 or 2"),
+        (
+            "SELECT count(*) FROM imp_couples WHERE checkin_day IS NOT NULL AND checkin_day NOT BETWEEN 1 AND 28",
+            "couples: checkin_day must be from 1 to 28",
+        ),
+        (
+            "SELECT count(*) FROM imp_partners i JOIN partners p ON p.couple_id = i.couple_id AND p.slot = i.slot "
+            "AND p.partner_id <> i.partner_id",
+            "partners: that slot of the couple is already taken by another partner in this database",
+        ),
         (
             "SELECT count(*) FROM (SELECT couple_id, slot FROM imp_partners GROUP BY ALL HAVING count(*) > 1)",
             "partners: two partners share a slot in one couple",
@@ -323,10 +360,14 @@ def import_archive(store: Store, path: Path) -> dict[str, int]:
             for table, columns in TABLES.items():
                 local = Path(tmp) / f"{table}.parquet"  # our own name, never one from the archive
                 try:
-                    local.write_bytes(zf.read(f"{table}.parquet"))
+                    data = zf.read(f"{table}.parquet")
                 except KeyError:
                     problems.append(f"{table}.parquet is missing")
                     continue
+                except _ZIP_ERRORS as exc:
+                    problems.append(f"{table}.parquet cannot be read: the archive is damaged ({exc})")
+                    continue
+                local.write_bytes(data)
                 src = str(local).replace("'", "''")
                 try:
                     found = cur.execute(f"DESCRIBE SELECT * FROM read_parquet('{src}')").fetchall()
@@ -338,35 +379,46 @@ def import_archive(store: Store, path: Path) -> dict[str, int]:
                     problems.append(f"{table}.parquet: columns are {names}, expected {list(columns)}")
                     continue
                 casts = ", ".join(f"TRY_CAST({c} AS {t}) AS {c}" for c, t in columns.items())
-                cur.execute(f"CREATE OR REPLACE TEMP TABLE imp_{table} AS SELECT {casts} FROM read_parquet('{src}')")
                 bad = " OR ".join(
                     f"(TRY_CAST(raw.{c} AS {t}) IS NULL AND raw.{c} IS NOT NULL)" for c, t in columns.items()
                 )
-                row = cur.execute(f"SELECT count(*) FROM read_parquet('{src}') raw WHERE {bad}").fetchone()
+                try:  # a file whose metadata reads fine can still hold damaged pages
+                    cur.execute(
+                        f"CREATE OR REPLACE TEMP TABLE imp_{table} AS SELECT {casts} FROM read_parquet('{src}')"
+                    )
+                    row = cur.execute(f"SELECT count(*) FROM read_parquet('{src}') raw WHERE {bad}").fetchone()
+                except duckdb.Error as exc:
+                    problems.append(f"{table}.parquet cannot be read: {str(exc).splitlines()[0]}")
+                    continue
                 if row and row[0]:
                     problems.append(f"{table}.parquet: {row[0]} row(s) with values of the wrong type")
                 row = cur.execute(f"SELECT count(*) FROM imp_{table}").fetchone()
                 declared = manifest.tables[table].rows
                 if row and int(row[0]) != declared:
                     problems.append(f"{table}.parquet: {row[0]} rows, but the manifest says {declared}")
-            if not problems:
-                problems += _checks(cur)
-                definitions = cur.execute("SELECT definition FROM imp_instrument_versions").fetchall()
-                for (definition,) in definitions:
-                    try:
-                        Instrument.model_validate_json(definition)
-                    except (ValidationError, ValueError):
-                        problems.append("instrument_versions: a questionnaire definition is not valid")
-                        break
             if problems:
                 raise ImportError_(problems)
             return _apply(store, cur)
+
+
+def _definition_problems(cur: duckdb.DuckDBPyConnection) -> list[str]:
+    for (definition,) in cur.execute("SELECT definition FROM imp_instrument_versions").fetchall():
+        try:
+            Instrument.model_validate_json(definition)
+        except (ValidationError, ValueError):
+            return ["instrument_versions: a questionnaire definition is not valid"]
+    return []
 
 
 def _apply(store: Store, cur: duckdb.DuckDBPyConnection) -> dict[str, int]:
     added: dict[str, int] = {}
     cur.execute("BEGIN TRANSACTION")
     try:
+        # checked inside the transaction that writes: a couple another session adds meanwhile (taking the
+        # next id) cannot slip in between, to have the archive's check-ins attached to its partners
+        problems = _checks(cur) + _definition_problems(cur)
+        if problems:
+            raise ImportError_(problems)
         # answers and notes come with their check-in: decide which check-ins are new before adding any
         cur.execute(
             "CREATE OR REPLACE TEMP TABLE imp_new_checkins AS SELECT checkin_id FROM imp_checkins "
@@ -389,8 +441,15 @@ def _apply(store: Store, cur: duckdb.DuckDBPyConnection) -> dict[str, int]:
                 _write_definition(cur, Instrument.model_validate_json(definition))
         _advance_sequences(cur)
         cur.execute("COMMIT")
+    except duckdb.ConstraintException as exc:  # a clash the checks above did not foresee: still all or nothing
+        _rollback(cur)
+        raise ImportError_([f"the archive does not fit this database: {str(exc).splitlines()[0]}"]) from None
+    except duckdb.TransactionException:  # another session wrote the same rows meanwhile
+        _rollback(cur)
+        changed = "the database changed while importing (another window saved at the same moment); please try again"
+        raise ImportError_([changed]) from None
     except BaseException:
-        cur.execute("ROLLBACK")
+        _rollback(cur)
         raise
     for c in store.couples():
         store._bump(c.couple_id)

@@ -1,9 +1,13 @@
-"""Export the database as one file per table (CSV, Parquet or JSON)."""
+"""Export the database as one file per table (CSV, Parquet or JSON).
+
+Answers to the private safety check are never exported (see mendwell/safety.py).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from mendwell.safety import NOT_SAFETY
 from mendwell.scoring import scores_sql
 from mendwell.store import Store, StoreError
 
@@ -20,14 +24,14 @@ _TABLES = {
     "responses": (
         "SELECT c.couple_id, c.partner_id, c.period, r.instrument_id, r.instrument_version, r.item_id, "
         "r.value, r.text, r.checkin_id FROM responses r JOIN checkins c USING (checkin_id) "
-        "WHERE c.status = 'submitted' {and_couple_c} "
+        "WHERE c.status = 'submitted' {and_couple_c} AND {not_safety} "
         "ORDER BY c.couple_id, c.partner_id, c.period, r.instrument_id, r.item_id"
     ),
     # ... and of drafts still in progress, kept apart so nothing is lost.
     "draft_responses": (
         "SELECT c.couple_id, c.partner_id, c.period, r.instrument_id, r.instrument_version, r.item_id, "
         "r.value, r.text, r.checkin_id FROM responses r JOIN checkins c USING (checkin_id) "
-        "WHERE c.status = 'draft' {and_couple_c} "
+        "WHERE c.status = 'draft' {and_couple_c} AND {not_safety} "
         "ORDER BY c.couple_id, c.partner_id, c.period, r.instrument_id, r.item_id"
     ),
     "notes": (
@@ -54,7 +58,7 @@ def export(store: Store, outdir: Path, fmt: str = "csv", couple_id: int | None =
     written: dict[str, Path] = {}
     with store.cursor() as cur:
         for table, sql in _TABLES.items():
-            query = sql.format(couple=couple, couple_c=couple_c, and_couple_c=and_couple_c)
+            query = sql.format(couple=couple, couple_c=couple_c, and_couple_c=and_couple_c, not_safety=NOT_SAFETY)
             written[table] = _copy(cur, query, [], outdir / f"{table}.{fmt}", fmt)
         score_query, params = scores_sql(couple_id)
         wrapped = (

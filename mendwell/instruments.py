@@ -122,6 +122,7 @@ class Instrument(_Strict):
     version: Annotated[int, Field(ge=1)]
     summary: Annotated[str, Field(min_length=1)]
     order: int = 100
+    safety: bool = False  # a private safety check: see mendwell/safety.py
     response: Scale | None = None
     subscales: tuple[Subscale, ...] = ()
     items: Annotated[tuple[Item, ...], Field(min_length=1)]
@@ -262,6 +263,11 @@ _PLAIN = {
 }
 
 
+def _shown(text: str) -> str:
+    """A key or id from the file as it can stand in a one-line problem (a newline in it would split the line)."""
+    return text if text.isprintable() else repr(text)
+
+
 def _field_path(loc: Sequence[str | int], raw: Any) -> str:
     """Turn ('items', 2, 'reverse') into 'items[noticed_me].reverse'."""
     out = ""
@@ -272,7 +278,7 @@ def _field_path(loc: Sequence[str | int], raw: Any) -> str:
             if isinstance(node, list) and 0 <= part < len(node):
                 node = node[part]
                 if isinstance(node, dict) and isinstance(node.get("id"), str) and node["id"]:
-                    ident = node["id"]
+                    ident = _shown(node["id"])
             else:
                 node = None
             out += f"[{ident}]" if ident else f"[{part}]"
@@ -281,7 +287,7 @@ def _field_path(loc: Sequence[str | int], raw: Any) -> str:
             if part.startswith(("function-", "constrained-")) or part in ("int", "float", "str"):
                 continue
             node = node.get(part) if isinstance(node, dict) else None
-            out += f".{part}" if out else str(part)
+            out += f".{_shown(part)}" if out else _shown(str(part))
     return out or "(file)"
 
 
@@ -412,6 +418,13 @@ def _check_meaning(name: str, inst: Instrument, theme_ids: Iterable[str] | None)
                 kind = inst.items[seen[target]].kind
                 if kind == "text":
                     add(f"{where}.show_if.item", f"'{target}' is a text item; it has no number to test")
+
+    if inst.safety:
+        for it in inst.items:
+            if not it.private:
+                add(f"items[{it.id}].private", "every item of a safety check must be private")
+        if inst.subscales:
+            add("subscales", "a safety check has no subscales: its answers are never scored or charted")
 
     for sc in inst.subscales:
         where = f"subscales[{sc.id}]"

@@ -275,12 +275,17 @@ class Store:
         for attempt in range(retries + 1):
             with self.cursor() as cur:
                 cur.execute("BEGIN TRANSACTION")
+                committing = False
                 try:
                     result = work(cur)
+                    committing = True
                     cur.execute("COMMIT")
                     return result
-                except (duckdb.TransactionException, duckdb.ConstraintException) as exc:
+                except (duckdb.TransactionException, duckdb.ConstraintException, duckdb.IOException) as exc:
                     _rollback(cur)
+                    if _is_write_failure(exc, self.path, committing):
+                        # e.g. a full disk or a read-only folder: a plain message, not a traceback
+                        raise StoreError(_write_failure_message(self.path, exc)) from None
                     # a unique-key clash from a concurrent insert clears on the first retry;
                     # one that persists is a real duplicate, so give up early
                     constraint = isinstance(exc, duckdb.ConstraintException)
@@ -717,6 +722,27 @@ def _sql_text(text: str) -> str:
 
 def _sql_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _is_write_failure(exc: Exception, path: Path, committing: bool) -> bool:
+    """The database file (or its WAL) could not be written: a full disk, a read-only file or folder.
+
+    Not a write conflict (retried), and not an error reading some other file during the work.
+    """
+    if _is_conflict(exc) or isinstance(exc, duckdb.ConstraintException):
+        return False
+    if committing:
+        return isinstance(exc, duckdb.IOException) or "failed to commit" in str(exc).lower()
+    return isinstance(exc, duckdb.IOException) and str(path) in str(exc)
+
+
+def _write_failure_message(path: Path, exc: Exception) -> str:
+    reason = str(exc).rsplit(": ", 1)[-1].strip().rstrip(".")  # e.g. "File too large", "Permission denied"
+    return (
+        f"The database {path} could not be written ({reason}): the disk may be full, or the file or its folder "
+        "may be read-only. This change was not saved; everything saved before it is safe. Free some space or "
+        "fix the permissions, then try again."
+    )
 
 
 def _is_conflict(exc: Exception) -> bool:

@@ -25,6 +25,7 @@ from mendwell.store import Couple, Store, StoreError
 from mendwell.text import md_escape
 
 COUPLE_KEY = "couple_id"
+NEUTRAL_KEY = "neutral_page"
 APP_RAN = "_mendwell_app_ran"
 RESUME_PAGE = "_mendwell_resume_page"
 
@@ -322,3 +323,12 @@ def practice_gate(store: Store) -> bool:
             else:
                 st.warning("That did not match. Please try again.")
     return False
+
+
+def leave_now() -> None:
+    """The safety check's quick exit: lock everything, forget the check-in's screen state, show a neutral page."""
+    lock_all()
+    st.session_state.pop("practice_unlocked", None)
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(("a:", "step:", "note"))]:
+        del st.session_state[key]
+    st.session_state[NEUTRAL_KEY] = True

@@ -7,8 +7,8 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from mendwell import caseload, periods, rhythm
-from pages._shared import COUPLE_KEY, get_catalog, get_store, practice_gate
+from mendwell import caseload, periods, rhythm, safety
+from pages._shared import choose_couple, get_catalog, get_store, practice_gate
 
 store = get_store()
 catalog = get_catalog()
@@ -57,6 +57,15 @@ if not found.empty:
 else:
     table["Flags"] = ""
 
+if safety.therapist_sees_flag(store):
+    raised = safety.recent_flags(store)
+    if not raised.empty:
+        per = raised.groupby("couple_id")["partner_id"].agg(
+            lambda ids: "; ".join(f"{partner_names.get(int(i), '?')}: safety check raised a concern" for i in ids)
+        )
+        extra = couples["couple_id"].map(per).fillna("")
+        table["Flags"] = (table["Flags"] + "; " + extra).str.strip("; ")
+
 st.caption(
     "Flags are for you only: they never show in screen-share mode, in Together or in reports. A flag marks a "
     "reliable worsening in a partner's latest check-in, or a part in a concern band two months running. "
@@ -69,5 +78,5 @@ ids = couples["couple_id"].tolist()
 names = dict(zip(couples["couple_id"], couples["name"], strict=True))
 choice = st.selectbox("Couple", ids, format_func=lambda cid: names[cid], key="caseload_pick")
 if st.button("Open their trends", type="primary"):
-    st.session_state[COUPLE_KEY] = int(choice)
+    choose_couple(int(choice))
     st.switch_page("pages/trends.py")

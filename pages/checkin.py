@@ -6,12 +6,12 @@ import datetime as dt
 
 import streamlit as st
 
-from mendwell import periods, security
+from mendwell import periods, safety, security
 from mendwell.checkin import NOTE_LIMIT, Answer, AnswerError, make_answer, progress, visible_items
 from mendwell.instruments import Catalog, Instrument, Item
 from mendwell.store import AlreadySubmitted, Checkin, Partner, StoreError
 from mendwell.text import md_escape
-from pages._shared import get_catalog, get_store, need_couple, partner_gate, safe
+from pages._shared import get_catalog, get_store, is_unlocked, leave_now, need_couple, partner_gate, safe
 
 store = get_store()
 catalog = get_catalog()
@@ -299,6 +299,10 @@ def _review(c: Checkin, answers: dict[str, dict[str, Answer]], cat: Catalog) -> 
 @st.fragment
 def draft(c: Checkin) -> None:
     """The sections and the review; reruns alone when an answer changes."""
+    # A rerun of this fragment alone skips the passcode gate above: count it as activity, and after the
+    # idle limit go back through the gate.
+    if not is_unlocked(store, c.partner_id):
+        st.rerun()
     answers = store.answers(c.checkin_id)
     step_key = _step_key(c)
     if step_key not in st.session_state:
@@ -326,6 +330,13 @@ def draft(c: Checkin) -> None:
     mine = answers.get(inst.id, {})
     for it in visible_items(inst, mine):
         _ask(c, inst, it, mine.get(it.id))
+    if safety.concerning(inst, mine):
+        # shown only here, in this partner's own check-in: never anywhere else
+        with st.container(border=True):
+            st.markdown("**Thank you for telling us. You deserve to be safe.**")
+            st.markdown(safety.resources(store))
+            st.caption(safety.DEVICE_NOTE)
+            st.button("Leave now", on_click=leave_now, type="primary", icon=":material/logout:")
 
     back, nxt = st.columns(2)
     if step > 0:

@@ -6,9 +6,9 @@ import datetime as dt
 
 import streamlit as st
 
-from mendwell import rhythm, security
+from mendwell import rhythm, safety, security
 from mendwell.store import StoreError, clean_name
-from pages._shared import COUPLE_KEY, current_couple, get_catalog, get_store, safe
+from pages._shared import choose_couple, current_couple, get_catalog, get_store, safe
 
 store = get_store()
 catalog = get_catalog()
@@ -123,6 +123,24 @@ st.subheader("Practice passcode")
 st.caption("For a therapist: keeps the Caseload page, with its flags, behind a passcode of its own.")
 passcode_form(security.PRACTICE, "Practice", "practice")
 
+st.subheader("Safety check")
+st.caption(
+    "Each partner may answer three private questions about feeling afraid, controlled or hurt. A “yes” "
+    "shows that partner, and only them, the help text below. Their partner never sees these answers, and "
+    "they never appear in Together, share mode, reports or exports."
+)
+with st.form("safety_settings"):
+    help_text = st.text_area("Where to find help (shown after a “yes”)", value=safety.resources(store), height=160)
+    flag = st.toggle(
+        "Show the therapist a flag on the caseload when a partner answered “yes” (never which question)",
+        value=safety.therapist_sees_flag(store),
+    )
+    if st.form_submit_button("Save safety settings"):
+        safety.set_resources(store, help_text)
+        safety.set_therapist_sees_flag(store, flag)
+        st.session_state["settings_flash"] = "Safety settings saved."
+        st.rerun()
+
 st.subheader("Add a couple")
 with st.form("add_couple", clear_on_submit=True):
     st.caption("One Mendwell can hold several couples, for example a therapist's caseload.")
@@ -135,7 +153,7 @@ with st.form("add_couple", clear_on_submit=True):
         except StoreError as exc:
             st.error(str(exc))
         else:
-            st.session_state[COUPLE_KEY] = new_id
+            choose_couple(new_id)
             st.success(f"Added {safe(name or first + ' & ' + second)}.")
 
 st.subheader("Questionnaires in the check-in")

@@ -100,7 +100,8 @@ def answer_section_by_clicking(page: Page, inst: Instrument, answered: int) -> t
             it = item_for(inst, radio.get_by_test_id("stWidgetLabel").inner_text())
             value = browser_plan(inst, it)
             lo = inst.scale(it)[0]
-            radio.get_by_test_id("stRadioOption").get_by_text(inst.labels(it)[value - lo], exact=True).click()
+            text = ("Yes" if value else "No") if it.kind == "yesno" else inst.labels(it)[value - lo]
+            radio.get_by_test_id("stRadioOption").get_by_text(text, exact=True).click()
             chosen[it.id] = value
         elif open_pills.count():
             open_pills.first.get_by_role("button", name="Unheard", exact=True).click()
@@ -134,14 +135,14 @@ def test_full_checkin_in_the_browser(
     expect(page).to_have_url(re.compile(r"/checkin$"))
     who = page.get_by_test_id("stRadio").filter(has_text="Who is checking in?")
     expect(who.locator("input:checked")).to_have_value("0")  # Ann, chosen by Home's button
-    expect(page.get_by_text("6 short sections")).to_be_visible()
+    expect(page.get_by_text("7 short sections")).to_be_visible()
     page.get_by_role("button", name="Begin").click()
 
     answered = 0
     chosen: dict[str, dict[str, int]] = {}
     for step, inst in enumerate(catalog.instruments):
         expect(heading(page, inst.title)).to_be_visible()
-        expect(page.get_by_test_id("stProgress")).to_contain_text(f"Section {step + 1} of 6")
+        expect(page.get_by_test_id("stProgress")).to_contain_text(f"Section {step + 1} of 7")
         answered, chosen[inst.id] = answer_section_by_clicking(page, inst, answered)
         if inst.id == "micro_hurts":
             # the follow-ups of the one small hurt that happened are on screen, answered
@@ -149,12 +150,12 @@ def test_full_checkin_in_the_browser(
             expect(page.get_by_role("button", name="Unheard", exact=True)).to_have_attribute("aria-pressed", "true")
             settled(page)
             page.screenshot(path=str(artifacts / "checkin-section-small-hurts.png"), full_page=True)
-        page.get_by_role("button", name="Next" if step < 5 else "Review my answers").click()
+        page.get_by_role("button", name="Next" if step < len(catalog.instruments) - 1 else "Review my answers").click()
 
-    # 6 + (6 + 2 follow-ups) + 9 + 8 + 8 + 7
-    assert answered == 46
+    # 6 + (6 + 2 follow-ups) + 9 + 8 + 8 + 7 + 3 (the safety check)
+    assert answered == 49
     expect(heading(page, "Look it over")).to_be_visible()
-    expect(page.get_by_test_id("stProgress")).to_contain_text("Review · 46 of 46 questions answered")
+    expect(page.get_by_test_id("stProgress")).to_contain_text("Review · 49 of 49 questions answered")
     expect(page.get_by_text("Small hurts this month: 8 of 8 answered")).to_be_visible()
     note = "We found our way back after the Tuesday row."
     page.get_by_label("A few words, if you like (optional)").fill(note)

@@ -309,7 +309,7 @@ def test_check_assessments_real_dir(tmp_path: Path) -> None:
     db = tmp_path / "unused.duckdb"
     default = ok(cli(db, "check-assessments"))
     assert default.stdout == ""
-    assert "All good: 6 instrument(s) and 9 theme(s) loaded." in default.stderr
+    assert "All good: 7 instrument(s) and 9 theme(s) loaded." in default.stderr
     ok(cli(db, "check-assessments", str(ASSESSMENTS)))
     assert not db.exists()  # checking files never creates a database
 
@@ -361,10 +361,16 @@ def test_export_formats(demo_db: Path, exports: dict[str, Path], fmt: str) -> No
     with read_db(demo_db) as con:
         for table in ("couples", "partners", "checkins"):
             assert len(tables[table][1]) == scalar(con, f"SELECT count(*) FROM {table}"), table
+        # every submitted answer except the private safety check, which is never exported
         submitted_answers = scalar(
-            con, "SELECT count(*) FROM responses JOIN checkins USING (checkin_id) WHERE status = 'submitted'"
+            con,
+            "SELECT count(*) FROM responses JOIN checkins USING (checkin_id) "
+            "WHERE status = 'submitted' AND instrument_id <> 'safety'",
         )
+        assert scalar(con, "SELECT count(*) FROM responses WHERE instrument_id = 'safety'") > 0
     assert len(r_rows) == submitted_answers > 0
+    instrument_at = RESPONSE_COLUMNS.index("instrument_id")
+    assert all(str(r[instrument_at]) != "safety" for r in r_rows)
     store = Store(demo_db)
     try:
         n_scores = len(scores(store))

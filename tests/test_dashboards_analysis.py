@@ -494,6 +494,7 @@ def test_latest_table_leaves_out_private_parts(store: Store, catalog: Catalog) -
 PRIVATE_ITEMS = {
     "intimacy": {"felt_desire": 0, "felt_pressure": 4, "avoided_closeness": 4, "body_closed": 4},
     "resentment": {"desire_faded": 4, "imagined_elsewhere": 4},
+    "safety": {"afraid": 1, "controlled": 1, "hurt": 1},
 }
 
 

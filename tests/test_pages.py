@@ -217,7 +217,7 @@ def test_every_page_renders(db: str, page: str, request: pytest.FixtureRequest, 
             assert button(at, "Create")
         elif page == "pages/settings.py":
             assert "Add a couple" in text and "Names" not in [s.value for s in at.subheader]
-            assert text.count("· version 1 ·") == 6  # the six built-in questionnaires
+            assert text.count("· version 1 ·") == 7  # the seven built-in questionnaires
         else:
             assert "There is no couple here yet" in text
             assert not at.radio
@@ -297,23 +297,23 @@ def test_full_checkin_through_the_ui(store: Store, catalog: Catalog, app_env: Pa
     assert not at.exception
     # Home's button chose the partner and switched to the check-in page
     assert at.radio(key="checkin_partner").value == ann.partner_id
-    assert "6 short sections" in "\n".join(texts(at))
+    assert "7 short sections" in "\n".join(texts(at))
     button(at, "Begin").click().run()
     checkin_id = checkin_id_of(ann.partner_id)
 
     given: dict[str, dict[str, object]] = {}
     for step, inst in enumerate(catalog.instruments):
-        assert progress_text(at).startswith(f"Section {step + 1} of 6 ·")
+        assert progress_text(at).startswith(f"Section {step + 1} of 7 ·")
         assert inst.title in [s.value for s in at.subheader]
         given[inst.id] = answer_section(at, checkin_id, inst, plan)
-        label = "Next" if step < 5 else "Review my answers"
+        label = "Next" if step < len(catalog.instruments) - 1 else "Review my answers"
         assert at.button(key=f"next_{step}").label == label
         at.button(key=f"next_{step}").click().run()
         assert not at.exception
 
     n_answers = sum(len(v) for v in given.values())
-    # 6 bids + 6 hurts + 2 x 2 follow-ups for the two that happened + 9 + 8 + 8 + 7
-    assert n_answers == 48
+    # 6 bids + 6 hurts + 2 x 2 follow-ups for the two that happened + 9 + 8 + 8 + 7 + 3 safety
+    assert n_answers == 51
     assert len(given["micro_hurts"]) == 10
     assert progress_text(at) == f"Review · {n_answers} of {n_answers} questions answered"
     assert "Look it over" in [s.value for s in at.subheader]
@@ -374,7 +374,7 @@ def test_draft_resumes_in_a_new_session(reopen: str, store: Store, catalog: Cata
     prefix = f"a:{checkin_id}:bids:"
     at.radio(key=prefix + "toward_me").set_value(4).run()
     at.radio(key=prefix + "i_turned_away").set_value(0).run()
-    assert progress_text(at) == "Section 1 of 6 · 2 of 44 questions answered"
+    assert progress_text(at) == "Section 1 of 7 · 2 of 47 questions answered"
 
     # Reopening the tab is a new session on the same running server: caches stay.
     # A restart of the app loses every cache, the store included.
@@ -385,16 +385,16 @@ def test_draft_resumes_in_a_new_session(reopen: str, store: Store, catalog: Cata
     assert at2.radio(key="checkin_partner").value is None  # nobody chosen yet in the new session
     choose_partner(at2, bob.partner_id)
     assert not [b for b in at2.button if b.label == "Begin"]
-    assert progress_text(at2) == "Section 1 of 6 · 2 of 44 questions answered"
+    assert progress_text(at2) == "Section 1 of 7 · 2 of 47 questions answered"
     values = {i: w.value for i, w in answer_widgets(at2, prefix).items()}  # type: ignore[attr-defined]
     assert values == {"toward_me": 4, "away_from_me": None, "against_me": None,
                       "i_turned_toward": None, "i_turned_away": 0, "i_turned_against": None}  # fmt: skip
 
     # finishing the section in the new session moves the resume point to section 2
     answer_section(at2, checkin_id, catalog.instruments[0], lambda inst, it: 2)
-    assert progress_text(at2) == "Section 1 of 6 · 6 of 44 questions answered"
+    assert progress_text(at2) == "Section 1 of 7 · 6 of 47 questions answered"
     at3 = choose_partner(open_page(start_app(), "pages/checkin.py"), bob.partner_id)
-    assert progress_text(at3) == "Section 2 of 6 · 6 of 44 questions answered"
+    assert progress_text(at3) == "Section 2 of 7 · 6 of 47 questions answered"
     assert [s.value for s in at3.subheader] == ["Small hurts this month"]
 
 
@@ -414,8 +414,8 @@ def test_second_submit_does_not_duplicate(store: Store, catalog: Catalog, app_en
     tab2 = choose_partner(open_page(start_app(), "pages/checkin.py"), ann.partner_id)
     tab1.button(key="next_0").click().run()
     for tab in (tab1, tab2):
-        assert progress_text(tab).startswith("Section 2 of 6")  # tab2 resumed at the first open section
-        for step in range(1, 6):
+        assert progress_text(tab).startswith("Section 2 of 7")  # tab2 resumed at the first open section
+        for step in range(1, 7):
             tab.button(key=f"next_{step}").click().run()
         assert "Look it over" in [s.value for s in tab.subheader]
     before = app_store().answers(checkin_id)
@@ -472,25 +472,25 @@ def test_show_if_follow_ups_come_and_go(store: Store, catalog: Catalog, app_env:
         at.radio(key=f"{prefix}{kind}_often").set_value(0).run()
         assert on_screen() == often, kind
 
-    # each "how often" is now answered with 0 (not this month): six of 44 questions
-    assert progress_text(at) == "Section 2 of 6 · 6 of 44 questions answered"
+    # each "how often" is now answered with 0 (not this month): six of 47 questions
+    assert progress_text(at) == "Section 2 of 7 · 6 of 47 questions answered"
 
     # answer unheard's follow-ups, then say it did not happen after all
     at.radio(key=f"{prefix}unheard_often").set_value(3).run()
     at.radio(key=f"{prefix}unheard_repaired").set_value(1).run()
     at.get("button_group")[0].set_value([1, 5]).run()
-    assert progress_text(at) == "Section 2 of 6 · 8 of 46 questions answered"
+    assert progress_text(at) == "Section 2 of 7 · 8 of 49 questions answered"
     stored = app_store().answers(checkin_id)["micro_hurts"]
     assert stored["unheard_themes"].selected() == [1, 5]
     at.radio(key=f"{prefix}unheard_often").set_value(0).run()
     assert on_screen() == often
-    assert progress_text(at) == "Section 2 of 6 · 6 of 44 questions answered"
+    assert progress_text(at) == "Section 2 of 7 · 6 of 47 questions answered"
     # sarcasm happened: its mending is answered, its themes left blank
     at.radio(key=f"{prefix}sarcasm_often").set_value(2).run()
     at.radio(key=f"{prefix}sarcasm_repaired").set_value(2).run()
-    assert progress_text(at) == "Section 2 of 6 · 7 of 46 questions answered"
+    assert progress_text(at) == "Section 2 of 7 · 7 of 49 questions answered"
 
-    for step in range(1, 6):
+    for step in range(1, 7):
         at.button(key=f"next_{step}").click().run()
     review = {e.label for e in at.expander}
     assert "Small hurts this month: 7 of 8 answered" in review
@@ -647,14 +647,14 @@ def test_broken_instrument_file_is_named_and_the_rest_still_works(
 
     at = begin(open_page(at, "pages/checkin.py"), couple.partners[0].partner_id)
     assert len(at.warning) == 1  # the banner is on every page
-    assert progress_text(at).startswith("Section 1 of 6 ·")
+    assert progress_text(at).startswith("Section 1 of 7 ·")
     titles = []
-    for step in range(6):
+    for step in range(7):
         titles += [s.value for s in at.subheader]
         at.button(key=f"next_{step}").click().run()
         assert not at.exception
     assert titles == [
         "Bids for connection", "Small hurts this month", "Built-up feelings",
-        "How my body handled hard moments", "Mending", "Closeness and intimacy",
+        "How my body handled hard moments", "Mending", "Closeness and intimacy", "Feeling safe",
     ]  # fmt: skip
     assert "Look it over" in [s.value for s in at.subheader]

@@ -1,0 +1,92 @@
+"""The private safety check: who sees what, and where to find help.
+
+Answers to an instrument with `safety = true` are private to the partner who
+gives them. A "yes" to any of its questions shows that partner, and only
+them, a calm message with where to find help. Whether the therapist sees a
+flag on the caseload is a setting, off by default; the flag never says which
+question was answered or how.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from mendwell.checkin import Answer
+from mendwell.instruments import Instrument
+from mendwell.periods import add_months, month_start
+from mendwell.security import get_setting, set_setting
+from mendwell.store import Store
+
+RESOURCES_KEY = "safety_resources"
+THERAPIST_FLAG_KEY = "safety_flag_for_therapist"
+
+DEFAULT_RESOURCES = (
+    "If you are in danger right now, call your local emergency number.\n\n"
+    "You can talk in confidence, for free, to a domestic abuse or family violence helpline in your "
+    "country; many offer chat and text as well as phone, and can help you think through what you "
+    "want, at your own pace.\n\n"
+    "If you see a therapist, you can ask to speak with them on your own."
+)
+
+DEVICE_NOTE = (
+    "If someone else can use this computer or see your screen, they may be able to see that Mendwell is "
+    "open. Your answers here are private, but a passcode keeps your check-in closed to them, and the "
+    "Leave now button takes you to a neutral page at once."
+)
+
+
+def concerning(inst: Instrument, answers: dict[str, Answer]) -> bool:
+    """True when a safety check has any 'yes' (or any answer above the lowest)."""
+    if not inst.safety:
+        return False
+    return any(
+        a.value is not None and a.value > inst.scale(inst.item(item_id))[0]
+        for item_id, a in answers.items()
+        if any(it.id == item_id for it in inst.items)
+    )
+
+
+def resources(store: Store) -> str:
+    """The help text shown after a concerning answer (configurable in Settings)."""
+    return get_setting(store, RESOURCES_KEY) or DEFAULT_RESOURCES
+
+
+def set_resources(store: Store, text: str) -> None:
+    """Change the help text; an empty text restores the default."""
+    set_setting(store, RESOURCES_KEY, text.strip() or DEFAULT_RESOURCES)
+
+
+def therapist_sees_flag(store: Store) -> bool:
+    """Whether the caseload shows a safety flag (off by default)."""
+    return get_setting(store, THERAPIST_FLAG_KEY, "off") == "on"
+
+
+def set_therapist_sees_flag(store: Store, on: bool) -> None:
+    """Turn the caseload safety flag on or off."""
+    set_setting(store, THERAPIST_FLAG_KEY, "on" if on else "off")
+
+
+SAFETY_FLAGS_SQL = """
+SELECT DISTINCT c.couple_id, c.partner_id
+FROM checkins c
+JOIN responses r USING (checkin_id)
+JOIN instrument_versions v ON v.instrument_id = r.instrument_id AND v.version = r.instrument_version
+JOIN instrument_items i
+  ON i.instrument_id = r.instrument_id AND i.version = r.instrument_version AND i.item_id = r.item_id
+WHERE c.status = 'submitted' AND c.period >= ?
+  AND json_extract(v.definition, '$.safety')::BOOLEAN
+  AND r.value > i.scale_min
+"""
+
+
+def recent_flags(store: Store, months: int = 3) -> pd.DataFrame:
+    """couple_id, partner_id where a safety check raised a concern in the last `months` months."""
+    since = add_months(month_start(), -(months - 1))
+    return store.query(SAFETY_FLAGS_SQL, [since])
+
+
+# SQL fragment for queries that must leave safety-check answers out (exports, reports).
+NOT_SAFETY = (
+    "r.instrument_id NOT IN (SELECT instrument_id FROM instrument_versions "
+    "WHERE coalesce(json_extract(definition, '$.safety')::BOOLEAN, false))"
+)

@@ -1,0 +1,144 @@
+"""Data: take your data with you, bring it back, back it up, or erase it for good."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import tempfile
+import zipfile
+from pathlib import Path
+
+import streamlit as st
+
+from mendwell import archive
+from mendwell.config import db_path
+from mendwell.export import FORMATS, export
+from mendwell.store import StoreError
+from pages._shared import COUPLE_KEY, current_couple, get_store, practice_gate, safe
+
+store = get_store()
+couple = current_couple(store)
+
+st.title("Your data")
+if not practice_gate(store):
+    st.stop()
+st.markdown(
+    "Everything Mendwell knows lives in one file on this computer: "
+    f"{safe(str(db_path()))}. Here you can take a copy, bring one back, or erase it for good."
+)
+stamp = dt.datetime.now().strftime("%Y%m%d-%H%M")
+scope_names = {"couple": f"This couple ({couple.name})" if couple else "This couple", "all": "Everyone"}
+scopes = ["couple", "all"] if couple else ["all"]
+
+# -- export -------------------------------------------------------------------------------------
+st.subheader("Export")
+st.caption("Tables you can open in a spreadsheet or analyse elsewhere. The private safety check is never exported.")
+with st.form("export_form"):
+    scope = st.radio("Whose data", scopes, format_func=lambda s: safe(scope_names[s]), horizontal=True)
+    fmt = st.radio("Format", list(FORMATS), horizontal=True)
+    go_export = st.form_submit_button("Prepare the export")
+if go_export:
+    with tempfile.TemporaryDirectory() as tmp:
+        written = export(store, Path(tmp), fmt, couple.couple_id if scope == "couple" and couple else None)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+            for path in written.values():
+                zf.write(path, path.name)
+    st.session_state["export_zip"] = buffer.getvalue()
+if st.session_state.get("export_zip"):
+    st.download_button(
+        "Download the export (.zip)", st.session_state["export_zip"], file_name=f"mendwell-export-{stamp}.zip",
+        mime="application/zip", on_click="ignore", icon=":material/download:",
+    )  # fmt: skip
+
+# -- archive ------------------------------------------------------------------------------------
+st.subheader("Archive")
+st.caption(
+    "One file holding everything, to move Mendwell to another computer or keep for yourselves. "
+    "Passcodes are not in it: set them again after importing."
+)
+with st.form("archive_form"):
+    arc_scope = st.radio("Whose data", scopes, format_func=lambda s: safe(scope_names[s]), horizontal=True)
+    go_archive = st.form_submit_button("Prepare the archive")
+if go_archive:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = archive.export_archive(
+            store, Path(tmp) / "archive.zip", couple.couple_id if arc_scope == "couple" and couple else None
+        )
+        st.session_state["archive_zip"] = out.read_bytes()
+if st.session_state.get("archive_zip"):
+    st.download_button(
+        "Download the archive", st.session_state["archive_zip"], file_name=f"mendwell-archive-{stamp}.zip",
+        mime="application/zip", on_click="ignore", icon=":material/download:",
+    )  # fmt: skip
+
+# -- import -------------------------------------------------------------------------------------
+st.subheader("Import an archive")
+st.caption(
+    "The whole file is checked first; then everything new in it is added at once, or nothing is. "
+    "Importing the same archive twice changes nothing."
+)
+upload = st.file_uploader("Archive file", type=["zip"], key="import_upload")
+if upload is not None and st.button("Check and import", type="primary"):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "upload.zip"
+        path.write_bytes(upload.getvalue())
+        try:
+            added = archive.import_archive(store, path)
+        except archive.ImportError_ as exc:
+            st.warning("Nothing was imported. Here is what needs fixing in the file:")
+            st.code("\n".join(exc.problems), language=None, wrap_lines=True)
+        except StoreError as exc:
+            st.warning(str(exc))
+        else:
+            st.cache_data.clear()
+            if any(added.values()):
+                st.success("Imported " + ", ".join(f"{n:,} {t.replace('_', ' ')}" for t, n in added.items() if n) + ".")
+            else:
+                st.info("Nothing new: everything in this archive is already here.")
+
+# -- backup -------------------------------------------------------------------------------------
+st.subheader("Backup")
+st.caption("A consistent copy of the whole database file, made while Mendwell keeps running.")
+if st.button("Make a backup now", icon=":material/backup:"):
+    target = db_path().resolve().parent / "backups" / f"mendwell-{dt.datetime.now():%Y%m%d-%H%M%S}.duckdb"
+    try:
+        done = store.backup(target)
+    except StoreError as exc:
+        st.warning(str(exc))
+    else:
+        st.success(f"Saved a backup to {safe(str(done))}.")
+
+# -- erase --------------------------------------------------------------------------------------
+st.subheader("Erase")
+st.markdown(
+    "Erasing removes the answers, notes and names for good and rewrites the database file, so no trace of "
+    "them is left in it. **It cannot be undone**: make an archive first if you may want them back."
+)
+if couple is not None:
+    with st.form("erase_couple"):
+        st.markdown(f"Erase **{safe(couple.name)}** and everything they answered.")
+        typed = st.text_input("Type the couple's name to confirm")
+        if st.form_submit_button("Erase this couple"):
+            if typed.strip() != couple.name:
+                st.warning("The name does not match, so nothing was erased.")
+            else:
+                store.erase_couple(couple.couple_id)
+                st.cache_data.clear()
+                st.session_state.pop(COUPLE_KEY, None)
+                st.session_state["erase_flash"] = "Erased. Nothing of them is left in the database file."
+                st.rerun()
+with st.form("erase_all"):
+    st.markdown("Erase **everyone** in this database.")
+    typed_all = st.text_input("Type \u201cerase everything\u201d to confirm")
+    if st.form_submit_button("Erase everything"):
+        if typed_all.strip().lower() != "erase everything":
+            st.warning("That does not match, so nothing was erased.")
+        else:
+            store.erase_all()
+            st.cache_data.clear()
+            st.session_state.pop(COUPLE_KEY, None)
+            st.session_state["erase_flash"] = "Everything was erased, and the database file was rewritten."
+            st.rerun()
+if flash := st.session_state.pop("erase_flash", None):
+    st.success(flash)
