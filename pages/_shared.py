@@ -257,6 +257,7 @@ def is_unlocked(store: Store, partner_id: int, now: float | None = None) -> bool
     seen = _unlocked().get(partner_id)
     if seen is None or now - seen > IDLE_SECONDS:
         _unlocked().pop(partner_id, None)
+        st.session_state.get(KEYS_KEY, {}).pop(partner_id, None)
         return False
     _unlocked()[partner_id] = now  # activity keeps it open
     return True
@@ -265,6 +266,21 @@ def is_unlocked(store: Store, partner_id: int, now: float | None = None) -> bool
 def lock_all() -> None:
     """Lock every partner again in this session (the 'Lock' button)."""
     st.session_state[UNLOCKED_KEY] = {}
+    st.session_state[KEYS_KEY] = {}
+
+
+KEYS_KEY = "note_keys"
+
+
+def note_key(partner_id: int) -> bytes | None:
+    """The partner's note key in this session (only after their passcode was given)."""
+    return st.session_state.get(KEYS_KEY, {}).get(partner_id)
+
+
+def forget_key(partner_id: int) -> None:
+    """Drop a partner's note key (their passcode changed): they give the new one next time."""
+    st.session_state.get(KEYS_KEY, {}).pop(partner_id, None)
+    _unlocked().pop(partner_id, None)
 
 
 def _seconds(n: int) -> str:
@@ -284,6 +300,9 @@ def partner_gate(store: Store, partner_id: int, name: str) -> bool:
             result = security.verify(store, security.partner_subject(partner_id), code)
             if result.ok:
                 _unlocked()[partner_id] = time.time()
+                from mendwell import vault
+
+                st.session_state.setdefault(KEYS_KEY, {})[partner_id] = vault.derive_key(store, partner_id, code)
                 st.rerun()
             elif result.refused:  # too soon after wrong ones: not checked, so never "did not match"
                 st.warning(f"To keep guessing slow, please wait {_seconds(result.wait_seconds)} before trying again.")

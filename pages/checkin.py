@@ -6,12 +6,21 @@ import datetime as dt
 
 import streamlit as st
 
-from mendwell import periods, safety, security
+from mendwell import periods, safety, security, vault
 from mendwell.checkin import NOTE_LIMIT, Answer, AnswerError, make_answer, progress, visible_items
 from mendwell.instruments import Catalog, Instrument, Item
 from mendwell.store import AlreadySubmitted, Checkin, Partner, StoreError
 from mendwell.text import md_escape
-from pages._shared import get_catalog, get_store, is_unlocked, leave_now, need_couple, partner_gate, safe
+from pages._shared import (
+    get_catalog,
+    get_store,
+    is_unlocked,
+    leave_now,
+    need_couple,
+    note_key,
+    partner_gate,
+    safe,
+)
 
 store = get_store()
 catalog = get_catalog()
@@ -118,6 +127,37 @@ if checkin.submitted:
 
 
 # -- the draft ---------------------------------------------------------------------------
+def _seal(text: str, context: str) -> str:
+    """Encrypt private text when this partner has a passcode (their key is in this session only)."""
+    key = note_key(partner.partner_id)
+    return vault.seal(key, text, context) if key else text
+
+
+def _unseal(text: str | None, context: str) -> str:
+    if not vault.is_encrypted(text):
+        return text or ""
+    key = note_key(partner.partner_id)
+    if key is None:
+        return ""
+    try:
+        return vault.open_(key, str(text), context)
+    except StoreError:
+        return ""
+
+
+def _readable(c: Checkin, answers: dict[str, dict[str, Answer]]) -> dict[str, dict[str, Answer]]:
+    """Answers with this partner's encrypted private text opened, for display only."""
+    out: dict[str, dict[str, Answer]] = {}
+    for inst_id, items in answers.items():
+        out[inst_id] = {
+            item_id: Answer(a.value, _unseal(a.text, f"answer:{c.checkin_id}:{inst_id}:{item_id}"))
+            if vault.is_encrypted(a.text)
+            else a
+            for item_id, a in items.items()
+        }
+    return out
+
+
 def _widget_key(c: Checkin, inst: Instrument, it: Item) -> str:
     return f"a:{c.checkin_id}:{inst.id}:{it.id}"
 
@@ -138,6 +178,8 @@ def _save(checkin_id: int, inst: Instrument, it: Item, key: str) -> None:
     errors.pop(key, None)
     try:
         answer = make_answer(inst, it, st.session_state.get(key))
+        if answer is not None and answer.text and it.private and it.kind == "text":
+            answer = Answer(text=_seal(answer.text, f"answer:{checkin_id}:{inst.id}:{it.id}"))
         store.save_answers(checkin_id, inst, {it.id: answer})
     except AnswerError as exc:
         errors[key] = str(exc)
@@ -253,21 +295,30 @@ def _review(c: Checkin, answers: dict[str, dict[str, Answer]], cat: Catalog) -> 
 
     st.subheader("Anything you want to name this month?")
     stored = store.note(c.checkin_id)
-    note_key, vis_key = f"note:{c.checkin_id}", f"note_vis:{c.checkin_id}"
-    if note_key not in st.session_state:
-        st.session_state[note_key] = stored[0] if stored else ""
+    field, vis_key = f"note:{c.checkin_id}", f"note_vis:{c.checkin_id}"
+    if field not in st.session_state:
+        st.session_state[field] = _unseal(stored[0], f"note:{c.checkin_id}") if stored else ""
         st.session_state[vis_key] = "private" if (stored is None or stored[1]) else "shared"
 
     def save_note() -> None:
+        text = str(st.session_state[field])
+        private = st.session_state[vis_key] == "private"
+        if len(text.strip()) > NOTE_LIMIT:
+            st.session_state["note_error"] = (
+                f"The note is {len(text.strip())} characters long; the limit is {NOTE_LIMIT}."
+            )
+            return
+        if private and text.strip():
+            text = _seal(text.strip(), f"note:{c.checkin_id}")
         try:
-            store.save_note(c.checkin_id, st.session_state[note_key], st.session_state[vis_key] == "private")
+            store.save_note(c.checkin_id, text, private)
             st.session_state.pop("note_error", None)
         except StoreError as exc:
             st.session_state["note_error"] = str(exc)
 
     st.text_area(
         "A few words, if you like (optional)",
-        key=note_key,
+        key=field,
         on_change=save_note,
         max_chars=NOTE_LIMIT,
         placeholder="Something that happened, something you hope for, anything at all.",
@@ -282,6 +333,13 @@ def _review(c: Checkin, answers: dict[str, dict[str, Answer]], cat: Catalog) -> 
     )
     if st.session_state.get("note_error"):
         st.warning(st.session_state["note_error"])
+    if note_key(partner.partner_id):
+        st.caption(":material/lock: Your private notes are stored encrypted with your passcode.")
+    else:
+        st.caption(
+            "Without a passcode, private notes are kept as plain text in the database file on this computer. "
+            "Set a passcode in Settings to have them encrypted (a forgotten passcode cannot be recovered)."
+        )
 
     back, submit = st.columns(2)
     back.button("Back", icon=":material/arrow_back:", on_click=_go_to, args=(c, STEP_REVIEW - 1))
@@ -303,7 +361,7 @@ def draft(c: Checkin) -> None:
     # idle limit go back through the gate.
     if not is_unlocked(store, c.partner_id):
         st.rerun()
-    answers = store.answers(c.checkin_id)
+    answers = _readable(c, store.answers(c.checkin_id))
     step_key = _step_key(c)
     if step_key not in st.session_state:
         # resume at the first section with something unanswered

@@ -6,9 +6,9 @@ import datetime as dt
 
 import streamlit as st
 
-from mendwell import rhythm, safety, security
+from mendwell import rhythm, safety, security, vault
 from mendwell.store import StoreError, clean_name
-from pages._shared import choose_couple, current_couple, get_catalog, get_store, safe
+from pages._shared import choose_couple, current_couple, forget_key, get_catalog, get_store, safe
 
 store = get_store()
 catalog = get_catalog()
@@ -68,15 +68,27 @@ def passcode_form(subject: str, who: str, key: str) -> None:
             else:
                 st.warning(("The current passcode did not match. " + wait).strip())
             return
+    partner_id = int(subject.split(":")[1]) if subject.startswith("partner:") else None
     try:
         if remove:
+            if partner_id is not None:  # private notes go back to plain text
+                vault.rekey(store, partner_id, vault.derive_key(store, partner_id, current), None)
+                forget_key(partner_id)
             security.remove_passcode(store, subject)
-            st.session_state["settings_flash"] = f"{who}: passcode removed."
+            st.session_state["settings_flash"] = f"{who}: passcode removed. Private notes are now stored as plain text."
         else:
             if new != again:
                 st.warning("The two new passcodes are not the same. Please type them again.")
                 return
+            security.check_new_passcode(new)
+            if partner_id is not None:  # private notes are encrypted with a key from the new passcode
+                old_key = vault.derive_key(store, partner_id, current) if has else None
+                new_key = vault.derive_key(store, partner_id, new)
+                vault.rekey(store, partner_id, old_key, new_key)
+                forget_key(partner_id)
             security.set_passcode(store, subject, new)
+            if partner_id is not None and not has:
+                store.rewrite()  # the plain-text copies of private notes must not linger in the file
             st.session_state["settings_flash"] = f"{who}: passcode saved."
     except StoreError as exc:
         st.warning(str(exc))
