@@ -133,6 +133,12 @@ def _numbers(series: pd.Series) -> list[float | None]:
     return [None if pd.isna(v) else float(v) for v in series.tolist()]
 
 
+def month_ticks(periods: pd.Series) -> dict[str, Any]:
+    """One tick a month for short spans (Plotly would otherwise repeat month labels), fewer for long ones."""
+    n = pd.to_datetime(periods).dt.to_period("M").nunique()
+    return {"dtick": "M1" if n <= 9 else "M3" if n <= 36 else "M12"}
+
+
 def trend_figure(
     df: pd.DataFrame,
     meta: SubscaleMeta,
@@ -229,6 +235,7 @@ def trend_figure(
         shapes=shapes,
         annotations=annotations,
         yaxis={"range": [meta.low - pad, meta.high + pad], "title": {"text": meta.direction}},
+        xaxis=month_ticks(df["period"]) if not df.empty else {},
     )
     return _figure(data, layout)
 

@@ -62,7 +62,9 @@ for inst in catalog.instruments:
         who=part["partner_id"].map(names),
         Part=[titles.get(k, k[1]) for k in zip(part["instrument_id"], part["subscale_id"], strict=True)],
     )
+    order = [titles[(inst.id, sc.id)] for sc in inst.subscales if (inst.id, sc.id) in titles]
     table = cells.pivot_table(index="Part", columns="who", values="cell", aggfunc="first", sort=False)
+    table = table.reindex([t for t in order if t in table.index])  # in the questionnaire's order
     st.markdown(f"**{md_escape(inst.title)}**")
     st.dataframe(table, width="stretch")
 
