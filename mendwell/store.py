@@ -13,6 +13,7 @@ import os
 import random
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -202,11 +203,12 @@ class Store:
         out.parent.mkdir(parents=True, exist_ok=True)
         with self.cursor() as cur:
             name = _database_name(cur)
-            cur.execute(f"ATTACH {_sql_text(str(out))} AS mendwell_backup")
+            alias = f"mendwell_backup_{uuid.uuid4().hex}"  # attached names are shared: two backups at once
+            cur.execute(f"ATTACH {_sql_text(str(out))} AS {alias}")
             try:
-                cur.execute(f"COPY FROM DATABASE {_sql_ident(name)} TO mendwell_backup")
+                cur.execute(f"COPY FROM DATABASE {_sql_ident(name)} TO {alias}")
             finally:
-                cur.execute("DETACH mendwell_backup")
+                cur.execute(f"DETACH {alias}")
         return out
 
     def rewrite(self) -> None:
