@@ -8,6 +8,7 @@ person would, stops the server and reads the database again.
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -92,21 +93,43 @@ def answer_section_by_clicking(page: Page, inst: Instrument, answered: int) -> t
     Returns the new answered count and {item_id: value} for the radios."""
     main = page.get_by_test_id("stMain")
     chosen: dict[str, int] = {}
+    pills_done = 0
+    deadline = time.monotonic() + 90
     while True:
+        # a click that lands while the section is still being redrawn is lost: wait for calm first
+        settled(page)
         open_radios = main.get_by_test_id("stRadio").filter(has_not=page.locator("input:checked"))
         open_pills = main.get_by_test_id("stButtonGroup").filter(has_not=page.locator('[aria-pressed="true"]'))
         if open_radios.count():
-            radio = open_radios.first
-            it = item_for(inst, radio.get_by_test_id("stWidgetLabel").inner_text())
+            label = open_radios.first.get_by_test_id("stWidgetLabel").inner_text()
+            it = item_for(inst, label)
+            # anchored to its question, not to "the first unanswered one", which moves once answered
+            radio = main.get_by_test_id("stRadio").filter(has_text=it.text).first
             value = browser_plan(inst, it)
             lo = inst.scale(it)[0]
             text = ("Yes" if value else "No") if it.kind == "yesno" else inst.labels(it)[value - lo]
-            radio.get_by_test_id("stRadioOption").get_by_text(text, exact=True).click()
+            option = radio.get_by_test_id("stRadioOption").get_by_text(text, exact=True)
+            option.click()
+            try:
+                expect(radio.locator("input:checked")).to_have_count(1, timeout=5000)
+            except AssertionError:  # the widget was replaced under the click: a person would click again
+                settled(page)
+                option.click()
             chosen[it.id] = value
         elif open_pills.count():
             open_pills.first.get_by_role("button", name="Unheard", exact=True).click()
+            pills_done += 1
         else:
-            return answered, chosen
+            # done only when every question now visible (by the catalog) is answered: the section's
+            # widgets arrive one by one, so "no open widget on screen" alone can come too early
+            visible = inst.visible_items({k: float(v) for k, v in chosen.items()})
+            radios_left = [it for it in visible if it.kind in ("likert", "choice", "yesno") and it.id not in chosen]
+            pills_left = sum(1 for it in visible if it.kind == "multi") - pills_done
+            if not radios_left and pills_left <= 0:
+                return answered, chosen
+            assert time.monotonic() < deadline, (inst.id, [it.id for it in radios_left], pills_left)
+            page.wait_for_timeout(200)
+            continue
         answered += 1
         answered_count(page, answered)
 
