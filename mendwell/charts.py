@@ -133,6 +133,19 @@ def _numbers(series: pd.Series) -> list[float | None]:
     return [None if pd.isna(v) else float(v) for v in series.tolist()]
 
 
+def _partner_line(
+    p: PartnerStyle, x: pd.Series, y: pd.Series, name: str, hover: str, meta: dict[str, Any], **extra: Any
+) -> dict[str, Any]:
+    """A partner's line: their colour, dash and marker on every chart; gaps where y is missing."""
+    return {
+        "type": "scatter", "x": _dates(x), "y": _numbers(y), "name": name,
+        "mode": "lines+markers", "connectgaps": False,
+        "line": {"color": p.colour, "dash": PARTNER_DASH.get(p.slot, "solid"), "width": 3},
+        "marker": {"symbol": PARTNER_SYMBOL.get(p.slot, "circle"), "size": 7, "color": p.colour},
+        "hovertemplate": hover, "meta": meta, **extra,
+    }  # fmt: skip
+
+
 def month_ticks(periods: pd.Series) -> dict[str, Any]:
     """One tick a month for short spans (Plotly would otherwise repeat month labels), fewer for long ones."""
     n = pd.to_datetime(periods).dt.to_period("M").nunique()
@@ -185,19 +198,15 @@ def trend_figure(
         if mine.empty:
             continue
         data.append(
-            {
-                "type": "scatter",
-                "x": _dates(mine["period"]),
-                "y": _numbers(mine["score"]),
-                "name": p.label,
-                "mode": "lines+markers",
-                "connectgaps": False,
-                "line": {"color": p.colour, "dash": PARTNER_DASH.get(p.slot, "solid"), "width": 3},
-                "marker": {"symbol": PARTNER_SYMBOL.get(p.slot, "circle"), "size": 7, "color": p.colour},
-                "customdata": [[plot_text(b)] for b in mine["band"].fillna("").tolist()],
-                "hovertemplate": "%{x|%B %Y}<br>Score %{y:.2f}<br>%{customdata[0]}<extra>" + p.label + "</extra>",
-                "meta": {"role": "partner", "partner_id": p.partner_id},
-            }
+            _partner_line(
+                p,
+                mine["period"],
+                mine["score"],
+                p.label,
+                "%{x|%B %Y}<br>Score %{y:.2f}<br>%{customdata[0]}<extra>" + p.label + "</extra>",
+                {"role": "partner", "partner_id": p.partner_id},
+                customdata=[[plot_text(b)] for b in mine["band"].fillna("").tolist()],
+            )
         )
         verdicts = mine["verdict"] if "verdict" in mine else pd.Series("", index=mine.index)
         for verdict, symbol, words in (
@@ -317,20 +326,17 @@ def repair_figure(ratio: pd.DataFrame, partners: Sequence[PartnerStyle]) -> go.F
         if mine.empty:
             continue
         data.append(
-            {
-                "type": "scatter",
-                "x": _dates(mine["period"]),
-                "y": _numbers(mine["ratio"] * 100),
-                "name": p.label,
-                "mode": "lines+markers",
-                "connectgaps": False,
-                "line": {"color": p.colour, "dash": PARTNER_DASH.get(p.slot, "solid"), "width": 3},
-                "marker": {"symbol": PARTNER_SYMBOL.get(p.slot, "circle"), "size": 7, "color": p.colour},
-                "customdata": mine[["mended", "named"]].astype(float).fillna(0).to_numpy().tolist(),
-                "hovertemplate": "%{x|%B %Y}<br>%{customdata[0]:.0f} of %{customdata[1]:.0f} mended or partly"
-                "<extra>" + p.label + "</extra>",
-                "meta": {"role": "partner", "partner_id": p.partner_id},
-            }
+            _partner_line(
+                p,
+                mine["period"],
+                mine["ratio"] * 100,
+                p.label,
+                "%{x|%B %Y}<br>%{customdata[0]:.0f} of %{customdata[1]:.0f} mended or partly<extra>"
+                + p.label
+                + "</extra>",
+                {"role": "partner", "partner_id": p.partner_id},
+                customdata=mine[["mended", "named"]].astype(float).fillna(0).to_numpy().tolist(),
+            )
         )
     layout = _layout(
         "How much of what hurt got mended",
@@ -344,31 +350,15 @@ def mirror_figure(df: pd.DataFrame, receiver: PartnerStyle, giver: PartnerStyle,
     """Two perspectives on the same reaches: the receiver's and the giver's."""
     df = df.sort_values("period")
     data = [
-        {
-            "type": "scatter",
-            "x": _dates(df["period"]),
-            "y": _numbers(df["receiver_view"]),
-            "mode": "lines+markers",
-            "connectgaps": False,
-            "name": f"How {receiver.label} felt their reaches were met",
-            "line": {"color": receiver.colour, "dash": PARTNER_DASH.get(receiver.slot, "solid"), "width": 3},
-            "marker": {"color": receiver.colour},
-            "hovertemplate": "%{x|%B %Y}<br>%{y:.2f}<extra>" + receiver.label + "'s view</extra>",
-            "meta": {"role": "receiver_view"},
-        },
-        {
-            "type": "scatter",
-            "x": _dates(df["period"]),
-            "y": _numbers(df["giver_view"]),
-            "mode": "lines+markers",
-            "connectgaps": False,
-            "name": f"How {giver.label} saw themselves meeting them",
-            "line": {"color": giver.colour, "dash": PARTNER_DASH.get(giver.slot, "solid"), "width": 3},
-            "marker": {"color": giver.colour},
-            "hovertemplate": "%{x|%B %Y}<br>%{y:.2f}<extra>" + giver.label + "'s view</extra>",
-            "meta": {"role": "giver_view"},
-        },
-    ]
+        _partner_line(
+            receiver, df["period"], df["receiver_view"], f"How {receiver.label} felt their reaches were met",
+            "%{x|%B %Y}<br>%{y:.2f}<extra>" + receiver.label + "'s view</extra>", {"role": "receiver_view"},
+        ),
+        _partner_line(
+            giver, df["period"], df["giver_view"], f"How {giver.label} saw themselves meeting them",
+            "%{x|%B %Y}<br>%{y:.2f}<extra>" + giver.label + "'s view</extra>", {"role": "giver_view"},
+        ),
+    ]  # fmt: skip
     pad = (high - low) * 0.05
     layout = _layout(
         f"{receiver.label}'s reaches, seen by both of you",

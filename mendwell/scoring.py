@@ -71,20 +71,3 @@ def scores(store: Store, couple_id: int | None = None, partner_id: int | None = 
     """Scores per partner, month and subscale, with band and tone."""
     sql, params = scores_sql(couple_id, partner_id)
     return store.query(sql, params)
-
-
-def score_table(store: Store, couple_id: int, partner_id: int, titles: pd.DataFrame) -> pd.DataFrame:
-    """One partner's scores as a month x subscale table of 'score (band)' text.
-
-    `titles` has columns instrument_id, subscale_id, subscale (the title).
-    """
-    df = scores(store, couple_id, partner_id)
-    if df.empty:
-        return df
-    df = df.merge(titles, on=["instrument_id", "subscale_id"], how="left")
-    df["subscale"] = df["subscale"].fillna(df["instrument_id"] + "." + df["subscale_id"])
-    band = df["band"].fillna("")
-    df["cell"] = df["score"].round(2).map("{:g}".format) + band.where(band == "", " (" + band + ")")
-    table = df.pivot_table(index="period", columns="subscale", values="cell", aggfunc="first", sort=False)
-    table.index = pd.to_datetime(table.index).strftime("%b %Y")
-    return table.iloc[::-1]

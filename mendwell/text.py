@@ -21,8 +21,3 @@ def md_escape(text: str) -> str:
     flat = " ".join(str(text).split())
     flat = _TYPOGRAPHY.sub(lambda m: m[0][0] + WORD_JOINER + m[0][1:], flat)
     return _MD_SPECIAL.sub(r"\\\1", flat)
-
-
-def possessive(name: str) -> str:
-    """'Sam' -> "Sam's", 'Alexis' -> "Alexis'"."""
-    return f"{name}'" if name.endswith("s") else f"{name}'s"

@@ -78,11 +78,6 @@ def revealed_months(store: Store, couple_id: int) -> list[dt.date]:
     return [pd.Timestamp(p).date() for p in df["period"]]
 
 
-def is_revealed(store: Store, couple_id: int, period: dt.date) -> bool:
-    """True when both partners have submitted this month."""
-    return month_start(period) in revealed_months(store, couple_id)
-
-
 def differences(store: Store, couple_id: int, period: dt.date, top: int = 5) -> pd.DataFrame:
     """The shared questions the two answered most differently that month."""
     return store.query(DIFFERENCES_SQL, [couple_id, month_start(period), top])
