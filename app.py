@@ -8,26 +8,24 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages._shared import (
-    COUPLE_KEY,
-    NEUTRAL_KEY,
-    NEXT_COUPLE_KEY,
-    SHARE_CSS,
-    get_catalog,
-    get_store,
-    lock_all,
-    mark_app_ran,
-    resume_requested_page,
-    safe,
-    share_mode,
-    start_sharing,
-    stop_sharing,
-)
+from ui import state
+from ui.gates import lock_all
+from ui.page import safe
+from ui.resources import get_catalog, get_store
+from ui.sharing import SHARE_CSS, share_mode, start_sharing, stop_sharing
 
 # A local icon: a ":material/..." or emoji favicon is fetched from a CDN, a request off this machine.
 ICON = Path(__file__).parent / "assets" / "icon.png"
+NEUTRAL_ICON = Path(__file__).parent / "assets" / "neutral.png"
+
+if st.session_state.get(state.NEUTRAL):
+    # "Leave now" from the safety check: a neutral page and nothing else, until the person chooses to return.
+    # Its tab title and icon say nothing of Mendwell either.
+    st.set_page_config(page_title="Lentil soup", page_icon=str(NEUTRAL_ICON), layout="centered")
+    st.navigation([st.Page("app_pages/neutral.py", title="Lentil soup", default=True)], position="hidden").run()
+    st.stop()
+
 st.set_page_config(page_title="Mendwell", page_icon=str(ICON), layout="wide")
-mark_app_ran()
 
 store = get_store()
 catalog = get_catalog()
@@ -35,48 +33,42 @@ sharing = share_mode()
 # The couple chooser below is a widget, and Streamlit drops a widget's value after a run that does not
 # draw it (share mode draws none): keep the chosen couple as plain session state, so sharing starts on it.
 # A couple chosen by a page (Caseload, Settings) is applied here, before the chooser is drawn.
-if NEXT_COUPLE_KEY in st.session_state:
-    st.session_state[COUPLE_KEY] = st.session_state.pop(NEXT_COUPLE_KEY)
-elif COUPLE_KEY in st.session_state:
-    st.session_state[COUPLE_KEY] = st.session_state[COUPLE_KEY]
-
-if st.session_state.get(NEUTRAL_KEY):
-    # "Leave now" from the safety check: a neutral page and nothing else, until the person chooses to return.
-    st.navigation([st.Page("pages/neutral.py", title="Lentil soup", default=True)], position="hidden").run()
-    st.stop()
+if state.NEXT_COUPLE in st.session_state:
+    st.session_state[state.COUPLE] = st.session_state.pop(state.NEXT_COUPLE)
+elif state.COUPLE in st.session_state:
+    st.session_state[state.COUPLE] = st.session_state[state.COUPLE]
 
 if sharing:
     # A ?share=1&couple=ID link chooses the couple; otherwise the one chosen before sharing.
     wanted = st.query_params.get("couple")
     if wanted and wanted.isdigit() and store.couple(int(wanted)) is not None:
-        st.session_state[COUPLE_KEY] = int(wanted)
+        st.session_state[state.COUPLE] = int(wanted)
     pages = [
         # the default page is served at "/", so the chart pages keep their own addresses
-        st.Page("pages/home.py", title="Sharing", icon=":material/present_to_all:", default=True),
-        st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
-        st.Page("pages/themes.py", title="Themes", icon=":material/category:", url_path="themes"),
-        st.Page("pages/together.py", title="Together", icon=":material/diversity_1:", url_path="together"),
+        st.Page("app_pages/home.py", title="Sharing", icon=":material/present_to_all:", default=True),
+        st.Page("app_pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
+        st.Page("app_pages/themes.py", title="Themes", icon=":material/category:", url_path="themes"),
+        st.Page("app_pages/together.py", title="Together", icon=":material/diversity_1:", url_path="together"),
     ]
 else:
     pages = [
-        st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-        st.Page("pages/checkin.py", title="Check-in", icon=":material/edit_note:", url_path="checkin"),
-        st.Page("pages/together.py", title="Together", icon=":material/diversity_1:", url_path="together"),
-        st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
-        st.Page("pages/themes.py", title="Themes", icon=":material/category:", url_path="themes"),
-        st.Page("pages/history.py", title="History", icon=":material/history:", url_path="history"),
-        st.Page("pages/caseload.py", title="Caseload", icon=":material/groups:", url_path="caseload"),
-        st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
-        st.Page("pages/settings.py", title="Settings", icon=":material/settings:", url_path="settings"),
+        st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
+        st.Page("app_pages/checkin.py", title="Check-in", icon=":material/edit_note:", url_path="checkin"),
+        st.Page("app_pages/together.py", title="Together", icon=":material/diversity_1:", url_path="together"),
+        st.Page("app_pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
+        st.Page("app_pages/themes.py", title="Themes", icon=":material/category:", url_path="themes"),
+        st.Page("app_pages/history.py", title="History", icon=":material/history:", url_path="history"),
+        st.Page("app_pages/caseload.py", title="Caseload", icon=":material/groups:", url_path="caseload"),
+        st.Page("app_pages/data.py", title="Data", icon=":material/database:", url_path="data"),
+        st.Page("app_pages/settings.py", title="Settings", icon=":material/settings:", url_path="settings"),
     ]
 page = st.navigation(pages)
 if sharing:
     # Moving to another page clears the address bar's query: write the share link back on every run,
     # so a reload during a screen share stays in share mode on the same couple (not the first couple).
     st.query_params["share"] = "1"
-    if st.session_state.get(COUPLE_KEY) is not None:
-        st.query_params["couple"] = str(st.session_state[COUPLE_KEY])
-resume_requested_page()
+    if st.session_state.get(state.COUPLE) is not None:
+        st.query_params["couple"] = str(st.session_state[state.COUPLE])
 
 with st.sidebar:
     st.markdown("### Mendwell")
@@ -86,9 +78,9 @@ with st.sidebar:
             ":red-background[**● Sharing**]  \nOnly this couple's charts are on screen. Private answers never show."
         )
         st.markdown(SHARE_CSS, unsafe_allow_html=True)  # our own CSS only, no user text
-        if not st.session_state.get("confirm_stop_sharing"):
+        if not st.session_state.get(state.CONFIRM_STOP_SHARING):
             if st.button("Stop sharing…", icon=":material/stop_screen_share:"):
-                st.session_state["confirm_stop_sharing"] = True
+                st.session_state[state.CONFIRM_STOP_SHARING] = True
                 st.rerun()
         else:
             st.caption("Stop your screen share first, then leave sharing mode.")
@@ -97,30 +89,30 @@ with st.sidebar:
                 stop_sharing()
                 st.rerun()
             if right.button("Keep sharing"):
-                st.session_state.pop("confirm_stop_sharing", None)
+                st.session_state.pop(state.CONFIRM_STOP_SHARING, None)
                 st.rerun()
     else:
         couples = store.couples()
         if couples:
             ids = [c.couple_id for c in couples]
             names = {c.couple_id: c.name for c in couples}
-            if st.session_state.get(COUPLE_KEY) not in ids:
-                st.session_state[COUPLE_KEY] = ids[0]
+            if st.session_state.get(state.COUPLE) not in ids:
+                st.session_state[state.COUPLE] = ids[0]
             if len(couples) > 1:
                 # selectbox options are shown as plain text, so names need no escaping here
-                st.selectbox("Couple", ids, format_func=lambda cid: names.get(cid, "?"), key=COUPLE_KEY)
+                st.selectbox("Couple", ids, format_func=lambda cid: names.get(cid, "?"), key=state.COUPLE)
             if st.button("Start screen sharing", icon=":material/present_to_all:", help=(
                 "Shows only this couple's charts, in large type, with no other names and nothing private. "
                 "Leaving it takes a deliberate click."
             )):  # fmt: skip
                 start_sharing()
-                st.switch_page("pages/trends.py")
+                st.switch_page("app_pages/trends.py")
         else:
-            st.session_state.pop(COUPLE_KEY, None)
-        anything_open = st.session_state.get("unlocked_partners") or st.session_state.get("practice_unlocked")
+            st.session_state.pop(state.COUPLE, None)
+        anything_open = st.session_state.get(state.UNLOCKED_PARTNERS) or st.session_state.get(state.PRACTICE_UNLOCKED)
         if anything_open and st.button("Lock", icon=":material/lock:", help="Close every open passcode now."):
             lock_all()
-            st.session_state.pop("practice_unlocked", None)
+            st.session_state.pop(state.PRACTICE_UNLOCKED, None)
             st.rerun()
         st.caption("Your answers stay on this computer.")
 

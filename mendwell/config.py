@@ -17,3 +17,6 @@ def db_path() -> Path:
 def builtin_assessments_dir() -> Path:
     """The assessments/ directory shipped with the project."""
     return Path(os.environ.get("MENDWELL_BUILTIN_ASSESSMENTS") or PROJECT_DIR / "assessments")
+
+
+IDLE_SECONDS = 15 * 60  # a passcode opened in a browser session closes after this long without activity

@@ -31,7 +31,7 @@ from mendwell.scoring import scores
 from mendwell.store import Store
 
 APP = "../app.py"  # relative to this file
-TRENDS, THEMES = "pages/trends.py", "pages/themes.py"
+TRENDS, THEMES = "app_pages/trends.py", "app_pages/themes.py"
 START = dt.date(2025, 1, 1)
 UNSEEN = 1  # option value of "Unseen" in every `<kind>_themes` question
 
@@ -306,7 +306,7 @@ def test_demo_trends_one_chart_per_shared_subscale_with_bands_direction_and_gaps
 
 def test_demo_themes_has_a_heatmap_per_partner(demo: dict[str, Any], catalog: Catalog, app_env: Path) -> None:
     from mendwell import analysis
-    from pages._shared import _store
+    from ui.resources import _store
 
     at = open_page(THEMES)
     figs = figures(at)

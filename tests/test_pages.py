@@ -27,7 +27,7 @@ from mendwell.scoring import scores
 from mendwell.store import Couple, Store
 
 APP = "../app.py"  # relative to this file
-PAGES = ["pages/home.py", "pages/checkin.py", "pages/history.py", "pages/settings.py"]
+PAGES = ["app_pages/home.py", "app_pages/checkin.py", "app_pages/history.py", "app_pages/settings.py"]
 SUBMIT = "Submit my check-in"
 KINDS = ["unheard", "forgotten", "brushed_off", "sarcasm", "advance_missed", "unrepaired_conflict"]
 
@@ -89,7 +89,7 @@ def open_page(at: AppTest, page: str) -> AppTest:
 def app_store() -> Store:
     """The store the app itself holds in its cache (same process, same connection)."""
     from mendwell.config import db_path
-    from pages._shared import _store
+    from ui.resources import _store
 
     return _store(str(db_path()))
 
@@ -203,19 +203,19 @@ def test_every_page_renders(db: str, page: str, request: pytest.FixtureRequest, 
     s: Store = request.getfixturevalue("demo_store" if db == "demo" else "store")
     couples = s.couples()
     s.close()
-    at = open_page(start_app(), page) if page != "pages/home.py" else start_app()
+    at = open_page(start_app(), page) if page != "app_pages/home.py" else start_app()
     assert not at.exception
     text = shown(at)
 
     if db == "empty":
-        if page == "pages/home.py":
+        if page == "app_pages/home.py":
             assert [t.value for t in at.title] == ["Welcome to Mendwell"]
             assert "Set up your couple" in text
             assert [t.label for t in at.text_input] == [
                 "What should we call the two of you?", "First partner's name", "Second partner's name",
             ]  # fmt: skip
             assert button(at, "Create")
-        elif page == "pages/settings.py":
+        elif page == "app_pages/settings.py":
             assert "Add a couple" in text and "Names" not in [s.value for s in at.subheader]
             assert text.count("· version 1 ·") == 7  # the seven built-in questionnaires
         else:
@@ -226,15 +226,15 @@ def test_every_page_renders(db: str, page: str, request: pytest.FixtureRequest, 
     first = couples[0]
     names = [p.name for p in first.partners]
     assert len(couples) == 3
-    if page == "pages/home.py":
+    if page == "app_pages/home.py":
         assert [t.value for t in at.title] == [first.name.replace("&", "\\&")]
         assert all(f"#### {n}" in texts(at) for n in names)
         assert re.search(r"(Not started yet|In progress|Checked in)\*\* for ", "\n".join(texts(at)))
         assert at.selectbox(key="couple_id").options == [c.name for c in couples]
-    elif page == "pages/checkin.py":
+    elif page == "app_pages/checkin.py":
         assert "Monthly check-in" in text
         assert at.radio(key="checkin_partner").options == names
-    elif page == "pages/history.py":
+    elif page == "app_pages/history.py":
         assert "History" in text and "Scores" in text
         assert at.radio(key="history_partner").options == names
         checkins_table, scores_table = at.dataframe
@@ -355,7 +355,7 @@ def test_full_checkin_through_the_ui(store: Store, catalog: Catalog, app_env: Pa
     assert bool(got.loc[("intimacy", "desire_pressure"), "private"]) is True
 
     # Home now says Ann has checked in
-    open_page(at, "pages/home.py")
+    open_page(at, "app_pages/home.py")
     assert "Ann has checked in. Bob, your check-in" in shown(at)
     assert [b.label for b in at.main.button] == ["Start my check-in"]
 
@@ -369,7 +369,7 @@ def test_draft_resumes_in_a_new_session(reopen: str, store: Store, catalog: Cata
     bob = couple.partners[1]
     store.close()
 
-    at = begin(open_page(start_app(), "pages/checkin.py"), bob.partner_id)
+    at = begin(open_page(start_app(), "app_pages/checkin.py"), bob.partner_id)
     checkin_id = checkin_id_of(bob.partner_id)
     prefix = f"a:{checkin_id}:bids:"
     at.radio(key=prefix + "toward_me").set_value(4).run()
@@ -381,7 +381,7 @@ def test_draft_resumes_in_a_new_session(reopen: str, store: Store, catalog: Cata
     if reopen == "app restarted":
         st.cache_data.clear()
         st.cache_resource.clear()
-    at2 = open_page(start_app(), "pages/checkin.py")
+    at2 = open_page(start_app(), "app_pages/checkin.py")
     assert at2.radio(key="checkin_partner").value is None  # nobody chosen yet in the new session
     choose_partner(at2, bob.partner_id)
     assert not [b for b in at2.button if b.label == "Begin"]
@@ -393,7 +393,7 @@ def test_draft_resumes_in_a_new_session(reopen: str, store: Store, catalog: Cata
     # finishing the section in the new session moves the resume point to section 2
     answer_section(at2, checkin_id, catalog.instruments[0], lambda inst, it: 2)
     assert progress_text(at2) == "Section 1 of 7 · 6 of 47 questions answered"
-    at3 = choose_partner(open_page(start_app(), "pages/checkin.py"), bob.partner_id)
+    at3 = choose_partner(open_page(start_app(), "app_pages/checkin.py"), bob.partner_id)
     assert progress_text(at3) == "Section 2 of 7 · 6 of 47 questions answered"
     assert [s.value for s in at3.subheader] == ["Small hurts this month"]
 
@@ -407,11 +407,11 @@ def test_second_submit_does_not_duplicate(store: Store, catalog: Catalog, app_en
     store.close()
 
     # two tabs of the same partner, both on the review page of one draft
-    tab1 = begin(open_page(start_app(), "pages/checkin.py"), ann.partner_id)
+    tab1 = begin(open_page(start_app(), "app_pages/checkin.py"), ann.partner_id)
     checkin_id = checkin_id_of(ann.partner_id)
     bids = catalog.instruments[0]
     answer_section(tab1, checkin_id, bids, lambda inst, it: 2)
-    tab2 = choose_partner(open_page(start_app(), "pages/checkin.py"), ann.partner_id)
+    tab2 = choose_partner(open_page(start_app(), "app_pages/checkin.py"), ann.partner_id)
     tab1.button(key="next_0").click().run()
     for tab in (tab1, tab2):
         assert progress_text(tab).startswith("Section 2 of 7")  # tab2 resumed at the first open section
@@ -432,7 +432,7 @@ def test_second_submit_does_not_duplicate(store: Store, catalog: Catalog, app_en
     assert "Thank you" in tab2.success[0].value
     assert not tab2.error
     # a fresh session sees the submitted check-in, with no way to submit it again
-    tab3 = choose_partner(open_page(start_app(), "pages/checkin.py"), ann.partner_id)
+    tab3 = choose_partner(open_page(start_app(), "app_pages/checkin.py"), ann.partner_id)
     assert "Thank you" in tab3.success[0].value
     assert not [b for b in tab3.button if b.label in (SUBMIT, "Begin")]
 
@@ -455,7 +455,7 @@ def test_show_if_follow_ups_come_and_go(store: Store, catalog: Catalog, app_env:
     ann = couple.partners[0]
     store.close()
 
-    at = begin(open_page(start_app(), "pages/checkin.py"), ann.partner_id)
+    at = begin(open_page(start_app(), "app_pages/checkin.py"), ann.partner_id)
     checkin_id = checkin_id_of(ann.partner_id)
     at.button(key="next_0").click().run()
     prefix = f"a:{checkin_id}:micro_hurts:"
@@ -551,7 +551,7 @@ def test_hostile_names_render_as_text(store: Store, catalog: Catalog, app_env: P
     assert assert_inert(at, names) >= 4  # title, both headers, the "what next" note
     assert f"{HOSTILE_FIRST} has checked in. {HOSTILE_SECOND}, your check-in" in shown(at)
 
-    open_page(at, "pages/checkin.py")
+    open_page(at, "app_pages/checkin.py")
     assert [unescape(o) for o in at.radio(key="checkin_partner").options] == [HOSTILE_FIRST, HOSTILE_SECOND]
     assert_inert(at, names)
     choose_partner(at, first.partner_id)
@@ -561,14 +561,14 @@ def test_hostile_names_render_as_text(store: Store, catalog: Catalog, app_env: P
     assert f"Hello {HOSTILE_SECOND}." in shown(at)
     assert_inert(at, names)
 
-    open_page(at, "pages/history.py")
+    open_page(at, "app_pages/history.py")
     assert_inert(at, names)
     at.radio(key="history_partner").set_value(second.partner_id).run()
     assert not at.exception
     assert f"{HOSTILE_SECOND} has not checked in yet." in shown(at)
     assert_inert(at, names)
 
-    open_page(at, "pages/settings.py")
+    open_page(at, "app_pages/settings.py")
     assert [t.value for t in at.text_input][:3] == names  # plain-text inputs: the literal name
     assert_inert(at, names)
     # adding a couple with a hostile name: the confirmation is escaped too
@@ -597,18 +597,18 @@ def test_settings_rename_persists_and_empty_name_changes_nothing(store: Store, a
     ann, bob = couple.partners
     store.close()
 
-    at = open_page(start_app(), "pages/settings.py")
+    at = open_page(start_app(), "app_pages/settings.py")
     at.text_input(key=f"pname_{bob.partner_id}").input("Robin")
     button(at, "Save names").click().run()
     assert not at.exception
     assert [s.value for s in at.success] == ["Names saved."]
     assert [p.name for p in app_store().couple(couple.couple_id).partners] == ["Ann", "Robin"]  # type: ignore[union-attr]
     # other pages see the new name at once
-    open_page(at, "pages/home.py")
+    open_page(at, "app_pages/home.py")
     assert "#### Robin" in texts(at) and "#### Bob" not in texts(at)
 
     # an empty (blank) name, together with other changes in the same form: nothing is saved
-    open_page(at, "pages/settings.py")
+    open_page(at, "app_pages/settings.py")
     assert at.text_input(key=f"pname_{bob.partner_id}").value == "Robin"
     next(t for t in at.text_input if t.label == "Couple").input("Ann & Robin, renamed")
     at.text_input(key=f"pname_{ann.partner_id}").input("Annie")
@@ -645,7 +645,7 @@ def test_broken_instrument_file_is_named_and_the_rest_still_works(
     assert "broken_syntax.toml" in banner and "missing_items.toml" in banner
     assert "#### Ann" in texts(at)  # Home itself still works
 
-    at = begin(open_page(at, "pages/checkin.py"), couple.partners[0].partner_id)
+    at = begin(open_page(at, "app_pages/checkin.py"), couple.partners[0].partner_id)
     assert len(at.warning) == 1  # the banner is on every page
     assert progress_text(at).startswith("Section 1 of 7 ·")
     titles = []

@@ -36,14 +36,19 @@ from streamlit.testing.v1 import app_test as app_test_module
 from mendwell import caseload, periods, rhythm, security
 from mendwell.analysis import reliable_change
 from mendwell.checkin import Answer, make_answer
-from mendwell.config import PROJECT_DIR
+from mendwell.config import IDLE_SECONDS, PROJECT_DIR
 from mendwell.instruments import Catalog, load_catalog
 from mendwell.store import Couple, Store
-from pages._shared import IDLE_SECONDS, UNLOCKED_KEY
+from ui.state import UNLOCKED_PARTNERS as UNLOCKED_KEY
 
 APP = "../app.py"  # relative to this file
-HOME, CHECKIN, TOGETHER = "pages/home.py", "pages/checkin.py", "pages/together.py"
-TRENDS, THEMES, CASELOAD, SETTINGS = "pages/trends.py", "pages/themes.py", "pages/caseload.py", "pages/settings.py"
+HOME, CHECKIN, TOGETHER = "app_pages/home.py", "app_pages/checkin.py", "app_pages/together.py"
+TRENDS, THEMES, CASELOAD, SETTINGS = (
+    "app_pages/trends.py",
+    "app_pages/themes.py",
+    "app_pages/caseload.py",
+    "app_pages/settings.py",
+)
 THIS_MONTH = periods.month_start()
 START = dt.date(2025, 1, 1)  # hand-made caseload histories
 UNSEEN = 1  # option value of "Unseen" in every `<kind>_themes` question
@@ -81,7 +86,7 @@ def go(at: AppTest, page: str) -> AppTest:
 def app_store() -> Store:
     """The store the app holds in its cache (same process, same connection)."""
     from mendwell.config import db_path
-    from pages._shared import _store
+    from ui.resources import _store
 
     return _store(str(db_path()))
 
@@ -830,7 +835,7 @@ def test_share_link_shows_one_couple_and_nothing_private(caseload_db: dict[str, 
     assert_absent(at, forbidden, "Sharing landing")
 
     # only four pages exist while sharing
-    for page in (CASELOAD, SETTINGS, CHECKIN, "pages/history.py"):
+    for page in (CASELOAD, SETTINGS, CHECKIN, "app_pages/history.py"):
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(page)
 

@@ -48,7 +48,7 @@ def _everything_but_safety(store: Store, catalog: Catalog, partner_id: int, mont
 def _open_checkin(partner_id: int) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=30)
     at.run()
-    at.switch_page("pages/checkin.py").run()
+    at.switch_page("app_pages/checkin.py").run()
     at.radio(key="checkin_partner").set_value(partner_id).run()
     assert not at.exception, at.exception
     return at
@@ -109,18 +109,18 @@ def test_safety_answers_reach_no_shared_view(store: Store, catalog: Catalog, app
 
     at = AppTest.from_file(APP, default_timeout=30)
     at.run()
-    at.switch_page("pages/together.py").run()
+    at.switch_page("app_pages/together.py").run()
     assert not at.exception, at.exception
     text = _texts(at) + "\n".join(str(d.value) for d in at.dataframe)
     assert "side by side" in text  # the month is open
     for word in ("afraid of my partner", "controlled by my partner", "hurt me physically", HELP_START):
         assert word not in text
 
-    at.switch_page("pages/caseload.py").run()
+    at.switch_page("app_pages/caseload.py").run()
     flags = "\n".join(str(d.value) for d in at.dataframe)
     assert "safety" not in flags  # off by default
 
-    from pages._shared import _store
+    from ui.resources import _store
 
     live = _store(str(app_env))
     safety.set_therapist_sees_flag(live, True)

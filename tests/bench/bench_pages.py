@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = {"Trends": "pages/trends.py", "Themes": "pages/themes.py"}
+PAGES = {"Trends": "app_pages/trends.py", "Themes": "app_pages/themes.py"}
 
 
 def build(db: Path, couples: int, months: int) -> float:

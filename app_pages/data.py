@@ -14,12 +14,12 @@ from mendwell import archive
 from mendwell.config import db_path
 from mendwell.export import FORMATS, export
 from mendwell.store import StoreError
-from pages._shared import COUPLE_KEY, current_couple, get_store, practice_gate, safe
+from ui import state
+from ui.gates import practice_gate
+from ui.page import page_setup, safe
 
-store = get_store()
-couple = current_couple(store)
-
-st.title("Your data")
+page = page_setup("Your data", needs_couple=False)
+store, couple = page.store, page.couple
 if not practice_gate(store):
     st.stop()
 st.markdown(
@@ -44,10 +44,10 @@ if go_export:
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
             for path in written.values():
                 zf.write(path, path.name)
-    st.session_state["export_zip"] = buffer.getvalue()
-if st.session_state.get("export_zip"):
+    st.session_state[state.EXPORT_ZIP] = buffer.getvalue()
+if st.session_state.get(state.EXPORT_ZIP):
     st.download_button(
-        "Download the export (.zip)", st.session_state["export_zip"], file_name=f"mendwell-export-{stamp}.zip",
+        "Download the export (.zip)", st.session_state[state.EXPORT_ZIP], file_name=f"mendwell-export-{stamp}.zip",
         mime="application/zip", on_click="ignore", icon=":material/download:",
     )  # fmt: skip
 
@@ -65,10 +65,10 @@ if go_archive:
         out = archive.export_archive(
             store, Path(tmp) / "archive.zip", couple.couple_id if arc_scope == "couple" and couple else None
         )
-        st.session_state["archive_zip"] = out.read_bytes()
-if st.session_state.get("archive_zip"):
+        st.session_state[state.ARCHIVE_ZIP] = out.read_bytes()
+if st.session_state.get(state.ARCHIVE_ZIP):
     st.download_button(
-        "Download the archive", st.session_state["archive_zip"], file_name=f"mendwell-archive-{stamp}.zip",
+        "Download the archive", st.session_state[state.ARCHIVE_ZIP], file_name=f"mendwell-archive-{stamp}.zip",
         mime="application/zip", on_click="ignore", icon=":material/download:",
     )  # fmt: skip
 
@@ -125,8 +125,8 @@ if couple is not None:
             else:
                 store.erase_couple(couple.couple_id)
                 st.cache_data.clear()
-                st.session_state.pop(COUPLE_KEY, None)
-                st.session_state["erase_flash"] = "Erased. Nothing of them is left in the database file."
+                st.session_state.pop(state.COUPLE, None)
+                st.session_state[state.ERASE_FLASH] = "Erased. Nothing of them is left in the database file."
                 st.rerun()
 with st.form("erase_all"):
     st.markdown("Erase **everyone** in this database.")
@@ -137,8 +137,8 @@ with st.form("erase_all"):
         else:
             store.erase_all()
             st.cache_data.clear()
-            st.session_state.pop(COUPLE_KEY, None)
-            st.session_state["erase_flash"] = "Everything was erased, and the database file was rewritten."
+            st.session_state.pop(state.COUPLE, None)
+            st.session_state[state.ERASE_FLASH] = "Everything was erased, and the database file was rewritten."
             st.rerun()
-if flash := st.session_state.pop("erase_flash", None):
+if flash := st.session_state.pop(state.ERASE_FLASH, None):
     st.success(flash)

@@ -8,14 +8,13 @@ import streamlit as st
 
 from mendwell import rhythm, safety, security, vault
 from mendwell.store import StoreError, clean_name
-from pages._shared import choose_couple, current_couple, forget_key, get_catalog, get_store, safe
+from ui import state
+from ui.gates import forget_key
+from ui.page import choose_couple, page_setup, safe
 
-store = get_store()
-catalog = get_catalog()
-couple = current_couple(store)
-
-st.title("Settings")
-if flash := st.session_state.pop("settings_flash", None):
+page = page_setup("Settings", needs_couple=False)
+store, catalog, couple = page.store, page.catalog, page.couple
+if flash := st.session_state.pop(state.SETTINGS_FLASH, None):
     st.success(flash)
 
 if couple is not None:
@@ -41,7 +40,7 @@ if couple is not None:
             except StoreError as exc:
                 st.error(str(exc))
             else:
-                st.session_state["settings_flash"] = "Names saved."
+                st.session_state[state.SETTINGS_FLASH] = "Names saved."
                 st.rerun()  # so the sidebar shows the new names at once
 
 
@@ -75,7 +74,9 @@ def passcode_form(subject: str, who: str, key: str) -> None:
                 vault.rekey(store, partner_id, vault.derive_key(store, partner_id, current), None)
                 forget_key(partner_id)
             security.remove_passcode(store, subject)
-            st.session_state["settings_flash"] = f"{who}: passcode removed. Private notes are now stored as plain text."
+            st.session_state[state.SETTINGS_FLASH] = (
+                f"{who}: passcode removed. Private notes are now stored as plain text."
+            )
         else:
             if new != again:
                 st.warning("The two new passcodes are not the same. Please type them again.")
@@ -89,7 +90,7 @@ def passcode_form(subject: str, who: str, key: str) -> None:
             security.set_passcode(store, subject, new)
             if partner_id is not None and not has:
                 store.rewrite()  # the plain-text copies of private notes must not linger in the file
-            st.session_state["settings_flash"] = f"{who}: passcode saved."
+            st.session_state[state.SETTINGS_FLASH] = f"{who}: passcode saved."
     except StoreError as exc:
         st.warning(str(exc))
         return
@@ -110,7 +111,7 @@ if couple is not None:
             except StoreError as exc:
                 st.warning(str(exc))
             else:
-                st.session_state["settings_flash"] = "Check-in day saved."
+                st.session_state[state.SETTINGS_FLASH] = "Check-in day saved."
                 st.rerun()
     st.download_button(
         "Add a monthly reminder to your calendar (.ics)",
@@ -150,7 +151,7 @@ with st.form("safety_settings"):
     if st.form_submit_button("Save safety settings"):
         safety.set_resources(store, help_text)
         safety.set_therapist_sees_flag(store, flag)
-        st.session_state["settings_flash"] = "Safety settings saved."
+        st.session_state[state.SETTINGS_FLASH] = "Safety settings saved."
         st.rerun()
 
 st.subheader("Add a couple")

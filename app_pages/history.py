@@ -7,13 +7,11 @@ import streamlit as st
 
 from mendwell import periods
 from mendwell.text import md_escape
-from pages._shared import get_catalog, get_store, need_couple, safe, scores_for, subscale_titles
+from ui.page import page_setup, safe, subscale_titles
+from ui.resources import scores_for
 
-store = get_store()
-catalog = get_catalog()
-couple = need_couple(store)
-
-st.title("History")
+page = page_setup("History")
+store, catalog, couple = page.store, page.catalog, page.the_couple
 partners = {p.partner_id: p for p in couple.partners}
 partner_id = st.radio(
     "Whose history?",
@@ -63,4 +61,4 @@ st.caption(
     "the questions asked the other way. Questions that were skipped or not asked are left out, not counted "
     "as zero. Scores from private questions are kept out of this shared view."
 )
-st.page_link("pages/trends.py", label="See these as charts on Trends", icon=":material/show_chart:")
+st.page_link("app_pages/trends.py", label="See these as charts on Trends", icon=":material/show_chart:")

@@ -8,17 +8,15 @@ import pandas as pd
 import streamlit as st
 
 from mendwell import analysis, periods, together
-from mendwell.instruments import Catalog
 from mendwell.text import md_escape
-from pages._shared import analysis_for, get_catalog, get_store, need_couple, share_mode
+from ui.page import page_setup
+from ui.resources import analysis_for
 
-store = get_store()
-catalog: Catalog = get_catalog()
-couple = need_couple(store)
+page = page_setup("Together")
+store, catalog, couple = page.store, page.catalog, page.the_couple
 names = {p.partner_id: p.name for p in couple.partners}
-sharing = share_mode()
+sharing = page.sharing
 
-st.title("Together")
 st.markdown(
     "A month opens here once you have both checked in. Look at it side by side, slowly, when you both have "
     "time. Private answers and private notes never appear here."

@@ -8,12 +8,12 @@ import pandas as pd
 import streamlit as st
 
 from mendwell import caseload, periods, rhythm, safety
-from pages._shared import choose_couple, get_catalog, get_store, practice_gate
+from ui.gates import practice_gate
+from ui.page import choose_couple, page_setup
 
-store = get_store()
-catalog = get_catalog()
+page = page_setup("Caseload", needs_couple=False)
+store, catalog = page.store, page.catalog
 
-st.title("Caseload")
 if not practice_gate(store):
     st.stop()
 
@@ -79,4 +79,4 @@ names = dict(zip(couples["couple_id"], couples["name"], strict=True))
 choice = st.selectbox("Couple", ids, format_func=lambda cid: names[cid], key="caseload_pick")
 if st.button("Open their trends", type="primary"):
     choose_couple(int(choice))
-    st.switch_page("pages/trends.py")
+    st.switch_page("app_pages/trends.py")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import state
+
 st.title("Lentil soup")
 st.caption("Serves 4 · 40 minutes")
 st.markdown(
@@ -22,5 +24,5 @@ st.markdown(
 """
 )
 if st.button("Done", type="tertiary"):
-    st.session_state.pop("neutral_page", None)
+    st.session_state.pop(state.NEUTRAL, None)
     st.rerun()

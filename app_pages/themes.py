@@ -7,25 +7,16 @@ import streamlit as st
 
 from mendwell import analysis, charts, periods
 from mendwell.text import md_escape
-from pages._shared import (
-    analysis_for,
-    get_catalog,
-    get_store,
-    need_couple,
-    partner_styles,
-    range_control,
-    share_mode,
-)
+from ui.page import page_setup, partner_styles, range_control
+from ui.resources import analysis_for
 
-store = get_store()
-catalog = get_catalog()
-couple = need_couple(store)
+page = page_setup("Recurring themes")
+store, catalog, couple = page.store, page.catalog, page.the_couple
 styles = partner_styles(couple)
 names = {p.partner_id: p.name for p in couple.partners}
 CHART_CONFIG = {"displayModeBar": False, "responsive": True}
-sharing = share_mode()  # larger charts, one per row, no downloads
+sharing = page.sharing  # larger charts, one per row, no downloads
 
-st.title("Recurring themes")
 st.markdown(
     "Small hurts often carry a theme: feeling unseen, unheard, alone. When the same theme keeps coming back "
     "for one of you, it may be worth tending to together, gently and without blame."

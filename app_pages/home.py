@@ -8,21 +8,22 @@ import streamlit as st
 
 from mendwell import periods, rhythm
 from mendwell.store import StoreError
-from pages._shared import COUPLE_KEY, current_couple, get_store, safe, share_mode
+from ui import state
+from ui.page import page_setup, safe
 
-store = get_store()
-couple = current_couple(store)
+page = page_setup(needs_couple=False)
+store, couple = page.store, page.couple
 
-if share_mode():
+if page.sharing:
     # A calm landing page while sharing: the couple's name and where to go, nothing else.
     if couple is None:
         st.info("Choose the couple before you start sharing, so only their charts are on screen.")
         st.stop()
     st.title(safe(couple.name))
     st.markdown("Only your charts are on this screen. Private answers and private notes never show here.")
-    st.page_link("pages/trends.py", label="Trends: how things are moving", icon=":material/show_chart:")
-    st.page_link("pages/themes.py", label="Themes that keep coming back", icon=":material/category:")
-    st.page_link("pages/together.py", label="A month, together", icon=":material/diversity_1:")
+    st.page_link("app_pages/trends.py", label="Trends: how things are moving", icon=":material/show_chart:")
+    st.page_link("app_pages/themes.py", label="Themes that keep coming back", icon=":material/category:")
+    st.page_link("app_pages/together.py", label="A month, together", icon=":material/diversity_1:")
     st.stop()
 
 if couple is None:
@@ -43,7 +44,7 @@ if couple is None:
             except StoreError as exc:
                 st.error(str(exc))
             else:
-                st.session_state[COUPLE_KEY] = couple_id
+                st.session_state[state.COUPLE] = couple_id
                 st.rerun()
     st.stop()
 
@@ -72,7 +73,7 @@ for col, partner in zip(cols, couple.partners, strict=False):
             if st.button(label, key=f"go_{partner.partner_id}", type="primary"):
                 st.session_state["checkin_partner"] = partner.partner_id
                 st.session_state["checkin_period"] = this_month
-                st.switch_page("pages/checkin.py")
+                st.switch_page("app_pages/checkin.py")
 
 done_all = bool(couple.partners) and all(status.get(p.partner_id) == "submitted" for p in couple.partners)
 st.markdown(f":material/event: {rhythm.due(dt.date.today(), store.checkin_day(couple.couple_id), done_all).text}")
@@ -100,5 +101,5 @@ else:
         icon=":material/schedule:",
     )
 left, right = st.columns(2)
-left.page_link("pages/trends.py", label="See how things are moving", icon=":material/show_chart:")
-right.page_link("pages/themes.py", label="See the themes that keep coming back", icon=":material/category:")
+left.page_link("app_pages/trends.py", label="See how things are moving", icon=":material/show_chart:")
+right.page_link("app_pages/themes.py", label="See the themes that keep coming back", icon=":material/category:")

@@ -11,45 +11,35 @@ from mendwell.checkin import NOTE_LIMIT, Answer, AnswerError, make_answer, progr
 from mendwell.instruments import Catalog, Instrument, Item
 from mendwell.store import AlreadySubmitted, Checkin, Partner, StoreError
 from mendwell.text import md_escape
-from pages._shared import (
-    get_catalog,
-    get_store,
-    is_unlocked,
-    leave_now,
-    need_couple,
-    note_key,
-    partner_gate,
-    safe,
-)
+from ui import state
+from ui.gates import is_unlocked, leave_now_button, note_key, partner_gate
+from ui.page import page_setup, safe
 
-store = get_store()
-catalog = get_catalog()
-couple = need_couple(store)
+page = page_setup("Monthly check-in")
+store, catalog, couple = page.store, page.catalog, page.the_couple
 instruments = list(catalog.instruments)
-
-st.title("Monthly check-in")
 
 # -- who and when ----------------------------------------------------------------
 partners = {p.partner_id: p for p in couple.partners}
-if st.session_state.get("checkin_partner") not in partners:
-    st.session_state["checkin_partner"] = None
+if st.session_state.get(state.CHECKIN_PARTNER) not in partners:
+    st.session_state[state.CHECKIN_PARTNER] = None
 months = periods.recent_periods(24)
-if st.session_state.get("checkin_period") not in months:
-    st.session_state["checkin_period"] = months[0]
+if st.session_state.get(state.CHECKIN_PERIOD) not in months:
+    st.session_state[state.CHECKIN_PERIOD] = months[0]
 
 left, right = st.columns([2, 1])
 partner_id = left.radio(
     "Who is checking in?",
     list(partners),
     format_func=lambda pid: md_escape(partners[pid].name),
-    key="checkin_partner",
+    key=state.CHECKIN_PARTNER,
     horizontal=True,
 )
 period: dt.date = right.selectbox(
     "Month",
     months,
     format_func=lambda d: periods.label(d) + (" (this month)" if d == months[0] else ""),
-    key="checkin_period",
+    key=state.CHECKIN_PERIOD,
     help="This month by default. You can also fill in a month you missed.",
 )
 
@@ -77,7 +67,7 @@ STEP_REVIEW = len(instruments)
 
 
 def _step_key(c: Checkin) -> str:
-    return f"step:{c.checkin_id}"
+    return state.step(c.checkin_id)
 
 
 def _go_to(c: Checkin, step: int) -> None:
@@ -122,7 +112,7 @@ if checkin.submitted:
             st.markdown("You have both checked in for this month.")
         else:
             st.markdown(f"When {safe(other[0].name)} has checked in too, you can look at the month together.")
-    st.page_link("pages/home.py", label="Back to Home", icon=":material/home:")
+    st.page_link("app_pages/home.py", label="Back to Home", icon=":material/home:")
     st.stop()
 
 
@@ -159,7 +149,7 @@ def _readable(c: Checkin, answers: dict[str, dict[str, Answer]]) -> dict[str, di
 
 
 def _widget_key(c: Checkin, inst: Instrument, it: Item) -> str:
-    return f"a:{c.checkin_id}:{inst.id}:{it.id}"
+    return state.answer_widget(c.checkin_id, inst.id, it.id)
 
 
 def _widget_value(inst: Instrument, it: Item, ans: Answer | None) -> object:
@@ -174,7 +164,7 @@ def _widget_value(inst: Instrument, it: Item, ans: Answer | None) -> object:
 
 def _save(checkin_id: int, inst: Instrument, it: Item, key: str) -> None:
     """on_change: check and save one answer at once, so a closed tab loses nothing."""
-    errors = st.session_state.setdefault("answer_errors", {})
+    errors = st.session_state.setdefault(state.ANSWER_ERRORS, {})
     errors.pop(key, None)
     try:
         answer = make_answer(inst, it, st.session_state.get(key))
@@ -253,7 +243,7 @@ def _ask(c: Checkin, inst: Instrument, it: Item, stored: Answer | None) -> None:
         )
     else:
         st.text_area(label, key=key, on_change=_save, args=args, help=help_text, max_chars=it.max_chars or 4000)
-    err = st.session_state.get("answer_errors", {}).get(key)
+    err = st.session_state.get(state.ANSWER_ERRORS, {}).get(key)
     if err:
         st.warning(err, icon=":material/info:")
 
@@ -295,7 +285,7 @@ def _review(c: Checkin, answers: dict[str, dict[str, Answer]], cat: Catalog) -> 
 
     st.subheader("Anything you want to name this month?")
     stored = store.note(c.checkin_id)
-    field, vis_key = f"note:{c.checkin_id}", f"note_vis:{c.checkin_id}"
+    field, vis_key = state.note_field(c.checkin_id), state.note_visibility(c.checkin_id)
     if field not in st.session_state:
         st.session_state[field] = _unseal(stored[0], f"note:{c.checkin_id}") if stored else ""
         st.session_state[vis_key] = "private" if (stored is None or stored[1]) else "shared"
@@ -304,7 +294,7 @@ def _review(c: Checkin, answers: dict[str, dict[str, Answer]], cat: Catalog) -> 
         text = str(st.session_state[field])
         private = st.session_state[vis_key] == "private"
         if len(text.strip()) > NOTE_LIMIT:
-            st.session_state["note_error"] = (
+            st.session_state[state.NOTE_ERROR] = (
                 f"The note is {len(text.strip())} characters long; the limit is {NOTE_LIMIT}."
             )
             return
@@ -312,9 +302,9 @@ def _review(c: Checkin, answers: dict[str, dict[str, Answer]], cat: Catalog) -> 
             text = _seal(text.strip(), f"note:{c.checkin_id}")
         try:
             store.save_note(c.checkin_id, text, private)
-            st.session_state.pop("note_error", None)
+            st.session_state.pop(state.NOTE_ERROR, None)
         except StoreError as exc:
-            st.session_state["note_error"] = str(exc)
+            st.session_state[state.NOTE_ERROR] = str(exc)
 
     st.text_area(
         "A few words, if you like (optional)",
@@ -331,8 +321,8 @@ def _review(c: Checkin, answers: dict[str, dict[str, Answer]], cat: Catalog) -> 
         on_change=save_note,
         horizontal=True,
     )
-    if st.session_state.get("note_error"):
-        st.warning(st.session_state["note_error"])
+    if st.session_state.get(state.NOTE_ERROR):
+        st.warning(st.session_state[state.NOTE_ERROR])
     if note_key(partner.partner_id):
         st.caption(":material/lock: Your private notes are stored encrypted with your passcode.")
     else:
@@ -394,7 +384,7 @@ def draft(c: Checkin) -> None:
             st.markdown("**Thank you for telling us. You deserve to be safe.**")
             st.markdown(safety.resources(store))
             st.caption(safety.DEVICE_NOTE)
-            st.button("Leave now", on_click=leave_now, type="primary", icon=":material/logout:")
+            leave_now_button()
 
     back, nxt = st.columns(2)
     if step > 0:

@@ -6,27 +6,18 @@ import pandas as pd
 import streamlit as st
 
 from mendwell import analysis, charts, periods, summary
-from mendwell.instruments import Catalog
 from mendwell.text import md_escape
-from pages._shared import (
-    analysis_for,
-    get_catalog,
-    get_store,
-    need_couple,
-    partner_styles,
-    range_control,
-    share_mode,
-)
+from ui import state
+from ui.page import page_setup, partner_styles, range_control
+from ui.resources import analysis_for
 
-store = get_store()
-catalog: Catalog = get_catalog()
-couple = need_couple(store)
+page = page_setup("Trends")
+store, catalog, couple = page.store, page.catalog, page.the_couple
 styles = partner_styles(couple)
 names = {p.partner_id: p.name for p in couple.partners}
 CHART_CONFIG = {"displayModeBar": False, "responsive": True}
-sharing = share_mode()  # larger charts, one per row, no downloads
+sharing = page.sharing  # larger charts, one per row, no downloads
 
-st.title("Trends")
 data = analysis_for(store, couple.couple_id)
 rc = data["reliable"]
 shared = rc[~rc["private"].astype(bool)] if not rc.empty else rc
@@ -183,8 +174,8 @@ if not sharing:
 
             with st.spinner("Preparing the report…"):
                 html_report = build_report(store, catalog, couple.couple_id, rep_from.date(), rep_to.date())
-            st.session_state["report_html"] = (couple.couple_id, html_report, f"{rep_from:%Y-%m}_{rep_to:%Y-%m}")
-    ready = st.session_state.get("report_html")
+            st.session_state[state.REPORT_HTML] = (couple.couple_id, html_report, f"{rep_from:%Y-%m}_{rep_to:%Y-%m}")
+    ready = st.session_state.get(state.REPORT_HTML)
     if ready and ready[0] == couple.couple_id:
         st.download_button(
             "Download the session report (HTML)",

@@ -1,0 +1,48 @@
+"""Every key this app keeps in `st.session_state`, defined once.
+
+Keys that are built per object (a widget per answer, a step per check-in) are
+functions, so their shape is also written once.
+"""
+
+from __future__ import annotations
+
+COUPLE = "couple_id"  # the chosen couple, held by id
+NEXT_COUPLE = "_mendwell_next_couple"  # a couple chosen by a page, applied before the chooser is drawn
+NEUTRAL = "neutral_page"  # "Leave now" was pressed: only the neutral page until the person returns
+SHARE = "share_mode"
+CONFIRM_STOP_SHARING = "confirm_stop_sharing"
+UNLOCKED_PARTNERS = "unlocked_partners"  # {partner_id: last activity (epoch seconds)}
+NOTE_KEYS = "note_keys"  # {partner_id: key for their sealed private text}, only after their passcode
+PRACTICE_UNLOCKED = "practice_unlocked"
+CHECKIN_PARTNER = "checkin_partner"
+CHECKIN_PERIOD = "checkin_period"
+ANSWER_ERRORS = "answer_errors"
+NOTE_ERROR = "note_error"
+SETTINGS_FLASH = "settings_flash"
+ERASE_FLASH = "erase_flash"
+EXPORT_ZIP = "export_zip"
+ARCHIVE_ZIP = "archive_zip"
+REPORT_HTML = "report_html"
+
+# Prefixes of per-check-in screen state, forgotten by "Leave now".
+CHECKIN_SCREEN_PREFIXES = ("a:", "step:", "note")
+
+
+def answer_widget(checkin_id: int, instrument_id: str, item_id: str) -> str:
+    """The widget key of one answer in one check-in."""
+    return f"a:{checkin_id}:{instrument_id}:{item_id}"
+
+
+def step(checkin_id: int) -> str:
+    """Which section of a check-in is open."""
+    return f"step:{checkin_id}"
+
+
+def note_field(checkin_id: int) -> str:
+    """The note text box of a check-in."""
+    return f"note:{checkin_id}"
+
+
+def note_visibility(checkin_id: int) -> str:
+    """The note's "who can read it" choice."""
+    return f"note_vis:{checkin_id}"
