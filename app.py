@@ -11,7 +11,7 @@ import streamlit as st
 from ui import state
 from ui.gates import lock_all
 from ui.page import safe
-from ui.resources import get_catalog, get_store
+from ui.resources import get_catalog, get_db
 from ui.sharing import SHARE_CSS, share_mode, start_sharing, stop_sharing
 
 # A local icon: a ":material/..." or emoji favicon is fetched from a CDN, a request off this machine.
@@ -27,7 +27,7 @@ if st.session_state.get(state.NEUTRAL):
 
 st.set_page_config(page_title="Mendwell", page_icon=str(ICON), layout="wide")
 
-store = get_store()
+db = get_db()
 catalog = get_catalog()
 sharing = share_mode()
 # The couple chooser below is a widget, and Streamlit drops a widget's value after a run that does not
@@ -41,7 +41,7 @@ elif state.COUPLE in st.session_state:
 if sharing:
     # A ?share=1&couple=ID link chooses the couple; otherwise the one chosen before sharing.
     wanted = st.query_params.get("couple")
-    if wanted and wanted.isdigit() and store.couple(int(wanted)) is not None:
+    if wanted and wanted.isdigit() and db.couples.get(int(wanted)) is not None:
         st.session_state[state.COUPLE] = int(wanted)
     pages = [
         # the default page is served at "/", so the chart pages keep their own addresses
@@ -92,7 +92,7 @@ with st.sidebar:
                 st.session_state.pop(state.CONFIRM_STOP_SHARING, None)
                 st.rerun()
     else:
-        couples = store.couples()
+        couples = db.couples.all()
         if couples:
             ids = [c.couple_id for c in couples]
             names = {c.couple_id: c.name for c in couples}

@@ -12,13 +12,13 @@ from ui.gates import practice_gate
 from ui.page import choose_couple, page_setup
 
 page = page_setup("Caseload", needs_couple=False)
-store, catalog = page.store, page.catalog
+db, catalog = page.db, page.catalog
 
-if not practice_gate(store):
+if not practice_gate(db):
     st.stop()
 
 today = dt.date.today()
-couples = caseload.overview(store, today)
+couples = caseload.overview(db, today)
 if couples.empty:
     st.info("No couples yet. Add one on the Settings page.")
     st.stop()
@@ -39,9 +39,9 @@ table = pd.DataFrame(
     }
 )
 
-found = caseload.flags(store)
+found = caseload.flags(db)
 titles = {(i.id, s.id): s.title for i in catalog.instruments for s in i.subscales}
-partner_names = {p.partner_id: p.name for c in store.couples() for p in c.partners}
+partner_names = {p.partner_id: p.name for c in db.couples.all() for p in c.partners}
 if not found.empty:
     found = found.assign(
         text=[
@@ -57,8 +57,8 @@ if not found.empty:
 else:
     table["Flags"] = ""
 
-if safety.therapist_sees_flag(store):
-    raised = safety.recent_flags(store)
+if safety.therapist_sees_flag(db):
+    raised = safety.recent_flags(db)
     if not raised.empty:
         per = raised.groupby("couple_id")["partner_id"].agg(
             lambda ids: "; ".join(f"{partner_names.get(int(i), '?')}: safety check raised a concern" for i in ids)

@@ -6,17 +6,19 @@ import datetime as dt
 
 import streamlit as st
 
-from mendwell import periods, safety, security, vault
-from mendwell.checkin import NOTE_LIMIT, Answer, AnswerError, make_answer, progress, visible_items
+from mendwell import periods, recording, safety, security
+from mendwell.checkin import Answer, progress, visible_items
+from mendwell.errors import MendwellError
 from mendwell.instruments import Catalog, Instrument, Item
-from mendwell.store import AlreadySubmitted, Checkin, Partner, StoreError
+from mendwell.limits import NOTE_MAX, TEXT_ANSWER_MAX
+from mendwell.model import Checkin, Partner
 from mendwell.text import md_escape
-from ui import state
+from ui import feedback, state
 from ui.gates import is_unlocked, leave_now_button, note_key, partner_gate
 from ui.page import page_setup, safe
 
 page = page_setup("Monthly check-in")
-store, catalog, couple = page.store, page.catalog, page.the_couple
+db, catalog, couple = page.db, page.catalog, page.the_couple
 instruments = list(catalog.instruments)
 
 # -- who and when ----------------------------------------------------------------
@@ -28,7 +30,8 @@ if st.session_state.get(state.CHECKIN_PERIOD) not in months:
     st.session_state[state.CHECKIN_PERIOD] = months[0]
 
 left, right = st.columns([2, 1])
-partner_id = left.radio(
+# the key starts as None (no one chosen), so the radio can return None despite its stubs
+partner_id: int | None = left.radio(
     "Who is checking in?",
     list(partners),
     format_func=lambda pid: md_escape(partners[pid].name),
@@ -47,11 +50,11 @@ if partner_id is None:
     st.info("Choose your name to begin. Each of you checks in privately, one at a time.")
     st.stop()
 partner: Partner = partners[partner_id]
-if not partner_gate(store, partner.partner_id, partner.name):
+if not partner_gate(db, partner.partner_id, partner.name):
     st.stop()
 subject = security.partner_subject(partner.partner_id)
-if not security.has_passcode(store, subject) and not security.notice_shown(store, subject, "no_passcode"):
-    security.mark_notice(store, subject, "no_passcode")
+if not security.has_passcode(db, subject) and not security.notice_shown(db, subject, "no_passcode"):
+    security.mark_notice(db, subject, "no_passcode")
     st.info(
         f"{safe(partner.name)}, one thing before you start: without a passcode, anyone at this computer can "
         "open your check-in, including the answers marked private. You can set a passcode on the Settings page "
@@ -62,7 +65,7 @@ if not instruments:
     st.warning("No questionnaire could be loaded, so there is nothing to answer yet.")
     st.stop()
 
-checkin = store.get_checkin(partner.partner_id, period)
+checkin = db.checkins.get(partner.partner_id, period)
 STEP_REVIEW = len(instruments)
 
 
@@ -89,9 +92,9 @@ if checkin is None:
     )
     if st.button("Begin", type="primary"):
         try:
-            store.open_checkin(partner.partner_id, period)
-        except StoreError as exc:
-            st.error(str(exc))
+            db.checkins.open(partner.partner_id, period)
+        except MendwellError as exc:
+            feedback.show(exc)
         else:
             st.rerun()
     st.stop()
@@ -107,7 +110,7 @@ if checkin.submitted:
         icon=":material/favorite:",
     )
     if other:
-        theirs = store.get_checkin(other[0].partner_id, period)
+        theirs = db.checkins.get(other[0].partner_id, period)
         if theirs is not None and theirs.submitted:
             st.markdown("You have both checked in for this month.")
         else:
@@ -117,37 +120,6 @@ if checkin.submitted:
 
 
 # -- the draft ---------------------------------------------------------------------------
-def _seal(text: str, context: str) -> str:
-    """Encrypt private text when this partner has a passcode (their key is in this session only)."""
-    key = note_key(partner.partner_id)
-    return vault.seal(key, text, context) if key else text
-
-
-def _unseal(text: str | None, context: str) -> str:
-    if not vault.is_encrypted(text):
-        return text or ""
-    key = note_key(partner.partner_id)
-    if key is None:
-        return ""
-    try:
-        return vault.open_(key, str(text), context)
-    except StoreError:
-        return ""
-
-
-def _readable(c: Checkin, answers: dict[str, dict[str, Answer]]) -> dict[str, dict[str, Answer]]:
-    """Answers with this partner's encrypted private text opened, for display only."""
-    out: dict[str, dict[str, Answer]] = {}
-    for inst_id, items in answers.items():
-        out[inst_id] = {
-            item_id: Answer(a.value, _unseal(a.text, f"answer:{c.checkin_id}:{inst_id}:{item_id}"))
-            if vault.is_encrypted(a.text)
-            else a
-            for item_id, a in items.items()
-        }
-    return out
-
-
 def _widget_key(c: Checkin, inst: Instrument, it: Item) -> str:
     return state.answer_widget(c.checkin_id, inst.id, it.id)
 
@@ -167,16 +139,9 @@ def _save(checkin_id: int, inst: Instrument, it: Item, key: str) -> None:
     errors = st.session_state.setdefault(state.ANSWER_ERRORS, {})
     errors.pop(key, None)
     try:
-        answer = make_answer(inst, it, st.session_state.get(key))
-        if answer is not None and answer.text and it.private and it.kind == "text":
-            answer = Answer(text=_seal(answer.text, f"answer:{checkin_id}:{inst.id}:{it.id}"))
-        store.save_answers(checkin_id, inst, {it.id: answer})
-    except AnswerError as exc:
+        recording.record_answer(db, checkin_id, inst, it, st.session_state.get(key), note_key(partner.partner_id))
+    except MendwellError as exc:
         errors[key] = str(exc)
-    except AlreadySubmitted as exc:
-        errors[key] = str(exc)
-    except StoreError as exc:
-        errors[key] = f"That answer could not be saved: {exc}"
 
 
 def _ask(c: Checkin, inst: Instrument, it: Item, stored: Answer | None) -> None:
@@ -242,7 +207,8 @@ def _ask(c: Checkin, inst: Instrument, it: Item, stored: Answer | None) -> None:
             placeholder="How many times?",
         )
     else:
-        st.text_area(label, key=key, on_change=_save, args=args, help=help_text, max_chars=it.max_chars or 4000)
+        limit = it.max_chars or TEXT_ANSWER_MAX
+        st.text_area(label, key=key, on_change=_save, args=args, help=help_text, max_chars=limit)
     err = st.session_state.get(state.ANSWER_ERRORS, {}).get(key)
     if err:
         st.warning(err, icon=":material/info:")
@@ -284,33 +250,26 @@ def _review(c: Checkin, answers: dict[str, dict[str, Answer]], cat: Catalog) -> 
             st.button("Change answers", key=f"edit_{inst.id}", on_click=_go_to, args=(c, idx))
 
     st.subheader("Anything you want to name this month?")
-    stored = store.note(c.checkin_id)
     field, vis_key = state.note_field(c.checkin_id), state.note_visibility(c.checkin_id)
     if field not in st.session_state:
-        st.session_state[field] = _unseal(stored[0], f"note:{c.checkin_id}") if stored else ""
+        stored = recording.readable_note(db, c.checkin_id, note_key(partner.partner_id))
+        st.session_state[field] = stored[0] if stored else ""
         st.session_state[vis_key] = "private" if (stored is None or stored[1]) else "shared"
 
     def save_note() -> None:
         text = str(st.session_state[field])
         private = st.session_state[vis_key] == "private"
-        if len(text.strip()) > NOTE_LIMIT:
-            st.session_state[state.NOTE_ERROR] = (
-                f"The note is {len(text.strip())} characters long; the limit is {NOTE_LIMIT}."
-            )
-            return
-        if private and text.strip():
-            text = _seal(text.strip(), f"note:{c.checkin_id}")
         try:
-            store.save_note(c.checkin_id, text, private)
+            recording.save_note(db, c.checkin_id, text, private, note_key(partner.partner_id))
             st.session_state.pop(state.NOTE_ERROR, None)
-        except StoreError as exc:
+        except MendwellError as exc:
             st.session_state[state.NOTE_ERROR] = str(exc)
 
     st.text_area(
         "A few words, if you like (optional)",
         key=field,
         on_change=save_note,
-        max_chars=NOTE_LIMIT,
+        max_chars=NOTE_MAX,
         placeholder="Something that happened, something you hope for, anything at all.",
     )
     st.radio(
@@ -334,12 +293,13 @@ def _review(c: Checkin, answers: dict[str, dict[str, Answer]], cat: Catalog) -> 
     back, submit = st.columns(2)
     back.button("Back", icon=":material/arrow_back:", on_click=_go_to, args=(c, STEP_REVIEW - 1))
     if submit.button("Submit my check-in", type="primary", icon=":material/send:"):
-        # the note box saves on blur; save it again here in case submit was the blur
-        save_note()
+        # the note box saves on blur; it is saved again with the submit (one transaction) in case submit was the blur
+        text = str(st.session_state[field])
+        private = st.session_state[vis_key] == "private"
         try:
-            store.submit(c.checkin_id, cat)
-        except StoreError as exc:
-            st.error(f"Your check-in could not be submitted just now: {exc} Your answers are still saved.")
+            recording.finish(db, c.checkin_id, text, private, note_key(partner.partner_id), cat)
+        except MendwellError as exc:
+            feedback.show(exc, "Your check-in could not be submitted just now. Your answers are still saved.")
         else:
             st.rerun()
 
@@ -349,9 +309,9 @@ def draft(c: Checkin) -> None:
     """The sections and the review; reruns alone when an answer changes."""
     # A rerun of this fragment alone skips the passcode gate above: count it as activity, and after the
     # idle limit go back through the gate.
-    if not is_unlocked(store, c.partner_id):
+    if not is_unlocked(db, c.partner_id):
         st.rerun()
-    answers = _readable(c, store.answers(c.checkin_id))
+    answers = recording.readable_answers(db, c.checkin_id, note_key(partner.partner_id))
     step_key = _step_key(c)
     if step_key not in st.session_state:
         # resume at the first section with something unanswered
@@ -382,7 +342,7 @@ def draft(c: Checkin) -> None:
         # shown only here, in this partner's own check-in: never anywhere else
         with st.container(border=True):
             st.markdown("**Thank you for telling us. You deserve to be safe.**")
-            st.markdown(safety.resources(store))
+            st.markdown(safety.resources(db))
             st.caption(safety.DEVICE_NOTE)
             leave_now_button()
 

@@ -12,15 +12,15 @@ import streamlit as st
 
 from mendwell import archive
 from mendwell.config import db_path
+from mendwell.errors import ArchiveError, MendwellError
 from mendwell.export import FORMATS, export
-from mendwell.store import StoreError
 from ui import state
 from ui.gates import practice_gate
 from ui.page import page_setup, safe
 
 page = page_setup("Your data", needs_couple=False)
-store, couple = page.store, page.couple
-if not practice_gate(store):
+db, couple = page.db, page.couple
+if not practice_gate(db):
     st.stop()
 st.markdown(
     "Everything Mendwell knows lives in one file on this computer: "
@@ -39,7 +39,7 @@ with st.form("export_form"):
     go_export = st.form_submit_button("Prepare the export")
 if go_export:
     with tempfile.TemporaryDirectory() as tmp:
-        written = export(store, Path(tmp), fmt, couple.couple_id if scope == "couple" and couple else None)
+        written = export(db, Path(tmp), fmt, couple.couple_id if scope == "couple" and couple else None)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
             for path in written.values():
@@ -63,7 +63,7 @@ with st.form("archive_form"):
 if go_archive:
     with tempfile.TemporaryDirectory() as tmp:
         out = archive.export_archive(
-            store, Path(tmp) / "archive.zip", couple.couple_id if arc_scope == "couple" and couple else None
+            db, Path(tmp) / "archive.zip", couple.couple_id if arc_scope == "couple" and couple else None
         )
         st.session_state[state.ARCHIVE_ZIP] = out.read_bytes()
 if st.session_state.get(state.ARCHIVE_ZIP):
@@ -84,11 +84,11 @@ if upload is not None and st.button("Check and import", type="primary"):
         path = Path(tmp) / "upload.zip"
         path.write_bytes(upload.getvalue())
         try:
-            added = archive.import_archive(store, path)
-        except archive.ImportError_ as exc:
+            added = archive.import_archive(db, path)
+        except ArchiveError as exc:
             st.warning("Nothing was imported. Here is what needs fixing in the file:")
             st.code("\n".join(exc.problems), language=None, wrap_lines=True)
-        except StoreError as exc:
+        except MendwellError as exc:
             st.warning(str(exc))
         else:
             st.cache_data.clear()
@@ -103,8 +103,8 @@ st.caption("A consistent copy of the whole database file, made while Mendwell ke
 if st.button("Make a backup now", icon=":material/backup:"):
     target = db_path().resolve().parent / "backups" / f"mendwell-{dt.datetime.now():%Y%m%d-%H%M%S}.duckdb"
     try:
-        done = store.backup(target)
-    except StoreError as exc:
+        done = db.backup(target)
+    except MendwellError as exc:
         st.warning(str(exc))
     else:
         st.success(f"Saved a backup to {safe(str(done))}.")
@@ -123,7 +123,7 @@ if couple is not None:
             if typed.strip() != couple.name:
                 st.warning("The name does not match, so nothing was erased.")
             else:
-                store.erase_couple(couple.couple_id)
+                db.couples.erase(couple.couple_id)
                 st.cache_data.clear()
                 st.session_state.pop(state.COUPLE, None)
                 st.session_state[state.ERASE_FLASH] = "Erased. Nothing of them is left in the database file."
@@ -135,7 +135,7 @@ with st.form("erase_all"):
         if typed_all.strip().lower() != "erase everything":
             st.warning("That does not match, so nothing was erased.")
         else:
-            store.erase_all()
+            db.erase_all()
             st.cache_data.clear()
             st.session_state.pop(state.COUPLE, None)
             st.session_state[state.ERASE_FLASH] = "Everything was erased, and the database file was rewritten."

@@ -11,7 +11,7 @@ from ui.page import page_setup, safe, subscale_titles
 from ui.resources import scores_for
 
 page = page_setup("History")
-store, catalog, couple = page.store, page.catalog, page.the_couple
+db, catalog, couple = page.db, page.catalog, page.the_couple
 partners = {p.partner_id: p for p in couple.partners}
 partner_id = st.radio(
     "Whose history?",
@@ -22,7 +22,7 @@ partner_id = st.radio(
 )
 partner = partners[partner_id]
 
-checkins = store.checkins(couple.couple_id, partner.partner_id)
+checkins = db.checkins.listing(couple.couple_id, partner.partner_id)
 if checkins.empty:
     st.info(
         f"{safe(partner.name)} has not checked in yet. After the first check-in, each month appears here "
@@ -42,7 +42,7 @@ shown = pd.DataFrame(
 st.dataframe(shown, hide_index=True, width="stretch")
 
 st.subheader("Scores")
-all_scores = scores_for(store, couple.couple_id)
+all_scores = scores_for(db, couple.couple_id)
 mine = all_scores[(all_scores["partner_id"] == partner.partner_id) & ~all_scores["private"]]
 if mine.empty:
     st.info("Scores appear here once a check-in is submitted.")

@@ -7,12 +7,12 @@ import datetime as dt
 import streamlit as st
 
 from mendwell import periods, rhythm
-from mendwell.store import StoreError
+from mendwell.errors import MendwellError
 from ui import state
 from ui.page import page_setup, safe
 
 page = page_setup(needs_couple=False)
-store, couple = page.store, page.couple
+db, couple = page.db, page.couple
 
 if page.sharing:
     # A calm landing page while sharing: the couple's name and where to go, nothing else.
@@ -40,8 +40,8 @@ if couple is None:
         second = st.text_input("Second partner's name")
         if st.form_submit_button("Create", type="primary"):
             try:
-                couple_id = store.create_couple(name or f"{first} & {second}", [first, second])
-            except StoreError as exc:
+                couple_id = db.couples.create(name or f"{first} & {second}", [first, second])
+            except MendwellError as exc:
                 st.error(str(exc))
             else:
                 st.session_state[state.COUPLE] = couple_id
@@ -53,7 +53,7 @@ this_month = periods.month_start()
 st.title(safe(couple.name))
 st.caption(f"This month: {periods.label(this_month)}")
 
-status = store.month_status(couple.couple_id, this_month)
+status = db.checkins.month_status(couple.couple_id, this_month)
 icons = {
     "not started": ":material/radio_button_unchecked:",
     "in progress": ":material/pending:",
@@ -62,21 +62,21 @@ icons = {
 words = {"not started": "Not started yet", "in progress": "In progress", "submitted": "Checked in"}
 cols = st.columns(len(couple.partners) or 1)
 for col, partner in zip(cols, couple.partners, strict=False):
-    state = status.get(partner.partner_id, "not started")
-    last = store.last_submitted(partner.partner_id)
+    month_state = status.get(partner.partner_id, "not started")
+    last = db.checkins.last_submitted(partner.partner_id)
     with col.container(border=True):
         st.markdown(f"#### {safe(partner.name)}")
-        st.markdown(f"{icons[state]} **{words[state]}** for {periods.label(this_month)}")
+        st.markdown(f"{icons[month_state]} **{words[month_state]}** for {periods.label(this_month)}")
         st.caption(f"Last check-in: {periods.label(last.period)}" if last else "No check-in yet")
-        if state != "submitted":
-            label = "Continue my check-in" if state == "in progress" else "Start my check-in"
+        if month_state != "submitted":
+            label = "Continue my check-in" if month_state == "in progress" else "Start my check-in"
             if st.button(label, key=f"go_{partner.partner_id}", type="primary"):
                 st.session_state["checkin_partner"] = partner.partner_id
                 st.session_state["checkin_period"] = this_month
                 st.switch_page("app_pages/checkin.py")
 
 done_all = bool(couple.partners) and all(status.get(p.partner_id) == "submitted" for p in couple.partners)
-st.markdown(f":material/event: {rhythm.due(dt.date.today(), store.checkin_day(couple.couple_id), done_all).text}")
+st.markdown(f":material/event: {rhythm.due(dt.date.today(), db.couples.checkin_day(couple.couple_id), done_all).text}")
 
 st.subheader("What next")
 done = [p for p in couple.partners if status.get(p.partner_id) == "submitted"]

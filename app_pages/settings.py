@@ -7,13 +7,15 @@ import datetime as dt
 import streamlit as st
 
 from mendwell import rhythm, safety, security, vault
-from mendwell.store import StoreError, clean_name
+from mendwell.errors import MendwellError
+from mendwell.limits import CHECKIN_DAY_MAX, CHECKIN_DAY_MIN, NAME_MAX
+from mendwell.model import clean_name
 from ui import state
 from ui.gates import forget_key
 from ui.page import choose_couple, page_setup, safe
 
 page = page_setup("Settings", needs_couple=False)
-store, catalog, couple = page.store, page.catalog, page.couple
+db, catalog, couple = page.db, page.catalog, page.couple
 if flash := st.session_state.pop(state.SETTINGS_FLASH, None):
     st.success(flash)
 
@@ -21,9 +23,11 @@ if couple is not None:
     st.subheader("Names")
     st.caption(f"Couple id {couple.couple_id}: the number to use with the command line, e.g. `mendwell report`.")
     with st.form("names"):
-        couple_name = st.text_input("Couple", value=couple.name, max_chars=80)
+        couple_name = st.text_input("Couple", value=couple.name, max_chars=NAME_MAX)
         partner_names = {
-            p.partner_id: st.text_input(f"Partner {p.slot}", value=p.name, max_chars=80, key=f"pname_{p.partner_id}")
+            p.partner_id: st.text_input(
+                f"Partner {p.slot}", value=p.name, max_chars=NAME_MAX, key=f"pname_{p.partner_id}"
+            )
             for p in couple.partners
         }
         if st.form_submit_button("Save names", type="primary"):
@@ -33,11 +37,11 @@ if couple is not None:
                 for new_name in partner_names.values():
                     clean_name(new_name, "partner name")
                 if couple_name != couple.name:
-                    store.rename_couple(couple.couple_id, couple_name)
+                    db.couples.rename(couple.couple_id, couple_name)
                 for p in couple.partners:
                     if partner_names[p.partner_id] != p.name:
-                        store.rename_partner(p.partner_id, partner_names[p.partner_id])
-            except StoreError as exc:
+                        db.couples.rename_partner(p.partner_id, partner_names[p.partner_id])
+            except MendwellError as exc:
                 st.error(str(exc))
             else:
                 st.session_state[state.SETTINGS_FLASH] = "Names saved."
@@ -46,7 +50,7 @@ if couple is not None:
 
 def passcode_form(subject: str, who: str, key: str) -> None:
     """Set, change or remove one passcode; changing or removing needs the current one."""
-    has = security.has_passcode(store, subject)
+    has = security.has_passcode(db, subject)
     with st.form(f"pass_{key}", clear_on_submit=True):
         st.markdown(f"**{who}**: " + ("a passcode is set." if has else "no passcode yet."))
         current = st.text_input("Current passcode", type="password") if has else ""
@@ -58,7 +62,7 @@ def passcode_form(subject: str, who: str, key: str) -> None:
     if not (save or remove):
         return
     if has:
-        attempt = security.verify(store, subject, current)
+        attempt = security.verify(db, subject, current)
         if not attempt.ok:
             unit = "second" if attempt.wait_seconds == 1 else "seconds"
             wait = f"Please wait {attempt.wait_seconds} {unit} before trying again." if attempt.wait_seconds else ""
@@ -71,9 +75,10 @@ def passcode_form(subject: str, who: str, key: str) -> None:
     try:
         if remove:
             if partner_id is not None:  # private notes go back to plain text
-                vault.rekey(store, partner_id, vault.derive_key(store, partner_id, current), None)
+                vault.remove_partner_passcode(db, partner_id, current)
                 forget_key(partner_id)
-            security.remove_passcode(store, subject)
+            else:
+                security.remove_passcode(db, subject)
             st.session_state[state.SETTINGS_FLASH] = (
                 f"{who}: passcode removed. Private notes are now stored as plain text."
             )
@@ -81,17 +86,13 @@ def passcode_form(subject: str, who: str, key: str) -> None:
             if new != again:
                 st.warning("The two new passcodes are not the same. Please type them again.")
                 return
-            security.check_new_passcode(new)
-            if partner_id is not None:  # private notes are encrypted with a key from the new passcode
-                old_key = vault.derive_key(store, partner_id, current) if has else None
-                new_key = vault.derive_key(store, partner_id, new)
-                vault.rekey(store, partner_id, old_key, new_key)
+            if partner_id is not None:  # private notes are sealed with a key from the new passcode
+                vault.change_partner_passcode(db, partner_id, current if has else None, new)
                 forget_key(partner_id)
-            security.set_passcode(store, subject, new)
-            if partner_id is not None and not has:
-                store.rewrite()  # the plain-text copies of private notes must not linger in the file
+            else:
+                security.set_passcode(db, subject, new)
             st.session_state[state.SETTINGS_FLASH] = f"{who}: passcode saved."
-    except StoreError as exc:
+    except MendwellError as exc:
         st.warning(str(exc))
         return
     st.rerun()
@@ -99,16 +100,17 @@ def passcode_form(subject: str, who: str, key: str) -> None:
 
 if couple is not None:
     st.subheader("Monthly rhythm")
-    day = store.checkin_day(couple.couple_id)
+    day = db.couples.checkin_day(couple.couple_id)
     with st.form("rhythm"):
         new_day = st.number_input(
-            "Check in by this day of each month", min_value=1, max_value=28, value=day, step=1,
-            help="From 1 to 28, so the day exists in every month.",
+            "Check in by this day of each month",
+            min_value=CHECKIN_DAY_MIN, max_value=CHECKIN_DAY_MAX, value=day, step=1,
+            help=f"From {CHECKIN_DAY_MIN} to {CHECKIN_DAY_MAX}, so the day exists in every month.",
         )  # fmt: skip
         if st.form_submit_button("Save day"):
             try:
-                store.set_checkin_day(couple.couple_id, int(new_day))
-            except StoreError as exc:
+                db.couples.set_checkin_day(couple.couple_id, int(new_day))
+            except MendwellError as exc:
                 st.warning(str(exc))
             else:
                 st.session_state[state.SETTINGS_FLASH] = "Check-in day saved."
@@ -143,27 +145,27 @@ st.caption(
     "they never appear in Together, share mode, reports or exports."
 )
 with st.form("safety_settings"):
-    help_text = st.text_area("Where to find help (shown after a “yes”)", value=safety.resources(store), height=160)
+    help_text = st.text_area("Where to find help (shown after a “yes”)", value=safety.resources(db), height=160)
     flag = st.toggle(
         "Show the therapist a flag on the caseload when a partner answered “yes” (never which question)",
-        value=safety.therapist_sees_flag(store),
+        value=safety.therapist_sees_flag(db),
     )
     if st.form_submit_button("Save safety settings"):
-        safety.set_resources(store, help_text)
-        safety.set_therapist_sees_flag(store, flag)
+        safety.set_resources(db, help_text)
+        safety.set_therapist_sees_flag(db, flag)
         st.session_state[state.SETTINGS_FLASH] = "Safety settings saved."
         st.rerun()
 
 st.subheader("Add a couple")
 with st.form("add_couple", clear_on_submit=True):
     st.caption("One Mendwell can hold several couples, for example a therapist's caseload.")
-    name = st.text_input("Couple name", max_chars=80, placeholder="e.g. Alex & Sam")
-    first = st.text_input("First partner's name", max_chars=80)
-    second = st.text_input("Second partner's name", max_chars=80)
+    name = st.text_input("Couple name", max_chars=NAME_MAX, placeholder="e.g. Alex & Sam")
+    first = st.text_input("First partner's name", max_chars=NAME_MAX)
+    second = st.text_input("Second partner's name", max_chars=NAME_MAX)
     if st.form_submit_button("Add couple"):
         try:
-            new_id = store.create_couple(name or f"{first} & {second}", [first, second])
-        except StoreError as exc:
+            new_id = db.couples.create(name or f"{first} & {second}", [first, second])
+        except MendwellError as exc:
             st.error(str(exc))
         else:
             choose_couple(new_id)
@@ -173,7 +175,7 @@ st.subheader("Questionnaires in the check-in")
 for inst in catalog.instruments:
     st.markdown(f"**{inst.title}** · version {inst.version} · {len(inst.items)} questions")
     st.caption(safe(catalog.sources.get(inst.id, "")))
-drifted = store.changed_without_version_bump(catalog.instruments)
+drifted = db.definitions.changed_without_version_bump(catalog.instruments)
 if drifted:
     st.info(
         "These questionnaire files changed since their version was first used: "

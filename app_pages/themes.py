@@ -11,7 +11,7 @@ from ui.page import page_setup, partner_styles, range_control
 from ui.resources import analysis_for
 
 page = page_setup("Recurring themes")
-store, catalog, couple = page.store, page.catalog, page.the_couple
+db, catalog, couple = page.db, page.catalog, page.the_couple
 styles = partner_styles(couple)
 names = {p.partner_id: p.name for p in couple.partners}
 CHART_CONFIG = {"displayModeBar": False, "responsive": True}
@@ -21,9 +21,9 @@ st.markdown(
     "Small hurts often carry a theme: feeling unseen, unheard, alone. When the same theme keeps coming back "
     "for one of you, it may be worth tending to together, gently and without blame."
 )
-data = analysis_for(store, couple.couple_id)
+data = analysis_for(db, couple.couple_id)
 signals, kinds, repair = data["signals"], data["kinds"], data["repair"]
-checked_in = store.checkins(couple.couple_id)
+checked_in = db.checkins.listing(couple.couple_id)
 checked_in = checked_in[checked_in["status"] == "submitted"]
 
 if checked_in.empty:

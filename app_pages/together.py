@@ -13,7 +13,7 @@ from ui.page import page_setup
 from ui.resources import analysis_for
 
 page = page_setup("Together")
-store, catalog, couple = page.store, page.catalog, page.the_couple
+db, catalog, couple = page.db, page.catalog, page.the_couple
 names = {p.partner_id: p.name for p in couple.partners}
 sharing = page.sharing
 
@@ -23,7 +23,7 @@ st.markdown(
 )
 
 months = periods.recent_periods(24)
-opened = set(together.revealed_months(store, couple.couple_id))
+opened = set(together.revealed_months(db, couple.couple_id))
 default = next((m for m in months if m in opened), months[0])
 period: dt.date = st.selectbox(
     "Month",
@@ -33,7 +33,7 @@ period: dt.date = st.selectbox(
     key="together_month",
 )
 
-status = store.month_status(couple.couple_id, period)
+status = db.checkins.month_status(couple.couple_id, period)
 if period not in opened:
     words = {"submitted": "has checked in", "in progress": "has started", "not started": "has not started yet"}
     lines = [f"- {md_escape(names[pid])} {words[state]}" for pid, state in status.items()]
@@ -45,7 +45,7 @@ if period not in opened:
     st.stop()
 
 # -- side by side ---------------------------------------------------------------------------
-data = analysis_for(store, couple.couple_id)
+data = analysis_for(db, couple.couple_id)
 rc = data["reliable"]
 month_scores = rc[(pd.to_datetime(rc["period"]).dt.date == period) & ~rc["private"].astype(bool)]
 titles = {(i.id, s.id): s.title for i in catalog.instruments for s in i.subscales}
@@ -67,12 +67,13 @@ for inst in catalog.instruments:
     st.dataframe(table, width="stretch")
 
 # -- where you saw it differently ------------------------------------------------------------
-diff = together.differences(store, couple.couple_id, period)
+diff = together.differences(db, couple.couple_id, period)
 if not diff.empty:
     st.subheader("Where you saw it differently")
     st.caption("The questions you answered furthest apart this month. Different isn't wrong: it's worth asking about.")
 
     def answer_label(instrument_id: str, item_id: str, value: float) -> str:
+        """The words of an answer (a scale label, Yes/No or option), else the number."""
         inst = catalog.get(instrument_id)
         if inst is None:
             return f"{value:g}"
@@ -89,8 +90,8 @@ if not diff.empty:
 
     rows = []
     for r in diff.itertuples():  # at most five rows, already chosen in SQL
-        inst = catalog.get(r.instrument_id)
-        question = inst.item(r.item_id).text if inst else r.item_id
+        diff_inst = catalog.get(r.instrument_id)
+        question = diff_inst.item(r.item_id).text if diff_inst else r.item_id
         rows.append(
             {
                 "Question": question,
@@ -101,7 +102,7 @@ if not diff.empty:
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 # -- small hurts named -------------------------------------------------------------------------
-hurts = together.named_hurts(store, couple.couple_id, period)
+hurts = together.named_hurts(db, couple.couple_id, period)
 micro = catalog.get(analysis.MICRO_HURTS)
 st.subheader("Small hurts each of you named")
 if hurts.empty or micro is None:
@@ -126,7 +127,7 @@ else:
                 )
 
 # -- shared notes ------------------------------------------------------------------------------
-notes = together.shared_notes(store, couple.couple_id, period)
+notes = together.shared_notes(db, couple.couple_id, period)
 st.subheader("Notes you chose to share")
 if notes.empty:
     st.markdown("No shared notes this month.")

@@ -12,13 +12,13 @@ from ui.page import page_setup, partner_styles, range_control
 from ui.resources import analysis_for
 
 page = page_setup("Trends")
-store, catalog, couple = page.store, page.catalog, page.the_couple
+db, catalog, couple = page.db, page.catalog, page.the_couple
 styles = partner_styles(couple)
 names = {p.partner_id: p.name for p in couple.partners}
 CHART_CONFIG = {"displayModeBar": False, "responsive": True}
 sharing = page.sharing  # larger charts, one per row, no downloads
 
-data = analysis_for(store, couple.couple_id)
+data = analysis_for(db, couple.couple_id)
 rc = data["reliable"]
 shared = rc[~rc["private"].astype(bool)] if not rc.empty else rc
 
@@ -63,6 +63,7 @@ st.caption(
 
 # -- one chart per subscale --------------------------------------------------------------
 def numbers_table(df: pd.DataFrame) -> pd.DataFrame:
+    """The scores behind a chart as a readable table, one row per partner-month."""
     rows = df.dropna(subset=["score"])
     return pd.DataFrame(
         {
@@ -121,13 +122,13 @@ if not mirrors.empty:
     cols = st.columns(1 if sharing else 2)
     for i, (receiver_id, part) in enumerate(mirrors.groupby("receiver_id")):
         giver_id = int(part["giver_id"].iloc[0])
-        inst = catalog.get(str(part["instrument_id"].iloc[0]))
+        mirror_inst = catalog.get(str(part["instrument_id"].iloc[0]))
         low, high = (0.0, 4.0)
-        if inst is not None:
+        if mirror_inst is not None:
             sub = str(part["receiver_subscale"].iloc[0])
-            its = inst.items_of(sub)
+            its = mirror_inst.items_of(sub)
             if its:
-                low, high = float(inst.scale(its[0])[0]), float(inst.scale(its[0])[1])
+                low, high = float(mirror_inst.scale(its[0])[0]), float(mirror_inst.scale(its[0])[1])
         grid = pd.DataFrame({"period": pd.date_range(start, last_period, freq="MS")})
         part = grid.merge(part.assign(period=pd.to_datetime(part["period"])), on="period", how="left")
         with cols[i % len(cols)]:
@@ -173,7 +174,7 @@ if not sharing:
             from mendwell.report import build_report
 
             with st.spinner("Preparing the report…"):
-                html_report = build_report(store, catalog, couple.couple_id, rep_from.date(), rep_to.date())
+                html_report = build_report(db, catalog, couple.couple_id, rep_from.date(), rep_to.date())
             st.session_state[state.REPORT_HTML] = (couple.couple_id, html_report, f"{rep_from:%Y-%m}_{rep_to:%Y-%m}")
     ready = st.session_state.get(state.REPORT_HTML)
     if ready and ready[0] == couple.couple_id:

@@ -27,7 +27,7 @@ PARTNER_DASH = {1: "solid", 2: "dash"}
 PARTNER_SYMBOL = {1: "circle", 2: "square"}
 TONE_FILL = {"concern": "rgba(213, 94, 0, 0.10)", "watch": "rgba(230, 159, 0, 0.10)", "ok": "rgba(0, 158, 115, 0.09)"}
 KIND_COLOURS = ["#56B4E9", "#009E73", "#E69F00", "#CC79A7", "#0072B2", "#F0E442", "#D55E00", "#000000"]
-FONT = {"family": "Source Sans Pro, Helvetica, Arial, sans-serif", "size": 14, "color": "#26323a"}
+FONT: dict[str, Any] = {"family": "Source Sans Pro, Helvetica, Arial, sans-serif", "size": 14, "color": "#26323a"}
 
 
 def plot_text(text: str) -> str:
@@ -45,6 +45,7 @@ class PartnerStyle:
 
     @property
     def colour(self) -> str:
+        """The partner's line colour (grey for an unknown slot)."""
         return PARTNER_COLOURS.get(self.slot, "#555555")
 
     @property
@@ -75,6 +76,7 @@ class SubscaleMeta:
 
     @property
     def direction(self) -> str:
+        """'Higher is better' or 'Higher is harder', for the axis caption."""
         return "Higher is better" if self.higher_is == "better" else "Higher is harder"
 
 
@@ -125,7 +127,8 @@ def _layout(title: str, height: int, large: bool = False, **extra: Any) -> dict[
 
 
 def _dates(series: pd.Series) -> list[str]:
-    return pd.to_datetime(series).dt.strftime("%Y-%m-%d").tolist()
+    dates: list[str] = pd.to_datetime(series).dt.strftime("%Y-%m-%d").tolist()
+    return dates
 
 
 def _numbers(series: pd.Series) -> list[float | None]:

@@ -7,14 +7,11 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from mendwell.errors import AnswerError
 from mendwell.instruments import Instrument, Item
+from mendwell.limits import TEXT_ANSWER_MAX
 
-DEFAULT_TEXT_LIMIT = 4000
-NOTE_LIMIT = 4000
-
-
-class AnswerError(ValueError):
-    """An answer that does not fit its item; the message is shown to the partner."""
+__all__ = ["Answer", "AnswerError", "Answers", "hidden_answered", "make_answer", "progress", "visible_items"]
 
 
 @dataclass(frozen=True)
@@ -44,7 +41,7 @@ def make_answer(inst: Instrument, item: Item, raw: object) -> Answer | None:
         return None
     if item.kind == "text":
         text = str(raw).replace("\x00", "").strip()
-        limit = item.max_chars or DEFAULT_TEXT_LIMIT
+        limit = item.max_chars or TEXT_ANSWER_MAX
         if len(text) > limit:
             raise AnswerError(f"This answer is {len(text)} characters long; the limit is {limit}.")
         return Answer(text=text)
@@ -57,7 +54,7 @@ def make_answer(inst: Instrument, item: Item, raw: object) -> Answer | None:
             raise AnswerError("Please choose from the options given.")
         return Answer(value=float(len(chosen)), text=json.dumps(chosen))
     try:
-        value = float(raw)  # type: ignore[arg-type]
+        value = float(raw)  # type: ignore[arg-type]  # anything else raises, caught below
     except (TypeError, ValueError):
         raise AnswerError("Please give a number.") from None
     if not math.isfinite(value) or value != int(value):
@@ -96,6 +93,7 @@ class Progress:
 
     @property
     def fraction(self) -> float:
+        """Answered over asked, 1.0 when nothing is asked."""
         return self.answered / self.asked if self.asked else 1.0
 
 

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from mendwell import __version__
 from mendwell.config import db_path
+from mendwell.data import Database
+from mendwell.errors import DatabaseBusy, MendwellError, NotFound
 from mendwell.instruments import assessment_dirs, load_catalog
-from mendwell.store import Store, StoreError
 
 
 def _catalog(extra: Sequence[str] = ()):  # type: ignore[no-untyped-def]
@@ -29,17 +30,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not catalog.instruments:
         print("No instrument could be loaded, so there is nothing to answer.", file=sys.stderr)
         return 1
-    store = Store(db_path())
+    db = Database(db_path())
     try:
-        if args.if_empty and store.couple_count():
-            print(f"{store.path} already holds {store.couple_count()} couple(s); no demo added.")
+        if args.if_empty and db.couples.count():
+            print(f"{db.path} already holds {db.couples.count()} couple(s); no demo added.")
             return 0
-        result = generate(store, catalog, couples=args.couples, months=args.months, seed=args.seed)
+        result = generate(db, catalog, couples=args.couples, months=args.months, seed=args.seed)
     finally:
-        store.close()
+        db.close()
     print(
         f"Added {result.couples} demo couple(s): {result.checkins:,} check-ins, "
-        f"{result.responses:,} answers in {result.seconds:.1f} s -> {store.path}"
+        f"{result.responses:,} answers in {result.seconds:.1f} s -> {db.path}"
     )
     return 0
 
@@ -61,26 +62,26 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from mendwell.export import export
 
-    store = Store(db_path())
+    db = Database(db_path())
     try:
-        store.register_instruments(_catalog().instruments)
-        written = export(store, Path(args.outdir), args.format, args.couple)
+        db.definitions.register(_catalog().instruments)
+        written = export(db, Path(args.outdir), args.format, args.couple)
     finally:
-        store.close()
+        db.close()
     for table, path in written.items():
         print(f"{table}: {path}")
     return 0
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    store = Store(db_path())
+    db = Database(db_path())
     try:
-        print(f"database: {store.path} (schema {store.schema_version()})")
-        for table, n in store.table_counts().items():
+        print(f"database: {db.path} (schema {db.engine.schema_version()})")
+        for table, n in db.engine.table_counts().items():
             print(f"{table}: {n:,}")
 
     finally:
-        store.close()
+        db.close()
     return 0
 
 
@@ -92,30 +93,30 @@ def cmd_report(args: argparse.Namespace) -> int:
         start = parse_period(args.start) if args.start else None
         end = parse_period(args.end) if args.end else None
     except ValueError as exc:
-        raise StoreError(str(exc)) from None
+        raise MendwellError(str(exc)) from None
     out = Path(args.out)
     if os.path.isdir(out):  # os.path never raises, e.g. for a name too long for the file system
-        raise StoreError(f"{out} is a folder; please give a file name, e.g. {out / 'report.html'}.")
+        raise MendwellError(f"{out} is a folder; please give a file name, e.g. {out / 'report.html'}.")
     if not os.path.isdir(out.parent):
-        raise StoreError(f"Cannot write {out}: the folder {out.parent} does not exist.")
-    db = db_path()
-    if not db.exists():
-        raise StoreError(f"There is no database at {db} (set MENDWELL_DB to the file the app uses).")
+        raise MendwellError(f"Cannot write {out}: the folder {out.parent} does not exist.")
+    path = db_path()
+    if not path.exists():
+        raise MendwellError(f"There is no database at {path} (set MENDWELL_DB to the file the app uses).")
     catalog = _catalog()
     for p in catalog.problems:
         print(f"warning: {p}", file=sys.stderr)
-    store = Store(db)
+    db = Database(path)
     try:
-        if store.couple(args.couple) is None:
-            ids = ", ".join(str(c.couple_id) for c in store.couples()) or "none yet"
-            raise StoreError(f"There is no couple with id {args.couple} (couple ids here: {ids}).")
-        start, end = default_range(store, args.couple, start, end)
+        if db.couples.get(args.couple) is None:
+            ids = ", ".join(str(c.couple_id) for c in db.couples.all()) or "none yet"
+            raise MendwellError(f"There is no couple with id {args.couple} (couple ids here: {ids}).")
+        start, end = default_range(db, args.couple, start, end)
         if start > end:
             to = f"--to ({end:%Y-%m})" if args.end else f"the couple's latest check-in ({end:%Y-%m})"
-            raise StoreError(f"--from ({start:%Y-%m}) is after {to}; the report needs a start on or before its end.")
-        html = build_report(store, catalog, args.couple, start, end)
+            raise MendwellError(f"--from ({start:%Y-%m}) is after {to}; the report needs a start on or before its end.")
+        html = build_report(db, catalog, args.couple, start, end)
     finally:
-        store.close()
+        db.close()
     part = out.with_name(f".{out.name}.part")
     try:  # written whole or not at all
         part.write_text(html, encoding="utf-8")
@@ -123,17 +124,17 @@ def cmd_report(args: argparse.Namespace) -> int:
     except OSError as exc:
         with contextlib.suppress(OSError):
             part.unlink()
-        raise StoreError(f"Cannot write {out}: {exc.strerror or exc}.") from None
+        raise MendwellError(f"Cannot write {out}: {exc.strerror or exc}.") from None
     print(f"Wrote {out} ({report_size(html)}): {range_label(start, end)}.")
     return 0
 
 
 def cmd_couples(args: argparse.Namespace) -> int:
-    store = Store(db_path())
+    db = Database(db_path())
     try:
-        couples = store.couples()
+        couples = db.couples.all()
     finally:
-        store.close()
+        db.close()
     if not couples:
         print("No couples yet.", file=sys.stderr)
         return 0
@@ -146,12 +147,12 @@ def cmd_couples(args: argparse.Namespace) -> int:
 def cmd_archive(args: argparse.Namespace) -> int:
     from mendwell.archive import export_archive
 
-    store = Store(db_path())
+    db = Database(db_path())
     try:
-        store.register_instruments(_catalog().instruments)
-        out = export_archive(store, Path(args.out), args.couple)
+        db.definitions.register(_catalog().instruments)
+        out = export_archive(db, Path(args.out), args.couple)
     finally:
-        store.close()
+        db.close()
     print(f"Wrote {out} ({out.stat().st_size / 1024**2:.1f} MB).")
     return 0
 
@@ -159,11 +160,11 @@ def cmd_archive(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from mendwell.archive import import_archive
 
-    store = Store(db_path())
+    db = Database(db_path())
     try:
-        added = import_archive(store, Path(args.file))
+        added = import_archive(db, Path(args.file))
     finally:
-        store.close()
+        db.close()
     if not any(added.values()):
         print("Nothing new: everything in this archive is already here.")
     else:
@@ -181,41 +182,40 @@ def _confirm(prompt: str, expected: str, yes: bool) -> bool:
 
 
 def cmd_erase(args: argparse.Namespace) -> int:
-    store = Store(db_path())
+    db = Database(db_path())
     try:
         if args.all:
             if not _confirm("This erases every couple and all their answers.", "erase everything", args.yes):
                 return 1
-            store.erase_all()
+            db.erase_all()
             print("Erased everything. The database file was rewritten, so no trace is left in it.")
         else:
-            couple = store.couple(args.couple)
+            couple = db.couples.get(args.couple)
             if couple is None:
-                raise StoreError(f"There is no couple with id {args.couple}.")
+                raise NotFound(f"There is no couple with id {args.couple}.")
             if not _confirm(f"This erases {couple.name} and all their answers.", "erase", args.yes):
                 return 1
-            store.erase_couple(args.couple)
+            db.couples.erase(args.couple)
             print(f"Erased couple {args.couple}. The database file was rewritten, so no trace is left in it.")
     finally:
-        store.close()
+        db.close()
     return 0
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from mendwell.requests import ask_app_for_backup
-    from mendwell.store import DatabaseBusy
+    from mendwell.backup_requests import ask_app_for_backup
 
     out = Path(args.out)
     try:
-        store = Store(db_path())
+        db = Database(db_path())
     except DatabaseBusy:
         done = ask_app_for_backup(db_path(), out)
         print(f"Backed up to {done} (made by the running app).")
         return 0
     try:
-        done = store.backup(out)
+        done = db.backup(out)
     finally:
-        store.close()
+        db.close()
     print(f"Backed up to {done}.")
     return 0
 
@@ -298,7 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args))
-    except StoreError as exc:
+    except MendwellError as exc:
         print(f"mendwell: {exc}", file=sys.stderr)
         return 1
 

@@ -11,7 +11,6 @@ DuckDB as Arrow tables inside one transaction.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -19,9 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from mendwell.data import Database
+from mendwell.data.bulk import BulkLoad, bulk_load
 from mendwell.instruments import Catalog, Instrument, Item
 from mendwell.periods import add_months, month_start
-from mendwell.store import Store
 
 FIRST_NAMES = [
     "Alex", "Sam", "Jordan", "Robin", "Maya", "Theo", "Noor", "Elias", "Priya", "Jonas",
@@ -61,7 +61,7 @@ def _course_curve(course: str, months: int, rng: np.random.Generator) -> np.ndar
 
 
 def generate(
-    store: Store,
+    db: Database,
     catalog: Catalog,
     couples: int = 3,
     months: int = 24,
@@ -74,7 +74,7 @@ def generate(
     start_time = time.perf_counter()
     rng = np.random.default_rng(seed)
     instruments = list(catalog.instruments)
-    store.register_instruments(instruments)
+    db.definitions.register(instruments)
     end = month_start(end)
     periods = np.array([add_months(end, i - months + 1) for i in range(months)], dtype="datetime64[D]")
     n_partners = couples * 2
@@ -103,19 +103,15 @@ def generate(
         submitted_now[0], submitted_now[1] = True, False  # the first couple: one done, one to go
     present[:, -1] &= submitted_now
 
-    def write(cur) -> tuple[int, int]:  # type: ignore[no-untyped-def]
-        couple_ids = _ids(cur, "couple_ids", couples)
-        partner_ids = _ids(cur, "partner_ids", n_partners)
+    def write(load: BulkLoad) -> tuple[int, int, list[int]]:
+        couple_ids = load.ids("couple_ids", couples)
+        partner_ids = load.ids("partner_ids", n_partners)
         names = rng.choice(FIRST_NAMES, size=(couples, 2), replace=True)
         same = names[:, 0] == names[:, 1]
         names[same, 1] = np.roll(FIRST_NAMES, 7)[: same.sum()]
-        cur.register(
-            "demo_couples",
-            pa.table({"couple_id": couple_ids, "name": [f"{a} & {b}" for a, b in names]}),
-        )
-        cur.execute("INSERT INTO couples (couple_id, name) SELECT couple_id, name FROM demo_couples")
-        cur.register(
-            "demo_partners",
+        load.append("couples", pa.table({"couple_id": couple_ids, "name": [f"{a} & {b}" for a, b in names]}))
+        load.append(
+            "partners",
             pa.table(
                 {
                     "partner_id": partner_ids,
@@ -125,17 +121,16 @@ def generate(
                 }
             ),
         )
-        cur.execute("INSERT INTO partners SELECT partner_id, couple_id, slot, name FROM demo_partners")
 
         p_idx, m_idx = np.nonzero(present)
         k = len(p_idx)
-        checkin_ids = _ids(cur, "checkin_ids", k)
+        checkin_ids = load.ids("checkin_ids", k)
         started = periods[m_idx].astype("datetime64[s]") + rng.integers(3 * 86400, 27 * 86400, k).astype(
             "timedelta64[s]"
         )
         submitted = started + rng.integers(300, 1200, k).astype("timedelta64[s]")
-        cur.register(
-            "demo_checkins",
+        load.append(
+            "checkins",
             pa.table(
                 {
                     "checkin_id": checkin_ids,
@@ -149,7 +144,6 @@ def generate(
                 }
             ),
         )
-        cur.execute("INSERT INTO checkins SELECT * FROM demo_checkins")
 
         z = latent[p_idx, m_idx]
         theme_pos = {t: i for i, t in enumerate(theme_ids)}
@@ -161,14 +155,12 @@ def generate(
         for inst in instruments:
             table = _answer_instrument(inst, checkin_ids, z, cores, theme_pos, rng)
             total += table.num_rows
-            cur.register("demo_responses", table)
-            cur.execute("INSERT INTO responses SELECT * FROM demo_responses")
-            cur.unregister("demo_responses")
+            load.append("responses", table)
 
         has_note = rng.random(k) < 0.15
         if has_note.any():
-            cur.register(
-                "demo_notes",
+            load.append(
+                "notes",
                 pa.table(
                     {
                         "checkin_id": checkin_ids[has_note],
@@ -178,23 +170,11 @@ def generate(
                     }
                 ),
             )
-            cur.execute("INSERT INTO notes SELECT * FROM demo_notes")
-        for view in ("demo_couples", "demo_partners", "demo_checkins", "demo_notes"):
-            with contextlib.suppress(Exception):  # a view that was never registered
-                cur.unregister(view)
-        return k, total
+        return k, total, [int(c) for c in couple_ids]
 
-    k, total = store.transaction(write, retries=0)
-    for cid in store.couples()[-couples:] if couples else []:
-        store._bump(cid.couple_id)
+    k, total, couple_ids = bulk_load(db.engine, write)
+    db.engine.bump(*couple_ids)
     return DemoResult(couples, k, total, time.perf_counter() - start_time)
-
-
-def _ids(cur, sequence: str, n: int) -> np.ndarray:  # type: ignore[no-untyped-def]
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    rows = cur.execute(f"SELECT nextval('{sequence}') FROM range(?)", [n]).fetchnumpy()
-    return np.asarray(next(iter(rows.values())), dtype=np.int64)
 
 
 def _selection_json(picked: np.ndarray, option_values: list[int]) -> np.ndarray:

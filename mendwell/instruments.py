@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -363,8 +363,8 @@ def _check_meaning(name: str, inst: Instrument, theme_ids: Iterable[str] | None)
         if it.reverse and it.kind != "likert":
             add(f"{where}.reverse", f"only likert items can be reversed (this one is {it.kind})")
         if it.kind == "likert":
-            sc = it.response or inst.response
-            if sc is None:
+            resp = it.response or inst.response
+            if resp is None:
                 add(f"{where}.response", "a likert item needs a scale ([response] or [items.response])")
             elif it.response is not None:
                 _check_scale(add, f"{where}.response", it.response, need_labels=True)
@@ -439,7 +439,7 @@ def _check_meaning(name: str, inst: Instrument, theme_ids: Iterable[str] | None)
     return problems
 
 
-def _check_scale(add: Any, where: str, sc: Scale, *, need_labels: bool) -> None:
+def _check_scale(add: Callable[[str, str], None], where: str, sc: Scale, *, need_labels: bool) -> None:
     if sc.max <= sc.min:
         add(f"{where}.max", f"max ({sc.max}) must be greater than min ({sc.min})")
         return
@@ -454,7 +454,9 @@ def _check_scale(add: Any, where: str, sc: Scale, *, need_labels: bool) -> None:
         )
 
 
-def _check_bands(add: Any, where: str, sc: Subscale, inst: Instrument, items: list[Item]) -> None:
+def _check_bands(
+    add: Callable[[str, str], None], where: str, sc: Subscale, inst: Instrument, items: list[Item]
+) -> None:
     if not sc.bands:
         return
     lows = [inst.scale(it)[0] for it in items]

@@ -24,9 +24,11 @@ import plotly.offline
 from plotly.graph_objects import Figure
 
 from mendwell import analysis, charts, summary, together
+from mendwell.data import Database
+from mendwell.errors import ReportError
 from mendwell.instruments import Catalog, Instrument, Item
+from mendwell.model import Couple
 from mendwell.periods import add_months, label, month_start
-from mendwell.store import Couple, Store, StoreError
 
 CHART_CONFIG = {"displayModeBar": False, "staticPlot": False}
 DEFAULT_MONTHS = 12
@@ -41,10 +43,6 @@ CSP = (
 )
 
 
-class ReportError(StoreError):
-    """A report that cannot be made, in plain words."""
-
-
 def esc(text: object) -> str:
     """Text from the data, safe to put in HTML (element content or attribute value)."""
     return html.escape(str(text), quote=True)
@@ -55,21 +53,22 @@ def range_label(start: dt.date, end: dt.date) -> str:
     return label(start) if start == end else f"{label(start)} to {label(end)}"
 
 
-def latest_checkin(store: Store, couple_id: int) -> dt.date | None:
+def latest_checkin(db: Database, couple_id: int) -> dt.date | None:
     """The month of the couple's latest submitted check-in, or None."""
-    df = store.checkins(couple_id)
+    df = db.checkins.listing(couple_id)
     df = df[df["status"] == "submitted"]
     if df.empty:
         return None
-    return pd.Timestamp(pd.to_datetime(df["period"]).max()).date()
+    latest: dt.date = pd.Timestamp(pd.to_datetime(df["period"]).max()).date()
+    return latest
 
 
 def default_range(
-    store: Store, couple_id: int, start: dt.date | None = None, end: dt.date | None = None, today: dt.date | None = None
+    db: Database, couple_id: int, start: dt.date | None = None, end: dt.date | None = None, today: dt.date | None = None
 ) -> tuple[dt.date, dt.date]:
     """Fill in a missing end (the latest check-in, else this month) and start (12 months up to the end)."""
     if end is None:
-        end = latest_checkin(store, couple_id) or month_start(today)
+        end = latest_checkin(db, couple_id) or month_start(today)
     end = month_start(end)
     start = month_start(start) if start is not None else add_months(end, -(DEFAULT_MONTHS - 1))
     return start, end
@@ -77,7 +76,8 @@ def default_range(
 
 @lru_cache(maxsize=1)
 def _plotly_js() -> str:
-    return plotly.offline.get_plotlyjs()
+    js: str = plotly.offline.get_plotlyjs()
+    return js
 
 
 # -- the pieces of HTML ------------------------------------------------------------------
@@ -119,9 +119,9 @@ def _score_cell(score: float, band: object, tone: object) -> str:
 
 def _scale_label(inst: Instrument | None, item: Item | None, value: object) -> str:
     """The words of a likert answer ('A couple of times'), or the number when there are none."""
-    if value is None or pd.isna(value):  # type: ignore[arg-type]
+    if value is None or pd.isna(value):
         return ""
-    v = float(value)  # type: ignore[arg-type]
+    v = float(value)  # type: ignore[arg-type]  # a number once None/NaN are out
     if inst is not None and item is not None:
         labels = inst.labels(item)
         index = int(v) - inst.scale(item)[0]
@@ -148,11 +148,11 @@ class _Data:
     theme_titles: dict[str, str]
 
 
-def _load(store: Store, catalog: Catalog, couple: Couple, start: dt.date, end: dt.date) -> _Data:
+def _load(db: Database, catalog: Catalog, couple: Couple, start: dt.date, end: dt.date) -> _Data:
     cid = couple.couple_id
-    rc = analysis.reliable_change(store, cid)
+    rc = analysis.reliable_change(db, cid)
     shared = rc[~rc["private"].astype(bool)] if not rc.empty else rc
-    checkins = store.checkins(cid)
+    checkins = db.checkins.listing(cid)
     submitted = checkins[checkins["status"] == "submitted"]
     return _Data(
         couple=couple,
@@ -163,7 +163,7 @@ def _load(store: Store, catalog: Catalog, couple: Couple, start: dt.date, end: d
         names={p.partner_id: p.name for p in couple.partners},
         shared=shared,
         shared_in=_in_range(shared, start, end),
-        signals_in=_in_range(analysis.theme_signals(store, cid), start, end),
+        signals_in=_in_range(analysis.theme_signals(db, cid), start, end),
         submitted_in=_in_range(submitted, start, end),
         titles={(i.id, s.id): s.title for i in catalog.instruments for s in i.subscales},
         theme_titles={t.id: t.title for t in catalog.themes.values()},
@@ -269,7 +269,7 @@ def _trends(d: _Data) -> str:
     return "".join(out)
 
 
-def _themes(store: Store, d: _Data) -> str:
+def _themes(db: Database, d: _Data) -> str:
     out = []
     last = pd.Timestamp(pd.to_datetime(d.submitted_in["period"]).max())
     months = _months(d.start, d.end)
@@ -333,7 +333,7 @@ def _themes(store: Store, d: _Data) -> str:
     )
 
     out.append("<h3>How much of what hurt got mended</h3>")
-    rep = _in_range(analysis.repair_ratio(store, d.couple.couple_id), d.start, d.end)
+    rep = _in_range(analysis.repair_ratio(db, d.couple.couple_id), d.start, d.end)
     if rep.empty:
         out.append(_note("Neither of you named a small hurt in these months, so there was nothing to mend."))
     else:
@@ -357,8 +357,8 @@ def _themes(store: Store, d: _Data) -> str:
     return "".join(out)
 
 
-def _mirrors(store: Store, d: _Data) -> str:
-    mirrors = _in_range(analysis.mirrored_views(store, d.couple.couple_id), d.start, d.end)
+def _mirrors(db: Database, d: _Data) -> str:
+    mirrors = _in_range(analysis.mirrored_views(db, d.couple.couple_id), d.start, d.end)
     if mirrors.empty:
         return ""
     by_id = {s.partner_id: s for s in d.styles}
@@ -414,8 +414,8 @@ def _month_scores(d: _Data, period: dt.date) -> str:
     return f'<table class="side-by-side"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
-def _month_hurts(store: Store, d: _Data, period: dt.date) -> str:
-    hurts = together.named_hurts(store, d.couple.couple_id, period)
+def _month_hurts(db: Database, d: _Data, period: dt.date) -> str:
+    hurts = together.named_hurts(db, d.couple.couple_id, period)
     micro = d.catalog.get(analysis.MICRO_HURTS)
 
     def item(item_id: object) -> Item | None:
@@ -446,8 +446,8 @@ def _month_hurts(store: Store, d: _Data, period: dt.date) -> str:
     return f'<div class="cols">{"".join(cols)}</div>'
 
 
-def _month_notes(store: Store, d: _Data, period: dt.date) -> str:
-    notes = together.shared_notes(store, d.couple.couple_id, period)
+def _month_notes(db: Database, d: _Data, period: dt.date) -> str:
+    notes = together.shared_notes(db, d.couple.couple_id, period)
     if notes.empty:
         return _note("No notes were shared for this month.")
     out = []
@@ -462,8 +462,8 @@ def _month_notes(store: Store, d: _Data, period: dt.date) -> str:
     return "".join(out)
 
 
-def _together(store: Store, d: _Data) -> str:
-    months = [m for m in together.revealed_months(store, d.couple.couple_id) if d.start <= m <= d.end]
+def _together(db: Database, d: _Data) -> str:
+    months = [m for m in together.revealed_months(db, d.couple.couple_id) if d.start <= m <= d.end]
     if not months:
         return _note(
             "No month in this span has been opened together yet: a month opens once both of you have "
@@ -481,9 +481,9 @@ def _together(store: Store, d: _Data) -> str:
             f'<article class="month"><h3>{esc(label(m))}</h3>'
             + _month_scores(d, m)
             + "<h4 class='sub'>Small hurts named</h4>"
-            + _month_hurts(store, d, m)
+            + _month_hurts(db, d, m)
             + "<h4 class='sub'>Shared notes</h4>"
-            + _month_notes(store, d, m)
+            + _month_notes(db, d, m)
             + "</article>"
         )
     return "".join(out)
@@ -620,7 +620,7 @@ def _document(title: str, body: str) -> str:
 
 
 def build_report(
-    store: Store,
+    db: Database,
     catalog: Catalog,
     couple_id: int,
     start: dt.date,
@@ -628,22 +628,22 @@ def build_report(
     today: dt.date | None = None,
 ) -> str:
     """The session report for one couple from `start` to `end` (months, both inclusive) as one HTML page."""
-    couple = store.couple(couple_id)
+    couple = db.couples.get(couple_id)
     if couple is None:
         raise ReportError(f"There is no couple with id {couple_id}.")
     start, end = month_start(start), month_start(end)
     if start > end:
         raise ReportError(f"The report would start in {label(start)}, after it ends in {label(end)}.")
     today = today or dt.date.today()
-    d = _load(store, catalog, couple, start, end)
+    d = _load(db, catalog, couple, start, end)
     title = f"Session report: {couple.name}, {range_label(start, end)}"
 
     parts = [_header(d, today)]
     if d.submitted_in.empty:
-        first_last = latest_checkin(store, couple_id)
+        first_last = latest_checkin(db, couple_id)
         elsewhere = ""
         if first_last is not None:
-            all_subs = store.checkins(couple_id)
+            all_subs = db.checkins.listing(couple_id)
             first = pd.Timestamp(pd.to_datetime(all_subs.loc[all_subs["status"] == "submitted", "period"]).min())
             elsewhere = (
                 f" Their check-ins so far run from {esc(label(first.date()))} to {esc(label(first_last))}; "
@@ -664,11 +664,11 @@ def build_report(
         glance, trends = _glance(d), _trends(d)
     sections.append(("glance", "At a glance", glance))
     sections.append(("trends", "Trends", trends))
-    sections.append(("themes", "Recurring themes", _themes(store, d)))
-    mirrors = _mirrors(store, d)
+    sections.append(("themes", "Recurring themes", _themes(db, d)))
+    mirrors = _mirrors(db, d)
     if mirrors:
         sections.append(("mirror", "How differently we see it", mirrors))
-    sections.append(("together", "Months opened together", _together(store, d)))
+    sections.append(("together", "Months opened together", _together(db, d)))
 
     parts.append(_nav([(sid, t) for sid, t, _ in sections]))
     parts += [_section(sid, t, body) for sid, t, body in sections]

@@ -11,7 +11,9 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-DEFAULT_DAY = 28
+from mendwell.limits import CHECKIN_DAY_DEFAULT, CHECKIN_DAY_MAX, CHECKIN_DAY_MIN
+
+DEFAULT_DAY = CHECKIN_DAY_DEFAULT
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ class Due:
 
 def due(today: dt.date, checkin_day: int, done: bool) -> Due:
     """This month's due state for a couple."""
-    day = max(1, min(28, int(checkin_day or DEFAULT_DAY)))
+    day = max(CHECKIN_DAY_MIN, min(CHECKIN_DAY_MAX, int(checkin_day or DEFAULT_DAY)))
     due_date = today.replace(day=day)
     return Due(done, (due_date - today).days, due_date)
 
@@ -49,7 +51,8 @@ def _fold(line: str) -> str:
     raw = line.encode("utf-8")
     if len(raw) <= 75:
         return line
-    parts, chunk = [], b""
+    parts: list[str] = []
+    chunk = b""
     for ch in line:
         b = ch.encode("utf-8")
         if len(chunk) + len(b) > (75 if not parts else 74):
@@ -67,7 +70,7 @@ def _escape(text: str) -> str:
 def ics(couple_id: int, checkin_day: int, today: dt.date, now: dt.datetime | None = None) -> str:
     """An iCalendar file with a monthly all-day reminder on the couple's check-in day."""
     now = now or dt.datetime.now(dt.UTC)
-    day = max(1, min(28, int(checkin_day or DEFAULT_DAY)))
+    day = max(CHECKIN_DAY_MIN, min(CHECKIN_DAY_MAX, int(checkin_day or DEFAULT_DAY)))
     first = today.replace(day=day)
     if first < today:
         first = (first.replace(day=1) + dt.timedelta(days=32)).replace(day=day)

@@ -12,10 +12,9 @@ from __future__ import annotations
 import pandas as pd
 
 from mendwell.checkin import Answer
+from mendwell.data import Database
 from mendwell.instruments import Instrument
 from mendwell.periods import add_months, month_start
-from mendwell.security import get_setting, set_setting
-from mendwell.store import Store
 
 RESOURCES_KEY = "safety_resources"
 THERAPIST_FLAG_KEY = "safety_flag_for_therapist"
@@ -46,47 +45,27 @@ def concerning(inst: Instrument, answers: dict[str, Answer]) -> bool:
     )
 
 
-def resources(store: Store) -> str:
+def resources(db: Database) -> str:
     """The help text shown after a concerning answer (configurable in Settings)."""
-    return get_setting(store, RESOURCES_KEY) or DEFAULT_RESOURCES
+    return db.settings.get(RESOURCES_KEY) or DEFAULT_RESOURCES
 
 
-def set_resources(store: Store, text: str) -> None:
+def set_resources(db: Database, text: str) -> None:
     """Change the help text; an empty text restores the default."""
-    set_setting(store, RESOURCES_KEY, text.strip() or DEFAULT_RESOURCES)
+    db.settings.set(RESOURCES_KEY, text.strip() or DEFAULT_RESOURCES)
 
 
-def therapist_sees_flag(store: Store) -> bool:
+def therapist_sees_flag(db: Database) -> bool:
     """Whether the caseload shows a safety flag (off by default)."""
-    return get_setting(store, THERAPIST_FLAG_KEY, "off") == "on"
+    return db.settings.get(THERAPIST_FLAG_KEY, "off") == "on"
 
 
-def set_therapist_sees_flag(store: Store, on: bool) -> None:
+def set_therapist_sees_flag(db: Database, on: bool) -> None:
     """Turn the caseload safety flag on or off."""
-    set_setting(store, THERAPIST_FLAG_KEY, "on" if on else "off")
+    db.settings.set(THERAPIST_FLAG_KEY, "on" if on else "off")
 
 
-SAFETY_FLAGS_SQL = """
-SELECT DISTINCT c.couple_id, c.partner_id
-FROM checkins c
-JOIN responses r USING (checkin_id)
-JOIN instrument_versions v ON v.instrument_id = r.instrument_id AND v.version = r.instrument_version
-JOIN instrument_items i
-  ON i.instrument_id = r.instrument_id AND i.version = r.instrument_version AND i.item_id = r.item_id
-WHERE c.status = 'submitted' AND c.period >= ?
-  AND json_extract(v.definition, '$.safety')::BOOLEAN
-  AND r.value > i.scale_min
-"""
-
-
-def recent_flags(store: Store, months: int = 3) -> pd.DataFrame:
+def recent_flags(db: Database, months: int = 3) -> pd.DataFrame:
     """couple_id, partner_id where a safety check raised a concern in the last `months` months."""
     since = add_months(month_start(), -(months - 1))
-    return store.query(SAFETY_FLAGS_SQL, [since])
-
-
-# SQL fragment for queries that must leave safety-check answers out (exports, reports).
-NOT_SAFETY = (
-    "r.instrument_id NOT IN (SELECT instrument_id FROM instrument_versions "
-    "WHERE coalesce(json_extract(definition, '$.safety')::BOOLEAN, false))"
-)
+    return db.analytics.safety_flags(since)

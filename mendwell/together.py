@@ -13,87 +13,35 @@ from dataclasses import dataclass
 import pandas as pd
 
 from mendwell.analysis import FREQUENCY, MICRO_HURTS, REPAIRED
-from mendwell.periods import month_start
-from mendwell.store import Store
-
-REVEALED_SQL = """
-SELECT c.period
-FROM checkins c JOIN partners p USING (partner_id)
-WHERE c.couple_id = ? AND c.status = 'submitted'
-GROUP BY c.period
-HAVING count(DISTINCT c.partner_id) = (SELECT count(*) FROM partners WHERE couple_id = ?)
-ORDER BY c.period DESC
-"""
+from mendwell.data import Database
 
 # Shared numeric items both partners answered that month, furthest apart first
 # (distance as a share of the item's scale, so 0..4 and 0..2 items compare).
-DIFFERENCES_SQL = """
-WITH answers AS (
-    SELECT c.partner_id, r.instrument_id, r.instrument_version, r.item_id, r.value
-    FROM checkins c JOIN responses r USING (checkin_id)
-    WHERE c.couple_id = ? AND c.period = ? AND c.status = 'submitted' AND r.value IS NOT NULL
-)
-SELECT a.instrument_id, a.item_id, a.partner_id AS first_id, a.value AS first_value,
-       b.partner_id AS second_id, b.value AS second_value,
-       abs(a.value - b.value) / (i.scale_max - i.scale_min) AS distance
-FROM answers a
-JOIN answers b
-  ON b.instrument_id = a.instrument_id AND b.item_id = a.item_id AND b.partner_id > a.partner_id
-JOIN instrument_items i
-  ON i.instrument_id = a.instrument_id AND i.version = a.instrument_version AND i.item_id = a.item_id
-WHERE NOT i.private AND i.kind IN ('likert', 'choice', 'count', 'yesno') AND a.value <> b.value
-ORDER BY distance DESC, a.instrument_id, i.position
-LIMIT ?
-"""
-
-NAMED_HURTS_SQL = """
-WITH mine AS (
-    SELECT c.partner_id, r.item_id, r.value, i.subscale_id, i.position, i.show_if_item, i.scale_min
-    FROM checkins c JOIN responses r USING (checkin_id)
-    JOIN instrument_items i
-      ON i.instrument_id = r.instrument_id AND i.version = r.instrument_version AND i.item_id = r.item_id
-    WHERE c.couple_id = ? AND c.period = ? AND c.status = 'submitted' AND r.instrument_id = ?
-      AND NOT i.private
-)
--- a "was it mended?" follow-up belongs to the hurt its show_if depends on
-SELECT f.partner_id, f.item_id AS often_item, f.value AS often, m.item_id AS repaired_item, m.value AS repaired
-FROM mine f
-LEFT JOIN mine m
-  ON m.partner_id = f.partner_id AND m.subscale_id = ? AND m.show_if_item = f.item_id
-WHERE f.subscale_id = ? AND f.value > f.scale_min
-ORDER BY f.partner_id, f.position
-"""
-
-SHARED_NOTES_SQL = """
-SELECT c.partner_id, n.body
-FROM notes n JOIN checkins c USING (checkin_id)
-WHERE c.couple_id = ? AND c.period = ? AND c.status = 'submitted' AND NOT n.is_private
-ORDER BY c.partner_id
-"""
 
 
-def revealed_months(store: Store, couple_id: int) -> list[dt.date]:
+
+
+def revealed_months(db: Database, couple_id: int) -> list[dt.date]:
     """Months every partner of the couple has submitted, newest first."""
-    df = store.query(REVEALED_SQL, [couple_id, couple_id])
-    return [pd.Timestamp(p).date() for p in df["period"]]
+    return db.analytics.revealed_months(couple_id)
 
 
-def differences(store: Store, couple_id: int, period: dt.date, top: int = 5) -> pd.DataFrame:
+def differences(db: Database, couple_id: int, period: dt.date, top: int = 5) -> pd.DataFrame:
     """The shared questions the two answered most differently that month."""
-    return store.query(DIFFERENCES_SQL, [couple_id, month_start(period), top])
+    return db.analytics.differences(couple_id, period, top)
 
 
-def named_hurts(store: Store, couple_id: int, period: dt.date) -> pd.DataFrame:
+def named_hurts(db: Database, couple_id: int, period: dt.date) -> pd.DataFrame:
     """Each small hurt a partner named that month (how often, and whether it was mended).
 
     Pairs each `frequency` item with the `repaired` item whose show_if points at it.
     """
-    return store.query(NAMED_HURTS_SQL, [couple_id, month_start(period), MICRO_HURTS, REPAIRED, FREQUENCY])
+    return db.analytics.named_hurts(couple_id, period, MICRO_HURTS, FREQUENCY, REPAIRED)
 
 
-def shared_notes(store: Store, couple_id: int, period: dt.date) -> pd.DataFrame:
+def shared_notes(db: Database, couple_id: int, period: dt.date) -> pd.DataFrame:
     """Notes the partners chose to share for that month (private ones never)."""
-    return store.query(SHARED_NOTES_SQL, [couple_id, month_start(period)])
+    return db.analytics.shared_notes(couple_id, period)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import streamlit as st
 
 from mendwell import security, vault
 from mendwell.config import IDLE_SECONDS
-from mendwell.store import Store
+from mendwell.data import Database
 from mendwell.text import md_escape
 from ui import state
 
@@ -18,9 +18,9 @@ def _unlocked() -> dict[int, float]:
     return found
 
 
-def is_unlocked(store: Store, partner_id: int, now: float | None = None) -> bool:
+def is_unlocked(db: Database, partner_id: int, now: float | None = None) -> bool:
     """True when the partner has no passcode, or entered it in this session within the idle limit."""
-    if not security.has_passcode(store, security.partner_subject(partner_id)):
+    if not security.has_passcode(db, security.partner_subject(partner_id)):
         return True
     now = now if now is not None else time.time()
     seen = _unlocked().get(partner_id)
@@ -54,18 +54,18 @@ def _seconds(n: int) -> str:
     return f"{n} second" if n == 1 else f"{n} seconds"
 
 
-def partner_gate(store: Store, partner_id: int, name: str) -> bool:
+def partner_gate(db: Database, partner_id: int, name: str) -> bool:
     """Ask for the partner's passcode when needed; True when the partner's content may show."""
-    if is_unlocked(store, partner_id):
+    if is_unlocked(db, partner_id):
         return True
     st.markdown(f"**{md_escape(name)}** keeps this check-in behind a passcode.")
     with st.form(f"unlock_{partner_id}", clear_on_submit=True):
         code = st.text_input("Passcode", type="password", key=f"code_{partner_id}")
         if st.form_submit_button("Open", type="primary"):
-            result = security.verify(store, security.partner_subject(partner_id), code)
+            result = security.verify(db, security.partner_subject(partner_id), code)
             if result.ok:
                 _unlocked()[partner_id] = time.time()
-                st.session_state.setdefault(state.NOTE_KEYS, {})[partner_id] = vault.derive_key(store, partner_id, code)
+                st.session_state.setdefault(state.NOTE_KEYS, {})[partner_id] = vault.derive_key(db, partner_id, code)
                 st.rerun()
             elif result.refused:  # too soon after wrong ones: not checked, so never "did not match"
                 st.warning(f"To keep guessing slow, please wait {_seconds(result.wait_seconds)} before trying again.")
@@ -80,9 +80,9 @@ def partner_gate(store: Store, partner_id: int, name: str) -> bool:
     return False
 
 
-def practice_gate(store: Store) -> bool:
+def practice_gate(db: Database) -> bool:
     """Ask for the practice passcode (if one is set) before showing therapist-only pages."""
-    if not security.has_passcode(store, security.PRACTICE):
+    if not security.has_passcode(db, security.PRACTICE):
         return True
     seen = st.session_state.get(state.PRACTICE_UNLOCKED)
     if seen is not None and time.time() - seen <= IDLE_SECONDS:
@@ -92,7 +92,7 @@ def practice_gate(store: Store) -> bool:
     with st.form("unlock_practice", clear_on_submit=True):
         code = st.text_input("Practice passcode", type="password")
         if st.form_submit_button("Open", type="primary"):
-            result = security.verify(store, security.PRACTICE, code)
+            result = security.verify(db, security.PRACTICE, code)
             if result.ok:
                 st.session_state[state.PRACTICE_UNLOCKED] = time.time()
                 st.rerun()

@@ -8,11 +8,12 @@ import pandas as pd
 import streamlit as st
 
 from mendwell.charts import PartnerStyle
+from mendwell.data import Database
 from mendwell.instruments import Catalog
-from mendwell.store import Couple, Store
+from mendwell.model import Couple
 from mendwell.text import md_escape
 from ui import state
-from ui.resources import get_catalog, get_store
+from ui.resources import get_catalog, get_db
 from ui.sharing import share_mode
 
 
@@ -20,7 +21,7 @@ from ui.sharing import share_mode
 class Page:
     """What a page needs, computed once at its top: the database, the instruments, the couple, share mode."""
 
-    store: Store
+    db: Database
     catalog: Catalog
     couple: Couple | None
     sharing: bool
@@ -37,10 +38,10 @@ def page_setup(title: str | None = None, *, needs_couple: bool = True) -> Page:
 
     With `needs_couple`, a page with no couple to show says so kindly and stops here.
     """
-    store = get_store()
+    db = get_db()
     catalog = get_catalog()
     sharing = share_mode()
-    couple = current_couple(store)
+    couple = current_couple(db)
     if needs_couple and couple is None:
         if title:
             st.title(title)
@@ -52,15 +53,15 @@ def page_setup(title: str | None = None, *, needs_couple: bool = True) -> Page:
         st.stop()
     if title:
         st.title(title)
-    return Page(store, catalog, couple, sharing)
+    return Page(db, catalog, couple, sharing)
 
 
-def current_couple(store: Store) -> Couple | None:
+def current_couple(db: Database) -> Couple | None:
     """The couple chosen in the sidebar (None when the database has none)."""
     couple_id = st.session_state.get(state.COUPLE)
     if couple_id is None:
         return None
-    return store.couple(int(couple_id))
+    return db.couples.get(int(couple_id))
 
 
 def choose_couple(couple_id: int) -> None:

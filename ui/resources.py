@@ -9,39 +9,42 @@ only that couple) makes them stale.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from mendwell import analysis
+from mendwell.backup_requests import start_watcher
 from mendwell.config import db_path
+from mendwell.data import Database
+from mendwell.errors import MendwellError
 from mendwell.instruments import Catalog, assessment_dirs, load_catalog
 from mendwell.scoring import scores
-from mendwell.store import Store, StoreError
+
+_WATCHERS: dict[int, threading.Event] = {}
 
 
-def _close_store(store: Store) -> None:
-    stop = getattr(store, "watcher_stop", None)
+def _close(db: Database) -> None:
+    stop = _WATCHERS.pop(id(db), None)
     if stop is not None:
         stop.set()
-    store.close()
+    db.close()
 
 
-@st.cache_resource(show_spinner=False, max_entries=4, on_release=_close_store)
-def _store(path: str) -> Store:
-    from mendwell.requests import start_watcher
-
-    store = Store(path)
-    store.watcher_stop = start_watcher(store)  # type: ignore[attr-defined]  # `mendwell backup` while serving
-    return store
+@st.cache_resource(show_spinner=False, max_entries=4, on_release=_close)
+def _database(path: str) -> Database:
+    db = Database(path)
+    _WATCHERS[id(db)] = start_watcher(db)  # `mendwell backup` while the app serves
+    return db
 
 
-def get_store() -> Store:
-    """The store for MENDWELL_DB, opened once per process."""
+def get_db() -> Database:
+    """The database for MENDWELL_DB, opened once per process."""
     try:
-        return _store(str(db_path()))
-    except StoreError as exc:
+        return _database(str(db_path()))
+    except MendwellError as exc:
         st.error(str(exc))
         st.stop()
         raise  # unreachable; st.stop raises
@@ -63,8 +66,8 @@ def _catalog(dirs: tuple[str, ...], signature: tuple[tuple[str, int], ...]) -> C
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _registered(db: str, signature: tuple[tuple[str, int], ...], _catalog: Catalog) -> bool:
-    get_store().register_instruments(_catalog.instruments)
+def _registered(path: str, signature: tuple[tuple[str, int], ...], _catalog: Catalog) -> bool:
+    get_db().definitions.register(_catalog.instruments)
     return True
 
 
@@ -78,29 +81,29 @@ def get_catalog() -> Catalog:
 
 
 @st.cache_data(show_spinner=False, max_entries=64, ttl=3600)
-def couple_scores(db: str, couple_id: int, revision: int) -> pd.DataFrame:
+def couple_scores(path: str, couple_id: int, revision: int) -> pd.DataFrame:
     """All scores of one couple; `revision` changes after each write by that couple."""
-    return scores(get_store(), couple_id)
+    return scores(get_db(), couple_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=32, ttl=3600)
-def couple_analysis(db: str, couple_id: int, revision: int) -> dict[str, pd.DataFrame]:
+def couple_analysis(path: str, couple_id: int, revision: int) -> dict[str, pd.DataFrame]:
     """Everything the dashboards draw for one couple, computed in DuckDB once per write."""
-    store = get_store()
+    db = get_db()
     return {
-        "reliable": analysis.reliable_change(store, couple_id),
-        "signals": analysis.theme_signals(store, couple_id),
-        "kinds": analysis.micro_hurt_kinds(store, couple_id),
-        "repair": analysis.repair_ratio(store, couple_id),
-        "mirrors": analysis.mirrored_views(store, couple_id),
+        "reliable": analysis.reliable_change(db, couple_id),
+        "signals": analysis.theme_signals(db, couple_id),
+        "kinds": analysis.micro_hurt_kinds(db, couple_id),
+        "repair": analysis.repair_ratio(db, couple_id),
+        "mirrors": analysis.mirrored_views(db, couple_id),
     }
 
 
-def analysis_for(store: Store, couple_id: int) -> dict[str, pd.DataFrame]:
+def analysis_for(db: Database, couple_id: int) -> dict[str, pd.DataFrame]:
     """Cached dashboard data of a couple, fresh after any of its writes."""
-    return couple_analysis(str(store.path), couple_id, store.revision(couple_id))  # type: ignore[no-any-return]
+    return couple_analysis(str(db.path), couple_id, db.revision(couple_id))
 
 
-def scores_for(store: Store, couple_id: int) -> pd.DataFrame:
+def scores_for(db: Database, couple_id: int) -> pd.DataFrame:
     """Cached scores of a couple, fresh after any of its writes."""
-    return couple_scores(str(store.path), couple_id, store.revision(couple_id))
+    return couple_scores(str(db.path), couple_id, db.revision(couple_id))

@@ -14,7 +14,8 @@ import time
 import uuid
 from pathlib import Path
 
-from mendwell.store import Store, StoreError
+from mendwell.data import Database
+from mendwell.errors import DatabaseError, MendwellError
 
 POLL_SECONDS = 0.5
 
@@ -40,25 +41,25 @@ def ask_app_for_backup(db: Path, out: Path, timeout: float = 60.0) -> Path:
             answer.unlink(missing_ok=True)
             if result.get("ok"):
                 return Path(result["out"])
-            raise StoreError(f"The app could not make the backup: {result.get('message')}")
+            raise DatabaseError(f"The app could not make the backup: {result.get('message')}")
         time.sleep(0.2)
     (folder / f"{rid}.request").unlink(missing_ok=True)
-    raise StoreError(
+    raise DatabaseError(
         f"The database {db} is held by another process that did not answer within {timeout:.0f} s. "
         "If Mendwell is running, is it an older version? Otherwise stop that process and run this again."
     )
 
 
-def _serve_once(store: Store, folder: Path) -> None:
+def _serve_once(db: Database, folder: Path) -> None:
     for req in sorted(folder.glob("*.request")):
         answer = req.with_suffix(".answer")
         try:
             data = json.loads(req.read_text())
             if data.get("kind") != "backup":
-                raise StoreError("only backups can be requested")
-            out = store.backup(Path(str(data["out"])))
+                raise MendwellError("only backups can be requested")
+            out = db.backup(Path(str(data["out"])))
             result = {"ok": True, "out": str(out)}
-        except (StoreError, OSError, ValueError, KeyError) as exc:
+        except (MendwellError, OSError, ValueError, KeyError) as exc:
             result = {"ok": False, "message": str(exc)}
         except Exception as exc:  # noqa: BLE001 - report any failure to the waiting command
             result = {"ok": False, "message": f"{type(exc).__name__}: {exc}"}
@@ -68,16 +69,16 @@ def _serve_once(store: Store, folder: Path) -> None:
         req.unlink(missing_ok=True)
 
 
-def start_watcher(store: Store) -> threading.Event:
-    """Serve backup requests for `store` in a daemon thread; set the returned event to stop."""
+def start_watcher(db: Database) -> threading.Event:
+    """Serve backup requests for `db` in a daemon thread; set the returned event to stop."""
     stop = threading.Event()
-    folder = request_dir(store.path)
+    folder = request_dir(db.path)
 
     def loop() -> None:
         while not stop.wait(POLL_SECONDS):
             if folder.is_dir():
                 try:
-                    _serve_once(store, folder)
+                    _serve_once(db, folder)
                 except Exception:  # noqa: BLE001 - the watcher must outlive one bad request
                     time.sleep(POLL_SECONDS)
 

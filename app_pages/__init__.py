@@ -1,0 +1,1 @@
+"""Page scripts: each is run by `st.navigation` in app.py, draws one page, and holds no rules."""

@@ -1,0 +1,66 @@
+"""Every limit of the app, defined once. Whoever checks or stores a value imports its limit from here.
+
+The archive importer accepts exactly what the app itself can store, so its
+checks use these same numbers (and `sealed_length`, for private text that a
+passcode has encrypted).
+"""
+
+from __future__ import annotations
+
+import math
+
+# -- people and couples ------------------------------------------------------------------------
+NAME_MAX = 80  # characters in a couple's or a partner's name
+PARTNERS_PER_COUPLE = 2
+CHECKIN_DAY_MIN = 1
+CHECKIN_DAY_MAX = 28  # so the day exists in every month
+CHECKIN_DAY_DEFAULT = 28
+
+# -- what a partner writes ----------------------------------------------------------------------
+NOTE_MAX = 4000  # characters in a check-in's note
+TEXT_ANSWER_MAX = 4000  # characters in a free-text answer, unless the item sets a lower `max_chars`
+
+# -- passcodes ----------------------------------------------------------------------------------
+PASSCODE_MIN = 4
+PASSCODE_MAX = 256
+# scrypt is memory-hard: ~16 MiB per check, so guessing is slow even with the file in hand.
+SCRYPT_N = 2**14
+SCRYPT_R = 8
+SCRYPT_P = 1
+SCRYPT_MAXMEM = 64 * 1024**2
+KEY_BYTES = 32
+SALT_BYTES = 16
+FREE_ATTEMPTS = 3  # wrong passcodes before each further try has to wait
+MAX_WAIT_SECONDS = 300
+
+# -- private text sealed with a partner's key (AES-GCM) ----------------------------------------------
+SEALED_PREFIX = "enc:v1:"
+NONCE_BYTES = 12
+TAG_BYTES = 16
+
+
+def sealed_length(chars: int) -> int:
+    """The longest stored form of `chars` characters once sealed: prefix + base64(nonce + UTF-8 + tag).
+
+    A character takes at most 4 bytes in UTF-8.
+    """
+    raw = NONCE_BYTES + 4 * chars + TAG_BYTES
+    return len(SEALED_PREFIX) + 4 * math.ceil(raw / 3)
+
+
+def stored_text_max(chars: int, text: str) -> int:
+    """How long `text` may be when stored, for a limit of `chars` characters (longer when it is sealed)."""
+    return sealed_length(chars) if text.startswith(SEALED_PREFIX) else chars
+
+
+# -- archives -----------------------------------------------------------------------------------
+ARCHIVE_MAX_BYTES = 2 * 1024**3  # the archive file itself
+ARCHIVE_UNPACKED_MAX_BYTES = 8 * 1024**3  # everything in it, unpacked
+
+
+def human_bytes(n: int) -> str:
+    """A size in plain words, e.g. 8 GB."""
+    for unit, size in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if n >= size:
+            return f"{n / size:g} {unit}"
+    return f"{n} bytes"
