@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from mendwell import caseload, periods, rhythm, safety
+from mendwell import caseload, periods, rhythm, safety, views
 from ui.gates import practice_gate
 from ui.page import choose_couple, page_setup
 
@@ -40,7 +40,7 @@ table = pd.DataFrame(
 )
 
 found = caseload.flags(db)
-titles = {(i.id, s.id): s.title for i in catalog.instruments for s in i.subscales}
+titles = views.subscale_titles(catalog)
 partner_names = {p.partner_id: p.name for c in db.couples.all() for p in c.partners}
 if not found.empty:
     found = found.assign(

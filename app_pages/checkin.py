@@ -6,7 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
-from mendwell import periods, recording, safety, security
+from mendwell import periods, recording, safety, security, views
 from mendwell.checkin import Answer, progress, visible_items
 from mendwell.errors import MendwellError
 from mendwell.instruments import Catalog, Instrument, Item
@@ -214,26 +214,6 @@ def _ask(c: Checkin, inst: Instrument, it: Item, stored: Answer | None) -> None:
         st.warning(err, icon=":material/info:")
 
 
-def _answer_text(inst: Instrument, it: Item, ans: Answer) -> str:
-    if it.kind == "text":
-        return md_escape(ans.text or "")
-    if it.kind == "multi":
-        names = {o.value: o.label for o in it.options or ()}
-        return ", ".join(names.get(v, str(v)) for v in ans.selected())
-    if ans.value is None:
-        return ""
-    v = int(ans.value)
-    if it.kind == "likert":
-        labels = inst.labels(it)
-        lo = inst.scale(it)[0]
-        return labels[v - lo] if labels and 0 <= v - lo < len(labels) else str(v)
-    if it.kind == "choice":
-        return next((o.label for o in it.options or () if o.value == v), str(v))
-    if it.kind == "yesno":
-        return "Yes" if v else "No"
-    return str(v)
-
-
 def _review(c: Checkin, answers: dict[str, dict[str, Answer]], cat: Catalog) -> None:
     st.subheader("Look it over")
     st.caption("Nothing here is final until you submit. Questions you left blank are fine to leave.")
@@ -245,7 +225,7 @@ def _review(c: Checkin, answers: dict[str, dict[str, Answer]], cat: Catalog) -> 
         with st.expander(title):
             for it in shown:
                 ans = mine.get(it.id)
-                value = _answer_text(inst, it, ans) if ans else "_left blank_"
+                value = md_escape(views.answer_label(inst, it, ans)) if ans else "_left blank_"
                 st.markdown(f"{it.text}  \n**{value}**")
             st.button("Change answers", key=f"edit_{inst.id}", on_click=_go_to, args=(c, idx))
 

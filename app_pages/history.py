@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from mendwell import periods
+from mendwell import periods, views
 from mendwell.text import md_escape
-from ui.page import page_setup, safe, subscale_titles
+from ui.page import page_setup, safe
 from ui.resources import scores_for
 
 page = page_setup("History")
@@ -43,11 +43,15 @@ st.dataframe(shown, hide_index=True, width="stretch")
 
 st.subheader("Scores")
 all_scores = scores_for(db, couple.couple_id)
-mine = all_scores[(all_scores["partner_id"] == partner.partner_id) & ~all_scores["private"]]
+mine = views.shared_only(all_scores[all_scores["partner_id"] == partner.partner_id])
 if mine.empty:
     st.info("Scores appear here once a check-in is submitted.")
     st.stop()
-mine = mine.merge(subscale_titles(catalog), on=["instrument_id", "subscale_id"], how="left")
+titles = pd.DataFrame(
+    [(i, sub, title) for (i, sub), title in views.subscale_titles(catalog).items()],
+    columns=["instrument_id", "subscale_id", "subscale"],
+)
+mine = mine.merge(titles, on=["instrument_id", "subscale_id"], how="left")
 mine["subscale"] = mine["subscale"].fillna(mine["instrument_id"] + " / " + mine["subscale_id"])
 band = mine["band"].fillna("")
 mine["cell"] = mine["score"].round(2).map("{:g}".format) + band.where(band == "", " · " + band)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from mendwell import analysis, charts, periods
+from mendwell import analysis, charts, periods, views
 from mendwell.text import md_escape
 from ui.page import page_setup, partner_styles, range_control
 from ui.resources import analysis_for
@@ -34,7 +34,7 @@ if checked_in.empty:
     )
     st.stop()
 
-theme_titles = {t.id: t.title for t in catalog.themes.values()}
+theme_titles = views.theme_titles(catalog)
 last_period = pd.to_datetime(checked_in["period"]).max()
 first_period = pd.to_datetime(checked_in["period"]).min()
 
@@ -47,8 +47,8 @@ min_months = right.number_input(
     value=min(3, int(window)), step=1, help="months of that span",
 )  # fmt: skip
 recurring = analysis.recurring_themes(signals, last_period, window=int(window), min_months=int(min_months))
-span_start = (last_period - pd.DateOffset(months=int(window) - 1)).date()
-months_span = f"{periods.label(span_start)} to {periods.label(last_period.date())}"
+window_start = views.span_start(first_period, last_period, int(window)).date()
+months_span = f"{periods.label(window_start)} to {periods.label(last_period.date())}"
 st.caption(f"Looking at {months_span}.")
 cols = st.columns(len(couple.partners))
 for col, partner in zip(cols, couple.partners, strict=False):
@@ -65,7 +65,7 @@ for col, partner in zip(cols, couple.partners, strict=False):
 # -- heatmap ------------------------------------------------------------------------------
 st.subheader("Month by month")
 months_back = range_control("themes_range")
-start = first_period if months_back is None else max(first_period, last_period - pd.DateOffset(months=months_back - 1))
+start = views.span_start(first_period, last_period, months_back)
 months = list(pd.date_range(start, last_period, freq="MS"))
 monthly = analysis.theme_months(signals)
 monthly = monthly[pd.to_datetime(monthly["period"]) >= start] if not monthly.empty else monthly
@@ -119,20 +119,10 @@ if micro is not None:
             st.plotly_chart(fig, width="stretch", config=CHART_CONFIG, key=f"kinds_{style.partner_id}")
 
     st.subheader("Share of small hurts mended")
-    rep = repair[pd.to_datetime(repair["period"]) >= start] if not repair.empty else repair
-    if rep.empty:
+    gapped = views.repair_series(repair, styles, start, last_period) if not repair.empty else repair
+    if gapped.empty:
         st.caption("Once a small hurt has been named, this shows how much of it was mended.")
     else:
-        grid = pd.DataFrame({"period": months})
-        gapped = pd.concat(
-            [
-                grid.merge(rep[rep["partner_id"] == s.partner_id].assign(period=lambda d: pd.to_datetime(d["period"])),
-                           on="period", how="left").assign(partner_id=s.partner_id)
-                for s in styles
-                if (rep["partner_id"] == s.partner_id).any()  # no empty legend entry for someone with none
-            ],
-            ignore_index=True,
-        )  # fmt: skip
         st.plotly_chart(charts.repair_figure(gapped, styles), width="stretch", config=CHART_CONFIG, key="repair")
         st.caption("The share of the small hurts each of you named that month that were mended or partly mended.")
 

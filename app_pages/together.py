@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from mendwell import analysis, periods, together
+from mendwell import analysis, periods, together, views
 from mendwell.text import md_escape
 from ui.page import page_setup
 from ui.resources import analysis_for
@@ -47,8 +47,8 @@ if period not in opened:
 # -- side by side ---------------------------------------------------------------------------
 data = analysis_for(db, couple.couple_id)
 rc = data["reliable"]
-month_scores = rc[(pd.to_datetime(rc["period"]).dt.date == period) & ~rc["private"].astype(bool)]
-titles = {(i.id, s.id): s.title for i in catalog.instruments for s in i.subscales}
+month_scores = views.shared_only(rc[pd.to_datetime(rc["period"]).dt.date == period])
+titles = views.subscale_titles(catalog)
 
 st.subheader(f"{periods.label(period)}, side by side")
 for inst in catalog.instruments:
@@ -75,18 +75,7 @@ if not diff.empty:
     def answer_label(instrument_id: str, item_id: str, value: float) -> str:
         """The words of an answer (a scale label, Yes/No or option), else the number."""
         inst = catalog.get(instrument_id)
-        if inst is None:
-            return f"{value:g}"
-        it = inst.item(item_id)
-        labels = inst.labels(it)
-        lo = inst.scale(it)[0]
-        if it.kind == "likert" and labels and 0 <= int(value) - lo < len(labels):
-            return labels[int(value) - lo]
-        if it.kind == "yesno":
-            return "Yes" if value else "No"
-        if it.kind == "choice":
-            return next((o.label for o in it.options or () if o.value == int(value)), f"{value:g}")
-        return f"{value:g}"
+        return views.value_label(inst, inst.item(item_id) if inst else None, value)
 
     rows = []
     for r in diff.itertuples():  # at most five rows, already chosen in SQL
@@ -117,11 +106,10 @@ else:
                 st.caption("None named this month.")
             for r in mine.itertuples():
                 often_item = micro.item(r.often_item)
-                often = micro.labels(often_item)[int(r.often) - micro.scale(often_item)[0]]
+                often = views.value_label(micro, often_item, r.often)
                 mended = "not answered"
                 if r.repaired_item is not None and not pd.isna(r.repaired):
-                    rep_item = micro.item(r.repaired_item)
-                    mended = micro.labels(rep_item)[int(r.repaired) - micro.scale(rep_item)[0]]
+                    mended = views.value_label(micro, micro.item(r.repaired_item), r.repaired)
                 st.markdown(
                     f"- {md_escape(micro.short(often_item))}: {md_escape(often.lower())}; mended: {md_escape(mended)}"
                 )
@@ -139,7 +127,7 @@ for r in notes.itertuples():
 # -- prompts -----------------------------------------------------------------------------------
 st.subheader("To talk about, if you like")
 recurring = analysis.recurring_themes(data["signals"], pd.Timestamp(period))
-theme_titles = {t.id: t.title for t in catalog.themes.values()}
+theme_titles = views.theme_titles(catalog)
 labels = {it.id: micro.short(it) for it in micro.items} if micro else {}
 for prompt in together.prompts(month_scores, hurts, [theme_titles.get(t, t) for t in recurring["theme_id"]], labels):
     st.markdown(f"**{prompt.step}.** {prompt.text}")

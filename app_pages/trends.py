@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from mendwell import analysis, charts, periods, summary
+from mendwell import analysis, periods, summary, views
 from mendwell.text import md_escape
 from ui import state
 from ui.page import page_setup, partner_styles, range_control
@@ -20,7 +20,7 @@ sharing = page.sharing  # larger charts, one per row, no downloads
 
 data = analysis_for(db, couple.couple_id)
 rc = data["reliable"]
-shared = rc[~rc["private"].astype(bool)] if not rc.empty else rc
+shared = views.shared_only(rc)
 
 if shared.empty:
     st.info(
@@ -33,9 +33,9 @@ if shared.empty:
 months_back = range_control("trend_range")
 last_period = pd.to_datetime(shared["period"]).max()
 first_period = pd.to_datetime(shared["period"]).min()
-start = first_period if months_back is None else max(first_period, last_period - pd.DateOffset(months=months_back - 1))
-titles = {(i.id, s.id): s.title for i in catalog.instruments for s in i.subscales}
-theme_titles = {t.id: t.title for t in catalog.themes.values()}
+start = views.span_start(first_period, last_period, months_back)
+titles = views.subscale_titles(catalog)
+theme_titles = views.theme_titles(catalog)
 
 present = set(shared["partner_id"].unique())
 missing = [p for p in couple.partners if p.partner_id not in present]
@@ -80,32 +80,24 @@ def numbers_table(df: pd.DataFrame) -> pd.DataFrame:
 in_range = shared[pd.to_datetime(shared["period"]) >= start]
 if in_range.groupby("partner_id")["period"].nunique().max() < 2:
     st.info("One month so far: a line needs two months, so each of you shows as a single point for now.")
-for inst in catalog.instruments:
-    subs = [s for s in inst.subscales if not inst.is_private_subscale(s.id)]
-    mine = in_range[in_range["instrument_id"] == inst.id]
-    if not subs or mine.empty:
-        continue
+for inst, subscale_charts in views.trend_charts(shared, catalog, styles, start, last_period, large=sharing):
     st.subheader(inst.title)
     cols = st.columns(1 if sharing else 2)
-    for i, sc in enumerate(subs):
-        part = mine[mine["subscale_id"] == sc.id]
-        if part.empty:
-            continue
-        gridded = analysis.with_gaps(part, start=start, end=last_period)
+    for i, chart in enumerate(subscale_charts):
         with cols[i % len(cols)]:
-            fig = charts.trend_figure(gridded, charts.subscale_meta(inst, sc.id), styles, large=sharing)
-            st.plotly_chart(fig, width="stretch", config=CHART_CONFIG, key=f"trend_{inst.id}_{sc.id}")
-            numbers = numbers_table(gridded)
+            key = f"{inst.id}_{chart.subscale_id}"
+            st.plotly_chart(chart.figure, width="stretch", config=CHART_CONFIG, key=f"trend_{key}")
+            numbers = numbers_table(chart.gridded)
             with st.expander("Show the numbers"):
                 st.dataframe(numbers, hide_index=True, width="stretch")
                 if not sharing:
                     st.download_button(
                         "Download these numbers (CSV)",
                         numbers.to_csv(index=False).encode("utf-8"),
-                        file_name=f"mendwell-{inst.id}-{sc.id}.csv",
+                        file_name=f"mendwell-{inst.id}-{chart.subscale_id}.csv",
                         mime="text/csv",
                         on_click="ignore",
-                        key=f"dl_{inst.id}_{sc.id}",
+                        key=f"dl_{key}",
                     )
 
 # -- two perspectives ------------------------------------------------------------------
@@ -117,24 +109,12 @@ if not mirrors.empty:
         "and how the other saw themselves meeting them. A space between the lines is not a verdict on who is "
         "right; it is something to be curious about together."
     )
-    mirrors = mirrors[pd.to_datetime(mirrors["period"]) >= start]
-    by_id = {s.partner_id: s for s in styles}
     cols = st.columns(1 if sharing else 2)
-    for i, (receiver_id, part) in enumerate(mirrors.groupby("receiver_id")):
-        giver_id = int(part["giver_id"].iloc[0])
-        mirror_inst = catalog.get(str(part["instrument_id"].iloc[0]))
-        low, high = (0.0, 4.0)
-        if mirror_inst is not None:
-            sub = str(part["receiver_subscale"].iloc[0])
-            its = mirror_inst.items_of(sub)
-            if its:
-                low, high = float(mirror_inst.scale(its[0])[0]), float(mirror_inst.scale(its[0])[1])
-        grid = pd.DataFrame({"period": pd.date_range(start, last_period, freq="MS")})
-        part = grid.merge(part.assign(period=pd.to_datetime(part["period"])), on="period", how="left")
+    for i, mirror in enumerate(views.mirror_charts(mirrors, catalog, styles, start, last_period)):
+        receiver_id, giver_id = mirror.receiver.partner_id, mirror.giver.partner_id
         with cols[i % len(cols)]:
-            fig = charts.mirror_figure(part, by_id[int(receiver_id)], by_id[giver_id], low, high)
-            st.plotly_chart(fig, width="stretch", config=CHART_CONFIG, key=f"mirror_{receiver_id}")
-            shown = part.dropna(subset=["receiver_view"])
+            st.plotly_chart(mirror.figure, width="stretch", config=CHART_CONFIG, key=f"mirror_{receiver_id}")
+            shown = mirror.gridded.dropna(subset=["receiver_view"])
             with st.expander("Show the numbers"):
                 st.dataframe(
                     pd.DataFrame(

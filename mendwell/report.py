@@ -23,10 +23,10 @@ import pandas as pd
 import plotly.offline
 from plotly.graph_objects import Figure
 
-from mendwell import analysis, charts, summary, together
+from mendwell import analysis, charts, summary, together, views
 from mendwell.data import Database
 from mendwell.errors import ReportError
-from mendwell.instruments import Catalog, Instrument, Item
+from mendwell.instruments import Catalog, Item
 from mendwell.model import Couple
 from mendwell.periods import add_months, label, month_start
 
@@ -117,19 +117,6 @@ def _score_cell(score: float, band: object, tone: object) -> str:
     return f'<span class="score">{score:.2f}</span>{band_html}'
 
 
-def _scale_label(inst: Instrument | None, item: Item | None, value: object) -> str:
-    """The words of a likert answer ('A couple of times'), or the number when there are none."""
-    if value is None or pd.isna(value):
-        return ""
-    v = float(value)  # type: ignore[arg-type]  # a number once None/NaN are out
-    if inst is not None and item is not None:
-        labels = inst.labels(item)
-        index = int(v) - inst.scale(item)[0]
-        if labels and 0 <= index < len(labels):
-            return labels[index]
-    return f"{v:g}"
-
-
 @dataclass
 class _Data:
     """Everything the report draws for one couple and span, with private rows already gone."""
@@ -151,7 +138,7 @@ class _Data:
 def _load(db: Database, catalog: Catalog, couple: Couple, start: dt.date, end: dt.date) -> _Data:
     cid = couple.couple_id
     rc = analysis.reliable_change(db, cid)
-    shared = rc[~rc["private"].astype(bool)] if not rc.empty else rc
+    shared = views.shared_only(rc)
     checkins = db.checkins.listing(cid)
     submitted = checkins[checkins["status"] == "submitted"]
     return _Data(
@@ -165,8 +152,8 @@ def _load(db: Database, catalog: Catalog, couple: Couple, start: dt.date, end: d
         shared_in=_in_range(shared, start, end),
         signals_in=_in_range(analysis.theme_signals(db, cid), start, end),
         submitted_in=_in_range(submitted, start, end),
-        titles={(i.id, s.id): s.title for i in catalog.instruments for s in i.subscales},
-        theme_titles={t.id: t.title for t in catalog.themes.values()},
+        titles=views.subscale_titles(catalog),
+        theme_titles=views.theme_titles(catalog),
     )
 
 
@@ -250,22 +237,10 @@ def _trends(d: _Data) -> str:
         )
     )
     start, end = pd.Timestamp(d.start), pd.Timestamp(d.end)
-    for inst in d.catalog.instruments:
-        subs = [s for s in inst.subscales if not inst.is_private_subscale(s.id)]
-        mine = d.shared_in[d.shared_in["instrument_id"] == inst.id]
-        if not subs or mine.empty:
-            continue
-        blocks = []
-        for sc in subs:
-            part = mine[mine["subscale_id"] == sc.id]
-            if part.empty:
-                continue
-            gridded = analysis.with_gaps(part, start=start, end=end)
-            fig = charts.trend_figure(gridded, charts.subscale_meta(inst, sc.id), d.styles)
-            blocks.append(_chart(fig, "trend", instrument=inst.id, subscale=sc.id))
-        if blocks:
-            out.append(f'<div class="instrument"><h3>{esc(inst.title)}</h3><div class="grid">{"".join(blocks)}</div>')
-            out.append("</div>")
+    for inst, found in views.trend_charts(d.shared_in, d.catalog, d.styles, start, end):
+        blocks = [_chart(c.figure, "trend", instrument=inst.id, subscale=c.subscale_id) for c in found]
+        out.append(f'<div class="instrument"><h3>{esc(inst.title)}</h3><div class="grid">{"".join(blocks)}</div>')
+        out.append("</div>")
     return "".join(out)
 
 
@@ -333,23 +308,11 @@ def _themes(db: Database, d: _Data) -> str:
     )
 
     out.append("<h3>How much of what hurt got mended</h3>")
-    rep = _in_range(analysis.repair_ratio(db, d.couple.couple_id), d.start, d.end)
-    if rep.empty:
+    repair = analysis.repair_ratio(db, d.couple.couple_id)
+    gapped = views.repair_series(repair, d.styles, pd.Timestamp(d.start), pd.Timestamp(d.end))
+    if gapped.empty:
         out.append(_note("Neither of you named a small hurt in these months, so there was nothing to mend."))
     else:
-        grid = pd.DataFrame({"period": months})
-        gapped = pd.concat(
-            [
-                grid.merge(
-                    rep[rep["partner_id"] == s.partner_id].assign(period=lambda x: pd.to_datetime(x["period"])),
-                    on="period",
-                    how="left",
-                ).assign(partner_id=s.partner_id)
-                for s in d.styles
-                if (rep["partner_id"] == s.partner_id).any()  # no empty line for a partner with nothing named
-            ],
-            ignore_index=True,
-        )
         out.append(_chart(charts.repair_figure(gapped, d.styles), "repair"))
         out.append(
             _note("The share of the small hurts each of you named that month that were mended or partly mended.")
@@ -358,10 +321,10 @@ def _themes(db: Database, d: _Data) -> str:
 
 
 def _mirrors(db: Database, d: _Data) -> str:
-    mirrors = _in_range(analysis.mirrored_views(db, d.couple.couple_id), d.start, d.end)
-    if mirrors.empty:
+    mirrors = analysis.mirrored_views(db, d.couple.couple_id)
+    found = views.mirror_charts(mirrors, d.catalog, d.styles, pd.Timestamp(d.start), pd.Timestamp(d.end))
+    if not found:
         return ""
-    by_id = {s.partner_id: s for s in d.styles}
     out = [
         _note(
             "The same moments, seen from each side: how one of you felt your reaches for connection were met, "
@@ -370,23 +333,7 @@ def _mirrors(db: Database, d: _Data) -> str:
             "lead",
         )
     ]
-    grid = pd.DataFrame({"period": _months(d.start, d.end)})
-    blocks = []
-    for receiver_id, part in mirrors.groupby("receiver_id"):
-        giver_id = int(part["giver_id"].iloc[0])
-        if int(receiver_id) not in by_id or giver_id not in by_id:
-            continue
-        low, high = 0.0, 4.0
-        inst = d.catalog.get(str(part["instrument_id"].iloc[0]))
-        if inst is not None:
-            its = inst.items_of(str(part["receiver_subscale"].iloc[0]))
-            if its:
-                low, high = float(inst.scale(its[0])[0]), float(inst.scale(its[0])[1])
-        gapped = grid.merge(part.assign(period=pd.to_datetime(part["period"])), on="period", how="left")
-        fig = charts.mirror_figure(gapped, by_id[int(receiver_id)], by_id[giver_id], low, high)
-        blocks.append(_chart(fig, "mirror", receiver=str(by_id[int(receiver_id)].slot)))
-    if not blocks:
-        return ""
+    blocks = [_chart(m.figure, "mirror", receiver=str(m.receiver.slot)) for m in found]
     out.append(f'<div class="grid">{"".join(blocks)}</div>')
     return "".join(out)
 
@@ -436,8 +383,8 @@ def _month_hurts(db: Database, d: _Data, period: dt.date) -> str:
         for r in mine.itertuples():
             often_item = item(r.often_item)
             what = micro.short(often_item) if micro is not None and often_item is not None else str(r.often_item)
-            mended = _scale_label(micro, item(r.repaired_item), r.repaired) or "not said"
-            rows.append([esc(what), esc(_scale_label(micro, often_item, r.often)), esc(mended)])
+            mended = views.value_label(micro, item(r.repaired_item), r.repaired) or "not said"
+            rows.append([esc(what), esc(views.value_label(micro, often_item, r.often)), esc(mended)])
         cols.append(
             f'<div class="col"><h4>{esc(p.name)}</h4>'
             + _table(["Small hurt", "How often", "Mended?"], rows, "hurts")

@@ -19,8 +19,6 @@ from mendwell.data import Database
 # (distance as a share of the item's scale, so 0..4 and 0..2 items compare).
 
 
-
-
 def revealed_months(db: Database, couple_id: int) -> list[dt.date]:
     """Months every partner of the couple has submitted, newest first."""
     return db.analytics.revealed_months(couple_id)

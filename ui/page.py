@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
 import streamlit as st
 
 from mendwell.charts import PartnerStyle
@@ -85,12 +84,6 @@ def range_control(key: str) -> int | None:
     """The 6 months / 1 year / 2 years / all control; returns months or None for all."""
     choice = st.segmented_control("Time span", list(RANGES), default="1 year", key=key)
     return RANGES[choice or "1 year"]
-
-
-def subscale_titles(catalog: Catalog) -> pd.DataFrame:
-    """instrument_id, subscale_id, subscale (title) for every loaded subscale."""
-    rows = [(i.id, s.id, s.title) for i in catalog.instruments for s in i.subscales]
-    return pd.DataFrame(rows, columns=["instrument_id", "subscale_id", "subscale"])
 
 
 def safe(text: str) -> str:
