@@ -14,7 +14,7 @@ from mendwell import archive
 from mendwell.config import db_path
 from mendwell.errors import ArchiveError, MendwellError
 from mendwell.export import FORMATS, export
-from ui import state
+from ui import feedback, state
 from ui.gates import practice_gate
 from ui.page import page_setup, safe
 
@@ -89,7 +89,7 @@ if upload is not None and st.button("Check and import", type="primary"):
             st.warning("Nothing was imported. Here is what needs fixing in the file:")
             st.code("\n".join(exc.problems), language=None, wrap_lines=True)
         except MendwellError as exc:
-            st.warning(str(exc))
+            feedback.show(exc)
         else:
             st.cache_data.clear()
             if any(added.values()):
@@ -105,7 +105,7 @@ if st.button("Make a backup now", icon=":material/backup:"):
     try:
         done = db.backup(target)
     except MendwellError as exc:
-        st.warning(str(exc))
+        feedback.show(exc)
     else:
         st.success(f"Saved a backup to {safe(str(done))}.")
 

@@ -8,7 +8,7 @@ import streamlit as st
 
 from mendwell import periods, rhythm
 from mendwell.errors import MendwellError
-from ui import state
+from ui import feedback, state
 from ui.page import page_setup, safe
 
 page = page_setup(needs_couple=False)
@@ -42,7 +42,7 @@ if couple is None:
             try:
                 couple_id = db.couples.create(name or f"{first} & {second}", [first, second])
             except MendwellError as exc:
-                st.error(str(exc))
+                feedback.show(exc)
             else:
                 st.session_state[state.COUPLE] = couple_id
                 st.rerun()

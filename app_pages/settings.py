@@ -10,7 +10,7 @@ from mendwell import rhythm, safety, security, vault
 from mendwell.errors import MendwellError
 from mendwell.limits import CHECKIN_DAY_MAX, CHECKIN_DAY_MIN, NAME_MAX
 from mendwell.model import clean_name
-from ui import state
+from ui import feedback, state
 from ui.gates import forget_key
 from ui.page import choose_couple, page_setup, safe
 
@@ -42,7 +42,7 @@ if couple is not None:
                     if partner_names[p.partner_id] != p.name:
                         db.couples.rename_partner(p.partner_id, partner_names[p.partner_id])
             except MendwellError as exc:
-                st.error(str(exc))
+                feedback.show(exc)
             else:
                 st.session_state[state.SETTINGS_FLASH] = "Names saved."
                 st.rerun()  # so the sidebar shows the new names at once
@@ -93,7 +93,7 @@ def passcode_form(subject: str, who: str, key: str) -> None:
                 security.set_passcode(db, subject, new)
             st.session_state[state.SETTINGS_FLASH] = f"{who}: passcode saved."
     except MendwellError as exc:
-        st.warning(str(exc))
+        feedback.show(exc)
         return
     st.rerun()
 
@@ -111,7 +111,7 @@ if couple is not None:
             try:
                 db.couples.set_checkin_day(couple.couple_id, int(new_day))
             except MendwellError as exc:
-                st.warning(str(exc))
+                feedback.show(exc)
             else:
                 st.session_state[state.SETTINGS_FLASH] = "Check-in day saved."
                 st.rerun()
@@ -166,7 +166,7 @@ with st.form("add_couple", clear_on_submit=True):
         try:
             new_id = db.couples.create(name or f"{first} & {second}", [first, second])
         except MendwellError as exc:
-            st.error(str(exc))
+            feedback.show(exc)
         else:
             choose_couple(new_id)
             st.success(f"Added {safe(name or first + ' & ' + second)}.")

@@ -18,6 +18,7 @@ from mendwell.data import Database
 MIN_OWN_SCORES = 10
 Z = 1.96
 
+
 def reliable_change(db: Database, couple_id: int) -> pd.DataFrame:
     """Each score of a couple with its change from the previous one and a verdict.
 
@@ -125,8 +126,6 @@ def recurring_themes(
 MICRO_HURTS = "micro_hurts"
 FREQUENCY = "frequency"
 REPAIRED = "repaired"
-
-
 
 
 def micro_hurt_kinds(db: Database, couple_id: int) -> pd.DataFrame:

@@ -131,9 +131,7 @@ def _open_zip(path: Path, problems: list[str]) -> zipfile.ZipFile | None:
         return None
     size = path.stat().st_size
     if size > ARCHIVE_MAX_BYTES:
-        problems.append(
-            f"the file is {human_bytes(size)}; archives up to {human_bytes(ARCHIVE_MAX_BYTES)} are read"
-        )
+        problems.append(f"the file is {human_bytes(size)}; archives up to {human_bytes(ARCHIVE_MAX_BYTES)} are read")
         return None
     if not zipfile.is_zipfile(path):
         problems.append("the file is not a zip archive")

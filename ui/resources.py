@@ -22,6 +22,7 @@ from mendwell.data import Database
 from mendwell.errors import MendwellError
 from mendwell.instruments import Catalog, assessment_dirs, load_catalog
 from mendwell.scoring import scores
+from ui import feedback
 
 _WATCHERS: dict[int, threading.Event] = {}
 
@@ -45,7 +46,7 @@ def get_db() -> Database:
     try:
         return _database(str(db_path()))
     except MendwellError as exc:
-        st.error(str(exc))
+        feedback.show(exc)
         st.stop()
         raise  # unreachable; st.stop raises
 
