@@ -1,31 +1,32 @@
-"""Shared fixtures: a real DuckDB file in tmp_path, the real instruments,
-AppTest with clean caches, and a real Streamlit server for Chromium."""
+"""Shared fixtures: a real DuckDB file in tmp_path, the real instruments, AppTest with clean
+caches, a real Streamlit server for Chromium, and the report's planted demo database.
+
+Helpers live in `tests.support`; the tests are grouped by kind in unit/, store/, app/,
+browser/ and stress/.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from mendwell.config import PROJECT_DIR
+from mendwell.data import Database
 from mendwell.instruments import Catalog, load_catalog
-from mendwell.store import Store
+from tests.support.paths import ARTIFACTS, ASSESSMENTS
+from tests.support.report import Planted, plant
+from tests.support.server import Server, ServerFactory
 
 # Pages re-raise errors under test (users see a calm message instead), so
 # AppTest's `at.exception` and the browser tests still catch every failure.
 os.environ["MENDWELL_DEBUG"] = "1"
 
-ASSESSMENTS = PROJECT_DIR / "assessments"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARTIFACTS = PROJECT_DIR / "test-artifacts"
 
 
 @pytest.fixture(scope="session")
@@ -46,21 +47,27 @@ def db_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def store(db_file: Path, catalog: Catalog) -> Iterator[Store]:
+def store(db_file: Path, catalog: Catalog) -> Iterator[Database]:
     """An empty store on a real DuckDB file, instruments registered."""
-    s = Store(db_file)
-    s.register_instruments(catalog.instruments)
+    s = Database(db_file)
+    s.definitions.register(catalog.instruments)
     yield s
     s.close()
 
 
 @pytest.fixture
-def demo_store(store: Store, catalog: Catalog) -> Store:
+def demo_store(store: Database, catalog: Catalog) -> Database:
     """A store holding three demo couples with 24 months each."""
     from mendwell.demo import generate
 
     generate(store, catalog, couples=3, months=24, seed=11)
     return store
+
+
+@pytest.fixture(scope="session")
+def planted(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog) -> Planted:
+    """Three demo couples with markers planted, and the first couple's report (see tests.support.report)."""
+    return plant(tmp_path_factory.mktemp("report") / "mendwell.duckdb", catalog)
 
 
 def _clear_streamlit_caches() -> None:
@@ -78,22 +85,11 @@ def app_env(db_file: Path) -> Iterator[Path]:
     _clear_streamlit_caches()
 
 
-def release(store: Store) -> None:
-    """Close a test's own connection so the app (same process) can open the file."""
-    store.close()
-
-
 # -- real browser ------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     """Use Debian's chromium (Playwright's own download does not work offline)."""
     if CHROMIUM is None:
         return browser_type_launch_args
@@ -117,51 +113,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         )
 
 
-class Server:
-    """A real `streamlit run app.py` on a free loopback port."""
-
-    FLAGS = ("--server.headless", "true", "--server.address", "127.0.0.1", "--server.fileWatcherType", "none")
-
-    def __init__(self, db: Path, env: dict[str, str] | None = None) -> None:
-        self.db = db
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = db.parent / "streamlit.log"
-        full_env = {**os.environ, "MENDWELL_DB": str(db), **(env or {})}
-        self._log_file = self.log.open("w")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", *self.FLAGS, "--server.port", str(self.port)],
-            cwd=PROJECT_DIR,
-            env=full_env,
-            stdout=self._log_file,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited early:\n{self.log.read_text()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as resp:
-                    if resp.read().decode().strip() == "ok":
-                        return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"streamlit did not become healthy:\n{self.log.read_text()}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log_file.close()
-
-
 @pytest.fixture
-def server_factory(tmp_path: Path) -> Iterator:
+def server_factory() -> Iterator[ServerFactory]:
     """Start servers on databases prepared by the test; all are stopped afterwards."""
     started: list[Server] = []
 
@@ -177,6 +130,6 @@ def server_factory(tmp_path: Path) -> Iterator:
 
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
-    """Where browser tests save screenshots (look at them)."""
+    """Where browser tests save screenshots (look at them); see also `tests.support.browser.screenshot`."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS

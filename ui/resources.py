@@ -35,7 +35,8 @@ def _close(db: Database) -> None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4, on_release=_close)
-def _database(path: str) -> Database:
+def database_for(path: str) -> Database:
+    """The database of one file, opened once per process (with its backup-request watcher)."""
     db = Database(path)
     _WATCHERS[id(db)] = start_watcher(db)  # `mendwell backup` while the app serves
     return db
@@ -44,7 +45,7 @@ def _database(path: str) -> Database:
 def get_db() -> Database:
     """The database for MENDWELL_DB, opened once per process."""
     try:
-        return _database(str(db_path()))
+        return database_for(str(db_path()))
     except MendwellError as exc:
         feedback.show(exc)
         st.stop()

@@ -41,9 +41,6 @@ def warm_medians(db: Path, runs: int) -> dict[str, float]:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from tests.apptest_support import run_app_py_every_time
-
-    run_app_py_every_time()
     os.environ["MENDWELL_DB"] = str(db)
     st.cache_data.clear()
     st.cache_resource.clear()
@@ -71,8 +68,6 @@ def first_render(db: Path, page: str) -> float:
         "import os, sys, time, json\n"
         f"sys.path.insert(0, {str(ROOT)!r})\n"
         "from streamlit.testing.v1 import AppTest\n"
-        "from tests.apptest_support import run_app_py_every_time\n"
-        "run_app_py_every_time()\n"
         "t = time.perf_counter()\n"
         f"at = AppTest.from_file({str(ROOT / 'app.py')!r}, default_timeout=120)\n"
         "at.run()\n"

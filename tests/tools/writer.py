@@ -7,7 +7,7 @@
     python tests/tools/writer.py zygote               read `run OUT DB SEED MODE...` lines on stdin and
                                                       fork a child for each, its stdout going to OUT
 
-A writer uses the real Store on the real file and says what it does on
+A writer uses the real Database on the real file and says what it does on
 stdout, one line per step, flushed at once: `begin <step> ...` before a
 transaction and `<step> ...` after its commit. A test that kills it with
 SIGKILL still reads every line written before the kill, so it knows which
@@ -32,8 +32,9 @@ import traceback
 from mendwell import periods
 from mendwell.checkin import Answer, hidden_answered, make_answer, visible_items
 from mendwell.config import builtin_assessments_dir
+from mendwell.data import Database
+from mendwell.errors import MendwellError
 from mendwell.instruments import Catalog, Instrument, Item, load_catalog
-from mendwell.store import Store, StoreError
 
 MAX_CHECKINS = 400  # a bound: ~200 months of one couple, far more than a run reaches before its kill
 MAX_SECONDS = 60
@@ -74,12 +75,12 @@ def full_answers(inst: Instrument, rng: random.Random) -> dict[str, Answer | Non
     return dict(answers)
 
 
-def checkins(store: Store, catalog: Catalog, rng: random.Random) -> None:
+def checkins(store: Database, catalog: Catalog, rng: random.Random) -> None:
     instruments = list(catalog.instruments)
     deadline = time.monotonic() + MAX_SECONDS
     say("begin couple")
-    couple_id = store.create_couple(f"Writer {rng.randrange(10**6)}", ["Ann", "Bob"])
-    couple = store.couple(couple_id)
+    couple_id = store.couples.create(f"Writer {rng.randrange(10**6)}", ["Ann", "Bob"])
+    couple = store.couples.get(couple_id)
     assert couple is not None
     say("couple", couple_id, *(p.partner_id for p in couple.partners))
     this_month = periods.month_start()
@@ -89,29 +90,29 @@ def checkins(store: Store, catalog: Catalog, rng: random.Random) -> None:
         partner = couple.partners[i % 2]
         period = periods.add_months(this_month, -(i // 2))
         say("begin open", partner.partner_id, period.isoformat())
-        draft = store.open_checkin(partner.partner_id, period)
+        draft = store.checkins.open(partner.partner_id, period)
         cid = draft.checkin_id
         say("open", cid, partner.partner_id, period.isoformat())
         for inst in rng.sample(instruments, rng.randint(1, len(instruments))):
             answers = full_answers(inst, rng)
             say("begin answers", cid, inst.id, len(answers))
-            store.save_answers(cid, inst, answers)  # all of them in one transaction
+            store.checkins.save_answers(cid, inst, answers)  # all of them in one transaction
             say("answers", cid, inst.id, len(answers))
         say("begin note", cid)
-        store.save_note(cid, note_body(cid), private=bool(i % 2))
+        store.checkins.save_note(cid, note_body(cid), private=bool(i % 2))
         say("note", cid)
         say("begin submit", cid)
-        if not store.submit(cid, catalog):
+        if not store.checkins.submit(cid, catalog):
             raise AssertionError(f"check-in {cid} was already submitted")
         say("submitted", cid)
     say("bound reached")
 
 
-def report_failure(store: Store, exc: BaseException) -> None:
-    say("error " + json.dumps({"type": type(exc).__name__, "store_error": isinstance(exc, StoreError),
+def report_failure(store: Database, exc: BaseException) -> None:
+    say("error " + json.dumps({"type": type(exc).__name__, "store_error": isinstance(exc, MendwellError),
                                "message": str(exc)}))  # fmt: skip
     try:  # the process goes on serving reads after a failed write
-        say("after " + json.dumps({"read": store.table_counts()}))
+        say("after " + json.dumps({"read": store.engine.table_counts()}))
     except Exception as after:  # noqa: BLE001 - reported to the test, which judges it
         say("after " + json.dumps({"read_error": f"{type(after).__name__}: {after}"}))
 
@@ -123,16 +124,16 @@ def main(argv: list[str]) -> int:
     assert not catalog.problems, catalog.problems
     if mode == "probe":
         try:
-            store = Store(db)
-        except StoreError as exc:
+            store = Database(db)
+        except MendwellError as exc:
             say("refused " + json.dumps({"stage": "open", "type": type(exc).__name__, "message": str(exc)}))
             return 0
         try:
-            couple = store.couples()[0]
-            draft = store.open_checkin(couple.partners[1].partner_id, periods.month_start())
+            couple = store.couples.all()[0]
+            draft = store.checkins.open(couple.partners[1].partner_id, periods.month_start())
             inst = catalog.instruments[0]
-            store.save_answers(draft.checkin_id, inst, full_answers(inst, rng))
-            store.submit(draft.checkin_id, catalog)
+            store.checkins.save_answers(draft.checkin_id, inst, full_answers(inst, rng))
+            store.checkins.submit(draft.checkin_id, catalog)
         except Exception as exc:  # noqa: BLE001 - the type is what the test checks
             say("refused " + json.dumps({"stage": "write", "type": type(exc).__name__, "message": str(exc)}))
         else:
@@ -140,8 +141,8 @@ def main(argv: list[str]) -> int:
         store.close()
         return 0
 
-    store = Store(db)
-    store.register_instruments(catalog.instruments)
+    store = Database(db)
+    store.definitions.register(catalog.instruments)
     say("ready")
     if mode == "checkins":
         checkins(store, catalog, rng)

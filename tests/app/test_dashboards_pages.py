@@ -1,0 +1,447 @@
+"""Trends and Themes with AppTest: the real app.py and pages on a real DuckDB file.
+
+Plotly charts come back from AppTest as unknown elements; `json.loads(el.proto.spec)`
+is the figure and the element id ends with the chart's key (e.g. `trend_bids_my_bids_met`).
+Each test prepares the database with its own `Database`, closes it, then runs the app.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.typing import NDArray
+from streamlit.testing.v1 import AppTest
+
+from mendwell.checkin import make_answer
+from mendwell.data import Database
+from mendwell.instruments import Catalog, Subscale
+from mendwell.model import Couple
+from mendwell.scoring import scores
+from tests.support.apptest import Figure, app_store, figures, json_strings, open_page, start_app, texts, unescape
+from tests.support.data import UNSEEN, check_in, extra_catalog, instrument, make_couple_ids, month, whole_plan
+from tests.support.ui import THEMES, TRENDS
+
+
+def visit(page: str) -> AppTest:
+    """A fresh session on the app, then on `page`; no exception, no error element."""
+    return open_page(start_app(), page)
+
+
+def text_of(at: AppTest) -> str:
+    return "\n".join(unescape(t) for t in texts(at)).replace("\\", "")
+
+
+def values(v: Any) -> NDArray[np.float64]:
+    """A Plotly array as numbers (None -> NaN); Plotly 7 may send {"dtype", "bdata"}."""
+    if isinstance(v, dict) and "bdata" in v:
+        # flat, in row order; callers reshape 2-D data (heatmap z) themselves
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"])).astype(float)
+    if v and isinstance(v[0], list):
+        return np.array([np.nan if x is None else x for row in v for x in row], dtype=float)
+    return np.array([np.nan if x is None else x for x in v], dtype=float)
+
+
+def months(v: Any) -> list[pd.Timestamp]:
+    return [pd.Timestamp(x) for x in v]
+
+
+def traces(fig: Figure, role: str) -> list[dict[str, Any]]:
+    return [t for t in fig["data"] if (t.get("meta") or {}).get("role") == role]
+
+
+def trend_figures(figs: dict[str, Figure]) -> dict[str, Figure]:
+    return {k: f for k, f in figs.items() if k.startswith("trend_")}
+
+
+def non_private_subscales(catalog: Catalog) -> dict[str, tuple[str, Subscale]]:
+    """{chart key: (instrument id, subscale)} of every shared subscale."""
+    return {
+        f"trend_{inst.id}_{sc.id}": (inst.id, sc)
+        for inst in catalog.instruments
+        for sc in inst.subscales
+        if not inst.is_private_subscale(sc.id)
+    }
+
+
+# -- empty and thin data ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", [TRENDS, THEMES])
+@pytest.mark.parametrize("history", ["nothing", "a draft only"])
+def test_no_checkins_yet_is_a_kind_empty_state(
+    history: str, page: str, store: Database, catalog: Catalog, app_env: Path
+) -> None:
+    _, ann, _ = make_couple_ids(store, "Us")
+    if history == "a draft only":  # started but never submitted: nothing to show yet
+        draft = store.checkins.open(ann, month(0))
+        bids = instrument(catalog, "bids")
+        store.checkins.save_answers(draft.checkin_id, bids, {"toward_me": make_answer(bids, bids.item("toward_me"), 1)})
+    store.close()
+    at = visit(page)
+    assert not at.get("plotly_chart")
+    [info] = [i.value for i in at.info]
+    assert "appear here" in info
+    if page == TRENDS:
+        assert info.startswith("Your trends appear here once you have checked in.")
+    else:
+        assert info.startswith("Themes appear here after your first check-ins.")
+
+
+@pytest.mark.parametrize("page", [TRENDS, THEMES])
+@pytest.mark.parametrize("history", ["one check-in", "one partner only", "never the same month"])
+def test_thin_data_renders_and_explains(
+    history: str, page: str, store: Database, catalog: Catalog, app_env: Path
+) -> None:
+    _, ann, bob = make_couple_ids(store, "Us")
+    if history == "one check-in":
+        check_in(store, catalog, ann, month(0), whole_plan(catalog, 2))
+    elif history == "one partner only":
+        for i in range(3):
+            check_in(store, catalog, ann, month(i), whole_plan(catalog, 1 + i))
+    else:
+        check_in(store, catalog, ann, month(0), whole_plan(catalog, 2))
+        check_in(store, catalog, bob, month(1), whole_plan(catalog, 3))
+    store.close()
+    at = visit(page)
+    text = text_of(at)
+    figs = figures(at)
+    assert figs
+
+    if page == THEMES:
+        heat = [f for f in figs.values() if f["data"][0]["type"] == "heatmap"]
+        assert [f["layout"]["title"]["text"] for f in heat] == ["Ann: themes by month", "Bob: themes by month"]
+        assert "No theme came up in 3 or more of these 6 months." in text
+        if history == "one partner only":  # unseen in all 3 months for Ann, nothing for Bob
+            assert "Unseen**: 3 of 6 months" in text
+            assert np.nansum(values(heat[1]["data"][0]["z"])) == 0
+            assert "Months without a check-in from Bob: January 2025, February 2025, March 2025." in text
+            assert "Months without a check-in from Ann" not in text
+        return
+
+    trend = trend_figures(figs)
+    assert set(trend) == set(non_private_subscales(catalog))
+    partners_drawn = {t["meta"]["partner_id"] for f in trend.values() for t in traces(f, "partner")}
+    if history == "one check-in":
+        assert "Only Ann has checked in so far; Bob's line appears after their first check-in." in text
+        assert "One month so far: a line needs two months, so each of you shows as a single point for now." in text
+        assert "The January 2025 check-in has no earlier one to compare with yet" in text
+        # the at-a-glance table has Ann's columns only: Bob has nothing to show yet
+        [glance] = [d.value for d in at.dataframe if "Part" in d.value.columns]
+        assert [c for c in glance.columns if c != "Part"] == ["Ann (Jan 2025)", "Ann: change"]
+        assert partners_drawn == {ann}
+        assert all(len(traces(f, "partner")[0]["x"]) == 1 for f in trend.values())
+    elif history == "one partner only":
+        assert "Only Ann has checked in so far; Bob's line appears after their first check-in." in text
+        assert "One month so far" not in text
+        assert partners_drawn == {ann}
+    else:
+        assert "The two-perspectives chart appears once you have both checked in for the same month." in text
+        assert partners_drawn == {ann, bob}
+        # each line spans both months with a gap where that partner did not check in
+        for f in trend.values():
+            for t in traces(f, "partner"):
+                gap = [False, True] if t["meta"]["partner_id"] == ann else [True, False]
+                assert list(np.isnan(values(t["y"]))) == gap
+    assert not [k for k in figs if k.startswith("mirror_")]
+
+
+# -- the demo database -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Demo:
+    couple: Couple  # the first demo couple
+    scores: pd.DataFrame  # its scores
+    checkins: pd.DataFrame  # its submitted check-ins: partner_id, period
+    last: pd.Timestamp  # its latest month
+
+
+@pytest.fixture
+def demo(demo_store: Database) -> Demo:
+    """The demo database (closed), with what the tests need to know about its first couple."""
+    couple = demo_store.couples.all()[0]
+    sc = scores(demo_store, couple.couple_id)
+    checkins = demo_store.engine.read(
+        "SELECT partner_id, period FROM checkins WHERE couple_id = ? AND status = 'submitted'", [couple.couple_id]
+    )
+    demo_store.close()
+    last = pd.Timestamp(checkins["period"].max())
+    return Demo(couple, sc, checkins, last)
+
+
+def test_demo_trends_one_chart_per_shared_subscale_with_bands_direction_and_gaps(
+    demo: Demo, catalog: Catalog, app_env: Path
+) -> None:
+    at = visit(TRENDS)
+    figs = figures(at)
+    trend = trend_figures(figs)
+    expected = non_private_subscales(catalog)
+    assert len(expected) == 11  # 2 + 2 + 2 (of 3; one is private) + 2 + 2 + 1 (of 2)
+    assert set(trend) == set(expected)
+    # one mirror chart per partner: the two perspectives on each one's reaches
+    assert sorted(k for k in figs if k.startswith("mirror_")) == sorted(
+        f"mirror_{p.partner_id}" for p in demo.couple.partners
+    )
+
+    last: pd.Timestamp = demo.last
+    window = [last - pd.DateOffset(months=n) for n in range(11, -1, -1)]  # "1 year", the default
+    checkins = demo.checkins
+    present = {(int(r.partner_id), pd.Timestamp(r.period)) for r in checkins.itertuples()}
+    partners = [p.partner_id for p in demo.couple.partners]
+    missed = [(p, m) for p in partners for m in window if (p, m) not in present]
+    assert missed, "the demo has no missed month in the last year to check"
+    sc = demo.scores
+    score_of = {
+        (int(r.partner_id), r.instrument_id, r.subscale_id, pd.Timestamp(r.period)): r.score for r in sc.itertuples()
+    }
+
+    for key, (inst_id, sub) in expected.items():
+        fig = trend[key]
+        layout = fig["layout"]
+        assert layout["title"]["text"] == sub.title
+        assert len(layout["shapes"]) == len(sub.bands) == 3
+        direction = "Higher is better" if sub.higher_is == "better" else "Higher is harder"
+        assert layout["yaxis"]["title"]["text"] == direction
+        lines = traces(fig, "partner")
+        with_data = {k[0] for k in score_of if k[1:3] == (inst_id, sub.id) and k[3] in window}
+        assert sorted(t["meta"]["partner_id"] for t in lines) == sorted(with_data) == sorted(partners)
+        for t in lines:
+            pid = t["meta"]["partner_id"]
+            assert t["connectgaps"] is False  # Plotly breaks the line at a null
+            assert months(t["x"]) == window
+            y = values(t["y"])
+            for m, got in zip(window, y, strict=True):
+                want = score_of.get((pid, inst_id, sub.id, m))
+                if (pid, m) in missed or want is None:
+                    assert math.isnan(got), (key, pid, m)  # a gap, not a line across the month
+                else:
+                    assert got == pytest.approx(want), (key, pid, m)
+
+
+def test_demo_themes_has_a_heatmap_per_partner(demo: Demo, catalog: Catalog, app_env: Path) -> None:
+    from mendwell import analysis
+
+    at = visit(THEMES)
+    figs = figures(at)
+    couple = demo.couple
+    signals = analysis.theme_signals(app_store(), couple.couple_id)
+    last: pd.Timestamp = demo.last
+    window = [last - pd.DateOffset(months=n) for n in range(11, -1, -1)]
+    theme_titles = [t.title for t in catalog.themes.values()]
+    for p in couple.partners:
+        fig = figs[f"heat_{p.partner_id}"]
+        assert fig["layout"]["title"]["text"] == f"{p.name}: themes by month"
+        [heat] = fig["data"]
+        assert heat["type"] == "heatmap"
+        assert heat["y"] == theme_titles
+        assert months(heat["x"]) == window
+        z = values(heat["z"]).reshape(len(theme_titles), len(window))
+        mine = signals[(signals["partner_id"] == p.partner_id) & (pd.to_datetime(signals["period"]) >= window[0])]
+        assert z.sum() == len(mine) > 0  # every answer that pointed to a theme, counted once
+    assert {k for k in figs if k.startswith("kinds_")} == {f"kinds_{p.partner_id}" for p in couple.partners}
+    assert "repair" in figs
+
+
+def test_range_control_shrinks_the_charts_to_six_months(demo: Demo, app_env: Path) -> None:
+    at = visit(TRENDS)
+    control = at.button_group(key="trend_range")
+    assert control.value == "1 year"
+    last: pd.Timestamp = demo.last
+    before = figures(at)
+    for fig in before.values():
+        for t in fig["data"]:
+            if (t.get("meta") or {}).get("role") in ("partner", "receiver_view", "giver_view"):
+                assert len(set(months(t["x"]))) == 12
+
+    control.set_value("6 months").run()
+    assert not at.exception, at.exception
+    assert at.button_group(key="trend_range").value == "6 months"
+    after = figures(at)
+    assert set(after) == set(before)
+    six_back = last - pd.DateOffset(months=5)
+    for key, fig in after.items():
+        xs = [x for t in fig["data"] for x in months(t["x"])]
+        assert xs, key
+        assert min(xs) >= six_back and max(xs) <= last, key
+        assert len(set(xs)) <= 6, key
+
+
+# -- reliable-change marks -------------------------------------------------------------------------
+
+
+def test_reliable_change_marks_the_drop_for_that_partner_only(store: Database, catalog: Catalog, app_env: Path) -> None:
+    """Ann answers `toward_me` 3 for twelve months, then 0; Bob answers 3 all thirteen months.
+    "How my reaches were met" is exactly that answer. The couple has 26 scores (>= 10), so SD is
+    their own: stdev of 25 threes and one zero. Only Ann's fall of 3 exceeds 1.96 * S_diff;
+    every other change is 0."""
+    _, ann, bob = make_couple_ids(store, "Us")
+    for i in range(13):
+        check_in(store, catalog, ann, month(i), {"bids": {"toward_me": 0 if i == 12 else 3}})
+        check_in(store, catalog, bob, month(i), {"bids": {"toward_me": 3}})
+    store.close()
+    sd = statistics.stdev([3] * 25 + [0])
+    threshold = 1.96 * math.sqrt(2) * sd * math.sqrt(1 - 0.80)
+    assert 0 < threshold < 3  # hand check: 1.96 * sqrt(2) * 0.588 * 0.447 = 0.73
+
+    figs = figures(visit(TRENDS))
+    assert set(trend_figures(figs)) == {"trend_bids_my_bids_met"}
+    fig = figs["trend_bids_my_bids_met"]
+    assert sorted(t["meta"]["partner_id"] for t in traces(fig, "partner")) == sorted([ann, bob])
+    [mark] = traces(fig, "reliable_change")
+    assert mark["meta"] == {"role": "reliable_change", "verdict": "worsened", "partner_id": ann}
+    assert months(mark["x"]) == [pd.Timestamp(month(12))]
+    assert list(values(mark["y"])) == [0.0]
+    assert mark["marker"]["symbol"] == "triangle-down"
+    assert not [t for t in traces(fig, "reliable_change") if t["meta"]["partner_id"] == bob]
+
+
+EXTRA_TOML = """
+id = "extra"
+title = "A therapist's extra questions"
+version = 1
+summary = "Two parts with the same answers: one has a reliability figure, one has none."
+order = 95
+
+[response]
+min = 0
+max = 4
+labels = ["Not at all", "A little", "Sometimes", "Often", "Very often"]
+
+[[subscales]]
+id = "with_rel"
+title = "With a reliability figure"
+higher_is = "better"
+reliability = 0.80
+
+[[subscales]]
+id = "no_rel"
+title = "Without a reliability figure"
+higher_is = "better"
+
+[[items]]
+id = "a1"
+kind = "likert"
+text = "First question."
+subscale = "with_rel"
+
+[[items]]
+id = "b1"
+kind = "likert"
+text = "Second question."
+subscale = "no_rel"
+"""
+
+
+def test_a_subscale_without_reliability_never_gets_a_mark(
+    store: Database, tmp_path: Path, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Six months at 0, six at 4, both parts alike. SD (own, 12 scores) = sqrt(48 / 11) = 2.09,
+    so 1.96 * S_diff = 2.59 < 4: the jump is reliable in the part with r = 0.80, and must stay
+    unmarked in the part without r."""
+    extra = tmp_path / "extra"
+    cat = extra_catalog(extra, {"extra.toml": EXTRA_TOML})
+    monkeypatch.setenv("MENDWELL_ASSESSMENTS", str(extra))
+    store.definitions.register(cat.instruments)
+    _, ann, _ = make_couple_ids(store, "Us")
+    for i in range(12):
+        v = 0 if i < 6 else 4
+        check_in(store, cat, ann, month(i), {"extra": {"a1": v, "b1": v}})
+    store.close()
+    assert 1.96 * math.sqrt(2) * math.sqrt(48 / 11) * math.sqrt(0.2) < 4
+
+    at = visit(TRENDS)
+    figs = figures(at)
+    assert set(trend_figures(figs)) == {"trend_extra_with_rel", "trend_extra_no_rel"}
+    # the numbers under each chart say the same: a change in one part, "can't tell yet" in the other
+    numbers = [d.value for d in at.dataframe if "SD from" in d.value.columns]
+    assert len(numbers) == 2
+    with_rel, no_rel_numbers = numbers
+    assert with_rel["Change"].tolist() == ["can't tell yet"] + ["steady"] * 5 + ["▲ better"] + ["steady"] * 5
+    assert no_rel_numbers["Change"].tolist() == ["can't tell yet"] * 12
+    [glance] = [d.value for d in at.dataframe if "Part" in d.value.columns]
+    assert dict(zip(glance["Part"], glance["Ann: change"], strict=True)) == {
+        "With a reliability figure": "steady",
+        "Without a reliability figure": "can't tell yet",
+    }
+    [mark] = traces(figs["trend_extra_with_rel"], "reliable_change")
+    assert mark["meta"]["verdict"] == "improved" and months(mark["x"]) == [pd.Timestamp(month(6))]
+    no_rel = figs["trend_extra_no_rel"]
+    assert len(traces(no_rel, "partner")) == 1
+    assert traces(no_rel, "reliable_change") == []
+    assert not no_rel["layout"].get("shapes")  # this part has no bands
+
+
+# -- hostile names ---------------------------------------------------------------------------------
+
+HOSTILE_ANN = "<b>x</b> %{y} <a href='javascript:alert(1)'>go</a>"
+HOSTILE_BOB = "**Bo** [x](javascript:alert(1)) <i>i</i> %{x|%B}"
+# by hand: < and > become entities, % becomes &#37; so Plotly reads no tag and no template
+SAFE_ANN = "&lt;b&gt;x&lt;/b&gt; &#37;{y} &lt;a href='javascript:alert(1)'&gt;go&lt;/a&gt;"
+SAFE_BOB = "**Bo** [x](javascript:alert(1)) &lt;i&gt;i&lt;/i&gt; &#37;{x|&#37;B}"
+
+
+@pytest.mark.parametrize("page", [TRENDS, THEMES])
+def test_hostile_names_are_inert_in_figures(page: str, store: Database, catalog: Catalog, app_env: Path) -> None:
+    _, ann, bob = make_couple_ids(store, "Us", (HOSTILE_ANN, HOSTILE_BOB))
+    for i in range(3):
+        check_in(store, catalog, ann, month(i), whole_plan(catalog, 1 + i))
+        check_in(store, catalog, bob, month(i), whole_plan(catalog, 3 - i))
+    store.close()
+    figs = figures(visit(page))
+    safe = {ann: SAFE_ANN, bob: SAFE_BOB}
+    for key, fig in figs.items():
+        strings = list(json_strings(fig))
+        for raw in ("<b>x</b>", "<a href", "<i>i</i>", "%{y} <a", "%{x|%B}"):
+            assert not [s for s in strings if raw in s], (key, raw)
+        for t in traces(fig, "partner"):
+            assert t["name"] == safe[t["meta"]["partner_id"]], key
+            assert t["hovertemplate"].endswith(f"<extra>{safe[t['meta']['partner_id']]}</extra>"), key
+    if page == TRENDS:
+        trend = trend_figures(figs)
+        assert len(trend) == 11
+        assert {t["name"] for f in trend.values() for t in traces(f, "partner")} == {SAFE_ANN, SAFE_BOB}
+        mirror = figs[f"mirror_{ann}"]
+        assert mirror["layout"]["title"]["text"] == f"{SAFE_ANN}'s reaches, seen by both of you"
+        assert [t["name"] for t in mirror["data"]] == [
+            f"How {SAFE_ANN} felt their reaches were met",
+            f"How {SAFE_BOB} saw themselves meeting them",
+        ]
+    else:
+        assert figs[f"heat_{ann}"]["layout"]["title"]["text"] == f"{SAFE_ANN}: themes by month"
+        assert figs[f"kinds_{bob}"]["layout"]["title"]["text"] == SAFE_BOB
+        assert {t["name"] for t in traces(figs["repair"], "partner")} == {SAFE_ANN, SAFE_BOB}
+
+
+# -- the Themes page tells a quiet month from a missed one -------------------------------------------
+
+
+def test_themes_page_tells_a_month_without_themes_from_a_missed_month(
+    store: Database, catalog: Catalog, app_env: Path
+) -> None:
+    """Ann: "unseen" in January and April, a check-in without any theme in February, no
+    check-in in March. Both February and March are blank columns in her heatmap, so the page
+    must not say a blank column is a missed month; it names the missed month instead."""
+    _, ann, bob = make_couple_ids(store, "Us")
+    for i in (0, 3):
+        check_in(store, catalog, ann, month(i), {"micro_hurts": {"unheard_often": 1, "unheard_themes": [UNSEEN]}})
+    check_in(store, catalog, ann, month(1), {"micro_hurts": {"unheard_often": 0}})
+    check_in(store, catalog, bob, month(1), {"micro_hurts": {"unheard_often": 0}})
+    store.close()
+    at = visit(THEMES)
+    heat = figures(at)[f"heat_{ann}"]["data"][0]
+    z = values(heat["z"]).reshape(len(heat["y"]), 4)
+    assert list(z.sum(axis=0)) == [1, 0, 0, 1]  # February and March look the same
+    captions = [str(c.value).replace("\\", "") for c in at.caption]
+    assert not [c for c in captions if "A blank column is a month without a check-in" in c]
+    assert "Months without a check-in from Ann: March 2025." in captions
+    assert "Months without a check-in from Bob: January 2025, March 2025, April 2025." in captions
+    # the caption quotes the question as the check-in asks it
+    assert any("“What did it stir in me?”" in c for c in captions)

@@ -1,0 +1,575 @@
+"""Page tests with AppTest: the real app.py and app_pages/ on a real DuckDB file.
+
+Each test prepares the database with its own `Database`, closes it (DuckDB allows one
+connection configuration per file and process, and the app opens the file through its
+cached store), runs the app, and checks the results through the app's own cached store
+(`app_store()`: `get_store` itself insists on a script run that went through app.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Widget
+
+from mendwell import periods
+from mendwell.checkin import make_answer
+from mendwell.data import Database
+from mendwell.instruments import Catalog, Instrument, Item
+from mendwell.scoring import scores
+from tests.support.apptest import (
+    app_store,
+    button,
+    choose_partner,
+    click,
+    open_page,
+    shown,
+    start_app,
+    texts,
+    unescape,
+)
+from tests.support.data import HOSTILE_COUPLE, HOSTILE_FIRST, HOSTILE_FULL, HOSTILE_SECOND, make_couple
+from tests.support.ui import CHECKIN, HISTORY, HOME, SETTINGS, SUBMIT
+
+PAGES = [HOME, CHECKIN, HISTORY, SETTINGS]
+KINDS = ["unheard", "forgotten", "brushed_off", "sarcasm", "advance_missed", "unrepaired_conflict"]
+
+
+def test_app_py_runs_on_every_run(store: Database, app_env: Path) -> None:
+    """app.py runs on every run, as on a real server: the sidebar it draws is there after page switches."""
+    make_couple(store)
+    store.close()
+    at = start_app()
+    for page in [*PAGES[1:], PAGES[0]]:
+        open_page(at, page)
+        assert [m.value for m in at.sidebar.markdown] == ["### Mendwell"], page
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def progress_text(at: AppTest) -> str:
+    bars = at.get("progress")
+    assert len(bars) == 1
+    return str(bars[0].proto.text)
+
+
+def begin(at: AppTest, partner_id: int) -> AppTest:
+    """On the check-in page: choose the partner and click Begin."""
+    choose_partner(at, partner_id)
+    return click(at, "Begin")
+
+
+def answer_widgets(at: AppTest, prefix: str) -> dict[str, Widget]:
+    """{item_id: widget} of the visible answer widgets whose key starts with prefix."""
+    found: dict[str, Widget] = {}
+    for group in (at.radio, at.button_group, at.number_input, at.text_area):
+        for w in group:
+            key = getattr(w, "key", None) or ""
+            if key.startswith(prefix):
+                found[key.removeprefix(prefix)] = w
+    return found
+
+
+Chooser = Callable[[Instrument, Item], object]
+
+
+def answer_section(at: AppTest, checkin_id: int, inst: Instrument, choose: Chooser) -> dict[str, object]:
+    """Answer every visible question of the section on screen, one run per answer
+    (so each on_change autosave fires), including follow-ups that appear on the way."""
+    prefix = f"a:{checkin_id}:{inst.id}:"
+    given: dict[str, object] = {}
+    while True:
+        pending = {i: w for i, w in answer_widgets(at, prefix).items() if i not in given}
+        if not pending:
+            return given
+        item_id, widget = next(iter(pending.items()))
+        value = choose(inst, inst.item(item_id))
+        widget.set_value(value).run()
+        assert not at.exception, at.exception
+        given[item_id] = value
+
+
+def checkin_id_of(partner_id: int) -> int:
+    found = app_store().checkins.get(partner_id, periods.month_start())
+    assert found is not None
+    return found.checkin_id
+
+
+def plan(inst: Instrument, it: Item) -> object:
+    """The answers of the full check-in, chosen so scores can be worked out by hand."""
+    if inst.id == "bids":
+        return 3
+    if inst.id == "micro_hurts":
+        fixed = {"unheard_often": 2, "forgotten_often": 1, "unheard_repaired": 2, "forgotten_repaired": 0,
+                 "unheard_themes": [2, 6], "forgotten_themes": [3]}  # fmt: skip
+        return fixed.get(it.id, 0)
+    if inst.id == "nervous_system":
+        return 4
+    if it.kind == "multi":
+        return [it.options[0].value] if it.options else []
+    return 1
+
+
+# -- every page renders ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("db", ["empty", "demo"])
+def test_every_page_renders(db: str, page: str, request: pytest.FixtureRequest, app_env: Path) -> None:
+    s: Database = request.getfixturevalue("demo_store" if db == "demo" else "store")
+    couples = s.couples.all()
+    s.close()
+    at = open_page(start_app(), page) if page != HOME else start_app()
+    assert not at.exception
+    text = shown(at)
+
+    if db == "empty":
+        if page == HOME:
+            assert [t.value for t in at.title] == ["Welcome to Mendwell"]
+            assert "Set up your couple" in text
+            assert [t.label for t in at.text_input] == [
+                "What should we call the two of you?", "First partner's name", "Second partner's name",
+            ]  # fmt: skip
+            assert button(at, "Create")
+        elif page == SETTINGS:
+            assert "Add a couple" in text and "Names" not in [s.value for s in at.subheader]
+            assert text.count("· version 1 ·") == 7  # the seven built-in questionnaires
+        else:
+            assert "There is no couple here yet" in text
+            assert not at.radio
+        return
+
+    first = couples[0]
+    names = [p.name for p in first.partners]
+    assert len(couples) == 3
+    if page == HOME:
+        assert [t.value for t in at.title] == [first.name.replace("&", "\\&")]
+        assert all(f"#### {n}" in texts(at) for n in names)
+        assert re.search(r"(Not started yet|In progress|Checked in)\*\* for ", "\n".join(texts(at)))
+        assert at.selectbox(key="couple_id").options == [c.name for c in couples]
+    elif page == CHECKIN:
+        assert "Monthly check-in" in text
+        assert at.radio(key="checkin_partner").options == names
+    elif page == HISTORY:
+        assert "History" in text and "Scores" in text
+        assert at.radio(key="history_partner").options == names
+        checkins_table, scores_table = at.dataframe
+        assert len(checkins_table.value) > 12  # 24 demo months, a few skipped
+        assert "How my reaches were met" in scores_table.value.columns
+    else:
+        assert "Names" in text
+        assert [t.value for t in at.text_input][:3] == [first.name, *names]
+
+
+# -- Home: setting up the first couple ----------------------------------------------------------
+
+
+def test_home_setup_form_creates_the_couple(store: Database, app_env: Path) -> None:
+    store.close()
+    at = start_app()
+    at.text_input[0].input("Alex & Sam")
+    at.text_input[1].input("Alex")
+    at.text_input[2].input("Sam")
+    click(at, "Create")
+
+    couples = app_store().couples.all()
+    assert [(c.name, [p.name for p in c.partners]) for c in couples] == [("Alex & Sam", ["Alex", "Sam"])]
+    # Home now shows the couple, both partners and where each stands
+    assert [t.value for t in at.title] == ["Alex \\& Sam"]
+    assert "#### Alex" in texts(at) and "#### Sam" in texts(at)
+    assert shown(at).count("Not started yet") == 2
+    assert [b.label for b in at.main.button] == ["Start my check-in", "Start my check-in"]
+
+
+def test_home_setup_form_refuses_bad_names_kindly(store: Database, app_env: Path) -> None:
+    store.close()
+    at = start_app()
+    at.text_input[0].input("Alex & Sam")
+    at.text_input[1].input("Alex")
+    click(at, "Create")  # second partner left empty
+    assert [e.value for e in at.warning] == ["Please give a partner name."]
+    assert app_store().couples.count() == 0
+
+    at.text_input[0].input(HOSTILE_FULL)
+    at.text_input[2].input("Sam")
+    click(at, "Create")
+    assert [e.value for e in at.warning] == ["That couple name is 94 characters long; please keep it to 80."]
+    assert app_store().couples.count() == 0
+
+
+# -- a full check-in through the UI ------------------------------------------------------------
+
+
+def test_full_checkin_through_the_ui(store: Database, catalog: Catalog, app_env: Path) -> None:
+    couple = make_couple(store)
+    ann = couple.partners[0]
+    store.close()
+
+    at = start_app()
+    at.button(key=f"go_{ann.partner_id}").click().run()
+    assert not at.exception
+    # Home's button chose the partner and switched to the check-in page
+    assert at.radio(key="checkin_partner").value == ann.partner_id
+    assert "7 short sections" in "\n".join(texts(at))
+    click(at, "Begin")
+    checkin_id = checkin_id_of(ann.partner_id)
+
+    given: dict[str, dict[str, object]] = {}
+    for step, inst in enumerate(catalog.instruments):
+        assert progress_text(at).startswith(f"Section {step + 1} of 7 ·")
+        assert inst.title in [s.value for s in at.subheader]
+        given[inst.id] = answer_section(at, checkin_id, inst, plan)
+        label = "Next" if step < len(catalog.instruments) - 1 else "Review my answers"
+        assert at.button(key=f"next_{step}").label == label
+        at.button(key=f"next_{step}").click().run()
+        assert not at.exception
+
+    n_answers = sum(len(v) for v in given.values())
+    # 6 bids + 6 hurts + 2 x 2 follow-ups for the two that happened + 9 + 8 + 8 + 7 + 3 safety
+    assert n_answers == 51
+    assert len(given["micro_hurts"]) == 10
+    assert progress_text(at) == f"Review · {n_answers} of {n_answers} questions answered"
+    assert "Look it over" in [s.value for s in at.subheader]
+    expanders = [e.label for e in at.expander]
+    assert "Bids for connection: 6 of 6 answered" in expanders
+    assert "Small hurts this month: 10 of 10 answered" in expanders
+
+    at.text_area(key=f"note:{checkin_id}").input("We laughed a lot this month.").run()
+    click(at, SUBMIT)
+    assert "Thank you, Ann." in at.success[0].value
+    assert not [b for b in at.button if b.label in (SUBMIT, "Begin")]
+
+    s = app_store()
+    checkin = s.checkins.by_id(checkin_id)
+    assert checkin is not None and checkin.submitted and checkin.submitted_at is not None
+    assert s.checkins.note(checkin_id) == ("We laughed a lot this month.", True)
+    stored = s.checkins.answers(checkin_id)
+    assert {i: set(a) for i, a in stored.items()} == {i: set(a) for i, a in given.items()}
+    assert stored["micro_hurts"]["unheard_themes"].selected() == [2, 6]
+    assert stored["bids"]["away_from_me"].value == 3
+
+    got = scores(s, couple.couple_id, ann.partner_id).set_index(["instrument_id", "subscale_id"])
+    # bids: every answer 3; two of three items per subscale are reverse-keyed (0..4: 4 - 3 = 1)
+    assert got.loc[("bids", "my_bids_met"), "score"] == pytest.approx((3 + 1 + 1) / 3)
+    assert got.loc[("bids", "my_bids_met"), "band"] == "Sometimes met"
+    assert got.loc[("bids", "meeting_theirs"), "score"] == pytest.approx(5 / 3)
+    # small hurts: how often (2, 1, 0, 0, 0, 0) and mending of the two that happened (2, 0 on 0..2)
+    assert got.loc[("micro_hurts", "frequency"), "score"] == pytest.approx(0.5)
+    assert got.loc[("micro_hurts", "frequency"), "n_items"] == 6
+    assert got.loc[("micro_hurts", "repaired"), "score"] == pytest.approx(1.0)
+    assert got.loc[("micro_hurts", "repaired"), "n_items"] == 2
+    assert got.loc[("micro_hurts", "repaired"), "band"] == "Some mending"
+    # nervous system: every answer 4; "played_down" is reverse-keyed -> 0
+    assert got.loc[("nervous_system", "activation"), "score"] == pytest.approx(4.0)
+    assert got.loc[("nervous_system", "regulation"), "score"] == pytest.approx((4 * 4 + 0) / 5)
+    # intimacy: every answer 1; felt_desire reverse-keyed -> 3; that subscale is private
+    assert got.loc[("intimacy", "desire_pressure"), "score"] == pytest.approx((3 + 1 + 1 + 1) / 4)
+    assert bool(got.loc[("intimacy", "desire_pressure"), "private"]) is True
+
+    # Home now says Ann has checked in
+    open_page(at, HOME)
+    assert "Ann has checked in. Bob, your check-in" in shown(at)
+    assert [b.label for b in at.main.button] == ["Start my check-in"]
+
+
+# -- a draft resumes in a new session -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("reopen", ["new tab", "app restarted"])
+def test_draft_resumes_in_a_new_session(reopen: str, store: Database, catalog: Catalog, app_env: Path) -> None:
+    couple = make_couple(store)
+    bob = couple.partners[1]
+    store.close()
+
+    at = begin(open_page(start_app(), CHECKIN), bob.partner_id)
+    checkin_id = checkin_id_of(bob.partner_id)
+    prefix = f"a:{checkin_id}:bids:"
+    at.radio(key=prefix + "toward_me").set_value(4).run()
+    at.radio(key=prefix + "i_turned_away").set_value(0).run()
+    assert progress_text(at) == "Section 1 of 7 · 2 of 47 questions answered"
+
+    # Reopening the tab is a new session on the same running server: caches stay.
+    # A restart of the app loses every cache, the store included.
+    if reopen == "app restarted":
+        st.cache_data.clear()
+        st.cache_resource.clear()
+    at2 = open_page(start_app(), CHECKIN)
+    assert at2.radio(key="checkin_partner").value is None  # nobody chosen yet in the new session
+    choose_partner(at2, bob.partner_id)
+    assert not [b for b in at2.button if b.label == "Begin"]
+    assert progress_text(at2) == "Section 1 of 7 · 2 of 47 questions answered"
+    values = {i: w.value for i, w in answer_widgets(at2, prefix).items()}
+    assert values == {"toward_me": 4, "away_from_me": None, "against_me": None,
+                      "i_turned_toward": None, "i_turned_away": 0, "i_turned_against": None}  # fmt: skip
+
+    # finishing the section in the new session moves the resume point to section 2
+    answer_section(at2, checkin_id, catalog.instruments[0], lambda inst, it: 2)
+    assert progress_text(at2) == "Section 1 of 7 · 6 of 47 questions answered"
+    at3 = choose_partner(open_page(start_app(), CHECKIN), bob.partner_id)
+    assert progress_text(at3) == "Section 2 of 7 · 6 of 47 questions answered"
+    assert [s.value for s in at3.subheader] == ["Small hurts this month"]
+
+
+# -- submitting twice ---------------------------------------------------------------------------
+
+
+def test_second_submit_does_not_duplicate(store: Database, catalog: Catalog, app_env: Path) -> None:
+    couple = make_couple(store)
+    ann = couple.partners[0]
+    store.close()
+
+    # two tabs of the same partner, both on the review page of one draft
+    tab1 = begin(open_page(start_app(), CHECKIN), ann.partner_id)
+    checkin_id = checkin_id_of(ann.partner_id)
+    bids = catalog.instruments[0]
+    answer_section(tab1, checkin_id, bids, lambda inst, it: 2)
+    tab2 = choose_partner(open_page(start_app(), CHECKIN), ann.partner_id)
+    tab1.button(key="next_0").click().run()
+    for tab in (tab1, tab2):
+        assert progress_text(tab).startswith("Section 2 of 7")  # tab2 resumed at the first open section
+        for step in range(1, 7):
+            tab.button(key=f"next_{step}").click().run()
+        assert "Look it over" in [s.value for s in tab.subheader]
+    before = app_store().checkins.answers(checkin_id)
+
+    click(tab1, SUBMIT)
+    assert "Thank you" in tab1.success[0].value
+    # again through the store ...
+    assert app_store().checkins.submit(checkin_id, catalog) is False
+    # ... and from the other tab, still showing the review (AppTest reruns the whole
+    # app on a click, so the page shows the submitted check-in before the button
+    # is reached; the browser test double-clicks the real fragment)
+    click(tab2, SUBMIT)
+    assert "Thank you" in tab2.success[0].value
+    assert not tab2.error
+    # a fresh session sees the submitted check-in, with no way to submit it again
+    tab3 = choose_partner(open_page(start_app(), CHECKIN), ann.partner_id)
+    assert "Thank you" in tab3.success[0].value
+    assert not [b for b in tab3.button if b.label in (SUBMIT, "Begin")]
+
+    s = app_store()
+    rows = s.engine.read("SELECT checkin_id, status FROM checkins WHERE partner_id = ?", [ann.partner_id])
+    assert rows.values.tolist() == [[checkin_id, "submitted"]]
+    per_item = s.engine.read(
+        "SELECT instrument_id, item_id, count(*) AS n FROM responses WHERE checkin_id = ? GROUP BY ALL ORDER BY ALL",
+        [checkin_id],
+    )
+    assert len(per_item) == 6 and set(per_item["n"]) == {1}
+    assert s.checkins.answers(checkin_id) == before
+
+
+# -- show_if in the UI ----------------------------------------------------------------------------
+
+
+def test_show_if_follow_ups_come_and_go(store: Database, catalog: Catalog, app_env: Path) -> None:
+    couple = make_couple(store)
+    ann = couple.partners[0]
+    store.close()
+
+    at = begin(open_page(start_app(), CHECKIN), ann.partner_id)
+    checkin_id = checkin_id_of(ann.partner_id)
+    at.button(key="next_0").click().run()
+    prefix = f"a:{checkin_id}:micro_hurts:"
+
+    def on_screen() -> set[str]:
+        return set(answer_widgets(at, prefix))
+
+    often = {f"{k}_often" for k in KINDS}
+    assert on_screen() == often
+    for kind in KINDS:
+        at.radio(key=f"{prefix}{kind}_often").set_value(1).run()
+        assert on_screen() == often | {f"{kind}_repaired", f"{kind}_themes"}, kind
+        assert at.button_group[0].label == "What did it stir in me? Choose any that fit."
+        at.radio(key=f"{prefix}{kind}_often").set_value(0).run()
+        assert on_screen() == often, kind
+
+    # each "how often" is now answered with 0 (not this month): six of 47 questions
+    assert progress_text(at) == "Section 2 of 7 · 6 of 47 questions answered"
+
+    # answer unheard's follow-ups, then say it did not happen after all
+    at.radio(key=f"{prefix}unheard_often").set_value(3).run()
+    at.radio(key=f"{prefix}unheard_repaired").set_value(1).run()
+    at.button_group[0].set_value([1, 5]).run()
+    assert progress_text(at) == "Section 2 of 7 · 8 of 49 questions answered"
+    stored = app_store().checkins.answers(checkin_id)["micro_hurts"]
+    assert stored["unheard_themes"].selected() == [1, 5]
+    at.radio(key=f"{prefix}unheard_often").set_value(0).run()
+    assert on_screen() == often
+    assert progress_text(at) == "Section 2 of 7 · 6 of 47 questions answered"
+    # sarcasm happened: its mending is answered, its themes left blank
+    at.radio(key=f"{prefix}sarcasm_often").set_value(2).run()
+    at.radio(key=f"{prefix}sarcasm_repaired").set_value(2).run()
+    assert progress_text(at) == "Section 2 of 7 · 7 of 49 questions answered"
+
+    for step in range(1, 7):
+        at.button(key=f"next_{step}").click().run()
+    review = {e.label for e in at.expander}
+    assert "Small hurts this month: 7 of 8 answered" in review
+    click(at, SUBMIT)
+    assert "Thank you" in at.success[0].value
+
+    stored = app_store().checkins.answers(checkin_id)["micro_hurts"]
+    assert set(stored) == often | {"sarcasm_repaired"}  # the hidden unheard follow-ups were dropped
+    assert stored["unheard_often"].value == 0 and stored["sarcasm_repaired"].value == 2
+
+
+# -- hostile names ----------------------------------------------------------------------------------
+
+
+def escaped_pattern(name: str) -> str:
+    """A regex for `name` in markdown source with every markup character backslash-escaped
+    (other punctuation may or may not be escaped)."""
+    markup = set("*_`[]()<>#:!|~\\")
+    out = ""
+    for ch in name:
+        if ch in markup:
+            out += re.escape("\\" + ch)
+        elif not ch.isalnum() and not ch.isspace():
+            out += r"\\?" + re.escape(ch)
+        else:
+            out += re.escape(ch)
+        out += "\u2060?"  # may keep "--" or "->" from turning into a dash or an arrow
+    return out
+
+
+def assert_inert(at: AppTest, names: list[str]) -> int:
+    """Every element that shows a name holds it escaped, never raw; returns how many do."""
+    hits = 0
+    for src in texts(at) + [o for r in at.radio for o in r.options]:
+        for name in names:
+            if name in unescape(src) or name in src:
+                assert name not in src, f"raw name in markdown: {src!r}"
+                assert re.search(escaped_pattern(name), src), f"name not escaped: {src!r}"
+                hits += 1
+    for src in texts(at):
+        assert "<script>" not in src and "](javascript:" not in src and "**bold**" not in src, src
+    return hits
+
+
+def test_hostile_names_render_as_text(store: Database, catalog: Catalog, app_env: Path) -> None:
+    couple = make_couple(store, HOSTILE_COUPLE, (HOSTILE_FIRST, HOSTILE_SECOND))
+    first, second = couple.partners
+    # the first partner has checked in, so Home's "what next" names both
+    c = store.checkins.open(first.partner_id, periods.month_start())
+    bids = catalog.instruments[0]
+    store.checkins.save_answers(c.checkin_id, bids, {it.id: make_answer(bids, it, 2) for it in bids.items})
+    assert store.checkins.submit(c.checkin_id, catalog)
+    store.close()
+    names = [HOSTILE_COUPLE, HOSTILE_FIRST, HOSTILE_SECOND]
+
+    at = start_app()
+    assert [unescape(t.value) for t in at.title] == [HOSTILE_COUPLE]
+    assert assert_inert(at, names) >= 4  # title, both headers, the "what next" note
+    assert f"{HOSTILE_FIRST} has checked in. {HOSTILE_SECOND}, your check-in" in shown(at)
+
+    open_page(at, CHECKIN)
+    assert [unescape(o) for o in at.radio(key="checkin_partner").options] == [HOSTILE_FIRST, HOSTILE_SECOND]
+    assert_inert(at, names)
+    choose_partner(at, first.partner_id)
+    assert f"Thank you, {HOSTILE_FIRST}." in shown(at)
+    assert assert_inert(at, names) >= 3
+    choose_partner(at, second.partner_id)
+    assert f"Hello {HOSTILE_SECOND}." in shown(at)
+    assert_inert(at, names)
+
+    open_page(at, HISTORY)
+    assert_inert(at, names)
+    at.radio(key="history_partner").set_value(second.partner_id).run()
+    assert not at.exception
+    assert f"{HOSTILE_SECOND} has not checked in yet." in shown(at)
+    assert_inert(at, names)
+
+    open_page(at, SETTINGS)
+    assert [t.value for t in at.text_input][:3] == names  # plain-text inputs: the literal name
+    assert_inert(at, names)
+    # adding a couple with a hostile name: the confirmation is escaped too
+    add = [t for t in at.text_input if t.label in ("Couple name", "First partner's name", "Second partner's name")]
+    add[0].input("<b>x</b> & **y**")
+    add[1].input("<img src=x onerror=alert(1)>")
+    add[2].input("[y](javascript:alert(2))")
+    click(at, "Add couple")
+    assert [unescape(s.value) for s in at.success] == ["Added <b>x</b> & **y**."]
+    assert "<b>" not in at.success[0].value and "**y**" not in at.success[0].value
+
+    s = app_store()
+    assert [(c.name, [p.name for p in c.partners]) for c in s.couples.all()] == [
+        (HOSTILE_COUPLE, [HOSTILE_FIRST, HOSTILE_SECOND]),
+        ("<b>x</b> & **y**", ["<img src=x onerror=alert(1)>", "[y](javascript:alert(2))"]),
+    ]
+    assert s.engine.table_counts()["couples"] == 2  # the table is still there
+
+
+# -- Settings: renaming ----------------------------------------------------------------------------
+
+
+def test_settings_rename_persists_and_empty_name_changes_nothing(store: Database, app_env: Path) -> None:
+    couple = make_couple(store)
+    ann, bob = couple.partners
+    store.close()
+
+    at = open_page(start_app(), SETTINGS)
+    at.text_input(key=f"pname_{bob.partner_id}").input("Robin")
+    click(at, "Save names")
+    assert [s.value for s in at.success] == ["Names saved."]
+    renamed = app_store().couples.get(couple.couple_id)
+    assert renamed is not None and [p.name for p in renamed.partners] == ["Ann", "Robin"]
+    # other pages see the new name at once
+    open_page(at, HOME)
+    assert "#### Robin" in texts(at) and "#### Bob" not in texts(at)
+
+    # an empty (blank) name, together with other changes in the same form: nothing is saved
+    open_page(at, SETTINGS)
+    assert at.text_input(key=f"pname_{bob.partner_id}").value == "Robin"
+    next(t for t in at.text_input if t.label == "Couple").input("Ann & Robin, renamed")
+    at.text_input(key=f"pname_{ann.partner_id}").input("Annie")
+    at.text_input(key=f"pname_{bob.partner_id}").input("   ")
+    click(at, "Save names")
+    assert [e.value for e in at.warning] == ["Please give a partner name."]
+    assert not at.success
+    after = app_store().couples.get(couple.couple_id)
+    assert after is not None
+    assert (after.name, [p.name for p in after.partners]) == ("Ann & Bob", ["Ann", "Robin"])
+
+
+# -- a broken questionnaire file ---------------------------------------------------------------------
+
+
+def test_broken_instrument_file_is_named_and_the_rest_still_works(
+    store: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, app_env: Path
+) -> None:
+    extra = tmp_path / "therapist"
+    extra.mkdir()
+    (extra / "broken_syntax.toml").write_text('id = "oops"\ntitle = "Unclosed\n', encoding="utf-8")
+    (extra / "missing_items.toml").write_text(
+        'id = "no_items"\ntitle = "No items"\nversion = 1\nsummary = "x"\n', encoding="utf-8"
+    )
+    monkeypatch.setenv("MENDWELL_ASSESSMENTS", str(extra))
+    couple = make_couple(store)
+    store.close()
+
+    at = start_app()
+    assert len(at.warning) == 1
+    banner = unescape(at.warning[0].value)
+    assert banner.startswith("2 questionnaire file(s) could not be loaded")
+    assert "broken_syntax.toml" in banner and "missing_items.toml" in banner
+    assert "#### Ann" in texts(at)  # Home itself still works
+
+    at = begin(open_page(at, CHECKIN), couple.partners[0].partner_id)
+    assert len(at.warning) == 1  # the banner is on every page
+    assert progress_text(at).startswith("Section 1 of 7 ·")
+    titles = []
+    for step in range(7):
+        titles += [s.value for s in at.subheader]
+        at.button(key=f"next_{step}").click().run()
+        assert not at.exception
+    assert titles == [
+        "Bids for connection", "Small hurts this month", "Built-up feelings",
+        "How my body handled hard moments", "Mending", "Closeness and intimacy", "Feeling safe",
+    ]  # fmt: skip
+    assert "Look it over" in [s.value for s in at.subheader]

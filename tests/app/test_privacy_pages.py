@@ -1,0 +1,782 @@
+"""Privacy and Together with AppTest: the real app.py and pages on a real DuckDB file.
+
+The reveal gate of Together, partner and practice passcodes (salted scrypt, persisted
+slow-down, idle lock, Lock button), the one-time "no passcode" notice, Caseload flags on
+hand-made histories, share mode (only one couple, nothing private, reduced navigation, a
+deliberate exit) and the monthly rhythm (.ics reminder, due text on Home).
+
+Leak checks read every element of the page the way the browser receives it: each element's
+whole message (bodies, labels, options, help, link targets), every dataframe cell with its
+index and column names, and every string of every Plotly figure.
+
+Each test prepares the database with its own `Database` and closes it (one connection
+configuration per file and process), runs the app, then reads or writes the database through
+the app's own cached store (`pages._shared._store`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import icalendar
+import pandas as pd
+import pytest
+from google.protobuf import text_format
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import app_test as app_test_module
+from streamlit.testing.v1.element_tree import DownloadButton, Element, PageLink
+
+from mendwell import caseload, periods, rhythm, security
+from mendwell.analysis import reliable_change
+from mendwell.checkin import Answer
+from mendwell.config import IDLE_SECONDS
+from mendwell.data import Database
+from mendwell.instruments import Catalog
+from mendwell.model import Couple
+from tests.support.apptest import (
+    app_store,
+    choose_partner,
+    click,
+    elements,
+    figures,
+    json_strings,
+    nodes,
+    ok,
+    open_page,
+    start_app,
+    widget_keys,
+)
+from tests.support.data import (
+    PASSCODE,
+    START,
+    THIS_MONTH,
+    answer_bids,
+    answer_items,
+    check_in,
+    extra_catalog,
+    instrument,
+    make_couple,
+    private_words,
+    whole_plan,
+    with_shared_scores,
+)
+from tests.support.ui import CASELOAD, CHECKIN, HOME, SETTINGS, THEMES, TOGETHER, TRENDS
+from ui.state import UNLOCKED_PARTNERS as UNLOCKED_KEY
+
+# -- everything a page sends -------------------------------------------------------------------
+
+
+def frame_strings(df: pd.DataFrame) -> list[str]:
+    """Column names, index names and values, and every cell of a dataframe."""
+    out = [str(c) for c in df.columns] + [str(n) for n in df.columns.names] + [str(n) for n in df.index.names]
+    out += [str(i) for i in df.index]
+    out += [str(v) for v in df.to_numpy().ravel()]
+    return out
+
+
+def sent(at: AppTest, main_only: bool = False) -> str:
+    """The text of everything on the page (main area and sidebar), as a reader would see it:
+    markdown backslash escapes and invisible word joiners removed."""
+    out: list[str] = []
+    for node in nodes(at, main_only):
+        proto = getattr(node, "proto", None)
+        if proto is None:
+            continue
+        out.append(text_format.MessageToString(proto, as_utf8=True))
+        kind = getattr(node, "type", "")
+        if kind in ("dataframe", "table"):
+            assert isinstance(node, Element), node
+            out += frame_strings(node.value)
+        elif kind == "plotly_chart":
+            out += list(json_strings(json.loads(proto.spec)))
+    return "\n".join(out).replace("\\", "").replace("\u2060", "")
+
+
+def assert_absent(at: AppTest, forbidden: list[str], where: str) -> None:
+    text = sent(at)
+    leaked = [f for f in forbidden if f in text]
+    assert not leaked, f"{where}: {leaked} on the page"
+
+
+# == Together: the reveal gate ===================================================================
+
+
+def test_together_opens_only_when_both_have_checked_in(store: Database, catalog: Catalog, app_env: Path) -> None:
+    couple = make_couple(store, "Wren & Tamsin", ("Wren", "Tamsin"))
+    wren, tamsin = couple.partners
+    check_in(
+        store,
+        catalog,
+        wren.partner_id,
+        THIS_MONTH,
+        whole_plan(catalog, 3),
+        note=("PRIVATE-MARKER-ALPHA, only for me", True),
+    )
+    store.close()
+    forbidden = ["PRIVATE-MARKER-ALPHA", *private_words(catalog)]
+    label = periods.label(THIS_MONTH)
+
+    # -- only Wren has submitted: who has finished, and nothing of Wren's answers
+    at = open_page(start_app(), TOGETHER)
+    assert at.selectbox(key="together_month").value == THIS_MONTH
+    [info] = [i.value for i in at.info]
+    assert info.startswith(f"{label} opens when you have both checked in.")
+    assert "- Wren has checked in" in info and "- Tamsin has not started yet" in info
+    assert not at.dataframe and not at.get("plotly_chart") and not at.text
+    assert not at.subheader, [s.value for s in at.subheader]
+    text = sent(at)
+    assert f"{label}, side by side" not in text  # the subheader of an opened month
+    for of_wren in ("Not heard", "mended", "Often met", "Feeling safe and open", "Where you saw it differently"):
+        assert of_wren not in text, of_wren
+    assert_absent(at, forbidden, "before the reveal")
+
+    # Tamsin starts: still closed, and now "has started"
+    s = app_store()
+    draft = s.checkins.open(tamsin.partner_id, THIS_MONTH)
+    at.run()
+    ok(at)
+    assert "- Tamsin has started" in at.info[0].value
+    assert not at.dataframe and not at.subheader
+
+    # -- Tamsin submits (a different view of the month, and a note she shares): the month opens
+    note = ("SHARED-MARKER-BETA: thank you for Sunday", False)
+    assert check_in(s, catalog, tamsin.partner_id, THIS_MONTH, whole_plan(catalog, 1), note=note) == draft.checkin_id
+    at = open_page(start_app(), TOGETHER)
+    assert not at.info
+    subheaders = [h.value for h in at.subheader]
+    assert subheaders[:2] == [f"{label}, side by side", "Where you saw it differently"]
+    assert {"Small hurts each of you named", "Notes you chose to share", "To talk about, if you like"} <= set(
+        subheaders
+    )
+
+    # one table per scored questionnaire, a column per partner, a row per SHARED subscale only
+    tables = at.dataframe[:-1]  # the last one is "where you saw it differently"
+    assert len(tables) == len(with_shared_scores(catalog)) >= 6
+    for inst, table in zip(with_shared_scores(catalog), tables, strict=True):
+        df = table.value
+        assert list(df.columns) == ["Wren", "Tamsin"], inst.id
+        shared = [sc.title for sc in inst.subscales if not inst.is_private_subscale(sc.id)]
+        assert sorted(df.index) == sorted(shared), inst.id  # (rows come in subscale-id order)
+    bids = tables[0].value
+    # every answer 3 (Wren) or 1 (Tamsin); two of the three questions are asked the other way round
+    assert bids.loc["How my reaches were met", "Wren"] == "1.67 · Sometimes met"  # (3 + 1 + 1) / 3
+    assert bids.loc["How my reaches were met", "Tamsin"] == "2.33 · Sometimes met"  # (1 + 3 + 3) / 3
+
+    # the questions they answered furthest apart, never a private one
+    diff = at.dataframe[-1].value
+    assert list(diff.columns) == ["Question", "Wren", "Tamsin"] and 1 <= len(diff) <= 5
+    private_items = {it.text for i in catalog.instruments for it in i.items if it.private}
+    assert not set(diff["Question"]) & private_items
+
+    # each partner's named small hurts
+    hurts = [m.value for m in at.markdown if m.value.startswith("- ")]
+    assert "- Not heard: often; mended: Partly" in hurts  # Wren: 3 = "Often"
+    assert "- Not heard: once; mended: Partly" in hurts  # Tamsin: 1 = "Once"
+    assert len(hurts) >= 12  # six kinds each
+
+    # Tamsin's shared note, exactly as written; Wren's private one nowhere
+    assert [t.value for t in at.text] == ["SHARED-MARKER-BETA: thank you for Sunday"]
+    assert "**Tamsin**" in [m.value for m in at.markdown]
+    assert_absent(at, forbidden, "after the reveal")
+    # the month is marked open in the chooser
+    assert at.selectbox(key="together_month").options[0] == f"{label} · open"
+
+
+# == partner passcodes ============================================================================
+
+
+def gate_shown(at: AppTest, name: str, partner_id: int) -> bool:
+    return f"**{name}** keeps this check-in behind a passcode." in [m.value for m in at.markdown] and any(
+        getattr(n, "key", None) == f"code_{partner_id}" for n in nodes(at)
+    )
+
+
+def enter(at: AppTest, partner_id: int, code: str) -> AppTest:
+    at.text_input(key=f"code_{partner_id}").input(code)
+    return ok(click(at, "Open"))
+
+
+def test_passcode_gate_keeps_a_draft_closed_until_the_passcode(
+    store: Database, catalog: Catalog, app_env: Path
+) -> None:
+    couple = make_couple(store, "Ines & Jory", ("Ines", "Jory"))
+    ines = couple.partners[0]
+    security.set_passcode(store, security.partner_subject(ines.partner_id), PASSCODE)
+    draft = store.checkins.open(ines.partner_id, THIS_MONTH)
+    store.checkins.save_answers(draft.checkin_id, instrument(catalog, "bids"), {"toward_me": Answer(value=4.0)})
+    store.close()
+    answer_key = f"a:{draft.checkin_id}:bids:toward_me"
+
+    at = open_page(start_app(), CHECKIN)
+    ok(choose_partner(at, ines.partner_id))
+    assert gate_shown(at, "Ines", ines.partner_id)
+    assert [t.label for t in at.text_input] == ["Passcode"]
+    assert not [k for k in widget_keys(at) if k.startswith(f"a:{draft.checkin_id}:")]
+    assert not at.get("progress") and not at.subheader
+    assert not [b for b in at.button if b.label in ("Begin", "Lock")]
+    assert "How my reaches were met" not in sent(at) and "Bids for connection" not in sent(at)
+    assert "without a passcode" not in sent(at)  # she has one
+
+    # a wrong passcode: a kind message, still closed
+    enter(at, ines.partner_id, "harbour-lantern-0000")
+    assert [w.value for w in at.warning] == ["That passcode did not match. Please try again."]
+    assert gate_shown(at, "Ines", ines.partner_id)
+    assert answer_key not in widget_keys(at)
+
+    # the right one opens the draft where she left it
+    enter(at, ines.partner_id, PASSCODE)
+    assert not gate_shown(at, "Ines", ines.partner_id)
+    assert at.radio(key=answer_key).value == 4
+    assert str(at.get("progress")[0].proto.text).startswith(f"Section 1 of {len(catalog.instruments)} · 1 of")
+    assert not at.warning
+
+    # a rerun a little under the idle limit keeps it open (and counts as activity) ...
+    unlocked = dict(at.session_state[UNLOCKED_KEY])
+    unlocked[ines.partner_id] -= IDLE_SECONDS / 2
+    at.session_state[UNLOCKED_KEY] = unlocked
+    at.run()
+    ok(at)
+    assert at.radio(key=answer_key).value == 4
+    # ... just over it closes it again
+    unlocked = dict(at.session_state[UNLOCKED_KEY])
+    unlocked[ines.partner_id] -= IDLE_SECONDS + 1
+    at.session_state[UNLOCKED_KEY] = unlocked
+    at.run()
+    ok(at)
+    assert gate_shown(at, "Ines", ines.partner_id)
+    assert answer_key not in widget_keys(at)
+
+    # open again, then "Lock" in the sidebar closes it at once
+    enter(at, ines.partner_id, PASSCODE)
+    assert answer_key in widget_keys(at)
+    [lock] = [b for b in at.sidebar.button if b.label == "Lock"]
+    lock.click().run()
+    ok(at)
+    assert gate_shown(at, "Ines", ines.partner_id)
+    assert answer_key not in widget_keys(at)
+    assert not [b for b in at.sidebar.button if b.label == "Lock"]  # nothing open any more
+    # a new tab starts locked too
+    at2 = open_page(start_app(), CHECKIN)
+    assert gate_shown(ok(choose_partner(at2, ines.partner_id)), "Ines", ines.partner_id)
+
+
+def test_slow_down_through_the_form(store: Database, app_env: Path) -> None:
+    couple = make_couple(store, "Mika & Noor", ("Mika", "Noor"))
+    mika = couple.partners[0]
+    subject = security.partner_subject(mika.partner_id)
+    security.set_passcode(store, subject, PASSCODE)
+    store.close()
+
+    at = open_page(start_app(), CHECKIN)
+    choose_partner(at, mika.partner_id)
+    for _ in range(2):
+        enter(at, mika.partner_id, "not-it-at-all")
+        assert [w.value for w in at.warning] == ["That passcode did not match. Please try again."]
+    enter(at, mika.partner_id, "not-it-at-all")
+    assert [w.value for w in at.warning] == [
+        "That passcode did not match. To keep guessing slow, please wait 2 seconds before trying again."
+    ]
+    s = app_store()
+    assert s.engine.read("SELECT failures FROM auth_failures WHERE subject = ?", [subject])["failures"].tolist() == [3]
+    # The right passcode within the wait: refused, and not told it "did not match". (Two seconds is too
+    # short a window for a loaded test machine, and the exact count of 3 is checked with an explicit
+    # `now` above: count as if after seven wrong tries, a 32-second wait from now.)
+    many_wrong_tries(s, subject)
+    enter(at, mika.partner_id, PASSCODE)
+    [refused] = [w.value for w in at.warning]
+    assert re.fullmatch(r"To keep guessing slow, please wait (\d+) seconds? before trying again\.", refused), refused
+    assert 1 <= int(re.findall(r"\d+", refused)[0]) <= 32
+    assert gate_shown(at, "Mika", mika.partner_id)
+    assert s.engine.read("SELECT failures FROM auth_failures WHERE subject = ?", [subject])["failures"].tolist() == [7]
+
+    # once the wait has passed (the last failure moved a minute back), the right passcode opens
+    s.engine.transaction(
+        lambda cur: cur.execute(
+            "UPDATE auth_failures SET last_failure = last_failure - INTERVAL 60 SECOND WHERE subject = ?", [subject]
+        )
+    )
+    enter(at, mika.partner_id, PASSCODE)
+    assert not at.warning and not gate_shown(at, "Mika", mika.partner_id)
+    assert [b.label for b in at.main.button] == ["Begin"]
+
+
+def many_wrong_tries(store: Database, subject: str) -> None:
+    """Record seven wrong tries, the last one now (the next try must wait 32 seconds)."""
+    store.engine.transaction(
+        lambda cur: cur.execute(
+            "UPDATE auth_failures SET failures = 7, last_failure = ? WHERE subject = ?", [dt.datetime.now(), subject]
+        )
+    )
+    assert security.wait_for(7) == 32
+
+
+def test_settings_passcode_form(store: Database, app_env: Path) -> None:
+    couple = make_couple(store, "Uma & Vito", ("Uma", "Vito"))
+    uma = couple.partners[0]
+    subject = security.partner_subject(uma.partner_id)
+    store.close()
+    form = f"pass_partner_{uma.partner_id}"
+
+    def fill(at: AppTest, values: dict[str, str], click: str) -> AppTest:
+        fields = {t.label: t for t in at.text_input if t.form_id == form}
+        for label, value in values.items():
+            fields[label].input(value)
+        [b] = [b for b in at.button if b.form_id == form and b.label == click]
+        b.click().run()
+        return ok(at)
+
+    at = open_page(start_app(), SETTINGS)
+    fill(at, {"Choose a passcode": PASSCODE, "The new passcode again": PASSCODE + "x"}, "Set passcode")
+    assert [w.value for w in at.warning] == ["The two new passcodes are not the same. Please type them again."]
+    fill(at, {"Choose a passcode": "abc", "The new passcode again": "abc"}, "Set passcode")
+    assert [w.value for w in at.warning] == ["Please choose a passcode of at least 4 characters."]
+    assert not security.has_passcode(app_store(), subject)
+    fill(at, {"Choose a passcode": PASSCODE, "The new passcode again": PASSCODE}, "Set passcode")
+    assert [m.value for m in at.success] == ["Uma: passcode saved."]
+    assert security.verify(app_store(), subject, PASSCODE).ok
+
+    # removing it needs the current passcode, with the same slow-down as the gate
+    for _ in range(2):
+        fill(at, {"Current passcode": "guess-guess"}, "Remove passcode")
+        assert [w.value for w in at.warning] == ["The current passcode did not match."]
+    fill(at, {"Current passcode": "guess-guess"}, "Remove passcode")
+    assert [w.value for w in at.warning] == [
+        "The current passcode did not match. Please wait 2 seconds before trying again."
+    ]
+    many_wrong_tries(app_store(), subject)  # a window wide enough for a loaded machine
+    fill(at, {"Current passcode": PASSCODE}, "Remove passcode")
+    [refused] = [w.value for w in at.warning]
+    assert re.fullmatch(r"Please wait \d+ seconds? before trying again\.", refused), refused
+    assert security.has_passcode(app_store(), subject)
+
+
+# == the one-time notice ==========================================================================
+
+NOTICE = "without a passcode, anyone at this computer can open your check-in"
+
+
+def test_no_passcode_notice_shows_once_per_partner(store: Database, app_env: Path) -> None:
+    couple = make_couple(store, "Quinn & Rafe", ("Quinn", "Rafe"))
+    quinn, rafe = couple.partners
+    security.set_passcode(store, security.partner_subject(rafe.partner_id), PASSCODE)
+    store.close()
+
+    def open_checkin_of(partner_id: int) -> AppTest:
+        at = open_page(start_app(), CHECKIN)
+        return ok(choose_partner(at, partner_id))
+
+    at = open_checkin_of(quinn.partner_id)
+    [notice] = [i.value for i in at.info]
+    assert notice.startswith(f"Quinn, one thing before you start: {NOTICE}")
+    assert "Settings" in notice
+    assert [b.label for b in at.main.button] == ["Begin"]  # the notice does not stand in the way
+    # the second time (a new session): not again
+    at = open_checkin_of(quinn.partner_id)
+    assert NOTICE not in sent(at)
+    assert [b.label for b in at.main.button] == ["Begin"]
+    # a partner with a passcode never gets it, even once opened
+    at = open_checkin_of(rafe.partner_id)
+    enter(at, rafe.partner_id, PASSCODE)
+    assert NOTICE not in sent(at)
+    assert app_store().engine.read("SELECT subject, notice FROM notices").values.tolist() == [
+        [security.partner_subject(quinn.partner_id), "no_passcode"]
+    ]
+
+
+# == the practice passcode ========================================================================
+
+
+def test_caseload_needs_the_practice_passcode(store: Database, catalog: Catalog, app_env: Path) -> None:
+    names = ["Zephyrine & Quillon", "Marisol-Kestrel & Thaddeus"]
+    make_couple(store, names[0], ("Zephyrine", "Quillon"))
+    make_couple(store, names[1], ("Marisol-Kestrel", "Thaddeus"))
+    security.set_passcode(store, security.PRACTICE, PASSCODE)
+    store.close()
+    everyone = [*names, "Zephyrine", "Quillon", "Marisol-Kestrel", "Thaddeus"]
+
+    at = open_page(start_app(), CASELOAD)
+    assert [t.value for t in at.title] == ["Caseload"]
+    assert [t.label for t in at.main.text_input] == ["Practice passcode"]
+    assert not at.dataframe and not at.main.selectbox
+    main = sent(at, main_only=True)
+    assert not [n for n in everyone if n in main], main
+
+    at.text_input[0].input("not-the-practice-one")
+    ok(click(at, "Open"))
+    assert [w.value for w in at.warning] == ["That did not match. Please try again."]
+    assert not at.dataframe
+
+    at.text_input[0].input(PASSCODE)
+    ok(click(at, "Open"))
+    assert not at.warning
+    table = at.dataframe[0].value
+    assert table["Couple"].tolist() == sorted(names)
+    assert at.selectbox(key="caseload_pick").options == sorted(names)
+    # a partner's passcode is not the practice passcode
+    assert security.has_passcode(app_store(), security.PRACTICE)
+    assert not security.has_passcode(app_store(), security.partner_subject(1))
+
+
+# == caseload flags on hand-made histories ========================================================
+
+
+def test_caseload_flags(store: Database, catalog: Catalog, app_env: Path) -> None:
+    month = [periods.add_months(START, i) for i in range(12)]
+    x = make_couple(store, "Xavi & Xena", ("Xavi", "Xena"))
+    y = make_couple(store, "Yara & Yves", ("Yara", "Yves"))
+    z = make_couple(store, "Zora & Zeb", ("Zora", "Zeb"))
+    w = make_couple(store, "Wanda & Wim", ("Wanda", "Wim"))
+    # X: twelve steady months, then a drop -> a reliable worsening in the latest month
+    for i, v in enumerate([3, 3, 4, 3, 3, 4, 3, 3, 4, 3, 3, 0]):
+        answer_bids(store, catalog, x.partners[0].partner_id, month[i], v)
+    # Y: a concern band (below 1.5) two months running, with no change between them
+    for i, v in enumerate([3, 3, 3, 1, 1]):
+        answer_bids(store, catalog, y.partners[1].partner_id, month[i], v)
+    # W: a concern band twice, but with a missed month between
+    for i, v in [(0, 3), (1, 3), (2, 1), (4, 1)]:
+        answer_bids(store, catalog, w.partners[0].partner_id, month[i], v)
+    # Z: steady where it is shared; in private parts both a sharp worsening and two months of concern
+    zora = z.partners[0].partner_id
+    steady = [3, 4, 3, 3, 4, 3, 3, 4, 3, 3, 3, 3]
+    for i in range(12):
+        answer_items(
+            store,
+            catalog,
+            zora,
+            month[i],
+            {
+                "bids.toward_me": steady[i],
+                "intimacy.felt_pressure": 4 if i == 11 else i % 2,
+                "resentment.desire_faded": 4 if i >= 10 else 0,
+                "resentment.imagined_elsewhere": 4 if i >= 10 else 0,
+            },
+        )
+    # the private parts of Z really did worsen, and sit in concern: only privacy keeps them unflagged
+    rc = reliable_change(store, z.couple_id)
+    last = rc[pd.to_datetime(rc["period"]).dt.date == month[11]].set_index("subscale_id")
+    assert last.loc["desire_pressure", "verdict"] == "worsened" and bool(last.loc["desire_pressure", "private"])
+    assert last.loc["private_signs", "band_tone"] == "concern" and bool(last.loc["private_signs", "private"])
+    assert last.loc["my_bids_met", "verdict"] == "no reliable change"
+
+    found = caseload.flags(store)
+    got = sorted((int(r.couple_id), int(r.partner_id), r.subscale_id, r.kind) for r in found.itertuples())
+    assert got == sorted(
+        [
+            (x.couple_id, x.partners[0].partner_id, "my_bids_met", "reliable worsening"),
+            (y.couple_id, y.partners[1].partner_id, "my_bids_met", "concern two months running"),
+        ]
+    )
+    store.close()
+
+    at = open_page(start_app(), CASELOAD)  # no practice passcode set: open
+    table = at.dataframe[0].value.set_index("Couple")
+    assert table.loc["Xavi & Xena", "Flags"] == f"Xavi: How my reaches were met (reliable worsening, {month[11]:%b %Y})"
+    assert table.loc["Yara & Yves", "Flags"] == (
+        f"Yves: How my reaches were met (concern two months running, {month[4]:%b %Y})"
+    )
+    assert table.loc["Wanda & Wim", "Flags"] == ""
+    assert table.loc["Zora & Zeb", "Flags"] == ""
+    assert table.loc["Xavi & Xena", "Last check-in"] == f"{month[11]:%b %Y}"
+    assert_absent(at, private_words(catalog), "Caseload")
+
+    # opening a couple from here (with the sidebar's couple chooser on screen) goes to their trends
+    assert at.sidebar.selectbox(key="couple_id").value == x.couple_id
+    at.selectbox(key="caseload_pick").set_value(y.couple_id).run()
+    ok(click(ok(at), "Open their trends"))
+    assert [t.value for t in at.title] == ["Trends"]
+    assert at.sidebar.selectbox(key="couple_id").value == y.couple_id
+    assert {t.get("name") for f in figures(at).values() for t in f["data"]} >= {"Yves"}
+
+
+def test_adding_a_couple_when_there_are_several_chooses_it(store: Database, app_env: Path) -> None:
+    make_couple(store, "Ada & Bo", ("Ada", "Bo"))
+    make_couple(store, "Cy & Di", ("Cy", "Di"))
+    store.close()
+    at = open_page(start_app(), SETTINGS)
+    assert at.sidebar.selectbox(key="couple_id").options == ["Ada & Bo", "Cy & Di"]
+    fields = {t.label: t for t in at.text_input}
+    fields["Couple name"].input("Eli & Fay")
+    fields["First partner's name"].input("Eli")
+    fields["Second partner's name"].input("Fay")
+    ok(click(at, "Add couple"))
+    assert [m.value for m in at.success] == ["Added Eli \\& Fay."]
+    new_id = next(c.couple_id for c in app_store().couples.all() if c.name == "Eli & Fay")
+    at.run()
+    ok(at)
+    assert at.sidebar.selectbox(key="couple_id").value == new_id
+    assert [t.value for t in at.text_input][:3] == ["Eli & Fay", "Eli", "Fay"]
+
+
+# == share mode ===================================================================================
+
+SHARED_COUPLES = [
+    ("Zephyrine", ("Aurelio", "Bettany")),
+    ("Quillon", ("Cosimo", "Delphinia")),
+    ("Marisol-Kestrel", ("Evander", "Fenwicke")),
+]
+REFLECTION = """
+id = "reflection"
+title = "A few words for myself"
+version = 1
+summary = "Words that stay with you."
+order = 70
+
+[[items]]
+id = "kept_words"
+kind = "text"
+text = "Something this month I keep to myself."
+private = true
+"""
+
+
+@dataclass(frozen=True)
+class SharedDb:
+    couples: list[Couple]
+    markers: dict[int, dict[str, list[str]]]  # couple id -> {"private": [...], "shared": [...]}
+    catalog: Catalog  # with the therapist's private text question
+
+
+@pytest.fixture
+def caseload_db(store: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, app_env: Path) -> SharedDb:
+    """Three couples with three revealed months each; every partner has a private note and a private
+    text answer each month (a therapist's own questionnaire with a private text question), and the
+    second partner shares a note."""
+    extra = tmp_path / "therapist"
+    cat = extra_catalog(extra, {"reflection.toml": REFLECTION})
+    monkeypatch.setenv("MENDWELL_ASSESSMENTS", str(extra))
+    assert cat.get("reflection") is not None
+    store.definitions.register(cat.instruments)
+
+    couples: list[Couple] = []
+    markers: dict[int, dict[str, list[str]]] = {}
+    for n, (name, partners) in enumerate(SHARED_COUPLES):
+        couple = make_couple(store, name, partners)
+        couples.append(couple)
+        mine: dict[str, list[str]] = {"private": [], "shared": []}
+        for back in range(3):
+            period = periods.add_months(THIS_MONTH, -back)
+            for slot, partner in enumerate(couple.partners):
+                private_note = f"PRIVATE-NOTE-{partner.name}-{back}"
+                private_text = f"PRIVATE-TEXT-{partner.name}-{back}"
+                shared_note = f"SHARED-NOTE-{partner.name}-{back}"
+                note = (shared_note, False) if slot == 1 else (private_note, True)
+                plan = whole_plan(cat, 1 + (back + slot + n) % 4, private_text=private_text)
+                check_in(store, cat, partner.partner_id, period, plan, note=note)
+                mine["private"] += [private_text] + ([private_note] if slot == 0 else [])
+                mine["shared"] += [shared_note] if slot == 1 else []
+        markers[couple.couple_id] = mine
+    # the private words really are in the database, ready to leak
+    planted = store.engine.read("SELECT count(*) AS n FROM responses WHERE text LIKE 'PRIVATE-TEXT-%'")["n"].item()
+    assert planted == 3 * 3 * 2
+    assert store.engine.read("SELECT count(*) AS n FROM notes WHERE is_private")["n"].item() == 3 * 3
+    store.close()
+    return SharedDb(couples, markers, cat)
+
+
+def forbidden_while_sharing(db: SharedDb, shown: Couple) -> list[str]:
+    """What must never be on screen while `shown` is shared."""
+    out = [*private_words(db.catalog), "Caseload", "Settings", "Check-in", "History"]
+    for couple in db.couples:
+        out += db.markers[couple.couple_id]["private"]
+        if couple.couple_id != shown.couple_id:
+            out += [couple.name, *(p.name for p in couple.partners)]
+            out += db.markers[couple.couple_id]["shared"]
+    return out
+
+
+def assert_sharing_chrome(at: AppTest) -> None:
+    """The sidebar says so, offers only the deliberate exit, and there is no couple chooser."""
+    assert any("● Sharing" in m.value for m in at.sidebar.markdown)
+    assert not at.sidebar.selectbox
+    assert [b.label for b in at.sidebar.button] in (["Stop sharing…"], ["Stop sharing", "Keep sharing"])
+    assert param(at, "share") == "1"
+
+
+def param(at: AppTest, key: str) -> str | None:
+    """A query parameter of the page's address after the run."""
+    value = at.query_params.get(key)
+    return value[-1] if isinstance(value, list) else value
+
+
+def test_share_link_shows_one_couple_and_nothing_private(caseload_db: SharedDb) -> None:
+    first = caseload_db.couples[0]
+    forbidden = forbidden_while_sharing(caseload_db, first)
+    partner_names = [p.name for p in first.partners]
+
+    at = start_app(share="1", couple=str(first.couple_id))
+    assert_sharing_chrome(at)
+    assert [t.value for t in at.title] == ["Zephyrine"]
+    assert [link.label for link in elements(at.main, "page_link", PageLink)] == [
+        "Trends: how things are moving", "Themes that keep coming back", "A month, together",
+    ]  # fmt: skip
+    assert_absent(at, forbidden, "Sharing landing")
+
+    # only four pages exist while sharing
+    for page in (CASELOAD, SETTINGS, CHECKIN, "app_pages/history.py"):
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(page)
+
+    open_page(at, TRENDS)
+    assert_sharing_chrome(at)
+    figs = list(figures(at).values())
+    assert len(figs) >= 10  # one per shared subscale, and the two perspectives
+    legend = {t.get("name") for f in figs for t in f["data"]}
+    assert set(partner_names) <= legend
+    assert not at.get("download_button")  # no downloads while sharing
+    assert_absent(at, forbidden, "Trends")
+
+    open_page(at, THEMES)
+    assert_sharing_chrome(at)
+    assert len(figures(at)) == 5  # a heatmap and a kinds chart per partner, and mending
+    assert set(at.selectbox(key="theme_detail").options) >= {"Unseen"}
+    assert not at.get("download_button")
+    assert_absent(at, forbidden, "Themes")
+
+    open_page(at, TOGETHER)
+    assert_sharing_chrome(at)
+    assert at.selectbox(key="together_month").value == THIS_MONTH
+    assert f"{periods.label(THIS_MONTH)}, side by side" in [s.value for s in at.subheader]
+    assert [t.value for t in at.text] == ["SHARED-NOTE-Bettany-0"]  # her shared note, this month
+    assert_absent(at, forbidden, "Together")
+    # an earlier revealed month, too
+    at.selectbox(key="together_month").set_value(periods.add_months(THIS_MONTH, -2)).run()
+    ok(at)
+    assert [t.value for t in at.text] == ["SHARED-NOTE-Bettany-2"]
+    assert_absent(at, forbidden, "Together, two months back")
+
+    # back on the landing page: still sharing, still this couple, and the link is kept for a reload
+    open_page(at, HOME)
+    assert_sharing_chrome(at)
+    assert [t.value for t in at.title] == ["Zephyrine"]
+    assert param(at, "couple") == str(first.couple_id)
+
+
+def test_sharing_starts_from_the_sidebar_and_ends_with_two_clicks(caseload_db: SharedDb) -> None:
+    second = caseload_db.couples[1]
+    forbidden = forbidden_while_sharing(caseload_db, second)
+
+    at = start_app()
+    assert not any("● Sharing" in m.value for m in at.sidebar.markdown)
+    at.sidebar.selectbox(key="couple_id").set_value(second.couple_id).run()
+    ok(at)
+    ok(click(at, "Start screen sharing"))
+    # straight to Trends, for the chosen couple only
+    assert [t.value for t in at.title] == ["Trends"]
+    assert_sharing_chrome(at)
+    assert param(at, "couple") == str(second.couple_id)
+    legend = {t.get("name") for f in figures(at).values() for t in f["data"]}
+    assert {"Cosimo", "Delphinia"} <= legend
+    assert_absent(at, forbidden, "Trends after Start screen sharing")
+
+    # it stays on across page switches
+    for page in (THEMES, TOGETHER, HOME, TRENDS):
+        open_page(at, page)
+        assert_sharing_chrome(at)
+        assert_absent(at, forbidden, page)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(CASELOAD)
+
+    # "Stop sharing…" only asks; "Keep sharing" goes back
+    ok(click(at, "Stop sharing…"))
+    assert_sharing_chrome(at)
+    assert "Stop your screen share first, then leave sharing mode." in [c.value for c in at.sidebar.caption]
+    ok(click(at, "Keep sharing"))
+    assert [b.label for b in at.sidebar.button] == ["Stop sharing…"]
+    # two clicks leave it
+    click(at, "Stop sharing…")
+    ok(click(ok(at), "Stop sharing"))
+    assert not any("● Sharing" in m.value for m in at.sidebar.markdown)
+    assert at.sidebar.selectbox(key="couple_id").value == second.couple_id
+    assert "share" not in at.query_params and "couple" not in at.query_params
+    open_page(at, CASELOAD)  # the whole app is back
+    assert "Zephyrine" in sent(at)
+
+
+# == monthly rhythm ===============================================================================
+
+
+class _KeptMediaStorage(MemoryMediaFileStorage):
+    """AppTest's own in-memory media storage, kept after the run so a download can be read."""
+
+    made: ClassVar[list[MemoryMediaFileStorage]] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _KeptMediaStorage.made.append(self)
+
+
+def downloaded(at: AppTest, label_start: str) -> tuple[bytes, str | None, str]:
+    """(content, file name, mimetype) of the download button whose label starts with `label_start`."""
+    [dl] = [b for b in elements(at, "download_button", DownloadButton) if b.label.startswith(label_start)]
+    media = _KeptMediaStorage.made[-1].get_file(dl.proto.url.rsplit("/", 1)[1])
+    return media.content, media.filename, media.mimetype
+
+
+def test_settings_calendar_reminder(store: Database, app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", _KeptMediaStorage)
+    couple = make_couple(store, "Solenne & Barnaby", ("Solenne", "Barnaby"))
+    store.close()
+    today = dt.date.today()
+    day = 5 if today.day != 5 else 6
+
+    at = open_page(start_app(), SETTINGS)
+    [day_input] = [n for n in at.number_input if n.label == "Check in by this day of each month"]
+    assert day_input.value == 28  # the default
+    day_input.set_value(day)
+    ok(click(at, "Save day"))
+    assert [s.value for s in at.success] == ["Check-in day saved."]
+    assert app_store().couples.checkin_day(couple.couple_id) == day
+
+    content, filename, mimetype = downloaded(at, "Add a monthly reminder")
+    assert (filename, mimetype) == ("mendwell-monthly-check-in.ics", "text/calendar")
+    cal = icalendar.Calendar.from_ical(content)
+    [event] = cal.walk("VEVENT")
+    rule = event["RRULE"]
+    assert isinstance(rule, icalendar.vRecur), rule
+    assert rule["FREQ"] == ["MONTHLY"] and rule["BYMONTHDAY"] == [day]
+    first = today.replace(day=day)
+    if first < today:
+        first = periods.add_months(periods.month_start(today), 1).replace(day=day)
+    assert event.decoded("DTSTART") == first
+    assert str(event["SUMMARY"]) == "Monthly check-in"
+    # no names anywhere in it (calendars sync to other services)
+    text = content.decode("utf-8")
+    for name in ("Solenne", "Barnaby", "Solenne & Barnaby"):
+        assert name.lower() not in text.lower()
+
+
+@pytest.mark.parametrize("when", ["ahead", "today", "past", "both done"])
+def test_home_says_when_the_checkin_is_due(when: str, store: Database, catalog: Catalog, app_env: Path) -> None:
+    today = dt.date.today()
+    couple = make_couple(store, "Odile & Piet", ("Odile", "Piet"))
+    day = {"ahead": 28, "today": today.day, "past": 1, "both done": 1}[when]
+    if day > 28:
+        pytest.skip("the 29th to 31st cannot be a check-in day")
+    store.couples.set_checkin_day(couple.couple_id, day)
+    if when == "both done":
+        for p in couple.partners:
+            check_in(store, catalog, p.partner_id, THIS_MONTH, whole_plan(catalog, 2))
+    store.close()
+
+    at = start_app()
+    lines = [m.value.removeprefix(":material/event: ") for m in at.markdown if m.value.startswith(":material/event:")]
+    # worked out here by hand, then compared with rhythm.due as well
+    delta = day - today.day
+    if when == "both done":
+        expected = "Both of you have checked in this month."
+    elif delta > 1:
+        expected = f"Due in {delta} days (by {today.replace(day=day):%d %B})."
+    elif delta == 1:
+        expected = "Due tomorrow."
+    elif delta == 0:
+        expected = "Due today."
+    else:
+        expected = f"Overdue by {-delta} day{'s' if delta != -1 else ''}. There is still time this month."
+    assert lines == [expected]
+    assert lines == [rhythm.due(today, day, when == "both done").text]

@@ -1,0 +1,77 @@
+"""The private safety check: help only for the partner who answered, a quick exit, and no trace elsewhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from mendwell import periods, safety
+from mendwell.data import Database
+from mendwell.instruments import Catalog
+from tests.support.apptest import app_store, choose_partner, open_page, start_app, texts
+from tests.support.data import answer_all_but_safety, make_couple, safety_concerns_last_month
+from tests.support.ui import CASELOAD, CHECKIN, TOGETHER
+
+HELP_START = "If you are in danger right now"
+
+
+def _texts(at: AppTest) -> str:
+    return "\n".join(texts(at))
+
+
+def test_a_yes_shows_help_only_there_and_leave_now_goes_neutral(
+    store: Database, catalog: Catalog, app_env: Path
+) -> None:
+    couple = make_couple(store, "Safe Test", ("Ann", "Bob"))
+    ann = couple.partners[0].partner_id
+    checkin_id = answer_all_but_safety(store, catalog, ann, periods.month_start())
+    store.close()
+
+    at = choose_partner(open_page(start_app(), CHECKIN), ann)
+    assert "Feeling safe" in [s.value for s in at.subheader]
+    assert HELP_START not in _texts(at)
+    at.radio(key=f"a:{checkin_id}:safety:afraid").set_value(1).run()
+    assert not at.exception, at.exception
+    assert HELP_START in _texts(at)
+    assert safety.DEVICE_NOTE in _texts(at)
+    assert [b.label for b in at.button if b.label == "Leave now"] == ["Leave now"]
+    # changing the answer back takes the message away
+    at.radio(key=f"a:{checkin_id}:safety:afraid").set_value(0).run()
+    assert HELP_START not in _texts(at)
+    at.radio(key=f"a:{checkin_id}:safety:controlled").set_value(1).run()
+    assert HELP_START in _texts(at)
+
+    # one click: a neutral page, no Mendwell navigation, nothing of the check-in
+    next(b for b in at.button if b.label == "Leave now").click().run()
+    assert not at.exception, at.exception
+    assert [t.value for t in at.title] == ["Lentil soup"]
+    shown = _texts(at) + "\n".join(str(e.value) for e in at.sidebar.markdown)
+    for word in ("Mendwell", "Feeling safe", "check-in", HELP_START):
+        assert word not in shown
+    # and back, deliberately
+    next(b for b in at.button if b.label == "Done").click().run()
+    assert "Lentil soup" not in [t.value for t in at.title]
+
+
+def test_safety_answers_reach_no_shared_view(store: Database, catalog: Catalog, app_env: Path) -> None:
+    """Together and the caseload (unless the setting is on) never show the safety check
+    (exports: tests/store/test_safety_export.py)."""
+    safety_concerns_last_month(store, catalog)
+    store.close()
+
+    at = open_page(start_app(), TOGETHER)
+    text = _texts(at) + "\n".join(str(d.value) for d in at.dataframe)
+    assert "side by side" in text  # the month is open
+    for word in ("afraid of my partner", "controlled by my partner", "hurt me physically", HELP_START):
+        assert word not in text
+
+    at.switch_page(CASELOAD).run()
+    flags = "\n".join(str(d.value) for d in at.dataframe)
+    assert "safety" not in flags  # off by default
+
+    safety.set_therapist_sees_flag(app_store(), True)
+    at.run()
+    flags = "\n".join(d.value.to_string() for d in at.dataframe)
+    assert "safety check raised a concern" in flags
+    assert "afraid" not in flags and "hurt" not in flags  # never which question

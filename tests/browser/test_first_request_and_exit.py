@@ -1,0 +1,223 @@
+"""In Chromium, on a real `streamlit run app.py`:
+
+- a share link, or a deep link, as the very first request after the server starts lands on
+  the page it asks for (and a share link on the couple it names, showing no other couple);
+- the safety check's "Leave now" replaces the whole page with the neutral page on the first
+  click, tab title included.
+
+Screenshots go to the `artifacts` folder (look at them).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from mendwell import periods
+from mendwell.checkin import Answer, make_answer
+from mendwell.data import Database
+from mendwell.demo import generate
+from mendwell.instruments import Catalog, Instrument, Item
+from tests.support.server import ServerFactory
+
+# Names no page text could hold by chance, so "not on the page" means what it says.
+COUPLE_NAMES = ("Quillfeather household", "Marrowdale household", "Thistlewick household")
+PARTNER_NAMES = (("Ottoline", "Barnaby"), ("Cordelia", "Peregrine"), ("Xanthippe", "Zebulon"))
+CHECKIN_WORDS = (
+    "Monthly check-in",
+    "Who is checking in?",
+    "Feeling safe",
+    "afraid of my partner",
+    "Thank you for telling us",
+    "Leave now",
+    "questions answered",
+    "Rosalind",
+    "Tobias",
+    "Mendwell",
+)
+CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot .main-svg'  # a drawn Plotly chart
+EXIT_SECONDS = 8.0  # "at once": the neutral page is up within this long after the one click
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def wait_for_calm(page: Page) -> None:
+    """No script run in progress (the status widget is gone), and no exception shown."""
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+def h1(page: Page, text: str) -> Locator:
+    return page.locator("h1").filter(has_text=text)
+
+
+def body_text(page: Page) -> str:
+    """What a person can read on the page."""
+    return page.locator("body").inner_text().replace("\u2060", "")
+
+
+def demo_db(db_file: Path, catalog: Catalog) -> list[tuple[int, str, tuple[str, str]]]:
+    """Three demo couples with submitted check-ins, renamed to unmistakable names:
+    [(couple_id, couple name, partner names)] in the app's couple order. The file is closed."""
+    db = Database(db_file)
+    try:
+        db.definitions.register(catalog.instruments)
+        generate(db, catalog, couples=3, months=6, seed=1)
+        couples = db.couples.all()
+        assert len(couples) == 3
+        out: list[tuple[int, str, tuple[str, str]]] = []
+        for couple, name, partner_names in zip(couples, COUPLE_NAMES, PARTNER_NAMES, strict=True):
+            db.couples.rename(couple.couple_id, name)
+            for partner, partner_name in zip(couple.partners, partner_names, strict=True):
+                db.couples.rename_partner(partner.partner_id, partner_name)
+            listing = db.checkins.listing(couple.couple_id)
+            assert (listing["status"] == "submitted").sum() >= 4, listing
+            out.append((couple.couple_id, name, partner_names))
+        return out
+    finally:
+        db.close()  # DuckDB allows one process: the server opens the file next
+
+
+def some_answer(inst: Instrument, it: Item) -> Answer:
+    """A valid answer to any question: the lowest point of a scale, "no", the first option."""
+    lo = inst.scale(it)[0]
+    first = it.options[0].value if it.options else lo
+    raw: object = {"yesno": 0, "multi": [first], "choice": first, "text": "All fine."}.get(it.kind, lo)
+    answer = make_answer(inst, it, raw)
+    assert answer is not None, (inst.id, it.id)
+    return answer
+
+
+# -- a first request that is a link -------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_share_link_as_first_request_lands_on_its_page_and_couple(
+    db_file: Path, catalog: Catalog, server_factory: ServerFactory, page: Page, artifacts: Path
+) -> None:
+    couples = demo_db(db_file, catalog)
+    x_id, _x_name, x_partners = couples[-1]
+    assert x_id != couples[0][0]  # not the couple the app would choose by itself
+    others = [word for cid, name, partners in couples if cid != x_id for word in (name, *partners)]
+    srv = server_factory(db_file)
+
+    page.goto(f"{srv.url}/trends?share=1&couple={x_id}")  # the server's first page request
+
+    expect(h1(page, "Trends")).to_be_visible()
+    wait_for_calm(page)
+    expect(page.locator(CHART).first).to_be_visible()  # Plotly has drawn (its legends name the partners)
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
+    wait_for_calm(page)
+    expect(page.locator("h1")).to_have_count(1)
+    sidebar = page.get_by_test_id("stSidebar")
+    # the share-mode notice (not merely the "Sharing" page link), its way out, and no couple chooser
+    expect(
+        sidebar.get_by_test_id("stMarkdown").filter(has_text="Only this couple's charts are on screen")
+    ).to_be_visible()
+    expect(sidebar.get_by_text("● Sharing")).to_be_visible()
+    expect(sidebar.get_by_role("button", name="Stop sharing")).to_be_visible()
+    expect(sidebar.get_by_test_id("stSelectbox")).to_have_count(0)
+    expect(page).to_have_url(re.compile(rf"/trends\?(.*&)?couple={x_id}(&|$)"))
+    assert "share=1" in page.url
+    html, text = page.content(), body_text(page)
+    for word in others:
+        assert word not in html, f"{word!r} of another couple is in the page HTML"
+        assert word not in text, f"{word!r} of another couple is on screen"
+    for name in x_partners:  # in the summary sentences and the charts' legends
+        assert name in html, f"{name!r} of the couple asked for is not on the page"
+        assert name in text, f"{name!r} of the couple asked for is not on screen"
+    page.screenshot(path=str(artifacts / "first-request-share-trends.png"))
+
+
+@pytest.mark.browser
+def test_deep_link_as_first_request_lands_on_its_page(
+    db_file: Path, catalog: Catalog, server_factory: ServerFactory, page: Page, artifacts: Path
+) -> None:
+    couples = demo_db(db_file, catalog)
+    srv = server_factory(db_file)
+
+    page.goto(f"{srv.url}/history")  # the server's first page request
+
+    expect(h1(page, "History")).to_be_visible()
+    wait_for_calm(page)
+    # History's own content has drawn: whose history, the check-ins and the scores tables
+    expect(page.get_by_test_id("stRadio").filter(has_text="Whose history?")).to_be_visible()
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(2)
+    for table in page.get_by_test_id("stDataFrame").all():
+        expect(table).to_be_visible()
+    expect(page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox")).to_be_visible()
+    wait_for_calm(page)
+    expect(page.locator("h1")).to_have_count(1)
+    expect(h1(page, "History")).to_have_count(1)
+    expect(h1(page, couples[0][1])).to_have_count(0)  # Home's title is the couple's name
+    expect(page).to_have_url(re.compile(r"/history$"))
+    expect(page.get_by_test_id("stSidebar").get_by_text("Only this couple's charts are on screen")).to_have_count(0)
+    page.screenshot(path=str(artifacts / "first-request-history.png"))
+
+
+# -- the safety check's quick exit ---------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_leave_now_takes_effect_on_the_first_click(
+    db_file: Path, catalog: Catalog, server_factory: ServerFactory, page: Page, artifacts: Path
+) -> None:
+    instruments = list(catalog.instruments)
+    safety_step = next(i for i, inst in enumerate(instruments) if inst.id == "safety")
+    db = Database(db_file)
+    try:
+        db.definitions.register(instruments)
+        couple_id = db.couples.create("Rosalind & Tobias", ["Rosalind", "Tobias"])
+        couple = db.couples.get(couple_id)
+        assert couple is not None
+        checkin = db.checkins.open(couple.partners[0].partner_id, periods.month_start())
+        # every section but the safety check answered: the draft resumes there
+        for inst in instruments:
+            if inst.id != "safety":
+                db.checkins.save_answers(checkin.checkin_id, inst, {it.id: some_answer(inst, it) for it in inst.items})
+    finally:
+        db.close()
+    srv = server_factory(db_file)
+
+    page.goto(f"{srv.url}/checkin")
+    expect(h1(page, "Monthly check-in")).to_be_visible()
+    wait_for_calm(page)
+    who = page.get_by_test_id("stRadio").filter(has_text="Who is checking in?")
+    who.get_by_test_id("stRadioOption").get_by_text("Rosalind", exact=True).click()
+    expect(page.locator("h1, h2, h3").filter(has_text="Feeling safe")).to_be_visible()
+    expect(page.get_by_test_id("stProgress")).to_contain_text(f"Section {safety_step + 1} of {len(instruments)}")
+    wait_for_calm(page)
+
+    afraid = page.get_by_test_id("stRadio").filter(has_text="afraid of my partner")
+    afraid.get_by_test_id("stRadioOption").get_by_text("Yes", exact=True).click()
+    expect(afraid.locator("input:checked")).to_have_count(1)
+    leave = page.get_by_role("button", name="Leave now")
+    expect(leave).to_be_visible()
+    wait_for_calm(page)
+    page.screenshot(path=str(artifacts / "leave-now-before.png"))
+
+    clicked = time.monotonic()
+    leave.click()  # once; nothing else is clicked after this
+    expect(h1(page, "Lentil soup")).to_be_visible(timeout=EXIT_SECONDS * 1000)
+    expect(page).to_have_title("Lentil soup", timeout=EXIT_SECONDS * 1000)
+    took = time.monotonic() - clicked
+    wait_for_calm(page)
+
+    assert took < EXIT_SECONDS, took
+    assert page.title() == "Lentil soup"
+    assert "Mendwell" not in page.title()
+    expect(page.locator("h1")).to_have_count(1)
+    text, html = body_text(page), page.content()
+    assert "Lentil soup" in text and "red lentils" in text
+    for word in CHECKIN_WORDS:
+        assert word not in text, f"{word!r} is still on screen after Leave now"
+    for word in ("Rosalind", "Tobias", "Who is checking in?", "afraid of my partner", "Leave now"):
+        assert word not in html, f"{word!r} is still in the page HTML after Leave now"
+    expect(page.get_by_test_id("stRadio")).to_have_count(0)
+    expect(page.get_by_test_id("stProgress")).to_have_count(0)
+    page.screenshot(path=str(artifacts / "leave-now-neutral.png"))

@@ -1,0 +1,183 @@
+"""Share mode and the reveal of a month in a real browser: `streamlit run app.py` and Chromium.
+
+Leak checks read both the whole HTML of the page (`page.content()`, hidden parts included)
+and the text a person sees (`inner_text("body")`).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from mendwell import periods
+from mendwell.data import Database
+from mendwell.instruments import Catalog
+from mendwell.model import Couple
+from tests.support.browser import charts_drawn, nav, screenshot, wait_for_calm
+from tests.support.data import (
+    THIS_MONTH,
+    check_in,
+    make_couple,
+    private_titles,
+    shared_subscale_count,
+    whole_plan,
+    with_shared_scores,
+)
+from tests.support.server import ServerFactory
+
+pytestmark = pytest.mark.browser
+
+COUPLES = [
+    ("Zephyrine", ("Aurelio", "Bettany")),
+    ("Quillon", ("Cosimo", "Delphinia")),
+    ("Marisol-Kestrel", ("Evander", "Fenwicke")),
+]
+
+
+def leaks(page: Page, forbidden: list[str]) -> list[str]:
+    """Forbidden strings in the whole HTML (hidden parts included) or in the visible text."""
+    html = page.content().replace("\u2060", "")
+    seen = page.inner_text("body").replace("\u2060", "")
+    return [f for f in forbidden if f in html or f in seen]
+
+
+def sharing_badge(page: Page) -> None:
+    expect(page.get_by_test_id("stSidebar").get_by_text("● Sharing")).to_be_visible()
+
+
+# -- share mode ----------------------------------------------------------------------------------
+
+
+def test_share_link_in_chromium_shows_one_couple_only(
+    store: Database, catalog: Catalog, db_file: Path, server_factory: ServerFactory, page: Page
+) -> None:
+    couples: list[Couple] = []
+    private: list[str] = []
+    for n, (name, partners) in enumerate(COUPLES):
+        couple = make_couple(store, name, partners)
+        couples.append(couple)
+        for back in range(3):
+            period = periods.add_months(THIS_MONTH, -back)
+            first, second = couple.partners
+            secret = f"PRIVATE-NOTE-{first.name}-{back}"
+            private.append(secret)
+            check_in(
+                store, catalog, first.partner_id, period, whole_plan(catalog, 1 + (back + n) % 4), note=(secret, True)
+            )
+            shared_note = (f"SHARED-NOTE-{second.name}", False)
+            check_in(store, catalog, second.partner_id, period, whole_plan(catalog, (back + n) % 3), note=shared_note)
+    store.close()
+    shown = couples[0]
+    others = [c for c in couples if c is not shown]
+    forbidden = [
+        *private,
+        *private_titles(catalog),
+        *[c.name for c in others],
+        *[p.name for c in others for p in c.partners],
+        *[f"SHARED-NOTE-{c.partners[1].name}" for c in others],
+        *["Caseload", "Settings", "Check-in", "History"],  # pages that do not exist while sharing
+    ]
+    share_query = f"share=1&couple={shown.couple_id}"
+    srv = server_factory(db_file)
+
+    page.goto(f"{srv.url}/?{share_query}")
+    expect(page.get_by_role("heading", name="Zephyrine")).to_be_visible()
+    sharing_badge(page)
+    wait_for_calm(page)
+    links = page.get_by_test_id("stSidebarNav").get_by_role("link")
+    # each link reads "<icon name>\n\n<title>"
+    assert [t.strip().splitlines()[-1] for t in links.all_inner_texts()] == ["Sharing", "Trends", "Themes", "Together"]
+    expect(page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox")).to_have_count(0)
+    assert leaks(page, forbidden) == []
+
+    nav(page, "Trends")
+    expect(page.get_by_role("heading", name="Trends", exact=True)).to_be_visible()
+    expected = shared_subscale_count(catalog) + 2  # one per shared subscale, and the two perspectives
+    assert charts_drawn(page, expected) == expected
+    expect(page.get_by_text("Aurelio").first).to_be_visible()
+    sharing_badge(page)
+    expect(page).to_have_url(re.compile(rf"/trends\?{share_query}$"))
+    assert leaks(page, forbidden) == []
+    screenshot(page, "share-mode.png")
+
+    nav(page, "Themes")
+    expect(page.get_by_role("heading", name="Recurring themes")).to_be_visible()
+    assert charts_drawn(page, 5) == 5
+    sharing_badge(page)
+    assert leaks(page, forbidden) == []
+
+    nav(page, "Together")
+    expect(page.get_by_role("heading", name=f"{periods.label(THIS_MONTH)}, side by side")).to_be_visible()
+    wait_for_calm(page)
+    expect(page.get_by_text("SHARED-NOTE-Bettany")).to_be_visible()  # her own shared note shows
+    sharing_badge(page)
+    assert leaks(page, forbidden) == []
+
+    # a reload in the middle of a screen share stays in share mode, on the same couple
+    page.reload()
+    expect(page.get_by_role("heading", name=f"{periods.label(THIS_MONTH)}, side by side")).to_be_visible()
+    wait_for_calm(page)
+    sharing_badge(page)
+    expect(page.get_by_text("SHARED-NOTE-Bettany")).to_be_visible()
+    assert leaks(page, forbidden) == []
+
+    # a typed address of a page that does not exist while sharing lands on a shared page
+    page.goto(f"{srv.url}/caseload?{share_query}")
+    sharing_badge(page)
+    wait_for_calm(page)
+    expect(page.get_by_role("heading", name="Caseload")).to_have_count(0)
+    assert leaks(page, forbidden) == []
+
+
+# -- the reveal ----------------------------------------------------------------------------------
+
+
+def test_a_month_opens_in_together_when_the_second_partner_submits(
+    store: Database, catalog: Catalog, db_file: Path, server_factory: ServerFactory, page: Page
+) -> None:
+    couple = make_couple(store, "Rowan & Sable", ("Rowan", "Sable"))
+    rowan, sable = couple.partners
+    check_in(
+        store,
+        catalog,
+        rowan.partner_id,
+        THIS_MONTH,
+        whole_plan(catalog, 3),
+        note=("PRIVATE-MARKER-ALPHA, for me only", True),
+    )
+    # Sable has answered everything but not submitted yet
+    note = ("SHARED-MARKER-BETA, for us", False)
+    check_in(store, catalog, sable.partner_id, THIS_MONTH, whole_plan(catalog, 1), note=note, submit=False)
+    store.close()
+    label = periods.label(THIS_MONTH)
+    srv = server_factory(db_file)
+
+    page.goto(f"{srv.url}/together")
+    expect(page.get_by_text(f"{label} opens when you have both checked in.")).to_be_visible()
+    expect(page.get_by_text("Rowan has checked in")).to_be_visible()
+    expect(page.get_by_text("Sable has started")).to_be_visible()
+    wait_for_calm(page)
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(0)
+    expect(page.get_by_role("heading", name=f"{label}, side by side")).to_have_count(0)
+    assert leaks(page, ["PRIVATE-MARKER-ALPHA", "SHARED-MARKER-BETA", "Not heard"]) == []
+
+    # Sable submits in the check-in: everything is answered, so it opens on the review
+    nav(page, "Check-in")
+    page.get_by_test_id("stRadio").filter(has_text="Who is checking in?").get_by_text("Sable", exact=True).click()
+    expect(page.get_by_role("heading", name="Look it over")).to_be_visible()
+    page.get_by_role("button", name="Submit my check-in").click()
+    expect(page.get_by_text("Thank you, Sable.")).to_be_visible()
+    expect(page.get_by_text("You have both checked in for this month.")).to_be_visible()
+
+    nav(page, "Together")
+    expect(page.get_by_role("heading", name=f"{label}, side by side")).to_be_visible()
+    wait_for_calm(page)
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(len(with_shared_scores(catalog)) + 1)  # + "differently"
+    expect(page.get_by_role("heading", name="Where you saw it differently")).to_be_visible()
+    expect(page.get_by_text("SHARED-MARKER-BETA, for us")).to_be_visible()
+    expect(page.get_by_text("Not heard: often; mended: Partly")).to_be_visible()  # Rowan's named hurt
+    assert leaks(page, ["PRIVATE-MARKER-ALPHA", *private_titles(catalog)]) == []
+    screenshot(page, "together-revealed.png")

@@ -1,0 +1,390 @@
+"""The session report: one self-contained HTML file with exactly what screen-share mode shows.
+
+A real DuckDB file with three demo couples (real instruments); unique marker
+strings are planted for couple 1 (a private and a shared note in a month both
+partners submitted, answers to private questions) and for the other couples
+(their names, a note), and the built report is searched for them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import time
+from html.parser import HTMLParser
+
+import pandas as pd
+import pytest
+
+from mendwell import charts
+from mendwell.data import Database
+from mendwell.errors import ReportError
+from mendwell.instruments import Catalog
+from mendwell.periods import add_months, label
+from mendwell.report import build_report, default_range
+from mendwell.scoring import scores
+from tests.support.cli import run_cli
+from tests.support.data import make_couple, opened
+from tests.support.report import (
+    OTHER_NAMES,
+    OTHER_NOTE,
+    PRIVATE_NOTE,
+    SHARED_NOTE,
+    Planted,
+    charts_in,
+    full_checkin,
+)
+
+PLOTLY_BANNER = re.compile(r"^\s*/\*\*\s*\n\*\s*plotly\.js v\d")
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def submitted_months(store: Database, partner_id: int) -> set[dt.date]:
+    df = store.engine.read("SELECT period FROM checkins WHERE partner_id = ? AND status = 'submitted'", [partner_id])
+    return {pd.Timestamp(p).date() for p in df["period"]}
+
+
+def month_list(start: dt.date, end: dt.date) -> list[dt.date]:
+    out = [start]
+    while out[-1] < end:
+        out.append(add_months(out[-1], 1))
+    return out
+
+
+def scripts(doc: str) -> list[tuple[str, str]]:
+    """(attributes, body) of every <script> element."""
+    return re.findall(r"<script\b([^>]*)>(.*?)</script>", doc, flags=re.S)
+
+
+def without_plotly(doc: str) -> str:
+    """The document with the embedded plotly.js library cut out (it holds URLs of map tiles it never fetches)."""
+    for _, body in scripts(doc):
+        if PLOTLY_BANNER.match(body):
+            return doc.replace(body, "")
+    raise AssertionError("no plotly.js in the document")
+
+
+class Balance(HTMLParser):
+    """Checks that every element that is opened is closed, in order."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes {self.stack[-1:] or 'nothing'}")
+        else:
+            self.stack.pop()
+
+
+def assert_well_formed(doc: str) -> None:
+    assert doc.startswith("<!DOCTYPE html>")
+    parser = Balance()
+    parser.feed(doc)
+    parser.close()
+    assert parser.errors == [] and parser.stack == [], (parser.errors[:5], parser.stack)
+
+
+def plotly_libraries(doc: str) -> int:
+    return sum(1 for _, body in scripts(doc) if PLOTLY_BANNER.match(body))
+
+
+def section_ids(doc: str) -> list[tuple[str, str]]:
+    """(id, heading) of every part of the report."""
+    return re.findall(r'<section id="(\w+)" class="part"><h2>([^<]*)</h2>', doc)
+
+
+# -- privacy -----------------------------------------------------------------------------------------------
+
+
+def test_the_shared_note_is_there_and_the_private_one_is_not(planted: Planted) -> None:
+    assert planted.note_month == planted.end
+    month = re.search(
+        rf'<article class="month"><h3>{label(planted.note_month)}</h3>(.*?)</article>', planted.html, re.S
+    )
+    assert month is not None, "the month both submitted is in 'Months opened together'"
+    assert SHARED_NOTE in month.group(1)
+    assert f"{html.escape(planted.names[1])} wrote" in month.group(1)
+    assert PRIVATE_NOTE not in planted.html
+    assert OTHER_NOTE not in planted.html
+
+
+def test_no_other_couple_or_partner_appears(planted: Planted) -> None:
+    for name in OTHER_NAMES:
+        assert name not in planted.html
+    for name in planted.names:
+        assert html.escape(name) in planted.html  # the couple's own names are there
+
+
+def test_no_private_subscale_item_or_band(planted: Planted, catalog: Catalog) -> None:
+    private_subs = [(i, s) for i in catalog.instruments for s in i.subscales if i.is_private_subscale(s.id)]
+    assert {(i.id, s.id) for i, s in private_subs} >= {("intimacy", "desire_pressure"), ("resentment", "private_signs")}
+    with opened(planted.db) as store:
+        had = scores(store, planted.couple_id)
+    had = had[pd.to_datetime(had["period"]) == pd.Timestamp(planted.note_month)]
+    # the private questions were answered that month, so their scores exist and must be kept out
+    assert {("intimacy", "desire_pressure"), ("resentment", "private_signs")} <= set(
+        zip(had["instrument_id"], had["subscale_id"], strict=True)
+    )
+    shared_bands = {b.label for i in catalog.instruments for s in i.subscales if not i.is_private_subscale(s.id)
+                    for b in s.bands}  # fmt: skip
+    for _inst, sc in private_subs:
+        assert sc.title not in planted.html
+        assert f'data-subscale="{sc.id}"' not in planted.html
+        for band in sc.bands:
+            if band.label not in shared_bands:
+                assert band.label not in planted.html
+    for inst in catalog.instruments:
+        for it in inst.items:
+            if it.private:
+                assert it.text not in planted.html
+                assert it.help is None or it.help not in planted.html
+
+
+# -- the document --------------------------------------------------------------------------------------------
+
+
+def test_one_inline_plotly_and_nothing_fetched(planted: Planted) -> None:
+    doc = planted.html
+    assert_well_formed(doc)
+    assert plotly_libraries(doc) == 1
+    assert not any(re.search(r"\bsrc\s*=", attrs) for attrs, _ in scripts(doc))
+    assert 'src="http' not in doc
+    rest = without_plotly(doc)
+    for needle in ("http://", "https://", "//cdn", "<link", "<img", "<iframe", "@import", "url(", "@font-face"):
+        assert needle not in rest, needle
+    assert "default-src 'none'" in doc  # the browser may not fetch anything either
+
+
+def test_sections_and_header(planted: Planted) -> None:
+    doc = planted.html
+    assert section_ids(doc) == [
+        ("glance", "At a glance"),
+        ("trends", "Trends"),
+        ("themes", "Recurring themes"),
+        ("mirror", "How differently we see it"),
+        ("together", "Months opened together"),
+    ]
+    assert f"<h1>{html.escape(planted.names[0])}</h1>" in doc
+    assert f'<p class="range">{label(planted.start)} to {label(planted.end)}</p>' in doc
+    assert "Generated on 15 January 2030." in doc
+    assert "Private answers and private notes are never included" in doc
+    assert "@media print" in doc and "page-break-inside: avoid" in doc
+
+
+def test_one_trend_chart_per_shared_subscale_with_data(planted: Planted, catalog: Catalog) -> None:
+    with opened(planted.db) as store:
+        sc = scores(store, planted.couple_id)
+    p = pd.to_datetime(sc["period"])
+    sc = sc[(p >= pd.Timestamp(planted.start)) & (p <= pd.Timestamp(planted.end))]
+    expected = {
+        (i, s) for i, s in zip(sc["instrument_id"], sc["subscale_id"], strict=True)
+        if (inst := catalog.get(i)) is not None and not inst.is_private_subscale(s)
+    }  # fmt: skip
+    trends = [c for c in charts_in(planted.html) if c.kind == "trend"]
+    assert len(trends) == len(expected) == 11
+    assert {(c.attrs["instrument"], c.attrs["subscale"]) for c in trends} == expected
+    assert len(planted.html.split('data-kind="trend"')) - 1 == len(expected)
+
+
+def test_charts_stay_inside_the_range_with_gaps_for_missed_months(planted: Planted) -> None:
+    months = [f"{m:%Y-%m-%d}" for m in month_list(planted.start, planted.end)]
+    assert len(months) == 12
+    found = charts_in(planted.html)
+    assert {c.kind for c in found} == {"trend", "themes", "repair", "mirror"}
+    for chart in found:
+        for trace in chart.data:
+            assert set(trace.get("x", [])) <= set(months), (chart.kind, chart.attrs)
+    with opened(planted.db) as store:
+        came = {pid: submitted_months(store, pid) for pid in planted.partner_ids}
+    signs = next(c for c in found if c.attrs.get("subscale") == "signs")  # answered in every check-in
+    lines = [t for t in signs.data if t.get("meta", {}).get("role") == "partner"]
+    assert len(lines) == 2
+    for line in lines:
+        assert line["x"] == months  # every month of the range, none outside it
+        missed = {x for x, y in zip(line["x"], line["y"], strict=True) if y is None}
+        expected = {f"{m:%Y-%m-%d}" for m in month_list(planted.start, planted.end)} - {
+            f"{m:%Y-%m-%d}" for m in came[line["meta"]["partner_id"]]
+        }
+        assert missed == expected
+
+
+def test_months_opened_together_are_the_revealed_months_in_range_newest_first(planted: Planted) -> None:
+    with opened(planted.db) as store:
+        a, b = (submitted_months(store, pid) for pid in planted.partner_ids)
+    both = sorted((m for m in a & b if planted.start <= m <= planted.end), reverse=True)
+    shown = re.findall(r'<article class="month"><h3>([^<]*)</h3>', planted.html)
+    assert shown == [label(m) for m in both]
+    assert len(shown) >= 6
+
+
+def test_a_narrower_range_is_respected(planted: Planted, catalog: Catalog) -> None:
+    start, end = add_months(planted.end, -8), add_months(planted.end, -4)
+    with opened(planted.db) as store:
+        doc = build_report(store, catalog, planted.couple_id, start, end)
+    months = {f"{m:%Y-%m-%d}" for m in month_list(start, end)}
+    found = charts_in(doc)
+    assert found
+    for chart in found:
+        for trace in chart.data:
+            assert set(trace.get("x", [])) <= months
+    shown = re.findall(r'<article class="month"><h3>([^<]*)</h3>', doc)
+    assert shown and all(h in {label(m) for m in month_list(start, end)} for h in shown)
+    assert f"{label(start)} to {label(end)}" in doc
+    assert SHARED_NOTE not in doc  # its month is after this range
+    with opened(planted.db) as store, pytest.raises(ReportError, match="after it ends"):
+        build_report(store, catalog, planted.couple_id, end, start)
+
+
+def test_build_time_on_the_demo_database(
+    planted: Planted, catalog: Catalog, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with opened(planted.db) as store:
+        began = time.perf_counter()
+        doc = build_report(store, catalog, planted.couple_id, add_months(planted.end, -23), planted.end)
+        full = time.perf_counter() - began
+    # the same parts over twice the months; more months opened together
+    assert sum(c.kind == "trend" for c in charts_in(doc)) == 11
+    assert doc.count('<article class="month">') > planted.html.count('<article class="month">')
+    with capsys.disabled():
+        print(
+            f"\n[report] 3 couples x 24 months: 12-month report {planted.seconds:.3f} s (first build), "
+            f"24-month report {full:.3f} s; {len(planted.html) / 1e6:.1f} MB"
+        )
+
+
+# -- escaping, and an empty couple ----------------------------------------------------------------------------
+
+HOSTILE_COUPLE = "<script>alert(1)</script>"
+HOSTILE_PARTNERS = ("**bold**", "&amp;")
+HOSTILE_NOTE = "</script><script>alert(2)</script> <img src=x onerror=alert(3)> <b>loud</b>"
+
+
+def test_hostile_names_and_notes_are_escaped(
+    store: Database, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(charts, "VALIDATE", True)  # every figure is also checked against plotly's schema
+    couple = make_couple(store, HOSTILE_COUPLE, HOSTILE_PARTNERS)
+    couple_id = couple.couple_id
+    first = dt.date(2026, 1, 1)
+    for i in range(3):
+        for p in couple.partners:
+            full_checkin(store, catalog, p.partner_id, add_months(first, i), HOSTILE_NOTE, private=False)
+    doc = build_report(store, catalog, couple_id, first, add_months(first, 2))
+    assert_well_formed(doc)
+    for raw in ("<script>alert", "<img src=x", "<b>loud</b>"):
+        assert raw not in doc
+    assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt;</h1>" in doc
+    assert "<title>Session report: &lt;script&gt;alert(1)&lt;/script&gt;" in doc
+    assert "&amp;amp;" in doc and "**bold**" in doc
+    assert "&lt;img src=x onerror=alert(3)&gt;" in doc  # the shared note, shown as text
+    # chart text goes through charts.plot_text: names are inert in the figures too
+    names = {t.get("name") for c in charts_in(doc) for t in c.data if t.get("meta", {}).get("role") == "partner"}
+    assert names == {"**bold**", "&amp;amp;"}
+
+
+def test_an_empty_couple_gets_a_kind_report(store: Database, catalog: Catalog) -> None:
+    couple_id = store.couples.create("Quiet & Start", ["Quinn", "Sasha"])
+    start, end = default_range(store, couple_id, today=dt.date(2026, 5, 20))
+    assert (start, end) == (dt.date(2025, 6, 1), dt.date(2026, 5, 1))
+    doc = build_report(store, catalog, couple_id, start, end)
+    assert_well_formed(doc)
+    assert "Nothing to show yet" in doc
+    assert "June 2025 to May 2026" in doc
+    assert "Quinn" in doc and "Sasha" in doc
+    assert charts_in(doc) == [] and section_ids(doc) == []
+    assert plotly_libraries(doc) == 1
+    with pytest.raises(ReportError, match="no couple with id 999"):
+        build_report(store, catalog, 999, start, end)
+
+
+def test_thin_data_is_named_kindly(store: Database, catalog: Catalog) -> None:
+    """Only one partner has checked in, for two months: no empty charts, a kind word for what is missing."""
+    couple = make_couple(store, "Early Days", ("Robin", "Kim"))
+    couple_id, robin = couple.couple_id, couple.partners[0].partner_id
+    first = dt.date(2026, 2, 1)
+    for i in range(2):
+        full_checkin(store, catalog, robin, add_months(first, i), "Shared from Robin", private=False)
+    doc = build_report(store, catalog, couple_id, first, add_months(first, 1))
+    assert_well_formed(doc)
+    assert [sid for sid, _ in section_ids(doc)] == ["glance", "trends", "themes", "together"]  # no mirror
+    assert "Only Robin checked in during these months" in doc
+    assert "these 2 months are too few to tell yet" in doc
+    assert "Kim did not check in during these months" in doc
+    assert "No month in this span has been opened together yet" in doc
+    assert "Shared from Robin" not in doc  # a note shows only in a month both submitted
+    found = charts_in(doc)
+    assert {c.kind for c in found} == {"trend", "themes", "repair"}
+    assert sum(c.kind == "themes" for c in found) == 1  # Robin's heatmap only
+    for chart in found:  # one line each: Kim is in no chart
+        assert all(t.get("meta", {}).get("partner_id", robin) == robin for t in chart.data)
+
+    later = build_report(store, catalog, couple_id, dt.date(2026, 6, 1), dt.date(2026, 9, 1))
+    assert "Nothing to show yet" in later and charts_in(later) == []
+    assert "Their check-ins so far run from February 2026 to March 2026" in later
+
+
+# -- the command line ------------------------------------------------------------------------------------------
+
+
+def test_cli_writes_the_report(planted: Planted) -> None:
+    out = planted.db.parent / "report.html"
+    result = run_cli(planted.db, "report", "--couple", str(planted.couple_id), str(out))
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    size = out.stat().st_size
+    assert str(out) in result.stdout and f"{size / 1e6:.1f} MB" in result.stdout
+    doc = out.read_text(encoding="utf-8")
+    # defaults: the 12 months up to the latest check-in, as in the fixture's report
+    assert f'<p class="range">{label(planted.start)} to {label(planted.end)}</p>' in doc
+    assert SHARED_NOTE in doc and PRIVATE_NOTE not in doc
+    assert plotly_libraries(doc) == 1
+
+    out2 = planted.db.parent / "spring.html"
+    result = run_cli(
+        planted.db, "report", "--couple", str(planted.couple_id), "--from", "2026-03", "--to", "2026-05", str(out2)
+    )
+    assert result.returncode == 0, result.stderr
+    assert "March 2026 to May 2026" in out2.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--couple", "99"], "There is no couple with id 99"),
+        (["--couple", "1", "--from", "2026-13"], "'2026-13' is not a month"),
+        (["--couple", "1", "--to", "March"], "'March' is not a month"),
+        (["--couple", "1", "--from", "2026-09", "--to", "2026-03"], "--from (2026-09) is after --to (2026-03)"),
+        (["--couple", "1", "--from", "2999-01"], "is after the couple's latest check-in"),
+    ],
+)
+def test_cli_errors_are_plain(planted: Planted, args: list[str], message: str) -> None:
+    out = planted.db.parent / "not-written.html"
+    result = run_cli(planted.db, "report", *args, str(out))
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+def test_cli_unwritable_output(planted: Planted) -> None:
+    folder = planted.db.parent
+    for out, message in (
+        (folder / "missing" / "r.html", "does not exist"),
+        (folder, "is a folder"),
+        (folder / ("x" * 300 + ".html"), "Cannot write"),  # too long a name: the write itself fails
+    ):
+        result = run_cli(planted.db, "report", "--couple", str(planted.couple_id), str(out))
+        assert result.returncode == 1, out
+        assert message in result.stderr
+        assert "Traceback" not in result.stderr

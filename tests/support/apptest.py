@@ -1,0 +1,156 @@
+"""Streamlit's AppTest on the real app.py and pages, the way a browser session uses them.
+
+Each test prepares the database with its own store and closes it (DuckDB allows one
+connection configuration per file and process), runs the app here, then reads or writes the
+database through the app's own cached store (`app_store()`).
+
+`AppTest.from_file` resolves a relative path against the calling test's folder, so the app is
+always given by its absolute path. Pages are switched to by their path, e.g. "app_pages/trends.py".
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any, TypeVar
+
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Block, Button, Element, Node
+
+from mendwell.data import Database
+from tests.support.paths import APP_PY
+
+TIMEOUT = 30  # seconds a script run may take on a busy machine
+
+Figure = dict[str, Any]  # a Plotly figure as JSON: {"data": [...], "layout": {...}}
+
+E = TypeVar("E", bound=Element)
+
+# the message kinds whose source text `texts` reads
+TEXT_KINDS = ("title", "header", "subheader", "markdown", "caption", "info", "success", "warning", "error")
+
+
+# -- running the app ---------------------------------------------------------------------------
+
+
+def ok(at: AppTest) -> AppTest:
+    """No exception and no error element on the page; pass the app on."""
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def start_app(**query: str) -> AppTest:
+    """A fresh session (a new browser tab), opened with these query parameters; first run done,
+    without an exception or an error element."""
+    at = AppTest.from_file(str(APP_PY), default_timeout=TIMEOUT)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    return ok(at)
+
+
+def open_page(at: AppTest, page: str) -> AppTest:
+    """Switch the session to `page` ("app_pages/....py"); no exception, no error element."""
+    at.switch_page(page).run()
+    return ok(at)
+
+
+def button(at: AppTest, label: str) -> Button:
+    """The one button (form submit buttons included) with this label."""
+    found = [b for b in at.button if b.label == label]
+    assert len(found) == 1, f"expected one {label!r} button, found {[b.label for b in at.button]}"
+    return found[0]
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    """Click the button with this label and run; no exception (an error element may be the answer)."""
+    button(at, label).click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def choose_partner(at: AppTest, partner_id: int) -> AppTest:
+    """On the check-in page: choose who is checking in."""
+    at.radio(key="checkin_partner").set_value(partner_id).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def app_store() -> Database:
+    """The database the app itself holds in its cache (same process, same connection)."""
+    from mendwell.config import db_path
+    from ui.resources import database_for
+
+    return database_for(str(db_path()))
+
+
+# -- what the page shows -----------------------------------------------------------------------
+
+
+def texts(at: AppTest) -> list[str]:
+    """The source text of every text-bearing element (main area and sidebar)."""
+    out: list[str] = []
+    for kind in TEXT_KINDS:
+        out += [str(e.value) for e in getattr(at, kind)]
+    return out
+
+
+def unescape(md: str) -> str:
+    r"""What a reader sees of backslash escapes (\* -> *) and invisible word joiners."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", md).replace("\u2060", "")
+
+
+def shown(at: AppTest) -> str:
+    """All the text of the page as a reader sees it, one element a line."""
+    return "\n".join(unescape(t) for t in texts(at))
+
+
+def nodes(at: AppTest, main_only: bool = False) -> Iterator[Node]:
+    """Every element and block of the main area and (unless `main_only`) the sidebar, depth first."""
+
+    def walk(node: Node) -> Iterator[Node]:
+        yield node
+        for child in getattr(node, "children", {}).values():
+            yield from walk(child)
+
+    yield from walk(at.main)
+    if not main_only:
+        yield from walk(at.sidebar)
+
+
+def elements(where: AppTest | Block, kind: str, of: type[E]) -> list[E]:
+    """The elements of a kind AppTest has no typed list for (e.g. "page_link"), each checked to be an `of`."""
+    found = where.get(kind)
+    typed = [n for n in found if isinstance(n, of)]
+    assert len(typed) == len(found), found
+    return typed
+
+
+def widget_keys(at: AppTest) -> list[str]:
+    return [k for n in nodes(at) if (k := getattr(n, "key", None))]
+
+
+def figures(at: AppTest) -> dict[str, Figure]:
+    """{chart key: figure} of every Plotly chart on the page (AppTest sees them as unknown
+    elements: the figure is `json.loads(proto.spec)`, the element id ends with the key)."""
+    out: dict[str, Figure] = {}
+    for el in at.get("plotly_chart"):
+        key = str(el.proto.id).split("-", 2)[2]
+        assert key not in out, key
+        out[key] = json.loads(el.proto.spec)
+    return out
+
+
+def json_strings(node: object) -> Iterator[str]:
+    """Every string in a JSON document, keys included."""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield str(key)
+            yield from json_strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from json_strings(value)

@@ -1,0 +1,14 @@
+"""The app's pages (as `st.navigation` knows them) and labels the tests look for."""
+
+from __future__ import annotations
+
+HOME = "app_pages/home.py"
+CHECKIN = "app_pages/checkin.py"
+HISTORY = "app_pages/history.py"
+SETTINGS = "app_pages/settings.py"
+TRENDS = "app_pages/trends.py"
+THEMES = "app_pages/themes.py"
+TOGETHER = "app_pages/together.py"
+CASELOAD = "app_pages/caseload.py"
+
+SUBMIT = "Submit my check-in"

@@ -1,0 +1,76 @@
+"""Every chart the app draws is a valid Plotly figure (the app skips plotly's validation for speed)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from mendwell import analysis, charts
+from mendwell.data import Database
+from mendwell.instruments import Catalog
+
+STYLES = [charts.PartnerStyle(1, "<b>Ann</b> %{y}", 1), charts.PartnerStyle(2, "Bob", 2)]
+
+
+@pytest.fixture
+def strict(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Build figures with plotly's full validation switched on."""
+    monkeypatch.setattr(charts, "VALIDATE", True)
+
+
+def _revalidate(fig: go.Figure) -> None:
+    # an unknown key or a wrong type raises here
+    go.Figure(fig.to_dict())
+
+
+def test_all_figures_validate(strict: None, demo_store: Database, catalog: Catalog) -> None:
+    """Trend, heatmap, kinds, repair and mirror figures of a demo couple pass plotly's schema."""
+    couple = demo_store.couples.all()[0]
+    styles = [charts.PartnerStyle(p.partner_id, p.name, p.slot) for p in couple.partners]
+    rc = analysis.reliable_change(demo_store, couple.couple_id)
+    inst = catalog.get("bids")
+    assert inst is not None
+    part = analysis.with_gaps(rc[(rc["instrument_id"] == "bids") & (rc["subscale_id"] == "my_bids_met")])
+    meta = charts.SubscaleMeta("Met", "better", 0, 4, (charts.BandRegion(0, 1.5, "Hard", "concern"),))
+    figs = [charts.trend_figure(part, meta, styles), charts.trend_figure(part, meta, styles, large=True)]
+    signals = analysis.theme_signals(demo_store, couple.couple_id)
+    months = list(pd.date_range(pd.to_datetime(rc["period"]).min(), pd.to_datetime(rc["period"]).max(), freq="MS"))
+    titles = {t.id: t.title for t in catalog.themes.values()}
+    figs.append(charts.theme_heatmap(analysis.theme_months(signals), titles, months, "Themes"))
+    kinds = analysis.micro_hurt_kinds(demo_store, couple.couple_id).assign(how_often="Once")
+    figs.append(charts.kinds_figure(kinds, {"unheard_often": "Not heard"}, months, "Kinds"))
+    figs.append(charts.repair_figure(analysis.repair_ratio(demo_store, couple.couple_id), styles))
+    mirrors = analysis.mirrored_views(demo_store, couple.couple_id)
+    figs.append(
+        charts.mirror_figure(mirrors[mirrors["receiver_id"] == styles[0].partner_id], styles[0], styles[1], 0, 4)
+    )
+    for fig in figs:
+        _revalidate(fig)
+        assert fig.data, fig.layout.title.text
+
+
+def test_names_are_inert_in_figures(strict: None) -> None:
+    """Plotly reads <b>, <a> and %{...} in names: they are escaped everywhere a name appears."""
+    df = pd.DataFrame(
+        {"partner_id": [1, 1], "period": ["2026-01-01", "2026-02-01"], "score": [1.0, 3.0], "band": ["x", "y"]}
+    )
+    fig = charts.trend_figure(df, charts.SubscaleMeta("T", "better", 0, 4), STYLES)
+    trace = fig.data[0]
+    assert trace.name == "&lt;b&gt;Ann&lt;/b&gt; &#37;{y}"
+    assert "<b>Ann" not in trace.hovertemplate and "&lt;b&gt;Ann" in trace.hovertemplate
+
+
+def test_missed_month_is_a_gap(strict: None) -> None:
+    """A NaN score becomes null in the figure and connectgaps is off, so the line breaks."""
+    df = pd.DataFrame(
+        {
+            "partner_id": [1, 1, 1],
+            "period": ["2026-01-01", "2026-02-01", "2026-03-01"],
+            "score": [1.0, float("nan"), 3.0],
+            "band": ["a", None, "c"],
+        }
+    )
+    trace = charts.trend_figure(df, charts.SubscaleMeta("T", "better", 0, 4), STYLES[:1]).data[0]
+    assert list(trace.y) == [1.0, None, 3.0]
+    assert trace.connectgaps is False

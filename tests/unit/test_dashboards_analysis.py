@@ -1,0 +1,528 @@
+"""The dashboards' analysis on hand-made histories whose right answers are worked out by hand.
+
+Every history is written through the real store (open_checkin / save_answers /
+submit) into a real DuckDB file, with the real instruments; answers go through
+`make_answer`, the same check the check-in page uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from mendwell import analysis, summary
+from mendwell.data import Database
+from mendwell.instruments import Catalog, Instrument
+from tests.support.data import UNSEEN, RawAnswers, check_in, extra_catalog, make_couple_ids, month
+
+# Words that grade or blame a partner; none may appear in the at-a-glance sentences.
+BLAMING = ["fault", "blame", "blaming", "bad", "poor", "fail", "failed", "failing", "worse partner", "score of"]
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def ts(i: int) -> pd.Timestamp:
+    return pd.Timestamp(month(i))
+
+
+def couple_of(store: Database, names: tuple[str, str] = ("Ann", "Bob")) -> tuple[int, int, int]:
+    return make_couple_ids(store, f"{names[0]} & {names[1]}", names)
+
+
+def hurt(kind: str, often: int, themes: list[int] | None = None) -> dict[str, object]:
+    """A micro-hurt kind answered: how often, and (when it happened) the themes it stirred."""
+    out: dict[str, object] = {f"{kind}_often": often}
+    if themes:
+        out[f"{kind}_themes"] = themes
+    return out
+
+
+FORGOTTEN = 3  # option value of "Forgotten" in every `<kind>_themes` question
+
+
+def signal_set(signals: pd.DataFrame) -> set[tuple[int, dt.date, str, str]]:
+    return {
+        (int(r.partner_id), pd.Timestamp(r.period).date(), str(r.theme_id), str(r.item_id))
+        for r in signals.itertuples()
+    }
+
+
+# -- recurring themes --------------------------------------------------------------------------
+
+
+def test_recurrence_counts_months_in_the_window_and_missed_months_count_as_without(
+    store: Database, catalog: Catalog
+) -> None:
+    """Window of 6 ending September (April..September).
+
+    Ann: "unseen" chosen in Jan, Feb (outside), Apr, Jun and Sep (twice, from two kinds);
+    "forgotten" in Jan, Feb (outside), May, Aug; no check-in in July. Inside the window
+    unseen is in 3 months (4 answers), forgotten in 2.
+    Bob: "unseen" in Jan, Feb, Mar, then no check-ins April to July, then Aug and Sep:
+    2 of the 6 calendar months, although it is in 5 of his last 5 check-ins.
+    Every `_often` is 1 ("once"), below the middle, so only the chosen themes signal.
+    """
+    couple_id, ann, bob = couple_of(store)
+    ann_plan = {
+        0: hurt("unheard", 1, [UNSEEN, FORGOTTEN]),
+        1: hurt("unheard", 1, [UNSEEN, FORGOTTEN]),
+        2: hurt("unheard", 1),
+        3: hurt("unheard", 1, [UNSEEN]),
+        4: hurt("unheard", 1, [FORGOTTEN]),
+        5: hurt("unheard", 1, [UNSEEN]),
+        # 6 (July): missed
+        7: hurt("forgotten", 1, [FORGOTTEN]),
+        8: {**hurt("unheard", 1, [UNSEEN]), **hurt("sarcasm", 1, [UNSEEN])},
+    }
+    for i, plan in ann_plan.items():
+        check_in(store, catalog, ann, month(i), {"micro_hurts": plan})
+    for i in (0, 1, 2, 7, 8):
+        check_in(store, catalog, bob, month(i), {"micro_hurts": hurt("brushed_off", 1, [UNSEEN])})
+
+    signals = analysis.theme_signals(store, couple_id)
+    # every signal comes from a chosen option, never from the `_often` answers of 1
+    assert set(signals["item_id"]) == {"unheard_themes", "forgotten_themes", "sarcasm_themes", "brushed_off_themes"}
+    last = ts(8)
+
+    rec = analysis.recurring_themes(signals, last, window=6, min_months=3)
+    assert rec[["partner_id", "theme_id", "months", "signals"]].to_dict("records") == [
+        {"partner_id": ann, "theme_id": "unseen", "months": 3, "signals": 4}
+    ]
+    assert pd.Timestamp(rec["last_seen"].iloc[0]) == last
+    # 3 months is not 4; counted over all time it would be 5 (unseen) and 4 (forgotten)
+    assert analysis.recurring_themes(signals, last, window=6, min_months=4).empty
+    # forgotten: 2 of 6 is not recurring at 3, but is at 2; Bob's unseen too (Aug, Sep)
+    two = analysis.recurring_themes(signals, last, window=6, min_months=2)
+    assert set(zip(two["partner_id"], two["theme_id"], two["months"], strict=True)) == {
+        (ann, "unseen", 3),
+        (ann, "forgotten", 2),
+        (bob, "unseen", 2),
+    }
+    # a longer window reaches back to the older months
+    nine = analysis.recurring_themes(signals, last, window=9, min_months=4)
+    assert set(zip(nine["partner_id"], nine["theme_id"], nine["months"], strict=True)) == {
+        (ann, "unseen", 5),
+        (ann, "forgotten", 4),
+        (bob, "unseen", 5),
+    }
+
+    monthly = analysis.theme_months(signals)
+    ann_unseen = monthly[(monthly["partner_id"] == ann) & (monthly["theme_id"] == "unseen")]
+    assert dict(zip(pd.to_datetime(ann_unseen["period"]), ann_unseen["signals"], strict=True)) == {
+        ts(0): 1,
+        ts(1): 1,
+        ts(3): 1,
+        ts(5): 1,
+        ts(8): 2,
+    }
+
+
+def test_drafts_and_other_couples_do_not_feed_themes(store: Database, catalog: Catalog) -> None:
+    couple_id, ann, _ = couple_of(store)
+    _, carl, _ = couple_of(store, ("Carl", "Dee"))
+    check_in(store, catalog, ann, month(0), {"micro_hurts": hurt("unheard", 3, [UNSEEN])}, submit=False)
+    check_in(store, catalog, carl, month(0), {"micro_hurts": hurt("unheard", 3, [UNSEEN])})
+    assert analysis.theme_signals(store, couple_id).empty
+    assert analysis.micro_hurt_kinds(store, couple_id).empty
+    assert analysis.repair_ratio(store, couple_id).empty
+
+
+# -- the item rule: at or past the middle of the scale, toward the hard end ----------------------
+
+PROBE_TOML = """
+id = "probe"
+title = "Probe"
+version = 1
+summary = "Items tagged with themes on a 1..4 scale (middle 2.5), in both directions."
+order = 90
+
+[response]
+min = 1
+max = 4
+labels = ["One", "Two", "Three", "Four"]
+
+[[subscales]]
+id = "met"
+title = "Met"
+higher_is = "better"
+
+[[subscales]]
+id = "strain"
+title = "Strain"
+higher_is = "worse"
+
+[[items]]
+id = "felt_met"
+kind = "likert"
+text = "I felt met."
+subscale = "met"
+themes = ["unseen"]
+
+[[items]]
+id = "felt_unmet"
+kind = "likert"
+text = "I felt unmet."
+subscale = "met"
+reverse = true
+themes = ["dismissed"]
+
+[[items]]
+id = "strained"
+kind = "likert"
+text = "I felt strained."
+subscale = "strain"
+themes = ["alone"]
+
+[[items]]
+id = "loose"
+kind = "likert"
+text = "An item in no subscale."
+themes = ["not_a_team"]
+"""
+
+
+@pytest.fixture
+def probe_catalog(tmp_path: Path) -> Catalog:
+    return extra_catalog(tmp_path / "extra", {"probe.toml": PROBE_TOML})
+
+
+# (instrument, item, value, themes it must signal). THEME_SIGNALS_SQL: an item signals when
+# its value is at or past (scale_min + scale_max) / 2 toward the hard end; the hard end is
+# the high end unless the subscale is "higher is better" and the item is not reversed.
+ITEM_RULE = [
+    # micro_hurts frequency: higher is worse, 0..4, middle 2 ("A couple of times")
+    ("micro_hurts", "unheard_often", 0, set()),
+    ("micro_hurts", "unheard_often", 1, set()),
+    ("micro_hurts", "unheard_often", 2, {"unheard"}),
+    ("micro_hurts", "unheard_often", 4, {"unheard"}),
+    ("micro_hurts", "forgotten_often", 1, set()),
+    ("micro_hurts", "forgotten_often", 2, {"forgotten", "unchosen"}),
+    # bids my_bids_met: higher is better, but these items are reversed, so high is hard
+    ("bids", "away_from_me", 1, set()),
+    ("bids", "away_from_me", 2, {"unseen"}),
+    ("bids", "against_me", 3, {"disrespected", "rejected"}),
+    # resentment signs: higher is worse
+    ("resentment", "pulled_back", 1, set()),
+    ("resentment", "pulled_back", 2, {"alone"}),
+    # probe, 1..4, middle 2.5: "better" and not reversed -> low is hard
+    ("probe", "felt_met", 2, {"unseen"}),
+    ("probe", "felt_met", 3, set()),
+    ("probe", "felt_unmet", 2, set()),
+    ("probe", "felt_unmet", 3, {"dismissed"}),
+    ("probe", "strained", 2, set()),
+    ("probe", "strained", 3, {"alone"}),
+    ("probe", "loose", 2, set()),
+    ("probe", "loose", 3, {"not_a_team"}),
+]
+
+
+def test_item_signals_its_themes_only_at_or_past_the_middle_toward_the_hard_end(
+    store: Database, probe_catalog: Catalog
+) -> None:
+    store.definitions.register(probe_catalog.instruments)
+    couple_id, ann, _ = couple_of(store)
+    expected: set[tuple[int, dt.date, str, str]] = set()
+    for i, (inst_id, item_id, value, themes) in enumerate(ITEM_RULE):
+        check_in(store, probe_catalog, ann, month(i), {inst_id: {item_id: value}})
+        expected |= {(ann, month(i), theme, item_id) for theme in themes}
+    assert signal_set(analysis.theme_signals(store, couple_id)) == expected
+
+
+# -- gaps --------------------------------------------------------------------------------------
+
+
+def test_with_gaps_leaves_a_missed_month_empty_and_change_skips_it(store: Database, catalog: Catalog) -> None:
+    """Ann checks in January (1), February (2) and April (4), answering only `toward_me`, so
+    her "How my reaches were met" score is exactly that answer."""
+    couple_id, ann, _ = couple_of(store)
+    for i, v in ((0, 1), (1, 2), (3, 4)):
+        check_in(store, catalog, ann, month(i), {"bids": {"toward_me": v}})
+    rc = analysis.reliable_change(store, couple_id)
+    assert set(zip(rc["instrument_id"], rc["subscale_id"], strict=True)) == {("bids", "my_bids_met")}
+
+    grid = analysis.with_gaps(rc)
+    assert list(pd.to_datetime(grid["period"])) == [ts(0), ts(1), ts(2), ts(3)]
+    assert (grid["partner_id"] == ann).all()
+    scores = grid["score"].tolist()
+    assert scores[:2] == [1.0, 2.0] and math.isnan(scores[2]) and scores[3] == 4.0
+
+    april = rc[pd.to_datetime(rc["period"]) == ts(3)].iloc[0]
+    assert pd.Timestamp(april["previous_period"]) == ts(1)  # February, not the missed March
+    assert april["previous_score"] == 2.0
+    assert april["change"] == 2.0
+
+    # an explicit span pads both ends with empty months
+    wide = analysis.with_gaps(rc, start=ts(-1), end=ts(4))
+    assert list(pd.to_datetime(wide["period"])) == [ts(i) for i in range(-1, 5)]
+    assert [math.isnan(s) for s in wide["score"]] == [True, False, False, True, False, True]
+
+
+# -- kinds of small hurt and repair -------------------------------------------------------------
+
+
+def test_repair_ratio_and_kinds_count_only_what_happened(store: Database, catalog: Catalog) -> None:
+    """January, Ann: three kinds happened, mended 0 (not yet), 1 (partly), 2 (yes):
+    named 3, mended 2, ratio 2/3. A "mended?" answer left over for a kind that did not
+    happen (changed back to "not this month") is hidden, dropped at submit, not counted.
+    February, Ann: nothing happened, so nothing was named. January, Bob: one kind, mended."""
+    couple_id, ann, bob = couple_of(store)
+    check_in(
+        store,
+        catalog,
+        ann,
+        month(0),
+        {
+            "micro_hurts": {
+                "unheard_often": 2,
+                "unheard_repaired": 0,
+                "forgotten_often": 1,
+                "forgotten_repaired": 1,
+                "brushed_off_often": 0,
+                "brushed_off_repaired": 2,  # hidden: brushed_off did not happen
+                "sarcasm_often": 3,
+                "sarcasm_repaired": 2,
+                "advance_missed_often": 0,
+                "unrepaired_conflict_often": 0,
+            }
+        },
+    )
+    check_in(store, catalog, ann, month(1), {"micro_hurts": {f"{k}_often": 0 for k in ("unheard", "sarcasm")}})
+    check_in(store, catalog, bob, month(0), {"micro_hurts": {"advance_missed_often": 4, "advance_missed_repaired": 2}})
+
+    ratio = analysis.repair_ratio(store, couple_id)
+    rows = {(int(r.partner_id), pd.Timestamp(r.period)): r for r in ratio.itertuples()}
+    assert set(rows) == {(ann, ts(0)), (bob, ts(0))}
+    jan = rows[(ann, ts(0))]
+    assert (jan.named, jan.mended) == (3, 2)
+    assert jan.ratio == 2 / 3
+    assert (rows[(bob, ts(0))].named, rows[(bob, ts(0))].mended, rows[(bob, ts(0))].ratio) == (1, 1, 1.0)
+
+    kinds = analysis.micro_hurt_kinds(store, couple_id)
+    got = [(int(r.partner_id), pd.Timestamp(r.period), r.item_id, r.value) for r in kinds.itertuples()]
+    assert got == [
+        (ann, ts(0), "unheard_often", 2.0),
+        (ann, ts(0), "forgotten_often", 1.0),
+        (ann, ts(0), "sarcasm_often", 3.0),
+        (bob, ts(0), "advance_missed_often", 4.0),
+    ]
+
+
+# -- two perspectives --------------------------------------------------------------------------
+
+
+def test_mirrored_views_pair_each_view_with_the_other_partners_mirror(store: Database, catalog: Catalog) -> None:
+    """Answers on 0..4; `away_from_me`, `against_me`, `i_turned_away` and `i_turned_against`
+    are reverse-keyed (v' = 4 - v) before averaging.
+
+    January. Ann (receiver): toward_me 1, away_from_me 3 -> 1, 1: her view 1.
+    Bob (giver): i_turned_toward 3, i_turned_away 1 -> 3, 3: his view 3. Gap 3 - 1 = 2.
+    February, both answer all six.
+      Ann: toward_me 4, away_from_me 0 -> 4, against_me 1 -> 3 (receiver view 11/3);
+           i_turned_toward 2, i_turned_away 2 -> 2, i_turned_against 0 -> 4 (giver view 8/3).
+      Bob: toward_me 2, away_from_me 3 -> 1, against_me 0 -> 4 (receiver view 7/3);
+           i_turned_toward 3, i_turned_away 1 -> 3, i_turned_against 1 -> 3 (giver view 3).
+    March: only Ann checks in, so there is nothing to pair.
+    """
+    couple_id, ann, bob = couple_of(store)
+    check_in(store, catalog, ann, month(0), {"bids": {"toward_me": 1, "away_from_me": 3}})
+    check_in(store, catalog, bob, month(0), {"bids": {"i_turned_toward": 3, "i_turned_away": 1}})
+    ann_feb = {"toward_me": 4, "away_from_me": 0, "against_me": 1, "i_turned_toward": 2, "i_turned_away": 2,
+               "i_turned_against": 0}  # fmt: skip
+    bob_feb = {"toward_me": 2, "away_from_me": 3, "against_me": 0, "i_turned_toward": 3, "i_turned_away": 1,
+               "i_turned_against": 1}  # fmt: skip
+    check_in(store, catalog, ann, month(1), {"bids": ann_feb})
+    check_in(store, catalog, bob, month(1), {"bids": bob_feb})
+    check_in(store, catalog, ann, month(2), {"bids": ann_feb})
+
+    mv = analysis.mirrored_views(store, couple_id)
+    got = {(int(r.receiver_id), int(r.giver_id), pd.Timestamp(r.period)): r for r in mv.itertuples()}
+    assert set(got) == {(ann, bob, ts(0)), (ann, bob, ts(1)), (bob, ann, ts(1))}
+    expected = {
+        (ann, bob, ts(0)): (1.0, 3.0, 2),
+        (ann, bob, ts(1)): (11 / 3, 3.0, 3),
+        (bob, ann, ts(1)): (7 / 3, 8 / 3, 3),
+    }
+    for key, (receiver_view, giver_view, pairs) in expected.items():
+        row = got[key]
+        assert row.receiver_view == pytest.approx(receiver_view)
+        assert row.giver_view == pytest.approx(giver_view)
+        assert row.gap == pytest.approx(giver_view - receiver_view)
+        assert row.pairs == pairs
+        assert row.receiver_subscale == "my_bids_met"
+        assert row.instrument_id == "bids"
+
+
+# -- the at-a-glance summary -------------------------------------------------------------------
+
+
+def titles_of(catalog: Catalog) -> dict[tuple[str, str], str]:
+    return {(i.id, s.id): s.title for i in catalog.instruments for s in i.subscales}
+
+
+def theme_titles_of(catalog: Catalog) -> dict[str, str]:
+    return {t.id: t.title for t in catalog.themes.values()}
+
+
+def assert_no_blame(lines: list[str]) -> None:
+    for line in lines:
+        for word in BLAMING:
+            assert not re.search(rf"\b{word}\b", line, re.IGNORECASE), (word, line)
+
+
+def test_sentences_with_one_checkin_say_there_is_nothing_to_compare(store: Database, catalog: Catalog) -> None:
+    couple_id, ann, bob = couple_of(store)
+    check_in(store, catalog, ann, month(0), {"bids": {"toward_me": 4, "away_from_me": 0}})
+    rc = analysis.reliable_change(store, couple_id)
+    people = [summary.Person(ann, "Ann"), summary.Person(bob, "Bob")]
+    recurring = analysis.recurring_themes(analysis.theme_signals(store, couple_id), ts(0))
+    lines = summary.sentences(rc, recurring, people, titles_of(catalog), theme_titles_of(catalog), 6)
+    assert lines == [
+        "The January 2025 check-in has no earlier one to compare with yet, so no change is called a change."
+    ]
+    assert_no_blame(lines)
+    empty = summary.sentences(rc.iloc[0:0], recurring, people, titles_of(catalog), theme_titles_of(catalog), 6)
+    assert empty == ["Nothing to say yet: the first check-in starts the story."]
+
+
+def test_sentences_name_changes_warmly_and_never_blame(store: Database, catalog: Catalog) -> None:
+    """Twelve steady months for both, then in month 12 Ann's "reaches met" falls from 3 to 0
+    and both partners' "how I met theirs" rises from 1 to 4, with "unseen" chosen every month
+    by Bob (a recurring theme). The sentences must name these, in plain words, without blame."""
+    couple_id, ann, bob = couple_of(store)
+    for i in range(13):
+        drop = i == 12
+        for pid in (ann, bob):
+            bids = {"toward_me": 0 if drop and pid == ann else 3, "i_turned_toward": 4 if drop else 1}
+            plan: dict[str, RawAnswers] = {"bids": bids}
+            if pid == bob:
+                plan["micro_hurts"] = hurt("unheard", 1, [UNSEEN])
+            check_in(store, catalog, pid, month(i), plan)
+    rc = analysis.reliable_change(store, couple_id)
+    last = rc[pd.to_datetime(rc["period"]) == ts(12)].set_index(["partner_id", "subscale_id"])
+    assert last.loc[(ann, "my_bids_met"), "verdict"] == "worsened"
+    assert last.loc[(ann, "meeting_theirs"), "verdict"] == "improved"
+    assert last.loc[(bob, "meeting_theirs"), "verdict"] == "improved"
+    recurring = analysis.recurring_themes(analysis.theme_signals(store, couple_id), ts(12))
+    people = [summary.Person(ann, "Ann"), summary.Person(bob, "Bob")]
+    lines = summary.sentences(rc, recurring, people, titles_of(catalog), theme_titles_of(catalog), 6)
+    # the change sentences come first (in the order of the analysis rows), then the themes
+    assert set(lines[:2]) == {
+        "How my reaches were met felt harder for Ann than in December 2025.",
+        "How I met my partner's reaches came more easily for both of you than in December 2025.",
+    }
+    assert lines[2:] == ["The theme “Unseen” came up for Bob in 6 of the last 6 months."]
+    assert_no_blame(lines)
+
+
+SENTENCE_KINDS = ("felt harder", "came more easily", "came up for", "no earlier one", "nothing moved")
+
+
+def test_sentences_on_demo_histories_never_blame(demo_store: Database, catalog: Catalog) -> None:
+    """Every month of every demo couple, taken as if it were the latest."""
+    titles, theme_titles = titles_of(catalog), theme_titles_of(catalog)
+    seen: set[str] = set()
+    for couple in demo_store.couples.all():
+        rc = analysis.reliable_change(demo_store, couple.couple_id)
+        signals = analysis.theme_signals(demo_store, couple.couple_id)
+        people = [summary.Person(p.partner_id, p.name) for p in couple.partners]
+        for period in sorted(pd.to_datetime(rc["period"]).unique()):
+            upto = rc[pd.to_datetime(rc["period"]) <= period]
+            recurring = analysis.recurring_themes(signals, period)
+            lines = summary.sentences(upto, recurring, people, titles, theme_titles, 6)
+            assert lines
+            assert_no_blame(lines)
+            for line in lines:
+                seen.update(kind for kind in SENTENCE_KINDS if kind in line)
+    # the demo exercises every kind of sentence
+    assert seen == set(SENTENCE_KINDS)
+
+
+def test_latest_table_leaves_out_private_parts(store: Database, catalog: Catalog) -> None:
+    couple_id, ann, _ = couple_of(store)
+    resentment = {"pulled_back": 2, "on_edge": 2, "sideways": 2, "small_things": 1, "heavy_tone": 1,
+                  "warmth_far": 1, "replaying": 1, "desire_faded": 4, "imagined_elsewhere": 4}  # fmt: skip
+    intimacy = {"felt_safe": 3, "let_myself_be_seen": 3, "said_what_i_need": 3, "felt_desire": 0,
+                "felt_pressure": 4, "avoided_closeness": 4, "body_closed": 4}  # fmt: skip
+    check_in(store, catalog, ann, month(0), {"resentment": resentment, "intimacy": intimacy})
+    rc = analysis.reliable_change(store, couple_id)
+    table = summary.latest_table(rc, ann, titles_of(catalog))
+    assert table.to_dict("list") == {
+        "Part": ["Signs of built-up hurt", "Everyday weight", "Feeling safe and open"],
+        "Score": [2.0, 1.0, 3.0],
+        "Band": ["Some signs", "Feeling fairly light", "Feeling mostly safe"],
+        "Change": ["can't tell yet"] * 3,
+    }
+
+
+# -- private answers stay out of shared views ------------------------------------------------------
+
+PRIVATE_ITEMS = {
+    "intimacy": {"felt_desire": 0, "felt_pressure": 4, "avoided_closeness": 4, "body_closed": 4},
+    "resentment": {"desire_faded": 4, "imagined_elsewhere": 4},
+    "safety": {"afraid": 1, "controlled": 1, "hurt": 1},
+}
+
+
+def test_private_answers_never_reach_themes_or_mirrors(store: Database, catalog: Catalog) -> None:
+    couple_id, ann, bob = couple_of(store)
+    private_ids = {(i, k) for i, items in PRIVATE_ITEMS.items() for k in items}
+    assert private_ids == {(i.id, it.id) for i in catalog.instruments for it in i.items if it.private}
+    shared = {"bids": {"toward_me": 1, "i_turned_toward": 3}, "resentment": {"warmth_far": 3}}
+    plan = {**PRIVATE_ITEMS, **shared, "resentment": {**PRIVATE_ITEMS["resentment"], **shared["resentment"]}}
+    for pid in (ann, bob):
+        check_in(store, catalog, pid, month(0), plan)
+
+    signals = analysis.theme_signals(store, couple_id)
+    assert signal_set(signals) == {(p, month(0), "alone", "warmth_far") for p in (ann, bob)}
+    mirrors = analysis.mirrored_views(store, couple_id)
+    assert len(mirrors) == 2 and set(mirrors["pairs"]) == {1}
+    assert set(mirrors["receiver_view"]) == {1.0} and set(mirrors["giver_view"]) == {3.0}
+
+    rc = analysis.reliable_change(store, couple_id)
+    flags = {(r.instrument_id, r.subscale_id): bool(r.private) for r in rc.itertuples()}
+    assert flags == {
+        ("bids", "my_bids_met"): False,
+        ("bids", "meeting_theirs"): False,
+        ("resentment", "everyday"): False,
+        ("resentment", "private_signs"): True,
+        ("intimacy", "desire_pressure"): True,
+    }
+
+
+def test_private_items_stay_out_even_if_a_definition_tags_them(store: Database, catalog: Catalog) -> None:
+    """Validation refuses themes on private items when a file is loaded, but the SQL must not
+    rely on it (a stored definition is data too): an instrument built in code, with private
+    items carrying a theme, a theme option and a mirror, contributes nothing."""
+    sneaky = Instrument.model_validate(
+        {
+            "id": "sneaky",
+            "title": "Sneaky",
+            "version": 1,
+            "summary": "Private items that carry themes and mirrors.",
+            "response": {"min": 0, "max": 4, "labels": ["a", "b", "c", "d", "e"]},
+            "subscales": [{"id": "hidden", "title": "Hidden", "higher_is": "worse"}],
+            "items": [
+                {"id": "p_item", "kind": "likert", "text": "Private.", "subscale": "hidden", "private": True,
+                 "themes": ["rejected"]},
+                {"id": "p_mirror", "kind": "likert", "text": "Private mirror.", "subscale": "hidden",
+                 "private": True, "mirror": "p_item"},
+                {"id": "p_multi", "kind": "multi", "text": "Private choice.", "private": True,
+                 "options": [{"value": 1, "label": "Alone", "theme": "alone"}, {"value": 2, "label": "Other"}]},
+            ],
+        }
+    )  # fmt: skip
+    store.definitions.register([sneaky])
+    cat = Catalog(instruments=(*catalog.instruments, sneaky), themes=catalog.themes)
+    couple_id, ann, bob = couple_of(store)
+    check_in(store, cat, ann, month(0), {"sneaky": {"p_item": 4, "p_multi": [1]}})
+    check_in(store, cat, bob, month(0), {"sneaky": {"p_mirror": 4, "p_multi": [1]}})
+    assert analysis.theme_signals(store, couple_id).empty
+    assert analysis.mirrored_views(store, couple_id).empty
+    rc = analysis.reliable_change(store, couple_id)
+    assert len(rc) == 2 and rc["private"].all()
