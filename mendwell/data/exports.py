@@ -1,0 +1,68 @@
+"""Export tables as files (CSV, Parquet or JSON), one per table, from one snapshot.
+
+Answers to the private safety check are never exported.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mendwell.data.archive import SAFETY_INSTRUMENTS
+from mendwell.data.engine import Engine
+from mendwell.data.sqlfiles import query
+
+FORMATS = {"csv": "(FORMAT csv, HEADER true)", "parquet": "(FORMAT parquet)", "json": "(FORMAT json, ARRAY true)"}
+
+_ANSWERS = (
+    "SELECT c.couple_id, c.partner_id, c.period, r.instrument_id, r.instrument_version, r.item_id, "
+    "r.value, r.text, r.checkin_id FROM responses r JOIN checkins c USING (checkin_id) "
+    "WHERE c.status = '{status}' AND ($couple IS NULL OR c.couple_id = $couple) "
+    f"AND r.instrument_id NOT IN ({SAFETY_INSTRUMENTS}) "
+    "ORDER BY c.couple_id, c.partner_id, c.period, r.instrument_id, r.item_id"
+)
+
+TABLES = {
+    "couples": "SELECT couple_id, name, created_at FROM couples WHERE ($couple IS NULL OR couple_id = $couple) "
+    "ORDER BY couple_id",
+    "partners": "SELECT partner_id, couple_id, slot, name FROM partners "
+    "WHERE ($couple IS NULL OR couple_id = $couple) ORDER BY partner_id",
+    "checkins": "SELECT checkin_id, couple_id, partner_id, period, status, started_at, updated_at, submitted_at "
+    "FROM checkins WHERE ($couple IS NULL OR couple_id = $couple) ORDER BY checkin_id",
+    # Answers of submitted check-ins (what scores are computed from) ...
+    "responses": _ANSWERS.format(status="submitted"),
+    # ... and of drafts still in progress, kept apart so nothing is lost.
+    "draft_responses": _ANSWERS.format(status="draft"),
+    "notes": "SELECT c.couple_id, c.partner_id, c.period, n.body, n.is_private, n.updated_at, n.checkin_id "
+    "FROM notes n JOIN checkins c USING (checkin_id) WHERE ($couple IS NULL OR c.couple_id = $couple) "
+    "ORDER BY n.checkin_id",
+    "instrument_versions": "SELECT instrument_id, version, content_hash, title, definition, recorded_at "
+    "FROM instrument_versions ORDER BY instrument_id, version",
+}
+_SCORES = (
+    "SELECT couple_id, partner_id, period, instrument_id, subscale_id, score, band, band_tone, "
+    "instrument_version, n_items FROM ({scores})"
+)
+
+
+def copy_tables(engine: Engine, outdir: Path, fmt: str, couple_id: int | None = None) -> dict[str, Path]:
+    """Write each table (and the scores) to OUTDIR/<table>.<fmt> from one snapshot; returns {table: path}."""
+    written: dict[str, Path] = {}
+    with engine.cursor() as cur:
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            for table, sql in TABLES.items():
+                path = outdir / f"{table}.{fmt}"
+                params: dict[str, object] = {"out": str(path)}
+                if "$couple" in sql:
+                    params["couple"] = couple_id
+                cur.execute(f"COPY ({sql}) TO $out {FORMATS[fmt]}", params)
+                written[table] = path
+            path = outdir / f"scores.{fmt}"
+            cur.execute(
+                f"COPY ({_SCORES.format(scores=query('scores'))}) TO $out {FORMATS[fmt]}",
+                {"out": str(path), "scores_couple": couple_id, "scores_partner": None},
+            )
+            written["scores"] = path
+        finally:
+            cur.execute("ROLLBACK")
+    return written

@@ -1,0 +1,1 @@
+"""Longer analytic queries, loaded by `mendwell.data.sqlfiles.query`."""
