@@ -6,7 +6,7 @@ APP_STAMP := $(VENV)/.installed-app
 TEST_STAMP := $(VENV)/.installed-test
 PORT ?= 8501
 
-.PHONY: run test lint bench demo clean
+.PHONY: run serve test lint bench demo clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Mendwell needs Python 3.11 or newer; set PYTHON=python3.12 for example.")'
@@ -26,6 +26,11 @@ $(TEST_STAMP): $(APP_STAMP)
 run: $(APP_STAMP)
 	$(BIN)/mendwell demo --if-empty
 	$(BIN)/python -m streamlit run app.py --server.port $(PORT)
+
+# The app behind Caddy with HTTPS, for phones on a home network (needs Debian's caddy).
+serve: $(APP_STAMP)
+	$(BIN)/mendwell demo --if-empty
+	deploy/serve.sh
 
 test: lint
 	$(BIN)/python -m pytest

@@ -11,54 +11,43 @@ from mendwell.checkin import Answer, progress, visible_items
 from mendwell.errors import MendwellError
 from mendwell.instruments import Catalog, Instrument, Item
 from mendwell.limits import NOTE_MAX, TEXT_ANSWER_MAX
-from mendwell.model import Checkin, Partner
+from mendwell.model import Checkin
 from mendwell.text import md_escape
 from ui import feedback, state
-from ui.gates import is_unlocked, leave_now_button, note_key, partner_gate
+from ui.auth import sealing_key
+from ui.gates import leave_now_button, sealing_key_gate, still_signed_in
 from ui.page import page_setup, safe
 
-page = page_setup("Monthly check-in")
+page = page_setup("Monthly check-in", page="checkin")
 db, catalog, couple = page.db, page.catalog, page.the_couple
 instruments = list(catalog.instruments)
 
-# -- who and when ----------------------------------------------------------------
-partners = {p.partner_id: p for p in couple.partners}
-if st.session_state.get(state.CHECKIN_PARTNER) not in partners:
-    st.session_state[state.CHECKIN_PARTNER] = None
+# -- who and when: the signed-in partner, a month --------------------------------------
+partner = couple.partner(int(page.viewer.partner_id or 0))
+if partner is None:  # pages_for gives the check-in to partners only; this is a second lock
+    st.info("The check-in is for the partners of a couple.")
+    st.stop()
+assert partner is not None
 months = periods.recent_periods(24)
 if st.session_state.get(state.CHECKIN_PERIOD) not in months:
     st.session_state[state.CHECKIN_PERIOD] = months[0]
-
-left, right = st.columns([2, 1])
-# the key starts as None (no one chosen), so the radio can return None despite its stubs
-partner_id: int | None = left.radio(
-    "Who is checking in?",
-    list(partners),
-    format_func=lambda pid: md_escape(partners[pid].name),
-    key=state.CHECKIN_PARTNER,
-    horizontal=True,
-)
-period: dt.date = right.selectbox(
+period: dt.date = st.selectbox(
     "Month",
     months,
     format_func=lambda d: periods.label(d) + (" (this month)" if d == months[0] else ""),
     key=state.CHECKIN_PERIOD,
     help="This month by default. You can also fill in a month you missed.",
 )
-
-if partner_id is None:
-    st.info("Choose your name to begin. Each of you checks in privately, one at a time.")
+if not sealing_key_gate(db, page.viewer):
     st.stop()
-partner: Partner = partners[partner_id]
-if not partner_gate(db, partner.partner_id, partner.name):
-    st.stop()
+sealing = sealing_key(page.viewer)  # opens and seals this partner's private text
 subject = security.partner_subject(partner.partner_id)
 if not security.has_passcode(db, subject) and not security.notice_shown(db, subject, "no_passcode"):
     security.mark_notice(db, subject, "no_passcode")
     st.info(
-        f"{safe(partner.name)}, one thing before you start: without a passcode, anyone at this computer can "
-        "open your check-in, including the answers marked private. You can set a passcode on the Settings page "
-        "whenever you like.",
+        f"{safe(partner.name)}, one thing before you start: without a passcode, anyone who types your name at "
+        "the sign-in can open your check-in, including the answers marked private. You can set a passcode on "
+        "the Settings page whenever you like.",
         icon=":material/lock_open:",
     )
 if not instruments:
@@ -139,7 +128,7 @@ def _save(checkin_id: int, inst: Instrument, it: Item, key: str) -> None:
     errors = st.session_state.setdefault(state.ANSWER_ERRORS, {})
     errors.pop(key, None)
     try:
-        recording.record_answer(db, checkin_id, inst, it, st.session_state.get(key), note_key(partner.partner_id))
+        recording.record_answer(db, checkin_id, inst, it, st.session_state.get(key), sealing)
     except MendwellError as exc:
         errors[key] = str(exc)
 
@@ -232,7 +221,7 @@ def _review(c: Checkin, answers: dict[str, dict[str, Answer]], cat: Catalog) -> 
     st.subheader("Anything you want to name this month?")
     field, vis_key = state.note_field(c.checkin_id), state.note_visibility(c.checkin_id)
     if field not in st.session_state:
-        stored = recording.readable_note(db, c.checkin_id, note_key(partner.partner_id))
+        stored = recording.readable_note(db, c.checkin_id, sealing)
         st.session_state[field] = stored[0] if stored else ""
         st.session_state[vis_key] = "private" if (stored is None or stored[1]) else "shared"
 
@@ -240,7 +229,7 @@ def _review(c: Checkin, answers: dict[str, dict[str, Answer]], cat: Catalog) -> 
         text = str(st.session_state[field])
         private = st.session_state[vis_key] == "private"
         try:
-            recording.save_note(db, c.checkin_id, text, private, note_key(partner.partner_id))
+            recording.save_note(db, c.checkin_id, text, private, sealing)
             st.session_state.pop(state.NOTE_ERROR, None)
         except MendwellError as exc:
             st.session_state[state.NOTE_ERROR] = str(exc)
@@ -262,7 +251,7 @@ def _review(c: Checkin, answers: dict[str, dict[str, Answer]], cat: Catalog) -> 
     )
     if st.session_state.get(state.NOTE_ERROR):
         st.warning(st.session_state[state.NOTE_ERROR])
-    if note_key(partner.partner_id):
+    if sealing:
         st.caption(":material/lock: Your private notes are stored encrypted with your passcode.")
     else:
         st.caption(
@@ -277,7 +266,7 @@ def _review(c: Checkin, answers: dict[str, dict[str, Answer]], cat: Catalog) -> 
         text = str(st.session_state[field])
         private = st.session_state[vis_key] == "private"
         try:
-            recording.finish(db, c.checkin_id, text, private, note_key(partner.partner_id), cat)
+            recording.finish(db, c.checkin_id, text, private, sealing, cat)
         except MendwellError as exc:
             feedback.show(exc, "Your check-in could not be submitted just now. Your answers are still saved.")
         else:
@@ -287,11 +276,9 @@ def _review(c: Checkin, answers: dict[str, dict[str, Answer]], cat: Catalog) -> 
 @st.fragment
 def draft(c: Checkin) -> None:
     """The sections and the review; reruns alone when an answer changes."""
-    # A rerun of this fragment alone skips the passcode gate above: count it as activity, and after the
-    # idle limit go back through the gate.
-    if not is_unlocked(db, c.partner_id):
-        st.rerun()
-    answers = recording.readable_answers(db, c.checkin_id, note_key(partner.partner_id))
+    # A rerun of this fragment alone skips the checks at the top: check the sign-in again.
+    still_signed_in(db)
+    answers = recording.readable_answers(db, c.checkin_id, sealing)
     step_key = _step_key(c)
     if step_key not in st.session_state:
         # resume at the first section with something unanswered
@@ -324,7 +311,7 @@ def draft(c: Checkin) -> None:
             st.markdown("**Thank you for telling us. You deserve to be safe.**")
             st.markdown(safety.resources(db))
             st.caption(safety.DEVICE_NOTE)
-            leave_now_button()
+            leave_now_button(db)
 
     back, nxt = st.columns(2)
     if step > 0:

@@ -10,46 +10,63 @@ from pathlib import Path
 
 import streamlit as st
 
-from mendwell import archive
+from mendwell import archive, audit
 from mendwell.config import db_path
 from mendwell.errors import ArchiveError, MendwellError
-from mendwell.export import FORMATS, export
+from mendwell.export import FORMATS, export, scope_for
 from ui import feedback, state
-from ui.gates import practice_gate
 from ui.page import page_setup, safe
 
-page = page_setup("Your data", needs_couple=False)
-db, couple = page.db, page.couple
-if not practice_gate(db):
-    st.stop()
-st.markdown(
-    "Everything Mendwell knows lives in one file on this computer: "
-    f"{safe(str(db_path()))}. Here you can take a copy, bring one back, or erase it for good."
-)
+page = page_setup("Your data", page="data", needs_couple=False)
+db, couple, viewer = page.db, page.couple, page.viewer
 stamp = dt.datetime.now().strftime("%Y%m%d-%H%M")
-scope_names = {"couple": f"This couple ({couple.name})" if couple else "This couple", "all": "Everyone"}
-scopes = ["couple", "all"] if couple else ["all"]
 
 # -- export -------------------------------------------------------------------------------------
 st.subheader("Export")
-st.caption("Tables you can open in a spreadsheet or analyse elsewhere. The private safety check is never exported.")
-with st.form("export_form"):
-    scope = st.radio("Whose data", scopes, format_func=lambda s: safe(scope_names[s]), horizontal=True)
-    fmt = st.radio("Format", list(FORMATS), horizontal=True)
-    go_export = st.form_submit_button("Prepare the export")
-if go_export:
-    with tempfile.TemporaryDirectory() as tmp:
-        written = export(db, Path(tmp), fmt, couple.couple_id if scope == "couple" and couple else None)
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-            for path in written.values():
-                zf.write(path, path.name)
-    st.session_state[state.EXPORT_ZIP] = buffer.getvalue()
-if st.session_state.get(state.EXPORT_ZIP):
-    st.download_button(
-        "Download the export (.zip)", st.session_state[state.EXPORT_ZIP], file_name=f"mendwell-export-{stamp}.zip",
-        mime="application/zip", on_click="ignore", icon=":material/download:",
-    )  # fmt: skip
+if viewer.is_partner:
+    st.caption(
+        "Your couple's answers as tables you can open in a spreadsheet: everything the two of you share, and "
+        "your own private answers and notes. Your partner's private answers and notes are never in it, nor "
+        "the private safety check."
+    )
+else:
+    st.caption(
+        "This couple's shared answers as tables you can open in a spreadsheet. Private answers, private notes "
+        "and the private safety check are never in it."
+    )
+if couple is None:
+    st.info("There is no couple to export yet.")
+else:
+    with st.form("export_form"):
+        fmt = st.radio("Format", list(FORMATS), horizontal=True)
+        go_export = st.form_submit_button("Prepare the export")
+    if go_export:
+        with tempfile.TemporaryDirectory() as tmp:
+            written = export(db, Path(tmp), fmt, couple.couple_id, scope_for(viewer))
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+                for path in written.values():
+                    zf.write(path, path.name)
+        audit.record(db, viewer.name, audit.EXPORT, couple.couple_id, fmt)
+        st.session_state[state.EXPORT_ZIP] = buffer.getvalue()
+    if st.session_state.get(state.EXPORT_ZIP):
+        st.download_button(
+            "Download the export (.zip)", st.session_state[state.EXPORT_ZIP],
+            file_name=f"mendwell-export-{stamp}.zip", mime="application/zip", on_click="ignore",
+            icon=":material/download:",
+        )  # fmt: skip
+
+if not viewer.is_owner:
+    st.caption("Archives, imports, backups and erasing are looked after by the practice owner.")
+    st.stop()
+
+# -- the owner: archive, import, backup, erase -------------------------------------------------------
+st.markdown(
+    "Everything Mendwell knows lives in one file on this computer: "
+    f"{safe(str(db_path()))}. Here you can take a whole copy, bring one back, or erase it for good."
+)
+scope_names = {"couple": f"This couple ({couple.name})" if couple else "This couple", "all": "Everyone"}
+scopes = ["couple", "all"] if couple else ["all"]
 
 # -- archive ------------------------------------------------------------------------------------
 st.subheader("Archive")
@@ -61,11 +78,11 @@ with st.form("archive_form"):
     arc_scope = st.radio("Whose data", scopes, format_func=lambda s: safe(scope_names[s]), horizontal=True)
     go_archive = st.form_submit_button("Prepare the archive")
 if go_archive:
+    archived = couple.couple_id if arc_scope == "couple" and couple else None
     with tempfile.TemporaryDirectory() as tmp:
-        out = archive.export_archive(
-            db, Path(tmp) / "archive.zip", couple.couple_id if arc_scope == "couple" and couple else None
-        )
+        out = archive.export_archive(db, Path(tmp) / "archive.zip", archived)
         st.session_state[state.ARCHIVE_ZIP] = out.read_bytes()
+    audit.record(db, viewer.name, audit.ARCHIVE, archived)
 if st.session_state.get(state.ARCHIVE_ZIP):
     st.download_button(
         "Download the archive", st.session_state[state.ARCHIVE_ZIP], file_name=f"mendwell-archive-{stamp}.zip",
@@ -85,6 +102,7 @@ if upload is not None and st.button("Check and import", type="primary"):
         path.write_bytes(upload.getvalue())
         try:
             added = archive.import_archive(db, path)
+            audit.record(db, viewer.name, audit.IMPORT, None, ", ".join(f"{t}: {n}" for t, n in added.items() if n))
         except ArchiveError as exc:
             st.warning("Nothing was imported. Here is what needs fixing in the file:")
             st.code("\n".join(exc.problems), language=None, wrap_lines=True)
@@ -104,6 +122,7 @@ if st.button("Make a backup now", icon=":material/backup:"):
     target = db_path().resolve().parent / "backups" / f"mendwell-{dt.datetime.now():%Y%m%d-%H%M%S}.duckdb"
     try:
         done = db.backup(target)
+        audit.record(db, viewer.name, audit.BACKUP)
     except MendwellError as exc:
         feedback.show(exc)
     else:
@@ -124,6 +143,7 @@ if couple is not None:
                 st.warning("The name does not match, so nothing was erased.")
             else:
                 db.couples.erase(couple.couple_id)
+                audit.record(db, viewer.name, audit.ERASE, couple.couple_id)
                 st.cache_data.clear()
                 st.session_state.pop(state.COUPLE, None)
                 st.session_state[state.ERASE_FLASH] = "Erased. Nothing of them is left in the database file."
@@ -136,6 +156,7 @@ with st.form("erase_all"):
             st.warning("That does not match, so nothing was erased.")
         else:
             db.erase_all()
+            audit.record(db, viewer.name, audit.ERASE, None, "everything")
             st.cache_data.clear()
             st.session_state.pop(state.COUPLE, None)
             st.session_state[state.ERASE_FLASH] = "Everything was erased, and the database file was rewritten."

@@ -10,7 +10,7 @@ from mendwell.text import md_escape
 from ui.page import page_setup, safe
 from ui.resources import scores_for
 
-page = page_setup("History")
+page = page_setup("History", page="history")
 db, catalog, couple = page.db, page.catalog, page.the_couple
 partners = {p.partner_id: p for p in couple.partners}
 partner_id = st.radio(

@@ -7,11 +7,10 @@ import datetime as dt
 import streamlit as st
 
 from mendwell import periods, rhythm
-from mendwell.errors import MendwellError
-from ui import feedback, state
+from ui import state
 from ui.page import page_setup, safe
 
-page = page_setup(needs_couple=False)
+page = page_setup(page="home", needs_couple=False)
 db, couple = page.db, page.couple
 
 if page.sharing:
@@ -28,24 +27,17 @@ if page.sharing:
 
 if couple is None:
     st.title("Welcome to Mendwell")
-    st.markdown(
-        "A few quiet minutes once a month, each of you on your own, to notice the small moments "
-        "that hurt, whether they were mended, and how close you have felt. Over time the two of you "
-        "can see your story, and look at it together."
-    )
-    st.subheader("Set up your couple")
-    with st.form("first_couple"):
-        name = st.text_input("What should we call the two of you?", placeholder="e.g. Alex & Sam")
-        first = st.text_input("First partner's name")
-        second = st.text_input("Second partner's name")
-        if st.form_submit_button("Create", type="primary"):
-            try:
-                couple_id = db.couples.create(name or f"{first} & {second}", [first, second])
-            except MendwellError as exc:
-                feedback.show(exc)
-            else:
-                st.session_state[state.COUPLE] = couple_id
-                st.rerun()
+    if page.viewer.is_therapist:
+        st.markdown(
+            "No couple is shared with you yet. "
+            + (
+                "Add a couple and their accounts on the **Accounts** page."
+                if page.viewer.is_owner
+                else "The practice owner grants you couples on their Accounts page."
+            )
+        )
+    else:
+        st.markdown("There is nothing here yet.")
     st.stop()
 
 assert couple is not None
@@ -68,11 +60,10 @@ for col, partner in zip(cols, couple.partners, strict=False):
         st.markdown(f"#### {safe(partner.name)}")
         st.markdown(f"{icons[month_state]} **{words[month_state]}** for {periods.label(this_month)}")
         st.caption(f"Last check-in: {periods.label(last.period)}" if last else "No check-in yet")
-        if month_state != "submitted":
+        if month_state != "submitted" and partner.partner_id == page.viewer.partner_id:
             label = "Continue my check-in" if month_state == "in progress" else "Start my check-in"
             if st.button(label, key=f"go_{partner.partner_id}", type="primary"):
-                st.session_state["checkin_partner"] = partner.partner_id
-                st.session_state["checkin_period"] = this_month
+                st.session_state[state.CHECKIN_PERIOD] = this_month
                 st.switch_page("app_pages/checkin.py")
 
 done_all = bool(couple.partners) and all(status.get(p.partner_id) == "submitted" for p in couple.partners)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from mendwell import analysis, charts, periods, views
+from mendwell import analysis, charts, periods, summary, views
+from mendwell.limits import THEMES_SHOWN
 from mendwell.text import md_escape
 from ui.page import page_setup, partner_styles, range_control
 from ui.resources import analysis_for
 
-page = page_setup("Recurring themes")
+page = page_setup("Recurring themes", page="themes")
 db, catalog, couple = page.db, page.catalog, page.the_couple
 styles = partner_styles(couple)
 names = {p.partner_id: p.name for p in couple.partners}
@@ -50,17 +51,42 @@ recurring = analysis.recurring_themes(signals, last_period, window=int(window), 
 window_start = views.span_start(first_period, last_period, int(window)).date()
 months_span = f"{periods.label(window_start)} to {periods.label(last_period.date())}"
 st.caption(f"Looking at {months_span}.")
+fresh = analysis.new_themes(signals, last_period, window=int(window))
+came_in = set(checked_in["partner_id"].astype(int))
 cols = st.columns(len(couple.partners))
 for col, partner in zip(cols, couple.partners, strict=False):
     with col:
         st.markdown(f"**{md_escape(partner.name)}**")
+        if partner.partner_id not in came_in:
+            st.caption(md_escape(summary.no_data_sentence(partner.name)))
+            continue
         mine = recurring[recurring["partner_id"] == partner.partner_id]
         if mine.empty:
             st.caption(f"No theme came up in {int(min_months)} or more of these {int(window)} months.")
-        for row in mine.itertuples():
+        for row in mine.head(THEMES_SHOWN).itertuples():
+            run = ", this month too" if row.this_month else ""
+            if row.streak > 1:
+                run = f", the last {row.streak} in a row"
             st.markdown(
-                f"- **{md_escape(theme_titles.get(row.theme_id, row.theme_id))}**: {row.months} of {int(window)} months"
+                f"- **{md_escape(theme_titles.get(row.theme_id, row.theme_id))}**: "
+                f"{row.months} of {int(window)} months{run}"
             )
+        rest = mine.iloc[THEMES_SHOWN:]
+        if not rest.empty:
+            with st.expander(f"{len(rest)} more that came up less steadily"):
+                for row in rest.itertuples():
+                    st.markdown(
+                        f"- {md_escape(theme_titles.get(row.theme_id, row.theme_id))}: {row.months} of {int(window)}"
+                    )
+        new_here = fresh[fresh["partner_id"] == partner.partner_id]
+        if not new_here.empty:
+            st.caption(
+                "New this month: " + ", ".join(md_escape(theme_titles.get(t, t)) for t in new_here["theme_id"]) + "."
+            )
+st.caption(
+    f"The {THEMES_SHOWN} themes that came up most steadily are first: in the most of these months, then in an "
+    "unbroken run up to the latest, then this month. A theme that is new this month is named on its own."
+)
 
 # -- heatmap ------------------------------------------------------------------------------
 st.subheader("Month by month")
@@ -70,6 +96,8 @@ months = list(pd.date_range(start, last_period, freq="MS"))
 monthly = analysis.theme_months(signals)
 monthly = monthly[pd.to_datetime(monthly["period"]) >= start] if not monthly.empty else monthly
 for style in styles:
+    if style.partner_id not in came_in:
+        continue  # a kind sentence above, not an empty heatmap
     mine = monthly[monthly["partner_id"] == style.partner_id]
     fig = charts.theme_heatmap(mine, theme_titles, months, f"{style.name}: themes by month")
     st.plotly_chart(fig, width="stretch", config=CHART_CONFIG, key=f"heat_{style.partner_id}")
@@ -115,6 +143,9 @@ if micro is not None:
     for col, style in zip(cols, styles, strict=False):
         mine = in_range[in_range["partner_id"] == style.partner_id] if not in_range.empty else in_range
         with col:
+            if style.partner_id not in came_in:
+                st.caption(md_escape(summary.no_data_sentence(style.name)))
+                continue
             fig = charts.kinds_figure(mine, labels, months, f"{style.name}")
             st.plotly_chart(fig, width="stretch", config=CHART_CONFIG, key=f"kinds_{style.partner_id}")
 
@@ -124,7 +155,11 @@ if micro is not None:
         st.caption("Once a small hurt has been named, this shows how much of it was mended.")
     else:
         st.plotly_chart(charts.repair_figure(gapped, styles), width="stretch", config=CHART_CONFIG, key="repair")
-        st.caption("The share of the small hurts each of you named that month that were mended or partly mended.")
+        st.caption(
+            "Of the small hurts each of you named that month and answered “was it mended?” for, the share that "
+            "were mended or partly mended. A blank answer counts as not known, so it is left out of the share "
+            "(hover a point to see how many were not answered)."
+        )
 
 # -- where a theme came from -------------------------------------------------------------------
 st.subheader("Where a theme came from")

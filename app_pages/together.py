@@ -12,7 +12,7 @@ from mendwell.text import md_escape
 from ui.page import page_setup
 from ui.resources import analysis_for
 
-page = page_setup("Together")
+page = page_setup("Together", page="together")
 db, catalog, couple = page.db, page.catalog, page.the_couple
 names = {p.partner_id: p.name for p in couple.partners}
 sharing = page.sharing
@@ -66,11 +66,38 @@ for inst in catalog.instruments:
     st.markdown(f"**{md_escape(inst.title)}**")
     st.dataframe(table, width="stretch")
 
+# -- how far apart, honestly -----------------------------------------------------------------
+gaps = together.dyad_gaps(month_scores)
+if not gaps.empty:
+    st.subheader("How far apart you are on each part")
+    st.caption(
+        "Any two answers differ a little by chance. A gap is called “seeing it differently” only when it is "
+        "bigger than that chance wobble for two people (1.96 × SE_D, SE_D = √(SE₁² + SE₂²)); otherwise you are "
+        "close together. Different isn't wrong: it's something to be curious about together."
+    )
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Part": [titles.get(k, k[1]) for k in zip(gaps["instrument_id"], gaps["subscale_id"], strict=True)],
+                names[int(gaps["first_id"].iloc[0])]: gaps["first_score"].round(2),
+                names[int(gaps["second_id"].iloc[0])]: gaps["second_score"].round(2),
+                "Gap": gaps["gap"].round(2),
+                "Bigger than chance at": gaps["bound"].round(2),
+                "Reading": gaps["reading"],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
 # -- where you saw it differently ------------------------------------------------------------
 diff = together.differences(db, couple.couple_id, period)
 if not diff.empty:
-    st.subheader("Where you saw it differently")
-    st.caption("The questions you answered furthest apart this month. Different isn't wrong: it's worth asking about.")
+    st.subheader("The questions you answered furthest apart")
+    st.caption(
+        "One question at a time is too small to call a real difference; these are simply the furthest apart "
+        "this month, worth asking about."
+    )
 
     def answer_label(instrument_id: str, item_id: str, value: float) -> str:
         """The words of an answer (a scale label, Yes/No or option), else the number."""

@@ -11,7 +11,7 @@ from ui import state
 from ui.page import page_setup, partner_styles, range_control
 from ui.resources import analysis_for
 
-page = page_setup("Trends")
+page = page_setup("Trends", page="trends")
 db, catalog, couple = page.db, page.catalog, page.the_couple
 styles = partner_styles(couple)
 names = {p.partner_id: p.name for p in couple.partners}
@@ -38,12 +38,6 @@ titles = views.subscale_titles(catalog)
 theme_titles = views.theme_titles(catalog)
 
 present = set(shared["partner_id"].unique())
-missing = [p for p in couple.partners if p.partner_id not in present]
-if missing:
-    st.caption(
-        f"Only {md_escape(names[next(iter(present))])} has checked in so far; "
-        f"{md_escape(missing[0].name)}'s line appears after their first check-in."
-    )
 
 # -- this month at a glance ------------------------------------------------------------
 st.subheader(f"At a glance: {periods.label(last_period.date())}")
@@ -54,10 +48,15 @@ for line in summary.sentences(shared, recurring, people, titles, theme_titles, w
     st.markdown(f"- {md_escape(line)}")
 glance = summary.glance_table(shared, people, titles)
 st.dataframe(glance, hide_index=True, width="stretch", height=35 * (len(glance) + 1) + 3)
+start_mark = analysis.start_of_therapy(db, couple.couple_id)
 st.caption(
-    "▲ and ▼ mark a change bigger than that part's usual month-to-month wobble (the reliable change index); "
-    "smaller moves are called steady. With too little history, or no reliability figure, Mendwell says it "
-    "can't tell yet rather than guess."
+    "Each month is compared with each of your starting points"
+    + (f" (from {periods.label(start_mark)}, marked as the start)" if start_mark else " (your first check-in)")
+    + ". ▲ and ▼ mark a reliable change since then (the Jacobson–Truax reliable change index, with the spread "
+    "of everyone's first check-ins or a questionnaire's published norms): ▲ when the line went up, ▼ when it went "
+    "down, and the words say whether that is better or harder for that part. Month-to-month ups and downs are "
+    "never called a change. Until enough people have checked in to know how much a part usually varies, "
+    "Mendwell says it can't tell yet rather than guess."
 )
 
 
@@ -71,8 +70,19 @@ def numbers_table(df: pd.DataFrame) -> pd.DataFrame:
             "Partner": rows["partner_id"].map(names),
             "Score": rows["score"].round(3),
             "Band": rows["band"].fillna(""),
-            "Change": rows["verdict"].map(summary.MARKS).fillna(""),
-            "SD from": rows["sd_source"].map({"couple": "your own history", "everyone": "everyone's scores"}),
+            "Since the start": summary.marks(rows),
+            "Compared with": pd.to_datetime(rows["reference_period"]).dt.strftime("%Y-%m").fillna(""),
+            "Since the month before": [
+                analysis.movement_words(c, h, p)
+                for c, h, p in zip(rows["month_change"], rows["higher_is"], rows["previous_period"], strict=True)
+            ],
+            "Needed for a reliable change": rows["threshold"].round(2),
+            "Spread (SD) from": rows["sd_source"].fillna(""),
+            "Reliability from": rows["reliability_source"].fillna(""),
+            "Clinical class": [
+                f"{c} (norms: {n})" if isinstance(c, str) and c else ""
+                for c, n in zip(rows["clinical_class"], rows["norms_source"], strict=True)
+            ],
         }
     )
 
@@ -87,6 +97,21 @@ for inst, subscale_charts in views.trend_charts(shared, catalog, styles, start, 
         with cols[i % len(cols)]:
             key = f"{inst.id}_{chart.subscale_id}"
             st.plotly_chart(chart.figure, width="stretch", config=CHART_CONFIG, key=f"trend_{key}")
+            for line in views.trend_lines(chart, styles):
+                st.caption(md_escape(line))
+            latest_rows = chart.gridded.dropna(subset=["score"])
+            classes = latest_rows[latest_rows["clinical_class"].fillna("").ne("")]
+            if not classes.empty:
+                last_rows = classes.sort_values("period").groupby("partner_id").tail(1)
+                st.caption(
+                    md_escape(
+                        "Since the start (Jacobson–Truax, norms: "
+                        + str(last_rows["norms_source"].iloc[0])
+                        + "): "
+                        + "; ".join(f"{names[int(r.partner_id)]} {r.clinical_class}" for r in last_rows.itertuples())
+                        + "."
+                    )
+                )
             numbers = numbers_table(chart.gridded)
             with st.expander("Show the numbers"):
                 st.dataframe(numbers, hide_index=True, width="stretch")

@@ -1,56 +1,230 @@
-"""Honest statistics over a couple's scores: reliable change and recurring themes.
+"""Honest statistics over a couple's scores: reliable change, clinical classes, trends and themes.
 
-Reliable change follows Jacobson & Truax (1991): with a subscale's
-reliability r and the spread SD of its scores, SEM = SD * sqrt(1 - r),
-S_diff = sqrt(2) * SEM, and a change from a partner's previous score is
-reliable when |change| > 1.96 * S_diff. SD comes from the couple's own
-history when it holds at least `MIN_OWN_SCORES` scores of that subscale,
-otherwise from every stored score of it; each row says which. Without a
-reliability figure, or without a previous score, the verdict is "unknown".
+Reliable change follows Jacobson & Truax (1991), with the rules in `mendwell.stats`. A score is
+compared with the partner's *baseline*, never with last month: their first check-in of that part,
+or their first from the month a therapist marked as the start of therapy. The SD comes from a
+reference population: the subscale's published `norms` (their clinical SD) when the file gives
+them, else the first check-ins of every partner in the database once there are at least
+`MIN_REFERENCE_PARTNERS`; otherwise the verdict is "can't tell". The reliability r is Cronbach's
+alpha measured from those same first check-ins once there are enough complete ones, else the
+figure declared in the file (provisional until measured). Every row says which SD and which r it
+used. Month-to-month movement is kept (`previous_score`, `month_change`) only to be described in
+words; it is never marked as reliable.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
+import numpy as np
 import pandas as pd
 
+from mendwell import stats
 from mendwell.data import Database
+from mendwell.limits import MIN_REFERENCE_PARTNERS, MIN_TREND_POINTS
+from mendwell.periods import label
 
-MIN_OWN_SCORES = 10
-Z = 1.96
+CHANGES_COLUMNS = [
+    "couple_id", "partner_id", "period", "instrument_id", "subscale_id", "score", "reference_period",
+    "reference_score", "sd", "sd_source", "reliability", "reliability_source", "threshold", "verdict",
+    "clinical_class", "cutoff", "norms_source", "s_diff", "rc",
+]  # fmt: skip
+DECLARED = "declared in the questionnaire file (provisional until measured)"
 
 
 def reliable_change(db: Database, couple_id: int) -> pd.DataFrame:
-    """Each score of a couple with its change from the previous one and a verdict.
+    """Each score of a couple with its change since baseline and a verdict.
 
-    `verdict` is "improved", "worsened", "no reliable change" or "unknown";
-    `reason` says why a verdict is unknown.
+    `verdict` is "improved", "worsened", "no reliable change" or "can't tell"; `reason` says why a
+    verdict can't be told; `clinical_class` is set where the subscale has norms.
     """
-    return classify(db.analytics.changes(couple_id, MIN_OWN_SCORES))
+    return classify(db.analytics.changes(couple_id), reference(db))
 
 
-def classify(df: pd.DataFrame) -> pd.DataFrame:
-    """Add s_diff, threshold, verdict and reason columns (vectorised)."""
-    out = df.copy()
-    r = out["reliability"].astype("float64")
-    sd = out["sd"].astype("float64")
-    out["s_diff"] = (2.0**0.5) * sd * (1.0 - r) ** 0.5
-    out["threshold"] = Z * out["s_diff"]
-    change = out["change"].astype("float64")
-    better = out["higher_is"].eq("better")
-    reliable = change.abs() > out["threshold"]
-    improved = reliable & ((change > 0) & better | (change < 0) & ~better)
-    worsened = reliable & ~improved
-    out["verdict"] = "no reliable change"
-    out.loc[improved, "verdict"] = "improved"
-    out.loc[worsened, "verdict"] = "worsened"
-    reason = pd.Series("", index=out.index, dtype="object")
-    reason[sd.isna() | sd.eq(0)] = "not enough scores yet to know how much this usually varies"
-    reason[change.isna()] = "no earlier check-in to compare with"
-    reason[r.isna()] = "this part has no reliability figure"
-    unknown = reason.ne("")
-    out.loc[unknown, "verdict"] = "unknown"
-    out["reason"] = reason
+def all_changes(db: Database, couple_id: int | None = None) -> pd.DataFrame:
+    """Every couple's (or one couple's) scores with their verdicts: the `changes` table of an export."""
+    return classify(db.analytics.changes(couple_id), reference(db))
+
+
+def reference(db: Database) -> pd.DataFrame:
+    """Per subscale, from everyone's first check-in: partners, SD, Cronbach's alpha and its complete answers."""
+    return reference_stats(db.analytics.reference_items())
+
+
+REFERENCE_COLUMNS = ["instrument_id", "subscale_id", "partners", "ref_sd", "alpha", "alpha_partners", "alpha_items"]
+
+
+def reference_stats(items: pd.DataFrame) -> pd.DataFrame:
+    """The reference figures of each subscale from first-check-in answers (one row per partner and item).
+
+    Alpha uses the items most partners answered (an item asked only sometimes, via show_if, is left
+    out when fewer than half answered it) and only partners who answered all of those.
+    """
+    rows = []
+    if items.empty:
+        return pd.DataFrame(columns=REFERENCE_COLUMNS)
+    for (inst, sub), part in items.groupby(["instrument_id", "subscale_id"], sort=True):
+        firsts = part.drop_duplicates("partner_id")["score"].astype(float)
+        wide = part.pivot_table(index="partner_id", columns="item_id", values="value", aggfunc="first")
+        wide = wide.loc[:, wide.notna().mean() >= 0.5].dropna()
+        alpha = stats.cronbach_alpha(wide.to_numpy(dtype=float)) if wide.shape[1] >= 2 else float("nan")
+        rows.append(
+            (inst, sub, len(firsts), float(firsts.std(ddof=1)) if len(firsts) > 1 else float("nan"),
+             alpha, len(wide), int(wide.shape[1]))
+        )  # fmt: skip
+    return pd.DataFrame(rows, columns=REFERENCE_COLUMNS)
+
+
+def _figures(df: pd.DataFrame, ref: pd.DataFrame) -> pd.DataFrame:
+    """Choose each row's SD and reliability, and say where each came from."""
+    out = (
+        df.merge(ref, on=["instrument_id", "subscale_id"], how="left")
+        if not df.empty
+        else df.assign(**{c: pd.Series(dtype="float64") for c in REFERENCE_COLUMNS[2:]})
+    )
+    n = len(out)
+    partners = out["partners"].fillna(0).astype("int64").to_numpy()
+    clinical_sd = out["clinical_sd"].astype("float64").to_numpy()
+    has_norms = ~np.isnan(clinical_sd)
+    enough = partners >= MIN_REFERENCE_PARTNERS
+    ref_sd = out["ref_sd"].astype("float64").to_numpy()
+    sd = np.where(has_norms, clinical_sd, np.where(enough, ref_sd, np.nan))
+    norms_src = out["norms_source"].fillna("").astype(str).to_numpy()
+    sd_source = np.full(n, "", dtype=object)
+    sd_source[has_norms] = [f"norms (clinical SD): {s}" for s in norms_src[has_norms]]
+    from_data = ~has_norms & enough
+    sd_source[from_data] = [f"first check-ins of {int(p)} partners" for p in partners[from_data]]
+
+    alpha = out["alpha"].astype("float64").to_numpy()
+    alpha_n = out["alpha_partners"].fillna(0).astype("int64").to_numpy()
+    measured = (alpha_n >= MIN_REFERENCE_PARTNERS) & ~np.isnan(alpha)
+    declared = out["declared_reliability"].astype("float64").to_numpy()
+    usable = measured & (alpha > 0) & (alpha < 1)
+    r = np.where(measured, np.where(usable, alpha, np.nan), declared)
+    r_source = np.full(n, "", dtype=object)
+    r_source[usable] = [
+        f"measured: Cronbach's alpha from first check-ins of {int(k)} partners" for k in alpha_n[usable]
+    ]
+    r_source[~measured & ~np.isnan(declared)] = DECLARED
+    out["sd"], out["sd_source"], out["reliability"], out["reliability_source"] = sd, sd_source, r, r_source
+    out["measured_unusable"] = measured & ~usable
     return out
+
+
+def classify(df: pd.DataFrame, ref: pd.DataFrame) -> pd.DataFrame:
+    """Add sd, reliability (and where each came from), sem, s_diff, threshold, rc, verdict, reason and the
+    clinical class (vectorised)."""
+    out = _figures(df, ref)
+    sd = out["sd"].astype("float64")
+    r = out["reliability"].astype("float64")
+    out["sem"] = sd * np.sqrt(1.0 - r)
+    out["s_diff"] = np.sqrt(2.0) * out["sem"]
+    change = out["change"].astype("float64")
+    out["rc"] = change / out["s_diff"].where(out["s_diff"] > 0)
+    # scores move in steps of one answer notch: the threshold adds half a step (a continuity
+    # correction) and is never less than one step (see stats.threshold)
+    n_items = out["n_items"].astype("float64").clip(lower=1)
+    out["step"] = np.where(out["scoring"].eq("sum"), 1.0, 1.0 / n_items)
+    out["threshold"] = np.maximum(stats.Z * out["s_diff"] + out["step"] / 2.0, out["step"])
+    better = out["higher_is"].eq("better")
+    reliable = change.abs() > out["threshold"].fillna(np.inf)
+    improved = reliable & ((change > 0) & better | (change < 0) & ~better)
+    out["verdict"] = stats.NO_CHANGE
+    out.loc[reliable & improved, "verdict"] = stats.IMPROVED
+    out.loc[reliable & ~improved, "verdict"] = stats.WORSENED
+
+    period = pd.to_datetime(out["period"])
+    ref_period = pd.to_datetime(out["reference_period"])
+    reason = pd.Series("", index=out.index, dtype="object")
+    reason[r.isna()] = "this part has no reliability figure yet"
+    reason[out["measured_unusable"].astype(bool)] = (
+        "its questions did not move together in everyone's first check-ins, so no change can be called reliable"
+    )
+    reason[sd.isna()] = (
+        f"Mendwell needs the first check-ins of at least {MIN_REFERENCE_PARTNERS} people to know how much "
+        "this part usually varies"
+    )
+    reason[period.eq(ref_period)] = "this is the starting point later months are compared with"
+    reason[ref_period.isna() | (period < ref_period)] = "before the starting point"
+    unknown = reason.ne("")
+    out.loc[unknown, "verdict"] = stats.CANT_TELL
+    out["reason"] = reason
+
+    has_norms = out["clinical_sd"].notna()
+    cutoff = pd.Series(np.nan, index=out.index)
+    if has_norms.any():
+        n = out[has_norms]
+        cutoff[has_norms] = [
+            stats.clinical_cutoff(a, b, c, d)
+            for a, b, c, d in zip(n["clinical_mean"], n["clinical_sd"], n["community_mean"], n["community_sd"],
+                                  strict=True)
+        ]  # fmt: skip
+    out["cutoff"] = cutoff
+    out["clinical_class"] = [
+        stats.clinical_class(b, a, v, c, cm, km) if h else ""
+        for b, a, v, c, cm, km, h in zip(
+            out["reference_score"], out["score"], out["verdict"], cutoff, out["community_mean"],
+            out["clinical_mean"], has_norms, strict=True,
+        )
+    ]  # fmt: skip
+    return out.drop(columns=["measured_unusable"])
+
+
+def changes_table(judged: pd.DataFrame) -> pd.DataFrame:
+    """The exported `changes` table: one row per score with its baseline, figures and verdict."""
+    out = judged.reindex(columns=CHANGES_COLUMNS).copy()
+    out["norms_source"] = out["norms_source"].where(out["clinical_class"].ne(""), None)
+    out["clinical_class"] = out["clinical_class"].replace("", None)
+    out["sd_source"] = out["sd_source"].replace("", None)
+    out["reliability_source"] = out["reliability_source"].replace("", None)
+    return out.reset_index(drop=True)
+
+
+# -- baselines ------------------------------------------------------------------------------
+
+
+def start_of_therapy(db: Database, couple_id: int) -> dt.date | None:
+    """The month a therapist marked as the start of therapy for a couple, or None."""
+    return db.baselines.get(couple_id)
+
+
+def mark_start_of_therapy(db: Database, couple_id: int, period: dt.date | None) -> None:
+    """Mark (or, with None, clear) the month each partner's baseline is taken from."""
+    if period is None:
+        db.baselines.clear(couple_id)
+    else:
+        db.baselines.mark(couple_id, period)
+
+
+# -- trends over months ------------------------------------------------------------------------
+
+
+def partner_trend(rows: pd.DataFrame, months: int | None = None) -> stats.Trend | None:
+    """A Theil-Sen slope and exact Mann-Kendall test over one partner's scores of one part.
+
+    Uses the scores of the last `months` calendar months (all when None); None with fewer than
+    `MIN_TREND_POINTS` scores.
+    """
+    rows = rows.dropna(subset=["score"])
+    if rows.empty:
+        return None
+    p = pd.to_datetime(rows["period"]).dt.to_period("M").astype("int64")
+    if months is not None:
+        keep = p > p.max() - months
+        rows, p = rows[keep], p[keep]
+    return stats.trend(p.astype(float).tolist(), rows["score"].astype(float).tolist(), MIN_TREND_POINTS)
+
+
+def movement_words(row_change: float, higher_is: str, previous: object) -> str:
+    """Month-to-month movement in plain words (never a verdict): 'higher than in March 2026 (easier)'."""
+    if pd.isna(row_change) or previous is None or pd.isna(previous):
+        return ""
+    when = label(pd.Timestamp(previous).date())
+    if row_change == 0:
+        return f"the same as in {when}"
+    up = row_change > 0
+    easier = up == (higher_is == "better")
+    return f"{'higher' if up else 'lower'} than in {when} ({'easier' if easier else 'harder'})"
 
 
 # -- trends ----------------------------------------------------------------------------
@@ -101,24 +275,57 @@ def theme_months(signals: pd.DataFrame) -> pd.DataFrame:
 def recurring_themes(
     signals: pd.DataFrame, last_period: pd.Timestamp, window: int = 6, min_months: int = 3
 ) -> pd.DataFrame:
-    """Themes present in at least `min_months` of the `window` months ending at `last_period`.
+    """Themes present in at least `min_months` of the `window` months ending at `last_period`, ranked.
 
-    Months without a check-in count as months without the theme. Ranked by
-    how many months it appeared in, then by how many answers pointed to it.
+    Months without a check-in count as months without the theme. Ranked per partner by persistence
+    (months in the window, then the unbroken run of months up to the latest), then by whether it came
+    up in the latest month, then by how many answers pointed to it; `rank` is 1 for the first.
     """
-    cols = ["partner_id", "theme_id", "months", "signals", "last_seen"]
+    cols = ["partner_id", "theme_id", "months", "streak", "this_month", "signals", "last_seen", "rank"]
+    ranked = _theme_table(signals, last_period, window)
+    if ranked.empty:
+        return pd.DataFrame(columns=cols)
+    ranked = ranked[ranked["months"] >= min_months].copy()
+    ranked["rank"] = ranked.groupby("partner_id").cumcount() + 1
+    return ranked.reset_index(drop=True)[cols]
+
+
+def new_themes(signals: pd.DataFrame, last_period: pd.Timestamp, window: int = 6) -> pd.DataFrame:
+    """Themes that came up in the latest month but in none of the `window - 1` months before it."""
+    cols = ["partner_id", "theme_id", "signals"]
+    table = _theme_table(signals, last_period, window)
+    if table.empty:
+        return pd.DataFrame(columns=cols)
+    return table[table["this_month"] & table["months"].eq(1)].reset_index(drop=True)[cols]
+
+
+def _theme_table(signals: pd.DataFrame, last_period: pd.Timestamp, window: int) -> pd.DataFrame:
     if signals.empty:
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame()
     periods = pd.to_datetime(signals["period"])
-    first = pd.Timestamp(last_period) - pd.DateOffset(months=window - 1)
-    recent = signals[(periods >= first) & (periods <= pd.Timestamp(last_period))]
+    last = pd.Timestamp(last_period)
+    first = last - pd.DateOffset(months=window - 1)
+    recent = signals[(periods >= first) & (periods <= last)].assign(period=lambda d: pd.to_datetime(d["period"]))
     if recent.empty:
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame()
     agg = recent.groupby(["partner_id", "theme_id"], as_index=False).agg(
         months=("period", "nunique"), signals=("period", "size"), last_seen=("period", "max")
     )
-    agg = agg[agg["months"] >= min_months]
-    return agg.sort_values(["partner_id", "months", "signals"], ascending=[True, False, False], ignore_index=True)[cols]
+    last_index = last.year * 12 + last.month
+    seen = recent.groupby(["partner_id", "theme_id"])["period"].agg(lambda ps: {p.year * 12 + p.month for p in ps})
+    streaks = {}
+    for key, months in seen.items():
+        run = 0
+        while last_index - run in months:
+            run += 1
+        streaks[key] = run
+    agg["streak"] = [streaks[(p, t)] for p, t in zip(agg["partner_id"], agg["theme_id"], strict=True)]
+    agg["this_month"] = agg["streak"] > 0
+    return agg.sort_values(
+        ["partner_id", "months", "streak", "this_month", "signals", "theme_id"],
+        ascending=[True, False, False, False, False, True],
+        ignore_index=True,
+    )
 
 
 # -- micro-hurts: kinds and repair -------------------------------------------------------
@@ -134,8 +341,9 @@ def micro_hurt_kinds(db: Database, couple_id: int) -> pd.DataFrame:
 
 
 def repair_ratio(db: Database, couple_id: int) -> pd.DataFrame:
-    """Per partner and month: named small hurts, how many were mended or partly mended, and the share."""
-    return db.analytics.repair_ratio(couple_id, MICRO_HURTS, REPAIRED)
+    """Per partner and month: small hurts named, how many "was it mended?" were answered, how many of those
+    were mended or partly, and the share of those answered (a blank answer counts as not known)."""
+    return db.analytics.repair_ratio(couple_id, MICRO_HURTS, FREQUENCY, REPAIRED)
 
 
 # -- two perspectives on the same moments --------------------------------------------------

@@ -27,7 +27,13 @@ from mendwell.data import Database
 from mendwell.data.archive import TABLES, copy_out, staging
 from mendwell.data.sqlfiles import LATEST_SCHEMA
 from mendwell.errors import ArchiveError, InvalidInput, NotFound
-from mendwell.limits import ARCHIVE_MAX_BYTES, ARCHIVE_UNPACKED_MAX_BYTES, human_bytes
+from mendwell.limits import (
+    ARCHIVE_CHUNK_BYTES,
+    ARCHIVE_MAX_BYTES,
+    ARCHIVE_MAX_RATIO,
+    ARCHIVE_UNPACKED_MAX_BYTES,
+    human_bytes,
+)
 
 FORMAT = "mendwell-archive"
 FORMAT_VERSION = 1
@@ -127,7 +133,7 @@ def _read_manifest(zf: zipfile.ZipFile, problems: list[str]) -> Manifest | None:
 
 def _open_zip(path: Path, problems: list[str]) -> zipfile.ZipFile | None:
     if not path.is_file():
-        problems.append(f"{path} does not exist or is not a file")
+        problems.append(f"{path.name} does not exist or is not a file")
         return None
     size = path.stat().st_size
     if size > ARCHIVE_MAX_BYTES:
@@ -149,7 +155,26 @@ def _open_zip(path: Path, problems: list[str]) -> zipfile.ZipFile | None:
     unpacked = sum(i.file_size for i in zf.infolist())
     if unpacked > ARCHIVE_UNPACKED_MAX_BYTES:
         problems.append(f"the archive unpacks to more than {human_bytes(ARCHIVE_UNPACKED_MAX_BYTES)}; refused")
+    for info in zf.infolist():
+        if info.file_size > ARCHIVE_MAX_RATIO * max(info.compress_size, 1) + ARCHIVE_CHUNK_BYTES:
+            problems.append(
+                f"{info.filename} would unpack to {info.file_size / max(info.compress_size, 1):,.0f} times its packed "
+                f"size (at most {ARCHIVE_MAX_RATIO} is accepted); this is not a Mendwell archive"
+            )
     return zf
+
+
+def _extract(zf: zipfile.ZipFile, name: str, dest: Path) -> str | None:
+    """Unpack one member to `dest` a chunk at a time, never more than it declares; a problem, or None."""
+    info = zf.getinfo(name)
+    written = 0
+    with zf.open(info) as src, dest.open("wb") as out:
+        while chunk := src.read(ARCHIVE_CHUNK_BYTES):
+            written += len(chunk)
+            if written > info.file_size:
+                return f"{name} holds more than it declares; the archive is damaged"
+            out.write(chunk)
+    return None
 
 
 def import_archive(db: Database, path: Path) -> dict[str, int]:
@@ -170,14 +195,16 @@ def import_archive(db: Database, path: Path) -> dict[str, int]:
             for table in TABLES:
                 local = Path(tmp) / f"{table}.parquet"  # our own name, never one from the archive
                 try:
-                    data = zf.read(f"{table}.parquet")
+                    trouble = _extract(zf, f"{table}.parquet", local)
                 except KeyError:
                     problems.append(f"{table}.parquet is missing")
                     continue
                 except _ZIP_ERRORS as exc:
                     problems.append(f"{table}.parquet cannot be read: the archive is damaged ({exc})")
                     continue
-                local.write_bytes(data)
+                if trouble:
+                    problems.append(trouble)
+                    continue
                 problems += stage.stage(table, local, manifest.tables[table].rows)
             if problems:
                 raise ArchiveError(problems)

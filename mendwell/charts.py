@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from mendwell import stats
 from mendwell.instruments import Instrument
 
 PARTNER_COLOURS = {1: "#0072B2", 2: "#D55E00"}  # blue, vermillion
@@ -73,6 +74,8 @@ class SubscaleMeta:
     low: float
     high: float
     bands: tuple[BandRegion, ...] = ()
+    cutoff: float | None = None  # the clinical cut-off between the norms' populations, when the part has norms
+    norms_source: str = ""
 
     @property
     def direction(self) -> str:
@@ -100,7 +103,11 @@ def subscale_meta(inst: Instrument, subscale_id: str) -> SubscaleMeta:
         upper = high if b.below is None else b.below
         bands.append(BandRegion(prev, upper, b.label, b.tone))
         prev = upper
-    return SubscaleMeta(sc.title, sc.higher_is, low, high, tuple(bands))
+    cutoff = None
+    if sc.norms is not None:
+        n = sc.norms
+        cutoff = stats.clinical_cutoff(n.clinical_mean, n.clinical_sd, n.community_mean, n.community_sd)
+    return SubscaleMeta(sc.title, sc.higher_is, low, high, tuple(bands), cutoff, sc.norms.source if sc.norms else "")
 
 
 def _layout(title: str, height: int, large: bool = False, **extra: Any) -> dict[str, Any]:
@@ -162,12 +169,29 @@ def trend_figure(
     *,
     large: bool = False,
 ) -> go.Figure:
-    """One subscale over months: a line per partner, bands behind, reliable-change marks.
+    """One subscale over months: a line per partner, bands behind, reliable-change marks, and the clinical
+    cut-off as a dotted line when the part has norms.
 
-    `df` has partner_id, period, score, band and verdict columns, with NaN
-    scores for missed months (see analysis.with_gaps) so they show as gaps.
+    `df` has partner_id, period, score, band and verdict columns (and change, threshold, reference_period
+    for the marks), with NaN scores for missed months (see analysis.with_gaps) so they show as gaps. A mark
+    points the way the line moved since the partner's starting point: ▲ up, ▼ down; its words say whether
+    that is better or harder for this part.
     """
     shapes, annotations, data = [], [], []
+    if meta.cutoff is not None:
+        shapes.append(
+            {
+                "type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": meta.cutoff,
+                "y1": meta.cutoff, "line": {"color": "#5b6770", "width": 1.5, "dash": "dot"}, "layer": "above",
+            }
+        )  # fmt: skip
+        annotations.append(
+            {
+                "xref": "x domain", "x": 0.995, "yref": "y", "y": meta.cutoff, "showarrow": False,
+                "xanchor": "right", "yanchor": "bottom", "font": {"size": 11, "color": "#5b6770"},
+                "text": plot_text(f"Clinical cut-off {meta.cutoff:.2f} (norms: {meta.norms_source})"),
+            }
+        )  # fmt: skip
     for band in meta.bands:
         shapes.append(
             {
@@ -212,33 +236,38 @@ def trend_figure(
             )
         )
         verdicts = mine["verdict"] if "verdict" in mine else pd.Series("", index=mine.index)
-        for verdict, symbol, words in (
-            ("improved", "triangle-up", "A reliable change for the better"),
-            ("worsened", "triangle-down", "A reliable change for the harder"),
-        ):
-            marks = mine[verdicts == verdict]
-            if marks.empty:
-                continue
-            data.append(
-                {
-                    "type": "scatter",
-                    "x": _dates(marks["period"]),
-                    "y": _numbers(marks["score"]),
-                    "mode": "markers",
-                    "name": f"{p.label}: {words.lower()}",
-                    "showlegend": False,
-                    "marker": {
-                        "symbol": symbol,
-                        "size": 16,
-                        "color": p.colour,
-                        "line": {"color": "white", "width": 1.5},
-                    },
-                    "customdata": marks[["change", "threshold"]].astype(float).to_numpy().tolist(),
-                    "hovertemplate": "%{x|%B %Y}<br>" + words + "<br>Change %{customdata[0]:+.2f} "
-                    "(more than %{customdata[1]:.2f} needed)<extra>" + p.label + "</extra>",
-                    "meta": {"role": "reliable_change", "verdict": verdict, "partner_id": p.partner_id},
-                }
-            )
+        change = mine["change"].astype(float) if "change" in mine else pd.Series(0.0, index=mine.index)
+        for verdict, better in ((stats.IMPROVED, "better"), (stats.WORSENED, "harder")):
+            for up, symbol in ((True, "triangle-up"), (False, "triangle-down")):
+                marks = mine[(verdicts == verdict) & ((change > 0) if up else (change < 0))]
+                if marks.empty:
+                    continue
+                words = f"Reliably {'higher' if up else 'lower'} than at the start: {better} for this part"
+                since = pd.to_datetime(marks["reference_period"]).dt.strftime("%B %Y").tolist()
+                data.append(
+                    {
+                        "type": "scatter",
+                        "x": _dates(marks["period"]),
+                        "y": _numbers(marks["score"]),
+                        "mode": "markers",
+                        "name": f"{p.label}: {words.lower()}",
+                        "showlegend": False,
+                        "marker": {
+                            "symbol": symbol,
+                            "size": 16,
+                            "color": p.colour,
+                            "line": {"color": "white", "width": 1.5},
+                        },
+                        "customdata": [
+                            [float(c), float(t), plot_text(w)]
+                            for c, t, w in zip(marks["change"], marks["threshold"], since, strict=True)
+                        ],
+                        "hovertemplate": "%{x|%B %Y}<br>" + words + "<br>Change since %{customdata[2]} "
+                        "%{customdata[0]:+.2f} (more than %{customdata[1]:.2f} needed)<extra>" + p.label + "</extra>",
+                        "meta": {"role": "reliable_change", "verdict": verdict, "partner_id": p.partner_id,
+                                 "direction": "up" if up else "down"},
+                    }
+                )  # fmt: skip
     pad = (meta.high - meta.low) * 0.05
     layout = _layout(
         plot_text(meta.title),
@@ -334,17 +363,22 @@ def repair_figure(ratio: pd.DataFrame, partners: Sequence[PartnerStyle]) -> go.F
                 mine["period"],
                 mine["ratio"] * 100,
                 p.label,
-                "%{x|%B %Y}<br>%{customdata[0]:.0f} of %{customdata[1]:.0f} mended or partly<extra>"
-                + p.label
-                + "</extra>",
+                "%{x|%B %Y}<br>%{customdata[0]:.0f} of the %{customdata[1]:.0f} answered mended or partly"
+                "<br>%{customdata[2]:.0f} not answered<extra>" + p.label + "</extra>",
                 {"role": "partner", "partner_id": p.partner_id},
-                customdata=mine[["mended", "named"]].astype(float).fillna(0).to_numpy().tolist(),
+                customdata=(
+                    mine.assign(unanswered=mine["named"] - mine["answered"])[["mended", "answered", "unanswered"]]
+                    .astype(float)
+                    .fillna(0)
+                    .to_numpy()
+                    .tolist()
+                ),
             )
         )
     layout = _layout(
         "How much of what hurt got mended",
         320,
-        yaxis={"range": [-5, 105], "title": {"text": "Mended or partly mended (%)"}, "ticksuffix": "%"},
+        yaxis={"range": [-5, 105], "title": {"text": "Mended or partly, of those answered (%)"}, "ticksuffix": "%"},
     )
     return _figure(data, layout)
 

@@ -9,11 +9,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from mendwell import __version__
+from mendwell import __version__, audit
+from mendwell.cli_accounts import add_parsers as add_account_parsers
 from mendwell.config import db_path
 from mendwell.data import Database
 from mendwell.errors import DatabaseBusy, MendwellError, NotFound
-from mendwell.instruments import assessment_dirs, load_catalog
+from mendwell.instruments import Catalog, assessment_dirs, load_catalog
 
 
 def _catalog(extra: Sequence[str] = ()):  # type: ignore[no-untyped-def]
@@ -30,27 +31,39 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not catalog.instruments:
         print("No instrument could be loaded, so there is nothing to answer.", file=sys.stderr)
         return 1
+    from mendwell.demo import add_demo_accounts, demo_sign_ins
+
     db = Database(db_path())
     try:
         if args.if_empty and db.couples.count():
             print(f"{db.path} already holds {db.couples.count()} couple(s); no demo added.")
+            for line in demo_sign_ins(db):
+                print(line)
             return 0
         result = generate(db, catalog, couples=args.couples, months=args.months, seed=args.seed)
+        sign_ins = add_demo_accounts(db) if not args.no_accounts else []
     finally:
         db.close()
     print(
         f"Added {result.couples} demo couple(s): {result.checkins:,} check-ins, "
         f"{result.responses:,} answers in {result.seconds:.1f} s -> {db.path}"
     )
+    for line in sign_ins:
+        print(line)
     return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from mendwell.config import builtin_assessments_dir
+
     dirs = [Path(d) for d in args.dirs] if args.dirs else assessment_dirs()
-    catalog = load_catalog(dirs)
+    # a therapist's folder may use the project's own themes as well as its own
+    catalog = load_catalog(dirs, themes_from=[builtin_assessments_dir()] if args.dirs else [])
     for p in catalog.problems:
         print(p)
     ok = len(catalog.instruments)
+    if args.stats:
+        _print_stats(catalog)
     if catalog.problems:
         files = len(catalog.bad_files)
         print(f"\n{len(catalog.problems)} problem(s) in {files} file(s); {ok} instrument(s) are fine.", file=sys.stderr)
@@ -59,17 +72,60 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_export(args: argparse.Namespace) -> int:
-    from mendwell.export import export
+def _print_stats(catalog: Catalog) -> None:
+    """Per subscale: the declared reliability beside the one measured from the database, and which is used."""
+    import pandas as pd
 
+    from mendwell.caseload import reliability_rows
+    from mendwell.limits import MIN_REFERENCE_PARTNERS
+
+    path = db_path()
+    ref = pd.DataFrame(columns=["instrument_id", "subscale_id"]).set_index(["instrument_id", "subscale_id"])
+    where = f"no database at {path}: declared figures only"
+    if path.exists():
+        try:
+            db = Database(path)
+        except DatabaseBusy:
+            where = f"{path} is held by the running app: declared figures only (stop the app to measure)"
+        else:
+            from mendwell.analysis import reference
+
+            try:
+                ref = reference(db).set_index(["instrument_id", "subscale_id"])
+            finally:
+                db.close()
+            where = f"measured from the first check-ins in {path} (at least {MIN_REFERENCE_PARTNERS} partners needed)"
+    rows = reliability_rows(ref, catalog)
+    print(f"\nReliability per subscale, {where}:")
+    print("instrument/subscale\tdeclared\tmeasured alpha (complete first check-ins)\tused\tSD from")
+    for r in rows.itertuples():
+        declared = "-" if pd.isna(r.declared) else f"{r.declared:.2f}"
+        measured = "-" if pd.isna(r.measured_alpha) else f"{r.measured_alpha:.2f} ({r.complete_first_checkins})"
+        print(f"{r.instrument_id}/{r.subscale_id}\t{declared}\t{measured}\t{r.used}\t{r.sd_from}")
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from mendwell import audit
+    from mendwell.export import EVERYTHING, SHARED_ONLY, export
+
+    scope = SHARED_ONLY if args.shared_only else EVERYTHING
     db = Database(db_path())
     try:
         db.definitions.register(_catalog().instruments)
-        written = export(db, Path(args.outdir), args.format, args.couple)
+        written = export(db, Path(args.outdir), args.format, args.couple, scope)
+        what = "shared items only" if args.shared_only else "everything, private answers and notes included"
+        audit.record(db, audit.OPERATOR, audit.EXPORT, args.couple, f"{args.format}, {what}")
     finally:
         db.close()
     for table, path in written.items():
         print(f"{table}: {path}")
+    if args.shared_only:
+        print("This export holds no private answer, private note or private score.")
+    else:
+        print(
+            "This export holds EVERYTHING, private answers and private notes included (the private safety check "
+            "never). Keep it safe; use --shared-only to leave private items out."
+        )
     return 0
 
 
@@ -151,6 +207,7 @@ def cmd_archive(args: argparse.Namespace) -> int:
     try:
         db.definitions.register(_catalog().instruments)
         out = export_archive(db, Path(args.out), args.couple)
+        audit.record(db, audit.OPERATOR, audit.ARCHIVE, args.couple)
     finally:
         db.close()
     print(f"Wrote {out} ({out.stat().st_size / 1024**2:.1f} MB).")
@@ -163,6 +220,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     db = Database(db_path())
     try:
         added = import_archive(db, Path(args.file))
+        audit.record(db, audit.OPERATOR, audit.IMPORT, None, ", ".join(f"{t}: {n}" for t, n in added.items() if n))
     finally:
         db.close()
     if not any(added.values()):
@@ -188,6 +246,7 @@ def cmd_erase(args: argparse.Namespace) -> int:
             if not _confirm("This erases every couple and all their answers.", "erase everything", args.yes):
                 return 1
             db.erase_all()
+            audit.record(db, audit.OPERATOR, audit.ERASE, None, "everything")
             print("Erased everything. The database file was rewritten, so no trace is left in it.")
         else:
             couple = db.couples.get(args.couple)
@@ -196,6 +255,7 @@ def cmd_erase(args: argparse.Namespace) -> int:
             if not _confirm(f"This erases {couple.name} and all their answers.", "erase", args.yes):
                 return 1
             db.couples.erase(args.couple)
+            audit.record(db, audit.OPERATOR, audit.ERASE, args.couple)
             print(f"Erased couple {args.couple}. The database file was rewritten, so no trace is left in it.")
     finally:
         db.close()
@@ -231,20 +291,28 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="add synthetic couples with realistic histories")
-    demo.add_argument("--couples", type=int, default=3, help="how many couples (default 3)")
+    # 16 couples: 32 partners, enough first check-ins (limits.MIN_REFERENCE_PARTNERS) for reliable change
+    demo.add_argument("--couples", type=int, default=16, help="how many couples (default 16)")
     demo.add_argument("--months", type=int, default=24, help="months of history each (default 24)")
     demo.add_argument("--seed", type=int, default=7, help="random seed, for repeatable data")
     demo.add_argument("--if-empty", action="store_true", help="only when the database has no couple yet")
+    demo.add_argument("--no-accounts", action="store_true", help="add no demo sign-ins")
     demo.set_defaults(func=cmd_demo)
 
     check = sub.add_parser("check-assessments", help="validate instrument files; exit 1 on any problem")
     check.add_argument("dirs", nargs="*", help="directories or files (default: the ones the app loads)")
+    check.add_argument(
+        "--stats", action="store_true", help="also show each subscale's declared and measured reliability"
+    )
     check.set_defaults(func=cmd_check)
 
     exp = sub.add_parser("export", help="write each table to OUTDIR as csv, parquet or json")
     exp.add_argument("outdir")
     exp.add_argument("--format", choices=["csv", "parquet", "json"], default="csv")
     exp.add_argument("--couple", type=int, default=None, help="only this couple id")
+    exp.add_argument(
+        "--shared-only", action="store_true", help="leave out every private answer, private note and private score"
+    )
     exp.set_defaults(func=cmd_export)
 
     rep = sub.add_parser(
@@ -281,6 +349,8 @@ def build_parser() -> argparse.ArgumentParser:
     bak = sub.add_parser("backup", help="a consistent copy of the database, also while the app is serving")
     bak.add_argument("out")
     bak.set_defaults(func=cmd_backup)
+
+    add_account_parsers(sub)
 
     couples = sub.add_parser("couples", help="list couples with their ids (for --couple)")
     couples.set_defaults(func=cmd_couples)

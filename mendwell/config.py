@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
+
+from mendwell.limits import IDLE_MINUTES_DEFAULT
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DB = Path("data") / "mendwell.duckdb"
@@ -19,4 +22,11 @@ def builtin_assessments_dir() -> Path:
     return Path(os.environ.get("MENDWELL_BUILTIN_ASSESSMENTS") or PROJECT_DIR / "assessments")
 
 
-IDLE_SECONDS = 15 * 60  # a passcode opened in a browser session closes after this long without activity
+def idle_timeout() -> dt.timedelta:
+    """How long a sign-in lasts without activity (MENDWELL_IDLE_MINUTES, default 15)."""
+    raw = os.environ.get("MENDWELL_IDLE_MINUTES", "")
+    minutes = float(raw) if raw.replace(".", "", 1).isdigit() and float(raw) > 0 else IDLE_MINUTES_DEFAULT
+    return dt.timedelta(minutes=minutes)
+
+
+IDLE_SECONDS = IDLE_MINUTES_DEFAULT * 60  # a passcode opened in a browser session closes after this long idle

@@ -293,3 +293,38 @@ def _answer_instrument(
             "text": pa.concat_arrays(cols_text),
         }
     )
+
+
+DEMO_PASSCODE = "demo-1234"  # printed for newcomers; a demo database holds no one's real answers
+DEMO_THERAPIST = "Demo Therapist"
+_DEMO_MARK = "demo_sign_ins"
+
+
+def add_demo_accounts(db: Database) -> list[str]:
+    """Sign-ins for a fresh demo: a therapist (the practice owner) who sees every couple, and both partners
+    of the first couple. Nothing is added when the database already has accounts. Returns what to print."""
+    from mendwell import accounts
+
+    if db.accounts.count() == 0:
+        couples = db.couples.all()
+        therapist = accounts.create(db, DEMO_THERAPIST, accounts.THERAPIST, DEMO_PASSCODE, is_owner=True)
+        for c in couples:
+            db.accounts.grant(therapist.account_id, c.couple_id)
+        if couples:
+            for p in couples[0].partners:
+                accounts.create(db, p.name, accounts.PARTNER, DEMO_PASSCODE, partner_id=p.partner_id)
+            db.settings.set(_DEMO_MARK, couples[0].name)
+    return demo_sign_ins(db)
+
+
+def demo_sign_ins(db: Database) -> list[str]:
+    """The demo's sign-ins, as lines to print (empty when this is not a demo database)."""
+    first = db.settings.get(_DEMO_MARK)
+    if first is None or db.accounts.by_name(DEMO_THERAPIST) is None:
+        return []
+    partners = [a.name for a in db.accounts.all() if a.is_partner]
+    return [
+        f"Demo sign-ins (the passcode of each is {DEMO_PASSCODE}):",
+        f"  {DEMO_THERAPIST}: a therapist and the practice owner, who sees every demo couple",
+        f"  {' and '.join(partners)}: the two partners of {first}",
+    ]

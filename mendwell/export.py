@@ -1,24 +1,58 @@
 """Export the database as one file per table (CSV, Parquet or JSON).
 
 Answers to the private safety check are never exported (see mendwell/safety.py).
+Beside the tables, `changes` holds every score's verdict: its baseline, the SD and reliability it
+was judged by (and where each came from), the threshold, the verdict and, where a part has norms,
+the clinical class (see mendwell/analysis.py).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
+from mendwell import analysis
+from mendwell.access import Viewer
 from mendwell.data import Database
-from mendwell.data.exports import FORMATS, copy_tables
+from mendwell.data.exports import FORMATS, copy_tables, write_frame
 from mendwell.errors import InvalidInput, NotFound
 
-__all__ = ["FORMATS", "export"]
+__all__ = ["EVERYTHING", "FORMATS", "SHARED_ONLY", "Scope", "export", "scope_for"]
 
 
-def export(db: Database, outdir: Path, fmt: str = "csv", couple_id: int | None = None) -> dict[str, Path]:
-    """Write each table to OUTDIR/<table>.<fmt>; returns {table: path}."""
+@dataclass(frozen=True)
+class Scope:
+    """Whose private items an export holds: everyone's (the machine's operator), one partner's, or none."""
+
+    all_private: bool = False
+    private_of: int | None = None
+
+
+EVERYTHING = Scope(all_private=True)
+SHARED_ONLY = Scope()
+
+
+def scope_for(viewer: Viewer) -> Scope:
+    """What a signed-in person's export holds: a partner's own private items, a therapist's none."""
+    return Scope(private_of=viewer.partner_id) if viewer.partner_id is not None else SHARED_ONLY
+
+
+def export(
+    db: Database, outdir: Path, fmt: str = "csv", couple_id: int | None = None, scope: Scope = SHARED_ONLY
+) -> dict[str, Path]:
+    """Write each table to OUTDIR/<table>.<fmt>; returns {table: path}.
+
+    Private answers, private notes and private scores are left out except as `scope` allows; the
+    private safety check is never exported.
+    """
     if fmt not in FORMATS:
         raise InvalidInput(f"Unknown format '{fmt}'; choose one of {', '.join(FORMATS)}.")
     if couple_id is not None and db.couples.get(couple_id) is None:
         raise NotFound(f"There is no couple with id {couple_id}.")
     outdir.mkdir(parents=True, exist_ok=True)
-    return copy_tables(db.engine, outdir, fmt, couple_id)
+    written = copy_tables(db.engine, outdir, fmt, couple_id, all_private=scope.all_private, private_of=scope.private_of)
+    judged = analysis.all_changes(db, couple_id)
+    if not scope.all_private and not judged.empty:  # private parts as the scope allows, like the scores
+        judged = judged[~judged["private"].astype(bool) | judged["partner_id"].eq(scope.private_of)]
+    written["changes"] = write_frame(db.engine, analysis.changes_table(judged), outdir / f"changes.{fmt}", fmt)
+    return written

@@ -49,6 +49,20 @@ class Band(_Strict):
     tone: Literal["concern", "watch", "ok"]
 
 
+class Norms(_Strict):
+    """Published norms of a subscale: a clinical and a community (functional) population, and where they come from.
+
+    On the subscale's own score scale. With norms the SD of reliable change is `clinical_sd` and each change
+    since baseline gets a Jacobson-Truax class against the cut-off between the two populations.
+    """
+
+    clinical_mean: float
+    clinical_sd: Annotated[float, Field(gt=0)]
+    community_mean: float
+    community_sd: Annotated[float, Field(gt=0)]
+    source: Annotated[str, Field(min_length=1, max_length=300)]
+
+
 class Subscale(_Strict):
     """A group of items scored together."""
 
@@ -59,6 +73,7 @@ class Subscale(_Strict):
     reliability: Annotated[float, Field(gt=0, lt=1)] | None = None
     description: str | None = None
     bands: tuple[Band, ...] = ()
+    norms: Norms | None = None  # optional; added after the first release, so absent means "no norms"
 
 
 class Option(_Strict):
@@ -192,7 +207,11 @@ class Instrument(_Strict):
 
     def content_hash(self) -> str:
         """A stable hash of the definition, to notice edits without a version bump."""
-        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        data = self.model_dump(mode="json")
+        for sc in data["subscales"]:
+            if sc.get("norms") is None:  # keys added later stay out while unused, so old hashes still match
+                sc.pop("norms", None)
+        blob = json.dumps(data, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -436,6 +455,8 @@ def _check_meaning(name: str, inst: Instrument, theme_ids: Iterable[str] | None)
         if len(private) > 1:
             add(f"{where}", "mixes private and shared items; make them all private or all shared")
         _check_bands(add, where, sc, inst, items)
+        if sc.norms is not None:
+            _check_norms(add, where, sc, inst, items)
     return problems
 
 
@@ -454,17 +475,42 @@ def _check_scale(add: Callable[[str, str], None], where: str, sc: Scale, *, need
         )
 
 
+def _score_range(sc: Subscale, inst: Instrument, items: Sequence[Item]) -> tuple[float, float]:
+    lows = [inst.scale(it)[0] for it in items]
+    highs = [inst.scale(it)[1] for it in items]
+    if sc.scoring == "sum":
+        return float(sum(lows)), float(sum(highs))
+    return float(min(lows)), float(max(highs))
+
+
+def _check_norms(
+    add: Callable[[str, str], None], where: str, sc: Subscale, inst: Instrument, items: list[Item]
+) -> None:
+    norms = sc.norms
+    assert norms is not None
+    lo, hi = _score_range(sc, inst, items)
+    for name in ("clinical_mean", "community_mean"):
+        value = getattr(norms, name)
+        if not lo <= value <= hi:
+            add(f"{where}.norms.{name}", f"{value:g} is outside the possible scores {lo:g}..{hi:g}")
+    if norms.clinical_mean == norms.community_mean:
+        add(f"{where}.norms", "clinical_mean and community_mean must differ, or there is no cut-off between them")
+        return
+    community_higher = norms.community_mean > norms.clinical_mean
+    if community_higher != (sc.higher_is == "better"):
+        add(
+            f"{where}.norms",
+            f"the community mean should lie on the {'higher' if sc.higher_is == 'better' else 'lower'} side "
+            f'of the clinical mean, since higher_is = "{sc.higher_is}"',
+        )
+
+
 def _check_bands(
     add: Callable[[str, str], None], where: str, sc: Subscale, inst: Instrument, items: list[Item]
 ) -> None:
     if not sc.bands:
         return
-    lows = [inst.scale(it)[0] for it in items]
-    highs = [inst.scale(it)[1] for it in items]
-    if sc.scoring == "sum":
-        lo, hi = float(sum(lows)), float(sum(highs))
-    else:
-        lo, hi = float(min(lows)), float(max(highs))
+    lo, hi = _score_range(sc, inst, items)
     previous: float | None = None
     for i, band in enumerate(sc.bands):
         last = i == len(sc.bands) - 1
@@ -531,9 +577,69 @@ def load_instrument(path: Path, theme_ids: Iterable[str] | None = None) -> tuple
     try:
         inst = Instrument.model_validate(raw)
     except ValidationError as exc:
-        return None, _pydantic_problems(name, exc, raw)
+        # schema problems first, then the meaning problems of what remains, in the same pass
+        return None, _pydantic_problems(name, exc, raw) + _meaning_of_the_rest(name, raw, exc, theme_ids)
     problems = _check_meaning(name, inst, theme_ids)
     return (None, problems) if problems else (inst, [])
+
+
+_PLACEHOLDERS: dict[str, Any] = {"id": "x", "title": "x", "summary": "x", "version": 1}
+
+
+def _meaning_of_the_rest(name: str, raw: Any, exc: ValidationError, theme_ids: Iterable[str] | None) -> list[Problem]:
+    """Meaning problems of a file that broke the schema: its broken entries are set aside, the rest checked.
+
+    An item or subscale with a schema problem is left out (and so are meaning problems that only name
+    what was left out); a broken top-level value is replaced by a stand-in. Nothing is reported when
+    what remains still cannot be read.
+    """
+    if not isinstance(raw, dict):
+        return []
+    rest: dict[str, Any] = {k: (list(v) if isinstance(v, list) else v) for k, v in raw.items()}
+    dropped: dict[str, set[int]] = {"items": set(), "subscales": set()}
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        if not loc:
+            return []
+        top = loc[0]
+        if top in dropped and len(loc) > 1 and isinstance(loc[1], int):
+            dropped[str(top)].add(loc[1])
+        elif top in _PLACEHOLDERS:
+            rest[str(top)] = _PLACEHOLDERS[str(top)]
+        elif top in ("items", "subscales"):
+            return []  # the whole list is unreadable
+        else:
+            rest.pop(str(top), None)
+    gone: set[str] = set()
+    emptied: set[str] = set()
+    for key, indices in dropped.items():
+        entries = rest.get(key)
+        if not isinstance(entries, list):
+            continue
+        for i in indices:
+            entry = entries[i] if 0 <= i < len(entries) else None
+            if isinstance(entry, dict):
+                if isinstance(entry.get("id"), str):
+                    gone.add(entry["id"])
+                if key == "items" and isinstance(entry.get("subscale"), str):
+                    emptied.add(entry["subscale"])
+        rest[key] = [e for i, e in enumerate(entries) if i not in indices]
+    try:
+        inst = Instrument.model_validate(rest)
+    except ValidationError:
+        return []
+
+    def unsure(p: Problem) -> bool:
+        """A problem that may only come from what was set aside."""
+        if any(f"'{g}'" in p.message for g in gone):
+            return True
+        if dropped["subscales"] and p.field.endswith(".subscale"):
+            return True
+        if dropped["items"] and (p.field.endswith((".show_if.item", ".mirror"))):
+            return True
+        return p.message == "no item is scored in this subscale" and any(f"[{e}]" in p.field for e in emptied)
+
+    return [p for p in _check_meaning(name, inst, theme_ids) if not unsure(p)]
 
 
 def assessment_dirs(project_dir: Path | None = None) -> list[Path]:
@@ -546,11 +652,23 @@ def assessment_dirs(project_dir: Path | None = None) -> list[Path]:
     return dirs
 
 
-def load_catalog(dirs: Sequence[Path]) -> Catalog:
-    """Load every instrument and theme file found in `dirs`, collecting problems."""
+def load_catalog(dirs: Sequence[Path], themes_from: Sequence[Path] = ()) -> Catalog:
+    """Load every instrument and theme file found in `dirs`, collecting problems.
+
+    `themes_from` are folders whose themes.toml is read first (their instruments are not loaded): how
+    `mendwell check-assessments DIR` checks a therapist's folder against the project's own themes.
+    """
     problems: list[Problem] = []
     themes: dict[str, Theme] = {}
     files: list[Path] = []
+    seen = {d.resolve() for d in dirs if d.is_dir()}
+    for base in themes_from:
+        tf = base / THEMES_FILE
+        if base.resolve() in seen or not tf.exists():
+            continue
+        found, probs = load_themes(tf)
+        problems += probs
+        themes.update(found)
     for d in dirs:
         if d.is_file() and d.suffix == ".toml":
             files.append(d)

@@ -64,3 +64,21 @@ def human_bytes(n: int) -> str:
         if n >= size:
             return f"{n / size:g} {unit}"
     return f"{n} bytes"
+
+
+# -- sign-in ------------------------------------------------------------------------------------
+IDLE_MINUTES_DEFAULT = 15  # a sign-in ends after this long without activity (MENDWELL_IDLE_MINUTES)
+SIGN_IN_TOUCH_SECONDS = 30  # activity is written back at most this often per sign-in
+TOTP_VALID_WINDOW = 1  # codes from the step before and after are accepted too (clock drift)
+
+
+# -- honest numbers (see mendwell/stats.py) ------------------------------------------------------
+# A reference population for reliable change: the first check-ins of at least this many partners
+# give the SD (when a subscale has no published norms) and the measured reliability (Cronbach's alpha).
+MIN_REFERENCE_PARTNERS = 30
+MIN_TREND_POINTS = 5  # monthly points before "moving up/down" is said (an exact Mann-Kendall test needs 5)
+TREND_MONTHS = 12  # "at a glance" looks for a trend over at most this many recent months
+GLANCE_MAX = 3  # "at a glance" leads with at most this many things
+THEMES_SHOWN = 3  # themes ranked first per partner (the rest are one click away)
+ARCHIVE_MAX_RATIO = 100  # unpacked / packed for any one member: more is a zip bomb, not a Mendwell archive
+ARCHIVE_CHUNK_BYTES = 1024**2  # members are unpacked to disk this much at a time, never whole into memory

@@ -58,6 +58,40 @@ class Checkin:
         return self.status == "submitted"
 
 
+@dataclass(frozen=True)
+class Account:
+    """A person who signs in: a partner of one couple, or a therapist; either may be the practice owner."""
+
+    account_id: int
+    name: str
+    role: str  # "partner" | "therapist"
+    is_owner: bool
+    partner_id: int | None
+    has_second_factor: bool
+
+    @property
+    def is_partner(self) -> bool:
+        """A partner account (it belongs to one partner of one couple)."""
+        return self.role == "partner"
+
+    @property
+    def is_therapist(self) -> bool:
+        """A therapist account (it sees the couples granted to it)."""
+        return self.role == "therapist"
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """One sign-in of one account in one browser, held on the server behind a signed cookie."""
+
+    sign_in_id: str
+    account_id: int
+    started_at: dt.datetime
+    last_seen: dt.datetime
+    ended_at: dt.datetime | None
+    share_couple_id: int | None
+
+
 def clean_name(name: str, what: str = "name") -> str:
     """Trim a couple or partner name and refuse empty or oversized ones."""
     name = " ".join(str(name).replace("\x00", "").split())

@@ -27,6 +27,7 @@ from mendwell import analysis, charts, summary, together, views
 from mendwell.data import Database
 from mendwell.errors import ReportError
 from mendwell.instruments import Catalog, Item
+from mendwell.limits import THEMES_SHOWN
 from mendwell.model import Couple
 from mendwell.periods import add_months, label, month_start
 
@@ -208,12 +209,49 @@ def _glance(d: _Data) -> str:
         out.append(_table([esc(c) for c in glance.columns], rows, "glance"))
     out.append(
         _note(
-            "▲ and ▼ mark a change bigger than that part's usual month-to-month wobble (the reliable change "
-            "index); smaller moves are called steady. With too little history, or no reliability figure, the "
-            "report says it can't tell yet rather than guess."
+            "Each month is compared with each partner's starting point (their first check-in, or the start of "
+            "therapy when one is marked). ▲ and ▼ mark a reliable change since then (Jacobson–Truax, with the "
+            "spread of everyone's first check-ins or published norms): ▲ when the line went up, ▼ when it went "
+            "down; the words say whether that is better or harder for the part. Month-to-month ups and downs are "
+            "never called a change; without enough data the report says it can't tell yet."
         )
     )
+    out.append(_changes(d))
     return "".join(out)
+
+
+def _changes(d: _Data) -> str:
+    """The verdicts as data: each partner's latest score per part in the span against their starting point."""
+    rows_df = d.shared_in.sort_values("period").groupby(["partner_id", "instrument_id", "subscale_id"]).tail(1)
+    order = {k: i for i, k in enumerate(d.titles)}
+    rows_df = rows_df.assign(
+        _o=[order.get(k, len(order)) for k in zip(rows_df["instrument_id"], rows_df["subscale_id"], strict=True)]
+    ).sort_values(["_o", "partner_id"])
+    marks = summary.marks(rows_df)
+    rows = []
+    for r, m in zip(rows_df.itertuples(), marks, strict=True):
+        ref = "" if pd.isna(r.reference_period) else f"{pd.Timestamp(r.reference_period):%b %Y}"
+        ref_score = "" if pd.isna(r.reference_score) else f"{r.reference_score:.2f}"
+        needed = "" if pd.isna(r.threshold) else f"{r.threshold:.2f}"
+        clinical = f"{r.clinical_class} (norms: {r.norms_source})" if r.clinical_class else ""
+        rows.append(
+            [
+                esc(d.titles.get((r.instrument_id, r.subscale_id), r.subscale_id)),
+                esc(d.names.get(int(r.partner_id), "")),
+                esc(f"{pd.Timestamp(r.period):%b %Y}"),
+                f"{r.score:.2f}",
+                esc(ref),
+                ref_score,
+                needed,
+                esc(m if m != summary.CANT_TELL_MARK else f"{m}: {r.reason}"),
+                esc(r.sd_source or "—"),
+                esc(r.reliability_source or "—"),
+                esc(clinical),
+            ]
+        )
+    head = ["Part", "Who", "Month", "Score", "Starting point", "Then", "Needed", "Since the start", "SD from",
+            "Reliability from", "Clinical class"]  # fmt: skip
+    return "<h3>Changes since the starting point</h3>" + _table([esc(h) for h in head], rows, "changes")
 
 
 def _trends(d: _Data) -> str:
@@ -276,9 +314,14 @@ def _themes(db: Database, d: _Data) -> str:
                     + "".join(
                         f"<li><strong>{esc(d.theme_titles.get(r.theme_id, r.theme_id))}</strong>: "
                         f"{int(r.months)} of {window} months</li>"
-                        for r in mine.itertuples()
+                        for r in mine.head(THEMES_SHOWN).itertuples()
                     )
                     + "</ul>"
+                    + (
+                        f"<p class='quiet'>{len(mine) - THEMES_SHOWN} more came up less steadily.</p>"
+                        if len(mine) > THEMES_SHOWN
+                        else ""
+                    )
                 )
             cols.append(f'<div class="col"><h4>{esc(p.name)}</h4>{items}</div>')
         out.append(f'<div class="cols">{"".join(cols)}</div>')
@@ -315,7 +358,10 @@ def _themes(db: Database, d: _Data) -> str:
     else:
         out.append(_chart(charts.repair_figure(gapped, d.styles), "repair"))
         out.append(
-            _note("The share of the small hurts each of you named that month that were mended or partly mended.")
+            _note(
+                "Of the small hurts each of you named that month and answered “was it mended?” for, the share "
+                "mended or partly mended. A blank answer counts as not known and is left out of the share."
+            )
         )
     return "".join(out)
 
@@ -439,9 +485,12 @@ def _together(db: Database, d: _Data) -> str:
 def _about() -> str:
     return (
         '<footer class="about"><p>Scores come from Mendwell\'s own questionnaires, written as conversation aids: '
-        "they are not clinical measures and do not diagnose. ▲ and ▼ follow the Jacobson–Truax reliable change "
-        "index with provisional reliability figures. Answers and notes a partner marked private are never part "
-        "of this report.</p></footer>"
+        "they are not clinical measures and do not diagnose; a clinical class appears only for a part whose file "
+        "gives published norms, with their source named. ▲ and ▼ follow the Jacobson–Truax reliable change "
+        "index against each partner's starting point; the table above says which spread (SD) and which "
+        "reliability figure each verdict used (Mendwell's own figures are provisional until measured from "
+        "everyone's first check-ins). Answers and notes a partner marked private are never part of this "
+        "report.</p></footer>"
     )
 
 

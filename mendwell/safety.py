@@ -9,6 +9,8 @@ question was answered or how.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
 from mendwell.checkin import Answer
@@ -65,7 +67,7 @@ def set_therapist_sees_flag(db: Database, on: bool) -> None:
     db.settings.set(THERAPIST_FLAG_KEY, "on" if on else "off")
 
 
-def recent_flags(db: Database, months: int = 3) -> pd.DataFrame:
-    """couple_id, partner_id where a safety check raised a concern in the last `months` months."""
+def recent_flags(db: Database, couple_ids: Sequence[int], months: int = 3) -> pd.DataFrame:
+    """couple_id, partner_id (of `couple_ids`) where a safety check raised a concern in the last `months` months."""
     since = add_months(month_start(), -(months - 1))
-    return db.analytics.safety_flags(since)
+    return db.analytics.safety_flags(since, list(couple_ids))

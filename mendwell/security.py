@@ -94,11 +94,18 @@ def wait_for(failures: int) -> int:
     return int(min(MAX_WAIT_SECONDS, 2 ** (failures - FREE_ATTEMPTS + 1)))
 
 
-def verify(db: Database, subject: str, passcode: str, now: dt.datetime | None = None) -> Attempt:
-    """Check a passcode; counts failures and refuses attempts made too soon after them."""
+def verify(
+    db: Database, subject: str, passcode: str, now: dt.datetime | None = None, *, throttle: str | None = None
+) -> Attempt:
+    """Check a passcode; counts failures and refuses attempts made too soon after them.
+
+    Failures are counted under `throttle` (default: the subject itself), e.g. the name typed at sign-in,
+    so guessing is slowed for that name across browsers and restarts.
+    """
     now = now or dt.datetime.now()
+    throttle = throttle or subject
     secret = db.settings.secret(subject)
-    fail = db.settings.failures(subject)
+    fail = db.settings.failures(throttle)
     failures = fail[0] if fail else 0
     if fail:
         ready_at = fail[1] + dt.timedelta(seconds=wait_for(failures))
@@ -108,9 +115,24 @@ def verify(db: Database, subject: str, passcode: str, now: dt.datetime | None = 
         return Attempt(True)
     if hmac.compare_digest(_digest(passcode, secret.salt, secret.kdf), secret.digest):
         if fail:
-            db.settings.clear_failures(subject)
+            db.settings.clear_failures(throttle)
         return Attempt(True)
-    failures = db.settings.add_failure(subject, now)
+    failures = db.settings.add_failure(throttle, now)
+    return Attempt(False, wait_for(failures), failures)
+
+
+def refuse_unknown(db: Database, throttle: str, passcode: str, now: dt.datetime | None = None) -> Attempt:
+    """A sign-in for a name that has no account: as slow as a real check, counted the same way,
+    so the answer never tells whether the name exists."""
+    now = now or dt.datetime.now()
+    fail = db.settings.failures(throttle)
+    failures = fail[0] if fail else 0
+    if fail:
+        ready_at = fail[1] + dt.timedelta(seconds=wait_for(failures))
+        if now < ready_at:
+            return Attempt(False, max(1, int((ready_at - now).total_seconds() + 0.999)), failures, refused=True)
+    _digest(passcode, b"\0" * SALT_BYTES, KDF)
+    failures = db.settings.add_failure(throttle, now)
     return Attempt(False, wait_for(failures), failures)
 
 

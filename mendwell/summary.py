@@ -1,20 +1,30 @@
 """'This month at a glance': each partner's latest scores and a few plain sentences.
 
-The sentences describe what the data shows about each partner's own
-experience, in warm words; they never grade a partner, never compare who is
-"better", and say plainly when there is not enough data to tell.
+The sentences describe what the data shows about each partner's own experience, in warm words;
+they never grade a partner, never compare who is "better", and say plainly when nothing changed
+reliably or there is not enough data to tell. Every sentence and mark follows the part's
+direction: ▲ and ▼ point the way the line moved, and the words say whether that way is better or
+harder for this part ("for this part, lower is better").
+
+"At a glance" leads with at most `GLANCE_MAX` things: reliable changes since each partner's
+starting point first, then directions over the recent months (an exact Mann-Kendall test over at
+least `MIN_TREND_POINTS` months), then the theme that kept coming back most.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
+from mendwell import stats
+from mendwell.limits import GLANCE_MAX, MIN_TREND_POINTS, TREND_MONTHS
 from mendwell.periods import label
 
-MARKS = {"improved": "▲ better", "worsened": "▼ harder", "no reliable change": "steady", "unknown": "can't tell yet"}
+CANT_TELL_MARK = "can't tell yet"
+NO_CHANGE_MARK = "no reliable change"
 
 
 @dataclass(frozen=True)
@@ -23,8 +33,72 @@ class Person:
     name: str
 
 
+def arrow(change: float) -> str:
+    """▲ when the score went up, ▼ when it went down (the way the line moves on the chart)."""
+    return "▲" if change > 0 else "▼"
+
+
+def way_words(higher_is: str, up: bool) -> str:
+    """'for this part, lower is better' and the like: what the line's direction means here."""
+    better = up == (higher_is == "better")
+    return f"for this part, {'higher' if up else 'lower'} is {'better' if better else 'harder'}"
+
+
+def mark(verdict: str, change: float, higher_is: str) -> str:
+    """The mark of a verdict: '▼ better' for a reliable fall on a part where lower is better, and so on."""
+    if verdict in (stats.IMPROVED, stats.WORSENED) and not (isinstance(change, float) and math.isnan(change)):
+        return f"{arrow(change)} {'better' if verdict == stats.IMPROVED else 'harder'}"
+    if verdict == stats.NO_CHANGE:
+        return NO_CHANGE_MARK
+    return CANT_TELL_MARK
+
+
+def marks(df: pd.DataFrame) -> pd.Series:
+    """`mark` for every row of a reliable-change frame."""
+    if df.empty:
+        return pd.Series(dtype="object")
+    return pd.Series(
+        [
+            mark(str(v), float(c), str(h)) if isinstance(v, str) else ""
+            for v, c, h in zip(df["verdict"], df["change"], df["higher_is"], strict=True)
+        ],
+        index=df.index,
+        dtype="object",
+    )
+
+
+def series_trend(rows: pd.DataFrame, months: int | None = TREND_MONTHS) -> stats.Trend | None:
+    """A Theil-Sen slope and an exact Mann-Kendall test over one partner's scores of one part.
+
+    The scores of the last `months` calendar months (all when None); None with fewer than
+    `MIN_TREND_POINTS` of them ("not enough months yet").
+    """
+    rows = rows.dropna(subset=["score"])
+    if rows.empty:
+        return None
+    p = pd.to_datetime(rows["period"]).dt.to_period("M").astype("int64")
+    if months is not None:
+        keep = p > p.max() - months
+        rows, p = rows[keep], p[keep]
+    return stats.trend(p.astype(float).tolist(), rows["score"].astype(float).tolist(), MIN_TREND_POINTS)
+
+
+def trend_words(t: stats.Trend | None, higher_is: str) -> str:
+    """A chart's direction in words: moving up or down over the months, no clear direction, or too few months."""
+    if t is None:
+        return f"not enough months yet to say which way this is moving ({MIN_TREND_POINTS} check-ins are needed)"
+    if not t.direction:
+        return f"no clear direction over the last {t.span} months ({t.n} check-ins)"
+    up = t.direction == "up"
+    return (
+        f"moving {'up' if up else 'down'} over the last {t.span} months ({arrow(1.0 if up else -1.0)}; "
+        f"{way_words(higher_is, up)}): about {abs(t.slope):.2f} a month over {t.n} check-ins, "
+        f"exact Mann-Kendall p = {t.p:.3f}"
+    )
+
+
 def latest_table(rc: pd.DataFrame, partner_id: int, titles: Mapping[tuple[str, str], str]) -> pd.DataFrame:
-    """A partner's most recent score per subscale, with band and reliable-change mark."""
+    """A partner's most recent score per subscale, with band and the mark of its change since baseline."""
     mine = rc[(rc["partner_id"] == partner_id) & ~rc["private"].astype(bool)]
     if mine.empty:
         return pd.DataFrame(columns=["Part", "Score", "Band", "Change"])
@@ -41,8 +115,20 @@ def latest_table(rc: pd.DataFrame, partner_id: int, titles: Mapping[tuple[str, s
             ],
             "Score": last["score"].round(2),
             "Band": last["band"].fillna(""),
-            "Change": last["verdict"].map(MARKS).fillna(""),
+            "Change": marks(last).fillna(""),
         }
+    )
+
+
+def _who(ids: Sequence[int], names: Mapping[int, str]) -> str:
+    return "both of you" if len(ids) == 2 else names.get(int(ids[0]), "one of you")
+
+
+def no_data_sentence(name: str) -> str:
+    """A kind sentence for a partner who has not checked in yet (instead of an empty chart)."""
+    return (
+        f"{name} hasn't checked in yet, and that's fine: their line joins the charts with their first check-in, "
+        "whenever they are ready."
     )
 
 
@@ -54,46 +140,83 @@ def sentences(
     theme_titles: Mapping[str, str],
     window: int,
 ) -> list[str]:
-    """A few plain sentences about the latest month, drawn from the data."""
+    """At most `GLANCE_MAX` plain sentences about each partner's latest month, reliable changes first."""
     shared = rc[~rc["private"].astype(bool)] if not rc.empty else rc
-    if shared.empty:
-        return ["Nothing to say yet: the first check-in starts the story."]
     names = {p.partner_id: p.name for p in people}
-    last_period = pd.to_datetime(shared["period"]).max()
-    latest = shared[pd.to_datetime(shared["period"]) == last_period]
-    out: list[str] = []
-    order = {k: i for i, k in enumerate(titles)}
-    groups = sorted(
-        latest.groupby(["instrument_id", "subscale_id"], sort=False), key=lambda g: order.get(g[0], len(order))
-    )
-    for (inst, sub), rows in groups:
+    present = set(shared["partner_id"].astype(int)) if not shared.empty else set()
+    absent = [no_data_sentence(p.name) for p in people if p.partner_id not in present]
+    if shared.empty:
+        return ["Nothing to say yet: the first check-in starts the story.", *absent]
+    periods = pd.to_datetime(shared["period"])
+    latest = shared[periods == periods.groupby(shared["partner_id"]).transform("max")]
+
+    # 1. reliable changes since each partner's starting point, biggest first
+    found: list[tuple[float, str]] = []
+    said: set[tuple[int, str, str]] = set()
+    reliable = latest[latest["verdict"].isin([stats.IMPROVED, stats.WORSENED])]
+    for (inst, sub, _verdict, up), rows in reliable.groupby(
+        ["instrument_id", "subscale_id", "verdict", reliable["change"] > 0], sort=False
+    ):
         title = titles.get((inst, sub), sub)
-        for verdict, words in (("improved", "came more easily"), ("worsened", "felt harder")):
-            who = rows[rows["verdict"] == verdict]
-            if who.empty:
-                continue
-            prev = pd.to_datetime(who["previous_period"]).min()
-            since = label(prev.date()) if pd.notna(prev) else "before"
-            if len(who) == 2:
-                out.append(f"{title} {words} for both of you than in {since}.")
-            else:
-                out.append(
-                    f"{title} {words} for {names.get(int(who['partner_id'].iloc[0]), 'one of you')} than in {since}."
-                )
-    if not out:
-        known = latest[latest["verdict"] != "unknown"]
-        if known.empty:
-            out.append(
-                f"The {label(last_period.date())} check-in has no earlier one to compare with yet, "
-                "so no change is called a change."
+        ids = [int(p) for p in rows["partner_id"]]
+        since = sorted({label(pd.Timestamp(p).date()) for p in rows["reference_period"]})
+        when = f"than in {since[0]}" if len(since) == 1 else "than at your starting points"
+        found.append(
+            (
+                float(rows["rc"].abs().max()),
+                f"For {_who(ids, names)}, “{title}” is reliably {'higher' if up else 'lower'} {when} "
+                f"({arrow(1.0 if up else -1.0)}): {way_words(str(rows['higher_is'].iloc[0]), bool(up))}.",
             )
+        )
+        said |= {(i, inst, sub) for i in ids}
+    lead = [text for _, text in sorted(found, key=lambda f: -f[0])][:GLANCE_MAX]
+
+    if not lead:
+        judged = latest[~latest["reason"].isin(["this is the starting point later months are compared with"])]
+        told = judged[judged["verdict"] != stats.CANT_TELL]
+        if not told.empty:
+            starts = sorted({label(pd.Timestamp(p).date()) for p in told["reference_period"]})
+            since_when = starts[0] if len(starts) == 1 else "your starting points"
+            lead.append(
+                f"Nothing has changed reliably since {since_when}: the ups and downs so far are within what these "
+                "questions usually vary by."
+            )
+        elif not judged.empty:
+            reason = judged["reason"].mode().iloc[0]
+            lead.append(f"Mendwell can't tell yet whether anything changed reliably: {reason}.")
         else:
-            out.append(f"In {label(last_period.date())} nothing moved by more than its usual month-to-month wobble.")
-    for row in recurring.head(4).itertuples():
-        who = names.get(int(row.partner_id), "one of you")
-        theme = theme_titles.get(row.theme_id, row.theme_id)
-        out.append(f"The theme “{theme}” came up for {who} in {row.months} of the last {window} months.")
-    return out
+            lead.append(
+                f"The {label(periods.max().date())} check-in is the starting point: later months will be compared "
+                "with it, and a change is called a change only when it is reliable."
+            )
+
+    # 2. directions over the recent months (not already said as a reliable change)
+    trends: list[tuple[float, str]] = []
+    for (pid, inst, sub), rows in shared.groupby(["partner_id", "instrument_id", "subscale_id"], sort=False):
+        if (int(pid), inst, sub) in said:
+            continue
+        t = series_trend(rows)
+        if t is None or not t.direction:
+            continue
+        up = t.direction == "up"
+        title = titles.get((inst, sub), sub)
+        trends.append(
+            (
+                t.p,
+                f"“{title}” has been moving {'up' if up else 'down'} for {names.get(int(pid), 'one of you')} "
+                f"over the last {t.span} months ({arrow(1.0 if up else -1.0)}): "
+                f"{way_words(str(rows['higher_is'].iloc[0]), up)}.",
+            )
+        )
+    lead += [text for _, text in sorted(trends)][: GLANCE_MAX - len(lead)]
+
+    # 3. the theme that kept coming back most
+    if len(lead) < GLANCE_MAX and not recurring.empty:
+        top = recurring.sort_values(["months", "signals"], ascending=False).iloc[0]
+        theme = theme_titles.get(str(top["theme_id"]), str(top["theme_id"]))
+        who = names.get(int(top["partner_id"]), "one of you")
+        lead.append(f"The theme “{theme}” came up for {who} in {int(top['months'])} of the last {window} months.")
+    return lead + absent
 
 
 def glance_table(rc: pd.DataFrame, people: Sequence[Person], titles: Mapping[tuple[str, str], str]) -> pd.DataFrame:
@@ -109,7 +232,7 @@ def glance_table(rc: pd.DataFrame, people: Sequence[Person], titles: Mapping[tup
             {
                 "Part": mine["Part"],
                 f"{person.name} ({when})": mine["Score"].map("{:.2f}".format) + " · " + mine["Band"],
-                f"{person.name}: change": mine["Change"],
+                f"{person.name}: since the start": mine["Change"],
             }
         )
         out = cols if out is None else out.merge(cols, on="Part", how="outer", sort=False)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from mendwell import stats
 from mendwell.analysis import FREQUENCY, MICRO_HURTS, REPAIRED
 from mendwell.data import Database
 
@@ -40,6 +41,38 @@ def named_hurts(db: Database, couple_id: int, period: dt.date) -> pd.DataFrame:
 def shared_notes(db: Database, couple_id: int, period: dt.date) -> pd.DataFrame:
     """Notes the partners chose to share for that month (private ones never)."""
     return db.analytics.shared_notes(couple_id, period)
+
+
+SEEING_DIFFERENTLY = "seeing it differently"
+CLOSE = "close together"
+CANT_TELL_GAP = "can't tell yet"
+
+
+def dyad_gaps(month_scores: pd.DataFrame) -> pd.DataFrame:
+    """How far apart the two partners are on each shared part in one month, against the gap's own error.
+
+    SE_D = sqrt(SE_A^2 + SE_B^2), with each partner's SE the part's SEM (see mendwell/analysis.py). The two
+    are "seeing it differently" only when the gap exceeds 1.96 x SE_D (and one answer step), the same
+    bar as a reliable change; otherwise they are close together, or, without an SEM, it can't be told.
+    """
+    cols = ["instrument_id", "subscale_id", "first_id", "first_score", "second_id", "second_score", "gap", "se_d",
+            "bound", "reading"]  # fmt: skip
+    if month_scores.empty:
+        return pd.DataFrame(columns=cols)
+    shared = month_scores[~month_scores["private"].astype(bool)]
+    rows = []
+    for (inst, sub), part in shared.groupby(["instrument_id", "subscale_id"], sort=False):
+        if len(part) != 2:
+            continue
+        a, b = part.sort_values("partner_id").itertuples()
+        gap = abs(float(a.score) - float(b.score))
+        se_d = stats.se_difference(float(a.sem), float(b.sem))
+        step = max(float(a.step), float(b.step))
+        bound = stats.threshold(se_d, step) if se_d == se_d else float("nan")
+        reading = CANT_TELL_GAP if bound != bound else SEEING_DIFFERENTLY if gap > bound else CLOSE
+        rows.append((inst, sub, int(a.partner_id), float(a.score), int(b.partner_id), float(b.score), gap, se_d,
+                     bound, reading))  # fmt: skip
+    return pd.DataFrame(rows, columns=cols)
 
 
 @dataclass(frozen=True)

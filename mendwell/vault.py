@@ -91,13 +91,20 @@ def readable(key: bytes | None, stored: str | None, context: str) -> str:
 def rekey(db: Database, partner_id: int, old_key: bytes | None, new_key: bytes | None) -> int:
     """Re-seal a partner's private texts from `old_key` to `new_key` (None: plain text), in one transaction.
 
+    Text that `old_key` cannot open (sealed under a passcode the owner has since reset, or brought in by
+    an archive) stays sealed as it is: it is never lost, and it never blocks a change of passcode.
     Returns how many texts were rewritten.
     """
 
     def convert(t: PrivateText) -> str:
-        plain = open_(old_key, t.text, t.context) if is_encrypted(t.text) and old_key else t.text
-        if is_encrypted(plain):
-            raise PasscodeError("Some private notes cannot be opened with the current passcode; nothing was changed.")
+        if not is_encrypted(t.text):
+            return seal(new_key, t.text, t.context) if new_key else t.text
+        if old_key is None:
+            return t.text
+        try:
+            plain = open_(old_key, t.text, t.context)
+        except PasscodeError:
+            return t.text
         return seal(new_key, plain, t.context) if new_key else plain
 
     return db.checkins.rewrite_private_texts(partner_id, convert)

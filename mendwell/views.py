@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from mendwell import analysis, charts
+from mendwell import analysis, charts, summary
 from mendwell.checkin import Answer
 from mendwell.instruments import Catalog, Instrument, Item
 
@@ -124,6 +124,23 @@ def trend_charts(
             found.append(SubscaleChart(inst, sc.id, gridded, fig))
         if found:
             out.append((inst, found))
+    return out
+
+
+def trend_lines(chart: SubscaleChart, styles: list[charts.PartnerStyle]) -> list[str]:
+    """One line per partner under a trend chart: which way it moved over the months shown, in words.
+
+    A direction is stated only from at least `MIN_TREND_POINTS` monthly points (Theil-Sen slope, exact
+    Mann-Kendall test); a partner with no score in the span gets no line.
+    """
+    higher_is = chart.instrument.subscale(chart.subscale_id).higher_is
+    out = []
+    for s in styles:
+        mine = chart.gridded[chart.gridded["partner_id"] == s.partner_id].dropna(subset=["score"])
+        if mine.empty:
+            continue
+        words = summary.trend_words(summary.series_trend(mine, months=None), higher_is)
+        out.append(f"{s.name}: {words}.")
     return out
 
 

@@ -6,22 +6,25 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from mendwell.access import Viewer, pages_for
 from mendwell.charts import PartnerStyle
 from mendwell.data import Database
 from mendwell.instruments import Catalog
 from mendwell.model import Couple
 from mendwell.text import md_escape
 from ui import state
+from ui.auth import current_viewer, signed_out_page
 from ui.resources import get_catalog, get_db
-from ui.sharing import share_mode
 
 
 @dataclass(frozen=True)
 class Page:
-    """What a page needs, computed once at its top: the database, the instruments, the couple, share mode."""
+    """What a page needs, computed at its top on every run: who is signed in, the database, the instruments,
+    the couple on screen (only ever one they may see) and whether the screen is shared."""
 
     db: Database
     catalog: Catalog
+    viewer: Viewer
     couple: Couple | None
     sharing: bool
 
@@ -32,33 +35,42 @@ class Page:
         return self.couple
 
 
-def page_setup(title: str | None = None, *, needs_couple: bool = True) -> Page:
-    """Open the database and instruments, find the chosen couple, and draw the page title.
+def page_setup(title: str | None = None, *, page: str, needs_couple: bool = True) -> Page:
+    """Check who is signed in and that `page` is theirs to open, find the couple, and draw the title.
 
-    With `needs_couple`, a page with no couple to show says so kindly and stops here.
+    Someone not signed in, or on a page that is not theirs, sees only a kind message. With
+    `needs_couple`, a page with no couple to show says so and stops here.
     """
     db = get_db()
+    viewer = current_viewer(db)
+    if viewer is None:
+        signed_out_page()
+        st.stop()
+    assert viewer is not None
+    if page not in pages_for(viewer):
+        st.title("Not here")
+        st.info("This page is not part of what you can open. Your pages are in the menu.")
+        st.stop()
     catalog = get_catalog()
-    sharing = share_mode()
-    couple = current_couple(db)
+    sharing = viewer.sharing is not None
+    couple = current_couple(db, viewer)
     if needs_couple and couple is None:
         if title:
             st.title(title)
-        if sharing:
-            st.info("Choose the couple before you start sharing, so only their charts are on screen.")
+        if viewer.is_therapist:
+            st.info("No couple is shared with you yet. The practice owner can grant you a couple on Accounts.")
         else:
-            st.info("There is no couple here yet. Add one on the **Settings** page to begin.")
-            st.page_link("app_pages/settings.py", label="Go to Settings", icon=":material/settings:")
+            st.info("There is no couple here yet.")
         st.stop()
     if title:
         st.title(title)
-    return Page(db, catalog, couple, sharing)
+    return Page(db, catalog, viewer, couple, sharing)
 
 
-def current_couple(db: Database) -> Couple | None:
-    """The couple chosen in the sidebar (None when the database has none)."""
-    couple_id = st.session_state.get(state.COUPLE)
-    if couple_id is None:
+def current_couple(db: Database, viewer: Viewer) -> Couple | None:
+    """The couple on screen: while sharing, the shared one; else the one chosen, if this person may see it."""
+    couple_id = viewer.sharing if viewer.sharing is not None else st.session_state.get(state.COUPLE)
+    if couple_id is None or not viewer.may_see(int(couple_id)):
         return None
     return db.couples.get(int(couple_id))
 

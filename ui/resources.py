@@ -18,7 +18,7 @@ import streamlit as st
 from mendwell import analysis
 from mendwell.backup_requests import start_watcher
 from mendwell.config import db_path
-from mendwell.data import Database
+from mendwell.data import Database, release, shared
 from mendwell.errors import MendwellError
 from mendwell.instruments import Catalog, assessment_dirs, load_catalog
 from mendwell.scoring import scores
@@ -31,13 +31,13 @@ def _close(db: Database) -> None:
     stop = _WATCHERS.pop(id(db), None)
     if stop is not None:
         stop.set()
-    db.close()
+    release(db)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4, on_release=_close)
 def database_for(path: str) -> Database:
     """The database of one file, opened once per process (with its backup-request watcher)."""
-    db = Database(path)
+    db = shared(path)
     _WATCHERS[id(db)] = start_watcher(db)  # `mendwell backup` while the app serves
     return db
 

@@ -9,12 +9,7 @@ from __future__ import annotations
 COUPLE = "couple_id"  # the chosen couple, held by id
 NEXT_COUPLE = "_mendwell_next_couple"  # a couple chosen by a page, applied before the chooser is drawn
 NEUTRAL = "neutral_page"  # "Leave now" was pressed: only the neutral page until the person returns
-SHARE = "share_mode"
 CONFIRM_STOP_SHARING = "confirm_stop_sharing"
-UNLOCKED_PARTNERS = "unlocked_partners"  # {partner_id: last activity (epoch seconds)}
-NOTE_KEYS = "note_keys"  # {partner_id: key for their sealed private text}, only after their passcode
-PRACTICE_UNLOCKED = "practice_unlocked"
-CHECKIN_PARTNER = "checkin_partner"
 CHECKIN_PERIOD = "checkin_period"
 ANSWER_ERRORS = "answer_errors"
 NOTE_ERROR = "note_error"
@@ -46,3 +41,7 @@ def note_field(checkin_id: int) -> str:
 def note_visibility(checkin_id: int) -> str:
     """The note's "who can read it" choice."""
     return f"note_vis:{checkin_id}"
+
+
+LAST_VIEW = "_mendwell_last_view"  # (page, couple) last recorded in the audit trail
+TOTP_PENDING = "_mendwell_totp_pending"  # a second-factor secret shown for enrolment, not yet confirmed

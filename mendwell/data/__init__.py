@@ -10,6 +10,9 @@ concern:
 - `definitions`  instrument versions as recorded
 - `settings`     settings, passcode digests, failed attempts, one-time notices
 - `analytics`    scores and the dashboards' queries (SQL in `sql/*.sql`)
+- `accounts`     accounts, grants, and sign-ins (the server side of the browser's cookie)
+- `audit`        the append-only, hash-chained audit trail
+- `baselines`    the month a therapist marks as the start of therapy, per couple
 - `archive`, `exports`, `bulk`   tables in and out as files, and bulk loads
 
 Only this package imports duckdb. Every value reaches SQL as a bound
@@ -19,9 +22,13 @@ system of record, say), these modules are what changes; their callers do not.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
+from mendwell.data.accounts import Accounts, SignIns
 from mendwell.data.analytics import Analytics
+from mendwell.data.audit import AuditLog
+from mendwell.data.baselines import Baselines
 from mendwell.data.checkins import Checkins
 from mendwell.data.couples import Couples
 from mendwell.data.definitions import Definitions
@@ -29,7 +36,7 @@ from mendwell.data.engine import Engine
 from mendwell.data.settings import Settings
 from mendwell.data.sqlfiles import LATEST_SCHEMA
 
-__all__ = ["LATEST_SCHEMA", "Database"]
+__all__ = ["LATEST_SCHEMA", "Database", "release", "shared"]
 
 
 class Database:
@@ -42,6 +49,10 @@ class Database:
         self.checkins = Checkins(self.engine, self.definitions)
         self.settings = Settings(self.engine)
         self.analytics = Analytics(self.engine)
+        self.accounts = Accounts(self.engine)
+        self.sign_ins = SignIns(self.engine)
+        self.audit = AuditLog(self.engine)
+        self.baselines = Baselines(self.engine)
         before = self.engine.migrated_from
         if before is not None and (upgrade_to is None or upgrade_to == LATEST_SCHEMA):
             try:  # columns added by a migration are filled from the instruments' JSON snapshots
@@ -70,3 +81,29 @@ class Database:
     def erase_all(self) -> None:
         """Delete every couple and all their data, then rewrite the file so no trace is left."""
         self.couples.erase_all()
+
+
+_SHARED: dict[str, Database] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared(path: Path | str) -> Database:
+    """The one `Database` of a file for this whole process (the app's pages and its sign-in routes share it).
+
+    DuckDB lets one process hold a file with one configuration; one object keeps it simple.
+    """
+    key = str(Path(path).resolve())
+    with _SHARED_LOCK:
+        db = _SHARED.get(key)
+        if db is None:
+            db = _SHARED[key] = Database(path)
+        return db
+
+
+def release(db: Database) -> None:
+    """Close a shared database (the file is then free for other processes)."""
+    with _SHARED_LOCK:
+        for key, held in list(_SHARED.items()):
+            if held is db:
+                del _SHARED[key]
+    db.close()

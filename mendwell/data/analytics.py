@@ -30,14 +30,13 @@ class Analytics:
         """Scores per partner, month and subscale, with band and tone (everyone's when no filter is given)."""
         return self._run("scores", scores_couple=couple_id, scores_partner=partner_id)
 
-    def changes(self, couple_id: int, min_own: int) -> pd.DataFrame:
-        """Each score of a couple with the previous one, the reliability and the SD to judge the change by."""
-        return self._run("reliable_change", scores_couple=None, scores_partner=None, couple_id=couple_id,
-                         min_own=min_own)  # fmt: skip
+    def changes(self, couple_id: int | None) -> pd.DataFrame:
+        """Each score of a couple (every couple's when None) with its baseline, previous score, reliability, norms."""
+        return self._run("reliable_change", scores_couple=couple_id, scores_partner=None)
 
-    def latest_changes(self, min_own: int) -> pd.DataFrame:
-        """Every partner's latest shared score per subscale with its previous one (for caseload flags)."""
-        return self._run("latest_changes", scores_couple=None, scores_partner=None, min_own=min_own)
+    def reference_items(self) -> pd.DataFrame:
+        """Every partner's first check-in per subscale: each scored answer (reversed as scored) and the score."""
+        return self._run("reference_items", scores_couple=None, scores_partner=None)
 
     def theme_signals(self, couple_id: int) -> pd.DataFrame:
         """Every (partner, month, theme, source item) where a theme showed up."""
@@ -47,9 +46,10 @@ class Analytics:
         """Per partner and month, each kind of small hurt that happened and how often."""
         return self._run("hurt_kinds", couple_id=couple_id, instrument_id=instrument_id, subscale_id=subscale_id)
 
-    def repair_ratio(self, couple_id: int, instrument_id: str, subscale_id: str) -> pd.DataFrame:
-        """Per partner and month: named small hurts and how many were mended."""
-        return self._run("repair_ratio", couple_id=couple_id, instrument_id=instrument_id, subscale_id=subscale_id)
+    def repair_ratio(self, couple_id: int, instrument_id: str, often_subscale: str, subscale_id: str) -> pd.DataFrame:
+        """Per partner and month: small hurts named, how many "was it mended?" were answered, how many mended."""
+        return self._run("repair_ratio", couple_id=couple_id, instrument_id=instrument_id,
+                         often_subscale=often_subscale, subscale_id=subscale_id)  # fmt: skip
 
     def mirrored_views(self, couple_id: int) -> pd.DataFrame:
         """Per month: how a partner saw their reaches met, and how the other saw themselves meeting them."""
@@ -75,10 +75,11 @@ class Analytics:
         """The notes partners chose to share for a month."""
         return self._run("shared_notes", couple_id=couple_id, period=month_start(period))
 
-    def caseload_overview(self, period: dt.date) -> pd.DataFrame:
-        """One row per couple: last check-in, how many submitted in `period`, check-in day."""
-        return self._run("caseload_overview", period=month_start(period), default_day=CHECKIN_DAY_DEFAULT)
+    def caseload_overview(self, period: dt.date, couple_ids: list[int]) -> pd.DataFrame:
+        """One row per couple of `couple_ids`: last check-in, how many submitted in `period`, check-in day."""
+        return self._run("caseload_overview", period=month_start(period), default_day=CHECKIN_DAY_DEFAULT,
+                         couples=couple_ids)  # fmt: skip
 
-    def safety_flags(self, since: dt.date) -> pd.DataFrame:
-        """couple_id, partner_id where a safety check raised a concern since `since`."""
-        return self._run("safety_flags", since=since)
+    def safety_flags(self, since: dt.date, couple_ids: list[int]) -> pd.DataFrame:
+        """couple_id, partner_id (of `couple_ids`) where a safety check raised a concern since `since`."""
+        return self._run("safety_flags", since=since, couples=couple_ids)

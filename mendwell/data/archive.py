@@ -113,7 +113,7 @@ class Staging:
         try:
             found = cur.execute("DESCRIBE SELECT * FROM read_parquet(?)", [src]).fetchall()
         except duckdb.Error as exc:
-            return [f"{table}.parquet cannot be read: {str(exc).splitlines()[0]}"]
+            return [f"{table}.parquet cannot be read: {_plain(exc, parquet)}"]
         names = [r[0] for r in found]
         if names != list(columns):
             return [f"{table}.parquet: columns are {names}, expected {list(columns)}"]
@@ -124,7 +124,7 @@ class Staging:
             cur.execute(f"CREATE OR REPLACE TEMP TABLE imp_{table} AS SELECT {casts} FROM read_parquet(?)", [src])
             row = cur.execute(f"SELECT count(*) FROM read_parquet(?) raw WHERE {bad}", [src]).fetchone()
         except duckdb.Error as exc:
-            return [f"{table}.parquet cannot be read: {str(exc).splitlines()[0]}"]
+            return [f"{table}.parquet cannot be read: {_plain(exc, parquet)}"]
         if row and row[0]:
             problems.append(f"{table}.parquet: {row[0]} row(s) with values of the wrong type")
         row = cur.execute(f"SELECT count(*) FROM imp_{table}").fetchone()
@@ -135,6 +135,11 @@ class Staging:
     def apply(self) -> dict[str, int]:
         """Check the staged tables against the database and add what is new, in one transaction."""
         return _apply(self._engine, self._cur)
+
+
+def _plain(exc: Exception, parquet: Path) -> str:
+    """DuckDB's first line about a file, without our temporary folder in it."""
+    return str(exc).splitlines()[0].replace(str(parquet.parent) + "/", "").replace(str(parquet), parquet.name)
 
 
 @contextmanager

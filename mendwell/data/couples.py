@@ -64,6 +64,11 @@ class Couples:
             ).fetchall()
         return Couple(int(c[0]), str(c[1]), tuple(_partner(p) for p in ps))
 
+    def of_partner(self, partner_id: int) -> int | None:
+        """The couple a partner belongs to, or None."""
+        row = self._engine.one("SELECT couple_id FROM partners WHERE partner_id = ?", [partner_id])
+        return int(row[0]) if row else None
+
     def count(self) -> int:
         """How many couples the database holds."""
         row = self._engine.one("SELECT count(*) FROM couples")
@@ -124,6 +129,17 @@ class Couples:
             cur.execute("DELETE FROM auth_failures WHERE list_contains(?, subject)", [subjects])
             cur.execute("DELETE FROM notices WHERE list_contains(?, subject)", [subjects])
             cur.execute("DELETE FROM settings WHERE list_contains(?, key)", [[vault_salt_key(p) for p in partner_ids]])
+            held = "SELECT account_id, name_key FROM accounts WHERE list_contains(?, partner_id)"
+            found = cur.execute(held, [partner_ids]).fetchall()
+            accounts = [r[0] for r in found]
+            # the slow-down records of their names and second steps name them too
+            throttles = [f"signin:{r[1]}" for r in found] + [f"totp:{r[0]}" for r in found]
+            cur.execute("DELETE FROM auth_failures WHERE list_contains(?, subject)", [throttles])
+            cur.execute("DELETE FROM sign_ins WHERE list_contains(?, account_id)", [accounts])
+            cur.execute("DELETE FROM accounts WHERE list_contains(?, account_id)", [accounts])
+            cur.execute("DELETE FROM sign_ins WHERE share_couple_id = ?", [couple_id])
+            cur.execute("DELETE FROM grants WHERE couple_id = ?", [couple_id])
+            cur.execute("DELETE FROM baselines WHERE couple_id = ?", [couple_id])
             cur.execute("DELETE FROM partners WHERE couple_id = ?", [couple_id])
             cur.execute("DELETE FROM couples WHERE couple_id = ?", [couple_id])
 
@@ -136,7 +152,7 @@ class Couples:
 
         def delete(cur: Cursor) -> None:
             for table in ("responses", "notes", "checkins", "partners", "couples", "secrets", "auth_failures",
-                          "notices", "settings"):  # fmt: skip
+                          "notices", "settings", "sign_ins", "grants", "accounts", "baselines"):  # fmt: skip
                 cur.execute(f"DELETE FROM {table}")
 
         self._engine.transaction(delete)

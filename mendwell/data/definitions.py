@@ -108,12 +108,20 @@ def write_rows(cur: Cursor, inst: Instrument) -> None:
         cur.executemany("INSERT INTO instrument_options VALUES (?, ?, ?, ?, ?, ?)", options)
     subs, bands = [], []
     for pos, sc in enumerate(inst.subscales):
+        n = sc.norms
+        norms = (n.clinical_mean, n.clinical_sd, n.community_mean, n.community_sd, n.source) if n else (None,) * 5
         subs.append(
-            (*key, sc.id, pos, sc.title, sc.higher_is, sc.scoring, sc.reliability, inst.is_private_subscale(sc.id))
-        )
+            (*key, sc.id, pos, sc.title, sc.higher_is, sc.scoring, sc.reliability, inst.is_private_subscale(sc.id),
+             *norms)
+        )  # fmt: skip
         for bpos, b in enumerate(sc.bands):
             bands.append((*key, sc.id, bpos, b.below, b.label, b.tone))
     if subs:
-        cur.executemany("INSERT INTO instrument_subscales VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", subs)
+        cur.executemany(
+            "INSERT INTO instrument_subscales (instrument_id, version, subscale_id, position, title, higher_is, "
+            "scoring, reliability, private, clinical_mean, clinical_sd, community_mean, community_sd, norms_source) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            subs,
+        )
     if bands:
         cur.executemany("INSERT INTO instrument_bands VALUES (?, ?, ?, ?, ?, ?, ?)", bands)

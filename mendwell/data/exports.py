@@ -7,17 +7,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from mendwell.data.archive import SAFETY_INSTRUMENTS
 from mendwell.data.engine import Engine
 from mendwell.data.sqlfiles import query
 
 FORMATS = {"csv": "(FORMAT csv, HEADER true)", "parquet": "(FORMAT parquet)", "json": "(FORMAT json, ARRAY true)"}
 
+# Who may see a private item: everyone ($all_private), or only the partner $private_of (NULL: nobody).
+_MAY_SEE_PRIVATE = "($all_private OR c.partner_id = $private_of)"
+
 _ANSWERS = (
     "SELECT c.couple_id, c.partner_id, c.period, r.instrument_id, r.instrument_version, r.item_id, "
     "r.value, r.text, r.checkin_id FROM responses r JOIN checkins c USING (checkin_id) "
+    "JOIN instrument_items i ON i.instrument_id = r.instrument_id AND i.version = r.instrument_version "
+    "AND i.item_id = r.item_id "
     "WHERE c.status = '{status}' AND ($couple IS NULL OR c.couple_id = $couple) "
-    f"AND r.instrument_id NOT IN ({SAFETY_INSTRUMENTS}) "
+    f"AND r.instrument_id NOT IN ({SAFETY_INSTRUMENTS}) AND (NOT i.private OR {_MAY_SEE_PRIVATE}) "
     "ORDER BY c.couple_id, c.partner_id, c.period, r.instrument_id, r.item_id"
 )
 
@@ -34,18 +41,31 @@ TABLES = {
     "draft_responses": _ANSWERS.format(status="draft"),
     "notes": "SELECT c.couple_id, c.partner_id, c.period, n.body, n.is_private, n.updated_at, n.checkin_id "
     "FROM notes n JOIN checkins c USING (checkin_id) WHERE ($couple IS NULL OR c.couple_id = $couple) "
-    "ORDER BY n.checkin_id",
+    f"AND (NOT n.is_private OR {_MAY_SEE_PRIVATE}) ORDER BY n.checkin_id",
     "instrument_versions": "SELECT instrument_id, version, content_hash, title, definition, recorded_at "
     "FROM instrument_versions ORDER BY instrument_id, version",
 }
 _SCORES = (
     "SELECT couple_id, partner_id, period, instrument_id, subscale_id, score, band, band_tone, "
-    "instrument_version, n_items FROM ({scores})"
+    "instrument_version, n_items FROM ({scores}) c "
+    f"WHERE NOT c.private OR {_MAY_SEE_PRIVATE}"
 )
 
 
-def copy_tables(engine: Engine, outdir: Path, fmt: str, couple_id: int | None = None) -> dict[str, Path]:
-    """Write each table (and the scores) to OUTDIR/<table>.<fmt> from one snapshot; returns {table: path}."""
+def copy_tables(
+    engine: Engine,
+    outdir: Path,
+    fmt: str,
+    couple_id: int | None = None,
+    *,
+    all_private: bool = True,
+    private_of: int | None = None,
+) -> dict[str, Path]:
+    """Write each table (and the scores) to OUTDIR/<table>.<fmt> from one snapshot; returns {table: path}.
+
+    Private answers, notes and scores are kept when `all_private`, else only those of partner `private_of`
+    (None: none at all).
+    """
     written: dict[str, Path] = {}
     with engine.cursor() as cur:
         cur.execute("BEGIN TRANSACTION")
@@ -55,14 +75,33 @@ def copy_tables(engine: Engine, outdir: Path, fmt: str, couple_id: int | None = 
                 params: dict[str, object] = {"out": str(path)}
                 if "$couple" in sql:
                     params["couple"] = couple_id
+                if "$all_private" in sql:
+                    params.update(all_private=all_private, private_of=private_of)
                 cur.execute(f"COPY ({sql}) TO $out {FORMATS[fmt]}", params)
                 written[table] = path
             path = outdir / f"scores.{fmt}"
             cur.execute(
                 f"COPY ({_SCORES.format(scores=query('scores'))}) TO $out {FORMATS[fmt]}",
-                {"out": str(path), "scores_couple": couple_id, "scores_partner": None},
+                {
+                    "out": str(path),
+                    "scores_couple": couple_id,
+                    "scores_partner": None,
+                    "all_private": all_private,
+                    "private_of": private_of,
+                },
             )
             written["scores"] = path
         finally:
             cur.execute("ROLLBACK")
     return written
+
+
+def write_frame(engine: Engine, frame: pd.DataFrame, path: Path, fmt: str) -> Path:
+    """Write a table computed outside SQL (e.g. the `changes` verdicts) to PATH in the same formats."""
+    with engine.cursor() as cur:
+        cur.register("export_frame", frame)
+        try:
+            cur.execute(f"COPY (SELECT * FROM export_frame) TO $out {FORMATS[fmt]}", {"out": str(path)})
+        finally:
+            cur.unregister("export_frame")
+    return path

@@ -18,7 +18,16 @@ import pytest
 from mendwell import analysis, summary
 from mendwell.data import Database
 from mendwell.instruments import Catalog, Instrument
-from tests.support.data import UNSEEN, RawAnswers, check_in, extra_catalog, make_couple_ids, month
+from mendwell.limits import GLANCE_MAX
+from tests.support.data import (
+    UNSEEN,
+    RawAnswers,
+    check_in,
+    extra_catalog,
+    make_couple_ids,
+    month,
+    reference_population,
+)
 
 # Words that grade or blame a partner; none may appear in the at-a-glance sentences.
 BLAMING = ["fault", "blame", "blaming", "bad", "poor", "fail", "failed", "failing", "worse partner", "score of"]
@@ -255,7 +264,8 @@ def test_with_gaps_leaves_a_missed_month_empty_and_change_skips_it(store: Databa
     april = rc[pd.to_datetime(rc["period"]) == ts(3)].iloc[0]
     assert pd.Timestamp(april["previous_period"]) == ts(1)  # February, not the missed March
     assert april["previous_score"] == 2.0
-    assert april["change"] == 2.0
+    assert april["month_change"] == 2.0  # month to month, for words only
+    assert april["change"] == 3.0  # since the baseline (January), what a verdict judges
 
     # an explicit span pads both ends with empty months
     wide = analysis.with_gaps(rc, start=ts(-1), end=ts(4))
@@ -383,17 +393,27 @@ def test_sentences_with_one_checkin_say_there_is_nothing_to_compare(store: Datab
     recurring = analysis.recurring_themes(analysis.theme_signals(store, couple_id), ts(0))
     lines = summary.sentences(rc, recurring, people, titles_of(catalog), theme_titles_of(catalog), 6)
     assert lines == [
-        "The January 2025 check-in has no earlier one to compare with yet, so no change is called a change."
+        "The January 2025 check-in is the starting point: later months will be compared with it, and a change "
+        "is called a change only when it is reliable.",
+        summary.no_data_sentence("Bob"),
     ]
+    assert "Bob hasn't checked in yet" in lines[1]
     assert_no_blame(lines)
     empty = summary.sentences(rc.iloc[0:0], recurring, people, titles_of(catalog), theme_titles_of(catalog), 6)
-    assert empty == ["Nothing to say yet: the first check-in starts the story."]
+    assert empty == [
+        "Nothing to say yet: the first check-in starts the story.",
+        summary.no_data_sentence("Ann"),
+        summary.no_data_sentence("Bob"),
+    ]
 
 
 def test_sentences_name_changes_warmly_and_never_blame(store: Database, catalog: Catalog) -> None:
     """Twelve steady months for both, then in month 12 Ann's "reaches met" falls from 3 to 0
     and both partners' "how I met theirs" rises from 1 to 4, with "unseen" chosen every month
-    by Bob (a recurring theme). The sentences must name these, in plain words, without blame."""
+    by Bob (a recurring theme). The sentences must name these, in plain words, following each part's
+    direction, without blame; changes are judged against the first month, with the spread of everyone's
+    first check-ins (a reference population of demo partners)."""
+    reference_population(store, catalog)
     couple_id, ann, bob = couple_of(store)
     for i in range(13):
         drop = i == 12
@@ -411,23 +431,54 @@ def test_sentences_name_changes_warmly_and_never_blame(store: Database, catalog:
     recurring = analysis.recurring_themes(analysis.theme_signals(store, couple_id), ts(12))
     people = [summary.Person(ann, "Ann"), summary.Person(bob, "Bob")]
     lines = summary.sentences(rc, recurring, people, titles_of(catalog), theme_titles_of(catalog), 6)
-    # the change sentences come first (in the order of the analysis rows), then the themes
+    # the reliable changes come first, then the theme; at most three things
     assert set(lines[:2]) == {
-        "How my reaches were met felt harder for Ann than in December 2025.",
-        "How I met my partner's reaches came more easily for both of you than in December 2025.",
+        "For Ann, “How my reaches were met” is reliably lower than in January 2025 (▼): for this part, "
+        "lower is harder.",
+        "For both of you, “How I met my partner's reaches” is reliably higher than in January 2025 (▲): "
+        "for this part, higher is better.",
     }
     assert lines[2:] == ["The theme “Unseen” came up for Bob in 6 of the last 6 months."]
     assert_no_blame(lines)
 
 
-SENTENCE_KINDS = ("felt harder", "came more easily", "came up for", "no earlier one", "nothing moved")
+SENTENCE_KINDS = (
+    "is reliably lower",
+    "is reliably higher",
+    "has been moving",
+    "came up for",
+    "is the starting point",
+    "Nothing has changed reliably",
+)
+
+
+def test_sentences_follow_the_direction_of_a_part_where_higher_is_worse() -> None:
+    """A fall on "Stirred up or shut down" (higher is harder) reads as lower and better, with ▼."""
+    rows = pd.DataFrame(
+        {
+            "partner_id": [1, 1], "period": [ts(0), ts(6)], "instrument_id": ["nervous_system"] * 2,
+            "subscale_id": ["activation"] * 2, "score": [3.0, 1.0], "change": [0.0, -2.0], "rc": [0.0, -4.0],
+            "higher_is": ["worse"] * 2, "private": [False] * 2, "verdict": ["can't tell", "improved"],
+            "reason": ["this is the starting point later months are compared with", ""],
+            "reference_period": [ts(0)] * 2,
+        }
+    )  # fmt: skip
+    titles = {("nervous_system", "activation"): "Stirred up or shut down"}
+    lines = summary.sentences(rows, pd.DataFrame(), [summary.Person(1, "Mateo")], titles, {}, 6)
+    assert lines == [
+        "For Mateo, “Stirred up or shut down” is reliably lower than in January 2025 (▼): for this part, "
+        "lower is better."
+    ]
+    assert summary.marks(rows).tolist() == ["can't tell yet", "▼ better"]
 
 
 def test_sentences_on_demo_histories_never_blame(demo_store: Database, catalog: Catalog) -> None:
     """Every month of every demo couple, taken as if it were the latest."""
     titles, theme_titles = titles_of(catalog), theme_titles_of(catalog)
     seen: set[str] = set()
-    for couple in demo_store.couples.all():
+    couples = demo_store.couples.all()
+    reference_population(demo_store, catalog)
+    for couple in couples:
         rc = analysis.reliable_change(demo_store, couple.couple_id)
         signals = analysis.theme_signals(demo_store, couple.couple_id)
         people = [summary.Person(p.partner_id, p.name) for p in couple.partners]
@@ -436,6 +487,7 @@ def test_sentences_on_demo_histories_never_blame(demo_store: Database, catalog: 
             recurring = analysis.recurring_themes(signals, period)
             lines = summary.sentences(upto, recurring, people, titles, theme_titles, 6)
             assert lines
+            assert len(lines) <= GLANCE_MAX
             assert_no_blame(lines)
             for line in lines:
                 seen.update(kind for kind in SENTENCE_KINDS if kind in line)
@@ -456,7 +508,7 @@ def test_latest_table_leaves_out_private_parts(store: Database, catalog: Catalog
         "Part": ["Signs of built-up hurt", "Everyday weight", "Feeling safe and open"],
         "Score": [2.0, 1.0, 3.0],
         "Band": ["Some signs", "Feeling fairly light", "Feeling mostly safe"],
-        "Change": ["can't tell yet"] * 3,
+        "Change": ["can't tell yet"] * 3,  # the first check-in is the starting point
     }
 
 

@@ -25,7 +25,13 @@ def _section(text: str, heading: str) -> str:
 
 def test_architecture_names_every_module_and_page() -> None:
     text = ARCHITECTURE.read_text(encoding="utf-8")
-    files = ["app.py", *_python_files("app_pages"), *_python_files("ui"), *_python_files("mendwell")]
+    files = [
+        "app.py",
+        *_python_files("app_pages"),
+        *_python_files("ui"),
+        *_python_files("server"),
+        *_python_files("mendwell"),
+    ]
     missing = [f for f in files if f"`{f}`" not in text and not f.endswith("app_pages/__init__.py")]
     missing = [f for f in missing if f not in ("ui/__init__.py",)]
     assert not missing, f"docs/architecture.md does not name: {missing}"
@@ -33,14 +39,14 @@ def test_architecture_names_every_module_and_page() -> None:
 
 def test_architecture_names_no_module_that_is_gone() -> None:
     text = ARCHITECTURE.read_text(encoding="utf-8")
-    named = set(re.findall(r"`((?:app_pages|ui|mendwell)/[\w/]+\.py)`", text))
+    named = set(re.findall(r"`((?:app_pages|ui|server|mendwell)/[\w/]+\.py)`", text))
     gone = sorted(n for n in named if not (PROJECT_DIR / n).is_file())
     assert not gone, f"docs/architecture.md names files that do not exist: {gone}"
 
 
 def test_readme_layout_lists_every_page_and_module() -> None:
     layout = _section(README.read_text(encoding="utf-8"), "Layout")
-    files = [*_python_files("app_pages"), *_python_files("ui"), *_python_files("mendwell")]
+    files = [*_python_files("app_pages"), *_python_files("ui"), *_python_files("server"), *_python_files("mendwell")]
     missing = [f for f in files if Path(f).name != "__init__.py" and f"`{Path(f).name}`" not in layout]
     assert not missing, f"the README's Layout section does not name: {missing}"
 

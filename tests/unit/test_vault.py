@@ -67,9 +67,8 @@ def test_set_change_remove_passcode_rekeys_private_notes_only(store: Database, c
     assert vault.open_(k2, stored[0], ctx) == "ANN-PRIVATE-MARKER"
     with pytest.raises(MendwellError):
         vault.open_(k1, stored[0], ctx)
-    # re-keying from a wrong old key changes nothing
-    with pytest.raises(MendwellError):
-        vault.rekey(store, ann, k1, vault.derive_key(store, ann, "third"))
+    # text the old key cannot open (sealed before an owner's reset) stays sealed as it is: never lost
+    vault.rekey(store, ann, k1, vault.derive_key(store, ann, "third"))
     assert store.checkins.note(ann_ck.checkin_id) == stored
 
     vault.rekey(store, ann, k2, None)  # passcode removed: plain text again

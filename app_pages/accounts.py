@@ -1,0 +1,128 @@
+"""Accounts (the practice owner): who can sign in, which couples each therapist sees, forgotten passcodes."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from mendwell import accounts, audit, security
+from mendwell.errors import MendwellError
+from mendwell.limits import NAME_MAX
+from mendwell.model import Account
+from ui import feedback, state
+from ui.page import choose_couple, page_setup, safe
+
+page = page_setup("Accounts", page="accounts", needs_couple=False)
+db, viewer = page.db, page.viewer
+if flash := st.session_state.pop(state.SETTINGS_FLASH, None):
+    st.success(flash)
+
+
+def _done(message: str, detail: str, couple_id: int | None = None) -> None:
+    audit.record(db, viewer.name, audit.ACCOUNT, couple_id, detail)
+    st.session_state[state.SETTINGS_FLASH] = message
+    st.rerun()
+
+
+everyone = db.accounts.all()
+couples = {c.couple_id: c for c in db.couples.all()}
+partner_of = {p.partner_id: c for c in couples.values() for p in c.partners}
+
+
+def _who(a: Account) -> str:
+    if a.partner_id is not None and a.partner_id in partner_of:
+        couple = partner_of[a.partner_id]
+        return f"partner in {couple.name} (#{couple.couple_id})"
+    granted = db.accounts.granted(a.account_id)
+    return f"therapist, {len(granted)} couple(s)" if a.is_therapist else "partner"
+
+
+st.dataframe(
+    pd.DataFrame(
+        {
+            "Name": [a.name for a in everyone],
+            "Role": [_who(a) + (" · practice owner" if a.is_owner else "") for a in everyone],
+            "Passcode": ["yes" if accounts.has_passcode(db, a) else "none" for a in everyone],
+            "Second step": ["on" if a.has_second_factor else "" for a in everyone],
+        }
+    ),
+    hide_index=True,
+    width="stretch",
+)
+
+# -- a new couple with their two accounts -----------------------------------------------------------
+st.subheader("Add a couple")
+with st.form("add_couple", clear_on_submit=True):
+    st.caption("Each partner gets an account of their own. They can change their passcode on Settings.")
+    name = st.text_input("Couple name", max_chars=NAME_MAX, placeholder="e.g. Alex & Sam")
+    first = st.text_input("First partner's name", max_chars=NAME_MAX)
+    first_code = st.text_input("First partner's passcode", type="password")
+    second = st.text_input("Second partner's name", max_chars=NAME_MAX)
+    second_code = st.text_input("Second partner's passcode", type="password")
+    if st.form_submit_button("Add couple"):
+        try:
+            for code in (first_code, second_code):
+                security.check_new_passcode(code)
+            new_id = db.couples.create(name or f"{first} & {second}", [first, second])
+            created = db.couples.get(new_id)
+            assert created is not None
+            for p, code in zip(created.partners, (first_code, second_code), strict=True):
+                accounts.create(db, p.name, accounts.PARTNER, code, partner_id=p.partner_id)
+            if viewer.is_therapist:
+                db.accounts.grant(viewer.account.account_id, new_id)
+        except MendwellError as exc:
+            feedback.show(exc)
+        else:
+            choose_couple(new_id)
+            _done(f"Added {safe(created.name)} and their two accounts.", "couple added", new_id)
+
+# -- therapists ---------------------------------------------------------------------------------------
+st.subheader("Add a therapist")
+with st.form("add_therapist", clear_on_submit=True):
+    t_name = st.text_input("Name", max_chars=NAME_MAX, key="t_name")
+    t_code = st.text_input("Passcode", type="password", key="t_code")
+    if st.form_submit_button("Add therapist"):
+        try:
+            accounts.create(db, t_name, accounts.THERAPIST, t_code)
+        except MendwellError as exc:
+            feedback.show(exc)
+        else:
+            _done("Therapist added.", f"therapist account {t_name.strip()[:NAME_MAX]} added")
+
+therapists = [a for a in everyone if a.is_therapist]
+if therapists and couples:
+    st.subheader("Which couples a therapist sees")
+    with st.form("grants"):
+        who = st.selectbox("Therapist", [a.account_id for a in therapists],
+                           format_func=lambda i: next(a.name for a in therapists if a.account_id == i))  # fmt: skip
+        which = st.selectbox("Couple", list(couples), format_func=lambda cid: f"{couples[cid].name} (#{cid})")
+        grant, revoke = st.columns(2)
+        do_grant = grant.form_submit_button("Let them see this couple")
+        do_revoke = revoke.form_submit_button("Stop them seeing it")
+    if do_grant:
+        db.accounts.grant(int(who), int(which))
+        _done("Granted.", f"granted couple to account {int(who)}", int(which))
+    if do_revoke:
+        db.accounts.revoke(int(who), int(which))
+        _done("No longer granted.", f"revoked couple from account {int(who)}", int(which))
+
+# -- forgotten passcodes ---------------------------------------------------------------------------------
+st.subheader("A forgotten passcode")
+st.caption(
+    "Set a new passcode for someone who forgot theirs, and tell it to them in person. Every open sign-in of "
+    "theirs ends. A partner's private notes sealed with the old passcode stay sealed: the new one cannot open them."
+)
+others = [a for a in everyone if a.account_id != viewer.account.account_id]
+if others:
+    with st.form("reset", clear_on_submit=True):
+        target = st.selectbox("Account", [a.account_id for a in others],
+                              format_func=lambda i: next(a.name for a in others if a.account_id == i))  # fmt: skip
+        fresh = st.text_input("New passcode", type="password")
+        if st.form_submit_button("Set the new passcode"):
+            try:
+                security.check_new_passcode(fresh)
+                done = accounts.reset_passcode(db, int(target), fresh)
+            except MendwellError as exc:
+                feedback.show(exc)
+            else:
+                _done(f"New passcode set for {safe(done.name)}.", f"passcode reset for account {done.account_id}")

@@ -1,0 +1,123 @@
+"""Who is at the screen and what they may see, decided on the server on every run.
+
+`viewer_for` turns a sign-in id (from the signed cookie) into a `Viewer`,
+or None when the sign-in is unknown, ended or idle. A `Viewer` carries the
+couples the person may see; pages, queries and exports take it and ask it.
+Nothing here trusts an address, a query parameter or a browser's state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from mendwell.data import Database
+from mendwell.errors import MendwellError
+from mendwell.limits import SIGN_IN_TOUCH_SECONDS
+from mendwell.model import Account, Couple, SignIn
+
+
+class NotAllowed(MendwellError):
+    """Something this person may not see or do."""
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """A signed-in person: their account, their sign-in, and the couples they may see."""
+
+    account: Account
+    sign_in: SignIn
+    couple_ids: tuple[int, ...]
+
+    @property
+    def name(self) -> str:
+        """The account's name (what the audit trail records as the actor)."""
+        return self.account.name
+
+    @property
+    def partner_id(self) -> int | None:
+        """For a partner: which partner they are."""
+        return self.account.partner_id
+
+    @property
+    def is_partner(self) -> bool:
+        """A partner of one couple."""
+        return self.account.is_partner
+
+    @property
+    def is_therapist(self) -> bool:
+        """A therapist (sees granted couples, never a private answer)."""
+        return self.account.is_therapist
+
+    @property
+    def is_owner(self) -> bool:
+        """The practice owner (manages accounts and practice settings)."""
+        return self.account.is_owner
+
+    @property
+    def sharing(self) -> int | None:
+        """The couple this sign-in is screen sharing, if it is."""
+        return self.sign_in.share_couple_id
+
+    def may_see(self, couple_id: int) -> bool:
+        """Whether this person may see the couple's pages at all."""
+        return couple_id in self.couple_ids
+
+    def require(self, couple_id: int) -> None:
+        """Refuse a couple this person may not see (the message names no one)."""
+        if not self.may_see(couple_id):
+            raise NotAllowed("That couple is not one you can see.")
+
+    def sees_private_of(self, partner_id: int) -> bool:
+        """Private answers and notes are seen only by the partner who gave them."""
+        return self.partner_id == partner_id
+
+
+def viewer_for(db: Database, sign_in_id: str, idle: dt.timedelta, now: dt.datetime | None = None) -> Viewer | None:
+    """The person behind a sign-in, or None when it is unknown, ended, idle too long, or its account is gone.
+
+    Activity is noted (at most every few seconds), which keeps the sign-in from idling out.
+    """
+    now = now or dt.datetime.now()
+    sign_in = db.sign_ins.get(sign_in_id)
+    if sign_in is None or sign_in.ended_at is not None:
+        return None
+    if now - sign_in.last_seen > idle:
+        db.sign_ins.end(sign_in_id, now)
+        return None
+    account = db.accounts.get(sign_in.account_id)
+    if account is None:
+        return None
+    if (now - sign_in.last_seen).total_seconds() >= SIGN_IN_TOUCH_SECONDS:
+        db.sign_ins.touch(sign_in_id, now)
+    return Viewer(account, sign_in, tuple(couples_of(db, account)))
+
+
+def couples_of(db: Database, account: Account) -> list[int]:
+    """The couples an account may see: a partner their own, a therapist (owner or not) those granted."""
+    if account.partner_id is not None:
+        couple_id = db.couples.of_partner(account.partner_id)
+        return [couple_id] if couple_id is not None else []
+    return db.accounts.granted(account.account_id)
+
+
+def visible_couples(db: Database, viewer: Viewer) -> list[Couple]:
+    """The couples this person may see, in id order."""
+    return [c for c in (db.couples.get(cid) for cid in viewer.couple_ids) if c is not None]
+
+
+# -- pages ------------------------------------------------------------------------------------------
+# Which pages each kind of person gets. The navigation is built from this, and every page checks it
+# again at its top (an address typed by hand reaches nothing else).
+PARTNER_PAGES = ("home", "checkin", "together", "trends", "themes", "history", "data", "settings")
+THERAPIST_PAGES = ("home", "together", "trends", "themes", "history", "caseload", "data", "settings")
+OWNER_PAGES = ("accounts", "audit")
+SHARE_PAGES = ("home", "trends", "themes", "together")
+
+
+def pages_for(viewer: Viewer) -> tuple[str, ...]:
+    """The pages this person may open now (fewer while screen sharing)."""
+    if viewer.sharing is not None:
+        return SHARE_PAGES
+    base = PARTNER_PAGES if viewer.is_partner else THERAPIST_PAGES
+    return base + (OWNER_PAGES if viewer.is_owner else ())

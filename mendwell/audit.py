@@ -1,0 +1,85 @@
+"""The audit trail (HIPAA 164.312(b)): who did what, when, to which couple; never what anyone answered.
+
+Entries are appended one at a time onto a hash chain: each entry's hash
+covers its own fields and the previous entry's hash, and the chain's head is
+kept apart. Changing or removing any entry breaks the chain from there on,
+which `verify` reports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+
+from mendwell.data import Database
+from mendwell.data.audit import Entry
+
+OPERATOR = "operator"  # the person at the machine's command line
+ANONYMOUS = "anonymous"
+
+# What is recorded (the `action` of an entry).
+SIGN_IN = "sign-in"
+SIGN_IN_FAILED = "sign-in refused"
+SIGN_OUT = "sign-out"
+VIEW = "view"
+EXPORT = "export"
+ARCHIVE = "archive"
+IMPORT = "import"
+ERASE = "erase"
+SHARE_START = "share start"
+SHARE_STOP = "share stop"
+ACCOUNT = "account change"
+SETTING = "setting change"
+BACKUP = "backup"
+
+
+def _digest(
+    seq: int, at: dt.datetime, actor: str, action: str, couple_id: int | None, detail: str, prev_hash: str
+) -> str:
+    fields = [seq, at.isoformat(timespec="microseconds"), actor, action, couple_id, detail, prev_hash]
+    return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def record(
+    db: Database, actor: str, action: str, couple_id: int | None = None, detail: str = "", at: dt.datetime | None = None
+) -> int:
+    """Append one entry; returns its sequence number. `detail` says what, never any answer or note."""
+    return db.audit.append(at or dt.datetime.now(), actor, action, couple_id, detail, _digest)
+
+
+def entries(db: Database, couple_id: int | None = None, since: dt.date | None = None) -> list[Entry]:
+    """Entries in order, optionally for one couple and from a day on."""
+    start = dt.datetime.combine(since, dt.time()) if since else None
+    return db.audit.entries(couple_id, start)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of checking the chain."""
+
+    ok: bool
+    entries: int
+    problems: list[str]
+
+
+def verify(db: Database) -> Verdict:
+    """Recompute the chain: every entry's hash, every link, no gap, and the head at the last entry."""
+    found = db.audit.entries()
+    problems: list[str] = []
+    prev = ""
+    for expected_seq, e in enumerate(found, start=1):
+        if e.seq != expected_seq:
+            problems.append(f"entry {expected_seq} is missing (the next one found is {e.seq})")
+            break
+        if e.prev_hash != prev:
+            problems.append(f"entry {e.seq} does not follow entry {e.seq - 1} (an entry was changed or removed)")
+        at = e.at if isinstance(e.at, dt.datetime) else dt.datetime.fromisoformat(str(e.at))
+        if _digest(e.seq, at, e.actor, e.action, e.couple_id, e.detail, e.prev_hash) != e.hash:
+            problems.append(f"entry {e.seq} was altered after it was written")
+        prev = e.hash
+    head_seq, head_hash = db.audit.head()
+    if not problems and (head_seq != len(found) or head_hash != prev):
+        problems.append(f"the log should end at entry {head_seq}, but ends at entry {len(found)}")
+    return Verdict(not problems, len(found), problems)

@@ -1,0 +1,39 @@
+"""The sign-in token the browser holds: a signed sign-in id (set as an HttpOnly, SameSite=Strict cookie).
+
+The cookie holds nothing but the id of a sign-in kept on the server; the
+server checks the signature and the sign-in itself (ended? idle?) on every
+request and every script run.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from mendwell.data import Database
+
+COOKIE = "mendwell_sign_in"
+CSRF_COOKIE = "mendwell_form"
+_SECRET_KEY = "cookie_secret"
+
+
+def _serializer(db: Database) -> URLSafeSerializer:
+    secret = db.settings.set_if_absent(_SECRET_KEY, secrets.token_hex(32))
+    return URLSafeSerializer(secret, salt="mendwell-sign-in")
+
+
+def sign(db: Database, sign_in_id: str) -> str:
+    """The cookie value for a sign-in."""
+    return str(_serializer(db).dumps(sign_in_id))
+
+
+def sign_in_id(db: Database, value: str | None) -> str | None:
+    """The sign-in id in a cookie value, or None when it is missing or its signature is wrong."""
+    if not value:
+        return None
+    try:
+        found = _serializer(db).loads(value)
+    except BadSignature:
+        return None
+    return found if isinstance(found, str) else None

@@ -1,0 +1,54 @@
+"""Middleware: anyone not signed in who opens a page is sent to the sign-in page first.
+
+This only spares people a page that could show them nothing: every script
+run checks the sign-in again (`ui.auth`), so a page reached some other way
+still shows nothing that is not theirs.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from mendwell import tokens as cookies
+from mendwell.access import viewer_for
+from mendwell.config import db_path, idle_timeout
+from mendwell.data import shared
+
+# Streamlit's own machinery and our sign-in routes pass untouched.
+_OPEN = ("/_stcore", "/static", "/media", "/component", "/signin", "/signout", "/setup", "/favicon")
+
+
+def _signed_in(value: str | None) -> bool:
+    db = shared(db_path())
+    found = cookies.sign_in_id(db, value)
+    return found is not None and viewer_for(db, found, idle_timeout()) is not None
+
+
+class SignInFirst(BaseHTTPMiddleware):
+    """Redirects page loads (GET of an HTML page) without a live sign-in to /signin."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        """Let it through, or send it to sign in first."""
+        path = request.url.path
+        wants_page = request.method == "GET" and "text/html" in request.headers.get("accept", "")
+        protected = wants_page and not path.startswith(_OPEN)
+        if protected and not await run_in_threadpool(_signed_in, request.cookies.get(cookies.COOKIE)):
+            target = path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)
+        response = await call_next(request)
+        if wants_page:
+            response.headers.setdefault("Cache-Control", "no-store")
+            response.headers.setdefault("Referrer-Policy", "no-referrer")
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
+
+def middleware() -> list[Middleware]:
+    """The middleware `app.py` adds to its `st.App`."""
+    return [Middleware(SignInFirst)]

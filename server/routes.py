@@ -1,0 +1,252 @@
+"""Sign-in, second factor, sign-out and first-run setup: plain HTML forms served before the app.
+
+Every answer is decided here on the server; the browser gets a signed,
+HttpOnly, SameSite=Strict cookie that names a sign-in kept in the database.
+A wrong name and a wrong passcode get the same answer, and both slow down
+further tries for that name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from mendwell import accounts, audit, keyring, security, vault
+from mendwell import tokens as cookies
+from mendwell.config import db_path
+from mendwell.data import Database, shared
+from mendwell.errors import MendwellError
+from mendwell.model import Account
+from server import html
+
+SECOND_FACTOR_SECONDS = 300
+
+
+def _db() -> Database:
+    return shared(db_path())
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
+
+
+def _next(value: object) -> str:
+    """Where to go after signing in: only a path of this site."""
+    path = str(value or "/")
+    return path if path.startswith("/") and not path.startswith("//") and "\\" not in path else "/"
+
+
+def _csrf(request: Request) -> str:
+    return request.cookies.get(cookies.CSRF_COOKIE) or secrets.token_urlsafe(24)
+
+
+def _respond(request: Request, title: str, body: str, status: int = 200) -> HTMLResponse:
+    token = _csrf(request)
+    response = HTMLResponse(html.page(title, body.replace("__FORM_TOKEN__", token)), status_code=status)
+    response.headers["Cache-Control"] = "no-store"
+    response.set_cookie(cookies.CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request))
+    return response
+
+
+def _form_ok(request: Request, form: dict[str, str]) -> bool:
+    sent, held = form.get("form_token", ""), request.cookies.get(cookies.CSRF_COOKIE, "")
+    return bool(held) and secrets.compare_digest(sent, held)
+
+
+def _sign_in_form(request: Request, note: str = "", name: str = "") -> HTMLResponse:
+    inner = html.field("Name", "name", autocomplete="username", value=name) + html.field(
+        "Passcode", "passcode", "password", autocomplete="current-password"
+    )
+    body = (
+        "<h1>Sign in</h1><p>Mendwell keeps each person's answers to themselves. Sign in to continue.</p>"
+        + (note or "")
+        + html.form(f"/signin?next={_next(request.query_params.get('next'))}", "__FORM_TOKEN__", inner, "Sign in")
+    )
+    return _respond(request, "Sign in · Mendwell", body)
+
+
+def _signed_in(request: Request, db: Database, account: Account, passcode: str) -> Response:
+    sign_in_id = accounts.start(db, account)
+    if account.partner_id is not None and accounts.has_passcode(db, account):
+        keyring.put(sign_in_id, vault.derive_key(db, account.partner_id, passcode))
+    audit.record(db, account.name, audit.SIGN_IN)
+    response = RedirectResponse(_next(request.query_params.get("next")), status_code=303)
+    response.set_cookie(
+        cookies.COOKIE, cookies.sign(db, sign_in_id), httponly=True, samesite="strict", secure=_secure(request)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _wait_note(attempt: accounts.Attempt) -> str:
+    if attempt.refused:
+        return html.message(f"To keep guessing slow, please wait {attempt.wait_seconds} seconds before trying again.")
+    extra = f" To keep guessing slow, please wait {attempt.wait_seconds} seconds first." if attempt.wait_seconds else ""
+    return html.message("That name and passcode did not match." + extra)
+
+
+def _pending(db: Database) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(db.settings.set_if_absent("cookie_secret", secrets.token_hex(32)), salt="2fa")
+
+
+def _code_form(request: Request, token: str, note: str = "") -> HTMLResponse:
+    inner = f'<input type="hidden" name="pending" value="{token}">' + html.field(
+        "Code from your authenticator app", "code", autocomplete="one-time-code"
+    )
+    body = (
+        "<h1>One more step</h1>"
+        + note
+        + html.form(f"/signin/code?next={_next(request.query_params.get('next'))}", "__FORM_TOKEN__", inner, "Continue")
+    )
+    return _respond(request, "Second step · Mendwell", body)
+
+
+async def sign_in_page(request: Request) -> Response:
+    """GET /signin: the form (or first-run setup when no account exists yet)."""
+    db = await run_in_threadpool(_db)
+    if await run_in_threadpool(db.accounts.count) == 0:
+        return RedirectResponse("/setup", status_code=303)
+    note = html.message("You are signed out.", "ok") if request.query_params.get("out") else ""
+    return _sign_in_form(request, note)
+
+
+async def sign_in(request: Request) -> Response:
+    """POST /signin: check the name and passcode."""
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    if not _form_ok(request, form):
+        return _sign_in_form(request, html.message("That form had expired. Please sign in again."))
+    name, passcode = form.get("name", "")[:200], form.get("passcode", "")[:512]
+    db = await run_in_threadpool(_db)
+    attempt = await run_in_threadpool(accounts.check, db, name, passcode)
+    if not attempt.ok or attempt.account is None:
+        await run_in_threadpool(
+            audit.record, db, audit.ANONYMOUS, audit.SIGN_IN_FAILED, None, f"name typed: {name[:80]}"
+        )
+        return _sign_in_form(request, _wait_note(attempt), name)
+    if attempt.needs_second_factor:
+        token = str(_pending(db).dumps(attempt.account.account_id))
+        return _code_form(request, token)
+    return await run_in_threadpool(_signed_in, request, db, attempt.account, passcode)
+
+
+async def second_factor(request: Request) -> Response:
+    """POST /signin/code: a therapist's six-digit code after their passcode."""
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    db = await run_in_threadpool(_db)
+    try:
+        account_id = int(_pending(db).loads(form.get("pending", ""), max_age=SECOND_FACTOR_SECONDS))
+    except (BadSignature, SignatureExpired, ValueError):
+        return _sign_in_form(request, html.message("That step took too long. Please sign in again."))
+    account = await run_in_threadpool(db.accounts.get, account_id)
+    if account is None or not _form_ok(request, form):
+        return _sign_in_form(request, html.message("Please sign in again."))
+    attempt = await run_in_threadpool(accounts.check_second_factor, db, account, form.get("code", ""))
+    if not attempt.ok:
+        await run_in_threadpool(audit.record, db, account.name, audit.SIGN_IN_FAILED, None, "second factor")
+        return _code_form(request, form.get("pending", ""), _wait_note(attempt).replace("name and passcode", "code"))
+    return await run_in_threadpool(_signed_in, request, db, account, "")
+
+
+def _end(request: Request) -> None:
+    db = _db()
+    found = cookies.sign_in_id(db, request.cookies.get(cookies.COOKIE))
+    if found is None:
+        return
+    sign_in = db.sign_ins.get(found)
+    db.sign_ins.end(found, dt.datetime.now())
+    keyring.forget(found)
+    if sign_in is not None and sign_in.ended_at is None:
+        account = db.accounts.get(sign_in.account_id)
+        audit.record(db, account.name if account else audit.ANONYMOUS, audit.SIGN_OUT)
+
+
+async def sign_out(request: Request) -> Response:
+    """GET /signout: end this sign-in on the server and forget the cookie."""
+    await run_in_threadpool(_end, request)
+    response = RedirectResponse("/signin?out=1", status_code=303)
+    response.delete_cookie(cookies.COOKIE, httponly=True, samesite="strict", secure=_secure(request))
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
+
+
+# -- first run: a couple at home makes their two accounts -----------------------------------------------
+
+
+def _setup_form(request: Request, note: str = "", values: dict[str, str] | None = None) -> HTMLResponse:
+    v = values or {}
+    partners = "".join(
+        f"<fieldset><legend>Partner {i}</legend>"
+        + html.field("Name", f"name{i}", autocomplete="off", value=v.get(f"name{i}", ""))
+        + html.field("Passcode", f"passcode{i}", "password", autocomplete="new-password")
+        + '<p class="hint">At least 4 characters. Leave it empty to have none: then anyone at this device '
+        "can open that partner's check-in, private answers included.</p></fieldset>"
+        for i in (1, 2)
+    )
+    inner = html.field("What should we call the two of you?", "couple", value=v.get("couple", "")) + partners
+    body = (
+        "<h1>Welcome to Mendwell</h1><p>Each of you gets an account of your own, so your answers stay yours. "
+        "The first partner also looks after this Mendwell's settings.</p>"
+        + note
+        + html.form("/setup", "__FORM_TOKEN__", inner, "Create our accounts")
+    )
+    return _respond(request, "Welcome · Mendwell", body)
+
+
+async def setup_page(request: Request) -> Response:
+    """GET /setup: only while no account exists."""
+    db = await run_in_threadpool(_db)
+    if await run_in_threadpool(db.accounts.count):
+        return RedirectResponse("/signin", status_code=303)
+    return _setup_form(request)
+
+
+def _create_home(db: Database, form: dict[str, str]) -> Account:
+    names = [form.get("name1", "").strip(), form.get("name2", "").strip()]
+    codes = [form.get("passcode1", "") or None, form.get("passcode2", "") or None]
+    for code in codes:
+        if code is not None:
+            security.check_new_passcode(code)
+    couple_name = form.get("couple", "").strip() or f"{names[0]} & {names[1]}"
+    couple_id = db.couples.create(couple_name, names)
+    couple = db.couples.get(couple_id)
+    assert couple is not None
+    made = [
+        accounts.create(db, p.name, accounts.PARTNER, code, partner_id=p.partner_id, is_owner=(p.slot == 1))
+        for p, code in zip(couple.partners, codes, strict=True)
+    ]
+    audit.record(db, made[0].name, audit.ACCOUNT, couple_id, "first-run setup: two partner accounts")
+    return made[0]
+
+
+async def setup(request: Request) -> Response:
+    """POST /setup: create the couple and its two partner accounts, then go to sign-in."""
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    db = await run_in_threadpool(_db)
+    if await run_in_threadpool(db.accounts.count):
+        return RedirectResponse("/signin", status_code=303)
+    if not _form_ok(request, form):
+        return _setup_form(request, html.message("That form had expired. Please try again."), form)
+    try:
+        await run_in_threadpool(_create_home, db, form)
+    except MendwellError as exc:
+        return _setup_form(request, html.message(str(exc)), form)
+    return RedirectResponse("/signin", status_code=303)
+
+
+def routes() -> list[BaseRoute]:
+    """The routes `app.py` mounts beside Streamlit's."""
+    return [
+        Route("/signin", sign_in_page, methods=["GET"]),
+        Route("/signin", sign_in, methods=["POST"]),
+        Route("/signin/code", second_factor, methods=["POST"]),
+        Route("/signout", sign_out, methods=["GET"]),
+        Route("/setup", setup_page, methods=["GET"]),
+        Route("/setup", setup, methods=["POST"]),
+    ]

@@ -1,0 +1,133 @@
+"""Issue 9, exports by who asks: a partner's export holds their own private items and none of their
+partner's; a therapist's holds none; the operator's `mendwell export` holds everything and says so, and
+`--shared-only` none. Private subscale scores follow the same rule; the safety check never appears."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from mendwell import accounts, periods
+from mendwell.access import Viewer, viewer_for
+from mendwell.data import Database
+from mendwell.export import export, scope_for
+from mendwell.instruments import Catalog
+from tests.support.auth import partner_accounts, therapist
+from tests.support.cli import ok, run_cli
+from tests.support.data import check_in, make_couple, whole_plan
+
+THIS_MONTH = periods.month_start()
+LAST_MONTH = periods.add_months(THIS_MONTH, -1)
+A_PRIVATE, B_PRIVATE = "A-PRIVATE-EXPORT-MARKER", "B-PRIVATE-EXPORT-MARKER"
+SHARED = "SHARED-EXPORT-MARKER"
+OTHER_COUPLE = "OTHER-COUPLE-EXPORT-MARKER"
+IDLE = dt.timedelta(minutes=15)
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def _private_items(catalog: Catalog) -> set[tuple[str, str]]:
+    return {(i.id, it.id) for i in catalog.instruments for it in i.items if it.private and not i.safety}
+
+
+def _private_subscales(catalog: Catalog) -> set[tuple[str, str]]:
+    return {(i.id, s.id) for i in catalog.instruments for s in i.subscales if i.is_private_subscale(s.id)}
+
+
+def _safety_ids(catalog: Catalog) -> set[str]:
+    return {i.id for i in catalog.instruments if i.safety}
+
+
+class Planted:
+    def __init__(self, store: Database, catalog: Catalog) -> None:
+        couple = make_couple(store, "Export Pair", ("Ava", "Ben"))
+        self.couple_id = couple.couple_id
+        self.a, self.b = (p.partner_id for p in couple.partners)
+        yes = whole_plan(catalog, 3)
+        yes["safety"] = {**yes.get("safety", {}), "afraid": 1, "hurt": 1}
+        check_in(store, catalog, self.a, LAST_MONTH, yes, note=(A_PRIVATE, True))
+        check_in(store, catalog, self.b, LAST_MONTH, yes, note=(B_PRIVATE, True))
+        check_in(store, catalog, self.a, THIS_MONTH, whole_plan(catalog, 2), note=(SHARED, False))
+        check_in(store, catalog, self.b, THIS_MONTH, whole_plan(catalog, 2))
+        other = make_couple(store, "Others", ("Cleo", "Dan"))
+        check_in(store, catalog, other.partners[0].partner_id, THIS_MONTH, whole_plan(catalog, 1),
+                 note=(OTHER_COUPLE, True))  # fmt: skip
+        self.other_id = other.couple_id
+        self.accounts = partner_accounts(store, couple, passcode=None)  # private notes stay plain text
+        self.therapist = therapist(store, "Dr Export", [couple.couple_id])
+
+    def viewer(self, store: Database, index: int | None) -> Viewer:
+        account = self.therapist if index is None else self.accounts[index]
+        found = viewer_for(store, accounts.start(store, account), IDLE)
+        assert found is not None
+        return found
+
+
+@pytest.fixture
+def planted(store: Database, catalog: Catalog) -> Planted:
+    return Planted(store, catalog)
+
+
+def _all_text(folder: Path) -> str:
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.csv")))
+
+
+def _check(folder: Path, catalog: Catalog, planted: Planted, may_see: set[int]) -> None:
+    """Only the private items of partners in `may_see` are in the export; the safety check never is."""
+    text = _all_text(folder)
+    assert SHARED in text
+    for pid, marker in ((planted.a, A_PRIVATE), (planted.b, B_PRIVATE)):
+        assert (marker in text) == (pid in may_see), (marker, may_see)
+    responses = _rows(folder / "responses.csv")
+    assert responses
+    private_items, safety_ids = _private_items(catalog), _safety_ids(catalog)
+    assert not [r for r in responses if r["instrument_id"] in safety_ids], "the safety check was exported"
+    seen = {int(r["partner_id"]) for r in responses if (r["instrument_id"], r["item_id"]) in private_items}
+    assert seen == may_see, ("private answers of", seen)
+    private_subscales = _private_subscales(catalog)
+    for table in ("scores", "changes"):
+        rows = _rows(folder / f"{table}.csv")
+        assert rows, table
+        owners = {int(r["partner_id"]) for r in rows if (r["instrument_id"], r["subscale_id"]) in private_subscales}
+        assert owners == may_see, (table, owners)
+        assert not [r for r in rows if r["instrument_id"] in safety_ids], table
+
+
+def test_a_partners_export_holds_their_own_private_items_only(
+    store: Database, catalog: Catalog, planted: Planted, tmp_path: Path
+) -> None:
+    for index, pid in ((0, planted.a), (1, planted.b)):
+        out = tmp_path / f"partner{index}"
+        export(store, out, "csv", planted.couple_id, scope_for(planted.viewer(store, index)))
+        _check(out, catalog, planted, {pid})
+        assert OTHER_COUPLE not in _all_text(out)
+
+
+def test_a_therapists_export_holds_no_private_item(
+    store: Database, catalog: Catalog, planted: Planted, tmp_path: Path
+) -> None:
+    viewer = planted.viewer(store, None)
+    export(store, tmp_path / "t", "csv", planted.couple_id, scope_for(viewer))
+    _check(tmp_path / "t", catalog, planted, set())
+
+
+def test_the_operators_export_holds_everything_and_says_so(
+    store: Database, catalog: Catalog, planted: Planted, db_file: Path, tmp_path: Path
+) -> None:
+    store.close()
+    result = ok(run_cli(db_file, "export", str(tmp_path / "all"), "--couple", str(planted.couple_id)))
+    assert "EVERYTHING" in result.stdout and "--shared-only" in result.stdout
+    _check(tmp_path / "all", catalog, planted, {planted.a, planted.b})
+    shared_only = ok(run_cli(db_file, "export", str(tmp_path / "shared"), "--shared-only"))
+    assert "no private answer, private note or private score" in shared_only.stdout
+    _check(tmp_path / "shared", catalog, planted, set())
+    assert OTHER_COUPLE not in _all_text(tmp_path / "shared")
+    everyone = ok(run_cli(db_file, "export", str(tmp_path / "everyone")))
+    assert "EVERYTHING" in everyone.stdout
+    assert OTHER_COUPLE in _all_text(tmp_path / "everyone")

@@ -1,0 +1,50 @@
+"""Who is signed in, found on every run from the browser's signed cookie and the server's records.
+
+Nothing in the browser session decides it: `current_viewer()` reads the
+cookie, checks its signature and the sign-in it names (ended? idle?), and
+returns the person with the couples they may see, or None.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from mendwell import audit, keyring, tokens
+from mendwell.access import Viewer, viewer_for
+from mendwell.config import idle_timeout
+from mendwell.data import Database
+
+
+def raw_cookie() -> str | None:
+    """The sign-in cookie this browser sent with the page's connection."""
+    value = st.context.cookies.get(tokens.COOKIE)
+    return str(value) if value else None
+
+
+def current_viewer(db: Database) -> Viewer | None:
+    """The signed-in person, or None."""
+    sign_in_id = tokens.sign_in_id(db, raw_cookie())
+    if sign_in_id is None:
+        return None
+    return viewer_for(db, sign_in_id, idle_timeout())
+
+
+def sealing_key(viewer: Viewer) -> bytes | None:
+    """A partner's key for their own private text, held for this sign-in in the server's memory."""
+    return keyring.get(viewer.sign_in.sign_in_id)
+
+
+def sign_out(db: Database, viewer: Viewer) -> None:
+    """End this sign-in on the server (the cookie then names nothing) and forget its key."""
+    db.sign_ins.end(viewer.sign_in.sign_in_id, dt.datetime.now())
+    keyring.forget(viewer.sign_in.sign_in_id)
+    audit.record(db, viewer.name, audit.SIGN_OUT)
+
+
+def signed_out_page() -> None:
+    """What someone not signed in sees: a way to sign in, and nothing else."""
+    st.title("Sign in")
+    st.markdown("Mendwell keeps each person's answers to themselves, so please sign in first.")
+    st.html('<p><a href="/signin" target="_self">Go to the sign-in page</a></p>')

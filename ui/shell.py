@@ -1,0 +1,190 @@
+"""Every script run starts here (app.py calls `run`): who is signed in, which pages they get, the sidebar.
+
+The navigation is built from `mendwell.access.pages_for(viewer)`, so a page
+someone may not open is not even registered for them; each page checks again
+in `page_setup`. Screen sharing is held on the server for the sign-in, so it
+survives reloads, new tabs, edited addresses and restarts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import streamlit as st
+
+from mendwell import audit
+from mendwell.access import Viewer, pages_for
+from mendwell.data import Database
+from ui import state
+from ui.auth import current_viewer, sign_out, signed_out_page
+from ui.page import safe
+from ui.resources import get_catalog, get_db
+from ui.sharing import SHARE_CSS
+
+ROOT = Path(__file__).resolve().parent.parent
+# A local icon: a ":material/..." or emoji favicon is fetched from a CDN, a request off this machine.
+ICON = ROOT / "assets" / "icon.png"
+NEUTRAL_ICON = ROOT / "assets" / "neutral.png"
+
+# key: (script, title, icon, address)
+PAGES: dict[str, tuple[str, str, str, str]] = {
+    "home": ("app_pages/home.py", "Home", ":material/home:", ""),
+    "checkin": ("app_pages/checkin.py", "Check-in", ":material/edit_note:", "checkin"),
+    "together": ("app_pages/together.py", "Together", ":material/diversity_1:", "together"),
+    "trends": ("app_pages/trends.py", "Trends", ":material/show_chart:", "trends"),
+    "themes": ("app_pages/themes.py", "Themes", ":material/category:", "themes"),
+    "history": ("app_pages/history.py", "History", ":material/history:", "history"),
+    "caseload": ("app_pages/caseload.py", "Caseload", ":material/groups:", "caseload"),
+    "data": ("app_pages/data.py", "Data", ":material/database:", "data"),
+    "settings": ("app_pages/settings.py", "Settings", ":material/settings:", "settings"),
+    "accounts": ("app_pages/accounts.py", "Accounts", ":material/manage_accounts:", "accounts"),
+    "audit": ("app_pages/audit.py", "Audit log", ":material/fact_check:", "audit"),
+}
+
+
+def _page(key: str, sharing: bool) -> st.Page:
+    script, title, icon, address = PAGES[key]
+    if key == "home" and sharing:
+        title, icon = "Sharing", ":material/present_to_all:"
+    if address:
+        return st.Page(script, title=title, icon=icon, url_path=address)
+    return st.Page(script, title=title, icon=icon, default=True)
+
+
+def _neutral() -> None:
+    # "Leave now" from the safety check: a neutral page and nothing else, until the person chooses to return.
+    # Its tab title and icon say nothing of Mendwell either.
+    st.set_page_config(page_title="Lentil soup", page_icon=str(NEUTRAL_ICON), layout="centered")
+    st.navigation([st.Page("app_pages/neutral.py", title="Lentil soup", default=True)], position="hidden").run()
+
+
+def _choose_couple(db: Database, viewer: Viewer) -> None:
+    """Hold the couple on screen by id, among those this person may see (a partner: their own)."""
+    if state.NEXT_COUPLE in st.session_state:
+        st.session_state[state.COUPLE] = st.session_state.pop(state.NEXT_COUPLE)
+    if viewer.sharing is not None:
+        st.session_state[state.COUPLE] = viewer.sharing
+    if st.session_state.get(state.COUPLE) not in viewer.couple_ids:
+        st.session_state[state.COUPLE] = viewer.couple_ids[0] if viewer.couple_ids else None
+    # a widget's value is dropped after a run that does not draw it: keep it as plain state
+    st.session_state[state.COUPLE] = st.session_state[state.COUPLE]
+
+
+def _share_link(db: Database, viewer: Viewer) -> Viewer:
+    """A therapist's bookmarked ?share=1&couple=ID starts sharing that couple (if theirs to see)."""
+    if viewer.sharing is not None or not viewer.is_therapist or st.query_params.get("share") != "1":
+        return viewer
+    wanted = st.query_params.get("couple", "")
+    if wanted.isdigit() and viewer.may_see(int(wanted)):
+        db.sign_ins.set_share(viewer.sign_in.sign_in_id, int(wanted))
+        audit.record(db, viewer.name, audit.SHARE_START, int(wanted))
+        refreshed = current_viewer(db)
+        return refreshed or viewer
+    return viewer
+
+
+def _sidebar(db: Database, viewer: Viewer) -> None:
+    with st.sidebar:
+        st.markdown("### Mendwell")
+        if viewer.sharing is not None:
+            # Only the chosen couple exists as far as this screen is concerned: no selector, no list.
+            st.markdown(
+                ":red-background[**● Sharing**]  \nOnly this couple's charts are on screen. Private answers never show."
+            )
+            st.markdown(SHARE_CSS, unsafe_allow_html=True)  # our own CSS only, no user text
+            if not st.session_state.get(state.CONFIRM_STOP_SHARING):
+                if st.button("Stop sharing…", icon=":material/stop_screen_share:"):
+                    st.session_state[state.CONFIRM_STOP_SHARING] = True
+                    st.rerun()
+            else:
+                st.caption("Stop your screen share first, then leave sharing mode.")
+                left, right = st.columns(2)
+                if left.button("Stop sharing", type="primary"):
+                    db.sign_ins.set_share(viewer.sign_in.sign_in_id, None)
+                    audit.record(db, viewer.name, audit.SHARE_STOP, viewer.sharing)
+                    st.session_state.pop(state.CONFIRM_STOP_SHARING, None)
+                    for key in ("share", "couple"):
+                        if key in st.query_params:
+                            del st.query_params[key]
+                    st.rerun()
+                if right.button("Keep sharing"):
+                    st.session_state.pop(state.CONFIRM_STOP_SHARING, None)
+                    st.rerun()
+            return
+        st.caption(f"Signed in as {safe(viewer.name)}")
+        if viewer.is_therapist and viewer.couple_ids:
+            couples = {c.couple_id: c for c in (db.couples.get(cid) for cid in viewer.couple_ids) if c is not None}
+            if len(couples) > 1:
+                # every label offered is unique (two couples may share a name): the id goes with it
+                st.selectbox(
+                    "Couple", list(couples), format_func=lambda cid: f"{couples[cid].name} (#{cid})", key=state.COUPLE
+                )
+            couple_id = st.session_state.get(state.COUPLE)
+            if couple_id in couples and st.button("Start screen sharing", icon=":material/present_to_all:", help=(
+                "Shows only this couple's charts, in large type, with no other names and nothing private. "
+                "It stays on, in every tab, until you stop it."
+            )):  # fmt: skip
+                db.sign_ins.set_share(viewer.sign_in.sign_in_id, int(couple_id))
+                audit.record(db, viewer.name, audit.SHARE_START, int(couple_id))
+                st.switch_page("app_pages/trends.py")
+        if st.button("Sign out", icon=":material/logout:"):
+            sign_out(db, viewer)
+            st.session_state.clear()
+            st.rerun()
+
+
+def _record_view(db: Database, viewer: Viewer, page_title: str) -> None:
+    """One audit entry each time a person opens a page of a couple (not on every click within it)."""
+    couple_id = st.session_state.get(state.COUPLE)
+    seen = (page_title, couple_id)
+    if couple_id is not None and st.session_state.get(state.LAST_VIEW) != seen:
+        audit.record(db, viewer.name, audit.VIEW, int(couple_id), page_title)
+    st.session_state[state.LAST_VIEW] = seen
+
+
+def run() -> None:
+    """One run of the app: the signed-in person's navigation, sidebar and page."""
+    if st.session_state.get(state.NEUTRAL):
+        _neutral()
+        return
+    st.set_page_config(page_title="Mendwell", page_icon=str(ICON), layout="wide")
+    db = get_db()
+    viewer = current_viewer(db)
+    if viewer is None:
+        st.session_state.pop(state.COUPLE, None)
+        st.navigation([st.Page(signed_out_page, title="Sign in", default=True)], position="hidden").run()
+        return
+    viewer = _share_link(db, viewer)
+    _choose_couple(db, viewer)
+    sharing = viewer.sharing is not None
+    page = st.navigation([_page(key, sharing) for key in pages_for(viewer)])
+    if sharing:
+        # the address names the shared couple, but the server decides: it is kept only for the reader
+        st.query_params["share"] = "1"
+        st.query_params["couple"] = str(viewer.sharing)
+    _sidebar(db, viewer)
+    catalog = get_catalog()
+    if catalog.problems and not sharing and (viewer.is_owner or viewer.is_therapist):
+        bad = catalog.bad_files
+        st.warning(
+            f"{len(bad)} questionnaire file(s) could not be loaded, so they are left out of the check-in: "
+            + ", ".join(safe(name) for name in bad)
+            + ". The other questionnaires work as usual.",
+            icon=":material/warning:",
+        )
+        with st.expander("What is wrong with them"):
+            st.code("\n".join(str(p) for p in catalog.problems), language=None, wrap_lines=True)
+    _record_view(db, viewer, page.title)
+    try:
+        page.run()
+    except Exception:  # st.stop and reruns are BaseExceptions and pass through
+        if os.environ.get("MENDWELL_DEBUG"):
+            raise
+        logging.getLogger("mendwell").exception("The page %r failed", page.title)
+        st.error(
+            "Something went wrong on this page. Nothing you saved is lost. Please try again, or go back to Home. "
+            "If it keeps happening, the details are in the log of the terminal running Mendwell.",
+            icon=":material/sentiment_dissatisfied:",
+        )
