@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pandas as pd
+import segno
 import streamlit as st
 
-from mendwell import accounts, audit, security
+from mendwell import accounts, audit, invitations, security
 from mendwell.errors import MendwellError
-from mendwell.limits import NAME_MAX
+from mendwell.limits import INVITATION_DAYS, NAME_MAX
 from mendwell.model import Account
 from ui import feedback, state
 from ui.page import choose_couple, page_setup, safe
@@ -50,31 +51,55 @@ st.dataframe(
     width="stretch",
 )
 
-# -- a new couple with their two accounts -----------------------------------------------------------
+# -- a new couple: each partner makes their own account from an invitation -----------------------------
 st.subheader("Add a couple")
 with st.form("add_couple", clear_on_submit=True):
-    st.caption("Each partner gets an account of their own. They can change their passcode on Settings.")
+    st.caption(
+        "Each partner then gets an invitation: a link (and a QR code) that works once, for "
+        f"{INVITATION_DAYS} days, with which they make their own account on their own phone."
+    )
     name = st.text_input("Couple name", max_chars=NAME_MAX, placeholder="e.g. Alex & Sam")
     first = st.text_input("First partner's name", max_chars=NAME_MAX)
-    first_code = st.text_input("First partner's passcode", type="password")
     second = st.text_input("Second partner's name", max_chars=NAME_MAX)
-    second_code = st.text_input("Second partner's passcode", type="password")
     if st.form_submit_button("Add couple"):
         try:
-            for code in (first_code, second_code):
-                security.check_new_passcode(code)
             new_id = db.couples.create(name or f"{first} & {second}", [first, second])
             created = db.couples.get(new_id)
             assert created is not None
-            for p, code in zip(created.partners, (first_code, second_code), strict=True):
-                accounts.create(db, p.name, accounts.PARTNER, code, partner_id=p.partner_id)
             if viewer.is_therapist:
                 db.accounts.grant(viewer.account.account_id, new_id)
+            st.session_state[state.INVITES] = {
+                p.partner_id: invitations.invite(db, p.partner_id, viewer.name) for p in created.partners
+            }
         except MendwellError as exc:
             feedback.show(exc)
         else:
             choose_couple(new_id)
-            _done(f"Added {safe(created.name)} and their two accounts.", "couple added", new_id)
+            _done(f"Added {safe(created.name)}. Their invitations are below.", "couple added", new_id)
+
+# -- invitations: partners who have no account yet ---------------------------------------------------------
+waiting = [p for c in couples.values() for p in c.partners if db.accounts.for_partner(p.partner_id) is None]
+if waiting:
+    st.subheader("Invitations")
+    st.caption(
+        "Give each partner their own link, in person or by a message only they read. Anyone with the link "
+        "can make that partner's account, once. Making a new link stops the old one."
+    )
+    shown: dict[int, str] = st.session_state.setdefault(state.INVITES, {})
+    origin = str(st.context.url or "").split("/", 3)
+    base = "/".join(origin[:3]) if len(origin) >= 3 else ""
+    for p in waiting:
+        c = partner_of[p.partner_id]
+        with st.container(border=True):
+            st.markdown(f"**{safe(p.name)}** · {safe(c.name)} (#{c.couple_id})")
+            token = shown.get(p.partner_id)
+            if token:
+                link = f"{base}/invite/{token}"
+                st.code(link, language=None)
+                st.image(segno.make(link, error="m").png_data_uri(scale=4), caption=f"Invitation for {p.name}")
+            elif st.button("Make an invitation", key=f"invite_{p.partner_id}"):
+                shown[p.partner_id] = invitations.invite(db, p.partner_id, viewer.name)
+                st.rerun()
 
 # -- therapists ---------------------------------------------------------------------------------------
 st.subheader("Add a therapist")

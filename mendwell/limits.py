@@ -82,3 +82,4 @@ GLANCE_MAX = 3  # "at a glance" leads with at most this many things
 THEMES_SHOWN = 3  # themes ranked first per partner (the rest are one click away)
 ARCHIVE_MAX_RATIO = 100  # unpacked / packed for any one member: more is a zip bomb, not a Mendwell archive
 ARCHIVE_CHUNK_BYTES = 1024**2  # members are unpacked to disk this much at a time, never whole into memory
+INVITATION_DAYS = 7  # an invitation link works this many days, once

@@ -21,7 +21,7 @@ from mendwell.config import db_path, idle_timeout
 from mendwell.data import shared
 
 # Streamlit's own machinery and our sign-in routes pass untouched.
-_OPEN = ("/_stcore", "/static", "/media", "/component", "/signin", "/signout", "/setup", "/favicon")
+_OPEN = ("/_stcore", "/static", "/media", "/component", "/signin", "/signout", "/setup", "/invite/", "/favicon")
 
 
 def _signed_in(value: str | None) -> bool:

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from mendwell import accounts, audit, keyring, security, vault
+from mendwell import accounts, audit, invitations, keyring, security, vault
 from mendwell import tokens as cookies
 from mendwell.config import db_path
 from mendwell.data import Database, shared
@@ -71,12 +71,12 @@ def _sign_in_form(request: Request, note: str = "", name: str = "") -> HTMLRespo
     return _respond(request, "Sign in · Mendwell", body)
 
 
-def _signed_in(request: Request, db: Database, account: Account, passcode: str) -> Response:
+def _signed_in(request: Request, db: Database, account: Account, passcode: str, to: str | None = None) -> Response:
     sign_in_id = accounts.start(db, account)
     if account.partner_id is not None and accounts.has_passcode(db, account):
         keyring.put(sign_in_id, vault.derive_key(db, account.partner_id, passcode))
     audit.record(db, account.name, audit.SIGN_IN)
-    response = RedirectResponse(_next(request.query_params.get("next")), status_code=303)
+    response = RedirectResponse(to or _next(request.query_params.get("next")), status_code=303)
     response.set_cookie(
         cookies.COOKIE, cookies.sign(db, sign_in_id), httponly=True, samesite="strict", secure=_secure(request)
     )
@@ -240,6 +240,68 @@ async def setup(request: Request) -> Response:
     return RedirectResponse("/signin", status_code=303)
 
 
+# -- invitations: a partner makes their own account on their own phone ------------------------------------
+
+
+def _invite_form(request: Request, token: str, partner_name: str, note: str = "") -> HTMLResponse:
+    inner = (
+        html.field("Your name for signing in", "name", autocomplete="username", value=partner_name)
+        + html.field("Choose a passcode", "passcode", "password", autocomplete="new-password")
+        + html.field("The same passcode again", "again", "password", autocomplete="new-password")
+        + '<p class="hint">At least 4 characters. It also seals your private notes, so only you can read them.</p>'
+    )
+    body = (
+        "<h1>Welcome to Mendwell</h1><p>This link makes your own account, on this device. "
+        "Your answers stay yours: your partner sees only what you choose to share.</p>"
+        + note
+        + html.form(f"/invite/{token}", "__FORM_TOKEN__", inner, "Make my account")
+    )
+    return _respond(request, "Your account · Mendwell", body)
+
+
+def _unusable(request: Request) -> HTMLResponse:
+    return _respond(request, "Invitation · Mendwell", "<h1>Invitation</h1>" + html.message(invitations.UNUSABLE), 410)
+
+
+async def invitation_page(request: Request) -> Response:
+    """GET /invite/{token}: the form, or one kind answer for a used, expired or altered link."""
+    token = str(request.path_params.get("token", ""))[:200]
+    db = await run_in_threadpool(_db)
+    try:
+        partner = await run_in_threadpool(invitations.partner_for, db, token)
+    except invitations.InvitationUnusable:
+        return _unusable(request)
+    return _invite_form(request, token, partner.name)
+
+
+def _accept(request: Request, db: Database, token: str, form: dict[str, str]) -> Response:
+    if form.get("passcode", "") != form.get("again", ""):
+        partner = invitations.partner_for(db, token)
+        note = html.message("The two passcodes are not the same. Please type them again.")
+        return _invite_form(request, token, form.get("name", partner.name), note)
+    account = invitations.accept(db, token, form.get("name", ""), form.get("passcode", ""))
+    return _signed_in(request, db, account, form.get("passcode", ""), "/checkin")
+
+
+async def accept_invitation(request: Request) -> Response:
+    """POST /invite/{token}: make the account, then sign it in."""
+    token = str(request.path_params.get("token", ""))[:200]
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    db = await run_in_threadpool(_db)
+    if not _form_ok(request, form):
+        return _unusable(request)
+    try:
+        return await run_in_threadpool(_accept, request, db, token, form)
+    except invitations.InvitationUnusable:
+        return _unusable(request)
+    except MendwellError as exc:
+        try:
+            partner = await run_in_threadpool(invitations.partner_for, db, token)
+        except invitations.InvitationUnusable:
+            return _unusable(request)
+        return _invite_form(request, token, form.get("name", partner.name), html.message(str(exc)))
+
+
 def routes() -> list[BaseRoute]:
     """The routes `app.py` mounts beside Streamlit's."""
     return [
@@ -249,4 +311,6 @@ def routes() -> list[BaseRoute]:
         Route("/signout", sign_out, methods=["GET"]),
         Route("/setup", setup_page, methods=["GET"]),
         Route("/setup", setup, methods=["POST"]),
+        Route("/invite/{token}", invitation_page, methods=["GET"]),
+        Route("/invite/{token}", accept_invitation, methods=["POST"]),
     ]

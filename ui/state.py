@@ -45,3 +45,4 @@ def note_visibility(checkin_id: int) -> str:
 
 LAST_VIEW = "_mendwell_last_view"  # (page, couple) last recorded in the audit trail
 TOTP_PENDING = "_mendwell_totp_pending"  # a second-factor secret shown for enrolment, not yet confirmed
+INVITES = "_mendwell_invites"  # {partner_id: invitation secret} made in this session, shown until used

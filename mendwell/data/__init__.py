@@ -12,6 +12,7 @@ concern:
 - `analytics`    scores and the dashboards' queries (SQL in `sql/*.sql`)
 - `accounts`     accounts, grants, and sign-ins (the server side of the browser's cookie)
 - `audit`        the append-only, hash-chained audit trail
+- `invitations`  single-use links for a partner to make their own account
 - `baselines`    the month a therapist marks as the start of therapy, per couple
 - `archive`, `exports`, `bulk`   tables in and out as files, and bulk loads
 
@@ -33,6 +34,7 @@ from mendwell.data.checkins import Checkins
 from mendwell.data.couples import Couples
 from mendwell.data.definitions import Definitions
 from mendwell.data.engine import Engine
+from mendwell.data.invitations import Invitations
 from mendwell.data.settings import Settings
 from mendwell.data.sqlfiles import LATEST_SCHEMA
 
@@ -53,6 +55,7 @@ class Database:
         self.sign_ins = SignIns(self.engine)
         self.audit = AuditLog(self.engine)
         self.baselines = Baselines(self.engine)
+        self.invitations = Invitations(self.engine)
         before = self.engine.migrated_from
         if before is not None and (upgrade_to is None or upgrade_to == LATEST_SCHEMA):
             try:  # columns added by a migration are filled from the instruments' JSON snapshots

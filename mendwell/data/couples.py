@@ -139,6 +139,7 @@ class Couples:
             cur.execute("DELETE FROM accounts WHERE list_contains(?, account_id)", [accounts])
             cur.execute("DELETE FROM sign_ins WHERE share_couple_id = ?", [couple_id])
             cur.execute("DELETE FROM grants WHERE couple_id = ?", [couple_id])
+            cur.execute("DELETE FROM invitations WHERE list_contains(?, partner_id)", [partner_ids])
             cur.execute("DELETE FROM baselines WHERE couple_id = ?", [couple_id])
             cur.execute("DELETE FROM partners WHERE couple_id = ?", [couple_id])
             cur.execute("DELETE FROM couples WHERE couple_id = ?", [couple_id])
@@ -152,7 +153,8 @@ class Couples:
 
         def delete(cur: Cursor) -> None:
             for table in ("responses", "notes", "checkins", "partners", "couples", "secrets", "auth_failures",
-                          "notices", "settings", "sign_ins", "grants", "accounts", "baselines"):  # fmt: skip
+                          "notices", "settings", "sign_ins", "grants", "accounts", "invitations",
+                          "baselines"):  # fmt: skip
                 cur.execute(f"DELETE FROM {table}")
 
         self._engine.transaction(delete)
