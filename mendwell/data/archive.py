@@ -299,13 +299,83 @@ def _definition_problems(cur: Cursor) -> list[str]:
     return []
 
 
+def _answer_problems(cur: Cursor) -> list[str]:
+    """Every answer must be one its question could have been given: a known question, the right kind of
+    answer, a value on its scale (or among its options), in a month that has come."""
+    rules: list[tuple[str, int, str, str, float, float, list[int]]] = []
+    defs = cur.execute(
+        "SELECT definition FROM imp_instrument_versions UNION ALL SELECT v.definition FROM instrument_versions v "
+        "WHERE NOT EXISTS (SELECT 1 FROM imp_instrument_versions i WHERE i.instrument_id = v.instrument_id "
+        "AND i.version = v.version)"
+    ).fetchall()
+    for (definition,) in defs:
+        try:
+            inst = Instrument.model_validate_json(definition)
+        except (ValidationError, ValueError):
+            continue  # reported by _definition_problems
+        for it in inst.items:
+            lo, hi = inst.scale(it)
+            options = [o.value for o in it.options or ()]
+            rules.append((inst.id, inst.version, it.id, it.kind, float(lo), float(hi), options))
+    cur.execute(
+        "CREATE OR REPLACE TEMP TABLE imp_rules (instrument_id VARCHAR, version INTEGER, item_id VARCHAR, "
+        "kind VARCHAR, lo DOUBLE, hi DOUBLE, options INTEGER[])"
+    )
+    if rules:
+        cur.executemany("INSERT INTO imp_rules VALUES (?, ?, ?, ?, ?, ?, ?)", rules)
+    joined = (
+        "FROM imp_responses r LEFT JOIN imp_rules q ON q.instrument_id = r.instrument_id "
+        "AND q.version = r.instrument_version AND q.item_id = r.item_id"
+    )
+    checks = [
+        (
+            f"SELECT count(*) {joined} WHERE q.kind IS NULL",
+            "responses: answers to a question the questionnaire does not have",
+        ),
+        (
+            f"SELECT count(*) {joined} WHERE q.kind IN ('likert', 'count', 'yesno') AND (r.value IS NULL "
+            "OR r.value < q.lo OR r.value > q.hi OR r.value <> round(r.value))",
+            "responses: a value outside its question's scale",
+        ),
+        (
+            f"SELECT count(*) {joined} WHERE q.kind = 'choice' AND (r.value IS NULL "
+            "OR NOT list_contains(q.options, CAST(r.value AS INTEGER)) OR r.value <> round(r.value))",
+            "responses: a choice that is not one of its question's options",
+        ),
+        (
+            f"SELECT count(*) {joined} WHERE q.kind = 'multi' AND (r.value IS NULL OR r.value < 0 "
+            "OR r.value > len(q.options) OR r.text IS NULL)",
+            "responses: a multiple choice that its question could not hold",
+        ),
+        (
+            f"SELECT count(*) {joined} WHERE q.kind = 'text' AND (r.value IS NOT NULL OR r.text IS NULL)",
+            "responses: a written answer held as a number",
+        ),
+        (
+            f"SELECT count(*) {joined} WHERE q.kind IN ('likert', 'count', 'yesno', 'choice') AND r.text IS NOT NULL",
+            "responses: a number question holding text",
+        ),
+        (
+            "SELECT count(*) FROM imp_checkins WHERE period > date_trunc('month', current_date)",
+            "checkins: a check-in for a month that has not come yet",
+        ),
+    ]
+    problems = []
+    for sql, message in checks:
+        row = cur.execute(sql).fetchone()
+        n = int(row[0]) if row else 0
+        if n:
+            problems.append(f"{message} ({n} row{'s' if n != 1 else ''})")
+    return problems
+
+
 def _apply(engine: Engine, cur: Cursor) -> dict[str, int]:
     added: dict[str, int] = {}
     cur.execute("BEGIN TRANSACTION")
     try:
         # checked inside the transaction that writes: a couple another session adds meanwhile (taking the
         # next id) cannot slip in between, to have the archive's check-ins attached to its partners
-        problems = _checks(cur) + _definition_problems(cur)
+        problems = _checks(cur) + _definition_problems(cur) + _answer_problems(cur)
         if problems:
             raise ArchiveError(problems)
         # answers and notes come with their check-in: decide which check-ins are new before adding any

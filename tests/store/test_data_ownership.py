@@ -268,6 +268,11 @@ def _replace(name: str, data: bytes) -> Callable[[Members], None]:
     return lambda members: members.__setitem__(name, data)
 
 
+def _likert(df: pd.DataFrame) -> pd.Series:
+    """Answers to the bids questionnaire's 0 to 4 questions (every one of them a likert scale)."""
+    return (df["instrument_id"] == "bids") & df["value"].notna()
+
+
 def _third_partner(df: pd.DataFrame) -> pd.DataFrame:
     """A partner added to couple 1 (already in the database, with both slots taken)."""
     extra = df.iloc[:1].copy()
@@ -331,6 +336,19 @@ BROKEN: list[tuple[str, str, Callable[[Members], object], str]] = [
     ("questionnaire differs", "new", edit_table("instrument_versions", lambda df: first(df, "content_hash", "0" * 16)),
      "instrument_versions: a questionnaire version differs"),
     ("unexpected member", "new", _replace("../evil.txt", b"evil"), "unexpected members in the archive: ../evil.txt"),
+    # answers the app could never have stored
+    ("value 99 on a 0 to 4 question", "new", edit_table("responses", lambda df: first(df, "value", 99.0, _likert(df))),
+     "responses: a value outside its question's scale"),
+    ("value -3 on a 0 to 4 question", "new", edit_table("responses", lambda df: first(df, "value", -3.0, _likert(df))),
+     "responses: a value outside its question's scale"),
+    ("half a step", "new", edit_table("responses", lambda df: first(df, "value", 1.5, _likert(df))),
+     "responses: a value outside its question's scale"),
+    ("text in a number question", "new", edit_table("responses", lambda df: first(df, "text", "hello", _likert(df))),
+     "responses: a number question holding text"),
+    ("an unknown question", "new", edit_table("responses", lambda df: first(df, "item_id", "no_such_question")),
+     "responses: answers to a question the questionnaire does not have"),
+    ("a month to come", "new", edit_table("checkins", lambda df: first(df, "period", dt.date(2099, 1, 1))),
+     "checkins: a check-in for a month that has not come yet"),
     # some rows are new and fine, one conflicts with the database: nothing at all is imported
     ("couple id taken by another couple", "full", edit_table("couples", lambda df: first(
         df, "name", "Someone else", df["couple_id"] == 2)), "couples: an id already in this database belongs to"),
