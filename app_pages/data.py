@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -96,24 +97,37 @@ st.caption(
     "Importing the same archive twice changes nothing."
 )
 upload = st.file_uploader("Archive file", type=["zip"], key="import_upload")
-if upload is not None and st.button("Check and import", type="primary"):
+
+
+def _with_upload(work: Callable[[Path], archive.ImportReport]) -> archive.ImportReport | None:
+    """Run `work` on the uploaded file (written to a temporary file of our own); None after a kind message."""
+    assert upload is not None
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "upload.zip"
         path.write_bytes(upload.getvalue())
         try:
-            added = archive.import_archive(db, path)
-            audit.record(db, viewer.name, audit.IMPORT, None, ", ".join(f"{t}: {n}" for t, n in added.items() if n))
+            return work(path)
         except ArchiveError as exc:
             st.warning("Nothing was imported. Here is what needs fixing in the file:")
             st.code("\n".join(exc.problems), language=None, wrap_lines=True)
         except MendwellError as exc:
             feedback.show(exc)
-        else:
-            st.cache_data.clear()
-            if any(added.values()):
-                st.success("Imported " + ", ".join(f"{n:,} {t.replace('_', ' ')}" for t, n in added.items() if n) + ".")
-            else:
-                st.info("Nothing new: everything in this archive is already here.")
+    return None
+
+
+if upload is not None:
+    plan = _with_upload(lambda path: archive.preview_archive(db, path))
+    if plan is not None and not any(plan.values()):
+        st.info("Nothing new: everything in this archive is already here.")
+    elif plan is not None:
+        st.markdown("This archive would add:")
+        st.markdown("\n".join(f"- {safe(line.strip())}" for line in plan.lines))
+        if st.button("Import it", type="primary"):
+            added = _with_upload(lambda path: archive.import_archive(db, path))
+            if added is not None:
+                audit.record(db, viewer.name, audit.IMPORT, None, "; ".join(added.lines))
+                st.cache_data.clear()
+                st.success("Imported " + ", ".join(f"{n:,} {t}" for t, n in added.items() if n) + ".")
 
 # -- backup -------------------------------------------------------------------------------------
 st.subheader("Backup")

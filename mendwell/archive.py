@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mendwell import __version__
 from mendwell.data import Database
-from mendwell.data.archive import TABLES, copy_out, staging
+from mendwell.data.archive import TABLES, TABLES_V1, ImportReport, copy_out, staging
 from mendwell.data.sqlfiles import LATEST_SCHEMA
 from mendwell.errors import ArchiveError, InvalidInput, NotFound
 from mendwell.limits import (
@@ -35,8 +35,10 @@ from mendwell.limits import (
     human_bytes,
 )
 
+__all__ = ["FORMAT", "FORMAT_VERSION", "ImportReport", "export_archive", "import_archive", "preview_archive"]
+
 FORMAT = "mendwell-archive"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: couples carry a stable identifier; partners' salts and start-of-therapy marks travel
 # What reading a damaged zip can raise: a bad CRC, headers that disagree, an unknown compression
 # method, an "encrypted" flag, a truncated member, a name that is not valid UTF-8.
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, OSError, ValueError)
@@ -122,8 +124,9 @@ def _read_manifest(zf: zipfile.ZipFile, problems: list[str]) -> Manifest | None:
         problems.append(f"manifest.json: archive format {manifest.format_version} is newer than this Mendwell reads")
     if manifest.schema_version > LATEST_SCHEMA:
         problems.append(f"manifest.json: made by a newer Mendwell (schema {manifest.schema_version})")
-    missing = set(TABLES) - set(manifest.tables)
-    extra = set(manifest.tables) - set(TABLES)
+    expected = TABLES if manifest.format_version >= 2 else TABLES_V1
+    missing = set(expected) - set(manifest.tables)
+    extra = set(manifest.tables) - set(expected)
     if missing:
         problems.append(f"manifest.json: tables missing: {', '.join(sorted(missing))}")
     if extra:
@@ -177,10 +180,14 @@ def _extract(zf: zipfile.ZipFile, name: str, dest: Path) -> str | None:
     return None
 
 
-def import_archive(db: Database, path: Path) -> dict[str, int]:
+def import_archive(db: Database, path: Path, *, dry_run: bool = False) -> ImportReport:
     """Validate an archive completely, then add what is new in one transaction.
 
-    Returns how many rows were added per table (all zero on a second import).
+    A couple this database already holds (the same stable identifier: the same couple's later archive) gets
+    only its new months, and drafts since submitted; any other couple comes in as a new couple with ids of its
+    own, never merged with another by id or name. The same month answered differently here and in the archive
+    refuses the whole import. Returns rows added per table (all zero on a second import), with `.lines`
+    saying what happened to each couple. With `dry_run`, nothing is changed: it says what would be added.
     Raises ArchiveError listing every problem; then nothing was changed.
     """
     problems: list[str] = []
@@ -191,8 +198,12 @@ def import_archive(db: Database, path: Path) -> dict[str, int]:
         manifest = _read_manifest(zf, problems)
         if problems or manifest is None:
             raise ArchiveError(problems)
+        expected = TABLES if manifest.format_version >= 2 else TABLES_V1
         with staging(db.engine) as stage:
             for table in TABLES:
+                if table not in expected:
+                    stage.stage(table, None, 0, manifest.format_version)
+                    continue
                 local = Path(tmp) / f"{table}.parquet"  # our own name, never one from the archive
                 try:
                     trouble = _extract(zf, f"{table}.parquet", local)
@@ -205,7 +216,12 @@ def import_archive(db: Database, path: Path) -> dict[str, int]:
                 if trouble:
                     problems.append(trouble)
                     continue
-                problems += stage.stage(table, local, manifest.tables[table].rows)
+                problems += stage.stage(table, local, manifest.tables[table].rows, manifest.format_version)
             if problems:
                 raise ArchiveError(problems)
-            return stage.apply()
+            return stage.apply(dry_run)
+
+
+def preview_archive(db: Database, path: Path) -> ImportReport:
+    """What importing the archive would add, couple by couple; nothing is changed."""
+    return import_archive(db, path, dry_run=True)

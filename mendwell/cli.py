@@ -215,18 +215,27 @@ def cmd_archive(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from mendwell.archive import import_archive
+    from mendwell.archive import import_archive, preview_archive
 
     db = Database(db_path())
     try:
+        plan = preview_archive(db, Path(args.file))
+        print("This archive would add:")
+        for line in plan.lines:
+            print(f"  {line}")
+        if args.preview:
+            return 0
+        if not any(plan.values()):
+            print("Nothing new: everything in this archive is already here.")
+            return 0
+        if sys.stdin.isatty() and not args.yes and input("Import it? Type 'yes' to go on: ").strip() != "yes":
+            print("Nothing was imported.")
+            return 1
         added = import_archive(db, Path(args.file))
         audit.record(db, audit.OPERATOR, audit.IMPORT, None, ", ".join(f"{t}: {n}" for t, n in added.items() if n))
     finally:
         db.close()
-    if not any(added.values()):
-        print("Nothing new: everything in this archive is already here.")
-    else:
-        print("Imported: " + ", ".join(f"{n:,} {table}" for table, n in added.items() if n))
+    print("Imported: " + ", ".join(f"{n:,} {table}" for table, n in added.items() if n))
     return 0
 
 
@@ -335,8 +344,12 @@ def build_parser() -> argparse.ArgumentParser:
     arc.add_argument("--couple", type=int, default=None, help="only this couple id")
     arc.set_defaults(func=cmd_archive)
 
-    imp = sub.add_parser("import", help="check an archive completely, then add it in one transaction")
+    imp = sub.add_parser(
+        "import", help="check an archive completely, say what it would add, then add it in one transaction"
+    )
     imp.add_argument("file")
+    imp.add_argument("--preview", action="store_true", help="only say what would be added")
+    imp.add_argument("--yes", action="store_true", help="do not ask for confirmation at a terminal")
     imp.set_defaults(func=cmd_import)
 
     era = sub.add_parser("erase", help="erase a couple (or everything) and rewrite the file: no trace left")

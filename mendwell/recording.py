@@ -21,26 +21,30 @@ def record_answer(db: Database, checkin_id: int, inst: Instrument, item: Item, r
     """
     answer = make_answer(inst, item, raw)
     if answer is not None and answer.text and item.private and item.kind == "text":
-        answer = Answer(text=vault.seal_if_key(key, answer.text, answer_context(checkin_id, inst.id, item.id)))
+        ref = db.checkins.seal_ref(checkin_id)
+        answer = Answer(text=vault.seal_if_key(key, answer.text, answer_context(ref, inst.id, item.id)))
     db.checkins.save_answers(checkin_id, inst, {item.id: answer})
 
 
 def save_note(db: Database, checkin_id: int, text: str, private: bool, key: bytes | None) -> None:
     """Save the check-in's note; a private one is sealed with the partner's key when they have one."""
-    db.checkins.save_note(checkin_id, _sealed_note(checkin_id, text, private, key), private)
+    db.checkins.save_note(checkin_id, _sealed_note(db.checkins.seal_ref(checkin_id), text, private, key), private)
 
 
 def finish(db: Database, checkin_id: int, note: str, private: bool, key: bytes | None, catalog: Catalog) -> bool:
     """Save the note and submit, in one transaction; False when it was already submitted."""
-    return db.checkins.finish(checkin_id, _sealed_note(checkin_id, note, private, key), private, catalog)
+    return db.checkins.finish(
+        checkin_id, _sealed_note(db.checkins.seal_ref(checkin_id), note, private, key), private, catalog
+    )
 
 
 def readable_answers(db: Database, checkin_id: int, key: bytes | None) -> dict[str, dict[str, Answer]]:
     """A check-in's answers with its partner's sealed private text opened, for their own eyes only."""
     out: dict[str, dict[str, Answer]] = {}
+    ref = db.checkins.seal_ref(checkin_id)
     for inst_id, items in db.checkins.answers(checkin_id).items():
         out[inst_id] = {
-            item_id: Answer(a.value, vault.readable(key, a.text, answer_context(checkin_id, inst_id, item_id)))
+            item_id: Answer(a.value, vault.readable(key, a.text, answer_context(ref, inst_id, item_id)))
             if vault.is_encrypted(a.text)
             else a
             for item_id, a in items.items()
@@ -53,12 +57,12 @@ def readable_note(db: Database, checkin_id: int, key: bytes | None) -> tuple[str
     stored = db.checkins.note(checkin_id)
     if stored is None:
         return None
-    return vault.readable(key, stored[0], note_context(checkin_id)), stored[1]
+    return vault.readable(key, stored[0], note_context(db.checkins.seal_ref(checkin_id))), stored[1]
 
 
-def _sealed_note(checkin_id: int, text: str, private: bool, key: bytes | None) -> str:
+def _sealed_note(sealed_as: int, text: str, private: bool, key: bytes | None) -> str:
     text = text.replace("\x00", "").strip()
     if private and text:
         clean_note(text)  # the limit applies to what was written, before sealing lengthens it
-        return vault.seal_if_key(key, text, note_context(checkin_id))
+        return vault.seal_if_key(key, text, note_context(sealed_as))
     return text

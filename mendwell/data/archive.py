@@ -31,11 +31,13 @@ from mendwell.limits import (
 
 # Columns of each archived table, in order, with their SQL types.
 TABLES: dict[str, dict[str, str]] = {
-    "couples": {"couple_id": "INTEGER", "name": "VARCHAR", "created_at": "TIMESTAMP", "checkin_day": "SMALLINT"},
+    "couples": {"couple_id": "INTEGER", "name": "VARCHAR", "created_at": "TIMESTAMP", "checkin_day": "SMALLINT",
+                "uid": "VARCHAR"},
     "partners": {"partner_id": "INTEGER", "couple_id": "INTEGER", "slot": "SMALLINT", "name": "VARCHAR"},
     "checkins": {
         "checkin_id": "BIGINT", "couple_id": "INTEGER", "partner_id": "INTEGER", "period": "DATE",
         "status": "VARCHAR", "started_at": "TIMESTAMP", "updated_at": "TIMESTAMP", "submitted_at": "TIMESTAMP",
+        "sealed_as": "BIGINT",
     },
     "responses": {
         "checkin_id": "BIGINT", "instrument_id": "VARCHAR", "instrument_version": "INTEGER", "item_id": "VARCHAR",
@@ -46,7 +48,16 @@ TABLES: dict[str, dict[str, str]] = {
         "instrument_id": "VARCHAR", "version": "INTEGER", "content_hash": "VARCHAR", "title": "VARCHAR",
         "definition": "VARCHAR", "recorded_at": "TIMESTAMP",
     },
+    # a partner's salt for sealing private text: without it, the same passcode could not open it again
+    "salts": {"partner_id": "INTEGER", "salt": "VARCHAR"},
+    "baselines": {"couple_id": "INTEGER", "period": "DATE", "marked_at": "TIMESTAMP"},
 }  # fmt: skip
+# What a format-1 archive (before couples had a stable identifier) holds.
+TABLES_V1: dict[str, dict[str, str]] = {
+    t: {c: k for c, k in cols.items() if c not in ("uid", "sealed_as")}
+    for t, cols in TABLES.items()
+    if t not in ("salts", "baselines")
+}
 KEYS = {
     "couples": ["couple_id"],
     "partners": ["partner_id"],
@@ -54,6 +65,8 @@ KEYS = {
     "responses": ["checkin_id", "instrument_id", "item_id"],
     "notes": ["checkin_id"],
     "instrument_versions": ["instrument_id", "version"],
+    "salts": ["partner_id"],
+    "baselines": ["couple_id"],
 }
 
 
@@ -65,9 +78,15 @@ SAFETY_INSTRUMENTS = (
 
 def _select(table: str, couple_id: int | None) -> tuple[str, list[object]]:
     cols = ", ".join(f"t.{c}" for c in TABLES[table])
+    if table == "salts":
+        return (
+            "SELECT p.partner_id, s.value AS salt FROM partners p JOIN settings s "
+            "ON s.key = 'vault_salt:' || p.partner_id WHERE (? IS NULL OR p.couple_id = ?)",
+            [couple_id, couple_id],
+        )
     if couple_id is None or table == "instrument_versions":
         return f"SELECT {cols} FROM {table} t", []
-    if table in ("couples", "partners", "checkins"):
+    if table in ("couples", "partners", "checkins", "baselines"):
         return f"SELECT {cols} FROM {table} t WHERE t.couple_id = ?", [couple_id]
     if table == "responses":
         # a couple's archive may be handed to them: the private safety check stays out of it
@@ -105,10 +124,15 @@ class Staging:
         self._engine = engine
         self._cur = cur
 
-    def stage(self, table: str, parquet: Path, declared_rows: int) -> list[str]:
-        """Load one table's Parquet file (a path of our own making); returns the problems found."""
+    def stage(self, table: str, parquet: Path | None, declared_rows: int, version: int = 2) -> list[str]:
+        """Load one table's Parquet file (a path of our own making; None: a table this archive's format
+        does not have, staged empty); returns the problems found."""
         cur = self._cur
-        columns = TABLES[table]
+        columns = (TABLES_V1 if version < 2 else TABLES).get(table, {})
+        if parquet is None or not columns:
+            typed = ", ".join(f"{c} {t}" for c, t in TABLES[table].items())
+            cur.execute(f"CREATE OR REPLACE TEMP TABLE imp_{table} ({typed})")
+            return []
         src = str(parquet)
         try:
             found = cur.execute("DESCRIBE SELECT * FROM read_parquet(?)", [src]).fetchall()
@@ -130,11 +154,15 @@ class Staging:
         row = cur.execute(f"SELECT count(*) FROM imp_{table}").fetchone()
         if row and int(row[0]) != declared_rows:
             problems.append(f"{table}.parquet: {row[0]} rows, but the manifest says {declared_rows}")
+        for missing, column_type in TABLES[table].items():  # a format-1 archive lacks a few columns
+            if missing not in columns:
+                cur.execute(f"ALTER TABLE imp_{table} ADD COLUMN {missing} {column_type}")
         return problems
 
-    def apply(self) -> dict[str, int]:
-        """Check the staged tables against the database and add what is new, in one transaction."""
-        return _apply(self._engine, self._cur)
+    def apply(self, dry_run: bool = False) -> ImportReport:
+        """Check the staged tables and add what is new, in one transaction (with `dry_run`: only say what
+        would be added, and change nothing)."""
+        return _apply(self._engine, self._cur, dry_run)
 
 
 def _plain(exc: Exception, parquet: Path) -> str:
@@ -196,18 +224,24 @@ def _checks(cur: Cursor) -> list[str]:
             f"couples: checkin_day must be from {CHECKIN_DAY_MIN} to {CHECKIN_DAY_MAX}",
         ),
         (
-            "SELECT count(*) FROM imp_partners i JOIN partners p ON p.couple_id = i.couple_id AND p.slot = i.slot "
-            "AND p.partner_id <> i.partner_id",
-            "partners: that slot of the couple is already taken by another partner in this database",
-        ),
-        (
             "SELECT count(*) FROM (SELECT couple_id, slot FROM imp_partners GROUP BY ALL HAVING count(*) > 1)",
             "partners: two partners share a slot in one couple",
         ),
         (
-            "SELECT count(*) FROM imp_partners p WHERE p.couple_id NOT IN (SELECT couple_id FROM imp_couples) "
-            "AND p.couple_id NOT IN (SELECT couple_id FROM couples)",
-            "partners: refer to a couple that is not there",
+            "SELECT count(*) FROM imp_partners p WHERE p.couple_id NOT IN (SELECT couple_id FROM imp_couples)",
+            "partners: refer to a couple that is not in the archive",
+        ),
+        (
+            "SELECT count(*) FROM (SELECT uid FROM imp_couples WHERE uid IS NOT NULL GROUP BY uid HAVING count(*) > 1)",
+            "couples: two couples share one identifier",
+        ),
+        (
+            "SELECT count(*) FROM imp_salts s WHERE s.partner_id NOT IN (SELECT partner_id FROM imp_partners)",
+            "salts: refer to a partner that is not in the archive",
+        ),
+        (
+            "SELECT count(*) FROM imp_baselines b WHERE b.couple_id NOT IN (SELECT couple_id FROM imp_couples)",
+            "baselines: refer to a couple that is not in the archive",
         ),
         (
             "SELECT count(*) FROM imp_checkins WHERE status NOT IN ('draft', 'submitted')",
@@ -223,8 +257,7 @@ def _checks(cur: Cursor) -> list[str]:
         ),
         (
             "SELECT count(*) FROM imp_checkins c WHERE NOT EXISTS (SELECT 1 FROM imp_partners p WHERE "
-            "p.partner_id = c.partner_id AND p.couple_id = c.couple_id) AND NOT EXISTS (SELECT 1 FROM partners p "
-            "WHERE p.partner_id = c.partner_id AND p.couple_id = c.couple_id)",
+            "p.partner_id = c.partner_id AND p.couple_id = c.couple_id)",
             "checkins: refer to a partner (of that couple) that is not there",
         ),
         (
@@ -254,26 +287,6 @@ def _checks(cur: Cursor) -> list[str]:
         (
             "SELECT count(*) FROM imp_responses WHERE value IS NOT NULL AND NOT isfinite(value)",
             "responses: a value is not a finite number",
-        ),
-        # the same id already in the database must hold the same data (then it is skipped)
-        (
-            "SELECT count(*) FROM imp_couples i JOIN couples c USING (couple_id) WHERE i.name <> c.name",
-            "couples: an id already in this database belongs to another couple",
-        ),
-        (
-            "SELECT count(*) FROM imp_partners i JOIN partners p USING (partner_id) "
-            "WHERE i.couple_id <> p.couple_id OR i.slot <> p.slot",
-            "partners: an id already in this database belongs to another partner",
-        ),
-        (
-            "SELECT count(*) FROM imp_checkins i JOIN checkins c USING (checkin_id) "
-            "WHERE i.partner_id <> c.partner_id OR i.period <> c.period OR i.status <> c.status",
-            "checkins: an id already in this database holds a different check-in",
-        ),
-        (
-            "SELECT count(*) FROM imp_checkins i JOIN checkins c ON c.partner_id = i.partner_id "
-            "AND c.period = i.period AND c.checkin_id <> i.checkin_id",
-            "checkins: this database already has another check-in for that partner and month",
         ),
         (
             "SELECT count(*) FROM imp_instrument_versions i JOIN instrument_versions v USING (instrument_id, version) "
@@ -369,53 +382,36 @@ def _answer_problems(cur: Cursor) -> list[str]:
     return problems
 
 
-def _apply(engine: Engine, cur: Cursor) -> dict[str, int]:
-    added: dict[str, int] = {}
-    cur.execute("BEGIN TRANSACTION")
-    try:
-        # checked inside the transaction that writes: a couple another session adds meanwhile (taking the
-        # next id) cannot slip in between, to have the archive's check-ins attached to its partners
-        problems = _checks(cur) + _definition_problems(cur) + _answer_problems(cur)
-        if problems:
-            raise ArchiveError(problems)
-        # answers and notes come with their check-in: decide which check-ins are new before adding any
-        cur.execute(
-            "CREATE OR REPLACE TEMP TABLE imp_new_checkins AS SELECT checkin_id FROM imp_checkins "
-            "WHERE checkin_id NOT IN (SELECT checkin_id FROM checkins)"
-        )
-        for table, keys in KEYS.items():
-            cols = ", ".join(TABLES[table])
-            if table in ("responses", "notes"):
-                where = "WHERE i.checkin_id IN (SELECT checkin_id FROM imp_new_checkins)"
-            else:
-                match = " AND ".join(f"t.{k} = i.{k}" for k in keys)
-                where = f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {match})"
-            new_defs = []
-            if table == "instrument_versions":
-                new_defs = cur.execute(f"SELECT i.definition FROM imp_{table} i {where}").fetchall()
-            row = cur.execute(f"SELECT count(*) FROM imp_{table} i {where}").fetchone()
-            added[table] = int(row[0]) if row else 0
-            cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM imp_{table} i {where}")
-            for (definition,) in new_defs:
-                write_rows(cur, Instrument.model_validate_json(definition))
-        _advance_sequences(cur)
-        cur.execute("COMMIT")
-    except duckdb.ConstraintException as exc:  # a clash the checks above did not foresee: still all or nothing
-        rollback(cur)
-        raise ArchiveError([f"the archive does not fit this database: {str(exc).splitlines()[0]}"]) from None
-    except duckdb.TransactionException:  # another session wrote the same rows meanwhile
-        rollback(cur)
-        changed = "the database changed while importing (another window saved at the same moment); please try again"
-        raise ArchiveError([changed]) from None
-    except BaseException:
-        rollback(cur)
-        raise
-    engine.bump(*(int(r[0]) for r in engine.rows("SELECT couple_id FROM couples")))
-    return added
+class ImportReport(dict[str, int]):
+    """Rows added per table (a dict, as before), and in words what the import did for each couple."""
+
+    def __init__(self, added: dict[str, int], lines: list[str]) -> None:
+        super().__init__(added)
+        self.lines = lines
+
+
+def _number(cur: Cursor, plan: str, table: str, column: str, sequence: str) -> None:
+    """Give each new row of a plan this database's next free id (in the archive's order); the rest keep theirs.
+
+    Ids are counted on from the largest in use rather than drawn from the sequence, so a refused import leaves
+    the sequences as they were; `_advance_sequences` moves them on after a write.
+    """
+    top = cur.execute(
+        f"SELECT greatest((SELECT coalesce(max({column}), 0) FROM {table}), (SELECT coalesce(last_value, "
+        "start_value - 1) FROM duckdb_sequences() WHERE sequence_name = ?))",
+        [sequence],
+    ).fetchone()
+    base = int(top[0]) if top and top[0] is not None else 0
+    cur.execute(
+        f"UPDATE {plan} SET new_id = n.new_id FROM (SELECT old_id, ? + row_number() OVER (ORDER BY old_id) AS new_id "
+        f"FROM {plan} WHERE existing_id IS NULL) n WHERE {plan}.old_id = n.old_id",
+        [base],
+    )
+    cur.execute(f"UPDATE {plan} SET new_id = existing_id WHERE existing_id IS NOT NULL")
 
 
 def _advance_sequences(cur: Cursor) -> None:
-    """Move id sequences past imported ids (DuckDB has no setval)."""
+    """Move id sequences past the imported ids (DuckDB has no setval)."""
     for seq, table, col in (
         ("couple_ids", "couples", "couple_id"),
         ("partner_ids", "partners", "partner_id"),
@@ -428,3 +424,184 @@ def _advance_sequences(cur: Cursor) -> None:
         gap = int(top[0] if top else 0) - int(current[0] if current and current[0] is not None else 0)
         if gap > 0:
             cur.execute(f"SELECT max(nextval('{seq}')) FROM range(?)", [gap])
+
+
+def _plan(cur: Cursor) -> tuple[list[str], list[str]]:
+    """Map the archive onto this database: each couple new (fresh ids) or the same couple as one here (by its
+    stable identifier), each check-in added, replacing a draft, kept, or in conflict. Returns (problems, lines)."""
+    cur.execute(
+        "CREATE OR REPLACE TEMP TABLE imp_couple_map AS SELECT i.couple_id AS old_id, i.name, "
+        "coalesce(i.uid, uuid()::VARCHAR) AS uid, c.couple_id AS existing_id, c.name AS existing_name, "
+        "NULL::INTEGER AS new_id FROM imp_couples i LEFT JOIN couples c ON c.uid = i.uid"
+    )
+    _number(cur, "imp_couple_map", "couples", "couple_id", "couple_ids")
+    cur.execute(
+        "CREATE OR REPLACE TEMP TABLE imp_partner_map AS SELECT p.partner_id AS old_id, p.slot, p.name, "
+        "m.new_id AS couple_id, e.partner_id AS existing_id, e.name AS existing_name, NULL::INTEGER AS new_id "
+        "FROM imp_partners p JOIN imp_couple_map m ON m.old_id = p.couple_id "
+        "LEFT JOIN partners e ON e.couple_id = m.existing_id AND e.slot = p.slot"
+    )
+    _number(cur, "imp_partner_map", "partners", "partner_id", "partner_ids")
+    cur.execute(
+        "CREATE OR REPLACE TEMP TABLE imp_checkin_map AS SELECT c.checkin_id AS old_id, pm.new_id AS partner_id, "
+        "pm.couple_id, c.period, c.status, e.checkin_id AS existing_id, e.status AS existing_status, "
+        "NULL::BIGINT AS new_id, CASE WHEN e.checkin_id IS NULL THEN 'add' "
+        "WHEN e.status = 'draft' AND c.status = 'submitted' THEN 'replace' "
+        "WHEN e.status = 'submitted' AND c.status = 'submitted' THEN 'compare' ELSE 'keep' END AS action "
+        "FROM imp_checkins c JOIN imp_partner_map pm ON pm.old_id = c.partner_id "
+        "LEFT JOIN checkins e ON e.partner_id = pm.new_id AND e.period = c.period"
+    )
+    # both submitted: the same answers (sealed text compared by presence only: its bytes differ by design)
+    answers = (
+        "SELECT instrument_id, instrument_version, item_id, value, "
+        "CASE WHEN starts_with(text, $prefix) THEN '(sealed)' ELSE text END FROM {table} WHERE checkin_id = {id}"
+    )
+    differs = (
+        f"EXISTS ({answers.format(table='imp_responses', id='m.old_id')} "
+        f"EXCEPT ALL {answers.format(table='responses', id='m.existing_id')}) OR "
+        f"EXISTS ({answers.format(table='responses', id='m.existing_id')} "
+        f"EXCEPT ALL {answers.format(table='imp_responses', id='m.old_id')})"
+    )
+    cur.execute(
+        f"UPDATE imp_checkin_map m SET action = CASE WHEN {differs} THEN 'conflict' ELSE 'keep' END "
+        "WHERE action = 'compare'",
+        {"prefix": SEALED_PREFIX},
+    )
+    _number(cur, "imp_checkin_map", "checkins", "checkin_id", "checkin_ids")
+
+    problems = [
+        f"{couple}: {partner}'s check-in for {period:%B %Y} was answered differently in this database and in the "
+        "archive"
+        for couple, partner, period in cur.execute(
+            "SELECT cm.name, pm.name, m.period FROM imp_checkin_map m "
+            "JOIN imp_partner_map pm ON pm.new_id = m.partner_id JOIN imp_couple_map cm ON cm.new_id = m.couple_id "
+            "WHERE m.action = 'conflict' ORDER BY cm.name, pm.slot, m.period"
+        ).fetchall()
+    ]
+    if problems:
+        problems.append(
+            "nothing was imported: keep this database as it is, or erase that couple here (after an archive of it) "
+            "and import again to take the archive's answers"
+        )
+    lines = []
+    for name, existing_id, existing_name, new_id in cur.execute(
+        "SELECT name, existing_id, existing_name, new_id FROM imp_couple_map ORDER BY old_id"
+    ).fetchall():
+        counts = dict(
+            cur.execute(
+                "SELECT action, count(*) FROM imp_checkin_map WHERE couple_id = ? GROUP BY action", [new_id]
+            ).fetchall()
+        )
+        added, replaced, kept = counts.get("add", 0), counts.get("replace", 0), counts.get("keep", 0)
+        if existing_id is None:
+            lines.append(f"{name}: a new couple here (#{new_id}), with {added} check-in(s)")
+        else:
+            line = f"{existing_name} (#{existing_id}): the same couple; {added} check-in(s) added"
+            line += f", {replaced} draft(s) replaced by the submitted check-in" if replaced else ""
+            line += f", {kept} already here" if kept else ""
+            lines.append(line)
+            if name != existing_name:
+                lines.append(f"  the archive calls this couple {name!r}; here it is {existing_name!r} (kept)")
+        for p_name, p_existing in cur.execute(
+            "SELECT name, existing_name FROM imp_partner_map WHERE couple_id = ? AND existing_id IS NOT NULL "
+            "AND name <> existing_name ORDER BY slot",
+            [new_id],
+        ).fetchall():
+            lines.append(f"  the archive calls a partner {p_name!r}; here they are {p_existing!r} (kept)")
+    return problems, lines
+
+
+def _write(cur: Cursor) -> dict[str, int]:
+    """Add what the plan says, all inside the caller's transaction."""
+    added: dict[str, int] = {}
+
+    def run(table: str, sql: str, params: dict[str, object] | None = None) -> None:
+        row = cur.execute(f"SELECT count(*) FROM ({sql})", params or {}).fetchone()
+        added[table] = added.get(table, 0) + (int(row[0]) if row else 0)
+        cols = ", ".join(TABLES.get(table, {}).keys()) if table in ("couples", "partners", "checkins") else None
+        target = "settings" if table == "salts" else f"{table} ({cols})" if cols else table
+        cur.execute(f"INSERT INTO {target} {sql}", params or {})
+
+    run(
+        "couples",
+        "SELECT m.new_id, i.name, i.created_at, i.checkin_day, m.uid FROM imp_couples i "
+        "JOIN imp_couple_map m ON m.old_id = i.couple_id WHERE m.existing_id IS NULL",
+    )
+    run(
+        "partners",
+        "SELECT pm.new_id, pm.couple_id, pm.slot, pm.name FROM imp_partner_map pm WHERE pm.existing_id IS NULL",
+    )
+    # a draft here, submitted in the archive: the archive's check-in takes its place
+    replace = "SELECT new_id FROM imp_checkin_map WHERE action = 'replace'"
+    cur.execute(f"DELETE FROM responses WHERE checkin_id IN ({replace})")
+    cur.execute(f"DELETE FROM notes WHERE checkin_id IN ({replace})")
+    cur.execute(
+        "UPDATE checkins SET status = i.status, started_at = i.started_at, updated_at = i.updated_at, "
+        "submitted_at = i.submitted_at, sealed_as = coalesce(i.sealed_as, i.checkin_id) "
+        "FROM imp_checkin_map m JOIN imp_checkins i ON i.checkin_id = m.old_id "
+        "WHERE m.action = 'replace' AND checkins.checkin_id = m.new_id"
+    )
+    run(
+        "checkins",
+        "SELECT m.new_id, m.couple_id, m.partner_id, i.period, i.status, i.started_at, i.updated_at, "
+        "i.submitted_at, coalesce(i.sealed_as, i.checkin_id) FROM imp_checkins i "
+        "JOIN imp_checkin_map m ON m.old_id = i.checkin_id WHERE m.action = 'add'",
+    )
+    moved = "JOIN imp_checkin_map m ON m.old_id = x.checkin_id WHERE m.action IN ('add', 'replace')"
+    run("responses", f"SELECT m.new_id, x.instrument_id, x.instrument_version, x.item_id, x.value, x.text "
+                     f"FROM imp_responses x {moved}")  # fmt: skip
+    run("notes", f"SELECT m.new_id, x.body, x.is_private, x.updated_at FROM imp_notes x {moved}")
+    new_versions = (
+        "SELECT i.* FROM imp_instrument_versions i WHERE NOT EXISTS (SELECT 1 FROM instrument_versions t "
+        "WHERE t.instrument_id = i.instrument_id AND t.version = i.version)"
+    )
+    definitions = cur.execute(f"SELECT definition FROM ({new_versions})").fetchall()
+    cols = ", ".join(TABLES["instrument_versions"])
+    run("instrument_versions", f"SELECT {cols} FROM ({new_versions})")
+    for (definition,) in definitions:
+        write_rows(cur, Instrument.model_validate_json(definition))
+    # a partner's salt travels with their sealed text, unless they already have one here
+    run(
+        "salts",
+        "SELECT 'vault_salt:' || pm.new_id, s.salt FROM imp_salts s "
+        "JOIN imp_partner_map pm ON pm.old_id = s.partner_id "
+        "WHERE NOT EXISTS (SELECT 1 FROM settings t WHERE t.key = 'vault_salt:' || pm.new_id)",
+    )
+    run(
+        "baselines",
+        "SELECT cm.new_id, b.period, b.marked_at FROM imp_baselines b "
+        "JOIN imp_couple_map cm ON cm.old_id = b.couple_id "
+        "WHERE NOT EXISTS (SELECT 1 FROM baselines t WHERE t.couple_id = cm.new_id)",
+    )
+    return added
+
+
+def _apply(engine: Engine, cur: Cursor, dry_run: bool = False) -> ImportReport:
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        # checked inside the transaction that writes: nothing another session adds meanwhile slips in between
+        problems = _checks(cur) + _definition_problems(cur) + _answer_problems(cur)
+        if problems:
+            raise ArchiveError(problems)
+        conflicts, lines = _plan(cur)
+        if conflicts:
+            raise ArchiveError(conflicts)
+        added = _write(cur)
+        if dry_run:
+            rollback(cur)
+        else:
+            _advance_sequences(cur)
+            cur.execute("COMMIT")
+    except duckdb.ConstraintException as exc:  # a clash the checks above did not foresee: still all or nothing
+        rollback(cur)
+        raise ArchiveError([f"the archive does not fit this database: {str(exc).splitlines()[0]}"]) from None
+    except duckdb.TransactionException:  # another session wrote the same rows meanwhile
+        rollback(cur)
+        changed = "the database changed while importing (another window saved at the same moment); please try again"
+        raise ArchiveError([changed]) from None
+    except BaseException:
+        rollback(cur)
+        raise
+    if not dry_run:
+        engine.bump(*(int(r[0]) for r in engine.rows("SELECT couple_id FROM couples")))
+    return ImportReport(added, lines)

@@ -39,17 +39,18 @@ class PrivateText:
     instrument_id: str | None  # None for a note
     item_id: str | None
     text: str
+    sealed_as: int  # the check-in id the text is bound to (its own, unless it came from an archive)
 
     @property
     def context(self) -> str:
         """What the sealed text is bound to (a note or one answer of one check-in)."""
         if self.instrument_id is None:
-            return note_context(self.checkin_id)
-        return answer_context(self.checkin_id, self.instrument_id, str(self.item_id))
+            return note_context(self.sealed_as)
+        return answer_context(self.sealed_as, self.instrument_id, str(self.item_id))
 
 
 def note_context(checkin_id: int) -> str:
-    """The sealing context of a check-in's note."""
+    """The sealing context of a check-in's note (`checkin_id`: the id it is sealed as, see `seal_ref`)."""
     return f"note:{checkin_id}"
 
 
@@ -95,6 +96,13 @@ class Checkins:
                 [partner_id],
             )
         )
+
+    def seal_ref(self, checkin_id: int) -> int:
+        """The check-in id its private text is sealed as: its own, or its id in the database it came from."""
+        row = self._engine.one(
+            "SELECT coalesce(sealed_as, checkin_id) FROM checkins WHERE checkin_id = ?", [checkin_id]
+        )
+        return int(row[0]) if row else checkin_id
 
     def answers(self, checkin_id: int) -> dict[str, dict[str, Answer]]:
         """A check-in's answers as {instrument_id: {item_id: Answer}}."""
@@ -273,19 +281,19 @@ class Checkins:
 
 def _private_texts(cur: Cursor, partner_id: int) -> list[PrivateText]:
     notes = cur.execute(
-        "SELECT n.checkin_id, n.body FROM notes n JOIN checkins c USING (checkin_id) "
-        "WHERE c.partner_id = ? AND n.is_private",
+        "SELECT n.checkin_id, n.body, coalesce(c.sealed_as, c.checkin_id) FROM notes n "
+        "JOIN checkins c USING (checkin_id) WHERE c.partner_id = ? AND n.is_private",
         [partner_id],
     ).fetchall()
     texts = cur.execute(
-        "SELECT r.checkin_id, r.instrument_id, r.item_id, r.text FROM responses r "
+        "SELECT r.checkin_id, r.instrument_id, r.item_id, r.text, coalesce(c.sealed_as, c.checkin_id) FROM responses r "
         "JOIN checkins c USING (checkin_id) JOIN instrument_items i ON i.instrument_id = r.instrument_id "
         "AND i.version = r.instrument_version AND i.item_id = r.item_id "
         "WHERE c.partner_id = ? AND i.private AND i.kind = 'text' AND r.text IS NOT NULL",
         [partner_id],
     ).fetchall()
-    return [PrivateText(int(c), None, None, str(b)) for c, b in notes] + [
-        PrivateText(int(c), str(i), str(it), str(t)) for c, i, it, t in texts
+    return [PrivateText(int(c), None, None, str(b), int(ref)) for c, b, ref in notes] + [
+        PrivateText(int(c), str(i), str(it), str(t), int(ref)) for c, i, it, t, ref in texts
     ]
 
 

@@ -1,0 +1,166 @@
+"""A couple's history brought from home to their therapist's practice database, and again a month later.
+
+Every home database starts its ids at 1 and many couples call themselves the same thing: the practice
+must take each home couple in as a couple of its own, never merge it into another by id or by name,
+and the same couple's later archive must add only what is new.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mendwell import recording, vault
+from mendwell.archive import export_archive, import_archive, preview_archive
+from mendwell.data import Database
+from mendwell.errors import ArchiveError
+from mendwell.instruments import Catalog
+from mendwell.model import Couple
+from tests.support.data import check_in, month, opened, whole_plan
+
+PASSCODE = "home-pass-1"
+
+
+def _home(path: Path, catalog: Catalog, name: str, months: int, *, draft_last: bool) -> None:
+    """A home database: one couple `name`, `months` months of check-ins (the last a draft, if asked)."""
+    with opened(path) as db:
+        db.definitions.register(catalog.instruments)
+        couple_id = db.couples.create(name, ["Sam", "Alex"])
+        couple = db.couples.get(couple_id)
+        assert couple is not None
+        for i in range(months):
+            last = i == months - 1
+            for p in couple.partners:
+                check_in(db, catalog, p.partner_id, month(i), whole_plan(catalog, 1 + (i % 3)),
+                         submit=not (last and draft_last))  # fmt: skip
+
+
+def _couple(db: Database, couple_id: int) -> Couple:
+    found = db.couples.get(couple_id)
+    assert found is not None
+    return found
+
+
+def _months(db: Database, couple_id: int, status: str = "submitted") -> int:
+    listed = db.checkins.listing(couple_id)
+    return int((listed["status"] == status).sum())
+
+
+def test_home_archives_come_in_as_couples_of_their_own_and_later_ones_add_only_what_is_new(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    practice = tmp_path / "practice.duckdb"
+    with opened(practice) as db:
+        db.definitions.register(catalog.instruments)
+        practice_us = db.couples.create("Us", ["Robin", "Kai"])  # the practice's own couple 1, also "Us"
+        db.couples.create("Other clients", ["Lee", "Max"])
+        check_in(db, catalog, _couple(db, practice_us).partners[0].partner_id, month(0), whole_plan(catalog, 2))
+
+    home = tmp_path / "home.duckdb"
+    _home(home, catalog, "Us", 3, draft_last=True)
+    with opened(home) as h:
+        first_archive = export_archive(h, tmp_path / "us-1.zip", 1)
+
+    with opened(practice) as db:
+        before = {c.couple_id: c for c in db.couples.all()}
+        plan = preview_archive(db, first_archive)
+        assert {c.couple_id: c for c in db.couples.all()} == before  # a preview changes nothing
+        assert any("a new couple here" in line for line in plan.lines), plan.lines
+        added = import_archive(db, first_archive)
+        assert added["couples"] == 1 and added["partners"] == 2
+        couples = db.couples.all()
+        assert len(couples) == 3
+        imported = next(c for c in couples if c.couple_id not in before)
+        assert imported.name == "Us" and [p.name for p in imported.partners] == ["Sam", "Alex"]
+        # the practice's own "Us" is untouched: same partners, same single check-in
+        assert _couple(db, practice_us).partners == before[practice_us].partners
+        assert _months(db, practice_us) == 1
+        assert _months(db, imported.couple_id) == 2 * 2 and _months(db, imported.couple_id, "draft") == 2
+        again = import_archive(db, first_archive)
+        assert all(n == 0 for n in again.values()), again  # the same archive twice: nothing new
+
+    # a month later at home: the drafts were submitted and a new month added; a partner renamed
+    with opened(home) as h:
+        couple = _couple(h, 1)
+        for p in couple.partners:
+            draft = h.checkins.get(p.partner_id, month(2))
+            assert draft is not None
+            assert h.checkins.submit(draft.checkin_id, catalog)
+            check_in(h, catalog, p.partner_id, month(3), whole_plan(catalog, 3))
+        h.couples.rename_partner(couple.partners[0].partner_id, "Samantha")
+        later_archive = export_archive(h, tmp_path / "us-2.zip", 1)
+
+    with opened(practice) as db:
+        report = import_archive(db, later_archive)
+        assert report["couples"] == 0 and report["partners"] == 0
+        assert report["checkins"] == 2  # only the new month, for each partner
+        assert any("2 draft(s) replaced" in line for line in report.lines), report.lines
+        assert any("'Samantha'" in line and "'Sam'" in line for line in report.lines), report.lines
+        assert _months(db, imported.couple_id) == 4 * 2 and _months(db, imported.couple_id, "draft") == 0
+        assert len(db.couples.all()) == 3
+
+    # a second home couple: ids from 1 too, and also called "Us"
+    other_home = tmp_path / "other-home.duckdb"
+    _home(other_home, catalog, "Us", 2, draft_last=False)
+    with opened(other_home) as h:
+        other_archive = export_archive(h, tmp_path / "other-us.zip", 1)
+    with opened(practice) as db:
+        report = import_archive(db, other_archive)
+        assert report["couples"] == 1
+        us = [c for c in db.couples.all() if c.name == "Us"]
+        assert len(us) == 3  # three different couples named "Us", none merged into another
+        assert len({c.couple_id for c in us}) == 3
+
+
+def test_sealed_notes_open_with_the_same_passcode_in_the_practice(tmp_path: Path, catalog: Catalog) -> None:
+    home = tmp_path / "home.duckdb"
+    with opened(home) as h:
+        h.definitions.register(catalog.instruments)
+        h.couples.create("Us", ["Sam", "Alex"])
+        sam = _couple(h, 1).partners[0].partner_id
+        vault.change_partner_passcode(h, sam, None, PASSCODE)
+        key = vault.derive_key(h, sam, PASSCODE)
+        ck = h.checkins.open(sam, month(0))
+        recording.save_note(h, ck.checkin_id, "only for me, sealed", True, key)
+        assert h.checkins.submit(ck.checkin_id, catalog)
+        arc = export_archive(h, tmp_path / "us.zip", 1)
+    practice = tmp_path / "practice.duckdb"
+    with opened(practice) as db:
+        db.definitions.register(catalog.instruments)
+        for name in ("A", "B", "C"):
+            db.couples.create(name, [f"{name}1", f"{name}2"])  # ids 1 to 3 and partners 1 to 6 are taken
+        import_archive(db, arc)
+        us = next(c for c in db.couples.all() if c.name == "Us")
+        sam_here = us.partners[0].partner_id
+        assert sam_here != sam  # a new id here ...
+        found = db.checkins.get(sam_here, month(0))
+        assert found is not None
+        # ... and the same passcode still opens the note (the salt travelled; the note keeps its sealing)
+        assert recording.readable_note(db, found.checkin_id, vault.derive_key(db, sam_here, PASSCODE)) == (
+            "only for me, sealed",
+            True,
+        )
+
+
+def test_a_month_answered_differently_is_refused_whole(tmp_path: Path, catalog: Catalog) -> None:
+    home = tmp_path / "home.duckdb"
+    _home(home, catalog, "Us", 2, draft_last=False)
+    with opened(home) as h:
+        arc = export_archive(h, tmp_path / "us.zip", 1)
+    practice = tmp_path / "practice.duckdb"
+    with opened(practice) as db:
+        db.definitions.register(catalog.instruments)
+        import_archive(db, arc)
+    # the home database is changed behind the app's back: a submitted month answered otherwise
+    with opened(home) as h:
+        h.engine.transaction(lambda cur: cur.execute(
+            "UPDATE responses SET value = CASE WHEN value = 4 THEN 0 ELSE 4 END WHERE checkin_id = 1 "
+            "AND instrument_id = 'bids' AND item_id = (SELECT min(item_id) FROM responses WHERE checkin_id = 1 "
+            "AND instrument_id = 'bids' AND value IS NOT NULL)"))  # fmt: skip
+        changed = export_archive(h, tmp_path / "us-changed.zip", 1)
+    with opened(practice) as db:
+        before = db.engine.table_counts()
+        with pytest.raises(ArchiveError, match="answered differently in this database and in the archive"):
+            import_archive(db, changed)
+        assert db.engine.table_counts() == before
