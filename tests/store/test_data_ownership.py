@@ -30,7 +30,7 @@ from mendwell.backup_requests import request_dir, start_watcher
 from mendwell.checkin import Answer
 from mendwell.data import Database
 from mendwell.data import archive as data_archive
-from mendwell.data.archive import KEYS, TABLES
+from mendwell.data.archive import TABLES
 from mendwell.errors import ArchiveError, MendwellError
 from mendwell.instruments import Catalog, Instrument
 from mendwell.scoring import scores
