@@ -12,6 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from mendwell import archive, audit
+from mendwell.backups import backups_folder, delete_backups, list_backups
 from mendwell.config import db_path
 from mendwell.errors import ArchiveError, MendwellError
 from mendwell.export import FORMATS, export, scope_for
@@ -133,7 +134,7 @@ if upload is not None:
 st.subheader("Backup")
 st.caption("A consistent copy of the whole database file, made while Mendwell keeps running.")
 if st.button("Make a backup now", icon=":material/backup:"):
-    target = db_path().resolve().parent / "backups" / f"mendwell-{dt.datetime.now():%Y%m%d-%H%M%S}.duckdb"
+    target = backups_folder(db_path()) / f"mendwell-{dt.datetime.now():%Y%m%d-%H%M%S}.duckdb"
     try:
         done = db.backup(target)
         audit.record(db, viewer.name, audit.BACKUP)
@@ -156,7 +157,8 @@ if couple is not None:
             if typed.strip() != couple.name:
                 st.warning("The name does not match, so nothing was erased.")
             else:
-                db.couples.erase(couple.couple_id)
+                with st.spinner("Waiting for the other windows to finish, then erasing…"):
+                    db.couples.erase(couple.couple_id)
                 audit.record(db, viewer.name, audit.ERASE, couple.couple_id)
                 st.cache_data.clear()
                 st.session_state.pop(state.COUPLE, None)
@@ -169,7 +171,8 @@ with st.form("erase_all"):
         if typed_all.strip().lower() != "erase everything":
             st.warning("That does not match, so nothing was erased.")
         else:
-            db.erase_all()
+            with st.spinner("Waiting for the other windows to finish, then erasing…"):
+                db.erase_all()
             audit.record(db, viewer.name, audit.ERASE, None, "everything")
             st.cache_data.clear()
             st.session_state.pop(state.COUPLE, None)
@@ -177,3 +180,14 @@ with st.form("erase_all"):
             st.rerun()
 if flash := st.session_state.pop(state.ERASE_FLASH, None):
     st.success(flash)
+backups = list_backups(db_path())
+if backups:
+    st.warning(
+        f"{len(backups)} backup file(s) made here earlier still hold everything they held then, erased couples "
+        "included. Archives you downloaded hold it too: delete those yourself.",
+        icon=":material/warning:",
+    )
+    if st.button("Delete the backups made here"):
+        delete_backups(db_path())
+        audit.record(db, viewer.name, audit.ERASE, None, "backups deleted")
+        st.rerun()

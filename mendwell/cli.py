@@ -248,8 +248,30 @@ def _confirm(prompt: str, expected: str, yes: bool) -> bool:
     return input(f"{prompt} Type {expected!r} to confirm: ").strip() == expected
 
 
+def _backups_note(delete: bool) -> None:
+    """Backups and archives made earlier still hold what was erased: say so, and delete the backups if asked."""
+    from mendwell.backups import backups_folder, delete_backups, list_backups
+
+    found = list_backups(db_path())
+    if found and delete:
+        delete_backups(db_path())
+        print(f"Deleted {len(found)} backup file(s) in {backups_folder(db_path())}.")
+    elif found:
+        print(
+            f"Note: {len(found)} backup file(s) in {backups_folder(db_path())} still hold what was erased. "
+            "Run this again with --delete-backups to delete them, or delete them yourself."
+        )
+    print("Archives you downloaded or copied elsewhere still hold it too: delete them yourself.")
+
+
 def cmd_erase(args: argparse.Namespace) -> int:
-    db = Database(db_path())
+    try:
+        db = Database(db_path())
+    except DatabaseBusy:
+        raise DatabaseBusy(
+            "The app is using the database right now. Stop it (Ctrl+C in its terminal), or erase from the "
+            "Data page of the app, which waits for the other windows to finish first."
+        ) from None
     try:
         if args.all:
             if not _confirm("This erases every couple and all their answers.", "erase everything", args.yes):
@@ -268,6 +290,7 @@ def cmd_erase(args: argparse.Namespace) -> int:
             print(f"Erased couple {args.couple}. The database file was rewritten, so no trace is left in it.")
     finally:
         db.close()
+    _backups_note(args.delete_backups)
     return 0
 
 
@@ -357,6 +380,7 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--couple", type=int, help="the couple id to erase")
     which.add_argument("--all", action="store_true", help="erase every couple")
     era.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    era.add_argument("--delete-backups", action="store_true", help="also delete the app's backups (they hold it too)")
     era.set_defaults(func=cmd_erase)
 
     bak = sub.add_parser("backup", help="a consistent copy of the database, also while the app is serving")
