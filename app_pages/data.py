@@ -67,29 +67,15 @@ st.markdown(
     "Everything Mendwell knows lives in one file on this computer: "
     f"{safe(str(db_path()))}. Here you can take a whole copy, bring one back, or erase it for good."
 )
-scope_names = {"couple": f"This couple ({couple.name})" if couple else "This couple", "all": "Everyone"}
-scopes = ["couple", "all"] if couple else ["all"]
 
 # -- archive ------------------------------------------------------------------------------------
 st.subheader("Archive")
-st.caption(
-    "One file holding everything, to move Mendwell to another computer or keep for yourselves. "
-    "Passcodes are not in it: set them again after importing."
+st.markdown(
+    "An archive holds everything, every partner's private answers and notes included, so it is made at "
+    "this computer's command line rather than downloaded through a browser:"
 )
-with st.form("archive_form"):
-    arc_scope = st.radio("Whose data", scopes, format_func=lambda s: safe(scope_names[s]), horizontal=True)
-    go_archive = st.form_submit_button("Prepare the archive")
-if go_archive:
-    archived = couple.couple_id if arc_scope == "couple" and couple else None
-    with tempfile.TemporaryDirectory() as tmp:
-        out = archive.export_archive(db, Path(tmp) / "archive.zip", archived)
-        st.session_state[state.ARCHIVE_ZIP] = out.read_bytes()
-    audit.record(db, viewer.name, audit.ARCHIVE, archived)
-if st.session_state.get(state.ARCHIVE_ZIP):
-    st.download_button(
-        "Download the archive", st.session_state[state.ARCHIVE_ZIP], file_name=f"mendwell-archive-{stamp}.zip",
-        mime="application/zip", on_click="ignore", icon=":material/download:",
-    )  # fmt: skip
+st.code(f"MENDWELL_DB={db_path()} .venv/bin/mendwell archive mendwell-archive-{stamp}.zip", language="bash")
+st.caption("Add `--couple ID` for one couple. Bring it to another Mendwell with Import below, or `mendwell import`.")
 
 # -- import -------------------------------------------------------------------------------------
 st.subheader("Import an archive")

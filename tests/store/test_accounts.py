@@ -224,11 +224,6 @@ def test_erasing_a_couple_removes_its_accounts_grants_and_sign_ins(store: Databa
     assert store.accounts.by_name("Cy") is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app defect: couples.erase leaves the sign-in slow-down record 'signin:<name>' of an erased partner "
-    "(the erased partner's name stays in the rewritten file)",
-)
 def test_erasing_a_couple_leaves_no_record_naming_its_partners(store: Database) -> None:
     ann, _ = _couple_accounts(store)
     couple_id = store.couples.of_partner(int(ann.partner_id or 0))

@@ -1,0 +1,263 @@
+"""Issue 9 in Chromium: each role signs in through the real form in its own browser context and opens every
+page address with tampered query strings; the HTML, the visible text and every websocket frame the server
+sent are searched for other couples' names and private markers. Screen sharing holds across reload, new
+tab, edited addresses and a server restart until it is stopped; the cookie's flags; Leave now signs out.
+
+The database is the AppTest matrix's (`tests.app.test_access_matrix.build_world`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, WebSocket, expect
+
+from mendwell import periods, tokens
+from mendwell.checkin import make_answer
+from mendwell.data import Database
+from mendwell.instruments import Catalog
+from tests.app.test_access_matrix import (
+    ROLE_PAGES,
+    SHARE_PAGES,
+    CoupleMarks,
+    World,
+    build_world,
+    forbidden_for,
+    leaks,
+    role_name,
+)
+from tests.support.auth import PASSCODE, browser_sign_in, partner_accounts
+from tests.support.browser import screenshot, wait_for_calm
+from tests.support.data import make_couple, opened
+from tests.support.report import raw_for
+from tests.support.server import Server, ServerFactory
+from ui.shell import PAGES
+
+pytestmark = pytest.mark.browser
+
+
+class Watched:
+    """A browser context whose pages' websocket frames (from the server) are all kept."""
+
+    def __init__(self, browser: Browser) -> None:
+        self.context: BrowserContext = browser.new_context(viewport={"width": 1400, "height": 2000})
+        self.frames: list[bytes] = []
+        self.context.on("page", self._watch)
+
+    def _watch(self, page: Page) -> None:
+        page.on("websocket", self._socket)
+        page.set_default_timeout(30_000)
+
+    def _socket(self, ws: WebSocket) -> None:
+        ws.on(
+            "framereceived",
+            lambda payload: self.frames.append(payload if isinstance(payload, bytes) else payload.encode()),
+        )
+
+    def new_page(self) -> Page:
+        return self.context.new_page()
+
+    def frames_text(self) -> str:
+        return "\n".join(f.decode("utf-8", "replace") for f in self.frames)
+
+
+def address(key: str) -> str:
+    return "/" + PAGES[key][3]
+
+
+def settle(page: Page) -> None:
+    page.wait_for_selector("h1", timeout=30_000)
+    wait_for_calm(page)
+    page.wait_for_timeout(300)  # the last deltas of the run
+    wait_for_calm(page)
+
+
+def seen(page: Page) -> str:
+    return page.content() + "\n" + page.inner_text("body")
+
+
+@pytest.fixture
+def world(tmp_path: Path, catalog: Catalog) -> World:
+    return build_world(tmp_path / "mendwell.duckdb", catalog)
+
+
+def _on_screen(world: World, role: str) -> CoupleMarks:
+    """The couple a fresh sign-in shows first: a partner's own, a therapist's lowest granted id."""
+    if role.startswith("partner"):
+        return world.x
+    return min(world.granted(role_name(world, role)), key=lambda c: c.couple_id)
+
+
+def _other(world: World, role: str) -> CoupleMarks:
+    return {"partner_a": world.y, "partner_b": world.y, "therapist": world.z, "owner": world.x}[role]
+
+
+@pytest.mark.parametrize("role", ["partner_a", "therapist", "owner"])  # partner_b: in the AppTest matrix
+def test_every_address_with_tampered_queries(
+    role: str, world: World, server_factory: ServerFactory, browser: Browser, artifacts: Path
+) -> None:
+    srv = server_factory(world.db)
+    watched = Watched(browser)
+    page = watched.new_page()
+    browser_sign_in(page, srv.url, role_name(world, role))
+    settle(page)
+    other = _other(world, role).couple_id
+    tampered = [f"couple={other}", "share=0", f"share=1&couple={other}", f"couple={other}&share=1"]
+    problems: list[str] = []
+    on_screen = _on_screen(world, role)
+    for i, key in enumerate(PAGES):
+        query = tampered[i % len(tampered)]
+        first_frame = len(watched.frames)
+        page.goto(f"{srv.url}{address(key)}?{query}")
+        settle(page)
+        text = seen(page)
+        allowed = key in ROLE_PAGES[role]
+        forbidden = forbidden_for(world, role, key if allowed else "home", on_screen)
+        problems += [f"{role} {key}?{query} page: {m}" for m in leaks(text, forbidden)]
+        frames = "\n".join(f.decode("utf-8", "replace") for f in watched.frames[first_frame:])
+        problems += [f"{role} {key}?{query} websocket: {m}" for m in leaks(frames, forbidden)]
+        if not allowed and page.locator("h1").filter(has_text=PAGES[key][1]).count():
+            problems.append(f"{role} {key}?{query}: a page not theirs opened")
+        if "Sign out" not in page.inner_text("body"):
+            problems.append(f"{role} {key}?{query}: not signed in any more, or sharing started")
+        if key == "home":
+            assert all(n in text for n in on_screen.partner_names), (role, "home names its couple")
+        if i == 0:
+            screenshot(page, f"access-{role}-home-tampered.png")
+    assert watched.frames, "no websocket frame was seen"
+    watched.context.close()
+    assert not problems, "\n".join(problems)
+
+
+def _share_view_ok(page: Page, world: World, shown: CoupleMarks, where: str) -> list[str]:
+    """While sharing `shown`: only its shared views, no toolbar, no download, no full sidebar."""
+    settle(page)
+    out: list[str] = []
+    text = seen(page)
+    out += [f"{where}: {m}" for m in leaks(text, forbidden_for(world, "therapist", "home", shown))]
+    out += [f"{where}: private part {w}" for w in world.private_words if w in text]
+    if "Sharing" not in page.inner_text("[data-testid='stSidebar']"):
+        out.append(f"{where}: the sharing badge is gone")
+    if page.get_by_role("button", name="Sign out").count():
+        out.append(f"{where}: the full sidebar (Sign out) while sharing")
+    if page.get_by_role("button", name="Download").count() or page.get_by_test_id("stDownloadButton").count():
+        out.append(f"{where}: a download button")
+    toolbars = page.locator('[data-testid="stElementToolbar"]')
+    if any(toolbars.nth(i).is_visible() for i in range(toolbars.count())):
+        out.append(f"{where}: a visible element toolbar")
+    nav = page.get_by_test_id("stSidebarNav")
+    links = [t.strip() for t in nav.locator("a").all_inner_texts()] if nav.count() else []
+    if len(links) != len(SHARE_PAGES):
+        out.append(f"{where}: navigation while sharing is {links}")
+    return out
+
+
+def test_screen_sharing_holds_until_stopped(
+    world: World, server_factory: ServerFactory, browser: Browser, artifacts: Path
+) -> None:
+    srv = server_factory(world.db)
+    shared, other = world.x, world.y  # the same couple name: only partner names tell them apart
+    watched = Watched(browser)
+    page = watched.new_page()
+    browser_sign_in(page, srv.url, world.therapist_name)
+    settle(page)
+    expect(page.locator("h1").filter(has_text="Hana")).to_be_visible()
+    page.get_by_role("button", name="Start screen sharing").click()
+    expect(page.locator("h1").filter(has_text="Trends")).to_be_visible()
+    try:  # the run after the click ends with the sharing sidebar alone
+        expect(page.get_by_role("button", name="Sign out")).to_have_count(0, timeout=15_000)
+    except AssertionError:
+        screenshot(page, "sharing-started-stale-sidebar.png")
+    problems = _share_view_ok(page, world, shared, "started")
+    screenshot(page, "sharing-trends.png")
+    page.reload()
+    problems += _share_view_ok(page, world, shared, "reload")
+    tab = watched.new_page()
+    tab.goto(srv.url + "/together")
+    problems += _share_view_ok(tab, world, shared, "new tab")
+    for query in (
+        f"/trends?couple={other.couple_id}",
+        "/themes",
+        "/history?share=0",
+        f"/?share=1&couple={other.couple_id}",
+    ):
+        tab.goto(srv.url + query)
+        problems += _share_view_ok(tab, world, shared, query)
+    screenshot(tab, "sharing-edited-address.png")
+    tab.close()
+    # a restart: a new server on the same file; the browser's cookie goes with it (same host)
+    srv.stop()
+    again = server_factory(world.db)
+    page.goto(f"{again.url}/trends?couple={other.couple_id}&share=0")
+    problems += _share_view_ok(page, world, shared, "after a restart")
+    screenshot(page, "sharing-after-restart.png")
+    problems += [
+        f"frames: {m}" for m in leaks(watched.frames_text(), forbidden_for(world, "therapist", "home", shared))
+    ]
+    assert not problems, "\n".join(problems)
+    # stop, deliberately: the first click only asks
+    page.get_by_role("button", name="Stop sharing…").click()
+    wait_for_calm(page)
+    expect(page.get_by_role("button", name="Keep sharing")).to_be_visible()
+    screenshot(page, "sharing-stop-confirm.png")
+    page.get_by_role("button", name="Stop sharing", exact=True).click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    page.reload()
+    settle(page)
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    assert "Caseload" in page.get_by_test_id("stSidebarNav").inner_text()
+    watched.context.close()
+
+
+def test_the_cookie_is_http_only_and_same_site_strict(
+    world: World, server_factory: ServerFactory, browser: Browser
+) -> None:
+    srv = server_factory(world.db)
+    watched = Watched(browser)
+    page = watched.new_page()
+    browser_sign_in(page, srv.url, world.x.partner_names[0])
+    cookies = {c["name"]: c for c in watched.context.cookies()}
+    assert tokens.COOKIE in cookies, cookies
+    cookie = cookies[tokens.COOKIE]
+    assert cookie["httpOnly"] is True
+    assert cookie["sameSite"] == "Strict"
+    assert page.evaluate("document.cookie").find(tokens.COOKIE) < 0, "the sign-in cookie is readable by scripts"
+    watched.context.close()
+
+
+def test_leave_now_ends_the_sign_in(
+    db_file: Path, catalog: Catalog, server_factory: ServerFactory, browser: Browser, artifacts: Path
+) -> None:
+    with opened(db_file) as db:
+        db.definitions.register(catalog.instruments)
+        couple = make_couple(db, "Rosa & Tom", ("Rosa", "Tom"))
+        partner_accounts(db, couple)
+        _draft_at_the_safety_check(db, catalog, couple.partners[0].partner_id)
+    srv: Server = server_factory(db_file)
+    watched = Watched(browser)
+    page = watched.new_page()
+    browser_sign_in(page, srv.url, "Rosa", PASSCODE, "/checkin")
+    settle(page)
+    afraid = page.get_by_test_id("stRadio").filter(has_text="afraid")
+    afraid.get_by_test_id("stRadioOption").get_by_text("Yes", exact=True).click()
+    leave = page.get_by_role("button", name="Leave now")
+    expect(leave).to_be_visible()
+    wait_for_calm(page)
+    leave.click()
+    expect(page).to_have_title("Lentil soup")
+    screenshot(page, "leave-now-signed-out.png")
+    page.reload()
+    page.wait_for_url("**/signin**")
+    assert "Rosa" not in page.content()
+    page.goto(srv.url + "/checkin")
+    page.wait_for_url("**/signin**")
+    watched.context.close()
+
+
+def _draft_at_the_safety_check(db: Database, catalog: Catalog, partner_id: int) -> None:
+    checkin = db.checkins.open(partner_id, periods.month_start())
+    for inst in catalog.instruments:
+        if not inst.safety:
+            db.checkins.save_answers(
+                checkin.checkin_id, inst, {it.id: make_answer(inst, it, raw_for(inst, it)) for it in inst.items}
+            )

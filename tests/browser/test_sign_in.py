@@ -1,0 +1,121 @@
+"""Issue 9, the sign-in page in Chromium: its fields, one answer for a wrong passcode and an unknown name, a
+sign-in that lasts across reloads and tabs until "Sign out", first-run setup, and `next=` staying on the app."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from mendwell.instruments import Catalog
+from tests.support.auth import PASSCODE, browser_sign_in, partner_accounts, therapist
+from tests.support.browser import screenshot, wait_for_calm
+from tests.support.data import make_couple, new_database, opened
+from tests.support.server import Server, ServerFactory
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def srv(db_file: Path, catalog: Catalog, server_factory: ServerFactory) -> Server:
+    new_database(db_file, catalog)
+    with opened(db_file) as db:
+        couple = make_couple(db, "Quinn & Reese", ("Quinn", "Reese"))
+        partner_accounts(db, couple)
+        therapist(db, "Dr Sign", [couple.couple_id])
+    return server_factory(db_file)
+
+
+def _fill(page: Page, name: str, passcode: str) -> None:
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Passcode").fill(passcode)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+def _message(page: Page) -> str:
+    text = page.inner_text("body")
+    return re.sub(r"\s+", " ", text.replace(page.get_by_label("Name").input_value(), "")).strip()
+
+
+def test_the_sign_in_page_and_one_answer_for_wrong_tries(srv: Server, page: Page, artifacts: Path) -> None:
+    page.goto(srv.url + "/trends")
+    page.wait_for_url("**/signin**")
+    name, passcode = page.get_by_label("Name"), page.get_by_label("Passcode")
+    expect(name).to_be_visible()
+    assert passcode.get_attribute("type") == "password"
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    html = page.content()
+    for who in ("Quinn", "Reese", "Dr Sign"):
+        assert who not in html, f"the sign-in page names {who}"
+    screenshot(page, "sign-in-page.png")
+    _fill(page, "Dr Sign", "not-the-passcode")
+    wrong = _message(page)
+    _fill(page, "Nobody Here", "not-the-passcode")
+    unknown = _message(page)
+    assert "did not match" in wrong
+    assert wrong == unknown
+    assert page.get_by_label("Passcode").input_value() == "", "the passcode was sent back"
+
+
+def test_a_sign_in_lasts_across_reloads_and_tabs_until_sign_out(srv: Server, browser: Browser) -> None:
+    context = browser.new_context(viewport={"width": 1400, "height": 1600})
+    page = context.new_page()
+    browser_sign_in(page, srv.url, "Quinn", PASSCODE, "/trends")
+    assert "/trends" in page.url
+    expect(page.locator("h1").filter(has_text="Trends")).to_be_visible()
+    page.reload()
+    expect(page.locator("h1").filter(has_text="Trends")).to_be_visible()
+    tab = context.new_page()
+    tab.goto(srv.url + "/history")
+    expect(tab.locator("h1").filter(has_text="History")).to_be_visible()
+    tab.close()
+    wait_for_calm(page)
+    page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+    page.goto(srv.url + "/history")
+    page.wait_for_url("**/signin**")
+    other = context.new_page()
+    other.goto(srv.url + "/")
+    other.wait_for_url("**/signin**")
+    context.close()
+
+
+@pytest.mark.parametrize("target", ["//evil.example", "https://evil.example/", "/\\evil.example", "%2F%2Fevil.example"])
+def test_next_cannot_leave_the_app(srv: Server, page: Page, target: str) -> None:
+    page.goto(f"{srv.url}/signin?next={target}")
+    _fill(page, "Dr Sign", PASSCODE)
+    page.wait_for_selector("h1")
+    assert page.url.startswith(srv.url + "/"), page.url
+    assert "evil" not in page.url
+
+
+def test_first_run_setup_makes_two_partner_accounts(
+    db_file: Path, catalog: Catalog, server_factory: ServerFactory, page: Page, artifacts: Path
+) -> None:
+    new_database(db_file, catalog)
+    srv = server_factory(db_file)
+    page.goto(srv.url + "/")
+    page.wait_for_url("**/setup**")
+    screenshot(page, "first-run-setup.png")
+    page.get_by_label("What should we call the two of you?").fill("Sol & Tam")
+    names, codes = page.get_by_label("Name"), page.get_by_label("Passcode")
+    names.nth(0).fill("Sol")
+    codes.nth(0).fill("sol-pass-1")
+    names.nth(1).fill("Tam")  # Tam skips the passcode
+    page.get_by_role("button", name="Create our accounts").click()
+    page.wait_for_url("**/signin**")
+    page.goto(srv.url + "/setup")
+    page.wait_for_url("**/signin**")  # setup is for an empty database only
+    _fill(page, "Tam", "")
+    page.wait_for_selector("h1")
+    expect(page.locator("h1").filter(has_text="Sol & Tam")).to_be_visible()
+    expect(page.get_by_text("Signed in as Tam")).to_be_visible()
+    srv.stop()
+    with opened(db_file) as db:
+        sol, tam = db.accounts.by_name("Sol"), db.accounts.by_name("Tam")
+        assert sol is not None and tam is not None
+        assert sol.is_partner and tam.is_partner and sol.is_owner and not tam.is_owner
+        assert db.couples.of_partner(int(sol.partner_id or 0)) == db.couples.of_partner(int(tam.partner_id or 0))
