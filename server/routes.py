@@ -125,9 +125,11 @@ async def sign_in(request: Request) -> Response:
     db = await run_in_threadpool(_db)
     attempt = await run_in_threadpool(accounts.check, db, name, passcode)
     if not attempt.ok or attempt.account is None:
-        await run_in_threadpool(
-            audit.record, db, audit.ANONYMOUS, audit.SIGN_IN_FAILED, None, f"name typed: {name[:80]}"
-        )
+        # never what was typed (a passcode typed into the Name field must not land in the log)
+        known = await run_in_threadpool(db.accounts.by_name, name)
+        actor = known.name if known else audit.ANONYMOUS
+        detail = "wrong passcode" if known else "a name with no account"
+        await run_in_threadpool(audit.record, db, actor, audit.SIGN_IN_FAILED, None, detail)
         return _sign_in_form(request, _wait_note(attempt), name)
     if attempt.needs_second_factor:
         token = str(_pending(db).dumps(attempt.account.account_id))
