@@ -17,6 +17,9 @@ from ui.auth import current_viewer, signed_out_page
 from ui.resources import get_catalog, get_db
 
 
+PAGE_NAMES = {"home": "Home"}
+
+
 @dataclass(frozen=True)
 class Page:
     """What a page needs, computed at its top on every run: who is signed in, the database, the instruments,
@@ -51,6 +54,8 @@ def page_setup(title: str | None = None, *, page: str, needs_couple: bool = True
         st.title("Not here")
         st.info("This page is not part of what you can open. Your pages are in the menu.")
         st.stop()
+    # every browser tab says which page it is (the shell set the app's icon and layout)
+    st.set_page_config(page_title=f"{title or PAGE_NAMES.get(page, 'Home')} · Mendwell")
     catalog = get_catalog()
     sharing = viewer.sharing is not None
     couple = current_couple(db, viewer)
