@@ -49,7 +49,7 @@ if save or remove:
     check = security.verify(db, subject, current, throttle=accounts.throttle_subject(account.name)) if has else None
     if check is not None and not check.ok:
         wait = f" Please wait {check.wait_seconds} seconds before trying again." if check.wait_seconds else ""
-        st.warning(("Your current passcode did not match." if not check.refused else "") + wait)
+        st.warning((("Your current passcode did not match." if not check.refused else "") + wait).strip())
     elif save and new != again:
         st.warning("The two new passcodes are not the same. Please type them again.")
     else:

@@ -52,10 +52,14 @@ def reliability_table(db: Database, catalog: Catalog) -> pd.DataFrame:
 
 
 def reliability_rows(ref: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
-    """`reliability_table` from reference figures already computed (indexed by instrument and subscale)."""
+    """`reliability_table` from reference figures already computed (indexed by instrument and subscale).
+
+    Private parts are left out: `mendwell check-assessments --stats` shows them at the machine."""
     rows = []
     for inst in catalog.instruments:
         for sc in inst.subscales:
+            if inst.is_private_subscale(sc.id):
+                continue  # a therapist's page: private parts are never named there
             key = (inst.id, sc.id)
             partners = int(ref.loc[key, "partners"]) if key in ref.index else 0
             alpha = float(ref.loc[key, "alpha"]) if key in ref.index else float("nan")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from urllib.parse import quote
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from starlette.concurrency import run_in_threadpool
@@ -66,7 +67,12 @@ def _sign_in_form(request: Request, note: str = "", name: str = "") -> HTMLRespo
     body = (
         "<h1>Sign in</h1><p>Mendwell keeps each person's answers to themselves. Sign in to continue.</p>"
         + (note or "")
-        + html.form(f"/signin?next={_next(request.query_params.get('next'))}", "__FORM_TOKEN__", inner, "Sign in")
+        + html.form(
+            f"/signin?next={quote(_next(request.query_params.get('next')), safe='')}",
+            "__FORM_TOKEN__",
+            inner,
+            "Sign in",
+        )
     )
     return _respond(request, "Sign in · Mendwell", body)
 
@@ -102,7 +108,12 @@ def _code_form(request: Request, token: str, note: str = "") -> HTMLResponse:
     body = (
         "<h1>One more step</h1>"
         + note
-        + html.form(f"/signin/code?next={_next(request.query_params.get('next'))}", "__FORM_TOKEN__", inner, "Continue")
+        + html.form(
+            f"/signin/code?next={quote(_next(request.query_params.get('next')), safe='')}",
+            "__FORM_TOKEN__",
+            inner,
+            "Continue",
+        )
     )
     return _respond(request, "Second step · Mendwell", body)
 

@@ -16,7 +16,6 @@ from ui import state
 from ui.auth import current_viewer, signed_out_page
 from ui.resources import get_catalog, get_db
 
-
 PAGE_NAMES = {"home": "Home"}
 
 

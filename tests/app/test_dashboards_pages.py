@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import math
-import statistics
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,14 +19,40 @@ import pytest
 from numpy.typing import NDArray
 from streamlit.testing.v1 import AppTest
 
+from mendwell import analysis
 from mendwell.checkin import make_answer
 from mendwell.data import Database
 from mendwell.instruments import Catalog, Subscale
 from mendwell.model import Couple
 from mendwell.scoring import scores
-from tests.support.apptest import Figure, app_store, figures, json_strings, open_page, start_app, texts, unescape
-from tests.support.data import UNSEEN, check_in, extra_catalog, instrument, make_couple_ids, month, whole_plan
+from tests.support.apptest import (
+    Figure,
+    app_store,
+    figures,
+    json_strings,
+    open_page,
+    sign_in_partner,
+    start_app,
+    texts,
+    unescape,
+)
+from tests.support.data import (
+    UNSEEN,
+    check_in,
+    extra_catalog,
+    instrument,
+    make_couple_ids,
+    month,
+    reference_population,
+    whole_plan,
+)
 from tests.support.ui import THEMES, TRENDS
+
+
+def first_partner_signed_in(monkeypatch: pytest.MonkeyPatch, db: Database) -> None:
+    """Accounts for the partners of the first couple; its first partner is signed in (a partner sees
+    their own couple's Trends and Themes, both partners' lines)."""
+    sign_in_partner(monkeypatch, db, db.couples.all()[0])
 
 
 def visit(page: str) -> AppTest:
@@ -77,13 +102,14 @@ def non_private_subscales(catalog: Catalog) -> dict[str, tuple[str, Subscale]]:
 @pytest.mark.parametrize("page", [TRENDS, THEMES])
 @pytest.mark.parametrize("history", ["nothing", "a draft only"])
 def test_no_checkins_yet_is_a_kind_empty_state(
-    history: str, page: str, store: Database, catalog: Catalog, app_env: Path
+    history: str, page: str, store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, ann, _ = make_couple_ids(store, "Us")
     if history == "a draft only":  # started but never submitted: nothing to show yet
         draft = store.checkins.open(ann, month(0))
         bids = instrument(catalog, "bids")
         store.checkins.save_answers(draft.checkin_id, bids, {"toward_me": make_answer(bids, bids.item("toward_me"), 1)})
+    first_partner_signed_in(monkeypatch, store)
     store.close()
     at = visit(page)
     assert not at.get("plotly_chart")
@@ -98,7 +124,7 @@ def test_no_checkins_yet_is_a_kind_empty_state(
 @pytest.mark.parametrize("page", [TRENDS, THEMES])
 @pytest.mark.parametrize("history", ["one check-in", "one partner only", "never the same month"])
 def test_thin_data_renders_and_explains(
-    history: str, page: str, store: Database, catalog: Catalog, app_env: Path
+    history: str, page: str, store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, ann, bob = make_couple_ids(store, "Us")
     if history == "one check-in":
@@ -109,6 +135,7 @@ def test_thin_data_renders_and_explains(
     else:
         check_in(store, catalog, ann, month(0), whole_plan(catalog, 2))
         check_in(store, catalog, bob, month(1), whole_plan(catalog, 3))
+    first_partner_signed_in(monkeypatch, store)
     store.close()
     at = visit(page)
     text = text_of(at)
@@ -117,12 +144,13 @@ def test_thin_data_renders_and_explains(
 
     if page == THEMES:
         heat = [f for f in figs.values() if f["data"][0]["type"] == "heatmap"]
-        assert [f["layout"]["title"]["text"] for f in heat] == ["Ann: themes by month", "Bob: themes by month"]
-        assert "No theme came up in 3 or more of these 6 months." in text
-        if history == "one partner only":  # unseen in all 3 months for Ann, nothing for Bob
+        if history == "never the same month":
+            assert [f["layout"]["title"]["text"] for f in heat] == ["Ann: themes by month", "Bob: themes by month"]
+        else:  # Bob has not checked in: a kind sentence, not an empty chart
+            assert [f["layout"]["title"]["text"] for f in heat] == ["Ann: themes by month"]
+            assert "Bob hasn't checked in yet" in unescape(text)
+        if history == "one partner only":  # unseen in all 3 months for Ann
             assert "Unseen**: 3 of 6 months" in text
-            assert np.nansum(values(heat[1]["data"][0]["z"])) == 0
-            assert "Months without a check-in from Bob: January 2025, February 2025, March 2025." in text
             assert "Months without a check-in from Ann" not in text
         return
 
@@ -130,16 +158,16 @@ def test_thin_data_renders_and_explains(
     assert set(trend) == set(non_private_subscales(catalog))
     partners_drawn = {t["meta"]["partner_id"] for f in trend.values() for t in traces(f, "partner")}
     if history == "one check-in":
-        assert "Only Ann has checked in so far; Bob's line appears after their first check-in." in text
+        assert "Bob hasn't checked in yet" in unescape(text)
         assert "One month so far: a line needs two months, so each of you shows as a single point for now." in text
-        assert "The January 2025 check-in has no earlier one to compare with yet" in text
+        assert "The January 2025 check-in is the starting point" in unescape(text)
         # the at-a-glance table has Ann's columns only: Bob has nothing to show yet
         [glance] = [d.value for d in at.dataframe if "Part" in d.value.columns]
-        assert [c for c in glance.columns if c != "Part"] == ["Ann (Jan 2025)", "Ann: change"]
+        assert [c for c in glance.columns if c != "Part"] == ["Ann (Jan 2025)", "Ann: since the start"]
         assert partners_drawn == {ann}
         assert all(len(traces(f, "partner")[0]["x"]) == 1 for f in trend.values())
     elif history == "one partner only":
-        assert "Only Ann has checked in so far; Bob's line appears after their first check-in." in text
+        assert "Bob hasn't checked in yet" in unescape(text)
         assert "One month so far" not in text
         assert partners_drawn == {ann}
     else:
@@ -165,13 +193,14 @@ class Demo:
 
 
 @pytest.fixture
-def demo(demo_store: Database) -> Demo:
+def demo(demo_store: Database, monkeypatch: pytest.MonkeyPatch) -> Demo:
     """The demo database (closed), with what the tests need to know about its first couple."""
     couple = demo_store.couples.all()[0]
     sc = scores(demo_store, couple.couple_id)
     checkins = demo_store.engine.read(
         "SELECT partner_id, period FROM checkins WHERE couple_id = ? AND status = 'submitted'", [couple.couple_id]
     )
+    first_partner_signed_in(monkeypatch, demo_store)
     demo_store.close()
     last = pd.Timestamp(checkins["period"].max())
     return Demo(couple, sc, checkins, last)
@@ -277,26 +306,34 @@ def test_range_control_shrinks_the_charts_to_six_months(demo: Demo, app_env: Pat
 # -- reliable-change marks -------------------------------------------------------------------------
 
 
-def test_reliable_change_marks_the_drop_for_that_partner_only(store: Database, catalog: Catalog, app_env: Path) -> None:
+def test_reliable_change_marks_the_drop_for_that_partner_only(
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Ann answers `toward_me` 3 for twelve months, then 0; Bob answers 3 all thirteen months.
-    "How my reaches were met" is exactly that answer. The couple has 26 scores (>= 10), so SD is
-    their own: stdev of 25 threes and one zero. Only Ann's fall of 3 exceeds 1.96 * S_diff;
-    every other change is 0."""
+    "How my reaches were met" is exactly that answer. Each month is compared with the first (3);
+    the SD is the spread of everyone's first check-in (a reference population of demo partners),
+    never the couple's own history. Only Ann's fall of 3 since her start is reliable; every other
+    change is 0. The mark points down, the way the line went."""
     _, ann, bob = make_couple_ids(store, "Us")
     for i in range(13):
         check_in(store, catalog, ann, month(i), {"bids": {"toward_me": 0 if i == 12 else 3}})
         check_in(store, catalog, bob, month(i), {"bids": {"toward_me": 3}})
+    reference_population(store, catalog)
+    [last] = [
+        r
+        for r in analysis.reliable_change(store, 1).itertuples()
+        if r.partner_id == ann and pd.Timestamp(r.period).date() == month(12)
+    ]
+    assert last.sd_source.startswith("first check-ins of") and 0 < last.threshold < 3
+    first_partner_signed_in(monkeypatch, store)
     store.close()
-    sd = statistics.stdev([3] * 25 + [0])
-    threshold = 1.96 * math.sqrt(2) * sd * math.sqrt(1 - 0.80)
-    assert 0 < threshold < 3  # hand check: 1.96 * sqrt(2) * 0.588 * 0.447 = 0.73
 
     figs = figures(visit(TRENDS))
     assert set(trend_figures(figs)) == {"trend_bids_my_bids_met"}
     fig = figs["trend_bids_my_bids_met"]
     assert sorted(t["meta"]["partner_id"] for t in traces(fig, "partner")) == sorted([ann, bob])
     [mark] = traces(fig, "reliable_change")
-    assert mark["meta"] == {"role": "reliable_change", "verdict": "worsened", "partner_id": ann}
+    assert mark["meta"] == {"role": "reliable_change", "verdict": "worsened", "partner_id": ann, "direction": "down"}
     assert months(mark["x"]) == [pd.Timestamp(month(12))]
     assert list(values(mark["y"])) == [0.0]
     assert mark["marker"]["symbol"] == "triangle-down"
@@ -343,9 +380,9 @@ subscale = "no_rel"
 def test_a_subscale_without_reliability_never_gets_a_mark(
     store: Database, tmp_path: Path, app_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Six months at 0, six at 4, both parts alike. SD (own, 12 scores) = sqrt(48 / 11) = 2.09,
-    so 1.96 * S_diff = 2.59 < 4: the jump is reliable in the part with r = 0.80, and must stay
-    unmarked in the part without r."""
+    """Six months at 0, six at 4, both parts alike, against a reference population of demo partners
+    (who answer the extra questions too). From the seventh month the score is 4 above the start:
+    reliable in the part with r = 0.80, and never marked in the part without r."""
     extra = tmp_path / "extra"
     cat = extra_catalog(extra, {"extra.toml": EXTRA_TOML})
     monkeypatch.setenv("MENDWELL_ASSESSMENTS", str(extra))
@@ -354,25 +391,26 @@ def test_a_subscale_without_reliability_never_gets_a_mark(
     for i in range(12):
         v = 0 if i < 6 else 4
         check_in(store, cat, ann, month(i), {"extra": {"a1": v, "b1": v}})
+    reference_population(store, cat)
+    first_partner_signed_in(monkeypatch, store)
     store.close()
-    assert 1.96 * math.sqrt(2) * math.sqrt(48 / 11) * math.sqrt(0.2) < 4
 
     at = visit(TRENDS)
     figs = figures(at)
     assert set(trend_figures(figs)) == {"trend_extra_with_rel", "trend_extra_no_rel"}
     # the numbers under each chart say the same: a change in one part, "can't tell yet" in the other
-    numbers = [d.value for d in at.dataframe if "SD from" in d.value.columns]
+    numbers = [d.value for d in at.dataframe if "Spread (SD) from" in d.value.columns]
     assert len(numbers) == 2
     with_rel, no_rel_numbers = numbers
-    assert with_rel["Change"].tolist() == ["can't tell yet"] + ["steady"] * 5 + ["▲ better"] + ["steady"] * 5
-    assert no_rel_numbers["Change"].tolist() == ["can't tell yet"] * 12
+    assert with_rel["Since the start"].tolist() == ["can't tell yet"] + ["no reliable change"] * 5 + ["▲ better"] * 6
+    assert no_rel_numbers["Since the start"].tolist() == ["can't tell yet"] * 12
     [glance] = [d.value for d in at.dataframe if "Part" in d.value.columns]
-    assert dict(zip(glance["Part"], glance["Ann: change"], strict=True)) == {
-        "With a reliability figure": "steady",
+    assert dict(zip(glance["Part"], glance["Ann: since the start"], strict=True)) == {
+        "With a reliability figure": "▲ better",
         "Without a reliability figure": "can't tell yet",
     }
     [mark] = traces(figs["trend_extra_with_rel"], "reliable_change")
-    assert mark["meta"]["verdict"] == "improved" and months(mark["x"]) == [pd.Timestamp(month(6))]
+    assert mark["meta"]["verdict"] == "improved" and months(mark["x"]) == [pd.Timestamp(month(i)) for i in range(6, 12)]
     no_rel = figs["trend_extra_no_rel"]
     assert len(traces(no_rel, "partner")) == 1
     assert traces(no_rel, "reliable_change") == []
@@ -389,11 +427,14 @@ SAFE_BOB = "**Bo** [x](javascript:alert(1)) &lt;i&gt;i&lt;/i&gt; &#37;{x|&#37;B}
 
 
 @pytest.mark.parametrize("page", [TRENDS, THEMES])
-def test_hostile_names_are_inert_in_figures(page: str, store: Database, catalog: Catalog, app_env: Path) -> None:
+def test_hostile_names_are_inert_in_figures(
+    page: str, store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _, ann, bob = make_couple_ids(store, "Us", (HOSTILE_ANN, HOSTILE_BOB))
     for i in range(3):
         check_in(store, catalog, ann, month(i), whole_plan(catalog, 1 + i))
         check_in(store, catalog, bob, month(i), whole_plan(catalog, 3 - i))
+    first_partner_signed_in(monkeypatch, store)
     store.close()
     figs = figures(visit(page))
     safe = {ann: SAFE_ANN, bob: SAFE_BOB}
@@ -424,7 +465,7 @@ def test_hostile_names_are_inert_in_figures(page: str, store: Database, catalog:
 
 
 def test_themes_page_tells_a_month_without_themes_from_a_missed_month(
-    store: Database, catalog: Catalog, app_env: Path
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Ann: "unseen" in January and April, a check-in without any theme in February, no
     check-in in March. Both February and March are blank columns in her heatmap, so the page
@@ -434,6 +475,7 @@ def test_themes_page_tells_a_month_without_themes_from_a_missed_month(
         check_in(store, catalog, ann, month(i), {"micro_hurts": {"unheard_often": 1, "unheard_themes": [UNSEEN]}})
     check_in(store, catalog, ann, month(1), {"micro_hurts": {"unheard_often": 0}})
     check_in(store, catalog, bob, month(1), {"micro_hurts": {"unheard_often": 0}})
+    first_partner_signed_in(monkeypatch, store)
     store.close()
     at = visit(THEMES)
     heat = figures(at)[f"heat_{ann}"]["data"][0]

@@ -1,9 +1,9 @@
 """Page tests with AppTest: the real app.py and app_pages/ on a real DuckDB file.
 
-Each test prepares the database with its own `Database`, closes it (DuckDB allows one
-connection configuration per file and process, and the app opens the file through its
-cached store), runs the app, and checks the results through the app's own cached store
-(`app_store()`: `get_store` itself insists on a script run that went through app.py).
+Each test prepares the database with its own `Database`, signs a partner in (or the practice
+owner), closes it (DuckDB allows one connection configuration per file and process, and the app
+opens the file through its cached store), runs the app, and checks the results through the app's
+own cached store (`app_store()`).
 """
 
 from __future__ import annotations
@@ -17,40 +17,53 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Widget
 
-from mendwell import periods
+from mendwell import invitations, keyring, periods, recording, vault
 from mendwell.checkin import make_answer
 from mendwell.data import Database
 from mendwell.instruments import Catalog, Instrument, Item
+from mendwell.model import Account, Couple
 from mendwell.scoring import scores
 from tests.support.apptest import (
     app_store,
-    button,
-    choose_partner,
     click,
+    ok,
     open_page,
     shown,
+    sign_in,
+    sign_in_partner,
     start_app,
     texts,
     unescape,
 )
+from tests.support.auth import PASSCODE, as_signed_in, partner_accounts, therapist
 from tests.support.data import HOSTILE_COUPLE, HOSTILE_FIRST, HOSTILE_FULL, HOSTILE_SECOND, make_couple
-from tests.support.ui import CHECKIN, HISTORY, HOME, SETTINGS, SUBMIT
+from tests.support.ui import ACCOUNTS, CHECKIN, HISTORY, HOME, SETTINGS, SUBMIT
 
 PAGES = [HOME, CHECKIN, HISTORY, SETTINGS]
 KINDS = ["unheard", "forgotten", "brushed_off", "sarcasm", "advance_missed", "unrepaired_conflict"]
 
 
-def test_app_py_runs_on_every_run(store: Database, app_env: Path) -> None:
+def test_app_py_runs_on_every_run(store: Database, app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """app.py runs on every run, as on a real server: the sidebar it draws is there after page switches."""
-    make_couple(store)
+    sign_in_partner(monkeypatch, store, make_couple(store))
     store.close()
     at = start_app()
     for page in [*PAGES[1:], PAGES[0]]:
         open_page(at, page)
         assert [m.value for m in at.sidebar.markdown] == ["### Mendwell"], page
+        assert [c.value for c in at.sidebar.caption] == ["Signed in as Ann"], page
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+
+def home_owner(monkeypatch: pytest.MonkeyPatch, db: Database, couple: Couple) -> list[Account]:
+    """Accounts for both partners, the first one the owner (as the first-run setup makes them); the first
+    is signed in. Returns both accounts."""
+    made = partner_accounts(db, couple)
+    db.accounts.set_owner(made[0].account_id, True)
+    sign_in(monkeypatch, db, made[0])
+    return made
 
 
 def progress_text(at: AppTest) -> str:
@@ -59,9 +72,8 @@ def progress_text(at: AppTest) -> str:
     return str(bars[0].proto.text)
 
 
-def begin(at: AppTest, partner_id: int) -> AppTest:
-    """On the check-in page: choose the partner and click Begin."""
-    choose_partner(at, partner_id)
+def begin(at: AppTest) -> AppTest:
+    """On the check-in page (the signed-in partner's own): click Begin."""
     return click(at, "Begin")
 
 
@@ -121,10 +133,21 @@ def plan(inst: Instrument, it: Item) -> object:
 
 @pytest.mark.parametrize("page", PAGES)
 @pytest.mark.parametrize("db", ["empty", "demo"])
-def test_every_page_renders(db: str, page: str, request: pytest.FixtureRequest, app_env: Path) -> None:
+def test_every_page_renders(
+    db: str, page: str, request: pytest.FixtureRequest, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     s: Database = request.getfixturevalue("demo_store" if db == "demo" else "store")
     couples = s.couples.all()
+    if db == "empty":  # no couple yet: only the practice owner (a therapist) can be signed in
+        sign_in(monkeypatch, s, therapist(s, "Dr Empty", owner=True))
+    else:  # the first couple's first partner, who set Mendwell up at home (the owner)
+        home_owner(monkeypatch, s, couples[0])
     s.close()
+    if db == "empty" and page == CHECKIN:  # the check-in is for partners: not even in the navigation
+        at = start_app()
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(page)
+        return
     at = open_page(start_app(), page) if page != HOME else start_app()
     assert not at.exception
     text = shown(at)
@@ -132,30 +155,31 @@ def test_every_page_renders(db: str, page: str, request: pytest.FixtureRequest, 
     if db == "empty":
         if page == HOME:
             assert [t.value for t in at.title] == ["Welcome to Mendwell"]
-            assert "Set up your couple" in text
-            assert [t.label for t in at.text_input] == [
-                "What should we call the two of you?", "First partner's name", "Second partner's name",
-            ]  # fmt: skip
-            assert button(at, "Create")
+            assert "No couple is shared with you yet. Add a couple and their accounts on the **Accounts** page." in text
+            assert not at.text_input and not at.main.button
         elif page == SETTINGS:
-            assert "Add a couple" in text and "Names" not in [s.value for s in at.subheader]
+            assert "Names" not in [s.value for s in at.subheader] and "Safety check" in text
             assert text.count("· version 1 ·") == 7  # the seven built-in questionnaires
         else:
-            assert "There is no couple here yet" in text
+            assert "No couple is shared with you yet" in text
             assert not at.radio
         return
 
     first = couples[0]
     names = [p.name for p in first.partners]
     assert len(couples) == 3
+    # a partner sees their own couple only: no couple chooser, no other couple's names
+    assert not at.sidebar.selectbox
+    others = [w for c in couples[1:] for w in (c.name, *(p.name for p in c.partners)) if w not in names]
+    assert not [w for w in others if w in text], page
     if page == HOME:
         assert [t.value for t in at.title] == [first.name.replace("&", "\\&")]
         assert all(f"#### {n}" in texts(at) for n in names)
         assert re.search(r"(Not started yet|In progress|Checked in)\*\* for ", "\n".join(texts(at)))
-        assert at.selectbox(key="couple_id").options == [c.name for c in couples]
     elif page == CHECKIN:
         assert "Monthly check-in" in text
-        assert at.radio(key="checkin_partner").options == names
+        assert not at.radio  # no "Who is checking in?": the signed-in partner checks in as themselves
+        assert f"Hello {names[0]}." in text or f"{names[0]} · " in text or f"Thank you, {names[0]}." in text
     elif page == HISTORY:
         assert "History" in text and "Scores" in text
         assert at.radio(key="history_partner").options == names
@@ -164,58 +188,102 @@ def test_every_page_renders(db: str, page: str, request: pytest.FixtureRequest, 
         assert "How my reaches were met" in scores_table.value.columns
     else:
         assert "Names" in text
-        assert [t.value for t in at.text_input][:3] == [first.name, *names]
+        assert names_form(at) == [first.name, *names]
 
 
-# -- Home: setting up the first couple ----------------------------------------------------------
+# -- adding a couple, who then make their own accounts ---------------------------------------------
+# (A couple at home sets themselves up on the first visit with the /setup form, before the app runs:
+# tests/browser/test_checkin_browser.py. In the app, the owner adds couples on Accounts, and each
+# partner makes their own account with a single-use invitation.)
 
 
-def test_home_setup_form_creates_the_couple(store: Database, app_env: Path) -> None:
+def add_couple(at: AppTest, name: str, first: str, second: str) -> None:
+    """Fill in Accounts' "Add a couple" form and submit it."""
+    fields = {t.label: t for t in at.text_input if t.form_id == "add_couple"}
+    for label, value in {"Couple name": name, "First partner's name": first, "Second partner's name": second}.items():
+        fields[label].input(value)
+    click(at, "Add couple")
+
+
+def invitation_tokens(at: AppTest) -> list[str]:
+    """The secrets of the invitation links shown on Accounts, in order."""
+    return [str(c.value).rsplit("/invite/", 1)[1] for c in at.code if "/invite/" in str(c.value)]
+
+
+def test_accounts_add_couple_creates_it_and_each_partner_makes_their_own_account(
+    store: Database, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sign_in(monkeypatch, store, therapist(store, "Dr Owner", owner=True))
     store.close()
-    at = start_app()
-    at.text_input[0].input("Alex & Sam")
-    at.text_input[1].input("Alex")
-    at.text_input[2].input("Sam")
-    click(at, "Create")
+    at = open_page(start_app(), ACCOUNTS)
+    add_couple(at, "Alex & Sam", "Alex", "Sam")
+    ok(at)
+    assert [m.value for m in at.success] == ["Added Alex \\& Sam. Their invitations are below."]
+    tokens_shown = invitation_tokens(at)
+    assert len(tokens_shown) == 2
 
-    couples = app_store().couples.all()
+    s = app_store()
+    couples = s.couples.all()
     assert [(c.name, [p.name for p in c.partners]) for c in couples] == [("Alex & Sam", ["Alex", "Sam"])]
-    # Home now shows the couple, both partners and where each stands
+    assert all(s.accounts.for_partner(p.partner_id) is None for p in couples[0].partners)  # not until they accept
+    # the owner (a therapist) who added them sees them now
+    open_page(at, HOME)
     assert [t.value for t in at.title] == ["Alex \\& Sam"]
     assert "#### Alex" in texts(at) and "#### Sam" in texts(at)
     assert shown(at).count("Not started yet") == 2
-    assert [b.label for b in at.main.button] == ["Start my check-in", "Start my check-in"]
+    assert not at.main.button  # a therapist checks in for no one
+
+    # each partner makes their account with their own invitation, signs in, and has their own "Start my check-in"
+    for p, token in zip(couples[0].partners, tokens_shown, strict=True):
+        account = invitations.accept(s, token, p.name, PASSCODE)
+        assert account.partner_id == p.partner_id and account.is_partner and not account.is_owner
+        sign_in(monkeypatch, s, account)
+        home = start_app()
+        assert [b.label for b in home.main.button] == ["Start my check-in"]
+        assert home.main.button[0].key == f"go_{p.partner_id}"
 
 
-def test_home_setup_form_refuses_bad_names_kindly(store: Database, app_env: Path) -> None:
+def test_accounts_add_couple_refuses_bad_names_kindly(
+    store: Database, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sign_in(monkeypatch, store, therapist(store, "Dr Owner", owner=True))
     store.close()
-    at = start_app()
-    at.text_input[0].input("Alex & Sam")
-    at.text_input[1].input("Alex")
-    click(at, "Create")  # second partner left empty
+    at = open_page(start_app(), ACCOUNTS)
+    add_couple(at, "Alex & Sam", "Alex", "")  # second partner left empty
     assert [e.value for e in at.warning] == ["Please give a partner name."]
     assert app_store().couples.count() == 0
 
-    at.text_input[0].input(HOSTILE_FULL)
-    at.text_input[2].input("Sam")
-    click(at, "Create")
-    assert [e.value for e in at.warning] == ["That couple name is 94 characters long; please keep it to 80."]
+    add_couple(at, "Alex & Sam", "   ", "Sam")  # only spaces
+    assert [e.value for e in at.warning] == ["Please give a partner name."]
     assert app_store().couples.count() == 0
+
+    # a name over 80 characters cannot even be typed (the field stops at 80, as in the browser);
+    # (the same rule, checked again by the data layer: tests/store/test_store.py)
+    field = next(t for t in at.text_input if t.form_id == "add_couple" and t.label == "Couple name")
+    assert len(HOSTILE_FULL) == 94 and field.max_chars == 80
+    field.input(HOSTILE_FULL)
+    assert field.value != HOSTILE_FULL
+    assert app_store().couples.count() == 0
+    assert [a.name for a in app_store().accounts.all()] == ["Dr Owner"]
 
 
 # -- a full check-in through the UI ------------------------------------------------------------
 
 
-def test_full_checkin_through_the_ui(store: Database, catalog: Catalog, app_env: Path) -> None:
+def test_full_checkin_through_the_ui(
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     couple = make_couple(store)
     ann = couple.partners[0]
+    [_, bob_account] = sign_in_partner(monkeypatch, store, couple)  # Ann is signed in
     store.close()
 
     at = start_app()
+    assert [b.label for b in at.main.button] == ["Start my check-in"]  # her own; none for Bob
     at.button(key=f"go_{ann.partner_id}").click().run()
     assert not at.exception
-    # Home's button chose the partner and switched to the check-in page
-    assert at.radio(key="checkin_partner").value == ann.partner_id
+    # Home's button switched to Ann's own check-in
+    assert "Hello Ann." in shown(at) and not at.radio
     assert "7 short sections" in "\n".join(texts(at))
     click(at, "Begin")
     checkin_id = checkin_id_of(ann.partner_id)
@@ -248,7 +316,11 @@ def test_full_checkin_through_the_ui(store: Database, catalog: Catalog, app_env:
     s = app_store()
     checkin = s.checkins.by_id(checkin_id)
     assert checkin is not None and checkin.submitted and checkin.submitted_at is not None
-    assert s.checkins.note(checkin_id) == ("We laughed a lot this month.", True)
+    # her private note is sealed with her passcode, and opens with it
+    stored_note = s.checkins.note(checkin_id)
+    assert stored_note is not None and stored_note[1] is True and vault.is_encrypted(stored_note[0])
+    key = vault.derive_key(s, ann.partner_id, PASSCODE)
+    assert recording.readable_note(s, checkin_id, key) == ("We laughed a lot this month.", True)
     stored = s.checkins.answers(checkin_id)
     assert {i: set(a) for i, a in stored.items()} == {i: set(a) for i, a in given.items()}
     assert stored["micro_hurts"]["unheard_themes"].selected() == [2, 6]
@@ -272,8 +344,12 @@ def test_full_checkin_through_the_ui(store: Database, catalog: Catalog, app_env:
     assert got.loc[("intimacy", "desire_pressure"), "score"] == pytest.approx((3 + 1 + 1 + 1) / 4)
     assert bool(got.loc[("intimacy", "desire_pressure"), "private"]) is True
 
-    # Home now says Ann has checked in
+    # Home now says Ann has checked in; Bob, signed in on his own, can start his
     open_page(at, HOME)
+    assert "Ann has checked in. Bob, your check-in" in shown(at)
+    assert not at.main.button
+    sign_in(monkeypatch, s, bob_account)
+    at = start_app()
     assert "Ann has checked in. Bob, your check-in" in shown(at)
     assert [b.label for b in at.main.button] == ["Start my check-in"]
 
@@ -282,27 +358,42 @@ def test_full_checkin_through_the_ui(store: Database, catalog: Catalog, app_env:
 
 
 @pytest.mark.parametrize("reopen", ["new tab", "app restarted"])
-def test_draft_resumes_in_a_new_session(reopen: str, store: Database, catalog: Catalog, app_env: Path) -> None:
+def test_draft_resumes_in_a_new_session(
+    reopen: str, store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     couple = make_couple(store)
     bob = couple.partners[1]
+    sign_in_partner(monkeypatch, store, couple, slot=2)
     store.close()
 
-    at = begin(open_page(start_app(), CHECKIN), bob.partner_id)
+    at = begin(open_page(start_app(), CHECKIN))
     checkin_id = checkin_id_of(bob.partner_id)
     prefix = f"a:{checkin_id}:bids:"
     at.radio(key=prefix + "toward_me").set_value(4).run()
     at.radio(key=prefix + "i_turned_away").set_value(0).run()
     assert progress_text(at) == "Section 1 of 7 · 2 of 47 questions answered"
 
-    # Reopening the tab is a new session on the same running server: caches stay.
-    # A restart of the app loses every cache, the store included.
+    # Reopening the tab is a new session on the same running server, with the same sign-in: caches stay.
+    # A restart of the app loses every cache, the store included, and the sealing keys held in memory:
+    # the sign-in lasts, and Bob gives his passcode once to open his private text again.
     if reopen == "app restarted":
         st.cache_data.clear()
         st.cache_resource.clear()
+        for (sign_in_id,) in app_store().engine.rows("SELECT sign_in_id FROM sign_ins"):
+            keyring.forget(str(sign_in_id))
     at2 = open_page(start_app(), CHECKIN)
-    assert at2.radio(key="checkin_partner").value is None  # nobody chosen yet in the new session
-    choose_partner(at2, bob.partner_id)
-    assert not [b for b in at2.button if b.label == "Begin"]
+    if reopen == "app restarted":
+        assert "Mendwell restarted since you signed in." in shown(at2)
+        assert not at2.get("progress")  # nothing of the draft until then
+        [code] = [t for t in at2.text_input if t.label == "Passcode"]
+        code.input("not-his-passcode")
+        click(at2, "Open")
+        assert [w.value for w in at2.warning] == ["That passcode did not match. Please try again."]
+        [code] = [t for t in at2.text_input if t.label == "Passcode"]
+        code.input(PASSCODE)
+        click(at2, "Open")
+        assert "Mendwell restarted" not in shown(at2)
+    assert not [b for b in at2.button if b.label == "Begin"]  # straight to his own draft
     assert progress_text(at2) == "Section 1 of 7 · 2 of 47 questions answered"
     values = {i: w.value for i, w in answer_widgets(at2, prefix).items()}
     assert values == {"toward_me": 4, "away_from_me": None, "against_me": None,
@@ -311,7 +402,7 @@ def test_draft_resumes_in_a_new_session(reopen: str, store: Database, catalog: C
     # finishing the section in the new session moves the resume point to section 2
     answer_section(at2, checkin_id, catalog.instruments[0], lambda inst, it: 2)
     assert progress_text(at2) == "Section 1 of 7 · 6 of 47 questions answered"
-    at3 = choose_partner(open_page(start_app(), CHECKIN), bob.partner_id)
+    at3 = open_page(start_app(), CHECKIN)
     assert progress_text(at3) == "Section 2 of 7 · 6 of 47 questions answered"
     assert [s.value for s in at3.subheader] == ["Small hurts this month"]
 
@@ -319,17 +410,20 @@ def test_draft_resumes_in_a_new_session(reopen: str, store: Database, catalog: C
 # -- submitting twice ---------------------------------------------------------------------------
 
 
-def test_second_submit_does_not_duplicate(store: Database, catalog: Catalog, app_env: Path) -> None:
+def test_second_submit_does_not_duplicate(
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     couple = make_couple(store)
     ann = couple.partners[0]
+    sign_in_partner(monkeypatch, store, couple)
     store.close()
 
     # two tabs of the same partner, both on the review page of one draft
-    tab1 = begin(open_page(start_app(), CHECKIN), ann.partner_id)
+    tab1 = begin(open_page(start_app(), CHECKIN))
     checkin_id = checkin_id_of(ann.partner_id)
     bids = catalog.instruments[0]
     answer_section(tab1, checkin_id, bids, lambda inst, it: 2)
-    tab2 = choose_partner(open_page(start_app(), CHECKIN), ann.partner_id)
+    tab2 = open_page(start_app(), CHECKIN)
     tab1.button(key="next_0").click().run()
     for tab in (tab1, tab2):
         assert progress_text(tab).startswith("Section 2 of 7")  # tab2 resumed at the first open section
@@ -349,7 +443,7 @@ def test_second_submit_does_not_duplicate(store: Database, catalog: Catalog, app
     assert "Thank you" in tab2.success[0].value
     assert not tab2.error
     # a fresh session sees the submitted check-in, with no way to submit it again
-    tab3 = choose_partner(open_page(start_app(), CHECKIN), ann.partner_id)
+    tab3 = open_page(start_app(), CHECKIN)
     assert "Thank you" in tab3.success[0].value
     assert not [b for b in tab3.button if b.label in (SUBMIT, "Begin")]
 
@@ -367,12 +461,15 @@ def test_second_submit_does_not_duplicate(store: Database, catalog: Catalog, app
 # -- show_if in the UI ----------------------------------------------------------------------------
 
 
-def test_show_if_follow_ups_come_and_go(store: Database, catalog: Catalog, app_env: Path) -> None:
+def test_show_if_follow_ups_come_and_go(
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     couple = make_couple(store)
     ann = couple.partners[0]
+    sign_in_partner(monkeypatch, store, couple)
     store.close()
 
-    at = begin(open_page(start_app(), CHECKIN), ann.partner_id)
+    at = begin(open_page(start_app(), CHECKIN))
     checkin_id = checkin_id_of(ann.partner_id)
     at.button(key="next_0").click().run()
     prefix = f"a:{checkin_id}:micro_hurts:"
@@ -452,7 +549,14 @@ def assert_inert(at: AppTest, names: list[str]) -> int:
     return hits
 
 
-def test_hostile_names_render_as_text(store: Database, catalog: Catalog, app_env: Path) -> None:
+def names_form(at: AppTest) -> list[str]:
+    """The values of Settings' "Names" form (couple, then partners)."""
+    return [str(t.value) for t in at.text_input if t.form_id == "names"]
+
+
+def test_hostile_names_render_as_text(
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     couple = make_couple(store, HOSTILE_COUPLE, (HOSTILE_FIRST, HOSTILE_SECOND))
     first, second = couple.partners
     # the first partner has checked in, so Home's "what next" names both
@@ -460,6 +564,9 @@ def test_hostile_names_render_as_text(store: Database, catalog: Catalog, app_env
     bids = catalog.instruments[0]
     store.checkins.save_answers(c.checkin_id, bids, {it.id: make_answer(bids, it, 2) for it in bids.items})
     assert store.checkins.submit(c.checkin_id, catalog)
+    [first_account, second_account] = home_owner(monkeypatch, store, couple)
+    second_cookie = sign_in(monkeypatch, store, second_account)
+    first_cookie = sign_in(monkeypatch, store, first_account)  # the first partner (the owner) is signed in
     store.close()
     names = [HOSTILE_COUPLE, HOSTILE_FIRST, HOSTILE_SECOND]
 
@@ -467,16 +574,18 @@ def test_hostile_names_render_as_text(store: Database, catalog: Catalog, app_env
     assert [unescape(t.value) for t in at.title] == [HOSTILE_COUPLE]
     assert assert_inert(at, names) >= 4  # title, both headers, the "what next" note
     assert f"{HOSTILE_FIRST} has checked in. {HOSTILE_SECOND}, your check-in" in shown(at)
+    assert HOSTILE_FIRST in unescape(at.sidebar.caption[0].value)  # "Signed in as ...", escaped too
+    assert_inert(at, names)
 
     open_page(at, CHECKIN)
-    assert [unescape(o) for o in at.radio(key="checkin_partner").options] == [HOSTILE_FIRST, HOSTILE_SECOND]
-    assert_inert(at, names)
-    choose_partner(at, first.partner_id)
     assert f"Thank you, {HOSTILE_FIRST}." in shown(at)
     assert assert_inert(at, names) >= 3
-    choose_partner(at, second.partner_id)
-    assert f"Hello {HOSTILE_SECOND}." in shown(at)
-    assert_inert(at, names)
+    # the second partner, signed in on their own
+    as_signed_in(monkeypatch, second_cookie)
+    at2 = open_page(start_app(), CHECKIN)
+    assert f"Hello {HOSTILE_SECOND}." in shown(at2)
+    assert_inert(at2, names)
+    as_signed_in(monkeypatch, first_cookie)
 
     open_page(at, HISTORY)
     assert_inert(at, names)
@@ -486,15 +595,15 @@ def test_hostile_names_render_as_text(store: Database, catalog: Catalog, app_env
     assert_inert(at, names)
 
     open_page(at, SETTINGS)
-    assert [t.value for t in at.text_input][:3] == names  # plain-text inputs: the literal name
+    assert names_form(at) == names  # plain-text inputs: the literal name
     assert_inert(at, names)
-    # adding a couple with a hostile name: the confirmation is escaped too
-    add = [t for t in at.text_input if t.label in ("Couple name", "First partner's name", "Second partner's name")]
-    add[0].input("<b>x</b> & **y**")
-    add[1].input("<img src=x onerror=alert(1)>")
-    add[2].input("[y](javascript:alert(2))")
-    click(at, "Add couple")
-    assert [unescape(s.value) for s in at.success] == ["Added <b>x</b> & **y**."]
+    # adding a couple (and their accounts) with hostile names: the confirmation is escaped too
+    open_page(at, ACCOUNTS)
+    assert_inert(at, names)
+    add_couple(at, "<b>x</b> & **y**", "<img src=x onerror=alert(1)>", "[y](javascript:alert(2))")
+    assert [unescape(s.value) for s in at.success] == ["Added <b>x</b> & **y**. Their invitations are below."]
+    assert len(invitation_tokens(at)) == 2
+    assert_inert(at, ["<img src=x onerror=alert(1)>", "[y](javascript:alert(2))"])  # each invitation names them
     assert "<b>" not in at.success[0].value and "**y**" not in at.success[0].value
 
     s = app_store()
@@ -508,10 +617,21 @@ def test_hostile_names_render_as_text(store: Database, catalog: Catalog, app_env
 # -- Settings: renaming ----------------------------------------------------------------------------
 
 
-def test_settings_rename_persists_and_empty_name_changes_nothing(store: Database, app_env: Path) -> None:
+def test_settings_rename_persists_and_empty_name_changes_nothing(
+    store: Database, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     couple = make_couple(store)
     ann, bob = couple.partners
+    [ann_account, bob_account] = home_owner(monkeypatch, store, couple)  # Ann set Mendwell up: the owner
+    bob_cookie = sign_in(monkeypatch, store, bob_account)
+    ann_cookie = sign_in(monkeypatch, store, ann_account)
     store.close()
+
+    # only the owner renames: Bob's Settings has no names form
+    as_signed_in(monkeypatch, bob_cookie)
+    bobs = open_page(start_app(), SETTINGS)
+    assert not names_form(bobs) and not [b for b in bobs.button if b.label == "Save names"]
+    as_signed_in(monkeypatch, ann_cookie)
 
     at = open_page(start_app(), SETTINGS)
     at.text_input(key=f"pname_{bob.partner_id}").input("Robin")
@@ -526,7 +646,7 @@ def test_settings_rename_persists_and_empty_name_changes_nothing(store: Database
     # an empty (blank) name, together with other changes in the same form: nothing is saved
     open_page(at, SETTINGS)
     assert at.text_input(key=f"pname_{bob.partner_id}").value == "Robin"
-    next(t for t in at.text_input if t.label == "Couple").input("Ann & Robin, renamed")
+    next(t for t in at.text_input if t.label == "Couple" and t.form_id == "names").input("Ann & Robin, renamed")
     at.text_input(key=f"pname_{ann.partner_id}").input("Annie")
     at.text_input(key=f"pname_{bob.partner_id}").input("   ")
     click(at, "Save names")
@@ -551,6 +671,7 @@ def test_broken_instrument_file_is_named_and_the_rest_still_works(
     )
     monkeypatch.setenv("MENDWELL_ASSESSMENTS", str(extra))
     couple = make_couple(store)
+    home_owner(monkeypatch, store, couple)  # Ann, who looks after this Mendwell, is told about the files
     store.close()
 
     at = start_app()
@@ -560,7 +681,7 @@ def test_broken_instrument_file_is_named_and_the_rest_still_works(
     assert "broken_syntax.toml" in banner and "missing_items.toml" in banner
     assert "#### Ann" in texts(at)  # Home itself still works
 
-    at = begin(open_page(at, CHECKIN), couple.partners[0].partner_id)
+    at = begin(open_page(at, CHECKIN))
     assert len(at.warning) == 1  # the banner is on every page
     assert progress_text(at).startswith("Section 1 of 7 ·")
     titles = []

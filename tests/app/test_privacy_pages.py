@@ -1,17 +1,19 @@
 """Privacy and Together with AppTest: the real app.py and pages on a real DuckDB file.
 
-The reveal gate of Together, partner and practice passcodes (salted scrypt, persisted
-slow-down, idle lock, Lock button), the one-time "no passcode" notice, Caseload flags on
-hand-made histories, share mode (only one couple, nothing private, reduced navigation, a
-deliberate exit) and the monthly rhythm (.ics reminder, due text on Home).
+The reveal gate of Together, the sign-in as the gate (only one's own check-in; idle time-out and
+"Sign out"), the passcode asked again after a restart (persisted slow-down), one's own passcode
+in Settings, the one-time "no passcode" notice, the caseload for therapists only, Caseload flags
+on hand-made histories, screen sharing bound to the sign-in (only one couple, nothing private,
+reduced navigation, kept across tabs and edited addresses, a deliberate exit) and the monthly
+rhythm (.ics reminder, due text on Home).
 
 Leak checks read every element of the page the way the browser receives it: each element's
 whole message (bodies, labels, options, help, link targets), every dataframe cell with its
 index and column names, and every string of every Plotly figure.
 
-Each test prepares the database with its own `Database` and closes it (one connection
-configuration per file and process), runs the app, then reads or writes the database through
-the app's own cached store (`pages._shared._store`).
+Each test prepares the database with its own `Database`, signs someone in, closes it (one
+connection configuration per file and process), runs the app, then reads or writes the database
+through the app's own cached store (`app_store()`).
 """
 
 from __future__ import annotations
@@ -26,22 +28,21 @@ from typing import Any, ClassVar
 import icalendar
 import pandas as pd
 import pytest
+import streamlit as st
 from google.protobuf import text_format
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 from streamlit.testing.v1.element_tree import DownloadButton, Element, PageLink
 
-from mendwell import caseload, periods, rhythm, security
+from mendwell import accounts, caseload, keyring, periods, rhythm, security, tokens
 from mendwell.analysis import reliable_change
 from mendwell.checkin import Answer
-from mendwell.config import IDLE_SECONDS
 from mendwell.data import Database
 from mendwell.instruments import Catalog
-from mendwell.model import Couple
+from mendwell.model import Couple, SignIn
 from tests.support.apptest import (
     app_store,
-    choose_partner,
     click,
     elements,
     figures,
@@ -49,11 +50,13 @@ from tests.support.apptest import (
     nodes,
     ok,
     open_page,
+    sign_in,
+    sign_in_partner,
     start_app,
     widget_keys,
 )
+from tests.support.auth import PASSCODE, as_signed_in, cookie_for, partner_accounts, therapist
 from tests.support.data import (
-    PASSCODE,
     START,
     THIS_MONTH,
     answer_bids,
@@ -63,11 +66,11 @@ from tests.support.data import (
     instrument,
     make_couple,
     private_words,
+    reference_population,
     whole_plan,
     with_shared_scores,
 )
-from tests.support.ui import CASELOAD, CHECKIN, HOME, SETTINGS, THEMES, TOGETHER, TRENDS
-from ui.state import UNLOCKED_PARTNERS as UNLOCKED_KEY
+from tests.support.ui import ACCOUNTS, CASELOAD, CHECKIN, HISTORY, HOME, SETTINGS, THEMES, TOGETHER, TRENDS
 
 # -- everything a page sends -------------------------------------------------------------------
 
@@ -107,7 +110,9 @@ def assert_absent(at: AppTest, forbidden: list[str], where: str) -> None:
 # == Together: the reveal gate ===================================================================
 
 
-def test_together_opens_only_when_both_have_checked_in(store: Database, catalog: Catalog, app_env: Path) -> None:
+def test_together_opens_only_when_both_have_checked_in(
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     couple = make_couple(store, "Wren & Tamsin", ("Wren", "Tamsin"))
     wren, tamsin = couple.partners
     check_in(
@@ -118,6 +123,7 @@ def test_together_opens_only_when_both_have_checked_in(store: Database, catalog:
         whole_plan(catalog, 3),
         note=("PRIVATE-MARKER-ALPHA, only for me", True),
     )
+    sign_in_partner(monkeypatch, store, couple, slot=2)  # Tamsin: nothing of Wren's may show before the reveal
     store.close()
     forbidden = ["PRIVATE-MARKER-ALPHA", *private_words(catalog)]
     label = periods.label(THIS_MONTH)
@@ -132,7 +138,7 @@ def test_together_opens_only_when_both_have_checked_in(store: Database, catalog:
     assert not at.subheader, [s.value for s in at.subheader]
     text = sent(at)
     assert f"{label}, side by side" not in text  # the subheader of an opened month
-    for of_wren in ("Not heard", "mended", "Often met", "Feeling safe and open", "Where you saw it differently"):
+    for of_wren in ("Not heard", "mended", "Often met", "Feeling safe and open", "furthest apart"):
         assert of_wren not in text, of_wren
     assert_absent(at, forbidden, "before the reveal")
 
@@ -150,13 +156,19 @@ def test_together_opens_only_when_both_have_checked_in(store: Database, catalog:
     at = open_page(start_app(), TOGETHER)
     assert not at.info
     subheaders = [h.value for h in at.subheader]
-    assert subheaders[:2] == [f"{label}, side by side", "Where you saw it differently"]
+    assert subheaders[:3] == [
+        f"{label}, side by side",
+        "How far apart you are on each part",
+        "The questions you answered furthest apart",
+    ]
     assert {"Small hurts each of you named", "Notes you chose to share", "To talk about, if you like"} <= set(
         subheaders
     )
 
     # one table per scored questionnaire, a column per partner, a row per SHARED subscale only
-    tables = at.dataframe[:-1]  # the last one is "where you saw it differently"
+    tables = at.dataframe[:-2]  # the last two: how far apart on each part, and the questions furthest apart
+    gaps = at.dataframe[-2].value
+    assert set(gaps["Reading"]) == {"can't tell yet"}  # two partners are too few to know a part's spread
     assert len(tables) == len(with_shared_scores(catalog)) >= 6
     for inst, table in zip(with_shared_scores(catalog), tables, strict=True):
         df = table.value
@@ -188,121 +200,141 @@ def test_together_opens_only_when_both_have_checked_in(store: Database, catalog:
     assert at.selectbox(key="together_month").options[0] == f"{label} · open"
 
 
-# == partner passcodes ============================================================================
+# == the sign-in: only her own check-in, until idle or signed out ==================================
+# (These replace the per-partner passcode gate, its idle lock and the "Lock" button of one browser
+# session: the sign-in is now the gate, held on the server.)
 
 
-def gate_shown(at: AppTest, name: str, partner_id: int) -> bool:
-    return f"**{name}** keeps this check-in behind a passcode." in [m.value for m in at.markdown] and any(
-        getattr(n, "key", None) == f"code_{partner_id}" for n in nodes(at)
+def signed_out(at: AppTest) -> bool:
+    """The page is the "Sign in" page and nothing else."""
+    return [t.value for t in at.title] == ["Sign in"] and not at.sidebar.button and not at.dataframe
+
+
+def move_last_seen(db: Database, sign_in_id: str, ago: dt.timedelta) -> None:
+    """Pretend the sign-in was last active `ago` before now."""
+    db.engine.transaction(
+        lambda cur: cur.execute(
+            "UPDATE sign_ins SET last_seen = ? WHERE sign_in_id = ?", [dt.datetime.now() - ago, sign_in_id]
+        )
     )
 
 
-def enter(at: AppTest, partner_id: int, code: str) -> AppTest:
-    at.text_input(key=f"code_{partner_id}").input(code)
-    return ok(click(at, "Open"))
+def sign_in_of(db: Database, cookie: str) -> SignIn:
+    sign_in_id = tokens.sign_in_id(db, cookie)
+    assert sign_in_id is not None
+    found = db.sign_ins.get(sign_in_id)
+    assert found is not None
+    return found
 
 
-def test_passcode_gate_keeps_a_draft_closed_until_the_passcode(
-    store: Database, catalog: Catalog, app_env: Path
+def test_a_sign_in_opens_her_own_draft_until_idle_or_sign_out(
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("MENDWELL_IDLE_MINUTES", "5")
+    idle = dt.timedelta(minutes=5)
     couple = make_couple(store, "Ines & Jory", ("Ines", "Jory"))
-    ines = couple.partners[0]
-    security.set_passcode(store, security.partner_subject(ines.partner_id), PASSCODE)
+    ines, jory = couple.partners
+    [ines_account, jory_account] = partner_accounts(store, couple)
     draft = store.checkins.open(ines.partner_id, THIS_MONTH)
     store.checkins.save_answers(draft.checkin_id, instrument(catalog, "bids"), {"toward_me": Answer(value=4.0)})
+    jory_draft = store.checkins.open(jory.partner_id, THIS_MONTH)
+    store.checkins.save_answers(jory_draft.checkin_id, instrument(catalog, "bids"), {"toward_me": Answer(value=1.0)})
+    jory_cookie = cookie_for(store, jory_account)
+    cookie = sign_in(monkeypatch, store, ines_account)
     store.close()
     answer_key = f"a:{draft.checkin_id}:bids:toward_me"
 
+    # signed in, Ines goes straight to her own draft where she left it, and never to Jory's
     at = open_page(start_app(), CHECKIN)
-    ok(choose_partner(at, ines.partner_id))
-    assert gate_shown(at, "Ines", ines.partner_id)
-    assert [t.label for t in at.text_input] == ["Passcode"]
-    assert not [k for k in widget_keys(at) if k.startswith(f"a:{draft.checkin_id}:")]
-    assert not at.get("progress") and not at.subheader
-    assert not [b for b in at.button if b.label in ("Begin", "Lock")]
-    assert "How my reaches were met" not in sent(at) and "Bids for connection" not in sent(at)
-    assert "without a passcode" not in sent(at)  # she has one
-
-    # a wrong passcode: a kind message, still closed
-    enter(at, ines.partner_id, "harbour-lantern-0000")
-    assert [w.value for w in at.warning] == ["That passcode did not match. Please try again."]
-    assert gate_shown(at, "Ines", ines.partner_id)
-    assert answer_key not in widget_keys(at)
-
-    # the right one opens the draft where she left it
-    enter(at, ines.partner_id, PASSCODE)
-    assert not gate_shown(at, "Ines", ines.partner_id)
     assert at.radio(key=answer_key).value == 4
     assert str(at.get("progress")[0].proto.text).startswith(f"Section 1 of {len(catalog.instruments)} · 1 of")
-    assert not at.warning
+    assert not [k for k in widget_keys(at) if k.startswith(f"a:{jory_draft.checkin_id}:")]
+    assert "without a passcode" not in sent(at)  # she has one
+    assert [b.label for b in at.sidebar.button] == ["Sign out"]
 
-    # a rerun a little under the idle limit keeps it open (and counts as activity) ...
-    unlocked = dict(at.session_state[UNLOCKED_KEY])
-    unlocked[ines.partner_id] -= IDLE_SECONDS / 2
-    at.session_state[UNLOCKED_KEY] = unlocked
-    at.run()
-    ok(at)
+    # a rerun a little under the idle limit keeps her signed in (and counts as activity) ...
+    s = app_store()
+    sign_in_id = sign_in_of(s, cookie).sign_in_id
+    move_last_seen(s, sign_in_id, idle / 2)
+    ok(at.run())
     assert at.radio(key=answer_key).value == 4
-    # ... just over it closes it again
-    unlocked = dict(at.session_state[UNLOCKED_KEY])
-    unlocked[ines.partner_id] -= IDLE_SECONDS + 1
-    at.session_state[UNLOCKED_KEY] = unlocked
-    at.run()
-    ok(at)
-    assert gate_shown(at, "Ines", ines.partner_id)
-    assert answer_key not in widget_keys(at)
+    assert dt.datetime.now() - sign_in_of(s, cookie).last_seen < idle / 4
+    # ... just over it ends the sign-in: only "Sign in", nothing of her draft
+    move_last_seen(s, sign_in_id, idle + dt.timedelta(seconds=30))
+    ok(at.run())
+    assert signed_out(at)
+    assert answer_key not in widget_keys(at) and "How my reaches were met" not in sent(at)
+    assert sign_in_of(s, cookie).ended_at is not None
+    # a new tab of the same browser (the same cookie) is signed out too, and stays so
+    assert signed_out(start_app())
+    move_last_seen(s, sign_in_id, dt.timedelta(0))
+    assert signed_out(start_app())
 
-    # open again, then "Lock" in the sidebar closes it at once
-    enter(at, ines.partner_id, PASSCODE)
+    # signed in again, then "Sign out" in the sidebar ends it at once, in every tab
+    cookie = sign_in(monkeypatch, s, ines_account)
+    at = open_page(start_app(), CHECKIN)
+    other_tab = open_page(start_app(), CHECKIN)
     assert answer_key in widget_keys(at)
-    [lock] = [b for b in at.sidebar.button if b.label == "Lock"]
-    lock.click().run()
-    ok(at)
-    assert gate_shown(at, "Ines", ines.partner_id)
-    assert answer_key not in widget_keys(at)
-    assert not [b for b in at.sidebar.button if b.label == "Lock"]  # nothing open any more
-    # a new tab starts locked too
-    at2 = open_page(start_app(), CHECKIN)
-    assert gate_shown(ok(choose_partner(at2, ines.partner_id)), "Ines", ines.partner_id)
+    ok(click(at, "Sign out"))
+    assert signed_out(at) and answer_key not in widget_keys(at)
+    assert sign_in_of(s, cookie).ended_at is not None
+    ok(other_tab.run())
+    assert signed_out(other_tab)
+
+    # Jory's own sign-in is untouched by hers, and opens his draft only
+    as_signed_in(monkeypatch, jory_cookie)
+    his = open_page(start_app(), CHECKIN)
+    assert his.radio(key=f"a:{jory_draft.checkin_id}:bids:toward_me").value == 1
+    assert answer_key not in widget_keys(his)
 
 
-def test_slow_down_through_the_form(store: Database, app_env: Path) -> None:
+def test_slow_down_through_the_passcode_form_after_a_restart(
+    store: Database, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a restart the server no longer holds Mika's sealing key: the check-in asks for her passcode
+    once, with the same slow-down as the sign-in (counted for her name)."""
     couple = make_couple(store, "Mika & Noor", ("Mika", "Noor"))
-    mika = couple.partners[0]
-    subject = security.partner_subject(mika.partner_id)
-    security.set_passcode(store, subject, PASSCODE)
+    [mika_account, _] = partner_accounts(store, couple)
+    cookie = sign_in(monkeypatch, store, mika_account)
     store.close()
+    throttle = accounts.throttle_subject("Mika")
+    s = app_store()
+    keyring.forget(sign_in_of(s, cookie).sign_in_id)  # what a restart does
 
     at = open_page(start_app(), CHECKIN)
-    choose_partner(at, mika.partner_id)
+
+    def enter(code: str) -> AppTest:
+        [field] = [t for t in at.text_input if t.label == "Passcode"]
+        field.input(code)
+        return ok(click(at, "Open"))
+
+    assert "Mendwell restarted since you signed in." in sent(at)
+    assert not [b for b in at.main.button if b.label == "Begin"]
     for _ in range(2):
-        enter(at, mika.partner_id, "not-it-at-all")
+        enter("not-it-at-all")
         assert [w.value for w in at.warning] == ["That passcode did not match. Please try again."]
-    enter(at, mika.partner_id, "not-it-at-all")
-    assert [w.value for w in at.warning] == [
-        "That passcode did not match. To keep guessing slow, please wait 2 seconds before trying again."
-    ]
-    s = app_store()
-    assert s.engine.read("SELECT failures FROM auth_failures WHERE subject = ?", [subject])["failures"].tolist() == [3]
-    # The right passcode within the wait: refused, and not told it "did not match". (Two seconds is too
-    # short a window for a loaded test machine, and the exact count of 3 is checked with an explicit
-    # `now` above: count as if after seven wrong tries, a 32-second wait from now.)
-    many_wrong_tries(s, subject)
-    enter(at, mika.partner_id, PASSCODE)
+    enter("not-it-at-all")
+    assert [w.value for w in at.warning] == ["To keep guessing slow, please wait 2 seconds before trying again."]
+    failures = s.engine.read("SELECT failures FROM auth_failures WHERE subject = ?", [throttle])
+    assert failures["failures"].tolist() == [3]
+    # The right passcode within the wait: refused. (Two seconds is too short a window for a loaded test
+    # machine: count as if after seven wrong tries, a 32-second wait from now.)
+    many_wrong_tries(s, throttle)
+    enter(PASSCODE)
     [refused] = [w.value for w in at.warning]
     assert re.fullmatch(r"To keep guessing slow, please wait (\d+) seconds? before trying again\.", refused), refused
     assert 1 <= int(re.findall(r"\d+", refused)[0]) <= 32
-    assert gate_shown(at, "Mika", mika.partner_id)
-    assert s.engine.read("SELECT failures FROM auth_failures WHERE subject = ?", [subject])["failures"].tolist() == [7]
+    assert "Mendwell restarted since you signed in." in sent(at)
+    assert s.engine.read("SELECT failures FROM auth_failures WHERE subject = ?", [throttle])["failures"].tolist() == [7]
 
     # once the wait has passed (the last failure moved a minute back), the right passcode opens
     s.engine.transaction(
         lambda cur: cur.execute(
-            "UPDATE auth_failures SET last_failure = last_failure - INTERVAL 60 SECOND WHERE subject = ?", [subject]
+            "UPDATE auth_failures SET last_failure = last_failure - INTERVAL 60 SECOND WHERE subject = ?", [throttle]
         )
     )
-    enter(at, mika.partner_id, PASSCODE)
-    assert not at.warning and not gate_shown(at, "Mika", mika.partner_id)
+    enter(PASSCODE)
+    assert not at.warning and "Mendwell restarted" not in sent(at)
     assert [b.label for b in at.main.button] == ["Begin"]
 
 
@@ -316,12 +348,17 @@ def many_wrong_tries(store: Database, subject: str) -> None:
     assert security.wait_for(7) == 32
 
 
-def test_settings_passcode_form(store: Database, app_env: Path) -> None:
+def test_settings_passcode_form_is_her_own_only(
+    store: Database, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     couple = make_couple(store, "Uma & Vito", ("Uma", "Vito"))
-    uma = couple.partners[0]
+    uma, vito = couple.partners
+    [uma_account, _] = partner_accounts(store, couple, passcode=None)  # a couple at home who chose none
     subject = security.partner_subject(uma.partner_id)
+    sign_in(monkeypatch, store, uma_account, passcode=None)
     store.close()
-    form = f"pass_partner_{uma.partner_id}"
+    form = "own_passcode"
+    throttle = accounts.throttle_subject("Uma")
 
     def fill(at: AppTest, values: dict[str, str], click: str) -> AppTest:
         fields = {t.label: t for t in at.text_input if t.form_id == form}
@@ -332,101 +369,117 @@ def test_settings_passcode_form(store: Database, app_env: Path) -> None:
         return ok(at)
 
     at = open_page(start_app(), SETTINGS)
+    # one passcode form, her own: nothing sets Vito's passcode
+    assert {t.form_id for t in at.text_input if "passcode" in t.label.lower()} == {form}
+    assert "Vito" not in "\n".join(t.label for t in at.text_input)
     fill(at, {"Choose a passcode": PASSCODE, "The new passcode again": PASSCODE + "x"}, "Set passcode")
     assert [w.value for w in at.warning] == ["The two new passcodes are not the same. Please type them again."]
     fill(at, {"Choose a passcode": "abc", "The new passcode again": "abc"}, "Set passcode")
     assert [w.value for w in at.warning] == ["Please choose a passcode of at least 4 characters."]
     assert not security.has_passcode(app_store(), subject)
     fill(at, {"Choose a passcode": PASSCODE, "The new passcode again": PASSCODE}, "Set passcode")
-    assert [m.value for m in at.success] == ["Uma: passcode saved."]
+    assert [m.value for m in at.success] == ["Passcode saved."]
     assert security.verify(app_store(), subject, PASSCODE).ok
+    assert not security.has_passcode(app_store(), security.partner_subject(vito.partner_id))
+    # her passcode is now her sign-in: checked as the sign-in form checks it
+    assert accounts.check(app_store(), "Uma", PASSCODE).ok
+    assert not accounts.check(app_store(), "Uma", "something-else").ok
+    app_store().settings.clear_failures(throttle)
 
-    # removing it needs the current passcode, with the same slow-down as the gate
+    # removing it needs the current passcode, with the same slow-down as the sign-in
     for _ in range(2):
         fill(at, {"Current passcode": "guess-guess"}, "Remove passcode")
-        assert [w.value for w in at.warning] == ["The current passcode did not match."]
+        assert [w.value for w in at.warning] == ["Your current passcode did not match."]
     fill(at, {"Current passcode": "guess-guess"}, "Remove passcode")
     assert [w.value for w in at.warning] == [
-        "The current passcode did not match. Please wait 2 seconds before trying again."
+        "Your current passcode did not match. Please wait 2 seconds before trying again."
     ]
-    many_wrong_tries(app_store(), subject)  # a window wide enough for a loaded machine
+    many_wrong_tries(app_store(), throttle)  # a window wide enough for a loaded machine
     fill(at, {"Current passcode": PASSCODE}, "Remove passcode")
-    [refused] = [w.value for w in at.warning]
+    [refused] = [w.value.strip() for w in at.warning]
     assert re.fullmatch(r"Please wait \d+ seconds? before trying again\.", refused), refused
     assert security.has_passcode(app_store(), subject)
 
 
 # == the one-time notice ==========================================================================
 
-NOTICE = "without a passcode, anyone at this computer can open your check-in"
+NOTICE = "without a passcode, anyone who types your name at the sign-in can open your check-in"
 
 
-def test_no_passcode_notice_shows_once_per_partner(store: Database, app_env: Path) -> None:
+def test_no_passcode_notice_shows_once_per_partner(
+    store: Database, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     couple = make_couple(store, "Quinn & Rafe", ("Quinn", "Rafe"))
     quinn, rafe = couple.partners
-    security.set_passcode(store, security.partner_subject(rafe.partner_id), PASSCODE)
+    quinn_account = accounts.create(store, "Quinn", accounts.PARTNER, None, partner_id=quinn.partner_id)
+    rafe_account = accounts.create(store, "Rafe", accounts.PARTNER, PASSCODE, partner_id=rafe.partner_id)
+    quinn_cookie = cookie_for(store, quinn_account, None)
+    rafe_cookie = cookie_for(store, rafe_account)
     store.close()
 
-    def open_checkin_of(partner_id: int) -> AppTest:
-        at = open_page(start_app(), CHECKIN)
-        return ok(choose_partner(at, partner_id))
+    def open_checkin_as(cookie: str) -> AppTest:
+        as_signed_in(monkeypatch, cookie)
+        return open_page(start_app(), CHECKIN)
 
-    at = open_checkin_of(quinn.partner_id)
+    at = open_checkin_as(quinn_cookie)
     [notice] = [i.value for i in at.info]
     assert notice.startswith(f"Quinn, one thing before you start: {NOTICE}")
     assert "Settings" in notice
     assert [b.label for b in at.main.button] == ["Begin"]  # the notice does not stand in the way
     # the second time (a new session): not again
-    at = open_checkin_of(quinn.partner_id)
+    at = open_checkin_as(quinn_cookie)
     assert NOTICE not in sent(at)
     assert [b.label for b in at.main.button] == ["Begin"]
-    # a partner with a passcode never gets it, even once opened
-    at = open_checkin_of(rafe.partner_id)
-    enter(at, rafe.partner_id, PASSCODE)
+    # a partner with a passcode never gets it
+    at = open_checkin_as(rafe_cookie)
     assert NOTICE not in sent(at)
+    assert [b.label for b in at.main.button] == ["Begin"]
     assert app_store().engine.read("SELECT subject, notice FROM notices").values.tolist() == [
         [security.partner_subject(quinn.partner_id), "no_passcode"]
     ]
 
 
-# == the practice passcode ========================================================================
+# == the caseload is for therapists, and only their couples =======================================
+# (This replaces the practice passcode in front of the caseload: the role decides.)
 
 
-def test_caseload_needs_the_practice_passcode(store: Database, catalog: Catalog, app_env: Path) -> None:
+def test_caseload_is_for_therapists_and_shows_only_their_couples(
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     names = ["Zephyrine & Quillon", "Marisol-Kestrel & Thaddeus"]
-    make_couple(store, names[0], ("Zephyrine", "Quillon"))
-    make_couple(store, names[1], ("Marisol-Kestrel", "Thaddeus"))
-    security.set_passcode(store, security.PRACTICE, PASSCODE)
+    mine = [
+        make_couple(store, names[0], ("Zephyrine", "Quillon")),
+        make_couple(store, names[1], ("Marisol-Kestrel", "Thaddeus")),
+    ]
+    make_couple(store, "Ottoline & Barnaby", ("Ottoline", "Barnaby"))  # not granted to this therapist
+    [partner_account, _] = partner_accounts(store, mine[0])
+    partner_cookie = cookie_for(store, partner_account)
+    sign_in(monkeypatch, store, therapist(store, "Dr Case", [c.couple_id for c in mine]))
     store.close()
-    everyone = [*names, "Zephyrine", "Quillon", "Marisol-Kestrel", "Thaddeus"]
+    elsewhere = ["Ottoline", "Barnaby"]
 
     at = open_page(start_app(), CASELOAD)
     assert [t.value for t in at.title] == ["Caseload"]
-    assert [t.label for t in at.main.text_input] == ["Practice passcode"]
-    assert not at.dataframe and not at.main.selectbox
-    main = sent(at, main_only=True)
-    assert not [n for n in everyone if n in main], main
-
-    at.text_input[0].input("not-the-practice-one")
-    ok(click(at, "Open"))
-    assert [w.value for w in at.warning] == ["That did not match. Please try again."]
-    assert not at.dataframe
-
-    at.text_input[0].input(PASSCODE)
-    ok(click(at, "Open"))
-    assert not at.warning
     table = at.dataframe[0].value
     assert table["Couple"].tolist() == sorted(names)
-    assert at.selectbox(key="caseload_pick").options == sorted(names)
-    # a partner's passcode is not the practice passcode
-    assert security.has_passcode(app_store(), security.PRACTICE)
-    assert not security.has_passcode(app_store(), security.partner_subject(1))
+    by_name = sorted(mine, key=lambda c: c.name)
+    assert at.selectbox(key="caseload_pick").options == [f"{c.name} (#{c.couple_id})" for c in by_name]
+    assert at.sidebar.selectbox(key="couple_id").options == [f"{c.name} (#{c.couple_id})" for c in mine]
+    assert_absent(at, elsewhere, "Caseload")
+
+    # a partner has no caseload: it is not in their navigation at all
+    as_signed_in(monkeypatch, partner_cookie)
+    partner = start_app()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        partner.switch_page(CASELOAD)
+    assert "Caseload" not in sent(partner)
+    assert_absent(partner, ["Marisol-Kestrel", "Thaddeus", *elsewhere], "a partner's Home")
 
 
 # == caseload flags on hand-made histories ========================================================
 
 
-def test_caseload_flags(store: Database, catalog: Catalog, app_env: Path) -> None:
+def test_caseload_flags(store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     month = [periods.add_months(START, i) for i in range(12)]
     x = make_couple(store, "Xavi & Xena", ("Xavi", "Xena"))
     y = make_couple(store, "Yara & Yves", ("Yara", "Yves"))
@@ -438,7 +491,7 @@ def test_caseload_flags(store: Database, catalog: Catalog, app_env: Path) -> Non
     # Y: a concern band (below 1.5) two months running, with no change between them
     for i, v in enumerate([3, 3, 3, 1, 1]):
         answer_bids(store, catalog, y.partners[1].partner_id, month[i], v)
-    # W: a concern band twice, but with a missed month between
+    # W: a concern band twice, but with a missed month between (not two months running)
     for i, v in [(0, 3), (1, 3), (2, 1), (4, 1)]:
         answer_bids(store, catalog, w.partners[0].partner_id, month[i], v)
     # Z: steady where it is shared; in private parts both a sharp worsening and two months of concern
@@ -457,6 +510,8 @@ def test_caseload_flags(store: Database, catalog: Catalog, app_env: Path) -> Non
                 "resentment.imagined_elsewhere": 4 if i >= 10 else 0,
             },
         )
+    # everyone's first check-ins give reliable change its spread (demo couples, long before these months)
+    reference_population(store, catalog)
     # the private parts of Z really did worsen, and sit in concern: only privacy keeps them unflagged
     rc = reliable_change(store, z.couple_id)
     last = rc[pd.to_datetime(rc["period"]).dt.date == month[11]].set_index("subscale_id")
@@ -465,22 +520,33 @@ def test_caseload_flags(store: Database, catalog: Catalog, app_env: Path) -> Non
     assert last.loc["my_bids_met", "verdict"] == "no reliable change"
 
     found = caseload.flags(store)
-    got = sorted((int(r.couple_id), int(r.partner_id), r.subscale_id, r.kind) for r in found.itertuples())
+    ours = {x.couple_id, y.couple_id, z.couple_id, w.couple_id}
+    got = sorted(
+        (int(r.couple_id), int(r.partner_id), r.subscale_id, r.kind) for r in found.itertuples() if r.couple_id in ours
+    )
     assert got == sorted(
         [
-            (x.couple_id, x.partners[0].partner_id, "my_bids_met", "reliable worsening"),
+            (x.couple_id, x.partners[0].partner_id, "my_bids_met", "reliable worsening since the start"),
             (y.couple_id, y.partners[1].partner_id, "my_bids_met", "concern two months running"),
+            # judged against their first month (3), Yves's and Wanda's fall to 1 is reliable too
+            (y.couple_id, y.partners[1].partner_id, "my_bids_met", "reliable worsening since the start"),
+            (w.couple_id, w.partners[0].partner_id, "my_bids_met", "reliable worsening since the start"),
         ]
     )
+    sign_in(monkeypatch, store, therapist(store, "Dr Flags", [c.couple_id for c in (x, y, z, w)]))
     store.close()
 
-    at = open_page(start_app(), CASELOAD)  # no practice passcode set: open
+    at = open_page(start_app(), CASELOAD)
     table = at.dataframe[0].value.set_index("Couple")
-    assert table.loc["Xavi & Xena", "Flags"] == f"Xavi: How my reaches were met (reliable worsening, {month[11]:%b %Y})"
-    assert table.loc["Yara & Yves", "Flags"] == (
-        f"Yves: How my reaches were met (concern two months running, {month[4]:%b %Y})"
+    assert table.loc["Xavi & Xena", "Flags"] == (
+        f"Xavi: How my reaches were met (reliable worsening since the start, {month[11]:%b %Y})"
     )
-    assert table.loc["Wanda & Wim", "Flags"] == ""
+    yves = table.loc["Yara & Yves", "Flags"]
+    assert f"Yves: How my reaches were met (concern two months running, {month[4]:%b %Y})" in yves
+    assert f"Yves: How my reaches were met (reliable worsening since the start, {month[4]:%b %Y})" in yves
+    assert table.loc["Wanda & Wim", "Flags"] == (
+        f"Wanda: How my reaches were met (reliable worsening since the start, {month[4]:%b %Y})"
+    )
     assert table.loc["Zora & Zeb", "Flags"] == ""
     assert table.loc["Xavi & Xena", "Last check-in"] == f"{month[11]:%b %Y}"
     assert_absent(at, private_words(catalog), "Caseload")
@@ -494,23 +560,29 @@ def test_caseload_flags(store: Database, catalog: Catalog, app_env: Path) -> Non
     assert {t.get("name") for f in figures(at).values() for t in f["data"]} >= {"Yves"}
 
 
-def test_adding_a_couple_when_there_are_several_chooses_it(store: Database, app_env: Path) -> None:
-    make_couple(store, "Ada & Bo", ("Ada", "Bo"))
-    make_couple(store, "Cy & Di", ("Cy", "Di"))
+def test_adding_a_couple_when_there_are_several_chooses_it(
+    store: Database, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ada = make_couple(store, "Ada & Bo", ("Ada", "Bo"))
+    cy = make_couple(store, "Cy & Di", ("Cy", "Di"))
+    sign_in(monkeypatch, store, therapist(store, "Dr Owner", [ada.couple_id, cy.couple_id], owner=True))
     store.close()
-    at = open_page(start_app(), SETTINGS)
-    assert at.sidebar.selectbox(key="couple_id").options == ["Ada & Bo", "Cy & Di"]
-    fields = {t.label: t for t in at.text_input}
+    at = open_page(start_app(), ACCOUNTS)
+    assert at.sidebar.selectbox(key="couple_id").options == [
+        f"Ada & Bo (#{ada.couple_id})",
+        f"Cy & Di (#{cy.couple_id})",
+    ]
+    fields = {t.label: t for t in at.text_input if t.form_id == "add_couple"}
     fields["Couple name"].input("Eli & Fay")
     fields["First partner's name"].input("Eli")
     fields["Second partner's name"].input("Fay")
     ok(click(at, "Add couple"))
-    assert [m.value for m in at.success] == ["Added Eli \\& Fay."]
+    assert [m.value for m in at.success] == ["Added Eli \\& Fay. Their invitations are below."]
     new_id = next(c.couple_id for c in app_store().couples.all() if c.name == "Eli & Fay")
-    at.run()
-    ok(at)
     assert at.sidebar.selectbox(key="couple_id").value == new_id
-    assert [t.value for t in at.text_input][:3] == ["Eli & Fay", "Eli", "Fay"]
+    open_page(at, SETTINGS)
+    assert at.sidebar.selectbox(key="couple_id").value == new_id
+    assert [t.value for t in at.text_input if t.form_id == "names"] == ["Eli & Fay", "Eli", "Fay"]
 
 
 # == share mode ===================================================================================
@@ -540,13 +612,15 @@ class SharedDb:
     couples: list[Couple]
     markers: dict[int, dict[str, list[str]]]  # couple id -> {"private": [...], "shared": [...]}
     catalog: Catalog  # with the therapist's private text question
+    therapist: str  # the cookie of a therapist granted all three couples (signed in by the fixture)
+    partner: str  # the cookie of the first couple's first partner
 
 
 @pytest.fixture
 def caseload_db(store: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, app_env: Path) -> SharedDb:
     """Three couples with three revealed months each; every partner has a private note and a private
     text answer each month (a therapist's own questionnaire with a private text question), and the
-    second partner shares a note."""
+    second partner shares a note. A therapist granted all three is signed in."""
     extra = tmp_path / "therapist"
     cat = extra_catalog(extra, {"reflection.toml": REFLECTION})
     monkeypatch.setenv("MENDWELL_ASSESSMENTS", str(extra))
@@ -575,8 +649,10 @@ def caseload_db(store: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     planted = store.engine.read("SELECT count(*) AS n FROM responses WHERE text LIKE 'PRIVATE-TEXT-%'")["n"].item()
     assert planted == 3 * 3 * 2
     assert store.engine.read("SELECT count(*) AS n FROM notes WHERE is_private")["n"].item() == 3 * 3
+    partner_cookie = cookie_for(store, partner_accounts(store, couples[0])[0])
+    doctor = sign_in(monkeypatch, store, therapist(store, "Dr Share", [c.couple_id for c in couples]))
     store.close()
-    return SharedDb(couples, markers, cat)
+    return SharedDb(couples, markers, cat, doctor, partner_cookie)
 
 
 def forbidden_while_sharing(db: SharedDb, shown: Couple) -> list[str]:
@@ -618,7 +694,7 @@ def test_share_link_shows_one_couple_and_nothing_private(caseload_db: SharedDb) 
     assert_absent(at, forbidden, "Sharing landing")
 
     # only four pages exist while sharing
-    for page in (CASELOAD, SETTINGS, CHECKIN, "app_pages/history.py"):
+    for page in (CASELOAD, SETTINGS, CHECKIN, HISTORY, ACCOUNTS):
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(page)
 
@@ -655,6 +731,58 @@ def test_share_link_shows_one_couple_and_nothing_private(caseload_db: SharedDb) 
     assert_sharing_chrome(at)
     assert [t.value for t in at.title] == ["Zephyrine"]
     assert param(at, "couple") == str(first.couple_id)
+
+
+def test_sharing_is_held_by_the_sign_in_not_the_address(caseload_db: SharedDb, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once started by the link, every new tab, edited address and restart shows the same couple's shared views."""
+    first, second = caseload_db.couples[0], caseload_db.couples[1]
+    forbidden = forbidden_while_sharing(caseload_db, first)
+    ok(start_app(share="1", couple=str(first.couple_id)))
+
+    def still_sharing_first(at: AppTest, where: str) -> None:
+        assert_sharing_chrome(at)
+        assert param(at, "couple") == str(first.couple_id), where
+        assert_absent(at, forbidden, where)
+
+    variants: dict[str, dict[str, str]] = {
+        "a new tab, no query": {},
+        "another couple in the address": {"share": "1", "couple": str(second.couple_id)},
+        "another couple, without share=1": {"couple": str(second.couple_id)},
+        "share=0": {"share": "0", "couple": str(first.couple_id)},
+        "a couple that does not exist": {"share": "1", "couple": "999"},
+    }
+    for where, query in variants.items():
+        at = start_app(**query)
+        still_sharing_first(at, where)
+        assert [t.value for t in at.title] == ["Zephyrine"], where
+        open_page(at, TRENDS)
+        still_sharing_first(at, where + ", Trends")
+        legend = {t.get("name") for f in figures(at).values() for t in f["data"]}
+        assert {"Aurelio", "Bettany"} <= legend, where
+    # the first request after a restart (every cache and the database object gone)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    still_sharing_first(start_app(couple=str(second.couple_id)), "after a restart")
+
+
+def test_a_share_link_starts_sharing_only_for_a_therapist_granted_that_couple(
+    caseload_db: SharedDb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = caseload_db.couples[0], caseload_db.couples[1]
+    # a partner's link: partners do not share screens; they stay on their own couple's pages
+    as_signed_in(monkeypatch, caseload_db.partner)
+    at = start_app(share="1", couple=str(second.couple_id))
+    assert not any("● Sharing" in m.value for m in at.sidebar.markdown)
+    assert [t.value for t in at.title] == [first.name]
+    assert_absent(at, [second.name, *(p.name for p in second.partners)], "a partner's share link")
+    # a therapist granted only the first couple: a link to the second starts nothing, shows nothing of it
+    s = app_store()
+    sign_in(monkeypatch, s, therapist(s, "Dr One", [first.couple_id]))
+    at = start_app(share="1", couple=str(second.couple_id))
+    assert not any("● Sharing" in m.value for m in at.sidebar.markdown)
+    assert_absent(at, [second.name, *(p.name for p in second.partners)], "a link to a couple not granted")
+    # and the link to the couple granted starts sharing it
+    assert_sharing_chrome(start_app(share="1", couple=str(first.couple_id)))
 
 
 def test_sharing_starts_from_the_sidebar_and_ends_with_two_clicks(caseload_db: SharedDb) -> None:
@@ -721,6 +849,7 @@ def downloaded(at: AppTest, label_start: str) -> tuple[bytes, str | None, str]:
 def test_settings_calendar_reminder(store: Database, app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", _KeptMediaStorage)
     couple = make_couple(store, "Solenne & Barnaby", ("Solenne", "Barnaby"))
+    sign_in_partner(monkeypatch, store, couple)
     store.close()
     today = dt.date.today()
     day = 5 if today.day != 5 else 6
@@ -752,7 +881,9 @@ def test_settings_calendar_reminder(store: Database, app_env: Path, monkeypatch:
 
 
 @pytest.mark.parametrize("when", ["ahead", "today", "past", "both done"])
-def test_home_says_when_the_checkin_is_due(when: str, store: Database, catalog: Catalog, app_env: Path) -> None:
+def test_home_says_when_the_checkin_is_due(
+    when: str, store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     today = dt.date.today()
     couple = make_couple(store, "Odile & Piet", ("Odile", "Piet"))
     day = {"ahead": 28, "today": today.day, "past": 1, "both done": 1}[when]
@@ -762,6 +893,7 @@ def test_home_says_when_the_checkin_is_due(when: str, store: Database, catalog: 
     if when == "both done":
         for p in couple.partners:
             check_in(store, catalog, p.partner_id, THIS_MONTH, whole_plan(catalog, 2))
+    sign_in_partner(monkeypatch, store, couple)
     store.close()
 
     at = start_app()

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from mendwell import periods, safety
 from mendwell.data import Database
 from mendwell.instruments import Catalog
-from tests.support.apptest import app_store, choose_partner, open_page, start_app, texts
+from tests.support.apptest import app_store, open_page, sign_in, sign_in_partner, start_app, texts
+from tests.support.auth import therapist
 from tests.support.data import answer_all_but_safety, make_couple, safety_concerns_last_month
 from tests.support.ui import CASELOAD, CHECKIN, TOGETHER
 
@@ -21,14 +23,15 @@ def _texts(at: AppTest) -> str:
 
 
 def test_a_yes_shows_help_only_there_and_leave_now_goes_neutral(
-    store: Database, catalog: Catalog, app_env: Path
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     couple = make_couple(store, "Safe Test", ("Ann", "Bob"))
     ann = couple.partners[0].partner_id
     checkin_id = answer_all_but_safety(store, catalog, ann, periods.month_start())
+    [ann_account, _] = sign_in_partner(monkeypatch, store, couple)
     store.close()
 
-    at = choose_partner(open_page(start_app(), CHECKIN), ann)
+    at = open_page(start_app(), CHECKIN)
     assert "Feeling safe" in [s.value for s in at.subheader]
     assert HELP_START not in _texts(at)
     at.radio(key=f"a:{checkin_id}:safety:afraid").set_value(1).run()
@@ -49,15 +52,25 @@ def test_a_yes_shows_help_only_there_and_leave_now_goes_neutral(
     shown = _texts(at) + "\n".join(str(e.value) for e in at.sidebar.markdown)
     for word in ("Mendwell", "Feeling safe", "check-in", HELP_START):
         assert word not in shown
-    # and back, deliberately
+    # it also signed Ann out: her sign-in has ended on the server
+    ended = app_store().engine.read(
+        "SELECT count(*) AS n FROM sign_ins WHERE account_id = ? AND ended_at IS NULL", [ann_account.account_id]
+    )
+    assert ended["n"].item() == 0
+    # and back, deliberately: to the sign-in, nothing of the check-in
     next(b for b in at.button if b.label == "Done").click().run()
-    assert "Lentil soup" not in [t.value for t in at.title]
+    assert not at.exception, at.exception
+    assert [t.value for t in at.title] == ["Sign in"]
+    assert "Feeling safe" not in _texts(at) and HELP_START not in _texts(at)
 
 
-def test_safety_answers_reach_no_shared_view(store: Database, catalog: Catalog, app_env: Path) -> None:
-    """Together and the caseload (unless the setting is on) never show the safety check
+def test_safety_answers_reach_no_shared_view(
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Together and the caseload (unless the setting is on) never show the safety check to the therapist
     (exports: tests/store/test_safety_export.py)."""
-    safety_concerns_last_month(store, catalog)
+    couple_id = safety_concerns_last_month(store, catalog)
+    sign_in(monkeypatch, store, therapist(store, "Dr Safe", [couple_id]))
     store.close()
 
     at = open_page(start_app(), TOGETHER)
@@ -67,11 +80,15 @@ def test_safety_answers_reach_no_shared_view(store: Database, catalog: Catalog, 
         assert word not in text
 
     at.switch_page(CASELOAD).run()
-    flags = "\n".join(str(d.value) for d in at.dataframe)
-    assert "safety" not in flags  # off by default
+    assert not at.exception, at.exception
+    caseload_text = _texts(at) + "\n".join(d.value.to_string() for d in at.dataframe)
+    assert "safety check raised a concern" not in caseload_text  # off by default
 
     safety.set_therapist_sees_flag(app_store(), True)
     at.run()
-    flags = "\n".join(d.value.to_string() for d in at.dataframe)
+    flags = at.dataframe[0].value["Flags"].to_string()  # the couples table (the next one is about reliability)
     assert "safety check raised a concern" in flags
     assert "afraid" not in flags and "hurt" not in flags  # never which question
+    caseload_text = _texts(at) + "\n".join(d.value.to_string() for d in at.dataframe)
+    for word in ("afraid of my partner", "controlled by my partner", "hurt me physically", HELP_START):
+        assert word not in caseload_text

@@ -1,8 +1,8 @@
 """The real app in a real browser: `streamlit run app.py` driven by Chromium.
 
-Each test prepares the database with a `Database`, closes it (DuckDB lets one
-process open the file), starts a server on it, works through the pages as a
-person would, stops the server and reads the database again.
+Each test prepares the database with a `Database` (accounts included), closes it (DuckDB
+lets one process open the file), starts a server on it, signs in through the real form,
+works through the pages as a person would, stops the server and reads the database again.
 """
 
 from __future__ import annotations
@@ -14,16 +14,18 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Dialog, Page, expect
 
-from mendwell import periods
+from mendwell import periods, recording, vault
 from mendwell.checkin import Answer, make_answer, visible_items
 from mendwell.data import Database
 from mendwell.instruments import Catalog, Instrument, Item
+from tests.support.auth import PASSCODE, browser_sign_in, partner_accounts
 from tests.support.browser import (
     heading,
     no_error_on,
     screenshot,
     seen,
     shows,
+    sign_in_here,
     wait_for_answered,
     wait_for_calm,
 )
@@ -104,16 +106,18 @@ def test_full_checkin_in_the_browser(
 ) -> None:
     couple = make_couple(store)
     ann = couple.partners[0]
+    partner_accounts(store, couple)
     store.close()
     srv = server_factory(db_file)
 
-    page.goto(srv.url)
+    browser_sign_in(page, srv.url, "Ann")
     expect(heading(page, "Ann & Bob")).to_be_visible()
     expect(page.get_by_text("Not started yet")).to_have_count(2)
-    page.get_by_role("button", name="Start my check-in").first.click()
+    expect(page.get_by_role("button", name="Start my check-in")).to_have_count(1)  # hers; none for Bob
+    page.get_by_role("button", name="Start my check-in").click()
     expect(page).to_have_url(re.compile(r"/checkin$"))
-    who = page.get_by_test_id("stRadio").filter(has_text="Who is checking in?")
-    expect(who.locator("input:checked")).to_have_value("0")  # Ann, chosen by Home's button
+    expect(page.get_by_text("Hello Ann.")).to_be_visible()  # her own check-in: nobody to choose
+    expect(page.get_by_test_id("stRadio")).to_have_count(0)
     expect(page.get_by_text("7 short sections")).to_be_visible()
     page.get_by_role("button", name="Begin").click()
 
@@ -158,7 +162,11 @@ def test_full_checkin_in_the_browser(
             assert {i: stored[inst_id][i].value for i in values} == values
         assert stored["micro_hurts"]["unheard_themes"].selected() == [2]  # "Unheard"
         assert "unheard_repaired" in stored["micro_hurts"] and "sarcasm_repaired" not in stored["micro_hurts"]
-        assert s.checkins.note(checkin.checkin_id) == (note, True)
+        # her private note is sealed with her passcode, and opens with it
+        stored_note = s.checkins.note(checkin.checkin_id)
+        assert stored_note is not None and vault.is_encrypted(stored_note[0])
+        key = vault.derive_key(s, ann.partner_id, PASSCODE)
+        assert recording.readable_note(s, checkin.checkin_id, key) == (note, True)
         assert s.engine.table_counts()["checkins"] == 1
 
 
@@ -182,21 +190,19 @@ def test_double_click_on_submit_stores_one_checkin(
                 answers[it.id] = make_answer(inst, it, [1] if it.kind == "multi" else 1)
         store.checkins.save_answers(draft.checkin_id, inst, answers)
         n_answers += len(answers)
+    partner_accounts(store, couple, passcode=None)  # a couple at home who chose no passcodes
     store.close()
     srv = server_factory(db_file)
 
-    page.goto(f"{srv.url}/checkin")
-    expect(page.get_by_text("Choose your name to begin.")).to_be_visible()
-    page.get_by_test_id("stRadio").filter(has_text="Who is checking in?").get_by_text("Ann", exact=True).click()
-    # everything is answered, so the draft resumes at the review
+    browser_sign_in(page, srv.url, "Ann", "", path="/checkin")
+    # everything is answered, so her draft resumes at the review
     expect(heading(page, "Look it over")).to_be_visible()
     expect(page.get_by_test_id("stProgress")).to_contain_text(f"Review · {n_answers} of {n_answers}")
     page.get_by_role("button", name=SUBMIT).dblclick()
     expect(page.get_by_text("Thank you, Ann.")).to_be_visible()
     wait_for_calm(page)
     no_error_on(page)
-    page.reload()
-    page.get_by_test_id("stRadio").filter(has_text="Who is checking in?").get_by_text("Ann", exact=True).click()
+    page.reload()  # still signed in: straight back to her submitted check-in
     expect(page.get_by_text("Thank you, Ann.")).to_be_visible()
     expect(page.get_by_role("button", name=SUBMIT)).to_have_count(0)
     srv.stop()
@@ -223,12 +229,12 @@ MARKUP_FROM_NAMES = """() => ({
 })"""
 
 
-def assert_inert(page: Page) -> None:
+def assert_inert(page: Page, markup: tuple[str, ...] = ("<script>alert(1)</script>", ":red[hi]")) -> None:
     """No script, javascript: link, emphasis, code or colour came from the names;
-    the markup shows as text."""
+    the markup (of the names on this page) shows as text."""
     assert page.evaluate(MARKUP_FROM_NAMES) == {"scripts": 0, "js_links": 0, "emphasis": 0, "code": 0, "coloured": 0}
-    expect(page.get_by_text("<script>alert(1)</script>").first).to_be_visible()
-    expect(page.get_by_text(":red[hi]").first).to_be_visible()
+    for text in markup:
+        expect(page.get_by_text(text).first).to_be_visible()
 
 
 def test_hostile_names_are_inert_text(
@@ -240,6 +246,8 @@ def test_hostile_names_are_inert_text(
     bids = catalog.instruments[0]
     store.checkins.save_answers(c.checkin_id, bids, {it.id: make_answer(bids, it, 2) for it in bids.items})
     assert store.checkins.submit(c.checkin_id, catalog)
+    first_account, _ = partner_accounts(store, couple)  # signed in by their (hostile) names
+    store.accounts.set_owner(first_account.account_id, True)  # as the first-run setup makes the first partner
     store.close()
     srv = server_factory(db_file)
     dialogs: list[str] = []
@@ -250,23 +258,17 @@ def test_hostile_names_are_inert_text(
 
     page.on("dialog", dismiss)
 
-    page.goto(srv.url)
+    browser_sign_in(page, srv.url, HOSTILE_FIRST)
     expect(page.locator("h4 [data-heading-text]")).to_have_count(2)
     assert seen(page.locator("h1 [data-heading-text]")) == [HOSTILE_COUPLE]
     assert seen(page.locator("h4 [data-heading-text]")) == [HOSTILE_FIRST, HOSTILE_SECOND]
     shows(page, f"{HOSTILE_FIRST} has checked in. {HOSTILE_SECOND}, your check-in")
+    shows(page, f"Signed in as {HOSTILE_FIRST}")
     assert_inert(page)
     screenshot(page, "hostile-home.png", full_page=True)
 
     page.goto(f"{srv.url}/checkin")
-    who = page.get_by_test_id("stRadio").filter(has_text="Who is checking in?")
-    expect(who.get_by_test_id("stRadioOption")).to_have_count(2)
-    assert seen(who.get_by_test_id("stRadioOption")) == [HOSTILE_FIRST, HOSTILE_SECOND]
-    who.get_by_test_id("stRadioOption").first.click()
     shows(page, f"Thank you, {HOSTILE_FIRST}.")
-    assert_inert(page)
-    who.get_by_test_id("stRadioOption").nth(1).click()
-    shows(page, f"Hello {HOSTILE_SECOND}.")
     assert_inert(page)
 
     page.goto(f"{srv.url}/history")
@@ -275,10 +277,17 @@ def test_hostile_names_are_inert_text(
     assert seen(page.get_by_test_id("stRadioOption")) == [HOSTILE_FIRST, HOSTILE_SECOND]
     assert_inert(page)
 
-    page.goto(f"{srv.url}/settings")
+    page.goto(f"{srv.url}/settings")  # the owner's names form
     expect(page.get_by_label("Couple", exact=True)).to_have_value(HOSTILE_COUPLE)
     expect(page.get_by_label("Partner 1")).to_have_value(HOSTILE_FIRST)
     wait_for_calm(page)
+
+    # the second partner, signed in on their own
+    page.goto(f"{srv.url}/signout")
+    page.goto(f"{srv.url}/checkin")
+    sign_in_here(page, HOSTILE_SECOND)
+    shows(page, f"Hello {HOSTILE_SECOND}.")
+    assert_inert(page, (":red[hi]", "[x](javascript:alert(1))"))  # only the second partner's name is here
     assert dialogs == []
     srv.stop()
 
@@ -286,3 +295,50 @@ def test_hostile_names_are_inert_text(
         assert [(c.name, [p.name for p in c.partners]) for c in s.couples.all()] == [
             (HOSTILE_COUPLE, [HOSTILE_FIRST, HOSTILE_SECOND])
         ]
+
+
+# -- the first visit: a couple at home makes their two accounts ----------------------------------------
+# (This replaces Home's first-visit form: the couple is set up before the app, on /setup.)
+
+
+def test_first_visit_sets_up_the_couple_and_their_accounts(
+    store: Database, db_file: Path, server_factory: ServerFactory, page: Page
+) -> None:
+    assert store.couples.count() == 0 and store.accounts.count() == 0
+    store.close()
+    srv = server_factory(db_file)
+
+    page.goto(srv.url)  # no account yet: the sign-in sends a first visitor to the setup
+    expect(page).to_have_url(re.compile(r"/setup$"))
+    expect(page.get_by_role("heading", name="Welcome to Mendwell")).to_be_visible()
+
+    def fill(couple: str, first: str, second: str) -> None:
+        page.get_by_label("What should we call the two of you?").fill(couple)
+        page.locator("#name1").fill(first)
+        page.locator("#passcode1").fill(PASSCODE)
+        page.locator("#name2").fill(second)
+        page.locator("#passcode2").fill(PASSCODE)
+        page.get_by_role("button", name="Create our accounts").click()
+
+    fill("Alex & Sam", "Alex", "")  # the second partner's name left empty: refused kindly, nothing made
+    expect(page.get_by_role("status")).to_have_text("Please give a partner name.")
+    expect(page.get_by_label("What should we call the two of you?")).to_have_value("Alex & Sam")
+    fill(HOSTILE_COUPLE + " and then some more words", "Alex", "Sam")
+    expect(page.get_by_role("status")).to_have_text("That couple name is 84 characters long; please keep it to 80.")
+
+    fill("Alex & Sam", "Alex", "Sam")
+    expect(page).to_have_url(re.compile(r"/signin$"))
+    sign_in_here(page, "Alex")
+    expect(heading(page, "Alex & Sam")).to_be_visible()
+    expect(page.get_by_text("Not started yet")).to_have_count(2)
+    expect(page.get_by_role("button", name="Start my check-in")).to_have_count(1)  # Alex's own
+    wait_for_calm(page)
+    no_error_on(page)
+    page.goto(f"{srv.url}/setup")  # once there are accounts, the setup is gone
+    expect(page).to_have_url(re.compile(r"/signin$"))
+    srv.stop()
+
+    with opened(db_file) as s:
+        assert [(c.name, [p.name for p in c.partners]) for c in s.couples.all()] == [("Alex & Sam", ["Alex", "Sam"])]
+        made = s.accounts.all()
+        assert [(a.name, a.is_partner, a.is_owner) for a in made] == [("Alex", True, True), ("Sam", True, False)]

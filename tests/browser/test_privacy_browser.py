@@ -1,4 +1,5 @@
-"""Share mode and the reveal of a month in a real browser: `streamlit run app.py` and Chromium.
+"""Screen sharing and the reveal of a month in a real browser: `streamlit run app.py` and Chromium,
+each person signed in through the real sign-in form.
 
 Leak checks read both the whole HTML of the page (`page.content()`, hidden parts included)
 and the text a person sees (`inner_text("body")`).
@@ -16,6 +17,7 @@ from mendwell import periods
 from mendwell.data import Database
 from mendwell.instruments import Catalog
 from mendwell.model import Couple
+from tests.support.auth import browser_sign_in, partner_accounts, therapist
 from tests.support.browser import charts_drawn, nav, screenshot, wait_for_calm
 from tests.support.data import (
     THIS_MONTH,
@@ -69,6 +71,7 @@ def test_share_link_in_chromium_shows_one_couple_only(
             )
             shared_note = (f"SHARED-NOTE-{second.name}", False)
             check_in(store, catalog, second.partner_id, period, whole_plan(catalog, (back + n) % 3), note=shared_note)
+    therapist(store, "Dr Share", [c.couple_id for c in couples])
     store.close()
     shown = couples[0]
     others = [c for c in couples if c is not shown]
@@ -83,7 +86,8 @@ def test_share_link_in_chromium_shows_one_couple_only(
     share_query = f"share=1&couple={shown.couple_id}"
     srv = server_factory(db_file)
 
-    page.goto(f"{srv.url}/?{share_query}")
+    browser_sign_in(page, srv.url, "Dr Share")
+    page.goto(f"{srv.url}/?{share_query}")  # the bookmarked link starts sharing this couple
     expect(page.get_by_role("heading", name="Zephyrine")).to_be_visible()
     sharing_badge(page)
     wait_for_calm(page)
@@ -131,6 +135,23 @@ def test_share_link_in_chromium_shows_one_couple_only(
     expect(page.get_by_role("heading", name="Caseload")).to_have_count(0)
     assert leaks(page, forbidden) == []
 
+    # sharing is held by the sign-in, not the address: another couple in it, or no query at all in a
+    # new tab, still shows this couple only
+    other = others[0]
+    page.goto(f"{srv.url}/trends?share=1&couple={other.couple_id}")
+    expect(page.get_by_role("heading", name="Trends", exact=True)).to_be_visible()
+    charts_drawn(page, expected)
+    sharing_badge(page)
+    expect(page).to_have_url(re.compile(rf"/trends\?{share_query}$"))
+    assert leaks(page, forbidden) == []
+    tab = page.context.new_page()
+    tab.goto(f"{srv.url}/")
+    expect(tab.get_by_role("heading", name="Zephyrine")).to_be_visible()
+    sharing_badge(tab)
+    wait_for_calm(tab)
+    assert leaks(tab, forbidden) == []
+    tab.close()
+
 
 # -- the reveal ----------------------------------------------------------------------------------
 
@@ -151,11 +172,12 @@ def test_a_month_opens_in_together_when_the_second_partner_submits(
     # Sable has answered everything but not submitted yet
     note = ("SHARED-MARKER-BETA, for us", False)
     check_in(store, catalog, sable.partner_id, THIS_MONTH, whole_plan(catalog, 1), note=note, submit=False)
+    partner_accounts(store, couple)
     store.close()
     label = periods.label(THIS_MONTH)
     srv = server_factory(db_file)
 
-    page.goto(f"{srv.url}/together")
+    browser_sign_in(page, srv.url, "Sable", path="/together")
     expect(page.get_by_text(f"{label} opens when you have both checked in.")).to_be_visible()
     expect(page.get_by_text("Rowan has checked in")).to_be_visible()
     expect(page.get_by_text("Sable has started")).to_be_visible()
@@ -164,9 +186,8 @@ def test_a_month_opens_in_together_when_the_second_partner_submits(
     expect(page.get_by_role("heading", name=f"{label}, side by side")).to_have_count(0)
     assert leaks(page, ["PRIVATE-MARKER-ALPHA", "SHARED-MARKER-BETA", "Not heard"]) == []
 
-    # Sable submits in the check-in: everything is answered, so it opens on the review
+    # Sable submits her own check-in: everything is answered, so it opens on the review
     nav(page, "Check-in")
-    page.get_by_test_id("stRadio").filter(has_text="Who is checking in?").get_by_text("Sable", exact=True).click()
     expect(page.get_by_role("heading", name="Look it over")).to_be_visible()
     page.get_by_role("button", name="Submit my check-in").click()
     expect(page.get_by_text("Thank you, Sable.")).to_be_visible()
@@ -175,8 +196,8 @@ def test_a_month_opens_in_together_when_the_second_partner_submits(
     nav(page, "Together")
     expect(page.get_by_role("heading", name=f"{label}, side by side")).to_be_visible()
     wait_for_calm(page)
-    expect(page.get_by_test_id("stDataFrame")).to_have_count(len(with_shared_scores(catalog)) + 1)  # + "differently"
-    expect(page.get_by_role("heading", name="Where you saw it differently")).to_be_visible()
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(len(with_shared_scores(catalog)) + 2)  # + gaps, questions
+    expect(page.get_by_role("heading", name="The questions you answered furthest apart")).to_be_visible()
     expect(page.get_by_text("SHARED-MARKER-BETA, for us")).to_be_visible()
     expect(page.get_by_text("Not heard: often; mended: Partly")).to_be_visible()  # Rowan's named hurt
     assert leaks(page, ["PRIVATE-MARKER-ALPHA", *private_titles(catalog)]) == []

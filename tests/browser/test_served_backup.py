@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from mendwell.data import Database
+from tests.support.auth import browser_sign_in, partner_accounts
 from tests.support.cli import BUSY, run_cli
 from tests.support.data import MAIN_TABLES, fingerprint, opened
 from tests.support.server import ServerFactory
@@ -19,12 +20,14 @@ pytestmark = pytest.mark.browser
 def test_backup_and_erase_while_the_app_serves(
     demo_store: Database, db_file: Path, tmp_path: Path, server_factory: ServerFactory, page: Page
 ) -> None:
+    first_couple = demo_store.couples.all()[0]
+    partner, _ = partner_accounts(demo_store, first_couple)
     counts = demo_store.engine.table_counts()
     before = {t: v for t, v in fingerprint(demo_store).items() if t in MAIN_TABLES}
-    name = demo_store.couples.all()[0].name
+    name = first_couple.name
     demo_store.close()
     srv = server_factory(db_file)
-    page.goto(srv.url)  # the first script run opens the store (and its request watcher)
+    browser_sign_in(page, srv.url, partner.name)  # the first script run opens the store (and its request watcher)
     try:
         expect(page.get_by_text(name).first).to_be_visible()
     except AssertionError as exc:

@@ -5,8 +5,9 @@
   answers) while they write, and 4 race on the same check-ins for a fixed number
   of rounds (the same items saved at once, double submits). Only correctness is
   asserted; the throughput is printed.
-- 20 browser sessions (contexts of one Chromium) each check in a partner of 10
-  couples through the real pages at the same time.
+- 20 browser sessions (contexts of one Chromium) each sign in as a partner of 10
+  couples through the real sign-in form and check in through the real pages at the
+  same time.
 
 Figures go to the test output and to test-artifacts/load.txt.
 """
@@ -33,6 +34,7 @@ from mendwell.data.engine import RETRIES, Engine
 from mendwell.errors import AlreadySubmitted
 from mendwell.instruments import Catalog, Instrument, Item
 from mendwell.scoring import scores
+from tests.support.auth import PASSCODE, partner_accounts
 from tests.support.browser import heading, no_error_on, screenshot, wait_for_answered
 from tests.support.data import make_couple, opened
 from tests.support.figures import Figures
@@ -296,10 +298,11 @@ def test_twenty_streamlit_sessions_check_in_at_once(
 ) -> None:
     """20 partners finish their check-ins at the same moment, each in a browser session of its own.
 
-    Each partner answered all but the last section on an earlier evening (saved as they went); now
-    each session opens the app, picks its couple in the sidebar, continues its check-in from Home,
-    answers the last section by clicking, reviews and submits. Every step is done on all 20 pages
-    before waiting for any of them, so the server has 20 live sessions running at once.
+    Each partner (10 couples x 2 partners, an account each) answered all but the last section on an
+    earlier evening (saved as they went); now each session opens the app, signs in with the real
+    form as its partner, continues its check-in from Home, answers the last section by clicking,
+    reviews and submits. Every step is done on all 20 pages before waiting for any of them, so the
+    server has 20 live sessions running at once.
     """
     instruments = list(catalog.instruments)
     last = instruments[-1]
@@ -311,6 +314,7 @@ def test_twenty_streamlit_sessions_check_in_at_once(
     for i in range(1, 11):
         couple = make_couple(store, f"Couple {i:02d}", (f"Ann {i:02d}", f"Bob {i:02d}"))
         couples.append(couple)
+        partner_accounts(store, couple)
         for partner in couple.partners:
             draft = store.checkins.open(partner.partner_id, periods.month_start())
             for inst in instruments[:-1]:
@@ -340,10 +344,10 @@ def test_twenty_streamlit_sessions_check_in_at_once(
             done(s, page)
         phases[name] = time.monotonic() - t0
 
-    def choose_couple(s: int, page: Page) -> None:
-        if who[s][0].couple_id != couples[0].couple_id:
-            page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").click()
-            page.get_by_role("option", name=who[s][0].name, exact=True).click()
+    def sign_in(s: int, page: Page) -> None:
+        page.get_by_label("Name").fill(who[s][1].name)
+        page.get_by_label("Passcode").fill(PASSCODE)
+        page.get_by_role("button", name="Sign in").click(no_wait_after=True)
 
     def answer(it: Item) -> Callable[[int, Page], None]:
         label = last.labels(it)[0] if it.kind == "likert" else None
@@ -364,9 +368,9 @@ def test_twenty_streamlit_sessions_check_in_at_once(
         phase(
             "open",
             lambda s, p: p.goto(srv.url, wait_until="commit"),
-            lambda s, p: expect(heading(p, couples[0].name)).to_be_visible(),
+            lambda s, p: expect(p.get_by_role("button", name="Sign in")).to_be_visible(),  # sent to sign in first
         )
-        phase("choose couple", choose_couple, lambda s, p: expect(heading(p, who[s][0].name)).to_be_visible())
+        phase("sign in", sign_in, lambda s, p: expect(heading(p, who[s][0].name)).to_be_visible())
         phase(
             "continue",
             lambda s, p: p.locator(f".st-key-go_{who[s][1].partner_id} button").click(force=True),

@@ -5,7 +5,8 @@
 - `data`: database files, couples, check-ins and answers written through the real store
   (the one place tests make data, so a change to the data layer's API lands here).
 - `cli`: the `mendwell` command line in a subprocess.
-- `apptest`: Streamlit's AppTest on the real app.py and pages.
+- `auth`: accounts and real sign-ins: a signed cookie for AppTest, the sign-in form in Chromium.
+- `apptest`: Streamlit's AppTest on the real app.py and pages, signed in (`sign_in`, `sign_in_partner`).
 - `server`: a real `streamlit run app.py` (behind the `server_factory` fixture).
 - `browser`: Playwright helpers for a real Streamlit server in Chromium.
 - `figures`: figures the stress tests print and keep in test-artifacts/.

@@ -1,8 +1,9 @@
 """Streamlit's AppTest on the real app.py and pages, the way a browser session uses them.
 
-Each test prepares the database with its own store and closes it (DuckDB allows one
-connection configuration per file and process), runs the app here, then reads or writes the
-database through the app's own cached store (`app_store()`).
+Each test prepares the database with its own store, signs someone in (`sign_in`: a real
+sign-in record and signed cookie, made before the store is closed), closes the store (DuckDB
+allows one connection configuration per file and process), runs the app here, then reads or
+writes the database through the app's own cached store (`app_store()`).
 
 `AppTest.from_file` resolves a relative path against the calling test's folder, so the app is
 always given by its absolute path. Pages are switched to by their path, e.g. "app_pages/trends.py".
@@ -15,10 +16,13 @@ import re
 from collections.abc import Iterator
 from typing import Any, TypeVar
 
+import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, Button, Element, Node
 
 from mendwell.data import Database
+from mendwell.model import Account, Couple
+from tests.support.auth import PASSCODE, as_signed_in, cookie_for, partner_accounts
 from tests.support.paths import APP_PY
 
 TIMEOUT = 30  # seconds a script run may take on a busy machine
@@ -71,19 +75,31 @@ def click(at: AppTest, label: str) -> AppTest:
     return at
 
 
-def choose_partner(at: AppTest, partner_id: int) -> AppTest:
-    """On the check-in page: choose who is checking in."""
-    at.radio(key="checkin_partner").set_value(partner_id).run()
-    assert not at.exception, at.exception
-    return at
-
-
 def app_store() -> Database:
     """The database the app itself holds in its cache (same process, same connection)."""
     from mendwell.config import db_path
     from ui.resources import database_for
 
     return database_for(str(db_path()))
+
+
+# -- who is signed in ---------------------------------------------------------------------------
+
+
+def sign_in(monkeypatch: pytest.MonkeyPatch, db: Database, account: Account, passcode: str | None = PASSCODE) -> str:
+    """From now on, AppTest sessions of this test are signed in as `account` (a real sign-in made in `db`,
+    before the test closes it); returns the cookie, to sign in as them again later with `as_signed_in`."""
+    cookie = cookie_for(db, account, passcode)
+    as_signed_in(monkeypatch, cookie)
+    return cookie
+
+
+def sign_in_partner(monkeypatch: pytest.MonkeyPatch, db: Database, couple: Couple, slot: int = 1) -> list[Account]:
+    """Accounts for both partners of `couple` (passcode `tests.support.auth.PASSCODE`); AppTest sessions are
+    signed in as the partner in `slot` (1 or 2). Returns both accounts in slot order."""
+    made = partner_accounts(db, couple)
+    sign_in(monkeypatch, db, made[slot - 1])
+    return made
 
 
 # -- what the page shows -----------------------------------------------------------------------

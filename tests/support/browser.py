@@ -9,6 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
+from tests.support.auth import PASSCODE
 from tests.support.paths import ARTIFACTS
 
 CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot .main-svg'  # one per plot, one per hover layer
@@ -71,3 +72,12 @@ def screenshot(page: Page, name: str, *, full_page: bool = False) -> Path:
     path = ARTIFACTS / name
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+def sign_in_here(page: Page, name: str, passcode: str = PASSCODE) -> None:
+    """On the sign-in page the app sent the browser to: fill in the real form and sign in."""
+    expect(page).to_have_url(re.compile(r"/signin(\?|$)"))
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Passcode").fill(passcode)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).not_to_have_url(re.compile(r"/signin(\?|$)"))

@@ -253,3 +253,10 @@ def fingerprint(store: Database) -> dict[str, tuple[int, int]]:
         for name, last in cur.execute("SELECT sequence_name, last_value FROM duckdb_sequences()").fetchall():
             out[f"sequence {name}"] = (-1 if last is None else int(last), 0)
     return out
+
+
+def reference_population(store: Database, catalog: Catalog, partners: int = 30, seed: int = 5) -> None:
+    """Demo couples with a month or two each, long before `START`: the first check-ins of at least `partners`
+    people, the reference population reliable change needs (limits.MIN_REFERENCE_PARTNERS). A demo partner
+    now and then misses a month, so twice as many are made."""
+    generate(store, catalog, couples=partners, months=2, seed=seed, end=periods.add_months(START, -24))
