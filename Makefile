@@ -43,6 +43,7 @@ lint: $(TEST_STAMP)
 
 bench: $(TEST_STAMP)
 	$(BIN)/python -m tests.bench.bench_pages
+	$(BIN)/python -m tests.bench.capacity
 
 demo: $(APP_STAMP)
 	$(BIN)/mendwell demo

@@ -9,4 +9,4 @@ IFS=',' read -ra hosts <<< "${MENDWELL_ALLOWED_HOSTS:-localhost}"
 for host in "${hosts[@]}"; do allowed+=(--server.allowedHosts "$host"); done
 exec .venv/bin/python -m streamlit run app.py \
     --server.address 127.0.0.1 --server.port "${MENDWELL_PORT:-8501}" \
-    --server.headless true "${allowed[@]}"
+    --server.headless true --server.fileWatcherType none "${allowed[@]}"
