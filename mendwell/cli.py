@@ -269,8 +269,9 @@ def cmd_erase(args: argparse.Namespace) -> int:
         db = Database(db_path())
     except DatabaseBusy:
         raise DatabaseBusy(
-            "The app is using the database right now. Stop it (Ctrl+C in its terminal), or erase from the "
-            "Data page of the app, which waits for the other windows to finish first."
+            f"The database {db_path()} is in use by another Mendwell process (most likely the app). Stop it "
+            "(Ctrl+C in its terminal) and run this again, or erase from the Data page of the app, which waits for "
+            "the other windows to finish first."
         ) from None
     try:
         if args.all:
