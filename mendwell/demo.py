@@ -109,7 +109,11 @@ def generate(
         names = rng.choice(FIRST_NAMES, size=(couples, 2), replace=True)
         same = names[:, 0] == names[:, 1]
         names[same, 1] = np.roll(FIRST_NAMES, 7)[: same.sum()]
-        load.append("couples", pa.table({"couple_id": couple_ids, "name": [f"{a} & {b}" for a, b in names]}))
+        began = np.full(couples, periods[0].astype("datetime64[s]"))  # a demo couple began with its history
+        load.append(
+            "couples",
+            pa.table({"couple_id": couple_ids, "name": [f"{a} & {b}" for a, b in names], "created_at": began}),
+        )
         load.append(
             "partners",
             pa.table(
