@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from mendwell import periods
+from mendwell import invitations, periods
 from mendwell.checkin import make_answer
 from mendwell.config import PROJECT_DIR
 from mendwell.data import Database
@@ -150,3 +150,54 @@ def test_sign_in_check_in_and_trends_over_https(
     metrics = context.request.get(stack.url + "/_stcore/metrics")
     assert metrics.status == 404  # Streamlit's unauthenticated metrics never leave the machine
     context.close()
+
+
+def _answer_all_but_the_last_section(store: Database, catalog: Catalog, partner_id: int) -> None:
+    draft = store.checkins.open(partner_id, periods.month_start())
+    for inst in list(catalog.instruments)[:-1]:
+        answers = {it.id: make_answer(inst, it, inst.scale(it)[0]) for it in inst.items if it.kind == "likert"}
+        store.checkins.save_answers(draft.checkin_id, inst, answers)
+
+
+def test_two_phones_pair_through_invitations_and_both_check_in_over_https(
+    stack: Stack, store: Database, catalog: Catalog, browser: Browser, artifacts: Path
+) -> None:
+    couple_id = store.couples.create("Ana & Ben", ["Ana", "Ben"])
+    couple = store.couples.get(couple_id)
+    assert couple is not None
+    links = {p.name: invitations.invite(store, p.partner_id, "Dr Test") for p in couple.partners}
+    for p in couple.partners:
+        _answer_all_but_the_last_section(store, catalog, p.partner_id)
+    store.close()
+
+    phones = []
+    for name, token in links.items():
+        phone = browser.new_context(ignore_https_errors=True, viewport={"width": 390, "height": 844}, is_mobile=True)
+        page = phone.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(f"{stack.url}/invite/{token}")
+        expect(page.get_by_label("Your name for signing in")).to_have_value(name)
+        page.get_by_label("Choose a passcode").fill(f"{name}-phone-1")
+        page.get_by_label("The same passcode again").fill(f"{name}-phone-1")
+        page.get_by_role("button", name="Make my account").click()
+        expect(page.locator("h1").filter(has_text="Monthly check-in")).to_be_visible()
+        cookie = next(c for c in phone.cookies() if c["name"] == "mendwell_sign_in")
+        assert cookie["secure"] and cookie["httpOnly"]
+        page.get_by_role("button", name="Review my answers").click()
+        page.get_by_role("button", name="Submit my check-in").click()
+        expect(page.get_by_text("Your check-in for")).to_be_visible()
+        page.screenshot(path=str(artifacts / f"caddy-phone-{name.lower()}-submitted.png"))
+        phones.append((phone, page))
+        # the link is used up: opening it again (here, or anywhere) makes nothing
+        again = phone.new_page()
+        again.goto(f"{stack.url}/invite/{token}")
+        expect(again.get_by_text("cannot be used")).to_be_visible()
+
+    # both have checked in: the month opens in Together on either phone
+    _, ana_page = phones[0]
+    ana_page.goto(stack.url + "/together")
+    expect(ana_page.locator("h1").filter(has_text="Together")).to_be_visible()
+    expect(ana_page.get_by_text("side by side")).to_be_visible()
+    ana_page.screenshot(path=str(artifacts / "caddy-phone-together.png"))
+    for phone, _ in phones:
+        phone.close()
