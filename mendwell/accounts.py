@@ -109,11 +109,8 @@ def check_second_factor(db: Database, account: Account, code: str, now: dt.datet
     secret = db.accounts.totp_secret(account.account_id)
     throttle = f"totp:{account.account_id}"
     now = now or dt.datetime.now()
-    fail = db.settings.failures(throttle)
-    if fail:
-        ready_at = fail[1] + dt.timedelta(seconds=security.wait_for(fail[0]))
-        if now < ready_at:
-            return Attempt(None, max(1, int((ready_at - now).total_seconds() + 0.999)), refused=True)
+    if (early := security.too_soon(db, throttle, now)) is not None:
+        return Attempt(None, early.wait_seconds, refused=True)
     code = "".join(code.split())
     if secret and code.isdigit() and pyotp.TOTP(secret).verify(code, for_time=now, valid_window=TOTP_VALID_WINDOW):
         db.settings.clear_failures(throttle)

@@ -94,6 +94,18 @@ def wait_for(failures: int) -> int:
     return int(min(MAX_WAIT_SECONDS, 2 ** (failures - FREE_ATTEMPTS + 1)))
 
 
+def too_soon(db: Database, throttle: str, now: dt.datetime) -> Attempt | None:
+    """A refusal when a try comes before the wait earned by earlier wrong ones (the passcode is then not
+    checked at all), else None."""
+    fail = db.settings.failures(throttle)
+    if not fail:
+        return None
+    ready_at = fail[1] + dt.timedelta(seconds=wait_for(fail[0]))
+    if now < ready_at:
+        return Attempt(False, max(1, int((ready_at - now).total_seconds() + 0.999)), fail[0], refused=True)
+    return None
+
+
 def verify(
     db: Database, subject: str, passcode: str, now: dt.datetime | None = None, *, throttle: str | None = None
 ) -> Attempt:
@@ -106,11 +118,8 @@ def verify(
     throttle = throttle or subject
     secret = db.settings.secret(subject)
     fail = db.settings.failures(throttle)
-    failures = fail[0] if fail else 0
-    if fail:
-        ready_at = fail[1] + dt.timedelta(seconds=wait_for(failures))
-        if now < ready_at:
-            return Attempt(False, max(1, int((ready_at - now).total_seconds() + 0.999)), failures, refused=True)
+    if (early := too_soon(db, throttle, now)) is not None:
+        return early
     if secret is None:
         return Attempt(True)
     if hmac.compare_digest(_digest(passcode, secret.salt, secret.kdf), secret.digest):
@@ -125,12 +134,8 @@ def refuse_unknown(db: Database, throttle: str, passcode: str, now: dt.datetime 
     """A sign-in for a name that has no account: as slow as a real check, counted the same way,
     so the answer never tells whether the name exists."""
     now = now or dt.datetime.now()
-    fail = db.settings.failures(throttle)
-    failures = fail[0] if fail else 0
-    if fail:
-        ready_at = fail[1] + dt.timedelta(seconds=wait_for(failures))
-        if now < ready_at:
-            return Attempt(False, max(1, int((ready_at - now).total_seconds() + 0.999)), failures, refused=True)
+    if (early := too_soon(db, throttle, now)) is not None:
+        return early
     _digest(passcode, b"\0" * SALT_BYTES, KDF)
     failures = db.settings.add_failure(throttle, now)
     return Attempt(False, wait_for(failures), failures)

@@ -177,6 +177,17 @@ def staging(engine: Engine) -> Iterator[Staging]:
         yield Staging(engine, cur)
 
 
+def _count_problems(cur: Cursor, checks: list[tuple[str, str]]) -> list[str]:
+    """Run each counting query; every non-zero count is a problem, said with its message."""
+    problems = []
+    for sql, message in checks:
+        row = cur.execute(sql).fetchone()
+        n = int(row[0]) if row else 0
+        if n:
+            problems.append(f"{message} ({n} row{'s' if n != 1 else ''})")
+    return problems
+
+
 def _checks(cur: Cursor) -> list[str]:
     """Validation in SQL over the staged tables (imp_*) against the database."""
     # the app's own limits, bound once, so the importer accepts exactly what the app can store
@@ -294,13 +305,7 @@ def _checks(cur: Cursor) -> list[str]:
             "instrument_versions: a questionnaire version differs from the one this database recorded",
         ),
     ]
-    problems = []
-    for sql, message in checks:
-        row = cur.execute(sql).fetchone()
-        n = int(row[0]) if row else 0
-        if n:
-            problems.append(f"{message} ({n} row{'s' if n != 1 else ''})")
-    return problems
+    return _count_problems(cur, checks)
 
 
 def _definition_problems(cur: Cursor) -> list[str]:
@@ -373,13 +378,7 @@ def _answer_problems(cur: Cursor) -> list[str]:
             "checkins: a check-in for a month that has not come yet",
         ),
     ]
-    problems = []
-    for sql, message in checks:
-        row = cur.execute(sql).fetchone()
-        n = int(row[0]) if row else 0
-        if n:
-            problems.append(f"{message} ({n} row{'s' if n != 1 else ''})")
-    return problems
+    return _count_problems(cur, checks)
 
 
 class ImportReport(dict[str, int]):
