@@ -34,13 +34,10 @@ import platform
 import random
 import re
 import shutil
-import ssl
 import statistics
-import subprocess
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -48,6 +45,8 @@ from typing import Any
 
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+from tests.support.caddy import Stack, start_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -153,87 +152,6 @@ def build_practice(db_file: Path, couples: int, months: int) -> list[tuple[str, 
 
 
 # -- the app behind Caddy, as tests/browser/test_through_caddy.py starts it -------------------------
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for(url: str, context: ssl.SSLContext | None = None, seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2, context=context) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"{url} did not answer in {seconds} s")
-
-
-@dataclass
-class Stack:
-    url: str
-    app: subprocess.Popen[bytes]
-    caddy: subprocess.Popen[bytes]
-
-    def stop(self) -> None:
-        for proc in (self.caddy, self.app):
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in (self.caddy, self.app):
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-def start_stack(work: Path, db_file: Path, caddy: str, app_env: dict[str, str] | None = None) -> Stack:
-    app_port, https_port, http_port = free_port(), free_port(), free_port()
-    env = {
-        **os.environ,
-        "MENDWELL_DB": str(db_file),
-        "MENDWELL_PORT": str(app_port),
-        "MENDWELL_ALLOWED_HOSTS": "127.0.0.1",
-        "MENDWELL_HOST": "127.0.0.1",
-        "MENDWELL_HTTPS_PORT": str(https_port),
-        "MENDWELL_HTTP_PORT": str(http_port),
-        "MENDWELL_UPSTREAM": f"127.0.0.1:{app_port}",
-        "XDG_DATA_HOME": str(work / "caddy-data"),
-        "XDG_CONFIG_HOME": str(work / "caddy-config"),
-        **(app_env or {}),
-    }
-    logs = work / "logs"
-    logs.mkdir(exist_ok=True)
-    app = subprocess.Popen(
-        [str(ROOT / "deploy" / "serve-app.sh")],
-        env=env,
-        stdout=(logs / "app.log").open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    proxy = subprocess.Popen(
-        [caddy, "run", "--config", str(ROOT / "deploy" / "Caddyfile.home"), "--adapter", "caddyfile"],
-        env=env,
-        cwd=ROOT / "deploy",
-        stdout=(logs / "caddy.log").open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    stack = Stack(f"https://127.0.0.1:{https_port}", app, proxy)
-    try:
-        wait_for(f"http://127.0.0.1:{app_port}/_stcore/health")
-        unverified = ssl.create_default_context()
-        unverified.check_hostname = False
-        unverified.verify_mode = ssl.CERT_NONE
-        wait_for(f"{stack.url}/_stcore/health", unverified)
-    except BaseException:
-        stack.stop()
-        raise
-    return stack
-
-
 # -- CPU and memory while a round runs ------------------------------------------------------------------
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 

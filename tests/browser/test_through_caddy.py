@@ -7,14 +7,8 @@ deploy/Caddyfile.home (its own certificate authority, which this test's browser 
 
 from __future__ import annotations
 
-import os
 import shutil
-import ssl
-import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -22,11 +16,10 @@ from playwright.sync_api import Browser, expect
 
 from mendwell import invitations, periods
 from mendwell.checkin import make_answer
-from mendwell.config import PROJECT_DIR
 from mendwell.data import Database
 from mendwell.instruments import Catalog
 from tests.support.auth import PASSCODE, browser_sign_in, partner_accounts
-from tests.support.server import free_port
+from tests.support.caddy import Stack, start_stack
 
 CADDY = shutil.which("caddy")
 pytestmark = [
@@ -35,74 +28,14 @@ pytestmark = [
 ]
 
 
-@dataclass
-class Stack:
-    """The app behind Caddy: where to reach it, and its processes."""
-
-    url: str
-    processes: list[subprocess.Popen[bytes]]
-
-
-def _wait(url: str, context: ssl.SSLContext | None = None, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2, context=context) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"{url} did not answer in {seconds} s")
-
-
 @pytest.fixture
 def stack(tmp_path: Path, db_file: Path) -> Iterator[Stack]:
-    app_port, https_port, http_port = free_port(), free_port(), free_port()
-    env = {
-        **os.environ,
-        "MENDWELL_DB": str(db_file),
-        "MENDWELL_PORT": str(app_port),
-        "MENDWELL_ALLOWED_HOSTS": "127.0.0.1",
-        "MENDWELL_HOST": "127.0.0.1",
-        "MENDWELL_HTTPS_PORT": str(https_port),
-        "MENDWELL_HTTP_PORT": str(http_port),
-        "MENDWELL_UPSTREAM": f"127.0.0.1:{app_port}",
-        # Caddy keeps its certificate authority here, not in the machine's home folder
-        "XDG_DATA_HOME": str(tmp_path / "caddy-data"),
-        "XDG_CONFIG_HOME": str(tmp_path / "caddy-config"),
-    }
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    processes = [
-        subprocess.Popen(
-            [str(PROJECT_DIR / "deploy" / "serve-app.sh")],
-            env=env,
-            stdout=(logs / "app.log").open("wb"),
-            stderr=subprocess.STDOUT,
-        ),
-        subprocess.Popen(
-            [str(CADDY), "run", "--config", str(PROJECT_DIR / "deploy" / "Caddyfile.home"), "--adapter", "caddyfile"],
-            env=env,
-            cwd=PROJECT_DIR / "deploy",
-            stdout=(logs / "caddy.log").open("wb"),
-            stderr=subprocess.STDOUT,
-        ),
-    ]
+    assert CADDY is not None
+    started = start_stack(tmp_path, db_file, CADDY)
     try:
-        _wait(f"http://127.0.0.1:{app_port}/_stcore/health")
-        unverified = ssl.create_default_context()
-        unverified.check_hostname = False
-        unverified.verify_mode = ssl.CERT_NONE
-        _wait(f"https://127.0.0.1:{https_port}/_stcore/health", unverified)
-        yield Stack(f"https://127.0.0.1:{https_port}", processes)
+        yield started
     finally:
-        for proc in processes:
-            proc.terminate()
-        for proc in processes:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        started.stop()
 
 
 def test_sign_in_check_in_and_trends_over_https(
