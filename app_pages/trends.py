@@ -7,8 +7,8 @@ import streamlit as st
 
 from mendwell import analysis, periods, summary, views
 from mendwell.text import md_escape
-from ui import state
 from ui.page import page_setup, partner_styles, range_control
+from ui.report_panel import report_panel
 from ui.resources import analysis_for
 
 page = page_setup("Trends", page="trends")
@@ -158,37 +158,4 @@ elif len(present) == 2:
 
 # -- session report ----------------------------------------------------------------------
 if not sharing:
-    st.subheader("Session report")
-    st.caption(
-        "One HTML file with these charts, the themes and the months you opened together. It opens offline, "
-        "prints cleanly to PDF from the browser, and never holds anything private."
-    )
-    with st.form("report_form"):
-        choices = list(pd.date_range(first_period, last_period, freq="MS"))
-        default_from = choices[max(0, len(choices) - 12)]
-        left, right = st.columns(2)
-        rep_from = left.selectbox(
-            "From", choices, index=choices.index(default_from), format_func=lambda d: d.strftime("%B %Y")
-        )
-        rep_to = right.selectbox("To", choices, index=len(choices) - 1, format_func=lambda d: d.strftime("%B %Y"))
-        build = st.form_submit_button("Prepare the report")
-    if build:
-        if rep_from > rep_to:
-            st.warning("Please choose a start month on or before the end month.")
-        else:
-            from mendwell.report import build_report
-
-            with st.spinner("Preparing the report…"):
-                html_report = build_report(db, catalog, couple.couple_id, rep_from.date(), rep_to.date())
-            st.session_state[state.REPORT_HTML] = (couple.couple_id, html_report, f"{rep_from:%Y-%m}_{rep_to:%Y-%m}")
-    ready = st.session_state.get(state.REPORT_HTML)
-    if ready and ready[0] == couple.couple_id:
-        st.download_button(
-            "Download the session report (HTML)",
-            ready[1].encode("utf-8"),
-            file_name=f"mendwell-session-report-{ready[2]}.html",
-            mime="text/html",
-            on_click="ignore",
-            icon=":material/download:",
-            type="primary",
-        )
+    report_panel(db, catalog, couple, first_period, last_period)
