@@ -7,9 +7,9 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from mendwell import analysis, caseload, periods, rhythm, safety, views
+from mendwell import analysis, caseload, periods, safety
 from mendwell.limits import MIN_REFERENCE_PARTNERS
-from ui.page import choose_couple, page_setup
+from ui.page import choose_couple, page_setup, safe
 
 page = page_setup("Caseload", page="caseload", needs_couple=False)
 db, catalog, viewer = page.db, page.catalog, page.viewer
@@ -21,90 +21,53 @@ if couples.empty:
     st.info("No couple is shared with you yet. The practice owner grants couples on the Accounts page.")
     st.stop()
 
-due_text = [
-    rhythm.due(today, int(day), int(done) >= int(n) and int(n) > 0).text
-    for day, done, n in zip(couples["checkin_day"], couples["submitted_now"], couples["partners"], strict=True)
-]
-table = pd.DataFrame(
-    {
-        "Couple": couples["name"],
-        "Last check-in": pd.to_datetime(couples["last_checkin"]).dt.strftime("%b %Y").fillna("none yet"),
-        f"{periods.label(periods.month_start(today))}": couples["submitted_now"].astype(int).astype(str)
-        + " of "
-        + couples["partners"].astype(int).astype(str)
-        + " checked in",
-        "Due": due_text,
-    }
-)
-
-found = caseload.flags(db)
-found = found[found["couple_id"].isin(mine)] if not found.empty else found
-titles = views.subscale_titles(catalog)
-partner_names = {p.partner_id: p.name for c in (db.couples.get(cid) for cid in mine) if c for p in c.partners}
-if not found.empty:
-    found = found.assign(
-        text=[
-            f"{partner_names.get(int(pid), '?')}: {titles.get((i, s), s)} ({kind}, {pd.Timestamp(p):%b %Y})"
-            for pid, i, s, kind, p in zip(
-                found["partner_id"], found["instrument_id"], found["subscale_id"], found["kind"], found["period"],
-                strict=True,
-            )
-        ]
-    )  # fmt: skip
-    per_couple = found.groupby("couple_id")["text"].agg(lambda t: "; ".join(t))
-    table["Flags"] = couples["couple_id"].map(per_couple).fillna("")
-else:
-    table["Flags"] = ""
-
-if safety.therapist_sees_flag(db):
-    raised = safety.recent_flags(db, mine)
-    if not raised.empty:
-        per = raised.groupby("couple_id")["partner_id"].agg(
-            lambda ids: "; ".join(f"{partner_names.get(int(i), '?')}: safety check raised a concern" for i in ids)
-        )
-        extra = couples["couple_id"].map(per).fillna("")
-        table["Flags"] = (table["Flags"] + "; " + extra).str.strip("; ")
-
+flag_on = safety.therapist_sees_flag(db)
+found = caseload.board(db, mine, catalog, today, safety_flag=flag_on)
 st.caption(
-    "Flags are for you only: they never show in screen-share mode, in Together or in reports. A flag marks a "
-    "reliable worsening in a partner's latest check-in since their starting point, or a part in a concern band "
-    "two months running. Private parts never raise a flag."
+    "Flags are for you only: they never show in screen-share mode, in Together or in reports, and private "
+    "parts never raise one. A flag is a reason to ask how things are, not a finding. Couples with the most "
+    "pressing flags come first; click a column's name to sort by it, and hover it to read what it means."
 )
-st.dataframe(table, hide_index=True, width="stretch")
-
-st.subheader("How reliable each part is")
-st.caption(
-    "Reliable change needs two figures per part: how much scores spread across people (SD) and how reliable "
-    f"the part is (r). Once at least {MIN_REFERENCE_PARTNERS} partners have a first check-in, Mendwell measures "
-    "Cronbach's alpha from those first check-ins and uses it instead of the figure declared in the "
-    "questionnaire file; Mendwell's own figures are provisional until then. The SD comes from a "
-    "part's published norms when its file gives them, else from everyone's first check-ins."
-)
-rel = caseload.reliability_table(db, catalog)
+ROW = 68
 st.dataframe(
-    pd.DataFrame(
-        {
-            "Part": rel["part"],
-            "Declared r": rel["declared"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}"),
-            "Measured alpha": rel["measured_alpha"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}"),
-            "From complete first check-ins": rel["complete_first_checkins"],
-            "Used": rel["used"],
-            "SD from": rel["sd_from"],
-        }
-    ),
+    found.table.drop(columns="couple_id"),
     hide_index=True,
     width="stretch",
+    row_height=ROW,  # taller than 4rem, so Streamlit wraps a cell's words onto two lines instead of cutting them
+    height=ROW * (min(len(found.table), 10) + 1) + 3,  # up to ten couples in view, then it scrolls
+    column_config={
+        "Couple": st.column_config.TextColumn(pinned=True),
+        caseload.MOST_PRESSING: st.column_config.TextColumn(
+            help="The most pressing kind of flag for this couple; sort by it to see that order again.",
+        ),
+        **{
+            kind.column: st.column_config.TextColumn(
+                kind.column if kind is not caseload.PAST_DAY else f"This month ({periods.label(today)})",
+                help=kind.help,
+                width="medium",
+            )
+            for kind in caseload.flag_columns(flag_on)
+        },
+        caseload.FLAG_COUNT: st.column_config.NumberColumn(help="How many flags, of every kind.", format="%d"),
+        caseload.LAST: st.column_config.DateColumn(format="MMM YYYY", help="The couple's latest check-in."),
+    },
 )
 
-st.subheader("Open a couple")
+st.header("Open a couple")
 ids = couples["couple_id"].tolist()
 names = dict(zip(couples["couple_id"], couples["name"], strict=True))
 choice = st.selectbox("Couple", ids, format_func=lambda cid: f"{names[cid]} (#{cid})", key="caseload_pick")
+said = found.details.get(int(choice), [])
+st.markdown(
+    f"**What the flags say about {safe(names[choice])}**\n\n" + "\n".join(f"- {safe(line)}" for line in said)
+    if said
+    else f"Nothing is flagged for {safe(names[choice])}."
+)
 if st.button("Open their trends", type="primary"):
     choose_couple(int(choice))
     st.switch_page("app_pages/trends.py")
 
-st.subheader("Start of therapy")
+st.header("Start of therapy")
 st.caption(
     "Each partner's changes are judged against a starting point: their first check-in, or their first from the "
     "month you mark here as the start of therapy with this couple."
@@ -128,3 +91,27 @@ if mark:
 if clear and marked:
     analysis.mark_start_of_therapy(db, int(choice), None)
     st.rerun()
+
+st.header("How reliable each part is")
+st.caption(
+    "Reliable change needs two figures per part: how much scores spread across people (SD) and how reliable "
+    f"the part is (r). Once at least {MIN_REFERENCE_PARTNERS} partners have a first check-in, Mendwell measures "
+    "Cronbach's alpha from those first check-ins and uses it instead of the figure declared in the "
+    "questionnaire file; Mendwell's own figures are provisional until then. The SD comes from a "
+    "part's published norms when its file gives them, else from everyone's first check-ins."
+)
+rel = caseload.reliability_table(db, catalog)
+st.dataframe(
+    pd.DataFrame(
+        {
+            "Part": rel["part"],
+            "Declared r": rel["declared"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}"),
+            "Measured alpha": rel["measured_alpha"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}"),
+            "From complete first check-ins": rel["complete_first_checkins"],
+            "Used": rel["used"],
+            "SD from": rel["sd_from"],
+        }
+    ),
+    hide_index=True,
+    width="stretch",
+)

@@ -24,7 +24,7 @@ db, couple, viewer = page.db, page.couple, page.viewer
 stamp = dt.datetime.now().strftime("%Y%m%d-%H%M")
 
 # -- export -------------------------------------------------------------------------------------
-st.subheader("Export")
+st.header("Export")
 if viewer.is_partner:
     st.caption(
         "Your couple's answers as tables you can open in a spreadsheet: everything the two of you share, and "
@@ -69,7 +69,7 @@ st.markdown(
 )
 
 # -- archive ------------------------------------------------------------------------------------
-st.subheader("Archive")
+st.header("Archive")
 st.markdown(
     "An archive holds everything, every partner's private answers and notes included, so it is made at "
     "this computer's command line rather than downloaded through a browser:"
@@ -78,12 +78,19 @@ st.code(f"MENDWELL_DB={db_path()} .venv/bin/mendwell archive mendwell-archive-{s
 st.caption("Add `--couple ID` for one couple. Bring it to another Mendwell with Import below, or `mendwell import`.")
 
 # -- import -------------------------------------------------------------------------------------
-st.subheader("Import an archive")
+st.header("Import an archive")
 st.caption(
-    "The whole file is checked first; then everything new in it is added at once, or nothing is. "
-    "Importing the same archive twice changes nothing."
+    "Choose one archive: the .zip file `mendwell archive` makes. The whole file is checked first; then "
+    "everything new in it is added at once, or nothing is. Importing the same archive twice changes nothing."
 )
-upload = st.file_uploader("Archive file", type=["zip"], key="import_upload")
+# Any file is taken (no `type=`): the uploader would refuse another kind with a hover tooltip only, so the
+# page says why in plain words instead.
+upload = st.file_uploader("Archive file (.zip)", key="import_upload")
+
+
+def _not_an_archive(name: str, content: bytes) -> bool:
+    """A file that cannot be a Mendwell archive: not named .zip, or not a zip inside."""
+    return not name.lower().endswith(".zip") or not zipfile.is_zipfile(io.BytesIO(content))
 
 
 def _with_upload(work: Callable[[Path], archive.ImportReport]) -> archive.ImportReport | None:
@@ -102,7 +109,14 @@ def _with_upload(work: Callable[[Path], archive.ImportReport]) -> archive.Import
     return None
 
 
-if upload is not None:
+if upload is not None and _not_an_archive(upload.name, upload.getvalue()):
+    st.warning(
+        f"\u201c{safe(upload.name)}\u201d is not a Mendwell archive, so nothing was imported. An archive is the "
+        "one .zip file that `mendwell archive` makes (a spreadsheet export or a backup cannot be imported here). "
+        "Remove this file with its \u00d7 and choose the archive instead.",
+        icon=":material/draft:",
+    )
+elif upload is not None:
     plan = _with_upload(lambda path: archive.preview_archive(db, path))
     if plan is not None and not any(plan.values()):
         st.info("Nothing new: everything in this archive is already here.")
@@ -117,7 +131,7 @@ if upload is not None:
                 st.success("Imported " + ", ".join(f"{n:,} {t}" for t, n in added.items() if n) + ".")
 
 # -- backup -------------------------------------------------------------------------------------
-st.subheader("Backup")
+st.header("Backup")
 st.caption("A consistent copy of the whole database file, made while Mendwell keeps running.")
 if st.button("Make a backup now", icon=":material/backup:"):
     target = backups_folder(db_path()) / f"mendwell-{dt.datetime.now():%Y%m%d-%H%M%S}.duckdb"
@@ -130,7 +144,7 @@ if st.button("Make a backup now", icon=":material/backup:"):
         st.success(f"Saved a backup to {safe(str(done))}.")
 
 # -- erase --------------------------------------------------------------------------------------
-st.subheader("Erase")
+st.header("Erase")
 st.markdown(
     "Erasing removes the answers, notes and names for good and rewrites the database file, so no trace of "
     "them is left in it. **It cannot be undone**: make an archive first if you may want them back."

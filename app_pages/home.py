@@ -6,7 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
-from mendwell import periods, rhythm
+from mendwell import periods, rhythm, together
 from ui import state
 from ui.page import page_setup, safe
 
@@ -43,7 +43,7 @@ if couple is None:
 assert couple is not None
 this_month = periods.month_start()
 st.title(safe(couple.name))
-st.caption(f"This month: {periods.label(this_month)}")
+st.header(f"This month, {periods.label(this_month)}")
 
 status = db.checkins.month_status(couple.couple_id, this_month)
 icons = {
@@ -57,7 +57,7 @@ for col, partner in zip(cols, couple.partners, strict=False):
     month_state = status.get(partner.partner_id, "not started")
     last = db.checkins.last_submitted(partner.partner_id)
     with col.container(border=True):
-        st.markdown(f"#### {safe(partner.name)}")
+        st.markdown(f"### {safe(partner.name)}")
         st.markdown(f"{icons[month_state]} **{words[month_state]}** for {periods.label(this_month)}")
         st.caption(f"Last check-in: {periods.label(last.period)}" if last else "No check-in yet")
         if month_state != "submitted" and partner.partner_id == page.viewer.partner_id:
@@ -69,13 +69,22 @@ for col, partner in zip(cols, couple.partners, strict=False):
 done_all = bool(couple.partners) and all(status.get(p.partner_id) == "submitted" for p in couple.partners)
 st.markdown(f":material/event: {rhythm.due(dt.date.today(), db.couples.checkin_day(couple.couple_id), done_all).text}")
 
-st.subheader("What next")
+st.header("What next")
 done = [p for p in couple.partners if status.get(p.partner_id) == "submitted"]
 open_ = [p for p in couple.partners if status.get(p.partner_id) != "submitted"]
+opened = together.revealed_months(db, couple.couple_id)
+recent = periods.recent_periods(24)
+newest_open = next((m for m in opened if m in recent), None)  # what Together would open first
+# Together opens a month once both have checked in: say so warmly, and point there
+if page.viewer.is_partner:
+    who, each, own = "you", "each of you", "your"
+else:
+    who, each, own = " and ".join(safe(p.name) for p in couple.partners), "each of them", "their"
 if len(done) == len(couple.partners) and done:
     st.success(
-        f"You have both checked in for {periods.label(this_month)}. When you have a calm moment, "
-        "look back over the months together on the Trends page.",
+        f"{who[:1].upper() + who[1:]} have both checked in for {periods.label(this_month)}, so the month is "
+        f"open on Together: what {each} felt, side by side, in {own} own words. Look at it together when there "
+        "is a quiet moment; there is no hurry.",
         icon=":material/favorite:",
     )
 elif done:
@@ -90,6 +99,17 @@ else:
         "Each of you checks in on your own, at your own pace; it takes about ten minutes. "
         "Your answers are saved as you go, so you can stop and come back.",
         icon=":material/schedule:",
+    )
+if newest_open is not None and newest_open != this_month:
+    st.markdown(
+        f"{periods.label(newest_open)} is open on Together, since {who} both checked in: what {each} felt, "
+        "side by side. Look at it together whenever you like."
+    )
+if newest_open is not None:
+    st.page_link(
+        "app_pages/together.py",
+        label=f"Open {periods.label(newest_open)} together",
+        icon=":material/diversity_1:",
     )
 left, right = st.columns(2)
 left.page_link("app_pages/trends.py", label="See how things are moving", icon=":material/show_chart:")

@@ -44,78 +44,53 @@ if period not in opened:
     )
     st.stop()
 
-# -- side by side ---------------------------------------------------------------------------
+# -- what the two of them said and felt, in words ------------------------------------------------
 data = analysis_for(db, couple.couple_id)
 rc = data["reliable"]
 month_scores = views.shared_only(rc[pd.to_datetime(rc["period"]).dt.date == period])
 titles = views.subscale_titles(catalog)
-
-st.subheader(f"{periods.label(period)}, side by side")
-for inst in catalog.instruments:
-    part = month_scores[month_scores["instrument_id"] == inst.id]
-    if part.empty:
-        continue
-    cells = part.assign(
-        cell=part["score"].map("{:.2f}".format) + " · " + part["band"].fillna(""),
-        who=part["partner_id"].map(names),
-        Part=[titles.get(k, k[1]) for k in zip(part["instrument_id"], part["subscale_id"], strict=True)],
-    )
-    order = [titles[(inst.id, sc.id)] for sc in inst.subscales if (inst.id, sc.id) in titles]
-    table = cells.pivot_table(index="Part", columns="who", values="cell", aggfunc="first", sort=False)
-    table = table.reindex([t for t in order if t in table.index])  # in the questionnaire's order
-    st.markdown(f"**{md_escape(inst.title)}**")
-    st.dataframe(table, width="stretch")
-
-# -- how far apart, honestly -----------------------------------------------------------------
+partner_ids = [p.partner_id for p in couple.partners]
 gaps = together.dyad_gaps(month_scores)
-if not gaps.empty:
-    st.subheader("How far apart you are on each part")
-    st.caption(
-        "Any two answers differ a little by chance. A gap is called “seeing it differently” only when it is "
-        "bigger than that chance wobble for two people (1.96 × SE_D, SE_D = √(SE₁² + SE₂²)); otherwise you are "
-        "close together. Different isn't wrong: it's something to be curious about together."
-    )
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "Part": [titles.get(k, k[1]) for k in zip(gaps["instrument_id"], gaps["subscale_id"], strict=True)],
-                names[int(gaps["first_id"].iloc[0])]: gaps["first_score"].round(2),
-                names[int(gaps["second_id"].iloc[0])]: gaps["second_score"].round(2),
-                "Gap": gaps["gap"].round(2),
-                "Bigger than chance at": gaps["bound"].round(2),
-                "Reading": gaps["reading"],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
-    )
 
-# -- where you saw it differently ------------------------------------------------------------
+
+def sides(words: tuple[together.Side, ...]) -> str:
+    """Each partner's words on a line of their own (stacked, so a phone never cuts one off)."""
+    return "  \n".join(f"{md_escape(names[s.partner_id])}: **{md_escape(s.words)}**" for s in words)
+
+
+st.header(f"{periods.label(period)}, side by side")
+if summary := together.gap_summary(gaps, titles):
+    st.markdown(md_escape(summary))
+
+notes = together.shared_notes(db, couple.couple_id, period)
+if not notes.empty:  # their own words come first
+    st.subheader("Notes you chose to share")
+    for r in notes.itertuples():
+        with st.container(border=True):
+            st.markdown(f"**{md_escape(names[int(r.partner_id)])}**")
+            st.text(r.body)  # a note is shown exactly as written, never as markdown
+
+st.subheader("How the month felt to each of you")
+cards = together.felt(month_scores, gaps, catalog, partner_ids)
+for pair in (cards[i : i + 2] for i in range(0, len(cards), 2)):  # two a row on a wide screen, stacked on a phone
+    for col, card in zip(st.columns(2), pair, strict=False):
+        with col.container(border=True):
+            st.markdown(f"#### {md_escape(card.title)}")
+            for part in card.parts:
+                differently = part.reading == together.SEEING_DIFFERENTLY
+                mark = "  \n:material/compare_arrows: *You saw this part differently.*" if differently else ""
+                st.markdown(f"**{md_escape(part.title)}**{mark}  \n{sides(part.sides)}")
+
 diff = together.differences(db, couple.couple_id, period)
 if not diff.empty:
-    st.subheader("The questions you answered furthest apart")
+    st.subheader("Where you saw it differently")
     st.caption(
-        "One question at a time is too small to call a real difference; these are simply the furthest apart "
-        "this month, worth asking about."
+        "The questions you answered furthest apart this month. One question is too small to call a real "
+        "difference: these are simply worth asking about."
     )
-
-    def answer_label(instrument_id: str, item_id: str, value: float) -> str:
-        """The words of an answer (a scale label, Yes/No or option), else the number."""
-        inst = catalog.get(instrument_id)
-        return views.value_label(inst, inst.item(item_id) if inst else None, value)
-
-    rows = []
-    for r in diff.itertuples():  # at most five rows, already chosen in SQL
-        diff_inst = catalog.get(r.instrument_id)
-        question = diff_inst.item(r.item_id).text if diff_inst else r.item_id
-        rows.append(
-            {
-                "Question": question,
-                names[int(r.first_id)]: answer_label(r.instrument_id, r.item_id, r.first_value),
-                names[int(r.second_id)]: answer_label(r.instrument_id, r.item_id, r.second_value),
-            }
-        )
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    for answer in together.answered_differently(diff, catalog):  # at most five, already chosen in SQL
+        with st.container(border=True):
+            st.markdown(f"*{md_escape(answer.question)}*  \n{sides(answer.sides)}")
 
 # -- small hurts named -------------------------------------------------------------------------
 hurts = together.named_hurts(db, couple.couple_id, period)
@@ -141,16 +116,6 @@ else:
                     f"- {md_escape(micro.short(often_item))}: {md_escape(often.lower())}; mended: {md_escape(mended)}"
                 )
 
-# -- shared notes ------------------------------------------------------------------------------
-notes = together.shared_notes(db, couple.couple_id, period)
-st.subheader("Notes you chose to share")
-if notes.empty:
-    st.markdown("No shared notes this month.")
-for r in notes.itertuples():
-    with st.container(border=True):
-        st.markdown(f"**{md_escape(names[int(r.partner_id)])}**")
-        st.text(r.body)  # a note is shown exactly as written, never as markdown
-
 # -- prompts -----------------------------------------------------------------------------------
 st.subheader("To talk about, if you like")
 recurring = analysis.recurring_themes(data["signals"], pd.Timestamp(period))
@@ -160,3 +125,20 @@ for prompt in together.prompts(month_scores, hurts, [theme_titles.get(t, t) for 
     st.markdown(f"**{prompt.step}.** {prompt.text}")
 if not sharing:
     st.caption("Take your time. It is fine to stop after one prompt, and to come back another day.")
+if notes.empty:
+    st.caption("Neither of you shared a note this month.")
+
+# -- the numbers behind the words, a click away ------------------------------------------------------
+with st.expander("The numbers behind these words", icon=":material/table:"):
+    st.caption(
+        "Each part's score for each of you, and how far apart the two are. Any two answers differ a little by "
+        "chance: a gap is called \u201cseeing it differently\u201d only when it is bigger than that chance "
+        "wobble for two people (1.96 \u00d7 SE_D, SE_D = \u221a(SE\u2081\u00b2 + SE\u2082\u00b2), and at "
+        "least one answer step); otherwise you are close together, or, until enough people have checked in "
+        "to know a part's spread, it can't be told yet."
+    )
+    st.dataframe(
+        together.numbers_table(month_scores, gaps, titles, names, partner_ids),
+        hide_index=True,
+        width="stretch",
+    )

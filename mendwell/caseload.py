@@ -1,24 +1,32 @@
 """The therapist's caseload: every couple's rhythm, and flags that matter clinically.
 
-Flags (for the therapist only, never in share mode): a reliable worsening in a
-partner's latest check-in since their starting point (see mendwell/analysis.py),
-and a subscale in a concern band two months running. Private subscales never
-raise a flag. The reliability figures behind reliable change, declared and
-measured, are listed per subscale by `reliability_table`.
+Flags (for the therapist only, never in share mode), most pressing first: the
+private safety check raised a concern (only when the practice turned that flag
+on), a reliable worsening in a partner's latest check-in since their starting
+point (see mendwell/analysis.py), a subscale in a concern band two months
+running, themes that keep coming back, and a check-in day gone by without both
+check-ins. `board` gives one row per couple with a column per kind. Private
+subscales and private items never raise a flag. The reliability figures behind
+reliable change, declared and measured, are listed per subscale by
+`reliability_table`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from mendwell import analysis, stats
+from mendwell import analysis, rhythm, safety, stats, views
 from mendwell.data import Database
 from mendwell.instruments import Catalog
 from mendwell.limits import MIN_REFERENCE_PARTNERS
 from mendwell.periods import month_start
+
+WORSENING = "reliable worsening since the start"
+RUNNING = "concern two months running"
 
 
 def overview(db: Database, couple_ids: Sequence[int], today: dt.date | None = None) -> pd.DataFrame:
@@ -34,14 +42,192 @@ def flags(db: Database) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     shared = judged[~judged["private"].astype(bool)]
     latest = shared.sort_values("period").groupby(["partner_id", "instrument_id", "subscale_id"]).tail(1)
-    worse = latest[latest["verdict"] == stats.WORSENED].assign(kind="reliable worsening since the start")
+    worse = latest[latest["verdict"] == stats.WORSENED].assign(kind=WORSENING)
     months_apart = pd.to_datetime(latest["period"]).dt.to_period("M").astype("int64") - pd.to_datetime(
         latest["previous_period"]
     ).dt.to_period("M").astype("int64")
     running = latest[
         latest["band_tone"].eq("concern") & latest["previous_tone"].eq("concern") & months_apart.eq(1)
-    ].assign(kind="concern two months running")
+    ].assign(kind=RUNNING)
     return pd.concat([worse[cols], running[cols]], ignore_index=True).sort_values(cols[:5], ignore_index=True)
+
+
+@dataclass(frozen=True)
+class FlagKind:
+    """A kind of flag: its column on the caseload, a short name, and what it means, for the therapist."""
+
+    column: str
+    short: str
+    help: str
+
+
+SAFETY_CHECK = FlagKind(
+    "Safety check",
+    "safety check",
+    "A partner's private safety check raised a concern in the last three months. It never says which question "
+    "or how it was answered. You may want to find a moment to see them on their own.",
+)
+HARDER = FlagKind(
+    "Reliably harder since the start",
+    "reliably harder",
+    "In a partner's latest check-in, a part has moved further toward the hard end than chance allows, since "
+    "their starting point. Worth asking how the month was, not a finding.",
+)
+HARD_RUNNING = FlagKind(
+    "Hard two months running",
+    "hard two months running",
+    "A part sat in its hardest range in a partner's last two months in a row.",
+)
+THEMES_BACK = FlagKind(
+    "Themes coming back",
+    "themes coming back",
+    "Themes that came up in at least three of a partner's last six months, most persistent first.",
+)
+PAST_DAY = FlagKind(
+    "This month",
+    "past the check-in day",
+    "Who has checked in this month. A flag only once the couple's check-in day has gone by.",
+)
+KINDS = (SAFETY_CHECK, HARDER, HARD_RUNNING, THEMES_BACK, PAST_DAY)  # most pressing first
+NOTHING = "nothing flagged"
+MOST_PRESSING = "Most pressing"
+FLAG_COUNT = "Flags"
+LAST = "Last check-in"
+
+
+MAX_NAMED = 2  # a cell names at most this many parts per partner; the couple's details name them all
+
+
+def _listed(words: Sequence[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+@dataclass
+class _Flags:
+    """One couple's flags being gathered: a short cell and the full sentences, per kind."""
+
+    cells: dict[FlagKind, list[str]] = field(default_factory=dict)
+    sentences: list[str] = field(default_factory=list)
+    count: dict[FlagKind, int] = field(default_factory=dict)
+
+    def add(self, kind: FlagKind, cell: str, sentence: str, n: int = 1) -> None:
+        self.cells.setdefault(kind, []).append(cell)
+        self.sentences.append(sentence)
+        self.count[kind] = self.count.get(kind, 0) + n
+
+
+@dataclass(frozen=True)
+class Board:
+    """The caseload: `table` (one row per couple, most pressing first) and, per couple id, every flag as a
+    sentence addressed to the therapist (`details`), most pressing first."""
+
+    table: pd.DataFrame
+    details: dict[int, list[str]]
+
+
+def _parts(
+    gathered: _Flags,
+    kind: FlagKind,
+    rows: pd.DataFrame,
+    names: Mapping[int, str],
+    titles: Mapping[tuple[str, str], str],
+) -> None:
+    """Flags of one kind for one couple, per partner and month."""
+    for (pid, period), group in rows.groupby(["partner_id", "period"], sort=True):
+        name, month = names.get(int(pid), "?"), f"{pd.Timestamp(period):%b %Y}"
+        parts = [titles.get(k, k[1]) for k in zip(group["instrument_id"], group["subscale_id"], strict=True)]
+        shown = ", ".join(parts) if len(parts) <= MAX_NAMED else f"{len(parts)} parts"
+        quoted = _listed([f"\u201c{t}\u201d" for t in parts])
+        if kind is HARDER:
+            sentence = f"{name}'s check-in of {month} is reliably harder than at their start on {quoted}."
+        else:
+            sentence = f"{name}'s answers sat in the hardest range two months running, up to {month}, on {quoted}."
+        gathered.add(kind, f"{name}: {shown} ({month})", sentence, len(parts))
+
+
+def _this_month(status: Mapping[int, str], names: Mapping[int, str], due: rhythm.Due) -> str:
+    """Who has checked in this month, and where the couple stands with the check-in day."""
+    if due.done:
+        return due.note
+    done = [names[p] for p, s in status.items() if s == "submitted" and p in names]
+    waiting = [names[p] for p, s in status.items() if s != "submitted" and p in names]
+    if not done:
+        return f"{'neither' if len(waiting) > 1 else 'not'} yet, {due.note}"
+    return f"{_listed(done)} checked in; {_listed(waiting)} not yet, {due.note}"
+
+
+def board(
+    db: Database, couple_ids: Sequence[int], catalog: Catalog, today: dt.date | None = None, *, safety_flag: bool
+) -> Board:
+    """The caseload of `couple_ids` (a therapist's own couples), most pressing first, then by how many flags.
+
+    Table columns: `couple_id`, Couple, Most pressing ("1 · safety check", ... or "nothing flagged", so
+    sorting the column by its words gives the same order), one column per kind of flag (`KINDS`; Safety
+    check only when `safety_flag`), Flags (how many), Last check-in (the month, empty before the first).
+    """
+    today = today or dt.date.today()
+    couples = overview(db, couple_ids, today)
+    found = flags(db)
+    found = found[found["couple_id"].isin(list(couple_ids))] if not found.empty else found
+    raised = safety.recent_flags(db, couple_ids) if safety_flag else pd.DataFrame(columns=["couple_id", "partner_id"])
+    titles = views.subscale_titles(catalog)
+    theme_titles = views.theme_titles(catalog)
+    this_month = month_start(today)
+    rows, details = [], {}
+    for c in couples.itertuples():
+        cid = int(c.couple_id)
+        couple = db.couples.get(cid)
+        names = {p.partner_id: p.name for p in couple.partners} if couple else {}
+        gathered = _Flags()
+        for pid in sorted(int(p) for p in raised[raised["couple_id"] == cid]["partner_id"]):
+            name = names.get(pid, "?")
+            gathered.add(
+                SAFETY_CHECK,
+                f"{name}: safety check raised a concern",
+                f"{name}'s private safety check raised a concern in the last three months (it never says which "
+                "question). You may want to find a moment to see them on their own.",
+            )
+        mine = found[found["couple_id"] == cid] if not found.empty else found
+        for kind, which in ((HARDER, WORSENING), (HARD_RUNNING, RUNNING)):
+            _parts(gathered, kind, mine[mine["kind"] == which] if not mine.empty else mine, names, titles)
+        if pd.notna(c.last_checkin):
+            recurring = analysis.recurring_themes(analysis.theme_signals(db, cid), pd.Timestamp(c.last_checkin))
+            for pid, group in recurring.groupby("partner_id", sort=True):
+                name, themes = names.get(int(pid), "?"), [theme_titles.get(t, t) for t in group["theme_id"]]
+                gathered.add(
+                    THEMES_BACK,
+                    f"{name}: " + ", ".join(themes[:MAX_NAMED]) + ("…" if len(themes) > MAX_NAMED else ""),
+                    f"Themes that keep coming back for {name}, most persistent first: {_listed(themes)}.",
+                )
+        due = rhythm.due(today, int(c.checkin_day), int(c.submitted_now) >= int(c.partners) > 0)
+        month_words = _this_month(db.checkins.month_status(cid, this_month), names, due)
+        if due.past:
+            gathered.add(PAST_DAY, month_words, f"This month so far: {month_words}.")
+        pressing = next((n for n, k in enumerate(KINDS) if gathered.count.get(k)), len(KINDS))
+        cells = {k.column: "; ".join(gathered.cells.get(k, [])) for k in flag_columns(safety_flag)}
+        cells[PAST_DAY.column] = month_words  # who has checked in shows even before it is a flag
+        rows.append(
+            {
+                "couple_id": cid,
+                "Couple": str(c.name),
+                MOST_PRESSING: f"{pressing + 1} · {KINDS[pressing].short}" if pressing < len(KINDS) else NOTHING,
+                **cells,
+                FLAG_COUNT: sum(gathered.count.values()),
+                LAST: pd.Timestamp(c.last_checkin) if pd.notna(c.last_checkin) else pd.NaT,
+                "_order": pressing,
+            }
+        )
+        details[cid] = gathered.sentences
+    table = pd.DataFrame(rows)
+    if not table.empty:
+        table = table.sort_values(["_order", FLAG_COUNT, "Couple", "couple_id"], ascending=[True, False, True, True])
+        table = table.drop(columns="_order").reset_index(drop=True)
+    return Board(table, details)
+
+
+def flag_columns(safety_flag: bool) -> list[FlagKind]:
+    """The kinds with a column on the board, most pressing first."""
+    return [k for k in KINDS if k is not SAFETY_CHECK or safety_flag]
 
 
 def reliability_table(db: Database, catalog: Catalog) -> pd.DataFrame:

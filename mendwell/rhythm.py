@@ -1,7 +1,8 @@
 """The monthly rhythm: when this month's check-in is due, and a calendar reminder.
 
 Each couple has a check-in day (1 to 28, default the 28th). This month's
-check-in is due by that day; after it, a check-in still open is overdue. The
+check-in is due by that day. After it, the check-in stays open (a month can be
+answered later too), so the words never scold and never call it too late. The
 calendar file carries no names: calendars often sync to other services.
 """
 
@@ -21,25 +22,49 @@ class Due:
     """Where a couple stands with this month's check-in."""
 
     done: bool
-    days: int  # days until the check-in day (negative: overdue by that many days)
+    days: int  # days until the check-in day (negative: that many days after it)
     due_date: dt.date
 
     @property
+    def _day(self) -> str:
+        return f"{self.due_date.day} {self.due_date:%B}"
+
+    @property
     def text(self) -> str:
-        """A short, calm phrase for Home."""
+        """A short, calm phrase for the couple (Home)."""
         if self.done:
             return "Both of you have checked in this month."
         if self.days > 1:
-            return f"Due in {self.days} days (by {self.due_date:%d %B})."
+            return f"Due in {self.days} days (by {self._day})."
         if self.days == 1:
-            return "Due tomorrow."
+            return f"Due tomorrow ({self._day})."
         if self.days == 0:
             return "Due today."
-        late = -self.days
-        return f"Overdue by {late} day{'s' if late != 1 else ''}. There is still time this month."
+        when = "yesterday" if self.days == -1 else f"{-self.days} days ago"
+        return (
+            f"Your check-in day was {when} ({self._day}). This month's check-in is still open, whenever you are ready."
+        )
+
+    @property
+    def note(self) -> str:
+        """The same, in a few words for the therapist (Caseload)."""
+        if self.done:
+            return "both checked in"
+        if self.days > 1:
+            return f"due in {self.days} days"
+        if self.days == 1:
+            return "due tomorrow"
+        if self.days == 0:
+            return "due today"
+        return f"{-self.days} day{'s' if self.days != -1 else ''} past their check-in day"
+
+    @property
+    def past(self) -> bool:
+        """The check-in day has gone by and someone has not checked in yet."""
+        return not self.done and self.days < 0
 
 
-def due(today: dt.date, checkin_day: int, done: bool) -> Due:
+def due(today: dt.date, checkin_day: int | None, done: bool) -> Due:
     """This month's due state for a couple."""
     day = max(CHECKIN_DAY_MIN, min(CHECKIN_DAY_MAX, int(checkin_day or DEFAULT_DAY)))
     due_date = today.replace(day=day)

@@ -2,6 +2,8 @@
 
 Nothing here ever returns a private item, a private subscale or a private
 note: the queries filter them out in SQL, so no page can show them by mistake.
+What the page shows first are words (each partner's band for a part, the
+words of their answers); the numbers behind them come last (`numbers_table`).
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from mendwell import stats
+from mendwell import stats, views
 from mendwell.analysis import FREQUENCY, MICRO_HURTS, REPAIRED
 from mendwell.data import Database
+from mendwell.instruments import Catalog, Subscale
 
 # Shared numeric items both partners answered that month, furthest apart first
 # (distance as a share of the item's scale, so 0..4 and 0..2 items compare).
@@ -73,6 +76,145 @@ def dyad_gaps(month_scores: pd.DataFrame) -> pd.DataFrame:
         rows.append((inst, sub, int(a.partner_id), float(a.score), int(b.partner_id), float(b.score), gap, se_d,
                      bound, reading))  # fmt: skip
     return pd.DataFrame(rows, columns=cols)
+
+
+# -- words first: what each of them said and felt -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Side:
+    """One partner's words for a part or a question."""
+
+    partner_id: int
+    words: str
+
+
+@dataclass(frozen=True)
+class PartWords:
+    """A shared part of a questionnaire: each partner's words, and how far apart the two are."""
+
+    title: str
+    sides: tuple[Side, ...]  # in the order of `partner_ids`
+    reading: str  # SEEING_DIFFERENTLY, CLOSE, CANT_TELL_GAP, or "" unless both answered
+
+
+@dataclass(frozen=True)
+class QuestionnaireWords:
+    """A questionnaire's shared parts, in the order its file lists them."""
+
+    title: str
+    parts: tuple[PartWords, ...]
+
+
+@dataclass(frozen=True)
+class AnswerPair:
+    """A question the two answered differently: the question and each partner's answer in words."""
+
+    question: str
+    sides: tuple[Side, ...]
+
+
+def part_words(sc: Subscale, score: float, band: object) -> str:
+    """A part's score in words: its band's label, else the score with the way it reads."""
+    if isinstance(band, str) and band:
+        return band
+    return f"{score:.1f} (higher is {sc.higher_is})"
+
+
+def felt(
+    month_scores: pd.DataFrame, gaps: pd.DataFrame, catalog: Catalog, partner_ids: Sequence[int]
+) -> list[QuestionnaireWords]:
+    """Each questionnaire with shared scores this month: every shared part with each partner's words."""
+    shared = month_scores[~month_scores["private"].astype(bool)] if not month_scores.empty else month_scores
+    readings = {(r.instrument_id, r.subscale_id): str(r.reading) for r in gaps.itertuples()}
+    scored = {(r.instrument_id, r.subscale_id, int(r.partner_id)): r for r in shared.itertuples()}
+    out: list[QuestionnaireWords] = []
+    for inst in catalog.instruments:
+        parts = []
+        for sc in inst.subscales:
+            if inst.is_private_subscale(sc.id):
+                continue
+            sides = tuple(
+                Side(pid, part_words(sc, float(row.score), row.band))
+                for pid in partner_ids
+                if (row := scored.get((inst.id, sc.id, pid))) is not None
+            )
+            if sides:
+                parts.append(PartWords(sc.title, sides, readings.get((inst.id, sc.id), "")))
+        if parts:
+            out.append(QuestionnaireWords(inst.title, tuple(parts)))
+    return out
+
+
+def answered_differently(diff: pd.DataFrame, catalog: Catalog) -> list[AnswerPair]:
+    """The rows of `differences` as questions with each partner's answer in words (a scale label, Yes/No,
+    an option; the number only when the question has no words for it)."""
+    out = []
+    for r in diff.itertuples():
+        inst = catalog.get(r.instrument_id)
+        item = inst.item(r.item_id) if inst else None
+        out.append(
+            AnswerPair(
+                item.text if item else str(r.item_id),
+                (
+                    Side(int(r.first_id), views.value_label(inst, item, r.first_value)),
+                    Side(int(r.second_id), views.value_label(inst, item, r.second_value)),
+                ),
+            )
+        )
+    return out
+
+
+def gap_summary(gaps: pd.DataFrame, titles: Mapping[tuple[str, str], str]) -> str:
+    """One sentence on where the two see the month differently, beyond chance; "" when it can't be told."""
+    known = gaps[gaps["reading"].isin([SEEING_DIFFERENTLY, CLOSE])] if not gaps.empty else gaps
+    if known.empty:
+        return ""
+    apart = known[known["reading"] == SEEING_DIFFERENTLY]
+    close = len(known) - len(apart)
+    if apart.empty and len(known) == len(gaps):
+        return f"You were close together on every part this month ({close} of them)."
+    if apart.empty:
+        return f"You were close together on the {close} parts where it can be told yet."
+    rest = f"; on the other {close} you were close together" if close else ""
+    if len(apart) > 3:
+        said = f"You saw {len(apart)} of the {len(known)} parts differently this month (each is marked below)"
+    else:
+        named = [titles.get((i, s), s) for i, s in zip(apart["instrument_id"], apart["subscale_id"], strict=True)]
+        quoted = [f"\u201c{t}\u201d" for t in named]
+        listed = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+        said = f"You saw {listed} differently this month"
+    return f"{said}{rest}. Different isn't wrong: it's something to be curious about together."
+
+
+def numbers_table(
+    month_scores: pd.DataFrame,
+    gaps: pd.DataFrame,
+    titles: Mapping[tuple[str, str], str],
+    names: Mapping[int, str],
+    partner_ids: Sequence[int],
+) -> pd.DataFrame:
+    """The numbers behind the words, one row per shared part: each partner's score, the gap, the bar a gap
+    must pass to be more than chance (1.96 x SE_D and one answer step), and the reading."""
+    shared = month_scores[~month_scores["private"].astype(bool)] if not month_scores.empty else month_scores
+    keys = list(dict.fromkeys(zip(shared["instrument_id"], shared["subscale_id"], strict=True)))
+    order = {k: n for n, k in enumerate(titles)}  # the questionnaires' own order
+    keys.sort(key=lambda k: order.get(k, len(order)))
+    score = {(r.instrument_id, r.subscale_id, int(r.partner_id)): float(r.score) for r in shared.itertuples()}
+    gap = {(r.instrument_id, r.subscale_id): r for r in gaps.itertuples()}
+    rows = []
+    for key in keys:
+        row: dict[str, object] = {"Part": titles.get(key, key[1])}
+        for pid in partner_ids:
+            found = score.get((*key, pid))
+            row[names[pid]] = None if found is None else round(found, 2)
+        g = gap.get(key)
+        row["Gap"] = None if g is None else round(float(g.gap), 2)
+        row["More than chance above"] = None if g is None or g.bound != g.bound else round(float(g.bound), 2)
+        row["Reading"] = "" if g is None else str(g.reading)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["Part", *(names[p] for p in partner_ids), "Gap", "More than chance above",
+                                       "Reading"])  # fmt: skip
 
 
 @dataclass(frozen=True)

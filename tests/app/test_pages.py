@@ -174,7 +174,7 @@ def test_every_page_renders(
     assert not [w for w in others if w in text], page
     if page == HOME:
         assert [t.value for t in at.title] == [first.name.replace("&", "\\&")]
-        assert all(f"#### {n}" in texts(at) for n in names)
+        assert all(f"### {n}" in texts(at) for n in names)
         assert re.search(r"(Not started yet|In progress|Checked in)\*\* for ", "\n".join(texts(at)))
     elif page == CHECKIN:
         assert "Monthly check-in" in text
@@ -229,7 +229,7 @@ def test_accounts_add_couple_creates_it_and_each_partner_makes_their_own_account
     # the owner (a therapist) who added them sees them now
     open_page(at, HOME)
     assert [t.value for t in at.title] == ["Alex \\& Sam"]
-    assert "#### Alex" in texts(at) and "#### Sam" in texts(at)
+    assert "### Alex" in texts(at) and "### Sam" in texts(at)
     assert shown(at).count("Not started yet") == 2
     assert not at.main.button  # a therapist checks in for no one
 
@@ -641,7 +641,7 @@ def test_settings_rename_persists_and_empty_name_changes_nothing(
     assert renamed is not None and [p.name for p in renamed.partners] == ["Ann", "Robin"]
     # other pages see the new name at once
     open_page(at, HOME)
-    assert "#### Robin" in texts(at) and "#### Bob" not in texts(at)
+    assert "### Robin" in texts(at) and "### Bob" not in texts(at)
 
     # an empty (blank) name, together with other changes in the same form: nothing is saved
     open_page(at, SETTINGS)
@@ -679,7 +679,7 @@ def test_broken_instrument_file_is_named_and_the_rest_still_works(
     banner = unescape(at.warning[0].value)
     assert banner.startswith("2 questionnaire file(s) could not be loaded")
     assert "broken_syntax.toml" in banner and "missing_items.toml" in banner
-    assert "#### Ann" in texts(at)  # Home itself still works
+    assert "### Ann" in texts(at)  # Home itself still works
 
     at = begin(open_page(at, CHECKIN))
     assert len(at.warning) == 1  # the banner is on every page

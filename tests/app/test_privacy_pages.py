@@ -50,9 +50,11 @@ from tests.support.apptest import (
     nodes,
     ok,
     open_page,
+    shown,
     sign_in,
     sign_in_partner,
     start_app,
+    unescape,
     widget_keys,
 )
 from tests.support.auth import PASSCODE, as_signed_in, cookie_for, partner_accounts, therapist
@@ -135,9 +137,9 @@ def test_together_opens_only_when_both_have_checked_in(
     assert info.startswith(f"{label} opens when you have both checked in.")
     assert "- Wren has checked in" in info and "- Tamsin has not started yet" in info
     assert not at.dataframe and not at.get("plotly_chart") and not at.text
-    assert not at.subheader, [s.value for s in at.subheader]
+    assert not at.subheader and not at.header, [s.value for s in [*at.header, *at.subheader]]
     text = sent(at)
-    assert f"{label}, side by side" not in text  # the subheader of an opened month
+    assert f"{label}, side by side" not in text  # the heading of an opened month
     for of_wren in ("Not heard", "mended", "Often met", "Feeling safe and open", "furthest apart"):
         assert of_wren not in text, of_wren
     assert_absent(at, forbidden, "before the reveal")
@@ -148,43 +150,57 @@ def test_together_opens_only_when_both_have_checked_in(
     at.run()
     ok(at)
     assert "- Tamsin has started" in at.info[0].value
-    assert not at.dataframe and not at.subheader
+    assert not at.dataframe and not at.subheader and not at.header
 
     # -- Tamsin submits (a different view of the month, and a note she shares): the month opens
     note = ("SHARED-MARKER-BETA: thank you for Sunday", False)
     assert check_in(s, catalog, tamsin.partner_id, THIS_MONTH, whole_plan(catalog, 1), note=note) == draft.checkin_id
     at = open_page(start_app(), TOGETHER)
     assert not at.info
-    subheaders = [h.value for h in at.subheader]
-    assert subheaders[:3] == [
-        f"{label}, side by side",
-        "How far apart you are on each part",
-        "The questions you answered furthest apart",
+    assert [h.value for h in at.header] == [f"{label}, side by side"]
+    assert [h.value for h in at.subheader] == [
+        "Notes you chose to share",  # their own words first
+        "How the month felt to each of you",
+        "Where you saw it differently",
+        "Small hurts each of you named",
+        "To talk about, if you like",
     ]
-    assert {"Small hurts each of you named", "Notes you chose to share", "To talk about, if you like"} <= set(
-        subheaders
-    )
 
-    # one table per scored questionnaire, a column per partner, a row per SHARED subscale only
-    tables = at.dataframe[:-2]  # the last two: how far apart on each part, and the questions furthest apart
-    gaps = at.dataframe[-2].value
-    assert set(gaps["Reading"]) == {"can't tell yet"}  # two partners are too few to know a part's spread
-    assert len(tables) == len(with_shared_scores(catalog)) >= 6
-    for inst, table in zip(with_shared_scores(catalog), tables, strict=True):
-        df = table.value
-        assert list(df.columns) == ["Wren", "Tamsin"], inst.id
-        shared = [sc.title for sc in inst.subscales if not inst.is_private_subscale(sc.id)]
-        assert sorted(df.index) == sorted(shared), inst.id  # (rows come in subscale-id order)
-    bids = tables[0].value
+    # words first: a card per scored questionnaire, each SHARED part with both partners' words stacked
+    markdown = [unescape(m.value) for m in at.markdown]
+    assert [m.removeprefix("#### ") for m in markdown if m.startswith("#### ")] == [
+        inst.title for inst in with_shared_scores(catalog)
+    ]
+    for inst in with_shared_scores(catalog):
+        for sc in inst.subscales:
+            if inst.is_private_subscale(sc.id):
+                continue
+            [part] = [m for m in markdown if m.startswith(f"**{sc.title}**")]
+            lines = part.split("  \n")
+            assert [line.split(":")[0] for line in lines[1:]] == ["Wren", "Tamsin"], part
     # every answer 3 (Wren) or 1 (Tamsin); two of the three questions are asked the other way round
-    assert bids.loc["How my reaches were met", "Wren"] == "1.67 · Sometimes met"  # (3 + 1 + 1) / 3
-    assert bids.loc["How my reaches were met", "Tamsin"] == "2.33 · Sometimes met"  # (1 + 3 + 3) / 3
+    assert "**How my reaches were met**  \nWren: **Sometimes met**  \nTamsin: **Sometimes met**" in markdown
 
-    # the questions they answered furthest apart, never a private one
-    diff = at.dataframe[-1].value
-    assert list(diff.columns) == ["Question", "Wren", "Tamsin"] and 1 <= len(diff) <= 5
+    # the numbers are a click away: one table in an expander, a row per SHARED part
+    [numbers_box] = at.expander
+    assert numbers_box.label == "The numbers behind these words"
+    [numbers] = at.dataframe
+    df = numbers.value.set_index("Part")
+    assert list(df.columns) == ["Wren", "Tamsin", "Gap", "More than chance above", "Reading"]
+    assert sorted(df.index) == sorted(
+        sc.title for i in with_shared_scores(catalog) for sc in i.subscales if not i.is_private_subscale(sc.id)
+    )
+    assert (df.loc["How my reaches were met", "Wren"], df.loc["How my reaches were met", "Tamsin"]) == (1.67, 2.33)
+    assert set(df["Reading"]) == {"can't tell yet"}  # two partners are too few to know a part's spread
+
+    # the questions they answered furthest apart, as cards with both answers in words, never a private one
     private_items = {it.text for i in catalog.instruments for it in i.items if it.private}
-    assert not set(diff["Question"]) & private_items
+    asked = [m for m in markdown if m.startswith("*") and not m.startswith("**")]
+    assert 1 <= len(asked) <= 5
+    for card in asked:
+        question, *answers = card.split("  \n")
+        assert question.strip("*") not in private_items
+        assert [a.split(":")[0] for a in answers] == ["Wren", "Tamsin"], card
 
     # each partner's named small hurts
     hurts = [m.value for m in at.markdown if m.value.startswith("- ")]
@@ -537,23 +553,36 @@ def test_caseload_flags(store: Database, catalog: Catalog, app_env: Path, monkey
     store.close()
 
     at = open_page(start_app(), CASELOAD)
-    table = at.dataframe[0].value.set_index("Couple")
-    assert table.loc["Xavi & Xena", "Flags"] == (
-        f"Xavi: How my reaches were met (reliable worsening since the start, {month[11]:%b %Y})"
-    )
-    yves = table.loc["Yara & Yves", "Flags"]
-    assert f"Yves: How my reaches were met (concern two months running, {month[4]:%b %Y})" in yves
-    assert f"Yves: How my reaches were met (reliable worsening since the start, {month[4]:%b %Y})" in yves
-    assert table.loc["Wanda & Wim", "Flags"] == (
-        f"Wanda: How my reaches were met (reliable worsening since the start, {month[4]:%b %Y})"
-    )
-    assert table.loc["Zora & Zeb", "Flags"] == ""
-    assert table.loc["Xavi & Xena", "Last check-in"] == f"{month[11]:%b %Y}"
+    board = at.dataframe[0].value
+    table = board.set_index("Couple")
+    harder, running = caseload.HARDER.column, caseload.HARD_RUNNING.column  # a column per kind of flag
+    reaches = "How my reaches were met"
+    assert table.loc["Xavi & Xena", harder] == f"Xavi: {reaches} ({month[11]:%b %Y})"
+    assert table.loc["Xavi & Xena", running] == ""
+    assert table.loc["Yara & Yves", harder] == f"Yves: {reaches} ({month[4]:%b %Y})"
+    assert table.loc["Yara & Yves", running] == f"Yves: {reaches} ({month[4]:%b %Y})"
+    assert table.loc["Wanda & Wim", harder] == f"Wanda: {reaches} ({month[4]:%b %Y})"
+    assert table.loc["Wanda & Wim", running] == ""
+    assert table.loc["Zora & Zeb", harder] == table.loc["Zora & Zeb", running] == ""
+    assert table.loc["Xavi & Xena", "Last check-in"] == pd.Timestamp(month[11])
+    # the three with a reliable worsening first, Yves (two kinds) ahead; Zora & Zeb after them
+    assert list(board["Couple"]) == ["Yara & Yves", "Wanda & Wim", "Xavi & Xena", "Zora & Zeb"]
+    assert list(board["Most pressing"][:3]) == ["2 · reliably harder"] * 3
     assert_absent(at, private_words(catalog), "Caseload")
+
+    # the chosen couple's flags in full sentences, for the therapist
+    at.selectbox(key="caseload_pick").set_value(y.couple_id).run()
+    words = shown(ok(at))
+    assert (
+        f"Yves's check-in of {month[4]:%b %Y} is reliably harder than at their start on \u201c{reaches}\u201d." in words
+    )
+    assert (
+        f"Yves's answers sat in the hardest range two months running, up to {month[4]:%b %Y}, on \u201c{reaches}\u201d."
+        in words
+    )
 
     # opening a couple from here (with the sidebar's couple chooser on screen) goes to their trends
     assert at.sidebar.selectbox(key="couple_id").value == x.couple_id
-    at.selectbox(key="caseload_pick").set_value(y.couple_id).run()
     ok(click(ok(at), "Open their trends"))
     assert [t.value for t in at.title] == ["Trends"]
     assert at.sidebar.selectbox(key="couple_id").value == y.couple_id
@@ -717,7 +746,7 @@ def test_share_link_shows_one_couple_and_nothing_private(caseload_db: SharedDb) 
     open_page(at, TOGETHER)
     assert_sharing_chrome(at)
     assert at.selectbox(key="together_month").value == THIS_MONTH
-    assert f"{periods.label(THIS_MONTH)}, side by side" in [s.value for s in at.subheader]
+    assert f"{periods.label(THIS_MONTH)}, side by side" in [s.value for s in at.header]
     assert [t.value for t in at.text] == ["SHARED-NOTE-Bettany-0"]  # her shared note, this month
     assert_absent(at, forbidden, "Together")
     # an earlier revealed month, too
@@ -903,12 +932,16 @@ def test_home_says_when_the_checkin_is_due(
     if when == "both done":
         expected = "Both of you have checked in this month."
     elif delta > 1:
-        expected = f"Due in {delta} days (by {today.replace(day=day):%d %B})."
+        expected = f"Due in {delta} days (by {day} {today:%B})."
     elif delta == 1:
-        expected = "Due tomorrow."
+        expected = f"Due tomorrow ({day} {today:%B})."
     elif delta == 0:
         expected = "Due today."
     else:
-        expected = f"Overdue by {-delta} day{'s' if delta != -1 else ''}. There is still time this month."
+        when = "yesterday" if delta == -1 else f"{-delta} days ago"
+        expected = (
+            f"Your check-in day was {when} ({day} {today:%B}). This month's check-in is still open, whenever you "
+            "are ready."
+        )
     assert lines == [expected]
     assert lines == [rhythm.due(today, day, when == "both done").text]
