@@ -143,7 +143,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from mendwell.periods import parse_period
-    from mendwell.report import build_report, default_range, range_label, report_size
+    from mendwell.report import PAPERS, build_report, default_range, range_label, report_size
 
     try:
         start = parse_period(args.start) if args.start else None
@@ -155,6 +155,14 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise MendwellError(f"{out} is a folder; please give a file name, e.g. {out / 'report.html'}.")
     if not os.path.isdir(out.parent):
         raise MendwellError(f"Cannot write {out}: the folder {out.parent} does not exist.")
+    as_pdf = out.suffix.lower() == ".pdf"
+    if as_pdf:
+        from mendwell.pdf import unavailable_reason
+
+        if (why := unavailable_reason()) is not None:  # said before any work is done
+            raise MendwellError(why)
+    elif args.paper is not None:
+        raise MendwellError("--paper is for a PDF: name the file OUT.pdf (an HTML report prints on any paper).")
     path = db_path()
     if not path.exists():
         raise MendwellError(f"There is no database at {path} (set MENDWELL_DB to the file the app uses).")
@@ -173,15 +181,25 @@ def cmd_report(args: argparse.Namespace) -> int:
         html = build_report(db, catalog, args.couple, start, end)
     finally:
         db.close()
+    content: str | bytes = html
+    paper = ""
+    if as_pdf:
+        from mendwell.pdf import DEFAULT_PAPER, html_to_pdf
+
+        content = html_to_pdf(html, args.paper or DEFAULT_PAPER)
+        paper = f", {PAPERS[args.paper or DEFAULT_PAPER]}"
     part = out.with_name(f".{out.name}.part")
     try:  # written whole or not at all
-        part.write_text(html, encoding="utf-8")
+        if isinstance(content, bytes):
+            part.write_bytes(content)
+        else:
+            part.write_text(content, encoding="utf-8")
         os.replace(part, out)
     except OSError as exc:
         with contextlib.suppress(OSError):
             part.unlink()
         raise MendwellError(f"Cannot write {out}: {exc.strerror or exc}.") from None
-    print(f"Wrote {out} ({report_size(html)}): {range_label(start, end)}.")
+    print(f"Wrote {out} ({report_size(content)}{paper}): {range_label(start, end)}.")
     return 0
 
 
@@ -350,12 +368,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     rep = sub.add_parser(
         "report",
-        help="write a couple's session report as one HTML file that opens offline",
+        help="write a couple's session report as one HTML file that opens offline, or as a PDF",
         description="Write a couple's session report (what screen-share mode shows, never anything private) "
-        "as one self-contained HTML file. Months are inclusive; by default the 12 months up to the "
-        "couple's latest check-in.",
+        "as one self-contained HTML file, or as a PDF when OUT ends in .pdf (printed offline by Chromium, "
+        "which must be installed; MENDWELL_CHROMIUM names another one). Months are inclusive; by default "
+        "the 12 months up to the couple's latest check-in.",
     )
-    rep.add_argument("out", metavar="OUT.html", help="the file to write")
+    rep.add_argument("out", metavar="OUT.html|OUT.pdf", help="the file to write (a PDF when it ends in .pdf)")
+    rep.add_argument(
+        "--paper", choices=["a4", "letter"], type=str.lower, default=None, help="a PDF's paper (default: a4)"
+    )
     rep.add_argument(
         "--couple", type=int, required=True, help="the couple id (1 for the first couple added, and so on)"
     )

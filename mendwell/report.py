@@ -35,7 +35,14 @@ CHART_CONFIG = {"displayModeBar": False, "staticPlot": False}
 DEFAULT_MONTHS = 12
 WINDOW = 6  # recurring themes: months looked back over ...
 MIN_MONTHS = 3  # ... and how many of them a theme must come up in
-PRINT_WIDTH = 660  # px: fits the printable width of both A4 and Letter at the margins below
+# On paper charts are redrawn at fixed sizes (px at 96 per inch): FULL fits the printable width of both
+# A4 (180 mm) and Letter (186 mm) at the margins below; small charts sit two to a row, HALF each.
+FULL = 660
+GAP = 10
+HALF = (FULL - GAP) // 2
+TREND_HEIGHT = 215  # a trend chart on paper
+MONTHS_PER_TABLE = 12  # months opened together: columns of one table of scores
+PAPERS = {"a4": "A4", "letter": "Letter"}  # what `@page { size }` takes
 
 # Nothing may be fetched: not a script, a font, an image or a connection.
 CSP = (
@@ -84,10 +91,15 @@ def _plotly_js() -> str:
 # -- the pieces of HTML ------------------------------------------------------------------
 
 
-def _chart(fig: Figure, kind: str, **attrs: str) -> str:
+def _chart(fig: Figure, kind: str, print_as: tuple[int, int] = (FULL, 0), **attrs: str) -> str:
+    """A chart block; `print_as` is its (width, height) in px on paper (height 0: as on screen)."""
     extra = "".join(f' data-{k.replace("_", "-")}="{esc(v)}"' for k, v in attrs.items())
+    width, height = print_as
     body = fig.to_html(full_html=False, include_plotlyjs=False, config=CHART_CONFIG)
-    return f'<div class="chart" data-kind="{kind}"{extra}>{body}</div>'
+    return (
+        f'<div class="chart" data-kind="{kind}"{extra} data-print-width="{width}" data-print-height="{height}">'
+        f"{body}</div>"
+    )
 
 
 def _note(text: str, cls: str = "quiet") -> str:
@@ -113,9 +125,12 @@ def _months(start: dt.date, end: dt.date) -> list[pd.Timestamp]:
 
 
 def _score_cell(score: float, band: object, tone: object) -> str:
+    """A score with a dot in its band's colour; the band's words show on hover and are read out."""
     tone_cls = f" tone-{tone}" if tone in ("concern", "watch", "ok") else ""
-    band_html = f' <span class="band{tone_cls}">{esc(band)}</span>' if isinstance(band, str) and band else ""
-    return f'<span class="score">{score:.2f}</span>{band_html}'
+    words = band if isinstance(band, str) and band else ""
+    title = f' title="{esc(words)}"' if words else ""
+    dot = f'<span class="dot{tone_cls}" role="img" aria-label="{esc(words)}"></span>' if words else ""
+    return f'<td class="n"{title}><span class="score">{score:.2f}</span>{dot}</td>'
 
 
 @dataclass
@@ -175,6 +190,7 @@ def _header(d: _Data, today: dt.date) -> str:
         f'<p class="partners">{" and ".join(who)}</p>'
         f'<p class="meta">Generated on {esc(generated)}. Private answers and private notes are never included '
         "in this report.</p>"
+        f"{_about()}"
         "</header>"
     )
 
@@ -221,37 +237,57 @@ def _glance(d: _Data) -> str:
 
 
 def _changes(d: _Data) -> str:
-    """The verdicts as data: each partner's latest score per part in the span against their starting point."""
+    """The verdicts as data: each partner's latest score per part in the span against their starting point.
+
+    Where each verdict's spread (SD) and reliability came from is usually the same for most parts, so
+    each distinct pair is written once under the table and named by a letter in the rows.
+    """
     rows_df = d.shared_in.sort_values("period").groupby(["partner_id", "instrument_id", "subscale_id"]).tail(1)
     order = {k: i for i, k in enumerate(d.titles)}
     rows_df = rows_df.assign(
         _o=[order.get(k, len(order)) for k in zip(rows_df["instrument_id"], rows_df["subscale_id"], strict=True)]
     ).sort_values(["_o", "partner_id"])
     marks = summary.marks(rows_df)
+    bases: dict[tuple[str, str], str] = {}
+    reasons: dict[str, int] = {}
+    clinical_any = rows_df["clinical_class"].notna().any() and bool(rows_df["clinical_class"].fillna("").any())
     rows = []
     for r, m in zip(rows_df.itertuples(), marks, strict=True):
-        ref = "" if pd.isna(r.reference_period) else f"{pd.Timestamp(r.reference_period):%b %Y}"
-        ref_score = "" if pd.isna(r.reference_score) else f"{r.reference_score:.2f}"
-        needed = "" if pd.isna(r.threshold) else f"{r.threshold:.2f}"
-        clinical = f"{r.clinical_class} (norms: {r.norms_source})" if r.clinical_class else ""
-        rows.append(
-            [
-                esc(d.titles.get((r.instrument_id, r.subscale_id), r.subscale_id)),
-                esc(d.names.get(int(r.partner_id), "")),
-                esc(f"{pd.Timestamp(r.period):%b %Y}"),
-                f"{r.score:.2f}",
-                esc(ref),
-                ref_score,
-                needed,
-                esc(m if m != summary.CANT_TELL_MARK else f"{m}: {r.reason}"),
-                esc(r.sd_source or "—"),
-                esc(r.reliability_source or "—"),
-                esc(clinical),
-            ]
+        key = (str(r.sd_source or "—"), str(r.reliability_source or "—"))
+        letter = bases.setdefault(key, "abcdefghijklmnopqrstuvwxyz"[len(bases) % 26])
+        now = f'{r.score:.2f} <span class="when">{esc(f"{pd.Timestamp(r.period):%b %Y}")}</span>'
+        start = (
+            ""
+            if pd.isna(r.reference_period)
+            else (f"{r.reference_score:.2f} " if not pd.isna(r.reference_score) else "")
+            + f'<span class="when">{esc(f"{pd.Timestamp(r.reference_period):%b %Y}")}</span>'
         )
-    head = ["Part", "Who", "Month", "Score", "Starting point", "Then", "Needed", "Since the start", "SD from",
-            "Reliability from", "Clinical class"]  # fmt: skip
-    return "<h3>Changes since the starting point</h3>" + _table([esc(h) for h in head], rows, "changes")
+        row = [
+            esc(d.titles.get((r.instrument_id, r.subscale_id), r.subscale_id)),
+            esc(d.names.get(int(r.partner_id), "")),
+            now,
+            start,
+            "" if pd.isna(r.threshold) else f"{r.threshold:.2f}",
+            esc(m)
+            if m != summary.CANT_TELL_MARK
+            else f"{esc(m)} <sup>{reasons.setdefault(str(r.reason), len(reasons) + 1)}</sup>",
+            letter,
+        ]
+        if clinical_any:
+            row.append(esc(f"{r.clinical_class} (norms: {r.norms_source})" if r.clinical_class else ""))
+        rows.append(row)
+    head = ["Part", "Who", "Latest", "Starting point", "Change needed", "Since the start", "Basis"]
+    if clinical_any:
+        head.append("Clinical class")
+    basis = "".join(
+        f"<li><b>{letter}</b>: spread (SD) from {esc(sd)}; reliability {esc(rel)}</li>"
+        for (sd, rel), letter in bases.items()
+    ) + "".join(f"<li><b>{n}</b>: can't tell yet: {esc(why)}</li>" for why, n in reasons.items())
+    return (
+        "<h3>Changes since the starting point</h3>"
+        + _table([esc(h) for h in head], rows, "changes")
+        + f'<ul class="basis quiet">{basis}</ul>'
+    )
 
 
 def _trends(d: _Data) -> str:
@@ -276,7 +312,9 @@ def _trends(d: _Data) -> str:
     )
     start, end = pd.Timestamp(d.start), pd.Timestamp(d.end)
     for inst, found in views.trend_charts(d.shared_in, d.catalog, d.styles, start, end):
-        blocks = [_chart(c.figure, "trend", instrument=inst.id, subscale=c.subscale_id) for c in found]
+        blocks = [
+            _chart(c.figure, "trend", (HALF, TREND_HEIGHT), instrument=inst.id, subscale=c.subscale_id) for c in found
+        ]
         out.append(f'<div class="instrument"><h3>{esc(inst.title)}</h3><div class="grid">{"".join(blocks)}</div>')
         out.append("</div>")
     return "".join(out)
@@ -338,7 +376,7 @@ def _themes(db: Database, d: _Data) -> str:
             out.append(_note(f"No theme came up for {esc(s.name)} in these months."))
             continue
         fig = charts.theme_heatmap(mine, d.theme_titles, months, f"{s.name}: themes by month")
-        out.append(_chart(fig, "themes", partner=str(s.slot)))
+        out.append(_chart(fig, "themes", (FULL, 80 + 18 * len(d.theme_titles)), partner=str(s.slot)))
         missed = [label(m.date()) for m in months if m not in came]
         if missed:
             out.append(_note(f"Months without a check-in from {esc(s.name)}: {esc(', '.join(missed))}."))
@@ -356,7 +394,7 @@ def _themes(db: Database, d: _Data) -> str:
     if gapped.empty:
         out.append(_note("Neither of you named a small hurt in these months, so there was nothing to mend."))
     else:
-        out.append(_chart(charts.repair_figure(gapped, d.styles), "repair"))
+        out.append(_chart(charts.repair_figure(gapped, d.styles), "repair", (FULL, 330)))
         out.append(
             _note(
                 "Of the small hurts each of you named that month and answered “was it mended?” for, the share "
@@ -379,35 +417,53 @@ def _mirrors(db: Database, d: _Data) -> str:
             "lead",
         )
     ]
-    blocks = [_chart(m.figure, "mirror", receiver=str(m.receiver.slot)) for m in found]
+    blocks = [_chart(m.figure, "mirror", (HALF, 300), receiver=str(m.receiver.slot)) for m in found]
     out.append(f'<div class="grid">{"".join(blocks)}</div>')
     return "".join(out)
 
 
-def _month_scores(d: _Data, period: dt.date) -> str:
-    rows_df = d.shared[pd.to_datetime(d.shared["period"]) == pd.Timestamp(period)]
+def _scores_by_month(d: _Data, months: Sequence[dt.date]) -> str:
+    """Each shared part's scores in the given months, a row per partner: one compact table per 12 months."""
+    periods = {pd.Timestamp(m) for m in months}
+    rows_df = d.shared[pd.to_datetime(d.shared["period"]).isin(periods)]
     if rows_df.empty:
-        return _note("No scores for this month.")
-    partners = list(d.couple.partners)
+        return _note("No scores for these months.")
     cells = {
-        (str(r.instrument_id), str(r.subscale_id), int(r.partner_id)): _score_cell(r.score, r.band, r.band_tone)
+        (str(r.instrument_id), str(r.subscale_id), int(r.partner_id), pd.Timestamp(r.period)): _score_cell(
+            r.score, r.band, r.band_tone
+        )
         for r in rows_df.itertuples()
     }
-    keys = {(i, s) for i, s, _ in cells}
-    body = []
-    for inst in d.catalog.instruments:
-        subs = [sc for sc in inst.subscales if (inst.id, sc.id) in keys and not inst.is_private_subscale(sc.id)]
-        if not subs:
-            continue
-        body.append(f'<tr class="group"><th colspan="{len(partners) + 1}" scope="colgroup">{esc(inst.title)}</th></tr>')
-        for sc in subs:
-            tds = "".join(f"<td>{cells.get((inst.id, sc.id, p.partner_id), '')}</td>" for p in partners)
-            body.append(f'<tr><th scope="row">{esc(sc.title)}</th>{tds}</tr>')
-    head = '<th scope="col">Part</th>' + "".join(f'<th scope="col">{esc(p.name)}</th>' for p in partners)
-    return f'<table class="side-by-side"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    keys = {(i, s) for i, s, _, _ in cells}
+    parts = [
+        (inst.id, sc.id, sc.title)
+        for inst in d.catalog.instruments
+        for sc in inst.subscales
+        if (inst.id, sc.id) in keys and not inst.is_private_subscale(sc.id)
+    ]
+    partners = list(d.couple.partners)
+    out = []
+    for i in range(0, len(months), MONTHS_PER_TABLE):
+        chunk = [pd.Timestamp(m) for m in months[i : i + MONTHS_PER_TABLE]]
+        head = '<th scope="col">Part</th><th scope="col">Who</th>' + "".join(
+            f'<th scope="col" class="n">{m:%b}<br><span class="when">{m:%Y}</span></th>' for m in chunk
+        )
+        body = []
+        for inst_id, sub_id, title in parts:
+            rows = []
+            for k, p in enumerate(partners):
+                tds = "".join(cells.get((inst_id, sub_id, p.partner_id, m), '<td class="n"></td>') for m in chunk)
+                part = f'<th scope="rowgroup" rowspan="{len(partners)}">{esc(title)}</th>' if k == 0 else ""
+                rows.append(f'<tr>{part}<td class="who">{esc(p.name)}</td>{tds}</tr>')
+            body.append(f"<tbody>{''.join(rows)}</tbody>")
+        out.append(
+            f'<div class="scroll"><table class="by-month"><thead><tr>{head}</tr></thead>{"".join(body)}</table></div>'
+        )
+    return "".join(out)
 
 
 def _month_hurts(db: Database, d: _Data, period: dt.date) -> str:
+    """Each partner's named small hurts that month as one short line: what, how often, whether mended."""
     hurts = together.named_hurts(db, d.couple.couple_id, period)
     micro = d.catalog.get(analysis.MICRO_HURTS)
 
@@ -419,24 +475,25 @@ def _month_hurts(db: Database, d: _Data, period: dt.date) -> str:
         except KeyError:
             return None
 
-    cols = []
+    out = []
     for p in d.couple.partners:
         mine = hurts[hurts["partner_id"] == p.partner_id]
         if mine.empty:
-            cols.append(f'<div class="col"><h4>{esc(p.name)}</h4><p class="quiet">No small hurt named.</p></div>')
-            continue
-        rows = []
-        for r in mine.itertuples():
-            often_item = item(r.often_item)
-            what = micro.short(often_item) if micro is not None and often_item is not None else str(r.often_item)
-            mended = views.value_label(micro, item(r.repaired_item), r.repaired) or "not said"
-            rows.append([esc(what), esc(views.value_label(micro, often_item, r.often)), esc(mended)])
-        cols.append(
-            f'<div class="col"><h4>{esc(p.name)}</h4>'
-            + _table(["Small hurt", "How often", "Mended?"], rows, "hurts")
-            + "</div>"
-        )
-    return f'<div class="cols">{"".join(cols)}</div>'
+            named = '<span class="quiet">No small hurt named.</span>'
+        else:
+            each = []
+            for r in mine.itertuples():
+                often_item = item(r.often_item)
+                what = micro.short(often_item) if micro is not None and often_item is not None else str(r.often_item)
+                often = views.value_label(micro, often_item, r.often)
+                mended = views.value_label(micro, item(r.repaired_item), r.repaired) or "not said"
+                each.append(
+                    f'<li><span class="what">{esc(what)}</span> <span class="how">({esc(often)}; '
+                    f"mended: {esc(mended)})</span></li>"
+                )
+            named = f'<ul class="inline">{"".join(each)}</ul>'
+        out.append(f"<div><dt>{esc(p.name)} named</dt><dd>{named}</dd></div>")
+    return f'<dl class="named">{"".join(out)}</dl>'
 
 
 def _month_notes(db: Database, d: _Data, period: dt.date) -> str:
@@ -464,33 +521,39 @@ def _together(db: Database, d: _Data) -> str:
         )
     out = [
         _note(
-            "Months both of you submitted, newest first: each part side by side, the small hurts each of you "
-            "named and whether they were mended, and the notes you chose to share.",
+            "Months both of you submitted, newest first: each part side by side, then for each month the "
+            "small hurts each of you named (how often, and whether it was mended) and the notes you chose "
+            "to share.",
             "lead",
-        )
+        ),
+        _scores_by_month(d, months),
+        _note(
+            "Each score's dot has the colour of the shaded band it falls in on the Trends charts, where each "
+            "band's own words are written (on screen, they show when you point at a score).",
+            "quiet",
+        ),
+        '<div class="months">',
     ]
     for m in months:
         out.append(
             f'<article class="month"><h3>{esc(label(m))}</h3>'
-            + _month_scores(d, m)
-            + "<h4 class='sub'>Small hurts named</h4>"
             + _month_hurts(db, d, m)
-            + "<h4 class='sub'>Shared notes</h4>"
             + _month_notes(db, d, m)
             + "</article>"
         )
+    out.append("</div>")
     return "".join(out)
 
 
 def _about() -> str:
+    """How to read the numbers, in small print under the header (before any of them)."""
     return (
-        '<footer class="about"><p>Scores come from Mendwell\'s own questionnaires, written as conversation aids: '
+        '<p class="about">Scores come from Mendwell\'s own questionnaires, written as conversation aids: '
         "they are not clinical measures and do not diagnose; a clinical class appears only for a part whose file "
         "gives published norms, with their source named. ▲ and ▼ follow the Jacobson–Truax reliable change "
-        "index against each partner's starting point; the table above says which spread (SD) and which "
+        "index against each partner's starting point; the table of changes says which spread (SD) and which "
         "reliability figure each verdict used (Mendwell's own figures are provisional until measured from "
-        "everyone's first check-ins). Answers and notes a partner marked private are never part of this "
-        "report.</p></footer>"
+        "everyone's first check-ins).</p>"
     )
 
 
@@ -533,15 +596,12 @@ table { border-collapse: collapse; width: 100%; margin: 0.6em 0 1em; background:
 th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
 thead th { border-bottom: 2px solid var(--line); font-weight: 600; }
 tbody th { font-weight: normal; }
-tr.group th { background: #f1efe9; font-weight: 600; color: var(--primary); }
 .score { font-variant-numeric: tabular-nums; font-weight: 600; }
-.band { color: var(--muted); }
-.band.tone-concern::before, .band.tone-watch::before, .band.tone-ok::before {
-  content: ""; display: inline-block; width: 0.55em; height: 0.55em; border-radius: 50%;
-  margin: 0 0.3em 0 0.2em; vertical-align: 0.05em; }
-.band.tone-concern::before { background: #D55E00; }
-.band.tone-watch::before { background: #E69F00; }
-.band.tone-ok::before { background: #009E73; }
+.dot { display: inline-block; width: 0.55em; height: 0.55em; border-radius: 50%; margin-left: 0.3em;
+       vertical-align: 0.05em; background: #c9c6bf; }
+.dot.tone-concern { background: #D55E00; }
+.dot.tone-watch { background: #E69F00; }
+.dot.tone-ok { background: #009E73; }
 /* auto-fill keeps the empty second track while a chart is drawn, so the first one is drawn half wide */
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(400px, 100%), 1fr)); gap: 14px; }
 .chart { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 6px; overflow: hidden; }
@@ -552,52 +612,143 @@ section.part > div.chart + div.chart, .chart + p { margin-top: 12px; }
 article.month { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 4px 20px 12px;
                 margin: 1.2em 0; }
 article.month h3 { color: var(--primary); }
-article.month table { background: transparent; }
-h4.sub { margin-top: 1.2em; color: var(--muted); font-size: 0.9rem; text-transform: uppercase;
-         letter-spacing: 0.04em; }
 figure.note { margin: 0.6em 0; }
 figure.note figcaption { font-weight: 600; font-size: 0.92rem; }
 figure.note blockquote { margin: 0.2em 0 0; padding: 8px 14px; border-left: 3px solid var(--primary);
                          background: var(--bg); white-space: pre-wrap; overflow-wrap: anywhere; }
-footer.about { margin-top: 3em; padding-top: 1em; border-top: 1px solid var(--line); color: var(--muted);
-               font-size: 0.9rem; }
+.about { color: var(--muted); font-size: 0.85rem; margin: 0.4em 0 0; }
 
-@page { margin: 16mm 15mm; }
+/* screen: months side by side when there is room */
+.months { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(420px, 100%), 1fr)); gap: 14px;
+          align-items: start; margin-top: 1em; }
+.months article.month { margin: 0; }
+dl.named { margin: 0.6em 0; }
+dl.named > div { margin: 0 0 0.3em; }
+dl.named dt { display: inline; font-weight: 600; }
+dl.named dt::after { content: ":"; }
+dl.named dd { display: inline; margin: 0 0 0 0.3em; }
+ul.inline { list-style: none; padding: 0; margin: 0; }
+ul.inline li { display: inline; }
+ul.inline li + li::before { content: " · "; color: var(--muted); }
+.how, .when { color: var(--muted); }
+.scroll { overflow-x: auto; }
+table.by-month { width: auto; font-size: 0.85rem; }
+table.by-month th, table.by-month td { padding: 3px 6px; }
+table.by-month tbody th { max-width: 16em; }
+table.by-month td.n, table.by-month th.n { text-align: right; white-space: nowrap; }
+table.by-month td.who { color: var(--muted); white-space: nowrap; }
+table.by-month tbody tr:first-child > * { border-top: 1px solid var(--line); }
+table.by-month tbody tr > * { border-bottom: none; }
+.when { font-size: 0.85em; white-space: nowrap; }
+ul.basis { padding-left: 1.2em; margin: 0 0 1em; }
+table.changes td:nth-child(n+3) { white-space: nowrap; }
+table.changes td:nth-child(6) { white-space: normal; }
+
+@page {
+  margin: 17mm 15mm 15mm;
+  @top-right { content: "Mendwell session report"; font: 8pt system-ui, sans-serif; color: #5b6770;
+               vertical-align: bottom; padding-bottom: 4mm; }
+  @bottom-right { content: "Page " counter(page) " of " counter(pages); font: 8pt system-ui, sans-serif;
+                  color: #5b6770; vertical-align: top; padding-top: 4mm; }
+}
+@page :first { @top-right { content: none; } @top-left { content: none; } }
 @media print {
   html, body { background: #fff; }
-  body { font-size: 11pt; line-height: 1.4; }
+  body { font-size: 10pt; line-height: 1.35; }
   main { max-width: none; padding: 0; }
   .toc { display: none; }
-  h2 { break-after: avoid; page-break-after: avoid; margin-top: 1.4em; }
-  h3, h4 { break-after: avoid; page-break-after: avoid; }
-  .grid { display: block; }
-  .chart, table, tr, figure.note, .cols .col, .notice {
+  h1 { font-size: 20pt; }
+  h2 { font-size: 14pt; margin: 1.1em 0 0.4em; }
+  h3 { font-size: 11.5pt; margin: 0.9em 0 0.3em; }
+  h2, h3, h4, dt, figcaption { break-after: avoid; page-break-after: avoid; }
+  p, li { orphans: 2; widows: 2; }
+  .quiet { font-size: 8.5pt; }
+  .lead { font-size: 10pt; break-inside: avoid; page-break-inside: avoid; }
+  table { font-size: 8.5pt; margin: 0.3em 0 0.5em; }
+  th, td { padding: 2px 6px; }
+  tr, .chart, figure.note, .cols .col, .notice, .instrument, article.month, .keep {
     break-inside: avoid; page-break-inside: avoid; }
-  .chart { border: none; padding: 0; margin: 0 0 10px; }
-  article.month { border: none; padding: 0; border-top: 1px solid var(--line); border-radius: 0; }
+  .grid { display: grid; grid-template-columns: repeat(2, HALFpx); gap: GAPpx; }
+  .chart { border: none; padding: 0; margin: 0 0 4px; }
+  .chart > div { height: auto !important; } /* plotly's wrapper keeps the screen height otherwise */
+  .chart + p { margin-top: 2px; }
+  .months { grid-template-columns: repeat(2, minmax(0, 1fr)); gap: GAPpx; margin-top: 0.4em; }
+  table.by-month { font-size: 8pt; }
+  table.by-month th, table.by-month td { padding: 1px 4px; }
+  table.by-month tbody { break-inside: avoid; page-break-inside: avoid; }
+  article.month { border: 1px solid var(--line); border-radius: 4px; padding: 0 8px 4px; font-size: 8.5pt; }
+  article.month th, article.month td { padding: 1px 4px; }
+  .lead { break-after: avoid; page-break-after: avoid; }
+  article.month h3 { margin: 0.4em 0 0.1em; font-size: 10.5pt; }
+  dl.named { margin: 0.2em 0; }
+  dl.named > div { margin: 0 0 0.15em; }
+  article.month p.quiet { margin: 0.3em 0 0.2em; }
+  figure.note { margin: 0.3em 0; }
+  figure.note figcaption { font-size: 8.5pt; }
+  figure.note blockquote { padding: 3px 8px; background: #fff; }
+  .about { font-size: 8pt; }
   a { color: inherit; text-decoration: none; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
-"""
+""".replace("HALF", str(HALF)).replace("GAP", str(GAP))
 
-# Charts are drawn at the width of their box on screen; paper is narrower, so they
-# are redrawn at a printable width before printing and given their box back after.
+# Charts are drawn at the width of their box on screen. Before printing each is redrawn at the size its
+# box asks for on paper (data-print-width, data-print-height; small ones with smaller text) and given
+# its screen size back after.
 PRINT_JS = """
 (function () {
-  function plots() { return Array.prototype.slice.call(document.querySelectorAll(".js-plotly-plot")); }
+  var saved = [];
   window.addEventListener("beforeprint", function () {
-    plots().forEach(function (gd) { Plotly.relayout(gd, { width: PRINT_WIDTH }); });
-  });
-  window.addEventListener("afterprint", function () {
-    plots().forEach(function (gd) {
-      Plotly.relayout(gd, { width: null }).then(function () { Plotly.Plots.resize(gd); });
+    if (saved.length || !window.Plotly) return;
+    document.querySelectorAll(".chart").forEach(function (box) {
+      var gd = box.querySelector(".js-plotly-plot");
+      if (!gd || !gd.layout) return;
+      var width = Number(box.getAttribute("data-print-width")) || FULL;
+      var height = Number(box.getAttribute("data-print-height")) || gd.layout.height;
+      var title = gd.layout.title && gd.layout.title.font ? gd.layout.title.font.size : null;
+      var font = gd.layout.font ? gd.layout.font.size : null;
+      var ytitle = gd.layout.yaxis && gd.layout.yaxis.title && gd.layout.yaxis.title.font
+        ? gd.layout.yaxis.title.font.size : null;
+      saved.push([gd, gd.style.width, gd.style.height,
+                  { height: gd.layout.height, "title.font.size": title, "font.size": font,
+                    "yaxis.title.font.size": ytitle }]);
+      // the box keeps the size it was given on screen unless told otherwise
+      gd.style.width = width + "px";
+      gd.style.height = height + "px";
+      Plotly.relayout(gd, { width: width, height: height, "font.size": 11, "title.font.size": 13,
+                            "yaxis.title.font.size": 10 });
     });
   });
+  window.addEventListener("afterprint", function () {
+    saved.forEach(function (s) {
+      s[0].style.width = s[1];
+      s[0].style.height = s[2];
+      Plotly.relayout(s[0], Object.assign({ width: null }, s[3])).then(function () { Plotly.Plots.resize(s[0]); });
+    });
+    saved = [];
+  });
 })();
-""".replace("PRINT_WIDTH", str(PRINT_WIDTH))
+""".replace("FULL", str(FULL))
 
 
-def _document(title: str, body: str) -> str:
+def css_string(text: str) -> str:
+    """`text` as a CSS string literal: every character but a letter or digit is escaped (as six hex digits,
+    so nothing after it is taken as part of it), so it can neither end the string nor the <style> element."""
+    return '"' + "".join(c if c.isalnum() else f"\\{ord(c):06x}" for c in text) + '"'
+
+
+def running_header(couple_name: str, start: dt.date, end: dt.date) -> str:
+    """The words at the top of every printed page after the first: the couple and the months."""
+    return f"{couple_name} · {range_label(start, end)}"
+
+
+def _page_css(running: str) -> str:
+    """The running header (it names the couple, so it is made per report)."""
+    box = "font: 8pt system-ui, sans-serif; color: #5b6770; vertical-align: bottom; padding-bottom: 4mm;"
+    return f"@page {{ @top-left {{ content: {css_string(running)}; {box} }} }}"
+
+
+def _document(title: str, body: str, running: str) -> str:
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -605,7 +756,7 @@ def _document(title: str, body: str) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="referrer" content="no-referrer">\n'
         f"<title>{esc(title)}</title>\n"
-        f"<style>{CSS}</style>\n"
+        f"<style>{CSS}\n{_page_css(running)}</style>\n"
         f'<script type="text/javascript">{_plotly_js()}</script>\n'
         "</head>\n<body>\n<main>\n"
         f"{body}\n"
@@ -613,6 +764,14 @@ def _document(title: str, body: str) -> str:
         f"<script>{PRINT_JS}</script>\n"
         "</body>\n</html>\n"
     )
+
+
+def for_paper(doc: str, paper: str) -> str:
+    """The report fixed to one paper size (`a4` or `letter`), as a PDF of it is printed."""
+    size = PAPERS.get(paper.lower())
+    if size is None:
+        raise ReportError(f"The paper can be A4 or Letter, not {paper!r}.")
+    return doc.replace("</style>", f"\n@page {{ size: {size}; }}</style>", 1)
 
 
 def build_report(
@@ -633,6 +792,7 @@ def build_report(
     today = today or dt.date.today()
     d = _load(db, catalog, couple, start, end)
     title = f"Session report: {couple.name}, {range_label(start, end)}"
+    running = running_header(couple.name, start, end)
 
     parts = [_header(d, today)]
     if d.submitted_in.empty:
@@ -650,8 +810,7 @@ def build_report(
             f"<p>There are no submitted check-ins from {esc(range_label(start, end))}, so there are no charts "
             f"or tables to show. The report fills in once the two of you have checked in.{elsewhere}</p></div>"
         )
-        parts.append(_about())
-        return _document(title, "".join(parts))
+        return _document(title, "".join(parts), running)
 
     sections: list[tuple[str, str, str]] = []
     if d.shared_in.empty:
@@ -668,11 +827,10 @@ def build_report(
 
     parts.append(_nav([(sid, t) for sid, t, _ in sections]))
     parts += [_section(sid, t, body) for sid, t, body in sections]
-    parts.append(_about())
-    return _document(title, "".join(parts))
+    return _document(title, "".join(parts), running)
 
 
-def report_size(text: str) -> str:
+def report_size(content: str | bytes) -> str:
     """The size of the written file, for people ('4.9 MB')."""
-    n = len(text.encode("utf-8"))
+    n = len(content.encode("utf-8") if isinstance(content, str) else content)
     return f"{n / 1_000_000:.1f} MB" if n >= 1_000_000 else f"{max(1, round(n / 1000))} kB"

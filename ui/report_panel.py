@@ -1,13 +1,16 @@
-"""The session report panel on Trends: choose the months, prepare the report, download it."""
+"""The session report panel on Trends: choose the months (and a PDF's paper), prepare the report, download it
+as HTML, or as a PDF when Chromium is here to print it."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
+from mendwell import pdf
 from mendwell.data import Database
 from mendwell.instruments import Catalog
 from mendwell.model import Couple
+from mendwell.report import PAPERS
 from ui import state
 
 
@@ -16,9 +19,11 @@ def report_panel(
 ) -> None:
     """Draw the report form for `couple` (never while the screen is shared: callers check)."""
     st.subheader("Session report")
+    why_no_pdf = pdf.unavailable_reason()
     st.caption(
         "One HTML file with these charts, the themes and the months you opened together. It opens offline, "
-        "prints cleanly to PDF from the browser, and never holds anything private."
+        "prints on A4 or Letter with page numbers, and never holds anything private."
+        + ("" if why_no_pdf else " It can also be downloaded as a PDF.")
     )
     with st.form("report_form"):
         choices = list(pd.date_range(first_period, last_period, freq="MS"))
@@ -28,6 +33,9 @@ def report_panel(
             "From", choices, index=choices.index(default_from), format_func=lambda d: d.strftime("%B %Y")
         )
         rep_to = right.selectbox("To", choices, index=len(choices) - 1, format_func=lambda d: d.strftime("%B %Y"))
+        paper = pdf.DEFAULT_PAPER
+        if why_no_pdf is None:
+            paper = st.radio("Paper for the PDF", list(PAPERS), format_func=PAPERS.__getitem__, horizontal=True)
         build = st.form_submit_button("Prepare the report")
     if build:
         if rep_from > rep_to:
@@ -37,15 +45,32 @@ def report_panel(
 
             with st.spinner("Preparing the report…"):
                 html_report = build_report(db, catalog, couple.couple_id, rep_from.date(), rep_to.date())
-            st.session_state[state.REPORT_HTML] = (couple.couple_id, html_report, f"{rep_from:%Y-%m}_{rep_to:%Y-%m}")
+            span = f"{rep_from:%Y-%m}_{rep_to:%Y-%m}"
+            st.session_state[state.REPORT_HTML] = (couple.couple_id, html_report, span, paper)
     ready = st.session_state.get(state.REPORT_HTML)
-    if ready and ready[0] == couple.couple_id:
-        st.download_button(
-            "Download the session report (HTML)",
-            ready[1].encode("utf-8"),
-            file_name=f"mendwell-session-report-{ready[2]}.html",
-            mime="text/html",
+    if not ready or len(ready) != 4 or ready[0] != couple.couple_id:
+        return
+    _, html_report, span, paper = ready
+    name = f"mendwell-session-report-{span}"
+    html_col, pdf_col = st.columns(2)
+    html_col.download_button(
+        "Download the session report (HTML)",
+        html_report.encode("utf-8"),
+        file_name=f"{name}.html",
+        mime="text/html",
+        on_click="ignore",
+        icon=":material/download:",
+        type="primary",
+    )
+    if why_no_pdf is None:
+        # printed only when asked for, in a thread of its own: a few seconds of Chromium
+        pdf_col.download_button(
+            f"Download as PDF ({PAPERS[paper]})",
+            lambda: pdf.html_to_pdf(html_report, paper),
+            file_name=f"{name}-{paper}.pdf",
+            mime="application/pdf",
             on_click="ignore",
-            icon=":material/download:",
-            type="primary",
+            icon=":material/picture_as_pdf:",
         )
+    else:
+        st.caption(f"No PDF is offered here. {why_no_pdf}")

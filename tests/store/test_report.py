@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import os
 import re
 import time
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from mendwell import charts
+from mendwell import charts, cli, pdf
 from mendwell.data import Database
 from mendwell.errors import ReportError
 from mendwell.instruments import Catalog
 from mendwell.periods import add_months, label
-from mendwell.report import build_report, default_range
+from mendwell.report import build_report, css_string, default_range, for_paper
 from mendwell.scoring import scores
 from tests.support.cli import run_cli
 from tests.support.data import make_couple, opened
@@ -388,3 +390,148 @@ def test_cli_unwritable_output(planted: Planted) -> None:
         assert result.returncode == 1, out
         assert message in result.stderr
         assert "Traceback" not in result.stderr
+
+
+# -- on paper ----------------------------------------------------------------------------------------------
+
+
+def css_unescape(text: str) -> str:
+    return re.sub(r"\\([0-9a-fA-F]{6})", lambda m: chr(int(m.group(1), 16)), text)
+
+
+def running_content(doc: str) -> str:
+    """The running header's words, read back from the report's CSS."""
+    found = re.findall(r'@top-left \{ content: "((?:[^"\\]|\\[0-9a-fA-F]{6})*)"', doc)
+    assert len(found) == 1, found
+    return css_unescape(found[0])
+
+
+def test_every_printed_page_names_the_couple_and_months(planted: Planted) -> None:
+    doc = planted.html
+    assert running_content(doc) == f"{planted.names[0]} · {label(planted.start)} to {label(planted.end)}"
+    assert 'counter(page) " of " counter(pages)' in doc
+    # nothing forces a page break; headings stay with what follows them
+    assert "break-before: page" not in doc and "page-break-before: always" not in doc
+    assert re.search(r"h2, h3, h4, dt, figcaption \{ break-after: avoid;", doc)
+    # the page has no size of its own (the browser's print dialog chooses) until a PDF asks for one
+    assert "size: A4" not in doc and "size: Letter" not in doc
+    assert "@page { size: Letter; }</style>" in for_paper(doc, "letter")
+    assert "@page { size: A4; }</style>" in for_paper(doc, "A4")
+    with pytest.raises(ReportError, match="A4 or Letter"):
+        for_paper(doc, "a3")
+
+
+def test_a_hostile_name_stays_inside_the_running_header() -> None:
+    for name in (HOSTILE_COUPLE, 'Quote " and \\ back', "Line\nbreak", "</style><style>*{display:none}"):
+        css = css_string(name)
+        assert re.fullmatch(r'"(?:[A-Za-z0-9]|\\[0-9a-f]{6})*"', css), css
+        assert css_unescape(css[1:-1]) == name
+
+
+def test_the_months_opened_together_are_compact(planted: Planted, catalog: Catalog) -> None:
+    """One table holds every revealed month's scores (a column a month, a row per part and partner);
+    each month's card holds only the small hurts named and the shared notes."""
+    with opened(planted.db) as store:
+        a, b = (submitted_months(store, pid) for pid in planted.partner_ids)
+        sc = scores(store, planted.couple_id)
+    both = sorted((m for m in a & b if planted.start <= m <= planted.end), reverse=True)
+    tables = re.findall(r'<table class="by-month">(.*?)</table>', planted.html, re.S)
+    assert len(tables) == 1  # 12 months fit one table
+    head, body = tables[0].split("</thead>")
+    assert re.findall(r'<th scope="col" class="n">(\w+)<br><span class="when">(\d+)</span>', head) == [
+        (f"{m:%b}", f"{m:%Y}") for m in both
+    ]
+    private = {(i.id, s.id) for i in catalog.instruments for s in i.subscales if i.is_private_subscale(s.id)}
+    shared = sc[[k not in private for k in zip(sc["instrument_id"], sc["subscale_id"], strict=True)]]
+    rows = re.findall(
+        r'<tr>(?:<th scope="rowgroup" rowspan="2">([^<]*)</th>)?<td class="who">([^<]*)</td>(.*?)</tr>', body
+    )
+    assert len(rows) == 2 * 11
+    names = [html.escape(planted.names[1]), html.escape(planted.names[2])] * 11
+    assert [who for _, who, _ in rows] == names
+    # the newest month's scores, part by part and partner by partner, as the database has them
+    newest = pd.Timestamp(both[0])
+    title_of = {(i.id, s.id): s.title for i in catalog.instruments for s in i.subscales}
+    want = {
+        (html.escape(title_of[(r.instrument_id, r.subscale_id)]), int(r.partner_id)): f"{r.score:.2f}"
+        for r in shared[pd.to_datetime(shared["period"]) == newest].itertuples()
+    }
+    got = {}
+    part = ""
+    for (title, _who, cells), pid in zip(rows, list(planted.partner_ids) * 11, strict=True):
+        part = title or part
+        first = re.match(r'<td class="n"(?: title="[^"]*")?>(?:<span class="score">([\d.]+)</span>)?', cells)
+        assert first is not None
+        if first.group(1) is not None:
+            got[(part, pid)] = first.group(1)
+    assert got == want and len(got) >= 20
+    cards = re.findall(r'<article class="month">(.*?)</article>', planted.html, re.S)
+    assert len(cards) == len(both)
+    for card in cards:
+        assert "<table" not in card  # no per-month table of scores any more
+        assert card.count("named</dt>") == 2
+
+
+def test_without_chromium_a_pdf_is_declined_kindly(
+    planted: Planted, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "no-chromium-here"
+    monkeypatch.setenv(pdf.ENV, str(missing))
+    assert pdf.find_chromium() is None
+    why = pdf.unavailable_reason()
+    assert why is not None and str(missing) in why and "Chromium" in why
+    with pytest.raises(ReportError) as raised:
+        pdf.html_to_pdf(planted.html, "a4")
+    assert str(raised.value) == why
+    # the command line says so before it does anything, and writes nothing
+    monkeypatch.setenv("MENDWELL_DB", str(planted.db))
+    out = tmp_path / "report.pdf"
+    assert cli.main(["report", "--couple", str(planted.couple_id), str(out)]) == 1
+    assert capsys.readouterr().err == f"mendwell: {why}\n"
+    assert not out.exists()
+    # with nothing set and nothing on the PATH, the message says how to install it
+    monkeypatch.delenv(pdf.ENV)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert pdf.unavailable_reason() == pdf.NOT_INSTALLED
+    assert "sudo apt-get install chromium" in pdf.NOT_INSTALLED
+
+
+def test_paper_is_for_a_pdf(
+    planted: Planted, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MENDWELL_DB", str(planted.db))
+    out = planted.db.parent / "paper.html"
+    assert cli.main(["report", "--couple", str(planted.couple_id), "--paper", "letter", str(out)]) == 1
+    assert "--paper is for a PDF" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_chromium_prints_headless_offline_and_without_its_own_header(tmp_path: Path) -> None:
+    command = pdf.chromium_command("/usr/bin/chromium", tmp_path / "r.html", tmp_path / "r.pdf", tmp_path / "p")
+    assert command[0] == "/usr/bin/chromium" and command[-1] == (tmp_path / "r.html").as_uri()
+    for flag in ("--headless", "--no-pdf-header-footer", "--disable-background-networking",
+                 "--disable-component-update", f"--user-data-dir={tmp_path / 'p'}",
+                 f"--print-to-pdf={tmp_path / 'r.pdf'}", "--host-resolver-rules=MAP * ~NOTFOUND"):  # fmt: skip
+        assert flag in command, flag
+    assert ("--no-sandbox" in command) == (os.geteuid() == 0)
+
+
+def fake_chromium(folder: Path, body: str) -> Path:
+    """A program in Chromium's place (to see what happens when it hangs or fails)."""
+    path = folder / "fake-chromium"
+    path.write_text(f"#!/bin/sh\n{body}\n", encoding="utf-8")
+    path.chmod(0o755)
+    return path
+
+
+def test_a_chromium_that_hangs_or_fails_gets_a_plain_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pid_file = tmp_path / "pid"
+    monkeypatch.setenv(pdf.ENV, str(fake_chromium(tmp_path, f"echo $$ > {pid_file}; exec sleep 60")))
+    with pytest.raises(ReportError, match="did not finish the PDF within 1 seconds"):
+        pdf.html_to_pdf("<!DOCTYPE html><style></style>", "a4", timeout=1)
+    pid = int(pid_file.read_text())
+    with pytest.raises(ProcessLookupError):  # it was ended, not left behind
+        os.kill(pid, 0)
+    monkeypatch.setenv(pdf.ENV, str(fake_chromium(tmp_path, "echo 'something broke' >&2; exit 3")))
+    with pytest.raises(ReportError, match=r"could not print the PDF \(exit status 3: something broke\)"):
+        pdf.html_to_pdf("<!DOCTYPE html><style></style>", "letter")

@@ -8,12 +8,18 @@ Shared by the report's store tests and its Chromium test (the `planted` fixture 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
+import os
 import re
+import shutil
+import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from mendwell.checkin import make_answer
 from mendwell.data import Database
@@ -144,3 +150,64 @@ def plant(db: Path, catalog: Catalog) -> Planted:
     return Planted(
         db, first.couple_id, (a.partner_id, b.partner_id), (first.name, a.name, b.name), now, start, end, doc, seconds
     )
+
+
+# -- printed reports (Debian's poppler-utils reads them) -------------------------------------------------
+
+POPPLER = shutil.which("pdftotext") and shutil.which("pdfinfo")
+MM = 72 / 25.4  # PDF points per millimetre
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    y_min: float
+    y_max: float
+
+
+@dataclass(frozen=True)
+class Printed:
+    """A printed report: its pages' size (points), each page's text (pdftotext's reading order) and words."""
+
+    path: Path
+    size: tuple[float, float]
+    pages: list[str]
+    words: list[list[Word]]
+
+
+def need_poppler() -> None:
+    """Skip (fail in CI, where .ci/run installs it) when poppler-utils is not here."""
+    if POPPLER:
+        return
+    message = "poppler-utils is not installed (apt-get install poppler-utils): the printed report is not read"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def read_pdf(path: Path) -> Printed:
+    """Read a PDF with pdfinfo and pdftotext."""
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    count = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))  # type: ignore[union-attr]
+    w, h = re.search(r"^Page size:\s+([\d.]+) x ([\d.]+) pts", info, re.M).groups()  # type: ignore[union-attr]
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    pages = text.split("\f")[:count]
+    bbox = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    words = [
+        [
+            Word(html.unescape(t), float(y0), float(y1))
+            for y0, y1, t in re.findall(
+                r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', page
+            )
+        ]
+        for page in bbox.split("<page ")[1:]
+    ]
+    assert len(pages) == len(words) == count, (len(pages), len(words), count)
+    return Printed(path, (float(w), float(h)), pages, words)
+
+
+def headings(doc: str) -> set[str]:
+    """The text of every heading (h1 to h4) of a report, as a reader sees it."""
+    return {
+        html.unescape(re.sub(r"<[^>]+>", "", h)).strip() for h in re.findall(r"<h[1-4][^>]*>(.*?)</h[1-4]>", doc, re.S)
+    }
