@@ -176,7 +176,7 @@ def gap_summary(gaps: pd.DataFrame, titles: Mapping[tuple[str, str], str]) -> st
         return f"You were close together on every part this month ({close} of them)."
     if apart.empty:
         return f"You were close together on the {close} parts where it can be told yet."
-    rest = f"; on the other {close} you were close together" if close else ""
+    rest = f"; on the other {close if close > 1 else 'one'} you were close together" if close else ""
     if len(apart) > 3:
         said = f"You saw {len(apart)} of the {len(known)} parts differently this month (each is marked below)"
     else:

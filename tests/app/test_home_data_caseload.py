@@ -1,0 +1,190 @@
+"""Small things that matter (issue 12), with AppTest on the real pages and a real DuckDB file:
+
+- Home points to Together once both partners have checked in for a month (on the demo, and as the second
+  partner submits), with warm words and a link;
+- a file that is not an archive, uploaded on the Data page, is explained in the page itself;
+- the Caseload has a column per kind of flag, sortable (dates as dates, counts as numbers, the most pressing
+  kind in words that sort in its order), couples with the most pressing flags first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import PageLink
+
+from mendwell import caseload, periods, safety, together
+from mendwell.archive import export_archive
+from mendwell.data import Database
+from mendwell.instruments import Catalog
+from tests.support.apptest import app_store, elements, ok, open_page, shown, sign_in, start_app
+from tests.support.auth import as_signed_in, cookie_for, partner_accounts, therapist
+from tests.support.data import (
+    THIS_MONTH,
+    check_in,
+    fingerprint,
+    make_couple,
+    opened,
+    safety_concerns_last_month,
+    whole_plan,
+)
+from tests.support.ui import CASELOAD, DATA
+
+# -- Home points to Together ------------------------------------------------------------------------------
+
+
+def together_links(at: AppTest) -> list[PageLink]:
+    """Links on the page to Together."""
+    return [link for link in elements(at.main, "page_link", PageLink) if "together" in link.proto.page]
+
+
+def test_home_points_to_together_once_both_have_checked_in(
+    demo_store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    demo = demo_store.couples.all()[0]
+    newest = together.revealed_months(demo_store, demo.couple_id)[0]  # the demo has months both answered
+    fresh = make_couple(demo_store, "Nell & Ode", ("Nell", "Ode"))
+    nell, ode = fresh.partners
+    check_in(demo_store, catalog, nell.partner_id, THIS_MONTH, whole_plan(catalog, 2))  # only one of the two
+    demo_cookie = cookie_for(demo_store, partner_accounts(demo_store, demo)[0])
+    nell_cookie = cookie_for(demo_store, partner_accounts(demo_store, fresh)[0])
+    demo_store.close()
+
+    # the first visit to a demo couple's Home: their newest open month, and the way to it
+    as_signed_in(monkeypatch, demo_cookie)
+    at = start_app()
+    [link] = together_links(at)
+    assert link.label == f"Open {periods.label(newest)} together"
+    words = shown(at)
+    if newest == THIS_MONTH:
+        assert f"You have both checked in for {periods.label(THIS_MONTH)}, so the month is open on Together" in words
+    else:
+        assert f"{periods.label(newest)} is open on Together, since you both checked in" in words
+
+    # a couple with no open month yet: Home says nothing of Together ...
+    as_signed_in(monkeypatch, nell_cookie)
+    at = start_app()
+    assert together_links(at) == [] and "open on Together" not in shown(at)
+    # ... until the second partner checks in: then it says so warmly, and links to the month
+    check_in(app_store(), catalog, ode.partner_id, THIS_MONTH, whole_plan(catalog, 1))
+    ok(at.run())
+    [link] = together_links(at)
+    assert link.label == f"Open {periods.label(THIS_MONTH)} together"
+    [success] = [s.value for s in at.success]
+    assert success.startswith(
+        f"You have both checked in for {periods.label(THIS_MONTH)}, so the month is open on Together: what each "
+        "of you felt, side by side, in your own words."
+    )
+
+
+# -- a wrong file on the Data page ------------------------------------------------------------------------
+
+NOT_AN_ARCHIVE = "is not a Mendwell archive, so nothing was imported."
+
+
+def test_a_file_that_is_not_an_archive_is_explained_in_the_page(
+    store: Database, catalog: Catalog, app_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_couple(store, "Ada & Bo", ("Ada", "Bo"))
+    with opened(tmp_path / "home.duckdb") as home:  # a couple's own Mendwell at home, and its archive
+        home.definitions.register(catalog.instruments)
+        us = make_couple(home, "Cy & Di", ("Cy", "Di"))
+        check_in(home, catalog, us.partners[0].partner_id, THIS_MONTH, whole_plan(catalog, 2))
+        real = export_archive(home, tmp_path / "cy-di.zip").read_bytes()
+    sign_in(monkeypatch, store, therapist(store, "Dr Owner", [], owner=True))
+    store.close()
+
+    at = open_page(start_app(), DATA)
+    assert (
+        at.file_uploader(key="import_upload").allowed_type == []
+    )  # taken whatever it is, so the page can say why it will not do
+    assert "the .zip file `mendwell archive` makes" in shown(at)  # what is accepted, before choosing
+    before = fingerprint(app_store())
+
+    for name, content, kind in [
+        ("notes.pdf", b"%PDF-1.7 not an archive", "application/pdf"),
+        ("holiday.zip", b"a text file given a .zip name", "application/zip"),
+    ]:
+        at.file_uploader(key="import_upload").set_value((name, content, kind))
+        ok(at.run())
+        [warning] = [w.value for w in at.warning]
+        assert f"\u201c{name}\u201d {NOT_AN_ARCHIVE}" in warning.replace("\\", "")
+        assert "mendwell archive" in warning
+        assert not [b for b in at.button if b.label == "Import it"]
+        assert "This archive would add" not in shown(at)
+    assert fingerprint(app_store()) == before
+
+    # a real archive is previewed, with no such message
+    at.file_uploader(key="import_upload").set_value(("cy-di.zip", real, "application/zip"))
+    ok(at.run())
+    assert NOT_AN_ARCHIVE not in shown(at) and not at.warning
+    assert "This archive would add:" in shown(at)
+    assert [b.label for b in at.button if b.label == "Import it"] == ["Import it"]
+
+
+# -- the caseload: a column per kind of flag ----------------------------------------------------------------
+
+
+def test_the_caseload_has_a_column_per_kind_most_pressing_first(
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    today = THIS_MONTH + dt.timedelta(days=19)  # the 20th of this month
+    worried = safety_concerns_last_month(store, catalog)  # "Safe Test": both said yes last month
+    late = make_couple(store, "Lark & Moss", ("Lark", "Moss"))
+    store.couples.set_checkin_day(late.couple_id, 5)  # their day has gone by, and neither has checked in
+    calm = make_couple(store, "Cato & Dell", ("Cato", "Dell"))  # their day (the 28th) is still to come
+    themed = make_couple(store, "Eno & Fay", ("Eno", "Fay"))
+    for back in (3, 2, 1):  # every month "unseen", the same answers: a theme that keeps coming back
+        for p in themed.partners:
+            check_in(store, catalog, p.partner_id, periods.add_months(THIS_MONTH, -back), whole_plan(catalog, 1))
+    ids = [worried, late.couple_id, calm.couple_id, themed.couple_id]
+    safety.set_therapist_sees_flag(store, True)
+
+    board = caseload.board(store, ids, catalog, today, safety_flag=True)
+    table = board.table.set_index("Couple")
+    assert list(board.table.columns) == [
+        "couple_id", "Couple", "Most pressing", "Safety check", "Reliably harder since the start",
+        "Hard two months running", "Themes coming back", "This month", "Flags", "Last check-in",
+    ]  # fmt: skip
+    assert table.loc["Safe Test", "Most pressing"] == "1 · safety check"
+    assert (
+        table.loc["Safe Test", "Safety check"]
+        == "Ann: safety check raised a concern; Bob: safety check raised a concern"
+    )
+    assert table.loc["Lark & Moss", "Most pressing"] == "5 · past the check-in day"
+    assert table.loc["Lark & Moss", "This month"] == "neither yet, 15 days past their check-in day"
+    assert table.loc["Cato & Dell", "Most pressing"] == "nothing flagged"
+    assert table.loc["Cato & Dell", "This month"] == "neither yet, due in 8 days"
+    assert table.loc["Cato & Dell", "Flags"] == 0 and pd.isna(table.loc["Cato & Dell", "Last check-in"])
+    assert "Eno: Unseen" in table.loc["Eno & Fay", "Themes coming back"]
+    assert table.loc["Eno & Fay", "Last check-in"] == pd.Timestamp(periods.add_months(THIS_MONTH, -1))
+    # most pressing first, and sorting the column by its words keeps that order
+    pressing = list(board.table["Most pressing"])
+    assert pressing[0] == "1 · safety check" and pressing[-1] == "nothing flagged"
+    assert pressing == sorted(pressing)
+    # the details: each flag as a sentence for the therapist
+    [first, *_] = board.details[worried]
+    assert first.startswith("Ann's private safety check raised a concern in the last three months")
+    assert board.details[calm.couple_id] == []
+    assert board.details[late.couple_id] == ["This month so far: neither yet, 15 days past their check-in day."]
+
+    # the page: the same board, each column sortable by its kind, each kind explained in its header
+    sign_in(monkeypatch, store, therapist(store, "Dr Board", ids))
+    store.close()
+    at = open_page(start_app(), CASELOAD)
+    frame = at.dataframe[0]
+    assert "couple_id" not in frame.value.columns
+    assert frame.value["Couple"].iloc[0] == "Safe Test"
+    config = json.loads(frame.proto.columns)
+    for kind in caseload.KINDS:
+        assert config[kind.column]["help"] == kind.help
+        assert config[kind.column]["type_config"]["type"] == "text"
+    assert config["This month"]["label"] == f"This month ({periods.label(dt.date.today())})"
+    assert config["Flags"]["type_config"] == {"type": "number", "format": "%d"}
+    assert config["Last check-in"]["type_config"] == {"type": "date", "format": "MMM YYYY"}
+    assert frame.proto.row_height > 64  # over 4rem, Streamlit wraps a cell's words instead of cutting them

@@ -1,0 +1,115 @@
+"""Together reads as words first (AppTest on the real pages, a real DuckDB file).
+
+An opened month shows what the two of them felt, part by part, each partner's words stacked in a
+card; the questions they answered differently as cards; the numbers only in an expander. A part is
+marked "seen differently" only when the gap is bigger than chance (the reference population gives
+each part its spread), and the summary names it. The reveal gate and privacy are tested in
+tests/app/test_privacy_pages.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Block, Node
+
+from mendwell import periods, together
+from mendwell.data import Database
+from mendwell.instruments import Catalog
+from tests.support.apptest import nodes, open_page, sign_in_partner, start_app, unescape
+from tests.support.data import (
+    THIS_MONTH,
+    check_in,
+    instrument,
+    make_couple,
+    private_words,
+    reference_population,
+    whole_plan,
+    with_shared_scores,
+)
+from tests.support.ui import TOGETHER
+
+REACHES = "How my reaches were met"
+
+
+def test_an_open_month_is_words_first_with_the_numbers_a_click_away(
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reference_population(store, catalog)  # everyone's first check-ins: each part's spread, so gaps can be judged
+    couple = make_couple(store, "Ines & Jory", ("Ines", "Jory"))
+    ines, jory = couple.partners
+    # the same answers everywhere but one part: Ines's reaches were met, Jory's were not
+    met, unmet = whole_plan(catalog, 2), whole_plan(catalog, 2)
+    met["bids"].update(toward_me=4, away_from_me=0, against_me=0)
+    unmet["bids"].update(toward_me=0, away_from_me=4, against_me=4)
+    check_in(store, catalog, ines.partner_id, THIS_MONTH, met)
+    check_in(store, catalog, jory.partner_id, THIS_MONTH, unmet, note=("Thank you for the walk on Sunday.", False))
+    sign_in_partner(monkeypatch, store, couple, slot=2)
+    store.close()
+
+    at = open_page(start_app(), TOGETHER)
+    kinds = [getattr(n, "type", "") for n in nodes(at, main_only=True)]
+    markdown = [unescape(m.value) for m in at.markdown]
+
+    # the numbers: one table, and only inside the expander at the very end (a click away)
+    [box] = at.expander
+    assert box.label == "The numbers behind these words"
+    assert len(at.dataframe) == 1 and len(box.dataframe) == 1
+    assert kinds.index("dataframe") > max(i for i, k in enumerate(kinds) if k == "markdown")
+    numbers = box.dataframe[0].value.set_index("Part")
+    assert numbers.loc[REACHES, "Reading"] == together.SEEING_DIFFERENTLY
+    close = numbers.drop(REACHES)
+    assert set(close["Reading"]) <= {together.CLOSE, together.CANT_TELL_GAP}
+    assert (close["Gap"] == 0).all() and numbers.loc[REACHES, "Gap"] == 4.0
+
+    # words first: the summary names the one part seen differently, right under the month's heading
+    assert [h.value for h in at.header] == [f"{periods.label(THIS_MONTH)}, side by side"]
+    n_close = int((close["Reading"] == together.CLOSE).sum())
+    summary = (
+        f"You saw \u201c{REACHES}\u201d differently this month; on the other {n_close} you were close together. "
+        "Different isn't wrong: it's something to be curious about together."
+    )
+    flat = list(nodes(at, main_only=True))
+    heading = next(i for i, n in enumerate(flat) if getattr(n, "type", "") == "header")
+    assert _text(flat[heading + 1]) == summary
+    # ... then the note Jory shared, in her words
+    assert [t.value for t in at.text] == ["Thank you for the walk on Sunday."]
+
+    # a card per questionnaire; each part's words for both, stacked; only the part apart is marked
+    assert [m.removeprefix("#### ") for m in markdown if m.startswith("#### ")] == [
+        i.title for i in with_shared_scores(catalog)
+    ]
+    cards = [b for b in _blocks(at) if any(_text(c).startswith("#### ") for c in b.children.values())]
+    assert len(cards) == len(with_shared_scores(catalog))
+    marked = [m for m in markdown if "You saw this part differently." in m]
+    assert marked == [
+        f"**{REACHES}**  \n:material/compare_arrows: *You saw this part differently.*  \n"
+        "Ines: **Often met**  \nJory: **Reaching out felt hard this month**"
+    ]
+
+    # the questions answered furthest apart: a card each, the question, then both answers in words
+    bids = instrument(catalog, "bids")
+    toward = f"*{bids.item('toward_me').text}*  \nInes: **Very often**  \nJory: **Not at all**"
+    assert toward in markdown
+    apart = [m for m in markdown if m.startswith("*") and not m.startswith("**")]
+    assert 1 <= len(apart) <= 5 and all(m.split("  \n")[1].startswith("Ines: ") for m in apart)
+    in_cards = [_text(c) for b in _blocks(at) for c in b.children.values()]
+    assert all(m in in_cards for m in apart)  # each in a card of its own
+
+    text = "\n".join(markdown)
+    assert not [w for w in private_words(catalog) if w in text]
+
+
+def _text(node: Node) -> str:
+    return unescape(str(getattr(node, "value", ""))) if getattr(node, "type", "") == "markdown" else ""
+
+
+def _blocks(at: AppTest) -> list[Block]:
+    """Bordered containers (cards) of the main area."""
+    return [
+        n
+        for n in nodes(at, main_only=True)
+        if isinstance(n, Block) and n.type == "flex_container" and n.proto.flex_container.border
+    ]
