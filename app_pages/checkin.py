@@ -7,13 +7,13 @@ import datetime as dt
 import streamlit as st
 
 from mendwell import periods, recording, safety, security, views
-from mendwell.checkin import Answer, progress, visible_items
+from mendwell.checkin import Answer, progress, unanswered, visible_items
 from mendwell.errors import MendwellError
 from mendwell.instruments import Catalog, Instrument, Item
 from mendwell.limits import NOTE_MAX, TEXT_ANSWER_MAX
 from mendwell.model import Checkin
 from mendwell.text import md_escape
-from ui import feedback, state
+from ui import feedback, focus, scales, state
 from ui.auth import sealing_key
 from ui.gates import leave_now_button, sealing_key_gate, still_signed_in
 from ui.page import page_setup, safe
@@ -31,13 +31,27 @@ assert partner is not None
 months = periods.recent_periods(24)
 if st.session_state.get(state.CHECKIN_PERIOD) not in months:
     st.session_state[state.CHECKIN_PERIOD] = months[0]
-period: dt.date = st.selectbox(
-    "Month",
-    months,
-    format_func=lambda d: periods.label(d) + (" (this month)" if d == months[0] else ""),
-    key=state.CHECKIN_PERIOD,
-    help="This month by default. You can also fill in a month you missed.",
+period: dt.date = st.session_state[state.CHECKIN_PERIOD]
+checkin = db.checkins.get(partner.partner_id, period)
+
+
+def _month_label(d: dt.date) -> str:
+    return periods.label(d) + (" (this month)" if d == months[0] else "")
+
+
+# The header, short: it is seen once, above the first section; each later section opens below it.
+st.caption(
+    f"{safe(partner.name)} · {_month_label(period)} · saved as you go"
+    + (f" · started {checkin.started_at:%d %b}" if checkin is not None and checkin.started_at else "")
 )
+with st.expander("Another month"):
+    st.selectbox(
+        "Month",
+        months,
+        format_func=_month_label,
+        key=state.CHECKIN_PERIOD,
+        help="This month by default. You can also fill in a month you missed.",
+    )
 if not sealing_key_gate(db, page.viewer):
     st.stop()
 sealing = sealing_key(page.viewer)  # opens and seals this partner's private text
@@ -54,22 +68,42 @@ if not instruments:
     st.warning("No questionnaire could be loaded, so there is nothing to answer yet.")
     st.stop()
 
-checkin = db.checkins.get(partner.partner_id, period)
 STEP_REVIEW = len(instruments)
+SECTION = "checkin_section"  # the container of the open section (progress, title, questions, buttons)
+QUESTIONS = "checkin_questions"  # the container of its questions, whose scales fit one line on a phone
+DONE = "checkin_done"  # the thank-you after submitting
 
 
 def _step_key(c: Checkin) -> str:
     return state.step(c.checkin_id)
 
 
+def _opened(checkin_id: int) -> None:
+    """Count a section opened by a tap, so the page lands on its top once (see `ui.focus`)."""
+    key = state.opened(checkin_id)
+    st.session_state[key] = int(st.session_state.get(key, 0)) + 1
+
+
 def _go_to(c: Checkin, step: int) -> None:
-    """on_click of Next / Back / Change answers: move to another step.
+    """on_click of Back / Change answers / Review my answers: open another step.
 
     A callback rather than `st.rerun(scope="fragment")` after the click: that call
     raises when the click is handled in a full-app run (a click coalesced with a
     pending full rerun, or any AppTest run), and the callback needs no extra rerun.
     """
     st.session_state[_step_key(c)] = step
+    _opened(c.checkin_id)
+
+
+def _next(c: Checkin, step: int) -> None:
+    """on_click of Next: the next section; with questions still open here, ask once first (a second tap goes on)."""
+    inst = instruments[step]
+    mine = recording.readable_answers(db, c.checkin_id, sealing).get(inst.id, {})
+    asked = state.asked_once(c.checkin_id, step)
+    if unanswered(inst, mine) and not st.session_state.get(asked):
+        st.session_state[asked] = True
+        return
+    _go_to(c, step + 1)
 
 
 # -- not started yet ------------------------------------------------------------------
@@ -81,10 +115,11 @@ if checkin is None:
     )
     if st.button("Begin", type="primary"):
         try:
-            db.checkins.open(partner.partner_id, period)
+            opened = db.checkins.open(partner.partner_id, period)
         except MendwellError as exc:
             feedback.show(exc)
         else:
+            _opened(opened.checkin_id)
             st.rerun()
     st.stop()
 
@@ -93,11 +128,16 @@ assert checkin is not None
 # -- already submitted ------------------------------------------------------------------
 if checkin.submitted:
     other = [p for p in couple.partners if p.partner_id != partner.partner_id]
-    st.success(
-        f"Thank you, {safe(partner.name)}. Your check-in for {periods.label(period)} is saved. "
-        "Taking these few minutes is itself a way of tending to the two of you.",
-        icon=":material/favorite:",
-    )
+    with st.container(key=DONE):
+        st.success(
+            f"Thank you, {safe(partner.name)}. Your check-in for {periods.label(period)} is saved. "
+            "Taking these few minutes is itself a way of tending to the two of you.",
+            icon=":material/favorite:",
+        )
+        # just submitted in this session: the thank-you in view, with keyboard focus (it says what happened)
+        done = int(st.session_state.get(state.opened(checkin.checkin_id), 0))
+        token = f"done:{checkin.checkin_id}:{done}" if done else None
+        focus.land_on(DONE, token, target='[data-testid="stAlertContainer"]', to_top=True)
     if other:
         theirs = db.checkins.get(other[0].partner_id, period)
         if theirs is not None and theirs.submitted:
@@ -133,6 +173,23 @@ def _save(checkin_id: int, inst: Instrument, it: Item, key: str) -> None:
         errors[key] = str(exc)
 
 
+def _scale(
+    label: str, values: list[int], words: list[str], key: str, args: tuple[object, ...], help_text: str | None
+) -> None:
+    """A scale: one tap per answer; on one line when its words fit a phone's, else one option a line."""
+    st.radio(
+        label,
+        values,
+        format_func=lambda v: words[values.index(v)],
+        key=key,
+        on_change=_save,
+        args=args,
+        horizontal=scales.fits_one_line(words),
+        width="stretch",
+        help=help_text,
+    )
+
+
 def _ask(c: Checkin, inst: Instrument, it: Item, stored: Answer | None) -> None:
     key = _widget_key(c, inst, it)
     if key not in st.session_state:
@@ -145,32 +202,15 @@ def _ask(c: Checkin, inst: Instrument, it: Item, stored: Answer | None) -> None:
     lo, hi = inst.scale(it)
     if it.kind == "likert":
         labels = inst.labels(it)
-        st.radio(
-            label,
-            list(range(lo, hi + 1)),
-            format_func=lambda v: labels[v - lo] if labels else str(v),
-            key=key,
-            on_change=_save,
-            args=args,
-            horizontal=True,
-            help=help_text,
-        )
+        _scale(label, list(range(lo, hi + 1)), [labels[v - lo] if labels else str(v) for v in range(lo, hi + 1)],
+               key, args, help_text)  # fmt: skip
     elif it.kind == "choice":
         names = {o.value: o.label for o in it.options or ()}
         st.radio(
             label, list(names), format_func=lambda v: names[v], key=key, on_change=_save, args=args, help=help_text
         )
     elif it.kind == "yesno":
-        st.radio(
-            label,
-            [0, 1],
-            format_func=lambda v: "Yes" if v else "No",
-            key=key,
-            on_change=_save,
-            args=args,
-            horizontal=True,
-            help=help_text,
-        )
+        _scale(label, [0, 1], ["No", "Yes"], key, args, help_text)
     elif it.kind == "multi":
         names = {o.value: o.label for o in it.options or ()}
         st.pills(
@@ -204,7 +244,6 @@ def _ask(c: Checkin, inst: Instrument, it: Item, stored: Answer | None) -> None:
 
 
 def _review(c: Checkin, answers: dict[str, dict[str, Answer]], cat: Catalog) -> None:
-    st.subheader("Look it over")
     st.caption("Nothing here is final until you submit. Questions you left blank are fine to leave.")
     for idx, inst in enumerate(instruments):
         mine = answers.get(inst.id, {})
@@ -218,7 +257,7 @@ def _review(c: Checkin, answers: dict[str, dict[str, Answer]], cat: Catalog) -> 
                 st.markdown(f"{it.text}  \n**{value}**")
             st.button("Change answers", key=f"edit_{inst.id}", on_click=_go_to, args=(c, idx))
 
-    st.subheader("Anything you want to name this month?")
+    st.header("Anything you want to name this month?", anchor=False)
     field, vis_key = state.note_field(c.checkin_id), state.note_visibility(c.checkin_id)
     if field not in st.session_state:
         stored = recording.readable_note(db, c.checkin_id, sealing)
@@ -259,9 +298,9 @@ def _review(c: Checkin, answers: dict[str, dict[str, Answer]], cat: Catalog) -> 
             "Set a passcode in Settings to have them encrypted (a forgotten passcode cannot be recovered)."
         )
 
-    back, submit = st.columns(2)
-    back.button("Back", icon=":material/arrow_back:", on_click=_go_to, args=(c, STEP_REVIEW - 1))
-    if submit.button("Submit my check-in", type="primary", icon=":material/send:"):
+    buttons = st.container(horizontal=True, horizontal_alignment="distribute")
+    buttons.button("Back", icon=":material/arrow_back:", on_click=_go_to, args=(c, STEP_REVIEW - 1))
+    if buttons.button("Submit my check-in", type="primary", icon=":material/send:"):
         # the note box saves on blur; it is saved again with the submit (one transaction) in case submit was the blur
         text = str(st.session_state[field])
         private = st.session_state[vis_key] == "private"
@@ -270,6 +309,7 @@ def _review(c: Checkin, answers: dict[str, dict[str, Answer]], cat: Catalog) -> 
         except MendwellError as exc:
             feedback.show(exc, "Your check-in could not be submitted just now. Your answers are still saved.")
         else:
+            _opened(c.checkin_id)  # the thank-you is what opens next
             st.rerun()
 
 
@@ -283,28 +323,38 @@ def draft(c: Checkin) -> None:
     if step_key not in st.session_state:
         # resume at the first section with something unanswered
         st.session_state[step_key] = next(
-            (
-                i
-                for i, inst in enumerate(instruments)
-                if any(it.id not in answers.get(inst.id, {}) for it in visible_items(inst, answers.get(inst.id, {})))
-            ),
-            STEP_REVIEW,
+            (i for i, inst in enumerate(instruments) if unanswered(inst, answers.get(inst.id, {}))), STEP_REVIEW
         )
     step = min(int(st.session_state[step_key]), STEP_REVIEW)
-    prog = progress(instruments, answers)
+    with st.container(key=SECTION):
+        _section(c, step, answers)
+
+
+def _section(c: Checkin, step: int, answers: dict[str, dict[str, Answer]]) -> None:
+    """One step: progress, title, then its questions (or the review). The first three elements keep their
+    places in every step, so a saved answer redraws them in place and only a new step moves the page."""
+    bar = state.bar(c.checkin_id)
+    prog = progress(instruments, answers, float(st.session_state.get(bar, 0.0)))
+    st.session_state[bar] = prog.shown
     section = f"Section {step + 1} of {len(instruments)}" if step < STEP_REVIEW else "Review"
-    st.progress(prog.fraction, text=f"{section} · {prog.answered} of {prog.asked} questions answered")
+    st.progress(prog.shown, text=f"{section} · {prog.answered} of {prog.asked} questions answered")
+    title = instruments[step].title if step < STEP_REVIEW else "Look it over"
+    st.header(title, anchor=False)
+    opened = int(st.session_state.get(state.opened(c.checkin_id), 0))
+    # a step opened by a tap opens at its top (the first one with the header above it), focus on its title
+    focus.land_on(SECTION, f"{c.checkin_id}:{opened}" if opened else None, title=title, to_top=step == 0)
 
     if step == STEP_REVIEW:
         _review(c, answers, catalog)
         return
 
     inst = instruments[step]
-    st.subheader(inst.title)
     st.markdown(inst.summary)
     mine = answers.get(inst.id, {})
-    for it in visible_items(inst, mine):
-        _ask(c, inst, it, mine.get(it.id))
+    with st.container(key=QUESTIONS):
+        scales.one_line_scales(QUESTIONS)
+        for it in visible_items(inst, mine):
+            _ask(c, inst, it, mine.get(it.id))
     if safety.concerning(inst, mine):
         # shown only here, in this partner's own check-in: never anywhere else
         with st.container(border=True):
@@ -313,17 +363,32 @@ def draft(c: Checkin) -> None:
             st.caption(safety.DEVICE_NOTE)
             leave_now_button(db)
 
-    back, nxt = st.columns(2)
+    # asked once, kindly, where the partner tapped "Next" (the slot keeps the buttons in their places)
+    ask = st.empty()
+    left = len(unanswered(inst, mine))
+    if left and st.session_state.get(state.asked_once(c.checkin_id, step)) and step + 1 < STEP_REVIEW:
+        ask.info(
+            ("One question here is still open. You can answer it now" if left == 1
+             else f"{left} questions here are still open. You can answer them now")
+            + ", or tap Next again to go on: a question left blank is fine.",
+            icon=":material/info:",
+        )  # fmt: skip
+    buttons = st.container(horizontal=True, horizontal_alignment="distribute" if step > 0 else "right")
     if step > 0:
-        back.button("Back", icon=":material/arrow_back:", key=f"back_{step}", on_click=_go_to, args=(c, step - 1))
-    label = "Next" if step + 1 < STEP_REVIEW else "Review my answers"
-    nxt.button(
-        label, type="primary", icon=":material/arrow_forward:", key=f"next_{step}", on_click=_go_to, args=(c, step + 1)
-    )
+        buttons.button("Back", icon=":material/arrow_back:", key=f"back_{step}", on_click=_go_to, args=(c, step - 1))
+    if step + 1 < STEP_REVIEW:
+        buttons.button(
+            "Next", type="primary", icon=":material/arrow_forward:", key=f"next_{step}", on_click=_next, args=(c, step)
+        )
+    else:  # the review lists what is left open: no need to ask first
+        buttons.button(
+            "Review my answers",
+            type="primary",
+            icon=":material/arrow_forward:",
+            key=f"next_{step}",
+            on_click=_go_to,
+            args=(c, step + 1),
+        )
 
 
-st.caption(
-    f"{safe(partner.name)} · {periods.label(period)} · saved as you go"
-    + (f" · started {checkin.started_at:%d %b}" if checkin.started_at else "")
-)
 draft(checkin)

@@ -11,7 +11,16 @@ from mendwell.errors import AnswerError
 from mendwell.instruments import Instrument, Item
 from mendwell.limits import TEXT_ANSWER_MAX
 
-__all__ = ["Answer", "AnswerError", "Answers", "hidden_answered", "make_answer", "progress", "visible_items"]
+__all__ = [
+    "Answer",
+    "AnswerError",
+    "Answers",
+    "hidden_answered",
+    "make_answer",
+    "progress",
+    "unanswered",
+    "visible_items",
+]
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,11 @@ def visible_items(inst: Instrument, answers: Answers) -> list[Item]:
     return inst.visible_items(numeric_answers(answers))
 
 
+def unanswered(inst: Instrument, answers: Answers) -> list[Item]:
+    """Items asked now and not answered yet."""
+    return [it for it in visible_items(inst, answers) if it.id not in answers]
+
+
 def hidden_answered(inst: Instrument, answers: Answers) -> list[str]:
     """Ids of answered items that `show_if` now hides (dropped at submit)."""
     shown = {it.id for it in visible_items(inst, answers)}
@@ -86,23 +100,34 @@ def hidden_answered(inst: Instrument, answers: Answers) -> list[str]:
 
 @dataclass(frozen=True)
 class Progress:
-    """How far a partner is through a check-in."""
+    """How far a partner is through a check-in: questions answered of the questions asked now.
+
+    A follow-up that appears adds a question, so `answered / asked` can go down as the partner goes
+    on. `shown` is what a progress bar draws: that fraction, but never less than the bar drew before.
+    """
 
     answered: int
     asked: int
+    shown_before: float = 0.0
 
     @property
     def fraction(self) -> float:
         """Answered over asked, 1.0 when nothing is asked."""
         return self.answered / self.asked if self.asked else 1.0
 
+    @property
+    def shown(self) -> float:
+        """The fraction to draw: never back from `shown_before`, never past 1."""
+        return min(1.0, max(self.fraction, self.shown_before))
 
-def progress(instruments: Sequence[Instrument], answers: Mapping[str, Answers]) -> Progress:
-    """Answered vs asked items over all instruments (hidden items not counted)."""
+
+def progress(instruments: Sequence[Instrument], answers: Mapping[str, Answers], shown_before: float = 0.0) -> Progress:
+    """Answered vs asked items over all instruments (hidden items not counted); `shown_before` is what the
+    progress bar drew last, which it never goes back from."""
     answered = asked = 0
     for inst in instruments:
         mine = answers.get(inst.id, {})
         shown = visible_items(inst, mine)
         asked += len(shown)
         answered += sum(1 for it in shown if it.id in mine)
-    return Progress(answered, asked)
+    return Progress(answered, asked, shown_before)

@@ -20,7 +20,7 @@ ARCHIVE_ZIP = "archive_zip"
 REPORT_HTML = "report_html"
 
 # Prefixes of per-check-in screen state, forgotten by "Leave now".
-CHECKIN_SCREEN_PREFIXES = ("a:", "step:", "note")
+CHECKIN_SCREEN_PREFIXES = ("a:", "step", "note", "opened:", "bar:")
 
 
 def answer_widget(checkin_id: int, instrument_id: str, item_id: str) -> str:
@@ -31,6 +31,21 @@ def answer_widget(checkin_id: int, instrument_id: str, item_id: str) -> str:
 def step(checkin_id: int) -> str:
     """Which section of a check-in is open."""
     return f"step:{checkin_id}"
+
+
+def opened(checkin_id: int) -> str:
+    """How many times a section of a check-in was opened by a tap (Begin, Next, Back, Change answers)."""
+    return f"opened:{checkin_id}"
+
+
+def asked_once(checkin_id: int, step: int) -> str:
+    """The partner tapped "Next" on a section with questions still open and was asked once (a second tap goes on)."""
+    return f"step_asked:{checkin_id}:{step}"
+
+
+def bar(checkin_id: int) -> str:
+    """The fraction the check-in's progress bar drew last (it never goes back)."""
+    return f"bar:{checkin_id}"
 
 
 def note_field(checkin_id: int) -> str:

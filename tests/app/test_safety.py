@@ -32,7 +32,7 @@ def test_a_yes_shows_help_only_there_and_leave_now_goes_neutral(
     store.close()
 
     at = open_page(start_app(), CHECKIN)
-    assert "Feeling safe" in [s.value for s in at.subheader]
+    assert "Feeling safe" in [s.value for s in at.header]
     assert HELP_START not in _texts(at)
     at.radio(key=f"a:{checkin_id}:safety:afraid").set_value(1).run()
     assert not at.exception, at.exception

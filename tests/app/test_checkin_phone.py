@@ -1,0 +1,148 @@
+"""The check-in's rules for moving on, with AppTest on the real page: the progress bar never goes back when
+a follow-up appears, "Next" with questions still open asks once (a second tap goes on), and the page moves
+(scroll and focus, see `ui.focus`) only when a section opens, never when an answer is saved."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from mendwell import periods
+from mendwell.checkin import make_answer
+from mendwell.data import Database
+from mendwell.instruments import Catalog
+from tests.support.apptest import app_store, open_page, sign_in_partner, start_app
+from tests.support.data import instrument, make_couple
+from tests.support.ui import CHECKIN
+
+
+def checkin_at(monkeypatch: pytest.MonkeyPatch, store: Database, catalog: Catalog, answered: tuple[str, ...]) -> int:
+    """Ann's draft for this month, with every question of the sections named in `answered` answered already
+    ("how often" questions with "not this month", so no follow-up shows); Ann signed in. Returns its id."""
+    couple = make_couple(store)
+    sign_in_partner(monkeypatch, store, couple)
+    draft = store.checkins.open(couple.partners[0].partner_id, periods.month_start())
+    for inst_id in answered:
+        inst = instrument(catalog, inst_id)
+        lowest = {it.id: make_answer(inst, it, inst.scale(it)[0]) for it in inst.items if it.show_if is None}
+        store.checkins.save_answers(draft.checkin_id, inst, lowest)
+    store.close()
+    return draft.checkin_id
+
+
+def bar(at: AppTest) -> tuple[int, str]:
+    """The progress bar: (how full, 0 to 100; its words)."""
+    [found] = at.get("progress")
+    return int(found.proto.value), str(found.proto.text)
+
+
+def section_title(at: AppTest) -> str:
+    [title] = [h.value for h in at.header if h.value != "Anything you want to name this month?"]
+    return str(title)
+
+
+def landing(at: AppTest) -> str:
+    """The body of the section's land-on script (its token says which opening it lands on)."""
+    [script] = [h.proto.body for h in at.get("html") if 'data-mendwell="land-on"' in h.proto.body]
+    return str(script)
+
+
+def test_a_follow_up_appearing_never_moves_the_bar_back(
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # every section but the small hurts answered: well past half way
+    others = tuple(i.id for i in catalog.instruments if i.id != "micro_hurts")
+    checkin_id = checkin_at(monkeypatch, store, catalog, others)
+    at = open_page(start_app(), CHECKIN)
+    assert section_title(at) == "Small hurts this month"  # resumed at the first open section
+    prefix = f"a:{checkin_id}:micro_hurts:"
+    seen = [bar(at)]
+    assert seen[-1][1].endswith("· 41 of 47 questions answered")
+
+    # "Once" brings two follow-ups: one answered more, two asked more (42 of 49 is less than 41 of 47)
+    at.radio(key=prefix + "unheard_often").set_value(1).run()
+    seen.append(bar(at))
+    assert seen[-1][1].endswith("· 42 of 49 questions answered")  # the questions that exist now
+    # an answer changed from "not this month" to "once": the same answered, two asked more
+    at.radio(key=prefix + "forgotten_often").set_value(0).run()
+    seen.append(bar(at))
+    at.radio(key=prefix + "forgotten_often").set_value(2).run()
+    seen.append(bar(at))
+    assert seen[-1][1].endswith("· 43 of 51 questions answered")
+    # then the follow-ups answered: the bar moves on from where it stood
+    at.radio(key=prefix + "unheard_repaired").set_value(2).run()
+    seen.append(bar(at))
+    at.radio(key=prefix + "forgotten_repaired").set_value(1).run()
+    seen.append(bar(at))
+
+    fractions = [int(42 / 49 * 100), int(43 / 51 * 100)]
+    assert fractions[0] < int(41 / 47 * 100) and fractions[1] < int(43 / 49 * 100)  # the drops the bar must not show
+    values = [v for v, _ in seen]
+    assert values == sorted(values), seen  # never back
+    assert values[-1] == int(45 / 51 * 100)  # and honest again once the answers catch up
+
+
+def test_next_with_open_questions_asks_once_then_goes_on(
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checkin_id = checkin_at(monkeypatch, store, catalog, ())
+    at = open_page(start_app(), CHECKIN)
+    prefix = f"a:{checkin_id}:bids:"
+    at.radio(key=prefix + "toward_me").set_value(3).run()
+    at.radio(key=prefix + "away_from_me").set_value(1).run()
+    assert not at.info
+
+    at.button(key="next_0").click().run()  # four still open: asked, kindly, and still here
+    assert section_title(at) == "Bids for connection"
+    [asked] = [i.value for i in at.info]
+    assert asked.startswith("4 questions here are still open. You can answer them now, or tap Next again")
+    at.radio(key=prefix + "against_me").set_value(0).run()  # the count follows the answers
+    [asked] = [i.value for i in at.info]
+    assert asked.startswith("3 questions here are still open.")
+
+    at.button(key="next_0").click().run()  # a second tap goes on, the blanks left blank
+    assert section_title(at) == "Small hurts this month"
+    assert not at.info
+    at.button(key="back_1").click().run()
+    at.button(key="next_0").click().run()  # asked once per section: not again
+    assert section_title(at) == "Small hurts this month"
+
+    # a section answered in full goes on at once
+    for it in instrument(catalog, "micro_hurts").items:
+        if it.show_if is None:
+            at.radio(key=f"a:{checkin_id}:micro_hurts:{it.id}").set_value(0).run()
+    at.button(key="next_1").click().run()
+    assert section_title(at) == "Built-up feelings"
+    for step in range(2, 6):
+        at.button(key=f"next_{step}").click().run()
+        at.button(key=f"next_{step}").click().run()
+    # the last section's "Review my answers" never asks: the review itself lists what is left open
+    assert section_title(at) == "Feeling safe"
+    at.button(key="next_6").click().run()
+    assert section_title(at) == "Look it over"
+    stored = app_store().checkins.answers(checkin_id)
+    assert set(stored["bids"]) == {"toward_me", "away_from_me", "against_me"}
+    assert set(stored) == {"bids", "micro_hurts"}
+
+
+def test_a_section_opened_by_a_tap_lands_on_its_title_and_a_saved_answer_moves_nothing(
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checkin_id = checkin_at(monkeypatch, store, catalog, ("bids",))
+    at = open_page(start_app(), CHECKIN)  # the page as opened: it stays where the browser put it
+    assert section_title(at) == "Small hurts this month"
+    assert "const token = null," in landing(at)
+
+    at.button(key="back_1").click().run()  # opened by a tap: lands on the title, at the top of the page
+    first = landing(at)
+    assert f'const token = "{checkin_id}:1",' in first and "toTop = true;" in first
+    assert 'title = "Bids for connection",' in first
+    at.radio(key=f"a:{checkin_id}:bids:toward_me").set_value(2).run()  # saved: the same script, nothing moves
+    assert landing(at) == first
+
+    at.button(key="next_0").click().run()
+    second = landing(at)
+    assert f'const token = "{checkin_id}:2",' in second and "toTop = false;" in second
+    assert 'title = "Small hurts this month",' in second

@@ -1,0 +1,71 @@
+"""Where the eye and the keyboard land when a new part of a page opens: its top in view, focus on its title.
+
+Streamlit keeps the page's scroll position across reruns, and a button that had keyboard focus is gone once
+its part of the page is redrawn. So after "Next" a new section opened wherever the last one had been
+scrolled to (often at its bottom), with focus on the page body. `land_on` draws a few lines of script
+(`st.html` with JavaScript, which Streamlit runs when the element's HTML changes) that, once per opening,
+scroll the opened part's top into view below the app's top bar and move keyboard focus to its title.
+"""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+# The script's element takes no room (its container is hidden; the script has run by then). `token` is
+# null for a run that opened nothing, so redrawing the same opening (an answer saved) never moves anything;
+# the page remembers the last token it landed on, in case Streamlit mounts the element again.
+_SCRIPT = """<script data-mendwell="land-on">(() => {
+  const token = %(token)s, area = %(area)s, target = %(target)s, title = %(title)s, toTop = %(to_top)s;
+  if (token === null || window.__mendwellLanded === token) return;
+  window.__mendwellLanded = token;
+  const started = performance.now();
+  const land = () => {
+    const box = document.querySelector('.st-key-' + area);
+    const el = box && box.querySelector(target);
+    const text = el ? el.textContent.replace(/\\u2060/g, '').trim() : null;
+    if ((!el || (title !== null && text !== title)) && performance.now() - started < 3000) {
+      requestAnimationFrame(land);  // the opened part is still being drawn
+      return;
+    }
+    if (!el) return;
+    let scroller = document.scrollingElement;
+    for (let e = box.parentElement; e; e = e.parentElement) {
+      const overflow = getComputedStyle(e).overflowY;
+      if (overflow === 'auto' || overflow === 'scroll') { scroller = e; break; }
+    }
+    const bar = document.querySelector('[data-testid="stHeader"]');
+    const below = bar ? Math.max(0, bar.getBoundingClientRect().bottom) : 0;
+    scroller.scrollTop = toTop ? 0 : scroller.scrollTop + box.getBoundingClientRect().top - below - 8;
+    if (!el.hasAttribute('tabindex')) el.setAttribute('tabindex', '-1');
+    el.focus({preventScroll: true});
+  };
+  requestAnimationFrame(land);
+})();</script>
+<style>[data-testid="stElementContainer"]:has(script[data-mendwell="land-on"]) { display: none; }</style>"""
+
+
+def _js(value: object) -> str:
+    """A value as a JavaScript literal that cannot end the script element."""
+    return json.dumps(value).replace("</", "<\\/")
+
+
+def land_on(
+    area: str, token: str | None, *, target: str = "h2", title: str | None = None, to_top: bool = False
+) -> None:
+    """Once per `token`: scroll the container keyed `area` to the top of the screen (or the page to its top)
+    and put keyboard focus on its first `target` (a CSS selector; made focusable if it is not).
+
+    Draw it inside that container, after the target, in every run that draws the container, so it keeps its
+    place: `token` None (nothing opened in this run) leaves the reader where they are. With `title`, the
+    script waits (up to 3 s) until the target shows that text, so it never lands on the part that is going.
+    """
+    script = _SCRIPT % {
+        "token": _js(token),
+        "area": _js(area),
+        "target": _js(target),
+        "title": _js(title),
+        "to_top": _js(to_top),
+    }
+    st.html(script, unsafe_allow_javascript=True)
