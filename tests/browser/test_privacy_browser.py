@@ -196,8 +196,11 @@ def test_a_month_opens_in_together_when_the_second_partner_submits(
     nav(page, "Together")
     expect(page.get_by_role("heading", name=f"{label}, side by side")).to_be_visible()
     wait_for_calm(page)
-    expect(page.get_by_test_id("stDataFrame")).to_have_count(len(with_shared_scores(catalog)) + 2)  # + gaps, questions
-    expect(page.get_by_role("heading", name="The questions you answered furthest apart")).to_be_visible()
+    # words first (a card per questionnaire, the answers furthest apart as cards), the numbers in an expander
+    expect(page.get_by_role("heading", name="How the month felt to each of you")).to_be_visible()
+    expect(page.get_by_test_id("stMain").locator("h4")).to_have_count(len(with_shared_scores(catalog)))
+    expect(page.get_by_role("heading", name="Where you saw it differently")).to_be_visible()
+    expect(page.get_by_text("The numbers behind these words")).to_be_visible()
     expect(page.get_by_text("SHARED-MARKER-BETA, for us")).to_be_visible()
     expect(page.get_by_text("Not heard: often; mended: Partly")).to_be_visible()  # Rowan's named hurt
     assert leaks(page, ["PRIVATE-MARKER-ALPHA", *private_titles(catalog)]) == []
