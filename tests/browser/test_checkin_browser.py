@@ -259,9 +259,10 @@ def test_hostile_names_are_inert_text(
     page.on("dialog", dismiss)
 
     browser_sign_in(page, srv.url, HOSTILE_FIRST)
-    expect(page.locator("h4 [data-heading-text]")).to_have_count(2)
+    names = page.get_by_test_id("stMain").locator("h3 [data-heading-text]")  # each partner's part of Home
+    expect(names).to_have_count(2)
     assert seen(page.locator("h1 [data-heading-text]")) == [HOSTILE_COUPLE]
-    assert seen(page.locator("h4 [data-heading-text]")) == [HOSTILE_FIRST, HOSTILE_SECOND]
+    assert seen(names) == [HOSTILE_FIRST, HOSTILE_SECOND]
     shows(page, f"{HOSTILE_FIRST} has checked in. {HOSTILE_SECOND}, your check-in")
     shows(page, f"Signed in as {HOSTILE_FIRST}")
     assert_inert(page)
