@@ -52,7 +52,7 @@ st.dataframe(
 )
 
 # -- a new couple: each partner makes their own account from an invitation -----------------------------
-st.subheader("Add a couple")
+st.header("Add a couple")
 with st.form("add_couple", clear_on_submit=True):
     st.caption(
         "Each partner then gets an invitation: a link (and a QR code) that works once, for "
@@ -80,7 +80,7 @@ with st.form("add_couple", clear_on_submit=True):
 # -- invitations: partners who have no account yet ---------------------------------------------------------
 waiting = [p for c in couples.values() for p in c.partners if db.accounts.for_partner(p.partner_id) is None]
 if waiting:
-    st.subheader("Invitations")
+    st.header("Invitations")
     st.caption(
         "Give each partner their own link, in person or by a message only they read. Anyone with the link "
         "can make that partner's account, once. Making a new link stops the old one."
@@ -96,13 +96,17 @@ if waiting:
             if token:
                 link = f"{base}/invite/{token}"
                 st.code(link, language=None)
-                st.image(segno.make(link, error="m").png_data_uri(scale=4), caption=f"Invitation for {p.name}")
+                st.image(
+                    segno.make(link, error="m").png_data_uri(scale=4),
+                    caption=f"Invitation for {p.name}",
+                    alt=f"QR code of {p.name}'s invitation link (the link is written above)",
+                )
             elif st.button("Make an invitation", key=f"invite_{p.partner_id}"):
                 shown[p.partner_id] = invitations.invite(db, p.partner_id, viewer.name)
                 st.rerun()
 
 # -- therapists ---------------------------------------------------------------------------------------
-st.subheader("Add a therapist")
+st.header("Add a therapist")
 with st.form("add_therapist", clear_on_submit=True):
     t_name = st.text_input("Name", max_chars=NAME_MAX, key="t_name")
     t_code = st.text_input("Passcode", type="password", key="t_code")
@@ -116,7 +120,7 @@ with st.form("add_therapist", clear_on_submit=True):
 
 therapists = [a for a in everyone if a.is_therapist]
 if therapists and couples:
-    st.subheader("Which couples a therapist sees")
+    st.header("Which couples a therapist sees")
     with st.form("grants"):
         who = st.selectbox("Therapist", [a.account_id for a in therapists],
                            format_func=lambda i: next(a.name for a in therapists if a.account_id == i))  # fmt: skip
@@ -132,7 +136,7 @@ if therapists and couples:
         _done("No longer granted.", f"revoked couple from account {int(who)}", int(which))
 
 # -- forgotten passcodes ---------------------------------------------------------------------------------
-st.subheader("A forgotten passcode")
+st.header("A forgotten passcode")
 st.caption(
     "Set a new passcode for someone who forgot theirs, and tell it to them in person. Every open sign-in of "
     "theirs ends. A partner's private notes sealed with the old passcode stay sealed: the new one cannot open them."

@@ -30,7 +30,7 @@ def _done(message: str, detail: str) -> None:
 
 
 # -- your passcode ---------------------------------------------------------------------------------
-st.subheader("Your passcode")
+st.header("Your passcode")
 has = accounts.has_passcode(db, account)
 if account.is_partner:
     st.caption(
@@ -71,7 +71,7 @@ if save or remove:
 
 # -- a therapist's second factor ---------------------------------------------------------------------
 if account.is_therapist:
-    st.subheader("Second step at sign-in")
+    st.header("Second step at sign-in")
     if account.has_second_factor:
         st.markdown("A code from your authenticator app is asked for after your passcode.")
         if st.button("Turn the second step off"):
@@ -81,7 +81,11 @@ if account.is_therapist:
         st.caption("Adds a six-digit code from an authenticator app on your phone after your passcode.")
         pending = st.session_state.setdefault(state.TOTP_PENDING, accounts.new_second_factor())
         uri = accounts.enrol_uri(pending, account)
-        st.image(segno.make(uri, error="m").png_data_uri(scale=5), caption="Scan this with your authenticator app")
+        st.image(
+            segno.make(uri, error="m").png_data_uri(scale=5),
+            caption="Scan this with your authenticator app",
+            alt="QR code that adds your Mendwell sign-in to an authenticator app (the same key is written below)",
+        )
         st.caption(f"Or type this key into the app: {pending}")
         with st.form("enrol_totp", clear_on_submit=True):
             code = st.text_input("The code the app shows now", max_chars=8)
@@ -96,7 +100,7 @@ if account.is_therapist:
 
 # -- the couple's rhythm ---------------------------------------------------------------------------------
 if couple is not None and (viewer.is_partner or viewer.is_owner):
-    st.subheader("Monthly rhythm")
+    st.header("Monthly rhythm")
     day = db.couples.checkin_day(couple.couple_id)
     with st.form("rhythm"):
         new_day = st.number_input(
@@ -123,7 +127,7 @@ if couple is not None and (viewer.is_partner or viewer.is_owner):
 
 # -- the owner: names and practice settings ------------------------------------------------------------
 if viewer.is_owner and couple is not None:
-    st.subheader("Names")
+    st.header("Names")
     st.caption(f"Couple id {couple.couple_id}: the number to use with the command line, e.g. `mendwell report`.")
     with st.form("names"):
         couple_name = st.text_input("Couple", value=couple.name, max_chars=NAME_MAX)
@@ -150,7 +154,7 @@ if viewer.is_owner and couple is not None:
                 _done("Names saved.", "names changed")
 
 if viewer.is_owner:
-    st.subheader("Safety check")
+    st.header("Safety check")
     st.caption(
         "Each partner may answer three private questions about feeling afraid, controlled or hurt. A “yes” "
         "shows that partner, and only them, the help text below. Their partner never sees these answers, and "
@@ -167,7 +171,7 @@ if viewer.is_owner:
             safety.set_therapist_sees_flag(db, flag)
             _done("Safety settings saved.", f"safety help text saved; therapist flag {'on' if flag else 'off'}")
 
-st.subheader("Questionnaires in the check-in")
+st.header("Questionnaires in the check-in")
 for inst in catalog.instruments:
     st.markdown(f"**{inst.title}** · version {inst.version} · {len(inst.items)} questions")
     st.caption(safe(catalog.sources.get(inst.id, "")))

@@ -5,8 +5,11 @@ read what a person sees, take screenshots to look at."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+from axe_playwright_python.base import AXE_SCRIPT  # axe-core itself, bundled in the package: no network
 from playwright.sync_api import Locator, Page, expect
 
 from tests.support.auth import PASSCODE
@@ -81,3 +84,112 @@ def sign_in_here(page: Page, name: str, passcode: str = PASSCODE) -> None:
     page.get_by_label("Passcode").fill(passcode)
     page.get_by_role("button", name="Sign in").click()
     expect(page).not_to_have_url(re.compile(r"/signin(\?|$)"))
+
+
+# -- accessibility: axe-core on the page as it stands ---------------------------------------------------------
+
+# WCAG 2.0, 2.1 and 2.2 at levels A and AA, and the best-practice rules behind "headings in order" (1.3.1, 2.4.6)
+AXE_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa")
+AXE_RULES = ("heading-order", "empty-heading", "page-has-heading-one")
+
+# The page has drawn what its run sent: charts and tables in view have their SVG or canvas (one in a closed
+# expander draws only when opened), no placeholders are left, and nothing has been added or changed for a moment
+# (a condition, polled; at most 10 s of ongoing changes).
+_DRAWN = """() => new Promise(resolve => {
+  const all = (sel, inner) => [...document.querySelectorAll(sel)]
+    .every(e => !e.checkVisibility() || e.querySelector(inner));
+  const drawn = () => all('[data-testid="stPlotlyChart"]', '.main-svg') && all('[data-testid="stDataFrame"]', 'canvas')
+    && !document.querySelector('[data-testid="stSkeleton"]');
+  let timer;
+  const obs = new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(done, 300); });
+  const done = () => { if (drawn()) { obs.disconnect(); resolve(true); } else { timer = setTimeout(done, 100); } };
+  obs.observe(document.body, {subtree: true, childList: true, characterData: true});
+  timer = setTimeout(done, 300);
+  setTimeout(() => { obs.disconnect(); resolve(false); }, 10000);
+})"""
+
+_AXE_RUN = """async ([options, allowed]) => {
+  const results = await axe.run(document, options);
+  const found = [];
+  for (const v of results.violations) {
+    for (const node of v.nodes) {
+      const target = node.target.flat();
+      let element = null;
+      if (node.target.length === 1 && typeof node.target[0] === 'string') {
+        try { element = document.querySelector(node.target[0]); } catch (e) { element = null; }
+      }
+      const hit = element ? allowed.findIndex(a => a[0] === v.id && element.closest(a[1])) : -1;
+      found.push({rule: v.id, impact: v.impact || '', help: v.help, url: v.helpUrl, target: target.join(' >>> '),
+                  html: node.html.replace(/\\s+/g, ' ').slice(0, 160), detail: node.failureSummary || '',
+                  allowed: hit});
+    }
+  }
+  return found;
+}"""
+
+
+def wait_for_drawn(page: Page) -> None:
+    """Wait until the app's run has finished and everything it sent is drawn (charts, tables), so a check
+    sees the page a person sees, not one half way."""
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
+    wait_for_calm(page)
+    page.evaluate(_DRAWN)
+    wait_for_calm(page)
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """A violation that belongs to Streamlit's own markup, not the app's: one axe rule, on elements inside
+    `within` (a CSS selector naming a Streamlit widget), with the upstream issue that tracks it."""
+
+    rule: str
+    within: str
+    issue: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One element that breaks one axe rule."""
+
+    rule: str
+    impact: str
+    help: str
+    url: str
+    target: str
+    html: str
+    detail: str
+    allowed_by: Allowed | None
+
+    def line(self) -> str:
+        """What to fix, on a few lines: rule, impact, help text, the element's selector and markup."""
+        return (
+            f"{self.rule} ({self.impact}): {self.help}\n      target: {self.target}\n      html:   {self.html}"
+            f"\n      {self.detail.replace(chr(10), ' ')}\n      {self.url}"
+        )
+
+
+def axe_findings(page: Page, allowed: Sequence[Allowed] = ()) -> list[Finding]:
+    """Run axe-core (WCAG 2.0/2.1/2.2 A and AA, and heading order) on the page as it stands; every element
+    that breaks a rule, each marked with the allowance that covers it, if one does."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_SCRIPT)
+    options = {
+        "runOnly": {"type": "tag", "values": list(AXE_TAGS)},
+        "rules": {rule: {"enabled": True} for rule in AXE_RULES},
+        "resultTypes": ["violations"],
+    }
+    raw = page.evaluate(_AXE_RUN, [options, [[a.rule, a.within] for a in allowed]])
+    return [
+        Finding(
+            rule=str(f["rule"]),
+            impact=str(f["impact"]),
+            help=str(f["help"]),
+            url=str(f["url"]),
+            target=str(f["target"]),
+            html=str(f["html"]),
+            detail=str(f["detail"]),
+            allowed_by=allowed[int(f["allowed"])] if int(f["allowed"]) >= 0 else None,
+        )
+        for f in raw
+    ]
