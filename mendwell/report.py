@@ -9,6 +9,13 @@ through `charts.plot_text`.
 
 The file opens offline: plotly.js is embedded once, inline, and a Content
 Security Policy forbids the page to fetch anything at all.
+
+On paper (A4 or Letter, whichever the print dialog or `for_paper` chooses) the
+CSS puts the couple and months at the top of every page after the first and
+"Page i of N" at the foot (page margin boxes), keeps headings with what follows
+them, forces no page break, and redraws the charts before printing at the sizes
+their boxes ask for (small ones two to a row). `mendwell.pdf` prints it with
+Chromium.
 """
 
 from __future__ import annotations
@@ -102,6 +109,9 @@ def _chart(fig: Figure, kind: str, print_as: tuple[int, int] = (FULL, 0), **attr
     )
 
 
+INTRO = "quiet intro"  # a note that introduces what follows it: on paper it stays with it
+
+
 def _note(text: str, cls: str = "quiet") -> str:
     return f'<p class="{cls}">{text}</p>'
 
@@ -110,7 +120,7 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]], cls: str = "") 
     """A table from already-escaped cell HTML."""
     head = "".join(f'<th scope="col">{h}</th>' for h in header)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return f'<div class="scroll"><table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 def _in_range(df: pd.DataFrame, start: dt.date, end: dt.date, col: str = "period") -> pd.DataFrame:
@@ -298,16 +308,18 @@ def _trends(d: _Data) -> str:
         out.append(
             _note(
                 f"Only {esc(d.names[int(next(iter(present)))])} checked in during these months, so the charts "
-                f"have one line; {esc(missing[0].name)}'s line appears once they have checked in."
+                f"have one line; {esc(missing[0].name)}'s line appears once they have checked in.",
+                INTRO,
             )
         )
     if d.shared_in.groupby("partner_id")["period"].nunique().max() < 2:
-        out.append(_note("One month so far: a line needs two months, so each of you shows as a single point."))
+        out.append(_note("One month so far: a line needs two months, so each of you shows as a single point.", INTRO))
     out.append(
         _note(
             "One chart per part of the check-in, a line for each of you. Shaded bands give each part's own "
             "wording for a range of scores; a gap is a month without a check-in; a large triangle marks a "
-            "reliable change (▲ for the better, ▼ for the harder)."
+            "reliable change (▲ for the better, ▼ for the harder).",
+            INTRO,
         )
     )
     start, end = pd.Timestamp(d.start), pd.Timestamp(d.end)
@@ -338,7 +350,8 @@ def _themes(db: Database, d: _Data) -> str:
         out.append(
             _note(
                 f"Looking at {esc(range_label(span_start, last.date()))}: a theme counts when it came up in at "
-                f"least {min_months} of these {window} months."
+                f"least {min_months} of these {window} months.",
+                INTRO,
             )
         )
         cols = []
@@ -627,7 +640,7 @@ dl.named > div { margin: 0 0 0.3em; }
 dl.named dt { display: inline; font-weight: 600; }
 dl.named dt::after { content: ":"; }
 dl.named dd { display: inline; margin: 0 0 0 0.3em; }
-ul.inline { list-style: none; padding: 0; margin: 0; }
+ul.inline { display: inline; list-style: none; padding: 0; margin: 0; }
 ul.inline li { display: inline; }
 ul.inline li + li::before { content: " · "; color: var(--muted); }
 .how, .when { color: var(--muted); }
@@ -642,7 +655,7 @@ table.by-month tbody tr > * { border-bottom: none; }
 .when { font-size: 0.85em; white-space: nowrap; }
 ul.basis { padding-left: 1.2em; margin: 0 0 1em; }
 table.changes td:nth-child(n+3) { white-space: nowrap; }
-table.changes td:nth-child(6) { white-space: normal; }
+table.changes td:nth-child(8) { white-space: normal; }
 
 @page {
   margin: 17mm 15mm 15mm;
@@ -663,22 +676,22 @@ table.changes td:nth-child(6) { white-space: normal; }
   h2, h3, h4, dt, figcaption { break-after: avoid; page-break-after: avoid; }
   p, li { orphans: 2; widows: 2; }
   .quiet { font-size: 8.5pt; }
-  .lead { font-size: 10pt; break-inside: avoid; page-break-inside: avoid; }
+  .lead { font-size: 10pt; }
+  .lead, .intro { break-after: avoid; page-break-after: avoid; break-inside: avoid; page-break-inside: avoid; }
   table { font-size: 8.5pt; margin: 0.3em 0 0.5em; }
   th, td { padding: 2px 6px; }
-  tr, .chart, figure.note, .cols .col, .notice, .instrument, article.month, .keep {
+  tr, .chart, figure.note, .cols .col, .notice, .instrument, article.month {
     break-inside: avoid; page-break-inside: avoid; }
   .grid { display: grid; grid-template-columns: repeat(2, HALFpx); gap: GAPpx; }
   .chart { border: none; padding: 0; margin: 0 0 4px; }
   .chart > div { height: auto !important; } /* plotly's wrapper keeps the screen height otherwise */
   .chart + p { margin-top: 2px; }
   .months { grid-template-columns: repeat(2, minmax(0, 1fr)); gap: GAPpx; margin-top: 0.4em; }
+  .scroll { overflow: visible; }
   table.by-month { font-size: 8pt; }
   table.by-month th, table.by-month td { padding: 1px 4px; }
   table.by-month tbody { break-inside: avoid; page-break-inside: avoid; }
   article.month { border: 1px solid var(--line); border-radius: 4px; padding: 0 8px 4px; font-size: 8.5pt; }
-  article.month th, article.month td { padding: 1px 4px; }
-  .lead { break-after: avoid; page-break-after: avoid; }
   article.month h3 { margin: 0.4em 0 0.1em; font-size: 10.5pt; }
   dl.named { margin: 0.2em 0; }
   dl.named > div { margin: 0 0 0.15em; }
