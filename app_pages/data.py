@@ -74,7 +74,10 @@ st.markdown(
     "An archive holds everything, every partner's private answers and notes included, so it is made at "
     "this computer's command line rather than downloaded through a browser:"
 )
-st.code(f"MENDWELL_DB={db_path()} .venv/bin/mendwell archive mendwell-archive-{stamp}.zip", language="bash")
+# plain and wrapped: shell colours fall below 4.5:1 contrast, and a keyboard cannot scroll a block sideways
+st.code(
+    f"MENDWELL_DB={db_path()} .venv/bin/mendwell archive mendwell-archive-{stamp}.zip", language=None, wrap_lines=True
+)
 st.caption("Add `--couple ID` for one couple. Bring it to another Mendwell with Import below, or `mendwell import`.")
 
 # -- import -------------------------------------------------------------------------------------
