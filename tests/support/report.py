@@ -207,7 +207,7 @@ def read_pdf(path: Path) -> Printed:
 
 
 def headings(doc: str) -> set[str]:
-    """The text of every heading (h1 to h4) of a report, as a reader sees it."""
-    return {
-        html.unescape(re.sub(r"<[^>]+>", "", h)).strip() for h in re.findall(r"<h[1-4][^>]*>(.*?)</h[1-4]>", doc, re.S)
-    }
+    """The text of every section and subsection heading (h2, h3) of a report, as a reader sees it (the h4s
+    are partners' names, which a chart's legend may also end with)."""
+    found = re.findall(r"<h([23])[^>]*>(.*?)</h\1>", doc, re.S)
+    return {html.unescape(re.sub(r"<[^>]+>", "", h)).strip() for _, h in found}
