@@ -35,9 +35,21 @@ _SCRIPT = """<script data-mendwell="land-on">(() => {
       const overflow = getComputedStyle(e).overflowY;
       if (overflow === 'auto' || overflow === 'scroll') { scroller = e; break; }
     }
-    const bar = document.querySelector('[data-testid="stHeader"]');
-    const below = bar ? Math.max(0, bar.getBoundingClientRect().bottom) : 0;
-    scroller.scrollTop = toTop ? 0 : scroller.scrollTop + box.getBoundingClientRect().top - below - 8;
+    // Placed again on each frame for two seconds: the rest of the part is still arriving, and a page that was
+    // too short for the place a moment ago may have grown. Never against the reader: once something else has
+    // scrolled, the page is theirs.
+    let last = null;
+    const until = performance.now() + 2000;
+    const place = () => {
+      if (last !== null && Math.abs(scroller.scrollTop - last) > 1) return;
+      const bar = document.querySelector('[data-testid="stHeader"]');
+      const below = bar ? Math.max(0, bar.getBoundingClientRect().bottom) : 0;
+      const want = toTop ? 0 : scroller.scrollTop + box.getBoundingClientRect().top - below - 8;
+      if (Math.abs(scroller.scrollTop - want) > 1) scroller.scrollTop = want;
+      last = scroller.scrollTop;
+      if (performance.now() < until) requestAnimationFrame(place);
+    };
+    place();
     if (!el.hasAttribute('tabindex')) el.setAttribute('tabindex', '-1');
     el.focus({preventScroll: true});
   };
