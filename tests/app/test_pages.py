@@ -50,7 +50,7 @@ def test_app_py_runs_on_every_run(store: Database, app_env: Path, monkeypatch: p
     at = start_app()
     for page in [*PAGES[1:], PAGES[0]]:
         open_page(at, page)
-        assert [m.value for m in at.sidebar.markdown] == ["### Mendwell"], page
+        assert [m.value for m in at.sidebar.markdown] == ["**Mendwell**"], page
         assert [c.value for c in at.sidebar.caption] == ["Signed in as Ann"], page
 
 
@@ -168,7 +168,7 @@ def test_every_page_renders(
             assert "No couple is shared with you yet. Add a couple and their accounts on the **Accounts** page." in text
             assert not at.text_input and not at.main.button
         elif page == SETTINGS:
-            assert "Names" not in [s.value for s in at.subheader] and "Safety check" in text
+            assert "Names" not in [s.value for s in at.header] and "Safety check" in text
             assert text.count("· version 1 ·") == 7  # the seven built-in questionnaires
         else:
             assert "No couple is shared with you yet" in text
