@@ -86,8 +86,9 @@ def test_safety_answers_reach_no_shared_view(
 
     safety.set_therapist_sees_flag(app_store(), True)
     at.run()
-    flags = at.dataframe[0].value["Flags"].to_string()  # the couples table (the next one is about reliability)
-    assert "safety check raised a concern" in flags
+    board = at.dataframe[0].value  # the couples table (the next one is about reliability)
+    flags = board["Safety check"].to_string() + board["Most pressing"].to_string()
+    assert "safety check raised a concern" in flags and "1 · safety check" in flags
     assert "afraid" not in flags and "hurt" not in flags  # never which question
     caseload_text = _texts(at) + "\n".join(d.value.to_string() for d in at.dataframe)
     for word in ("afraid of my partner", "controlled by my partner", "hurt me physically", HELP_START):
