@@ -1,121 +1,152 @@
-"""Recurring themes: what the small hurts keep touching, month after month."""
+"""Recurring themes: what the small hurts keep touching, month after month.
+
+The charts are built once per couple, write and time span (`ui.resources.themes_view_for`); the list of
+themes that keep coming back and "where a theme came from" are fragments, so choosing how far back to
+look or which theme to trace redraws only that part, never the charts. Each chart has a sentence under
+it that says what it shows. Charts are sent with `theme=None` (see app_pages/trends.py).
+"""
 
 from __future__ import annotations
+
+import math
 
 import pandas as pd
 import streamlit as st
 
-from mendwell import analysis, charts, periods, summary, views
+from mendwell import analysis, periods, summary, views
 from mendwell.limits import THEMES_SHOWN
 from mendwell.text import md_escape
-from ui.page import page_setup, partner_styles, range_control
-from ui.resources import analysis_for
+from ui.page import page_setup, range_control
+from ui.resources import analysis_for, submitted_for, themes_view_for
 
 page = page_setup("Recurring themes", page="themes")
 db, catalog, couple = page.db, page.catalog, page.the_couple
-styles = partner_styles(couple)
 names = {p.partner_id: p.name for p in couple.partners}
 CHART_CONFIG = {"displayModeBar": False, "responsive": True}
 sharing = page.sharing  # larger charts, one per row, no downloads
+
+# How far back "keeps coming back" looks, and how often a theme must have come up, in plain words.
+LOOK_BACK = {"3 months": 3, "6 months": 6, "1 year": 12, "2 years": 24}
+HOW_OFTEN = {"Now and then": 1 / 3, "In half the months or more": 1 / 2, "In most months": 2 / 3, "Every month": 1.0}
 
 st.markdown(
     "Small hurts often carry a theme: feeling unseen, unheard, alone. When the same theme keeps coming back "
     "for one of you, it may be worth tending to together, gently and without blame."
 )
 data = analysis_for(db, couple.couple_id)
-signals, kinds, repair = data["signals"], data["kinds"], data["repair"]
-checked_in = db.checkins.listing(couple.couple_id)
-checked_in = checked_in[checked_in["status"] == "submitted"]
+signals = data["signals"]
+submitted = submitted_for(db, couple.couple_id)
 
-if checked_in.empty:
+if submitted.empty:
     st.info(
-        "Themes appear here after your first check-ins. A theme counts as recurring once it has come up in "
+        "Themes appear here after your first check-ins. A theme keeps coming back once it has come up in "
         "several of the recent months, so this page grows more useful with time.",
         icon=":material/category:",
     )
     st.stop()
 
 theme_titles = views.theme_titles(catalog)
-last_period = pd.to_datetime(checked_in["period"]).max()
-first_period = pd.to_datetime(checked_in["period"]).min()
+last_period = submitted["period"].max()
+first_period = submitted["period"].min()
+came_in = set(submitted["partner_id"])
 
-# -- recurring --------------------------------------------------------------------------
-st.subheader("Themes that keep coming back")
-left, right = st.columns(2)
-window = left.number_input("Look back over this many months", min_value=3, max_value=36, value=6, step=1)
-min_months = right.number_input(
-    "Count a theme as recurring when it came up in at least", min_value=1, max_value=int(window),
-    value=min(3, int(window)), step=1, help="months of that span",
-)  # fmt: skip
-recurring = analysis.recurring_themes(signals, last_period, window=int(window), min_months=int(min_months))
-window_start = views.span_start(first_period, last_period, int(window)).date()
-months_span = f"{periods.label(window_start)} to {periods.label(last_period.date())}"
-st.caption(f"Looking at {months_span}.")
-fresh = analysis.new_themes(signals, last_period, window=int(window))
-came_in = set(checked_in["partner_id"].astype(int))
-cols = st.columns(len(couple.partners))
-for col, partner in zip(cols, couple.partners, strict=False):
-    with col:
-        st.markdown(f"**{md_escape(partner.name)}**")
-        if partner.partner_id not in came_in:
-            st.caption(md_escape(summary.no_data_sentence(partner.name)))
-            continue
-        mine = recurring[recurring["partner_id"] == partner.partner_id]
-        if mine.empty:
-            st.caption(f"No theme came up in {int(min_months)} or more of these {int(window)} months.")
-        for row in mine.head(THEMES_SHOWN).itertuples():
-            run = ", this month too" if row.this_month else ""
-            if row.streak > 1:
-                run = f", the last {row.streak} in a row"
-            st.markdown(
-                f"- **{md_escape(theme_titles.get(row.theme_id, row.theme_id))}**: "
-                f"{row.months} of {int(window)} months{run}"
-            )
-        rest = mine.iloc[THEMES_SHOWN:]
-        if not rest.empty:
-            with st.expander(f"{len(rest)} more that came up less steadily"):
-                for row in rest.itertuples():
+
+def chart(view: views.ChartView, kind: str) -> None:
+    """A chart, then the sentence that says what it shows, then its notes, each a line of its own."""
+    st.plotly_chart(
+        view.figure,
+        width="stretch",
+        config=CHART_CONFIG,
+        theme=None,
+        key=view.key,
+        alt=f"{kind}: {view.title}. The sentence under it says what it shows.",
+    )
+    st.caption(md_escape(view.sentence))
+    for note in view.notes:
+        st.caption(md_escape(note))
+
+
+# -- themes that keep coming back -------------------------------------------------------------
+@st.fragment
+def coming_back() -> None:
+    """The themes each partner keeps meeting; its two choices redraw only this part."""
+    st.subheader("Themes that keep coming back")
+    left, right = st.columns(2)
+    with left:
+        back = st.segmented_control("Look back over", list(LOOK_BACK), default="6 months", key="themes_look_back")
+    with right:
+        often = st.segmented_control(
+            "Show a theme when it came up", list(HOW_OFTEN), default="In half the months or more", key="themes_often"
+        )
+    months = LOOK_BACK[back or "6 months"]
+    least = max(1, math.ceil(HOW_OFTEN[often or "In half the months or more"] * months - 1e-9))
+    recurring = analysis.recurring_themes(signals, last_period, window=months, min_months=least)
+    since = views.span_start(first_period, last_period, months).date()
+    how_many = f"all {months}" if least == months else f"at least {least} of the {months}"
+    st.caption(
+        f"Showing themes that came up in {how_many} months from {periods.label(since)} to "
+        f"{periods.label(last_period.date())}."
+    )
+    fresh = analysis.new_themes(signals, last_period, window=months)
+    cols = st.columns(len(couple.partners))
+    for col, partner in zip(cols, couple.partners, strict=False):
+        with col:
+            st.markdown(f"**{md_escape(partner.name)}**")
+            if partner.partner_id not in came_in:
+                st.caption(md_escape(summary.no_data_sentence(partner.name)))
+                continue
+            mine = recurring[recurring["partner_id"] == partner.partner_id]
+            if mine.empty:
+                st.caption(f"No theme came up in {how_many} months.")
+            lines = []
+            for row in mine.head(THEMES_SHOWN).itertuples():
+                run = ", this month too" if row.this_month else ""
+                if row.streak > 1:
+                    run = f", the last {row.streak} in a row"
+                title = md_escape(theme_titles.get(row.theme_id, row.theme_id))
+                lines.append(f"- **{title}**: {row.months} of {months} months{run}")
+            if lines:
+                st.markdown("\n".join(lines))
+            rest = mine.iloc[THEMES_SHOWN:]
+            if not rest.empty:
+                with st.expander(f"{len(rest)} more that came up less often"):
                     st.markdown(
-                        f"- {md_escape(theme_titles.get(row.theme_id, row.theme_id))}: {row.months} of {int(window)}"
+                        "\n".join(
+                            f"- {md_escape(theme_titles.get(r.theme_id, r.theme_id))}: {r.months} of {months}"
+                            for r in rest.itertuples()
+                        )
                     )
-        new_here = fresh[fresh["partner_id"] == partner.partner_id]
-        if not new_here.empty:
-            st.caption(
-                "New this month: " + ", ".join(md_escape(theme_titles.get(t, t)) for t in new_here["theme_id"]) + "."
-            )
-st.caption(
-    f"The {THEMES_SHOWN} themes that came up most steadily are first: in the most of these months, then in an "
-    "unbroken run up to the latest, then this month. A theme that is new this month is named on its own."
-)
+            new_here = fresh[fresh["partner_id"] == partner.partner_id]
+            if not new_here.empty:
+                st.caption(
+                    "New this month: "
+                    + ", ".join(md_escape(theme_titles.get(t, t)) for t in new_here["theme_id"])
+                    + "."
+                )
+    st.caption(
+        f"Up to {THEMES_SHOWN} themes each, those that came up in the most months first; then those that came "
+        "up several months in a row up to the latest, then this month. A theme that is new this month is named "
+        "on its own."
+    )
 
-# -- heatmap ------------------------------------------------------------------------------
+
+coming_back()
+
+# -- month by month -----------------------------------------------------------------------------
 st.subheader("Month by month")
 months_back = range_control("themes_range")
-start = views.span_start(first_period, last_period, months_back)
-months = list(pd.date_range(start, last_period, freq="MS"))
-monthly = analysis.theme_months(signals)
-monthly = monthly[pd.to_datetime(monthly["period"]) >= start] if not monthly.empty else monthly
-for style in styles:
-    if style.partner_id not in came_in:
-        continue  # a kind sentence above, not an empty heatmap
-    mine = monthly[monthly["partner_id"] == style.partner_id]
-    fig = charts.theme_heatmap(mine, theme_titles, months, f"{style.name}: themes by month")
-    st.plotly_chart(fig, width="stretch", config=CHART_CONFIG, key=f"heat_{style.partner_id}")
-    # a month with a check-in but no theme is blank too: name the missed months in words
-    came = set(pd.to_datetime(checked_in.loc[checked_in["partner_id"] == style.partner_id, "period"]))
-    missed = [periods.label(m.date()) for m in months if m not in came]
-    if missed:
-        st.caption(f"Months without a check-in from {md_escape(style.name)}: {', '.join(missed)}.")
-    with st.expander("Show the numbers"):
-        table = mine.assign(
-            Month=pd.to_datetime(mine["period"]).dt.strftime("%Y-%m"), Theme=mine["theme_id"].map(theme_titles)
-        )[["Month", "Theme", "signals"]].rename(columns={"signals": "Answers"})
-        st.dataframe(table, hide_index=True, width="stretch")
-        if not sharing:
+view = themes_view_for(db, catalog, couple, months_back, sharing)
+assert view is not None  # there are submitted check-ins
+start = view.start
+for heat in view.heatmaps:
+    chart(heat, "Heatmap")
+    assert heat.numbers is not None
+    with st.popover("Show the numbers", icon=":material/table:"):
+        st.dataframe(heat.numbers, hide_index=True, width="stretch")
+        if heat.csv:
             st.download_button(
-                "Download (CSV)", table.to_csv(index=False).encode("utf-8"),
-                file_name=f"mendwell-themes-partner{style.slot}.csv", mime="text/csv", on_click="ignore",
-                key=f"dl_heat_{style.partner_id}",
+                "Download (CSV)", heat.csv, file_name=heat.file_name, mime="text/csv", on_click="ignore",
+                key=f"dl_{heat.key}",
             )  # fmt: skip
 st.caption(
     "A cell darkens with the number of answers that pointed to a theme that month: a theme chosen in "
@@ -124,54 +155,42 @@ st.caption(
 )
 
 # -- kinds of small hurt -----------------------------------------------------------------------
-micro = catalog.get(analysis.MICRO_HURTS)
-if micro is not None:
+if view.kinds:
     st.subheader("Which small hurts happened")
-    kind_items = micro.items_of(analysis.FREQUENCY)
-    labels = {it.id: micro.short(it) for it in kind_items}
-    how_often = pd.DataFrame(
-        [
-            (it.id, float(v), label)
-            for it in kind_items
-            for v, label in zip(range(micro.scale(it)[0], micro.scale(it)[1] + 1), micro.labels(it), strict=False)
-        ],
-        columns=["item_id", "value", "how_often"],
-    )
-    in_range = kinds[pd.to_datetime(kinds["period"]) >= start] if not kinds.empty else kinds
-    in_range = in_range.merge(how_often, on=["item_id", "value"], how="left")
-    cols = st.columns(len(styles))
-    for col, style in zip(cols, styles, strict=False):
-        mine = in_range[in_range["partner_id"] == style.partner_id] if not in_range.empty else in_range
+    cols = st.columns(len(view.kinds))
+    for col, kinds in zip(cols, view.kinds, strict=True):
         with col:
-            if style.partner_id not in came_in:
-                st.caption(md_escape(summary.no_data_sentence(style.name)))
-                continue
-            fig = charts.kinds_figure(mine, labels, months, f"{style.name}")
-            st.plotly_chart(fig, width="stretch", config=CHART_CONFIG, key=f"kinds_{style.partner_id}")
+            if kinds.chart is None:
+                st.caption(md_escape(kinds.instead))
+            else:
+                chart(kinds.chart, "Bar chart")
 
     st.subheader("Share of small hurts mended")
-    gapped = views.repair_series(repair, styles, start, last_period) if not repair.empty else repair
-    if gapped.empty:
+    if view.repair is None:
         st.caption("Once a small hurt has been named, this shows how much of it was mended.")
     else:
-        st.plotly_chart(charts.repair_figure(gapped, styles), width="stretch", config=CHART_CONFIG, key="repair")
+        chart(view.repair, "Line chart")
         st.caption(
             "Of the small hurts each of you named that month and answered “was it mended?” for, the share that "
             "were mended or partly mended. A blank answer counts as not known, so it is left out of the share "
             "(hover a point to see how many were not answered)."
         )
 
+
 # -- where a theme came from -------------------------------------------------------------------
-st.subheader("Where a theme came from")
-present = sorted(set(signals["theme_id"])) if not signals.empty else []
-if not present:
-    st.caption("No theme has come up yet.")
-else:
-    choice = st.selectbox("Theme", present, format_func=lambda t: theme_titles.get(t, t), key="theme_detail")
+@st.fragment
+def where_from() -> None:
+    """The answers behind one theme in the months shown; choosing a theme redraws only this part."""
+    st.subheader("Where a theme came from")
+    present = sorted(set(signals["theme_id"])) if not signals.empty else []
+    if not present:
+        st.caption("No theme has come up yet.")
+        return
+    choice = st.selectbox("Which theme", present, format_func=lambda t: theme_titles.get(t, t), key="theme_detail")
     rows = signals[(signals["theme_id"] == choice) & (pd.to_datetime(signals["period"]) >= start)]
     item_labels = pd.DataFrame(
         [(inst.id, it.id, inst.short(it), inst.title) for inst in catalog.instruments for it in inst.items],
-        columns=["instrument_id", "item_id", "From", "Part"],
+        columns=["instrument_id", "item_id", "Question", "Part of the check-in"],
     )
     detail = (
         rows.merge(item_labels, on=["instrument_id", "item_id"], how="left")
@@ -179,10 +198,13 @@ else:
             Month=lambda d: pd.to_datetime(d["period"]).dt.strftime("%Y-%m"),
             Partner=lambda d: d["partner_id"].map(names),
         )
-        .fillna({"From": "", "Part": ""})[["Month", "Partner", "From", "Part"]]
+        .fillna({"Question": "", "Part of the check-in": ""})[["Month", "Partner", "Question", "Part of the check-in"]]
         .sort_values(["Month", "Partner"], ascending=[False, True])
     )
     if detail.empty:
-        st.caption("This theme did not come up in the chosen time span.")
+        st.caption("This theme did not come up in the months shown above.")
     else:
         st.dataframe(detail, hide_index=True, width="stretch")
+
+
+where_from()

@@ -1,27 +1,31 @@
-"""Trends: each partner's line per subscale, at a glance, and two perspectives."""
+"""Trends: each partner's line per subscale, at a glance, and two perspectives.
+
+Everything drawn here is built once per couple, write and time span (`ui.resources.trends_view_for`), so
+a visit only sends it, the first questionnaire's charts first. Each chart has a sentence under it that
+says what it shows; its numbers are one click away, in a popover the browser builds only when opened
+(a dozen hidden tables used to cost the browser about a third of its work on this page).
+
+Charts are sent with `theme=None`: every colour and font is set in `mendwell.charts`, and Streamlit's
+theme, re-applied after a chart is first drawn, changes its title and makes Plotly draw it again.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from mendwell import analysis, periods, summary, views
+from mendwell import periods, views
 from mendwell.text import md_escape
-from ui.page import page_setup, partner_styles, range_control
+from ui.page import page_setup, range_control
 from ui.report_panel import report_panel
-from ui.resources import analysis_for
+from ui.resources import analysis_for, trends_view_for
 
 page = page_setup("Trends", page="trends")
 db, catalog, couple = page.db, page.catalog, page.the_couple
-styles = partner_styles(couple)
-names = {p.partner_id: p.name for p in couple.partners}
 CHART_CONFIG = {"displayModeBar": False, "responsive": True}
 sharing = page.sharing  # larger charts, one per row, no downloads
 
-data = analysis_for(db, couple.couple_id)
-rc = data["reliable"]
-shared = views.shared_only(rc)
-
+shared = views.shared_only(analysis_for(db, couple.couple_id)["reliable"])
 if shared.empty:
     st.info(
         "Your trends appear here once you have checked in. Each part of the check-in gets a chart with a line "
@@ -31,27 +35,50 @@ if shared.empty:
     st.stop()
 
 months_back = range_control("trend_range")
-last_period = pd.to_datetime(shared["period"]).max()
-first_period = pd.to_datetime(shared["period"]).min()
-start = views.span_start(first_period, last_period, months_back)
-titles = views.subscale_titles(catalog)
-theme_titles = views.theme_titles(catalog)
+view = trends_view_for(db, catalog, couple, months_back, sharing)
+assert view is not None  # there are shared scores
 
-present = set(shared["partner_id"].unique())
+
+def draw(chart: views.ChartView) -> None:
+    """A chart, the sentence that says what it shows, its notes, and its numbers a click away."""
+    st.plotly_chart(
+        chart.figure,
+        width="stretch",
+        config=CHART_CONFIG,
+        theme=None,
+        key=chart.key,
+        alt=f"Line chart: {chart.title}. The sentence under it says what it shows.",
+    )
+    # one element: the sentence first, then any notes as paragraphs of their own (each markdown element
+    # costs the browser a parse)
+    st.caption("\n\n".join(md_escape(line) for line in (chart.sentence, *chart.notes)))
+    if chart.numbers is None:
+        return
+    with st.popover("Show the numbers", icon=":material/table:"):
+        st.dataframe(chart.numbers, hide_index=True, width="stretch")
+        if chart.csv:
+            st.download_button(
+                "Download these numbers (CSV)",
+                chart.csv,
+                file_name=chart.file_name,
+                mime="text/csv",
+                on_click="ignore",
+                key=f"dl_{chart.key.removeprefix('trend_')}",
+            )
+
 
 # -- this month at a glance ------------------------------------------------------------
-st.subheader(f"At a glance: {periods.label(last_period.date())}")
-window = 6
-recurring = analysis.recurring_themes(data["signals"], last_period, window=window, min_months=3)
-people = [summary.Person(p.partner_id, p.name) for p in couple.partners]
-for line in summary.sentences(shared, recurring, people, titles, theme_titles, window):
-    st.markdown(f"- {md_escape(line)}")
-glance = summary.glance_table(shared, people, titles)
+st.subheader(f"At a glance: {periods.label(view.last_period.date())}")
+st.markdown("\n".join(f"- {md_escape(line)}" for line in view.glance))
+glance = view.glance_table
 st.dataframe(glance, hide_index=True, width="stretch", height=35 * (len(glance) + 1) + 3)
-start_mark = analysis.start_of_therapy(db, couple.couple_id)
 st.caption(
     "Each month is compared with each of your starting points"
-    + (f" (from {periods.label(start_mark)}, marked as the start)" if start_mark else " (your first check-in)")
+    + (
+        f" (from {periods.label(view.start_mark)}, marked as the start)"
+        if view.start_mark
+        else " (your first check-in)"
+    )
     + ". ▲ and ▼ mark a reliable change since then (the Jacobson–Truax reliable change index, with the spread "
     "of everyone's first check-ins or a questionnaire's published norms): ▲ when the line went up, ▼ when it went "
     "down, and the words say whether that is better or harder for that part. Month-to-month ups and downs are "
@@ -59,75 +86,18 @@ st.caption(
     "Mendwell says it can't tell yet rather than guess."
 )
 
-
-# -- one chart per subscale --------------------------------------------------------------
-def numbers_table(df: pd.DataFrame) -> pd.DataFrame:
-    """The scores behind a chart as a readable table, one row per partner-month."""
-    rows = df.dropna(subset=["score"])
-    return pd.DataFrame(
-        {
-            "Month": pd.to_datetime(rows["period"]).dt.strftime("%Y-%m"),
-            "Partner": rows["partner_id"].map(names),
-            "Score": rows["score"].round(3),
-            "Band": rows["band"].fillna(""),
-            "Since the start": summary.marks(rows),
-            "Compared with": pd.to_datetime(rows["reference_period"]).dt.strftime("%Y-%m").fillna(""),
-            "Since the month before": [
-                analysis.movement_words(c, h, p)
-                for c, h, p in zip(rows["month_change"], rows["higher_is"], rows["previous_period"], strict=True)
-            ],
-            "Needed for a reliable change": rows["threshold"].round(2),
-            "Spread (SD) from": rows["sd_source"].fillna(""),
-            "Reliability from": rows["reliability_source"].fillna(""),
-            "Clinical class": [
-                f"{c} (norms: {n})" if isinstance(c, str) and c else ""
-                for c, n in zip(rows["clinical_class"], rows["norms_source"], strict=True)
-            ],
-        }
-    )
-
-
-in_range = shared[pd.to_datetime(shared["period"]) >= start]
-if in_range.groupby("partner_id")["period"].nunique().max() < 2:
+# -- one chart per subscale, a questionnaire at a time ------------------------------------
+if view.single_month:
     st.info("One month so far: a line needs two months, so each of you shows as a single point for now.")
-for inst, subscale_charts in views.trend_charts(shared, catalog, styles, start, last_period, large=sharing):
+for inst in view.instruments:
     st.subheader(inst.title)
     cols = st.columns(1 if sharing else 2)
-    for i, chart in enumerate(subscale_charts):
+    for i, chart in enumerate(inst.charts):
         with cols[i % len(cols)]:
-            key = f"{inst.id}_{chart.subscale_id}"
-            st.plotly_chart(chart.figure, width="stretch", config=CHART_CONFIG, key=f"trend_{key}")
-            for line in views.trend_lines(chart, styles):
-                st.caption(md_escape(line))
-            latest_rows = chart.gridded.dropna(subset=["score"])
-            classes = latest_rows[latest_rows["clinical_class"].fillna("").ne("")]
-            if not classes.empty:
-                last_rows = classes.sort_values("period").groupby("partner_id").tail(1)
-                st.caption(
-                    md_escape(
-                        "Since the start (Jacobson–Truax, norms: "
-                        + str(last_rows["norms_source"].iloc[0])
-                        + "): "
-                        + "; ".join(f"{names[int(r.partner_id)]} {r.clinical_class}" for r in last_rows.itertuples())
-                        + "."
-                    )
-                )
-            numbers = numbers_table(chart.gridded)
-            with st.expander("Show the numbers"):
-                st.dataframe(numbers, hide_index=True, width="stretch")
-                if not sharing:
-                    st.download_button(
-                        "Download these numbers (CSV)",
-                        numbers.to_csv(index=False).encode("utf-8"),
-                        file_name=f"mendwell-{inst.id}-{chart.subscale_id}.csv",
-                        mime="text/csv",
-                        on_click="ignore",
-                        key=f"dl_{key}",
-                    )
+            draw(chart)
 
 # -- two perspectives ------------------------------------------------------------------
-mirrors = data["mirrors"]
-if not mirrors.empty:
+if view.mirrors:
     st.subheader("How differently we see it")
     st.markdown(
         "The same moments, seen from each side: how one of you felt your reaches for connection were met, "
@@ -135,27 +105,13 @@ if not mirrors.empty:
         "right; it is something to be curious about together."
     )
     cols = st.columns(1 if sharing else 2)
-    for i, mirror in enumerate(views.mirror_charts(mirrors, catalog, styles, start, last_period)):
-        receiver_id, giver_id = mirror.receiver.partner_id, mirror.giver.partner_id
+    for i, mirror in enumerate(view.mirrors):
         with cols[i % len(cols)]:
-            st.plotly_chart(mirror.figure, width="stretch", config=CHART_CONFIG, key=f"mirror_{receiver_id}")
-            shown = mirror.gridded.dropna(subset=["receiver_view"])
-            with st.expander("Show the numbers"):
-                st.dataframe(
-                    pd.DataFrame(
-                        {
-                            "Month": shown["period"].dt.strftime("%Y-%m"),
-                            f"{names[int(receiver_id)]}'s view": shown["receiver_view"].round(2),
-                            f"{names[giver_id]}'s view": shown["giver_view"].round(2),
-                            "Space between": shown["gap"].round(2),
-                        }
-                    ),
-                    hide_index=True,
-                    width="stretch",
-                )
-elif len(present) == 2:
+            draw(mirror)
+elif view.both_present:
     st.caption("The two-perspectives chart appears once you have both checked in for the same month.")
 
 # -- session report ----------------------------------------------------------------------
 if not sharing:
-    report_panel(db, catalog, couple, first_period, last_period)
+    months = pd.to_datetime(shared["period"])
+    report_panel(db, catalog, couple, months.min(), months.max())

@@ -32,13 +32,14 @@ CHANGES_COLUMNS = [
 DECLARED = "declared in the questionnaire file (provisional until measured)"
 
 
-def reliable_change(db: Database, couple_id: int) -> pd.DataFrame:
+def reliable_change(db: Database, couple_id: int, ref: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each score of a couple with its change since baseline and a verdict.
 
     `verdict` is "improved", "worsened", "no reliable change" or "can't tell"; `reason` says why a
-    verdict can't be told; `clinical_class` is set where the subscale has norms.
+    verdict can't be told; `clinical_class` is set where the subscale has norms. `ref` is the practice's
+    reference figures (`reference(db)`), when the caller already has them.
     """
-    return classify(db.analytics.changes(couple_id), reference(db))
+    return classify(db.analytics.changes(couple_id), reference(db) if ref is None else ref)
 
 
 def all_changes(db: Database, couple_id: int | None = None) -> pd.DataFrame:

@@ -12,7 +12,9 @@ depends on colour alone. Band regions are shaded softly behind the lines.
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -91,6 +93,19 @@ def _figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> go.Figure:
     return go.Figure({"data": data, "layout": layout}, _validate=VALIDATE)
 
 
+def for_screen(fig: go.Figure) -> go.Figure:
+    """A figure as the app's screen draws it: once in the browser, with less to send.
+
+    Without Plotly's template (about a third of a chart's JSON; every colour and font is set here), and
+    with a `datarevision` naming its data, so that when Streamlit hands the same chart to Plotly again (it
+    does, with new copies of the arrays) Plotly knows the data did not change."""
+    spec: dict[str, Any] = fig.to_plotly_json()
+    data = json.dumps(spec["data"], sort_keys=True, default=str).encode()
+    revision = hashlib.sha256(data).hexdigest()[:16]
+    spec["layout"] = {**spec["layout"], "template": {}, "datarevision": revision}
+    return go.Figure(spec, _validate=False)
+
+
 def subscale_meta(inst: Instrument, subscale_id: str) -> SubscaleMeta:
     """What a trend chart needs about a subscale: its score range and band regions."""
     sc = inst.subscale(subscale_id)
@@ -110,14 +125,25 @@ def subscale_meta(inst: Instrument, subscale_id: str) -> SubscaleMeta:
     return SubscaleMeta(sc.title, sc.higher_is, low, high, tuple(bands), cutoff, sc.norms.source if sc.norms else "")
 
 
-def _layout(title: str, height: int, large: bool = False, **extra: Any) -> dict[str, Any]:
+def fixed_margin(large: bool = False, **sides: int) -> dict[str, int]:
+    """Margins with room for a line chart's tick labels and vertical-axis title, fixed in advance: Plotly's
+    automatic margins redraw every chart once more (about a third of its drawing time)."""
+    scale = 18 / FONT["size"] if large else 1.0
+    base = {"l": 64, "r": 12, "t": 60, "b": 34}
+    return {k: round(v * scale) if k in ("l", "b") else v for k, v in {**base, **sides}.items()}
+
+
+def _layout(
+    title: str, height: int, large: bool = False, margin: dict[str, int] | None = None, **extra: Any
+) -> dict[str, Any]:
+    """The common layout; with `margin` the margins are fixed (no automatic margins), else automatic."""
     font = {**FONT, "size": 18 if large else FONT["size"]}
-    axis = {"gridcolor": GRID, "linecolor": GRID, "zeroline": False, "automargin": True}
+    axis = {"gridcolor": GRID, "linecolor": GRID, "zeroline": False, "automargin": margin is None}
     layout: dict[str, Any] = {
-        "title": {"text": title, "x": 0, "xanchor": "left", "font": {**font, "size": font["size"] + 2}},
+        "title": {"text": title, "x": 0, "xanchor": "left", "font": {**font, "size": font["size"] + 2, "weight": 600}},
         "font": font,
         "height": height,
-        "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
+        "margin": margin or {"l": 10, "r": 10, "t": 60, "b": 10},
         "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
         "hoverlabel": {"font": {**font, "size": font["size"]}},
         "plot_bgcolor": "white",
@@ -138,9 +164,15 @@ def _dates(series: pd.Series) -> list[str]:
     return dates
 
 
+def compact(v: float) -> float:
+    """A number with 7 significant digits: far finer than any chart or hover shows, and about half the JSON
+    of a full float (3.666667 rather than 3.6666666666666665)."""
+    return float(f"{v:.7g}")
+
+
 def _numbers(series: pd.Series) -> list[float | None]:
     # NaN becomes None (JSON null), which Plotly draws as a gap
-    return [None if pd.isna(v) else float(v) for v in series.tolist()]
+    return [None if pd.isna(v) else compact(float(v)) for v in series.tolist()]
 
 
 def _partner_line(
@@ -259,7 +291,7 @@ def trend_figure(
                             "line": {"color": "white", "width": 1.5},
                         },
                         "customdata": [
-                            [float(c), float(t), plot_text(w)]
+                            [compact(float(c)), compact(float(t)), plot_text(w)]
                             for c, t, w in zip(marks["change"], marks["threshold"], since, strict=True)
                         ],
                         "hovertemplate": "%{x|%B %Y}<br>" + words + "<br>Change since %{customdata[2]} "
@@ -273,6 +305,7 @@ def trend_figure(
         plot_text(meta.title),
         380 if large else 300,
         large,
+        fixed_margin(large),
         shapes=shapes,
         annotations=annotations,
         yaxis={"range": [meta.low - pad, meta.high + pad], "title": {"text": meta.direction}},
@@ -378,6 +411,7 @@ def repair_figure(ratio: pd.DataFrame, partners: Sequence[PartnerStyle]) -> go.F
     layout = _layout(
         "How much of what hurt got mended",
         320,
+        margin=fixed_margin(l=72),
         yaxis={"range": [-5, 105], "title": {"text": "Mended or partly, of those answered (%)"}, "ticksuffix": "%"},
     )
     return _figure(data, layout)
@@ -403,6 +437,6 @@ def mirror_figure(df: pd.DataFrame, receiver: PartnerStyle, giver: PartnerStyle,
         yaxis={"range": [low - pad, high + pad], "title": {"text": "Higher: reaches met more"}},
         # long legend entries go under the plot, clear of the title
         legend={"orientation": "v", "yanchor": "top", "y": -0.15, "xanchor": "left", "x": 0},
-        margin={"l": 10, "r": 10, "t": 50, "b": 90},
+        margin=fixed_margin(t=50, b=96),
     )
     return _figure(data, layout)

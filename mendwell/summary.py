@@ -240,3 +240,146 @@ def glance_table(rc: pd.DataFrame, people: Sequence[Person], titles: Mapping[tup
         return pd.DataFrame(columns=["Part"])
     order = {t: i for i, t in enumerate(titles.values())}
     return out.sort_values("Part", key=lambda c: c.map(order)).fillna("").reset_index(drop=True)
+
+
+# -- what each chart shows, in one sentence (its text alternative) -----------------------------------
+# Each chart on Trends and Themes gets a sentence from the same data, right beside it: what the lines,
+# cells or bars show, in the part's own direction, about each partner's own line; never who is ahead.
+
+SAME_SHARE = 0.05  # a line that moved less than this share of its scale "stayed about the same"
+
+
+def span_words(periods: pd.Series | Sequence[object]) -> str:
+    """'December 2025 to November 2026' (or one month's name) for the months a chart covers."""
+    p = pd.to_datetime(pd.Series(list(periods))).dropna()
+    if p.empty:
+        return "no months yet"
+    first, last = label(p.min().date()), label(p.max().date())
+    return first if first == last else f"{first} to {last}"
+
+
+def line_words(points: pd.DataFrame, value: str, tolerance: float, fmt: str = "{:.1f}") -> str:
+    """How one line moved between its first and last points, in words: 'rose from 3.1 to 3.8', 'fell from ...',
+    'stayed about the same, at 3.4' (a move smaller than `tolerance`), with 'ranging from ... to ...'
+    when it went well beyond its ends on the way; 'has one point, 3.7 (March 2026)' for a single point.
+
+    `points` has `period` and the `value` column; missing values (missed months) are left out."""
+    rows = points.dropna(subset=[value]).sort_values("period")
+    if rows.empty:
+        return "has no points here"
+    values = rows[value].astype(float).tolist()
+    if len(values) == 1:
+        return f"has one point, {fmt.format(values[0])} ({label(pd.Timestamp(rows['period'].iloc[0]).date())})"
+    first, last = values[0], values[-1]
+    low, high = min(values), max(values)
+    ends = f"from {fmt.format(first)} to {fmt.format(last)}"
+    if abs(last - first) < tolerance:
+        same = fmt.format(first) == fmt.format(last)
+        words = f"stayed about the same, {f'at {fmt.format(first)}' if same else ends}"
+    else:
+        words = f"{'rose' if last > first else 'fell'} {ends}"
+    if low < min(first, last) - tolerance or high > max(first, last) + tolerance:
+        words += f", ranging from {fmt.format(low)} to {fmt.format(high)} on the way"
+    return words
+
+
+def _possessive(name: str) -> str:
+    return f"{name}'" if name.endswith(("s", "S")) else f"{name}'s"
+
+
+def trend_sentence(
+    gridded: pd.DataFrame, people: Sequence[Person], title: str, higher_is: str, low: float, high: float
+) -> str:
+    """What a trend chart shows: each partner's line over the months shown, which way it moved, how many
+    months are marked as a reliable change since their start, and the months without a check-in.
+
+    'Closeness, June to November 2026 (for this part, higher is better): Alex's line rose from 3.1 to 3.8;
+    Sam's stayed about the same, at 3.4.'"""
+    tolerance = SAME_SHARE * (high - low)
+    better = "better" if higher_is == "better" else "harder"
+    head = f"“{title}”, {span_words(gridded['period'])} (for this part, higher is {better})"
+    parts = []
+    for person in people:
+        mine = gridded[gridded["partner_id"] == person.partner_id]
+        if mine["score"].notna().sum() == 0:
+            continue
+        words = f"{_possessive(person.name)} line {line_words(mine, 'score', tolerance)}"
+        if "verdict" in mine and "change" in mine:
+            reliable = mine[mine["verdict"].isin([stats.IMPROVED, stats.WORSENED])]
+            for up in (True, False):
+                n = int((reliable["change"] > 0).sum() if up else (reliable["change"] < 0).sum())
+                if n:
+                    words += (
+                        f", reliably {'higher' if up else 'lower'} than at the start in {n} "
+                        f"month{'s' if n > 1 else ''} ({'▲' if up else '▼'})"
+                    )
+        missed = int(mine["score"].isna().sum())
+        if missed:
+            words += f", no check-in in {missed} of these months"
+        parts.append(words)
+    if not parts:
+        return f"{head}: no scores in these months."
+    return f"{head}: {'; '.join(parts)}."
+
+
+def mirror_sentence(gridded: pd.DataFrame, receiver: str, giver: str, low: float, high: float) -> str:
+    """What a two-perspectives chart shows: how each side's view of the same reaches moved, and how far apart
+    the two views were on average (a space to be curious about, not a verdict)."""
+    tolerance = SAME_SHARE * (high - low)
+    head = f"{_possessive(receiver)} reaches, seen by both, {span_words(gridded['period'])}"
+    felt = line_words(gridded.rename(columns={"receiver_view": "v"}), "v", tolerance)
+    saw = line_words(gridded.rename(columns={"giver_view": "v"}), "v", tolerance)
+    text = f"{head}: how {receiver} felt they were met {felt}; how {giver} saw themselves meeting them {saw}"
+    both = gridded.dropna(subset=["receiver_view", "giver_view"])
+    if not both.empty:
+        gap = float((both["receiver_view"] - both["giver_view"]).abs().mean())
+        text += f". In the months both answered, the two views were on average {gap:.1f} apart"
+    return text + "."
+
+
+def _months_list(counts: list[tuple[str, int]], of: int, shown: int = 3) -> str:
+    said = [f"{name} in {n} of {of} month{'s' if of > 1 else ''}" for name, n in counts[:1]]
+    said += [f"{name} in {n}" for name, n in counts[1:shown]]
+    rest = len(counts) - shown
+    return ", ".join(said) + (f", and {rest} more less often" if rest > 0 else "")
+
+
+def heatmap_sentence(months_df: pd.DataFrame, name: str, theme_titles: Mapping[str, str], months: int) -> str:
+    """What a partner's themes heatmap shows: the themes that came up in the most months of those shown."""
+    if months_df.empty or months_df["signals"].sum() == 0:
+        return f"{_possessive(name)} themes by month: no theme came up in these months."
+    span = span_words(months_df["period"])
+    counts = months_df[months_df["signals"] > 0].groupby("theme_id")["period"].nunique()
+    order = {t: i for i, t in enumerate(theme_titles)}  # ties in the heatmap's own order, top to bottom
+    ranked = sorted(counts.items(), key=lambda tn: (-int(tn[1]), order.get(str(tn[0]), len(order))))
+    listed = [(f"“{theme_titles.get(str(t), str(t))}”", int(n)) for t, n in ranked]
+    return f"{_possessive(name)} themes by month, {span}: {_months_list(listed, months)}."
+
+
+def kinds_sentence(kinds: pd.DataFrame, name: str, labels: Mapping[str, str], months: int) -> str:
+    """What a partner's small-hurts chart shows: which kinds happened in how many of the months shown."""
+    if kinds.empty:
+        return f"{_possessive(name)} small hurts by month: none named in these months."
+    counts = kinds.groupby("item_id")["period"].nunique()
+    order = {k: i for i, k in enumerate(labels)}  # ties in the questionnaire's order
+    ranked = sorted(counts.items(), key=lambda kn: (-int(kn[1]), order.get(str(kn[0]), len(order))))
+    listed = [(f"“{labels.get(str(k), str(k))}”", int(n)) for k, n in ranked]
+    quiet = months - int(pd.to_datetime(kinds["period"]).nunique())
+    tail = f"; none named in {quiet} of these months" if quiet > 0 else ""
+    span = span_words(kinds["period"])
+    return f"{_possessive(name)} small hurts by month, {span}: {_months_list(listed, months, 4)}{tail}."
+
+
+def repair_sentence(gapped: pd.DataFrame, people: Sequence[Person]) -> str:
+    """What the mending chart shows: how each partner's share of small hurts mended moved over the months."""
+    parts = []
+    for person in people:
+        mine = gapped[gapped["partner_id"] == person.partner_id]
+        if mine.empty or mine["ratio"].notna().sum() == 0:
+            continue
+        points = mine.assign(share=mine["ratio"].astype(float) * 100)
+        parts.append(f"{_possessive(person.name)} share {line_words(points, 'share', 100 * SAME_SHARE, '{:.0f}%')}")
+    head = f"How much of what hurt got mended, {span_words(gapped['period'])}"
+    if not parts:
+        return f"{head}: no answers about mending in these months."
+    return f"{head}: {'; '.join(parts)}."

@@ -7,6 +7,7 @@ return with Streamlit, the report with HTML.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ import pandas as pd
 from mendwell import analysis, charts, summary
 from mendwell.checkin import Answer
 from mendwell.instruments import Catalog, Instrument, Item
+from mendwell.periods import label
 
 MonthsBack = int | None  # None: all months
 
@@ -211,3 +213,290 @@ def mirror_charts(
         receiver, giver = by_id[int(receiver_id)], by_id[giver_id]
         out.append(MirrorChart(receiver, giver, gridded, charts.mirror_figure(gridded, receiver, giver, low, high)))
     return out
+
+
+# -- Trends as the page draws it, built once per couple, write and time span -------------------------
+
+
+@dataclass(frozen=True)
+class ChartView:
+    """One chart as a page draws it: its figure for the screen, the sentence that says what it shows (its
+    text alternative), more lines under it, and the numbers behind it."""
+
+    key: str  # the chart's element key, e.g. "trend_bids_my_bids_met"
+    title: str  # what it is, for the chart's accessible name
+    figure: Any  # a plotly Figure as the screen draws it (charts.for_screen); never changed once built
+    sentence: str
+    notes: tuple[str, ...] = ()
+    numbers: pd.DataFrame | None = None
+    csv: bytes = b""  # the numbers as a CSV file to download, when they may be downloaded
+    file_name: str = ""
+
+
+@dataclass(frozen=True)
+class InstrumentCharts:
+    """A questionnaire's charts, in the order of its parts."""
+
+    instrument_id: str
+    title: str
+    charts: tuple[ChartView, ...]
+
+
+@dataclass(frozen=True)
+class TrendsView:
+    """Everything the Trends page shows for one couple and time span, computed once per write."""
+
+    last_period: pd.Timestamp
+    glance: tuple[str, ...]  # at most a few sentences about the latest month
+    glance_table: pd.DataFrame
+    start_mark: dt.date | None  # the start of therapy, when a therapist marked one
+    single_month: bool  # nobody has two months in the span yet
+    instruments: tuple[InstrumentCharts, ...]
+    mirrors: tuple[ChartView, ...]
+    both_present: bool  # both partners have scores (the two-perspectives chart can appear)
+
+
+GLANCE_WINDOW = 6  # months "at a glance" looks back over for a recurring theme
+GLANCE_MIN_MONTHS = 3
+
+
+def trend_numbers(gridded: pd.DataFrame, names: dict[int, str]) -> pd.DataFrame:
+    """The scores behind a trend chart as a readable table, one row per partner-month."""
+    rows = gridded.dropna(subset=["score"])
+    return pd.DataFrame(
+        {
+            "Month": pd.to_datetime(rows["period"]).dt.strftime("%Y-%m"),
+            "Partner": rows["partner_id"].map(names),
+            "Score": rows["score"].round(3),
+            "Band": rows["band"].fillna(""),
+            "Since the start": summary.marks(rows),
+            "Compared with": pd.to_datetime(rows["reference_period"]).dt.strftime("%Y-%m").fillna(""),
+            "Since the month before": [
+                analysis.movement_words(c, h, p)
+                for c, h, p in zip(rows["month_change"], rows["higher_is"], rows["previous_period"], strict=True)
+            ],
+            "Needed for a reliable change": rows["threshold"].round(2),
+            "Spread (SD) from": rows["sd_source"].fillna(""),
+            "Reliability from": rows["reliability_source"].fillna(""),
+            "Clinical class": [
+                f"{c} (norms: {n})" if isinstance(c, str) and c else ""
+                for c, n in zip(rows["clinical_class"], rows["norms_source"], strict=True)
+            ],
+        }
+    )
+
+
+def clinical_note(gridded: pd.DataFrame, names: dict[int, str]) -> str:
+    """Each partner's latest clinical class in the span (parts with norms only), or ""."""
+    rows = gridded.dropna(subset=["score"])
+    classes = rows[rows["clinical_class"].fillna("").ne("")]
+    if classes.empty:
+        return ""
+    last = classes.sort_values("period").groupby("partner_id").tail(1)
+    return (
+        f"Since the start (Jacobson–Truax, norms: {last['norms_source'].iloc[0]}): "
+        + "; ".join(f"{names[int(r.partner_id)]} {r.clinical_class}" for r in last.itertuples())
+        + "."
+    )
+
+
+def mirror_numbers(gridded: pd.DataFrame, receiver: str, giver: str) -> pd.DataFrame:
+    """The two views behind a two-perspectives chart, one row per month either answered."""
+    shown = gridded.dropna(subset=["receiver_view"])
+    return pd.DataFrame(
+        {
+            "Month": pd.to_datetime(shown["period"]).dt.strftime("%Y-%m"),
+            f"{receiver}'s view": shown["receiver_view"].round(2),
+            f"{giver}'s view": shown["giver_view"].round(2),
+            "Space between": shown["gap"].round(2),
+        }
+    )
+
+
+def trends_view(
+    data: dict[str, pd.DataFrame],
+    catalog: Catalog,
+    styles: list[charts.PartnerStyle],
+    months_back: MonthsBack,
+    *,
+    large: bool = False,
+    start_mark: dt.date | None = None,
+) -> TrendsView | None:
+    """The Trends page of one couple over a time span (None before anyone's first scores): the glance, a chart
+    per shared subscale with its sentence, notes and numbers, and the two perspectives. `large` is for a
+    shared screen: larger charts, and nothing to download."""
+    shared = shared_only(data["reliable"])
+    if shared.empty:
+        return None
+    people = [summary.Person(s.partner_id, s.name) for s in styles]
+    names = {s.partner_id: s.name for s in styles}
+    periods = pd.to_datetime(shared["period"])
+    last, first = periods.max(), periods.min()
+    start = span_start(first, last, months_back)
+    titles = subscale_titles(catalog)
+    recurring = analysis.recurring_themes(data["signals"], last, window=GLANCE_WINDOW, min_months=GLANCE_MIN_MONTHS)
+    glance = summary.sentences(shared, recurring, people, titles, theme_titles(catalog), GLANCE_WINDOW)
+    in_range = shared[periods >= start]
+    instruments = []
+    for inst, found in trend_charts(shared, catalog, styles, start, last, large=large):
+        views_ = []
+        for chart in found:
+            meta = charts.subscale_meta(inst, chart.subscale_id)
+            clinical = clinical_note(chart.gridded, names)
+            numbers = trend_numbers(chart.gridded, names)
+            views_.append(
+                ChartView(
+                    key=f"trend_{inst.id}_{chart.subscale_id}",
+                    title=meta.title,
+                    figure=charts.for_screen(chart.figure),
+                    sentence=summary.trend_sentence(
+                        chart.gridded, people, meta.title, meta.higher_is, meta.low, meta.high
+                    ),
+                    notes=tuple(trend_lines(chart, styles)) + ((clinical,) if clinical else ()),
+                    numbers=numbers,
+                    csv=b"" if large else numbers.to_csv(index=False).encode("utf-8"),
+                    file_name=f"mendwell-{inst.id}-{chart.subscale_id}.csv",
+                )
+            )
+        instruments.append(InstrumentCharts(inst.id, inst.title, tuple(views_)))
+    mirrors = []
+    if not data["mirrors"].empty:
+        for m in mirror_charts(data["mirrors"], catalog, styles, start, last):
+            mirrored = catalog.get(str(m.gridded["instrument_id"].dropna().iloc[0]))
+            low, high = mirror_bounds(mirrored, str(m.gridded["receiver_subscale"].dropna().iloc[0]))
+            mirrors.append(
+                ChartView(
+                    key=f"mirror_{m.receiver.partner_id}",
+                    title=f"{m.receiver.name}'s reaches, seen by both of you",
+                    figure=charts.for_screen(m.figure),
+                    sentence=summary.mirror_sentence(m.gridded, m.receiver.name, m.giver.name, low, high),
+                    numbers=mirror_numbers(m.gridded, m.receiver.name, m.giver.name),
+                )
+            )
+    return TrendsView(
+        last_period=last,
+        glance=tuple(glance),
+        glance_table=summary.glance_table(shared, people, titles),
+        start_mark=start_mark,
+        single_month=bool(in_range.groupby("partner_id")["period"].nunique().max() < 2),
+        instruments=tuple(instruments),
+        mirrors=tuple(mirrors),
+        both_present=shared["partner_id"].nunique() == 2,
+    )
+
+
+# -- Themes as the page draws it ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartnerChart:
+    """A partner's chart on Themes, or (before their first check-in) a kind sentence instead."""
+
+    partner_id: int
+    name: str
+    chart: ChartView | None
+    instead: str = ""
+
+
+@dataclass(frozen=True)
+class ThemesView:
+    """The charts of the Themes page for one couple and time span, computed once per write."""
+
+    start: pd.Timestamp  # the first month the charts show
+    months: tuple[pd.Timestamp, ...]
+    heatmaps: tuple[ChartView, ...]  # one per partner who has checked in
+    kinds: tuple[PartnerChart, ...]  # empty when there is no small-hurts questionnaire
+    repair: ChartView | None  # None before anyone named a small hurt in the span
+
+
+def submitted_months(checkins: pd.DataFrame) -> pd.DataFrame:
+    """The submitted check-ins of a couple's listing: partner_id and period (a Timestamp)."""
+    done = checkins[checkins["status"] == "submitted"]
+    return pd.DataFrame({"partner_id": done["partner_id"].astype(int), "period": pd.to_datetime(done["period"])})
+
+
+def themes_view(
+    data: dict[str, pd.DataFrame],
+    submitted: pd.DataFrame,
+    catalog: Catalog,
+    styles: list[charts.PartnerStyle],
+    months_back: MonthsBack,
+    *,
+    large: bool = False,
+) -> ThemesView | None:
+    """The Themes page's charts of one couple over a time span (None before the first submitted check-in):
+    a heatmap of themes and a chart of the kinds of small hurt per partner, and the share mended, each with
+    the sentence that says what it shows. `submitted` is `submitted_months` of the couple's check-ins."""
+    if submitted.empty:
+        return None
+    last, first = submitted["period"].max(), submitted["period"].min()
+    start = span_start(first, last, months_back)
+    months = list(pd.date_range(start, last, freq="MS"))
+    titles = theme_titles(catalog)
+    came_in = set(submitted["partner_id"])
+    monthly = from_month(analysis.theme_months(data["signals"]), start)
+    heatmaps = []
+    for s in styles:
+        if s.partner_id not in came_in:
+            continue  # a kind sentence on the page, not an empty heatmap
+        mine = monthly[monthly["partner_id"] == s.partner_id]
+        fig = charts.theme_heatmap(mine, titles, months, f"{s.name}: themes by month")
+        table = mine.assign(
+            Month=pd.to_datetime(mine["period"]).dt.strftime("%Y-%m"), Theme=mine["theme_id"].map(titles)
+        )[["Month", "Theme", "signals"]].rename(columns={"signals": "Answers"})
+        came = set(submitted.loc[submitted["partner_id"] == s.partner_id, "period"])
+        missed = [label(m.date()) for m in months if m not in came]
+        heatmaps.append(
+            ChartView(
+                key=f"heat_{s.partner_id}",
+                title=f"{s.name}: themes by month",
+                figure=charts.for_screen(fig),
+                sentence=summary.heatmap_sentence(mine, s.name, titles, len(months)),
+                notes=(f"Months without a check-in from {s.name}: {', '.join(missed)}.",) if missed else (),
+                numbers=table,
+                csv=b"" if large else table.to_csv(index=False).encode("utf-8"),
+                file_name=f"mendwell-themes-partner{s.slot}.csv",
+            )
+        )
+    micro = catalog.get(analysis.MICRO_HURTS)
+    kinds: list[PartnerChart] = []
+    repair = None
+    if micro is not None:
+        kind_items = micro.items_of(analysis.FREQUENCY)
+        labels = {it.id: micro.short(it) for it in kind_items}
+        how_often = pd.DataFrame(
+            [
+                (it.id, float(v), words)
+                for it in kind_items
+                for v, words in zip(range(micro.scale(it)[0], micro.scale(it)[1] + 1), micro.labels(it), strict=False)
+            ],
+            columns=["item_id", "value", "how_often"],
+        )
+        in_span = from_month(data["kinds"], start).merge(how_often, on=["item_id", "value"], how="left")
+        for s in styles:
+            if s.partner_id not in came_in:
+                kinds.append(PartnerChart(s.partner_id, s.name, None, summary.no_data_sentence(s.name)))
+                continue
+            mine = in_span[in_span["partner_id"] == s.partner_id]
+            kinds.append(
+                PartnerChart(
+                    s.partner_id,
+                    s.name,
+                    ChartView(
+                        key=f"kinds_{s.partner_id}",
+                        title=f"{s.name}: small hurts by month",
+                        figure=charts.for_screen(charts.kinds_figure(mine, labels, months, s.name)),
+                        sentence=summary.kinds_sentence(mine, s.name, labels, len(months)),
+                    ),
+                )
+            )
+        gapped = repair_series(data["repair"], styles, start, last) if not data["repair"].empty else data["repair"]
+        if not gapped.empty:
+            people = [summary.Person(s.partner_id, s.name) for s in styles]
+            repair = ChartView(
+                key="repair",
+                title="How much of what hurt got mended",
+                figure=charts.for_screen(charts.repair_figure(gapped, styles)),
+                sentence=summary.repair_sentence(gapped, people),
+            )
+    return ThemesView(start, tuple(months), tuple(heatmaps), tuple(kinds), repair)

@@ -15,12 +15,14 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from mendwell import analysis
+from mendwell import analysis, views
 from mendwell.backup_requests import start_watcher
+from mendwell.charts import PartnerStyle
 from mendwell.config import db_path
 from mendwell.data import Database, release, shared
 from mendwell.errors import MendwellError
 from mendwell.instruments import Catalog, assessment_dirs, load_catalog
+from mendwell.model import Couple
 from mendwell.scoring import scores
 from ui import feedback
 
@@ -88,17 +90,109 @@ def couple_scores(path: str, couple_id: int, revision: int) -> pd.DataFrame:
     return scores(get_db(), couple_id)
 
 
+@st.cache_data(show_spinner=False, max_entries=4, ttl=3600)
+def practice_reference(path: str, signature: tuple[int, int, int]) -> pd.DataFrame:
+    """The reference figures of every subscale (from everyone's first check-ins), once per change to the
+    practice's submitted check-ins (`signature`), shared by every couple's results."""
+    return analysis.reference(get_db())
+
+
+def reference_for(db: Database) -> pd.DataFrame:
+    """The practice's reference figures, fresh after any check-in is submitted, imported or erased."""
+    return practice_reference(str(db.path), db.analytics.submitted_signature())
+
+
 @st.cache_data(show_spinner=False, max_entries=32, ttl=3600)
 def couple_analysis(path: str, couple_id: int, revision: int) -> dict[str, pd.DataFrame]:
     """Everything the dashboards draw for one couple, computed in DuckDB once per write."""
     db = get_db()
     return {
-        "reliable": analysis.reliable_change(db, couple_id),
+        "reliable": analysis.reliable_change(db, couple_id, reference_for(db)),
         "signals": analysis.theme_signals(db, couple_id),
         "kinds": analysis.micro_hurt_kinds(db, couple_id),
         "repair": analysis.repair_ratio(db, couple_id),
         "mirrors": analysis.mirrored_views(db, couple_id),
     }
+
+
+# A resource, not data: the view is shared as is (never changed once built), which spares every visit
+# copying a dozen figures and tables out of the cache.
+@st.cache_resource(show_spinner=False, max_entries=64, ttl=3600)
+def _trends_view(
+    path: str,
+    couple_id: int,
+    revision: int,
+    months_back: views.MonthsBack,
+    large: bool,
+    catalog_signature: tuple[tuple[str, int], ...],
+    _catalog: Catalog,
+    _couple: Couple,
+) -> views.TrendsView | None:
+    db = get_db()
+    styles = [PartnerStyle(p.partner_id, p.name, p.slot) for p in _couple.partners]
+    return views.trends_view(
+        couple_analysis(path, couple_id, revision),
+        _catalog,
+        styles,
+        months_back,
+        large=large,
+        start_mark=analysis.start_of_therapy(db, couple_id),
+    )
+
+
+def trends_view_for(
+    db: Database, catalog: Catalog, couple: Couple, months_back: views.MonthsBack, large: bool
+) -> views.TrendsView | None:
+    """The Trends page of a couple over a time span: built once per write (names and the start of therapy
+    are writes too), time span, screen-share size and questionnaire files."""
+    signature = _catalog_signature(assessment_dirs())
+    return _trends_view(
+        str(db.path), couple.couple_id, db.revision(couple.couple_id), months_back, large, signature, catalog, couple
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=64, ttl=3600)
+def couple_submitted(path: str, couple_id: int, revision: int) -> pd.DataFrame:
+    """A couple's submitted check-ins (partner_id, period); `revision` changes after each write by that couple."""
+    return views.submitted_months(get_db().checkins.listing(couple_id))
+
+
+def submitted_for(db: Database, couple_id: int) -> pd.DataFrame:
+    """Cached submitted check-ins of a couple (partner_id, period), fresh after any of its writes."""
+    return couple_submitted(str(db.path), couple_id, db.revision(couple_id))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64, ttl=3600)
+def _themes_view(
+    path: str,
+    couple_id: int,
+    revision: int,
+    months_back: views.MonthsBack,
+    large: bool,
+    catalog_signature: tuple[tuple[str, int], ...],
+    _catalog: Catalog,
+    _couple: Couple,
+) -> views.ThemesView | None:
+    styles = [PartnerStyle(p.partner_id, p.name, p.slot) for p in _couple.partners]
+    return views.themes_view(
+        couple_analysis(path, couple_id, revision),
+        couple_submitted(path, couple_id, revision),
+        _catalog,
+        styles,
+        months_back,
+        large=large,
+    )
+
+
+def themes_view_for(
+    db: Database, catalog: Catalog, couple: Couple, months_back: views.MonthsBack, large: bool
+) -> views.ThemesView | None:
+    """The charts of the Themes page of a couple over a time span, built once per write, time span,
+    screen-share size and questionnaire files (shared as is, like `trends_view_for`)."""
+    signature = _catalog_signature(assessment_dirs())
+    return _themes_view(
+        str(db.path), couple.couple_id, db.revision(couple.couple_id), months_back, large, signature, catalog, couple
+    )
 
 
 def analysis_for(db: Database, couple_id: int) -> dict[str, pd.DataFrame]:

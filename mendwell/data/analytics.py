@@ -36,7 +36,13 @@ class Analytics:
 
     def reference_items(self) -> pd.DataFrame:
         """Every partner's first check-in per subscale: each scored answer (reversed as scored) and the score."""
-        return self._run("reference_items", scores_couple=None, scores_partner=None)
+        return self._run("reference_items")
+
+    def submitted_signature(self) -> tuple[int, int, int]:
+        """(how many, sum and largest id) of every submitted check-in: it changes whenever the reference
+        population could (a check-in submitted, imported or erased anywhere; a submitted one never changes)."""
+        row = self._run("submitted_signature").iloc[0]
+        return int(row["n"]), int(row["id_sum"]), int(row["id_max"])
 
     def theme_signals(self, couple_id: int) -> pd.DataFrame:
         """Every (partner, month, theme, source item) where a theme showed up."""

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io
 import pytest
 
 from mendwell import analysis, charts
@@ -74,3 +77,45 @@ def test_missed_month_is_a_gap(strict: None) -> None:
     trace = charts.trend_figure(df, charts.SubscaleMeta("T", "better", 0, 4), STYLES[:1]).data[0]
     assert list(trace.y) == [1.0, None, 3.0]
     assert trace.connectgaps is False
+
+
+def _trend_df() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "partner_id": [1, 1, 1, 2, 2, 2],
+            "period": ["2026-01-01", "2026-02-01", "2026-03-01"] * 2,
+            "score": [1 / 3, 2 / 3, 3.6666666666666665, 2.0, float("nan"), 2.5],
+            "band": ["a", "b", "c", "a", None, "b"],
+        }
+    )
+
+
+def test_a_screen_figure_sends_no_template_compact_numbers_and_its_data_revision(strict: None) -> None:
+    """What st.plotly_chart sends of a chart for the screen: no Plotly template (every colour is set),
+    7 significant digits, and a data revision that names the data (the same data, the same revision)."""
+    fig = charts.trend_figure(_trend_df(), charts.SubscaleMeta("T", "better", 0, 4), STYLES)
+    screen = charts.for_screen(fig)
+    _revalidate(screen)
+    sent = plotly.io.to_json(screen.to_dict(), validate=False)
+    full = plotly.io.to_json(fig.to_dict(), validate=False)
+    assert json.loads(sent)["layout"]["template"] == {}
+    assert len(sent) < 0.5 * len(full)  # the template was most of it
+    assert "3.6666666666666665" not in sent and "3.666667" in sent
+    assert json.loads(sent)["data"][0]["y"] == [0.3333333, 0.6666667, 3.666667]
+    again = charts.for_screen(charts.trend_figure(_trend_df(), charts.SubscaleMeta("T", "better", 0, 4), STYLES))
+    other = charts.for_screen(
+        charts.trend_figure(_trend_df().assign(score=1.0), charts.SubscaleMeta("T", "better", 0, 4), STYLES)
+    )
+    assert screen.layout.datarevision == again.layout.datarevision != other.layout.datarevision
+
+
+def test_line_charts_have_fixed_margins(strict: None) -> None:
+    """Automatic margins make Plotly draw each chart once more: line charts get fixed ones, with room for
+    the tick labels and the vertical axis title (larger on a shared screen)."""
+    meta = charts.SubscaleMeta("T", "better", 0, 4)
+    for large in (False, True):
+        layout = charts.trend_figure(_trend_df(), meta, STYLES, large=large).layout
+        assert layout.xaxis.automargin is False and layout.yaxis.automargin is False
+        assert layout.margin.l >= 60 and layout.margin.b >= 30
+    small = charts.trend_figure(_trend_df(), meta, STYLES).layout.margin.l
+    assert charts.trend_figure(_trend_df(), meta, STYLES, large=True).layout.margin.l > small

@@ -1,0 +1,135 @@
+"""The sentence beside each chart (its text alternative), built from known data: what the lines, cells
+and bars show, in the part's own direction, each partner's line on its own, never who is ahead."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from mendwell import stats, summary
+
+ANN, BOB = summary.Person(1, "Ann"), summary.Person(2, "Bob")
+MONTHS = pd.date_range("2026-01-01", "2026-06-01", freq="MS")
+GRADES = ("better than", "worse than", "ahead", "behind", "more than Bob", "more than Ann", "doing well", "failing")
+
+
+def _grid(scores: dict[int, list[float | None]], **columns: Mapping[int, Sequence[object]]) -> pd.DataFrame:
+    """A gridded frame as views.trend_charts makes it: one row per partner and month, NaN for a missed month."""
+    rows = []
+    for pid, values in scores.items():
+        for i, (m, v) in enumerate(zip(MONTHS, values, strict=True)):
+            row: dict[str, object] = {"partner_id": pid, "period": m, "score": np.nan if v is None else v}
+            for name, per_partner in columns.items():
+                row[name] = per_partner[pid][i]
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def no_grades(text: str) -> None:
+    assert not [g for g in GRADES if g in text], text
+
+
+def test_trend_sentence_says_each_line_its_way_in_the_parts_direction() -> None:
+    """Ann's line rises 3.0 -> 3.6 (more than 5 % of the 0-4 scale); Bob's barely moves (2.0 -> 2.1) and
+    he missed March."""
+    grid = _grid({1: [3.0, 3.1, 3.2, 3.3, 3.5, 3.6], 2: [2.0, 2.1, None, 2.0, 2.05, 2.1]})
+    text = summary.trend_sentence(grid, [ANN, BOB], "Feeling close", "better", 0.0, 4.0)
+    assert text == (
+        "“Feeling close”, January 2026 to June 2026 (for this part, higher is better): "
+        "Ann's line rose from 3.0 to 3.6; "
+        "Bob's line stayed about the same, from 2.0 to 2.1, no check-in in 1 of these months."
+    )
+    no_grades(text)
+    # the same lines on a part where higher is harder: the words of the direction follow the part
+    harder = summary.trend_sentence(grid, [ANN, BOB], "On edge", "worse", 0.0, 4.0)
+    assert "(for this part, higher is harder)" in harder and "Ann's line rose from 3.0 to 3.6" in harder
+
+
+def test_trend_sentence_counts_reliable_changes_and_ranges_on_the_way() -> None:
+    """Ann falls 3.0 -> 3.0 via 1.0 (the ends are equal, the dip is not), with two months reliably lower than
+    her start; Bob has one check-in."""
+    verdict = {1: ["", stats.NO_CHANGE, stats.WORSENED, stats.WORSENED, stats.NO_CHANGE, ""], 2: [""] * 6}
+    change = {1: [0.0, -0.5, -2.0, -1.8, -0.2, 0.0], 2: [0.0] * 6}
+    grid = _grid(
+        {1: [3.0, 2.5, 1.0, 1.2, 2.8, 3.0], 2: [None, None, 2.0, None, None, None]}, verdict=verdict, change=change
+    )
+    text = summary.trend_sentence(grid, [ANN, BOB], "Trust", "better", 0.0, 4.0)
+    assert "Ann's line stayed about the same, at 3.0, ranging from 1.0 to 3.0 on the way, " in text
+    assert "reliably lower than at the start in 2 months (▼)" in text
+    assert "Bob's line has one point, 2.0 (March 2026), no check-in in 5 of these months." in text
+    no_grades(text)
+
+
+def test_trend_sentence_leaves_out_a_partner_without_scores() -> None:
+    grid = _grid({1: [1.0, 1.0, 1.0, 1.0, 1.0, 4.0], 2: [None] * 6})
+    text = summary.trend_sentence(grid, [ANN, BOB], "Calm", "better", 0.0, 4.0)
+    assert "Bob" not in text and "Ann's line rose from 1.0 to 4.0" in text
+    empty = summary.trend_sentence(_grid({1: [None] * 6}), [ANN], "Calm", "better", 0.0, 4.0)
+    assert empty.endswith(": no scores in these months.")
+
+
+def test_a_sum_score_uses_its_own_scale_for_about_the_same() -> None:
+    """On a 0-20 sum score a move of 0.8 is less than 5 % of the scale: about the same."""
+    grid = _grid({1: [10.0, 10.4, 10.2, 10.6, 10.5, 10.8]})
+    assert "stayed about the same, from 10.0 to 10.8" in summary.trend_sentence(grid, [ANN], "S", "better", 0, 20)
+    assert "rose from 10.0 to 10.8" in summary.trend_sentence(grid, [ANN], "S", "better", 0, 4)
+
+
+def test_mirror_sentence_names_both_views_and_the_space_between() -> None:
+    grid = pd.DataFrame(
+        {
+            "period": MONTHS[:3],
+            "receiver_view": [1.0, 2.0, 3.0],
+            "giver_view": [2.0, 2.5, 3.0],
+        }
+    )
+    text = summary.mirror_sentence(grid, "Ann", "Bob", 0.0, 4.0)
+    assert text == (
+        "Ann's reaches, seen by both, January 2026 to March 2026: how Ann felt they were met rose from 1.0 to 3.0; "
+        "how Bob saw themselves meeting them rose from 2.0 to 3.0. In the months both answered, the two views "
+        "were on average 0.5 apart."
+    )
+
+
+def test_heatmap_sentence_lists_the_themes_of_most_months_first() -> None:
+    rows = [("unseen", m, 2) for m in MONTHS[:5]] + [("alone", m, 1) for m in MONTHS[:2]]
+    rows += [("unheard", MONTHS[0], 1), ("blamed", MONTHS[1], 1), ("stuck", MONTHS[2], 1)]
+    monthly = pd.DataFrame(rows, columns=["theme_id", "period", "signals"]).assign(partner_id=1)
+    titles = {"unseen": "Unseen", "alone": "Alone", "unheard": "Unheard", "blamed": "Blamed", "stuck": "Stuck"}
+    text = summary.heatmap_sentence(monthly, "Ann", titles, 6)
+    assert text == (
+        "Ann's themes by month, January 2026 to May 2026: “Unseen” in 5 of 6 months, “Alone” in 2, "
+        "“Unheard” in 1, and 2 more less often."
+    )
+    assert summary.heatmap_sentence(monthly.iloc[:0], "Ann", titles, 6) == (
+        "Ann's themes by month: no theme came up in these months."
+    )
+
+
+def test_kinds_sentence_counts_months_with_each_kind_and_quiet_months() -> None:
+    kinds = pd.DataFrame(
+        {"period": [MONTHS[0], MONTHS[0], MONTHS[2]], "item_id": ["sarcasm", "unheard", "sarcasm"], "value": 1.0}
+    )
+    text = summary.kinds_sentence(kinds, "Bob", {"sarcasm": "Sarcasm", "unheard": "Not heard"}, 6)
+    assert text == (
+        "Bob's small hurts by month, January 2026 to March 2026: “Sarcasm” in 2 of 6 months, “Not heard” in 1; "
+        "none named in 4 of these months."
+    )
+
+
+def test_repair_sentence_speaks_in_shares() -> None:
+    gapped = pd.DataFrame(
+        {
+            "partner_id": [1, 1, 1, 2, 2, 2],
+            "period": list(MONTHS[:3]) * 2,
+            "ratio": [0.5, np.nan, 1.0, 0.5, 0.5, 0.52],
+        }
+    )
+    text = summary.repair_sentence(gapped, [ANN, BOB])
+    assert text == (
+        "How much of what hurt got mended, January 2026 to March 2026: Ann's share rose from 50% to 100%; "
+        "Bob's share stayed about the same, from 50% to 52%."
+    )
+    no_grades(text)
