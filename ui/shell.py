@@ -48,7 +48,7 @@ GLOBAL_CSS = f"""<style>
 .stApp :is([data-baseweb="input"], [data-baseweb="textarea"], [data-baseweb="select"]):has(:focus-visible) {{
   outline: 2px solid {FOCUS_RING}; outline-offset: 1px;
 }}
-[data-testid="stMain"] {{ scroll-padding-top: 4.5rem; }}
+.stApp :focus-visible {{ scroll-margin-top: 4.5rem; }}
 .stApp [data-testid="stMain"]:focus-visible {{ outline-offset: -3px; }}
 [data-testid="stSidebar"][data-collapsed="true"] {{ visibility: hidden; transition: visibility 0s linear 0.3s; }}
 .stApp [data-testid="stDateInputField"] [role="spinbutton"] {{

@@ -67,14 +67,9 @@ PARTNER_PAGES = ("home", "checkin", "together", "trends", "themes", "history", "
 OWNER_PAGES = ("home", "caseload", "data", "settings", "accounts", "audit")
 PLAIN_PAGES = ("signin", "signed-out", "invitation", "invitation-unusable", "setup")  # HTML served before the app
 
-# Pages another change of issue 12 is still fixing: (role, page) -> what is still wrong. Each is marked xfail
-# (strict), so the test says when it is fixed and the mark must go.
-_SUBHEADERS = "heading-order - st.subheader (h3) right under the page's h1: use st.header (h2) for its sections"
-OTHERS: dict[tuple[str, str], str] = {
-    ("partner", "trends"): f"trends: {_SUBHEADERS} - owned by another change, see report",
-    ("partner", "themes"): f"themes: {_SUBHEADERS} - owned by another change, see report",
-    ("partner", "history"): f"history: {_SUBHEADERS} - owned by another change, see report",
-}
+# Pages another change of issue 12 is still fixing: (role, page) -> "<page>: <rule> - owned by another change".
+# Each is marked xfail (strict), so the test says when it is fixed and the mark must go. None today.
+OTHERS: dict[tuple[str, str], str] = {}
 
 
 @dataclass
@@ -297,11 +292,30 @@ _FOCUSED = """() => {
 }"""
 
 
+def _round(page: Page, key: str, where: str, problems: list[str]) -> list[dict[str, object]]:
+    """Press `key` (Tab or Shift+Tab) once round the whole page, from wherever focus is; each stop, and a
+    problem for each stop whose ring does not show, is off screen or is under the top bar."""
+    stops: list[dict[str, object]] = []
+    for _ in range(80):
+        page.keyboard.press(key)
+        stop = page.evaluate(_FOCUSED)
+        if stop is None:
+            continue  # the browser's own controls, between the end of the page and its start
+        if stops and stop["key"] == stops[0]["key"]:
+            break
+        stops.append(stop)
+        if not (stop["ring"] and stop["seen"] and stop["clear"]):
+            problems.append(f"{where}: {stop['role']} {stop['what']!r}: ring={stop['ring'] or 'none'} "
+                            f"on screen={stop['seen']} not under the top bar={stop['clear']}")  # fmt: skip
+    return stops
+
+
 def test_keyboard_focus_always_shows(
     visits: dict[str, Visit], browser: Browser, server: Server, world: World, artifacts: Path
 ) -> None:
-    """Tab through a check-in section at both sizes: every stop has a clear ring (WCAG 2.4.7), is on screen and
-    not under the top bar (2.4.11); the radios people answer with are among them."""
+    """Tab, then Shift+Tab, round a check-in section at both sizes: every stop has a clear ring (WCAG 2.4.7),
+    is on screen and not under the top bar, going down the page or back up it (2.4.11); the radios people
+    answer with are among the stops."""
     visit = _visit(visits, "partner", browser, server, world)
     page = visit.page
     page.goto(server.url + "/checkin")
@@ -316,20 +330,12 @@ def test_keyboard_focus_always_shows(
     for size in ("phone", "desktop"):
         _resize(visit, size)
         wait_for_drawn(page)
-        stops: list[dict[str, object]] = []
-        for _ in range(80):  # once round the whole page, from wherever Tab starts
-            page.keyboard.press("Tab")
-            stop = page.evaluate(_FOCUSED)
-            if stop is None:
-                continue  # the browser's own controls, between the end of the page and its start
-            if stops and stop["key"] == stops[0]["key"]:
-                break
-            stops.append(stop)
-            if stop["role"] == "radio" and not any(s["role"] == "radio" for s in stops[:-1]):
-                screenshot(page, f"a11y-focus-radio-{size}.png")
-            if not (stop["ring"] and stop["seen"] and stop["clear"]):
-                problems.append(f"{size}: {stop['role']} {stop['what']!r}: ring={stop['ring'] or 'none'} "
-                                f"on screen={stop['seen']} not covered={stop['clear']}")  # fmt: skip
-        if not any(s["role"] == "radio" for s in stops):
-            problems.append(f"{size}: no radio among the Tab stops: {[(s['role'], s['what']) for s in stops]}")
+        forward = _round(page, "Tab", f"{size}, Tab", problems)
+        radio = page.locator("[data-testid='stMain'] input[type=radio]").first
+        if radio.count():
+            radio.focus()  # keyboard focus still (the last input was a key): for a look at its ring
+            screenshot(page, f"a11y-focus-radio-{size}.png")
+        _round(page, "Shift+Tab", f"{size}, Shift+Tab", problems)
+        if not any(s["role"] == "radio" for s in forward):
+            problems.append(f"{size}: no radio among the Tab stops: {[(s['role'], s['what']) for s in forward]}")
     assert not problems, "\n".join(problems)
