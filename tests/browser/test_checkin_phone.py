@@ -61,7 +61,10 @@ def landed_on(page: Page, title: str) -> dict[str, Any]:
     try:
         page.wait_for_function(check, arg=title, timeout=30_000)
     except Exception as exc:
-        raise AssertionError(f"{title!r} not in view with focus: {page.evaluate(TITLE, title)}") from exc
+        shown = page.evaluate("() => [...document.querySelectorAll('h1,h2')].map(h => h.textContent.trim())")
+        screenshot(page, "checkin-phone-not-landed.png")
+        where = page.evaluate(TITLE, title)
+        raise AssertionError(f"{title!r} not in view with focus: {where}; headings {shown}") from exc
     wait_for_calm(page)
     state = page.evaluate(TITLE, title)
     assert state is not None and state["focused"], state

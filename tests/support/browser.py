@@ -20,8 +20,12 @@ ERROR_TEXTS = ("This app has encountered an error", "Something went wrong", "cou
 
 
 def wait_for_calm(page: Page) -> None:
-    """Wait until no script run is in progress, and check no exception is shown."""
+    """Wait until no script run is in progress, and check no exception is shown.
+
+    Elements of the previous run stay on screen, marked stale, until the new run replaces them; a tap
+    on one (the last section's "Next" under the new section's title) would be the old button's."""
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
+    expect(page.locator('[data-stale="true"]')).to_have_count(0)
     expect(page.get_by_test_id("stException")).to_have_count(0)
 
 
