@@ -30,7 +30,7 @@ if checkins.empty:
     )
     st.stop()
 
-st.subheader("Check-ins")
+st.header("Check-ins")
 shown = pd.DataFrame(
     {
         "Month": pd.to_datetime(checkins["period"]).dt.strftime("%B %Y"),
@@ -41,7 +41,7 @@ shown = pd.DataFrame(
 )
 st.dataframe(shown, hide_index=True, width="stretch")
 
-st.subheader("Scores")
+st.header("Scores")
 all_scores = scores_for(db, couple.couple_id)
 mine = views.shared_only(all_scores[all_scores["partner_id"] == partner.partner_id])
 if mine.empty:

@@ -9,6 +9,7 @@ it that says what it shows. Charts are sent with `theme=None` (see app_pages/tre
 from __future__ import annotations
 
 import math
+import time
 
 import pandas as pd
 import streamlit as st
@@ -23,11 +24,13 @@ page = page_setup("Recurring themes", page="themes")
 db, catalog, couple = page.db, page.catalog, page.the_couple
 names = {p.partner_id: p.name for p in couple.partners}
 CHART_CONFIG = {"displayModeBar": False, "responsive": True}
+FIRST_DRAW_PAUSE = 0.15  # see app_pages/trends.py
 sharing = page.sharing  # larger charts, one per row, no downloads
 
 # How far back "keeps coming back" looks, and how often a theme must have come up, in plain words.
 LOOK_BACK = {"3 months": 3, "6 months": 6, "1 year": 12, "2 years": 24}
-HOW_OFTEN = {"Now and then": 1 / 3, "In half the months or more": 1 / 2, "In most months": 2 / 3, "Every month": 1.0}
+OFTEN = "Half the months or more"  # the default: 3 of the last 6 months, as the Trends glance counts
+HOW_OFTEN = {"Now and then": 1 / 3, "Half the months or more": 1 / 2, "Most months": 2 / 3, "Every month": 1.0}
 
 st.markdown(
     "Small hurts often carry a theme: feeling unseen, unheard, alone. When the same theme keeps coming back "
@@ -70,16 +73,20 @@ def chart(view: views.ChartView, kind: str) -> None:
 @st.fragment
 def coming_back() -> None:
     """The themes each partner keeps meeting; its two choices redraw only this part."""
-    st.subheader("Themes that keep coming back")
+    st.header("Themes that keep coming back")
     left, right = st.columns(2)
     with left:
-        back = st.segmented_control("Look back over", list(LOOK_BACK), default="6 months", key="themes_look_back")
-    with right:
-        often = st.segmented_control(
-            "Show a theme when it came up", list(HOW_OFTEN), default="In half the months or more", key="themes_often"
+        back = st.segmented_control(
+            "Look back over", list(LOOK_BACK), default="6 months", required=True, wrap=True, key="themes_look_back"
         )
-    months = LOOK_BACK[back or "6 months"]
-    least = max(1, math.ceil(HOW_OFTEN[often or "In half the months or more"] * months - 1e-9))
+    with right:
+        # in a column, choices stay on one row and are cut off on a phone unless told to wrap
+        often = st.pills(
+            "Show a theme when it came up", list(HOW_OFTEN), default=OFTEN, required=True, wrap=True,
+            key="themes_often",
+        )  # fmt: skip
+    months = LOOK_BACK[back]
+    least = max(1, math.ceil(HOW_OFTEN[often] * months - 1e-9))
     recurring = analysis.recurring_themes(signals, last_period, window=months, min_months=least)
     since = views.span_start(first_period, last_period, months).date()
     how_many = f"all {months}" if least == months else f"at least {least} of the {months}"
@@ -133,7 +140,7 @@ def coming_back() -> None:
 coming_back()
 
 # -- month by month -----------------------------------------------------------------------------
-st.subheader("Month by month")
+st.header("Month by month")
 months_back = range_control("themes_range")
 view = themes_view_for(db, catalog, couple, months_back, sharing)
 assert view is not None  # there are submitted check-ins
@@ -141,7 +148,7 @@ start = view.start
 for heat in view.heatmaps:
     chart(heat, "Heatmap")
     assert heat.numbers is not None
-    with st.popover("Show the numbers", icon=":material/table:"):
+    with st.popover("Show the numbers", icon=":material/table:", width="stretch"):
         st.dataframe(heat.numbers, hide_index=True, width="stretch")
         if heat.csv:
             st.download_button(
@@ -156,7 +163,8 @@ st.caption(
 
 # -- kinds of small hurt -----------------------------------------------------------------------
 if view.kinds:
-    st.subheader("Which small hurts happened")
+    time.sleep(FIRST_DRAW_PAUSE)  # let the browser draw the heatmaps on their own first
+    st.header("Which small hurts happened")
     cols = st.columns(len(view.kinds))
     for col, kinds in zip(cols, view.kinds, strict=True):
         with col:
@@ -165,7 +173,7 @@ if view.kinds:
             else:
                 chart(kinds.chart, "Bar chart")
 
-    st.subheader("Share of small hurts mended")
+    st.header("Share of small hurts mended")
     if view.repair is None:
         st.caption("Once a small hurt has been named, this shows how much of it was mended.")
     else:
@@ -181,7 +189,7 @@ if view.kinds:
 @st.fragment
 def where_from() -> None:
     """The answers behind one theme in the months shown; choosing a theme redraws only this part."""
-    st.subheader("Where a theme came from")
+    st.header("Where a theme came from")
     present = sorted(set(signals["theme_id"])) if not signals.empty else []
     if not present:
         st.caption("No theme has come up yet.")

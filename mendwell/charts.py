@@ -126,10 +126,10 @@ def subscale_meta(inst: Instrument, subscale_id: str) -> SubscaleMeta:
 
 
 def fixed_margin(large: bool = False, **sides: int) -> dict[str, int]:
-    """Margins with room for a line chart's tick labels and vertical-axis title, fixed in advance: Plotly's
-    automatic margins redraw every chart once more (about a third of its drawing time)."""
+    """Margins with room for a line chart's tick labels (months on two lines, never turned) and vertical-axis
+    title, fixed in advance: Plotly's automatic margins redraw every chart once more."""
     scale = 18 / FONT["size"] if large else 1.0
-    base = {"l": 64, "r": 12, "t": 60, "b": 34}
+    base = {"l": 64, "r": 12, "t": 60, "b": 46}
     return {k: round(v * scale) if k in ("l", "b") else v for k, v in {**base, **sides}.items()}
 
 
@@ -139,6 +139,8 @@ def _layout(
     """The common layout; with `margin` the margins are fixed (no automatic margins), else automatic."""
     font = {**FONT, "size": 18 if large else FONT["size"]}
     axis = {"gridcolor": GRID, "linecolor": GRID, "zeroline": False, "automargin": margin is None}
+    # with fixed margins a turned label would be cut off on a phone: the month and year on two lines instead
+    months = {"tickformat": "%b<br>%Y", "tickangle": 0} if margin is not None else {"tickformat": "%b %Y"}
     layout: dict[str, Any] = {
         "title": {"text": title, "x": 0, "xanchor": "left", "font": {**font, "size": font["size"] + 2, "weight": 600}},
         "font": font,
@@ -148,7 +150,7 @@ def _layout(
         "hoverlabel": {"font": {**font, "size": font["size"]}},
         "plot_bgcolor": "white",
         "paper_bgcolor": "white",
-        "xaxis": {**axis, "showgrid": False, "tickformat": "%b %Y"},
+        "xaxis": {**axis, "showgrid": False, **months},
         "yaxis": dict(axis),
     }
     for key, value in extra.items():
@@ -412,7 +414,7 @@ def repair_figure(ratio: pd.DataFrame, partners: Sequence[PartnerStyle]) -> go.F
         "How much of what hurt got mended",
         320,
         margin=fixed_margin(l=72),
-        yaxis={"range": [-5, 105], "title": {"text": "Mended or partly, of those answered (%)"}, "ticksuffix": "%"},
+        yaxis={"range": [-5, 105], "title": {"text": "Mended or partly"}, "ticksuffix": "%"},
     )
     return _figure(data, layout)
 
@@ -436,7 +438,7 @@ def mirror_figure(df: pd.DataFrame, receiver: PartnerStyle, giver: PartnerStyle,
         380,
         yaxis={"range": [low - pad, high + pad], "title": {"text": "Higher: reaches met more"}},
         # long legend entries go under the plot, clear of the title
-        legend={"orientation": "v", "yanchor": "top", "y": -0.15, "xanchor": "left", "x": 0},
-        margin=fixed_margin(t=50, b=96),
+        legend={"orientation": "v", "yanchor": "top", "y": -0.26, "xanchor": "left", "x": 0},
+        margin=fixed_margin(t=50, b=112),
     )
     return _figure(data, layout)

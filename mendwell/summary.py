@@ -261,7 +261,7 @@ def span_words(periods: pd.Series | Sequence[object]) -> str:
 def line_words(points: pd.DataFrame, value: str, tolerance: float, fmt: str = "{:.1f}") -> str:
     """How one line moved between its first and last points, in words: 'rose from 3.1 to 3.8', 'fell from ...',
     'stayed about the same, at 3.4' (a move smaller than `tolerance`), with 'ranging from ... to ...'
-    when it went well beyond its ends on the way; 'has one point, 3.7 (March 2026)' for a single point.
+    when it went well beyond its ends on the way; 'has one point, 3.7 in March 2026' for a single point.
 
     `points` has `period` and the `value` column; missing values (missed months) are left out."""
     rows = points.dropna(subset=[value]).sort_values("period")
@@ -269,7 +269,7 @@ def line_words(points: pd.DataFrame, value: str, tolerance: float, fmt: str = "{
         return "has no points here"
     values = rows[value].astype(float).tolist()
     if len(values) == 1:
-        return f"has one point, {fmt.format(values[0])} ({label(pd.Timestamp(rows['period'].iloc[0]).date())})"
+        return f"has one point, {fmt.format(values[0])} in {label(pd.Timestamp(rows['period'].iloc[0]).date())}"
     first, last = values[0], values[-1]
     low, high = min(values), max(values)
     ends = f"from {fmt.format(first)} to {fmt.format(last)}"
@@ -290,11 +290,13 @@ def _possessive(name: str) -> str:
 def trend_sentence(
     gridded: pd.DataFrame, people: Sequence[Person], title: str, higher_is: str, low: float, high: float
 ) -> str:
-    """What a trend chart shows: each partner's line over the months shown, which way it moved, how many
-    months are marked as a reliable change since their start, and the months without a check-in.
+    """What a trend chart shows: each partner's line over the months shown, which way it moved, and in
+    brackets how many of those months are marked as a reliable change since their start and how many have
+    no check-in.
 
-    'Closeness, June to November 2026 (for this part, higher is better): Alex's line rose from 3.1 to 3.8;
-    Sam's stayed about the same, at 3.4.'"""
+    '“Closeness”, June 2026 to November 2026 (for this part, higher is better): Alex's line rose from 3.1
+    to 3.8 (reliably higher than their start in 4 of these months ▲); Sam's line stayed about the same, at
+    3.4 (no check-in in 1 of them).'"""
     tolerance = SAME_SHARE * (high - low)
     better = "better" if higher_is == "better" else "harder"
     head = f"“{title}”, {span_words(gridded['period'])} (for this part, higher is {better})"
@@ -304,19 +306,20 @@ def trend_sentence(
         if mine["score"].notna().sum() == 0:
             continue
         words = f"{_possessive(person.name)} line {line_words(mine, 'score', tolerance)}"
+        more = []
         if "verdict" in mine and "change" in mine:
             reliable = mine[mine["verdict"].isin([stats.IMPROVED, stats.WORSENED])]
             for up in (True, False):
                 n = int((reliable["change"] > 0).sum() if up else (reliable["change"] < 0).sum())
                 if n:
-                    words += (
-                        f", reliably {'higher' if up else 'lower'} than at the start in {n} "
-                        f"month{'s' if n > 1 else ''} ({'▲' if up else '▼'})"
+                    more.append(
+                        f"reliably {'higher' if up else 'lower'} than their start in {n} of these months "
+                        f"{'▲' if up else '▼'}"
                     )
         missed = int(mine["score"].isna().sum())
         if missed:
-            words += f", no check-in in {missed} of these months"
-        parts.append(words)
+            more.append(f"no check-in in {missed} of {'them' if more else 'these months'}")
+        parts.append(words + (f" ({'; '.join(more)})" if more else ""))
     if not parts:
         return f"{head}: no scores in these months."
     return f"{head}: {'; '.join(parts)}."
@@ -344,30 +347,32 @@ def _months_list(counts: list[tuple[str, int]], of: int, shown: int = 3) -> str:
     return ", ".join(said) + (f", and {rest} more less often" if rest > 0 else "")
 
 
-def heatmap_sentence(months_df: pd.DataFrame, name: str, theme_titles: Mapping[str, str], months: int) -> str:
-    """What a partner's themes heatmap shows: the themes that came up in the most months of those shown."""
+def heatmap_sentence(
+    months_df: pd.DataFrame, name: str, theme_titles: Mapping[str, str], months: Sequence[pd.Timestamp]
+) -> str:
+    """What a partner's themes heatmap of `months` shows: the themes that came up in the most of those months."""
+    span = span_words(months)
     if months_df.empty or months_df["signals"].sum() == 0:
-        return f"{_possessive(name)} themes by month: no theme came up in these months."
-    span = span_words(months_df["period"])
+        return f"{_possessive(name)} themes by month, {span}: no theme came up in these months."
     counts = months_df[months_df["signals"] > 0].groupby("theme_id")["period"].nunique()
     order = {t: i for i, t in enumerate(theme_titles)}  # ties in the heatmap's own order, top to bottom
     ranked = sorted(counts.items(), key=lambda tn: (-int(tn[1]), order.get(str(tn[0]), len(order))))
     listed = [(f"“{theme_titles.get(str(t), str(t))}”", int(n)) for t, n in ranked]
-    return f"{_possessive(name)} themes by month, {span}: {_months_list(listed, months)}."
+    return f"{_possessive(name)} themes by month, {span}: {_months_list(listed, len(months))}."
 
 
-def kinds_sentence(kinds: pd.DataFrame, name: str, labels: Mapping[str, str], months: int) -> str:
-    """What a partner's small-hurts chart shows: which kinds happened in how many of the months shown."""
+def kinds_sentence(kinds: pd.DataFrame, name: str, labels: Mapping[str, str], months: Sequence[pd.Timestamp]) -> str:
+    """What a partner's small-hurts chart of `months` shows: which kinds happened in how many of those months."""
+    span = span_words(months)
     if kinds.empty:
-        return f"{_possessive(name)} small hurts by month: none named in these months."
+        return f"{_possessive(name)} small hurts by month, {span}: none named in these months."
     counts = kinds.groupby("item_id")["period"].nunique()
     order = {k: i for i, k in enumerate(labels)}  # ties in the questionnaire's order
     ranked = sorted(counts.items(), key=lambda kn: (-int(kn[1]), order.get(str(kn[0]), len(order))))
     listed = [(f"“{labels.get(str(k), str(k))}”", int(n)) for k, n in ranked]
-    quiet = months - int(pd.to_datetime(kinds["period"]).nunique())
+    quiet = len(months) - int(pd.to_datetime(kinds["period"]).nunique())
     tail = f"; none named in {quiet} of these months" if quiet > 0 else ""
-    span = span_words(kinds["period"])
-    return f"{_possessive(name)} small hurts by month, {span}: {_months_list(listed, months, 4)}{tail}."
+    return f"{_possessive(name)} small hurts by month, {span}: {_months_list(listed, len(months), 4)}{tail}."
 
 
 def repair_sentence(gapped: pd.DataFrame, people: Sequence[Person]) -> str:

@@ -451,7 +451,7 @@ def themes_view(
                 key=f"heat_{s.partner_id}",
                 title=f"{s.name}: themes by month",
                 figure=charts.for_screen(fig),
-                sentence=summary.heatmap_sentence(mine, s.name, titles, len(months)),
+                sentence=summary.heatmap_sentence(mine, s.name, titles, months),
                 notes=(f"Months without a check-in from {s.name}: {', '.join(missed)}.",) if missed else (),
                 numbers=table,
                 csv=b"" if large else table.to_csv(index=False).encode("utf-8"),
@@ -486,7 +486,7 @@ def themes_view(
                         key=f"kinds_{s.partner_id}",
                         title=f"{s.name}: small hurts by month",
                         figure=charts.for_screen(charts.kinds_figure(mine, labels, months, s.name)),
-                        sentence=summary.kinds_sentence(mine, s.name, labels, len(months)),
+                        sentence=summary.kinds_sentence(mine, s.name, labels, months),
                     ),
                 )
             )

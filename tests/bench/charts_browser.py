@@ -7,18 +7,19 @@ or with `--viewer therapist` as a therapist granted that couple. In one run it m
 
 - the light page (Settings): from the navigation to its title shown, its script run finished and nothing
   stale left on the page;
-- Trends and Themes: from the navigation to the first chart drawn (Plotly's SVG laid out with a size) and
-  to every chart drawn (as many as the domain says the page has), and when the page is calm;
+- Trends and Themes: from the navigation to the first chart drawn (Plotly's SVG has a size and Streamlit no
+  longer hides it) and to every chart drawn (as many as the domain says the page has), and when it is calm;
 
 each from a fresh open (a new page load: `page.goto`) and from the sidebar (a click on its link), `--runs`
 times after one warm-up visit each (whose times, with cold caches, are printed too); the medians are
 compared with the light page's: targets are first chart <= 1.5x and every chart <= 2.5x.
 
-Server side: each page's script run as the browser saw it (from the page's request on the websocket to the
-server's "script finished" message, sidebar visits), against Trends' floor, measured in this process by
-calling the same domain functions on the same couple: the DuckDB queries the page needs and every figure
-built and turned into the JSON `st.plotly_chart` sends. Target: Trends within 2x its floor. The JSON sent
-per page is printed too.
+Server side: the app process's CPU for each visit (all its threads, from /proc) and each page's script run as
+the browser saw it (from the page's request on the websocket to the server's "script finished" message),
+against Trends' floor, measured in this process by calling the same domain functions on the same couple:
+its DuckDB queries (with the practice's reference figures, which are not the couple's, computed once) and
+every figure built and turned into the JSON `st.plotly_chart` sends. Target: Trends within 2x its floor.
+The bytes each page received on the websocket are printed too.
 
 Times in the page are taken with `performance.now()` (navigation start is 0 for a fresh open; a click sets
 its own start), sampled every animation frame. Nothing here is asserted by the test suite: run it with
@@ -56,11 +57,11 @@ THERAPIST_PASSCODE = "bench-pass-1234"
 # "finished early for a rerun") and when the page last sent something on the websocket before that.
 PROBE = r"""
 (() => {
-  const mw = window.__mw = {t0: 0, title: null, charts: [], finished: [], sentAt: null, runs: [], calm: null};
+  const mw = window.__mw = {t0: 0, title: null, charts: [], finished: [], sentAt: null, runs: [], calm: null, bytes: 0};
   const seen = new WeakSet();
   mw.reset = (title) => {
     mw.t0 = performance.now(); mw.title = title; mw.charts = []; mw.finished = []; mw.runs = [];
-    mw.titleAt = null; mw.calm = null; mw.sentAt = null;
+    mw.titleAt = null; mw.calm = null; mw.sentAt = null; mw.bytes = 0;
     document.querySelectorAll('.js-plotly-plot').forEach(el => seen.add(el));  // none should be there
   };
   mw.titleAt = null;
@@ -89,7 +90,11 @@ PROBE = r"""
   const finished = bytes => {
     const b = new Uint8Array(bytes);
     let i = 0;
-    const varint = () => { let r = 0, s = 0, x; do { x = b[i++]; r += (x & 0x7f) * 2 ** s; s += 7; } while (x & 0x80); return r; };
+    const varint = () => {
+      let r = 0, s = 0, x;
+      do { x = b[i++]; r += (x & 0x7f) * 2 ** s; s += 7; } while (x & 0x80);
+      return r;
+    };
     while (i < b.length) {
       const tag = varint(), wire = tag & 7;
       if (wire === 0) { const v = varint(); if (tag >> 3 === 6) return v; }
@@ -114,6 +119,7 @@ PROBE = r"""
     constructor(...args) {
       super(...args);
       this.addEventListener('message', e => {
+        mw.bytes += e.data.byteLength || e.data.size || 0;
         if (e.data instanceof ArrayBuffer) count(e.data);
         else if (e.data instanceof Blob) e.data.arrayBuffer().then(count);
       });
@@ -146,6 +152,8 @@ class Visit:
     all_charts: float | None
     charts: int
     server_run: float | None  # the page's request to the script-finished message
+    server_cpu: float = 0.0  # ms of the app process's CPU from the navigation until the page was calm
+    received: int = 0  # bytes the page received on the websocket
 
 
 @dataclass
@@ -180,7 +188,6 @@ class Floor:
     queries: float  # seconds, median
     specs: float  # seconds, median: build every figure and serialise it as st.plotly_chart does
     charts: dict[str, int]  # page -> how many charts it draws
-    spec_bytes: int  # Trends: JSON of every figure, as sent
 
 
 def floor_and_counts(db_file: Path, runs: int) -> tuple[Floor, str, str]:
@@ -200,9 +207,12 @@ def floor_and_counts(db_file: Path, runs: int) -> tuple[Floor, str, str]:
         cid = couple.couple_id
         styles = [charts.PartnerStyle(p.partner_id, p.name, p.slot) for p in couple.partners]
 
+        # the practice's reference figures (everyone's first check-ins) are not the couple's: computed once
+        reference = analysis.reference(db)
+
         def queries() -> dict[str, pd.DataFrame]:
             return {
-                "reliable": analysis.reliable_change(db, cid),
+                "reliable": analysis.classify(db.analytics.changes(cid), reference),
                 "signals": analysis.theme_signals(db, cid),
                 "mirrors": analysis.mirrored_views(db, cid),
             }
@@ -228,7 +238,7 @@ def floor_and_counts(db_file: Path, runs: int) -> tuple[Floor, str, str]:
             data = queries()
             q.append(time.perf_counter() - t)
             t = time.perf_counter()
-            spec_bytes = serialise(figures(data))
+            serialise(figures(data))
             s.append(time.perf_counter() - t)
         trends_charts = len(figures(data))
         shows_themes = [p for p in couple.partners if not db.checkins.listing(cid, p.partner_id).empty]
@@ -245,13 +255,23 @@ def floor_and_counts(db_file: Path, runs: int) -> tuple[Floor, str, str]:
         name = partner.name
     finally:
         db.close()
-    return Floor(statistics.median(q), statistics.median(s), counts, spec_bytes), name, couple.name
+    return Floor(statistics.median(q), statistics.median(s), counts), name, couple.name
 
 
 # -- the browser -----------------------------------------------------------------------------------------
-def visit(page: Any, url: str, name: str, how: str, charts: int) -> Visit:
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_ms(pid: int) -> float:
+    """CPU milliseconds a process (all its threads) has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / CLOCK_TICKS
+
+
+def visit(page: Any, url: str, name: str, how: str, charts: int, server_pid: int = 0) -> Visit:
     """Open `name` (a fresh page load or a sidebar click) and wait until it is calm with all its charts."""
     title = TITLES[name]
+    cpu_before = cpu_ms(server_pid) if server_pid else 0.0
     if how == "fresh":
         page.goto(f"{url}/{name}", wait_until="commit")
         page.wait_for_function("() => window.__mw !== undefined")
@@ -259,8 +279,9 @@ def visit(page: Any, url: str, name: str, how: str, charts: int) -> Visit:
     else:
         page.evaluate(CLICK, [NAV[name], title])
     page.wait_for_function(DONE, arg=[charts], timeout=180_000, polling=100)
+    cpu = cpu_ms(server_pid) - cpu_before if server_pid else 0.0
     mw: dict[str, Any] = page.evaluate(
-        "() => ({calm: __mw.calm, charts: __mw.charts, runs: __mw.runs, titleAt: __mw.titleAt})"
+        "() => ({calm: __mw.calm, charts: __mw.charts, runs: __mw.runs, titleAt: __mw.titleAt, bytes: __mw.bytes})"
     )
     drawn = sorted(float(c) for c in mw["charts"])
     runs = [float(r) for r in mw["runs"]]
@@ -272,11 +293,15 @@ def visit(page: Any, url: str, name: str, how: str, charts: int) -> Visit:
         all_charts=drawn[-1] if drawn else None,
         charts=len(drawn),
         server_run=runs[-1] if runs else None,
+        server_cpu=cpu,
+        received=int(mw["bytes"]),
     )
 
 
-def browse(url: str, name: str, passcode: str, counts: dict[str, int], runs: int, viewport: ViewportSize) -> Results:
-    """Sign in, then visit the light page and the chart pages, fresh and from the sidebar."""
+def browse(
+    url: str, pid: int, name: str, passcode: str, counts: dict[str, int], runs: int, viewport: ViewportSize
+) -> Results:
+    """Sign in, then visit the light page and the chart pages, fresh and from the sidebar (`pid`: the app's)."""
     from playwright.sync_api import sync_playwright
 
     from tests.support.auth import browser_sign_in
@@ -296,20 +321,20 @@ def browse(url: str, name: str, passcode: str, counts: dict[str, int], runs: int
         need = {p: counts.get(p, 0) for p in order}
         # warm-up: the first visit of each page fills the server's caches (printed, not in the medians)
         for p in order:
-            results.visits.append(_renamed(visit(page, url, LIGHT, "fresh", 0), "warm-up"))
-            results.visits.append(_renamed(visit(page, url, p, "sidebar", need[p]), "warm-up"))
+            results.visits.append(_renamed(visit(page, url, LIGHT, "fresh", 0, pid), "warm-up"))
+            results.visits.append(_renamed(visit(page, url, p, "sidebar", need[p], pid), "warm-up"))
         for _ in range(runs):
             for p in order:
-                results.visits.append(visit(page, url, p, "fresh", need[p]))
+                results.visits.append(visit(page, url, p, "fresh", need[p], pid))
             for p in order:
                 visit(page, url, LIGHT, "fresh", 0)  # from the light page, so nothing of a chart page is stale
-                results.visits.append(visit(page, url, p, "sidebar", need[p]))
+                results.visits.append(visit(page, url, p, "sidebar", need[p], pid))
         browser.close()
     return results
 
 
 def _renamed(v: Visit, how: str) -> Visit:
-    return Visit(v.page, how, v.shown, v.first_chart, v.all_charts, v.charts, v.server_run)
+    return Visit(v.page, how, v.shown, v.first_chart, v.all_charts, v.charts, v.server_run, v.server_cpu, v.received)
 
 
 # -- the report ------------------------------------------------------------------------------------------
@@ -325,7 +350,10 @@ def seconds(ms: float | None) -> str:
 def report(results: Results, floor: Floor, args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {"floor": {"queries_s": floor.queries, "specs_s": floor.specs}, "pages": {}}
     print(f"\nmedians of {args.runs} visits, seconds from the navigation ({args.width}x{args.height}, {args.viewer}):")
-    print(f"{'page':<8} {'how':<8} {'shown':>7} {'1st chart':>10} {'all charts':>11} {'charts':>7} {'run':>7}")
+    print(
+        f"{'page':<8} {'how':<8} {'shown':>7} {'1st chart':>10} {'all charts':>11} {'charts':>7} {'run':>7} "
+        f"{'app CPU':>8} {'received':>9}"
+    )
     verdicts: dict[str, bool] = {}
     for how in ("fresh", "sidebar"):
         light = median([v.shown for v in results.of(LIGHT, how)])
@@ -336,32 +364,35 @@ def report(results: Results, floor: Floor, args: argparse.Namespace) -> dict[str
                 "first_chart": median([v.first_chart for v in vs]),
                 "all_charts": median([v.all_charts for v in vs]),
                 "server_run": median([v.server_run for v in vs]),
+                "server_cpu": median([v.server_cpu for v in vs]),
+                "received": median([float(v.received) for v in vs]),
                 "charts": max((v.charts for v in vs), default=0),
             }
             out["pages"][f"{p}/{how}"] = row
             print(
                 f"{p:<8} {how:<8} {seconds(row['shown']):>7} {seconds(row['first_chart']):>10} "
-                f"{seconds(row['all_charts']):>11} {row['charts']:>7} {seconds(row['server_run']):>7}"
+                f"{seconds(row['all_charts']):>11} {row['charts']:>7} {seconds(row['server_run']):>7} "
+                f"{seconds(row['server_cpu']):>8} {(row['received'] or 0) / 1024:>6.0f} KiB"
             )
             if p != LIGHT and light and row["first_chart"] and row["all_charts"]:
                 first, every = row["first_chart"] / light, row["all_charts"] / light
                 row["first_ratio"], row["all_ratio"] = first, every
                 verdicts[f"{p} {how}: first chart {first:.2f}x the light page (<= 1.5)"] = first <= 1.5
                 verdicts[f"{p} {how}: every chart {every:.2f}x the light page (<= 2.5)"] = every <= 2.5
-    print("\nfirst visits (cold caches), seconds:")
+    print("\nfirst visits (cold caches: the couple's queries, and the practice's reference figures), seconds:")
     for v in results.of(LIGHT, "warm-up")[:1] + [v for p in CHART_PAGES for v in results.of(p, "warm-up")]:
         print(f"  {v.page:<8} shown {seconds(v.shown)}  1st chart {seconds(v.first_chart)}  "
-              f"all {seconds(v.all_charts)}  run {seconds(v.server_run)}")  # fmt: skip
-    trends_run = out["pages"]["trends/sidebar"]["server_run"]
+              f"all {seconds(v.all_charts)}  run {seconds(v.server_run)}  app CPU {seconds(v.server_cpu)}")  # fmt: skip
     fl = floor.queries + floor.specs
+    trends_cpu = out["pages"]["trends/sidebar"]["server_cpu"]
     print(
-        f"\nserver side, Trends: run {seconds(trends_run).strip()} s (median, from the browser's request to the "
-        f"script finished) vs floor {fl:.3f} s = DuckDB queries {floor.queries:.3f} s + "
-        f"{floor.charts['trends']} figures built and serialised {floor.specs:.3f} s "
-        f"({floor.spec_bytes / 1024:.0f} KiB of JSON)"
+        f"\nserver side, Trends from the sidebar: the app's CPU {seconds(trends_cpu).strip()} s (median; its run, "
+        f"request to script finished, {seconds(out['pages']['trends/sidebar']['server_run']).strip()} s) vs floor "
+        f"{fl:.3f} s = the couple's DuckDB queries {floor.queries:.3f} s + {floor.charts['trends']} figures built "
+        f"and serialised {floor.specs:.3f} s"
     )
-    if trends_run:
-        ratio = trends_run / 1000 / fl
+    if trends_cpu:
+        ratio = trends_cpu / 1000 / fl
         out["server_ratio"] = ratio
         verdicts[f"Trends server side {ratio:.2f}x its floor (<= 2)"] = ratio <= 2.0
     print()
@@ -396,7 +427,13 @@ def main(argv: list[str] | None = None) -> int:
         server = Server(db_file)
         try:
             results = browse(
-                server.url, name, passcode, floor.charts, args.runs, ViewportSize(width=args.width, height=args.height)
+                server.url,
+                server.proc.pid,
+                name,
+                passcode,
+                floor.charts,
+                args.runs,
+                ViewportSize(width=args.width, height=args.height),
             )
         finally:
             server.stop()

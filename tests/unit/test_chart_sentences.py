@@ -39,7 +39,7 @@ def test_trend_sentence_says_each_line_its_way_in_the_parts_direction() -> None:
     assert text == (
         "“Feeling close”, January 2026 to June 2026 (for this part, higher is better): "
         "Ann's line rose from 3.0 to 3.6; "
-        "Bob's line stayed about the same, from 2.0 to 2.1, no check-in in 1 of these months."
+        "Bob's line stayed about the same, from 2.0 to 2.1 (no check-in in 1 of these months)."
     )
     no_grades(text)
     # the same lines on a part where higher is harder: the words of the direction follow the part
@@ -56,9 +56,11 @@ def test_trend_sentence_counts_reliable_changes_and_ranges_on_the_way() -> None:
         {1: [3.0, 2.5, 1.0, 1.2, 2.8, 3.0], 2: [None, None, 2.0, None, None, None]}, verdict=verdict, change=change
     )
     text = summary.trend_sentence(grid, [ANN, BOB], "Trust", "better", 0.0, 4.0)
-    assert "Ann's line stayed about the same, at 3.0, ranging from 1.0 to 3.0 on the way, " in text
-    assert "reliably lower than at the start in 2 months (▼)" in text
-    assert "Bob's line has one point, 2.0 (March 2026), no check-in in 5 of these months." in text
+    assert (
+        "Ann's line stayed about the same, at 3.0, ranging from 1.0 to 3.0 on the way "
+        "(reliably lower than their start in 2 of these months ▼); "
+    ) in text
+    assert "Bob's line has one point, 2.0 in March 2026 (no check-in in 5 of these months)." in text
     no_grades(text)
 
 
@@ -98,13 +100,13 @@ def test_heatmap_sentence_lists_the_themes_of_most_months_first() -> None:
     rows += [("unheard", MONTHS[0], 1), ("blamed", MONTHS[1], 1), ("stuck", MONTHS[2], 1)]
     monthly = pd.DataFrame(rows, columns=["theme_id", "period", "signals"]).assign(partner_id=1)
     titles = {"unseen": "Unseen", "alone": "Alone", "unheard": "Unheard", "blamed": "Blamed", "stuck": "Stuck"}
-    text = summary.heatmap_sentence(monthly, "Ann", titles, 6)
-    assert text == (
-        "Ann's themes by month, January 2026 to May 2026: “Unseen” in 5 of 6 months, “Alone” in 2, "
+    text = summary.heatmap_sentence(monthly, "Ann", titles, list(MONTHS))
+    assert text == (  # the months of the chart, not only those with a theme
+        "Ann's themes by month, January 2026 to June 2026: “Unseen” in 5 of 6 months, “Alone” in 2, "
         "“Unheard” in 1, and 2 more less often."
     )
-    assert summary.heatmap_sentence(monthly.iloc[:0], "Ann", titles, 6) == (
-        "Ann's themes by month: no theme came up in these months."
+    assert summary.heatmap_sentence(monthly.iloc[:0], "Ann", titles, list(MONTHS)) == (
+        "Ann's themes by month, January 2026 to June 2026: no theme came up in these months."
     )
 
 
@@ -112,9 +114,9 @@ def test_kinds_sentence_counts_months_with_each_kind_and_quiet_months() -> None:
     kinds = pd.DataFrame(
         {"period": [MONTHS[0], MONTHS[0], MONTHS[2]], "item_id": ["sarcasm", "unheard", "sarcasm"], "value": 1.0}
     )
-    text = summary.kinds_sentence(kinds, "Bob", {"sarcasm": "Sarcasm", "unheard": "Not heard"}, 6)
+    text = summary.kinds_sentence(kinds, "Bob", {"sarcasm": "Sarcasm", "unheard": "Not heard"}, list(MONTHS))
     assert text == (
-        "Bob's small hurts by month, January 2026 to March 2026: “Sarcasm” in 2 of 6 months, “Not heard” in 1; "
+        "Bob's small hurts by month, January 2026 to June 2026: “Sarcasm” in 2 of 6 months, “Not heard” in 1; "
         "none named in 4 of these months."
     )
 
