@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -93,17 +94,19 @@ def _figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> go.Figure:
     return go.Figure({"data": data, "layout": layout}, _validate=VALIDATE)
 
 
+def _screen_figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> go.Figure:
+    revision = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return go.Figure({"data": data, "layout": {**layout, "template": {}, "datarevision": revision}}, _validate=False)
+
+
 def for_screen(fig: go.Figure) -> go.Figure:
-    """A figure as the app's screen draws it: once in the browser, with less to send.
+    """A figure as the app's screen draws it, with less to send and less for the browser to redo.
 
     Without Plotly's template (about a third of a chart's JSON; every colour and font is set here), and
     with a `datarevision` naming its data, so that when Streamlit hands the same chart to Plotly again (it
     does, with new copies of the arrays) Plotly knows the data did not change."""
     spec: dict[str, Any] = fig.to_plotly_json()
-    data = json.dumps(spec["data"], sort_keys=True, default=str).encode()
-    revision = hashlib.sha256(data).hexdigest()[:16]
-    spec["layout"] = {**spec["layout"], "template": {}, "datarevision": revision}
-    return go.Figure(spec, _validate=False)
+    return _screen_figure(spec["data"], spec["layout"])
 
 
 def subscale_meta(inst: Instrument, subscale_id: str) -> SubscaleMeta:
@@ -178,11 +181,18 @@ def _numbers(series: pd.Series) -> list[float | None]:
 
 
 def _partner_line(
-    p: PartnerStyle, x: pd.Series, y: pd.Series, name: str, hover: str, meta: dict[str, Any], **extra: Any
+    p: PartnerStyle,
+    x: pd.Series | list[str],
+    y: pd.Series | list[float | None],
+    name: str,
+    hover: str,
+    meta: dict[str, Any],
+    **extra: Any,
 ) -> dict[str, Any]:
     """A partner's line: their colour, dash and marker on every chart; gaps where y is missing."""
     return {
-        "type": "scatter", "x": _dates(x), "y": _numbers(y), "name": name,
+        "type": "scatter", "x": x if isinstance(x, list) else _dates(x),
+        "y": y if isinstance(y, list) else _numbers(y), "name": name,
         "mode": "lines+markers", "connectgaps": False,
         "line": {"color": p.colour, "dash": PARTNER_DASH.get(p.slot, "solid"), "width": 3},
         "marker": {"symbol": PARTNER_SYMBOL.get(p.slot, "circle"), "size": 7, "color": p.colour},
@@ -202,9 +212,10 @@ def trend_figure(
     partners: Sequence[PartnerStyle],
     *,
     large: bool = False,
+    screen: bool = False,
 ) -> go.Figure:
     """One subscale over months: a line per partner, bands behind, reliable-change marks, and the clinical
-    cut-off as a dotted line when the part has norms.
+    cut-off as a dotted line when the part has norms; with `screen`, as `for_screen` makes it.
 
     `df` has partner_id, period, score, band and verdict columns (and change, threshold, reference_period
     for the marks), with NaN scores for missed months (see analysis.with_gaps) so they show as gaps. A mark
@@ -254,35 +265,44 @@ def trend_figure(
                 "font": {"size": 11, "color": "#5b6770"},
             }
         )
+    # one pass per partner over plain arrays: this runs for every chart of every couple after each write
+    by_partner = dict(tuple(df.groupby("partner_id", sort=False))) if not df.empty else {}
     for p in partners:
-        mine = df[df["partner_id"] == p.partner_id].sort_values("period")
-        if mine.empty:
+        mine = by_partner.get(p.partner_id)
+        if mine is None or mine.empty:
             continue
+        mine = mine.sort_values("period")
+        x = np.asarray(_dates(mine["period"]), dtype=object)
+        y = np.asarray(_numbers(mine["score"]), dtype=object)
         data.append(
             _partner_line(
                 p,
-                mine["period"],
-                mine["score"],
+                x.tolist(),
+                y.tolist(),
                 p.label,
                 "%{x|%B %Y}<br>Score %{y:.2f}<br>%{customdata[0]}<extra>" + p.label + "</extra>",
                 {"role": "partner", "partner_id": p.partner_id},
                 customdata=[[plot_text(b)] for b in mine["band"].fillna("").tolist()],
             )
         )
-        verdicts = mine["verdict"] if "verdict" in mine else pd.Series("", index=mine.index)
-        change = mine["change"].astype(float) if "change" in mine else pd.Series(0.0, index=mine.index)
+        if "verdict" not in mine or "change" not in mine:
+            continue
+        verdicts = mine["verdict"].to_numpy(dtype=object)
+        change = mine["change"].to_numpy(dtype=float)
         for verdict, better in ((stats.IMPROVED, "better"), (stats.WORSENED, "harder")):
             for up, symbol in ((True, "triangle-up"), (False, "triangle-down")):
-                marks = mine[(verdicts == verdict) & ((change > 0) if up else (change < 0))]
-                if marks.empty:
+                rows = np.flatnonzero((verdicts == verdict) & ((change > 0) if up else (change < 0)))
+                if not len(rows):
                     continue
+                marks = mine.iloc[rows]
+                needed = marks["threshold"].to_numpy(dtype=float)
                 words = f"Reliably {'higher' if up else 'lower'} than at the start: {better} for this part"
                 since = pd.to_datetime(marks["reference_period"]).dt.strftime("%B %Y").tolist()
                 data.append(
                     {
                         "type": "scatter",
-                        "x": _dates(marks["period"]),
-                        "y": _numbers(marks["score"]),
+                        "x": x[rows].tolist(),
+                        "y": y[rows].tolist(),
                         "mode": "markers",
                         "name": f"{p.label}: {words.lower()}",
                         "showlegend": False,
@@ -294,7 +314,7 @@ def trend_figure(
                         },
                         "customdata": [
                             [compact(float(c)), compact(float(t)), plot_text(w)]
-                            for c, t, w in zip(marks["change"], marks["threshold"], since, strict=True)
+                            for c, t, w in zip(change[rows], needed, since, strict=True)
                         ],
                         "hovertemplate": "%{x|%B %Y}<br>" + words + "<br>Change since %{customdata[2]} "
                         "%{customdata[0]:+.2f} (more than %{customdata[1]:.2f} needed)<extra>" + p.label + "</extra>",
@@ -313,7 +333,7 @@ def trend_figure(
         yaxis={"range": [meta.low - pad, meta.high + pad], "title": {"text": meta.direction}},
         xaxis=month_ticks(df["period"]) if not df.empty else {},
     )
-    return _figure(data, layout)
+    return _screen_figure(data, layout) if screen else _figure(data, layout)
 
 
 def theme_heatmap(

@@ -17,6 +17,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from mendwell import stats
@@ -73,14 +74,25 @@ def series_trend(rows: pd.DataFrame, months: int | None = TREND_MONTHS) -> stats
     The scores of the last `months` calendar months (all when None); None with fewer than
     `MIN_TREND_POINTS` of them ("not enough months yet").
     """
-    rows = rows.dropna(subset=["score"])
-    if rows.empty:
+    return trend_of(pd.to_datetime(rows["period"]).to_numpy(), rows["score"].to_numpy(dtype=float), months)
+
+
+def month_numbers(periods: np.ndarray) -> np.ndarray:
+    """Months as whole numbers (year x 12 + month), from datetime64 values: one apart a month apart."""
+    months = periods.astype("datetime64[M]").astype("int64")
+    return np.asarray(months, dtype=np.int64)
+
+
+def trend_of(periods: np.ndarray, scores: np.ndarray, months: int | None = TREND_MONTHS) -> stats.Trend | None:
+    """`series_trend` over plain arrays (datetime64 months, scores with NaN for a missed month)."""
+    keep = ~np.isnan(scores)
+    if not keep.any():
         return None
-    p = pd.to_datetime(rows["period"]).dt.to_period("M").astype("int64")
+    p, v = month_numbers(periods[keep]), scores[keep]
     if months is not None:
-        keep = p > p.max() - months
-        rows, p = rows[keep], p[keep]
-    return stats.trend(p.astype(float).tolist(), rows["score"].astype(float).tolist(), MIN_TREND_POINTS)
+        recent = p > p.max() - months
+        p, v = p[recent], v[recent]
+    return stats.trend(p.astype(float).tolist(), v.astype(float).tolist(), MIN_TREND_POINTS)
 
 
 def trend_words(t: stats.Trend | None, higher_is: str) -> str:
@@ -249,29 +261,26 @@ def glance_table(rc: pd.DataFrame, people: Sequence[Person], titles: Mapping[tup
 SAME_SHARE = 0.05  # a line that moved less than this share of its scale "stayed about the same"
 
 
-def span_words(periods: pd.Series | Sequence[object]) -> str:
+def span_words(periods: pd.Series | Sequence[object] | np.ndarray) -> str:
     """'December 2025 to November 2026' (or one month's name) for the months a chart covers."""
-    p = pd.to_datetime(pd.Series(list(periods))).dropna()
+    p = pd.to_datetime(pd.Series(np.asarray(periods))).dropna()
     if p.empty:
         return "no months yet"
     first, last = label(p.min().date()), label(p.max().date())
     return first if first == last else f"{first} to {last}"
 
 
-def line_words(points: pd.DataFrame, value: str, tolerance: float, fmt: str = "{:.1f}") -> str:
-    """How one line moved between its first and last points, in words: 'rose from 3.1 to 3.8', 'fell from ...',
-    'stayed about the same, at 3.4' (a move smaller than `tolerance`), with 'ranging from ... to ...'
-    when it went well beyond its ends on the way; 'has one point, 3.7 in March 2026' for a single point.
-
-    `points` has `period` and the `value` column; missing values (missed months) are left out."""
-    rows = points.dropna(subset=[value]).sort_values("period")
-    if rows.empty:
+def _line_words(periods: np.ndarray, values: np.ndarray, tolerance: float, fmt: str) -> str:
+    keep = ~np.isnan(values)
+    periods, values = periods[keep], values[keep]
+    if not len(values):
         return "has no points here"
-    values = rows[value].astype(float).tolist()
+    order = np.argsort(periods, kind="stable")
+    periods, values = periods[order], values[order]
     if len(values) == 1:
-        return f"has one point, {fmt.format(values[0])} in {label(pd.Timestamp(rows['period'].iloc[0]).date())}"
-    first, last = values[0], values[-1]
-    low, high = min(values), max(values)
+        return f"has one point, {fmt.format(values[0])} in {label(pd.Timestamp(periods[0]).date())}"
+    first, last = float(values[0]), float(values[-1])
+    low, high = float(values.min()), float(values.max())
     ends = f"from {fmt.format(first)} to {fmt.format(last)}"
     if abs(last - first) < tolerance:
         same = fmt.format(first) == fmt.format(last)
@@ -281,6 +290,16 @@ def line_words(points: pd.DataFrame, value: str, tolerance: float, fmt: str = "{
     if low < min(first, last) - tolerance or high > max(first, last) + tolerance:
         words += f", ranging from {fmt.format(low)} to {fmt.format(high)} on the way"
     return words
+
+
+def line_words(points: pd.DataFrame, value: str, tolerance: float, fmt: str = "{:.1f}") -> str:
+    """How one line moved between its first and last points, in words: 'rose from 3.1 to 3.8', 'fell from ...',
+    'stayed about the same, at 3.4' (a move smaller than `tolerance`), with 'ranging from ... to ...'
+    when it went well beyond its ends on the way; 'has one point, 3.7 in March 2026' for a single point.
+
+    `points` has `period` and the `value` column; missing values (missed months) are left out."""
+    periods = pd.to_datetime(points["period"]).to_numpy()
+    return _line_words(periods, points[value].to_numpy(dtype=float), tolerance, fmt)
 
 
 def _possessive(name: str) -> str:
@@ -299,24 +318,29 @@ def trend_sentence(
     3.4 (no check-in in 1 of them).'"""
     tolerance = SAME_SHARE * (high - low)
     better = "better" if higher_is == "better" else "harder"
-    head = f"“{title}”, {span_words(gridded['period'])} (for this part, higher is {better})"
+    who = gridded["partner_id"].to_numpy()
+    periods = pd.to_datetime(gridded["period"]).to_numpy()
+    scores = gridded["score"].to_numpy(dtype=float)
+    marked = "verdict" in gridded and "change" in gridded
+    reliable = gridded["verdict"].isin([stats.IMPROVED, stats.WORSENED]).to_numpy() if marked else None
+    change = gridded["change"].to_numpy(dtype=float) if marked else None
+    head = f"“{title}”, {span_words(periods)} (for this part, higher is {better})"
     parts = []
     for person in people:
-        mine = gridded[gridded["partner_id"] == person.partner_id]
-        if mine["score"].notna().sum() == 0:
+        mine = who == person.partner_id
+        if np.isnan(scores[mine]).all():
             continue
-        words = f"{_possessive(person.name)} line {line_words(mine, 'score', tolerance)}"
+        words = f"{_possessive(person.name)} line {_line_words(periods[mine], scores[mine], tolerance, '{:.1f}')}"
         more = []
-        if "verdict" in mine and "change" in mine:
-            reliable = mine[mine["verdict"].isin([stats.IMPROVED, stats.WORSENED])]
+        if reliable is not None and change is not None:
             for up in (True, False):
-                n = int((reliable["change"] > 0).sum() if up else (reliable["change"] < 0).sum())
+                n = int((mine & reliable & ((change > 0) if up else (change < 0))).sum())
                 if n:
                     more.append(
                         f"reliably {'higher' if up else 'lower'} than their start in {n} of these months "
                         f"{'▲' if up else '▼'}"
                     )
-        missed = int(mine["score"].isna().sum())
+        missed = int(np.isnan(scores[mine]).sum())
         if missed:
             more.append(f"no check-in in {missed} of {'them' if more else 'these months'}")
         parts.append(words + (f" ({'; '.join(more)})" if more else ""))

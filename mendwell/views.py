@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from mendwell import analysis, charts, summary
@@ -107,22 +108,29 @@ def trend_charts(
     start: pd.Timestamp,
     end: pd.Timestamp,
     large: bool = False,
+    screen: bool = False,
 ) -> list[tuple[Instrument, list[SubscaleChart]]]:
-    """Per instrument, in questionnaire order, a chart for each shared subscale with scores in the span."""
+    """Per instrument, in questionnaire order, a chart for each shared subscale with scores in the span
+    (figures as the app's screen draws them with `screen`; see charts.for_screen)."""
     in_span = from_month(shared, start)
     out: list[tuple[Instrument, list[SubscaleChart]]] = []
+    if in_span.empty:
+        return out
+    # every part on its monthly grid at once, then split: one merge instead of one per part
+    gridded_all = analysis.with_gaps(in_span, start=start, end=end)
+    parts = {
+        (str(i), str(s)): g.reset_index(drop=True)
+        for (i, s), g in gridded_all.groupby(["instrument_id", "subscale_id"], sort=False)
+    }
     for inst in catalog.instruments:
         subs = [s for s in inst.subscales if not inst.is_private_subscale(s.id)]
-        mine = in_span[in_span["instrument_id"] == inst.id] if not in_span.empty else in_span
-        if not subs or mine.empty:
-            continue
         found = []
         for sc in subs:
-            part = mine[mine["subscale_id"] == sc.id]
-            if part.empty:
+            gridded = parts.get((inst.id, sc.id))
+            if gridded is None:
                 continue
-            gridded = analysis.with_gaps(part, start=start, end=end)
-            fig = charts.trend_figure(gridded, charts.subscale_meta(inst, sc.id), styles, large=large)
+            meta = charts.subscale_meta(inst, sc.id)
+            fig = charts.trend_figure(gridded, meta, styles, large=large, screen=screen)
             found.append(SubscaleChart(inst, sc.id, gridded, fig))
         if found:
             out.append((inst, found))
@@ -136,12 +144,15 @@ def trend_lines(chart: SubscaleChart, styles: list[charts.PartnerStyle]) -> list
     Mann-Kendall test); a partner with no score in the span gets no line.
     """
     higher_is = chart.instrument.subscale(chart.subscale_id).higher_is
+    who = chart.gridded["partner_id"].to_numpy()
+    periods = pd.to_datetime(chart.gridded["period"]).to_numpy()
+    scores = chart.gridded["score"].to_numpy(dtype=float)
     out = []
     for s in styles:
-        mine = chart.gridded[chart.gridded["partner_id"] == s.partner_id].dropna(subset=["score"])
-        if mine.empty:
+        mine = who == s.partner_id
+        if np.isnan(scores[mine]).all():
             continue
-        words = summary.trend_words(summary.series_trend(mine, months=None), higher_is)
+        words = summary.trend_words(summary.trend_of(periods[mine], scores[mine], months=None), higher_is)
         out.append(f"{s.name}: {words}.")
     return out
 
@@ -288,10 +299,10 @@ def trend_numbers(gridded: pd.DataFrame, names: dict[int, str]) -> pd.DataFrame:
 
 def clinical_note(gridded: pd.DataFrame, names: dict[int, str]) -> str:
     """Each partner's latest clinical class in the span (parts with norms only), or ""."""
-    rows = gridded.dropna(subset=["score"])
-    classes = rows[rows["clinical_class"].fillna("").ne("")]
-    if classes.empty:
+    named = gridded["clinical_class"].fillna("").ne("") & gridded["score"].notna()
+    if not named.any():
         return ""
+    classes = gridded[named]
     last = classes.sort_values("period").groupby("partner_id").tail(1)
     return (
         f"Since the start (Jacobson–Truax, norms: {last['norms_source'].iloc[0]}): "
@@ -338,7 +349,7 @@ def trends_view(
     glance = summary.sentences(shared, recurring, people, titles, theme_titles(catalog), GLANCE_WINDOW)
     in_range = shared[periods >= start]
     instruments = []
-    for inst, found in trend_charts(shared, catalog, styles, start, last, large=large):
+    for inst, found in trend_charts(shared, catalog, styles, start, last, large=large, screen=True):
         views_ = []
         for chart in found:
             meta = charts.subscale_meta(inst, chart.subscale_id)
@@ -348,7 +359,7 @@ def trends_view(
                 ChartView(
                     key=f"trend_{inst.id}_{chart.subscale_id}",
                     title=meta.title,
-                    figure=charts.for_screen(chart.figure),
+                    figure=chart.figure,
                     sentence=summary.trend_sentence(
                         chart.gridded, people, meta.title, meta.higher_is, meta.low, meta.high
                     ),
