@@ -145,7 +145,9 @@ months_back = range_control("themes_range")
 view = themes_view_for(db, catalog, couple, months_back, sharing)
 assert view is not None  # there are submitted check-ins
 start = view.start
-for heat in view.heatmaps:
+for n, heat in enumerate(view.heatmaps):
+    if n == 1:
+        time.sleep(FIRST_DRAW_PAUSE)  # let the browser draw the first heatmap on its own first
     chart(heat, "Heatmap")
     assert heat.numbers is not None
     with st.popover("Show the numbers", icon=":material/table:", width="stretch"):
@@ -163,7 +165,6 @@ st.caption(
 
 # -- kinds of small hurt -----------------------------------------------------------------------
 if view.kinds:
-    time.sleep(FIRST_DRAW_PAUSE)  # let the browser draw the heatmaps on their own first
     st.header("Which small hurts happened")
     cols = st.columns(len(view.kinds))
     for col, kinds in zip(cols, view.kinds, strict=True):

@@ -357,7 +357,7 @@ def theme_heatmap(
             "xgap": 2,
             "ygap": 2,
             "colorbar": {
-                "title": {"text": "answers"},
+                "title": {"text": "answers", "side": "right"},  # upright, so the grid keeps its width
                 "thickness": 12,
                 "tickformat": "d",
                 **({"dtick": 1} if grid.to_numpy().max(initial=0) <= 8 else {}),
@@ -366,7 +366,18 @@ def theme_heatmap(
             "meta": {"role": "themes"},
         }
     ]
-    layout = _layout(plot_text(title), 120 + 34 * len(themes), yaxis={"autorange": "reversed", "showgrid": False})
+    # fixed margins (see fixed_margin): room for the longest theme's name on the left, the colour bar right
+    widest = max((len(theme_titles[t]) for t in themes), default=0)
+    margin = fixed_margin(l=min(240, max(60, 16 + round(7.5 * widest))), r=64)
+    n = len(months)  # the grid can be narrow on a phone: fewer month labels than on a line chart
+    ticks = {"dtick": "M1" if n <= 6 else "M3" if n <= 12 else "M6" if n <= 24 else "M12"}
+    layout = _layout(
+        plot_text(title),
+        120 + 34 * len(themes),
+        margin=margin,
+        yaxis={"autorange": "reversed", "showgrid": False},
+        xaxis=ticks,
+    )
     return _figure(data, layout)
 
 
