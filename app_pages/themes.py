@@ -24,7 +24,7 @@ page = page_setup("Recurring themes", page="themes")
 db, catalog, couple = page.db, page.catalog, page.the_couple
 names = {p.partner_id: p.name for p in couple.partners}
 CHART_CONFIG = {"displayModeBar": False, "responsive": True}
-FIRST_DRAW_PAUSE = 0.15  # see app_pages/trends.py
+FIRST_DRAW_PAUSE = 0.15  # see app_pages/trends.py (the first heatmap is less to draw than two line charts)
 sharing = page.sharing  # larger charts, one per row, no downloads
 
 # How far back "keeps coming back" looks, and how often a theme must have come up, in plain words.
