@@ -277,6 +277,11 @@ def visit(page: Any, url: str, name: str, how: str, charts: int, server_pid: int
         page.wait_for_function("() => window.__mw !== undefined")
         page.evaluate("t => { window.__mw.title = t; }", title)
     else:
+        # on a phone the sidebar is folded away: open it first, as a person would (not timed)
+        opener = page.get_by_test_id("stExpandSidebarButton")
+        if opener.count() and opener.is_visible():
+            opener.click()
+            page.get_by_test_id("stSidebarNav").get_by_role("link", name=NAV[name], exact=True).wait_for()
         page.evaluate(CLICK, [NAV[name], title])
     page.wait_for_function(DONE, arg=[charts], timeout=180_000, polling=100)
     cpu = cpu_ms(server_pid) - cpu_before if server_pid else 0.0
