@@ -32,8 +32,10 @@ serve: $(APP_STAMP)
 	$(BIN)/mendwell demo --if-empty
 	deploy/serve.sh
 
+# Two workers (each test module stays on one, with its server), then what needs the machine to itself.
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadscope -m "not serial"
+	$(BIN)/python -m pytest -m serial
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .

@@ -293,6 +293,7 @@ TIMEOUT_MS = 60_000
 
 
 @pytest.mark.browser
+@pytest.mark.serial
 def test_twenty_streamlit_sessions_check_in_at_once(
     store: Database, catalog: Catalog, db_file: Path, server_factory: ServerFactory, browser: Browser
 ) -> None:
