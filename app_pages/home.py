@@ -67,7 +67,9 @@ for col, partner in zip(cols, couple.partners, strict=False):
                 st.switch_page("app_pages/checkin.py")
 
 done_all = bool(couple.partners) and all(status.get(p.partner_id) == "submitted" for p in couple.partners)
-st.markdown(f":material/event: {rhythm.due(dt.date.today(), db.couples.checkin_day(couple.couple_id), done_all).text}")
+due = rhythm.due(dt.date.today(), db.couples.checkin_day(couple.couple_id), done_all)
+# the couple read "you"; a therapist reads the short note about them
+st.markdown(f":material/event: {due.text if page.viewer.is_partner else due.note[:1].upper() + due.note[1:] + '.'}")
 
 st.header("What next")
 done = [p for p in couple.partners if status.get(p.partner_id) == "submitted"]
@@ -88,12 +90,22 @@ if len(done) == len(couple.partners) and done:
         icon=":material/favorite:",
     )
 elif done:
-    st.info(
-        f"{safe(done[0].name)} has checked in. {safe(open_[0].name)}, your check-in for "
-        f"{periods.label(this_month)} is still open whenever you are ready. "
-        "Neither of you sees the other's answers here.",
-        icon=":material/schedule:",
-    )
+    month = periods.label(this_month)
+    if page.viewer.partner_id == done[0].partner_id:  # said to whoever is at the screen
+        waiting = (
+            f"You have checked in. {safe(open_[0].name)}'s check-in for {month} is still open, whenever they "
+            "are ready; the month opens on Together once you have both checked in."
+        )
+    elif page.viewer.is_partner:
+        waiting = (
+            f"{safe(done[0].name)} has checked in. Your check-in for {month} is still open whenever you are ready."
+        )
+    else:
+        waiting = (
+            f"{safe(done[0].name)} has checked in; {safe(open_[0].name)}'s check-in for {month} is still open. "
+            "The month opens on Together once both have checked in."
+        )
+    st.info(waiting + " Neither of you sees the other's answers here.", icon=":material/schedule:")
 else:
     st.info(
         "Each of you checks in on your own, at your own pace; it takes about ten minutes. "

@@ -53,6 +53,7 @@ def test_home_points_to_together_once_both_have_checked_in(
     check_in(demo_store, catalog, nell.partner_id, THIS_MONTH, whole_plan(catalog, 2))  # only one of the two
     demo_cookie = cookie_for(demo_store, partner_accounts(demo_store, demo)[0])
     nell_cookie = cookie_for(demo_store, partner_accounts(demo_store, fresh)[0])
+    doctor_cookie = cookie_for(demo_store, therapist(demo_store, "Dr Home", [fresh.couple_id]))
     demo_store.close()
 
     # the first visit to a demo couple's Home: their newest open month, and the way to it
@@ -70,6 +71,13 @@ def test_home_points_to_together_once_both_have_checked_in(
     as_signed_in(monkeypatch, nell_cookie)
     at = start_app()
     assert together_links(at) == [] and "open on Together" not in shown(at)
+    assert "You have checked in. Ode's check-in" in shown(at)  # said to Nell, who is at the screen
+    as_signed_in(monkeypatch, doctor_cookie)  # their therapist reads about them, not to them
+    at = start_app()
+    assert f"Nell has checked in; Ode's check-in for {periods.label(THIS_MONTH)} is still open." in shown(at)
+    assert "Your check-in" not in shown(at) and "whenever you are ready" not in shown(at)
+    as_signed_in(monkeypatch, nell_cookie)
+    at = start_app()
     # ... until the second partner checks in: then it says so warmly, and links to the month
     check_in(app_store(), catalog, ode.partner_id, THIS_MONTH, whole_plan(catalog, 1))
     ok(at.run())

@@ -356,11 +356,11 @@ def test_full_checkin_through_the_ui(
 
     # Home now says Ann has checked in; Bob, signed in on his own, can start his
     open_page(at, HOME)
-    assert "Ann has checked in. Bob, your check-in" in shown(at)
+    assert "You have checked in. Bob's check-in" in shown(at)  # said to Ann, at the screen
     assert not at.main.button
     sign_in(monkeypatch, s, bob_account)
     at = start_app()
-    assert "Ann has checked in. Bob, your check-in" in shown(at)
+    assert "Ann has checked in. Your check-in" in shown(at)
     assert [b.label for b in at.main.button] == ["Start my check-in"]
 
 
@@ -583,7 +583,7 @@ def test_hostile_names_render_as_text(
     at = start_app()
     assert [unescape(t.value) for t in at.title] == [HOSTILE_COUPLE]
     assert assert_inert(at, names) >= 4  # title, both headers, the "what next" note
-    assert f"{HOSTILE_FIRST} has checked in. {HOSTILE_SECOND}, your check-in" in shown(at)
+    assert f"You have checked in. {HOSTILE_SECOND}'s check-in" in shown(at)
     assert HOSTILE_FIRST in unescape(at.sidebar.caption[0].value)  # "Signed in as ...", escaped too
     assert_inert(at, names)
 

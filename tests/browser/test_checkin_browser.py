@@ -150,7 +150,7 @@ def test_full_checkin_in_the_browser(
     screenshot(page, "checkin-confirmation.png", full_page=True)
 
     page.goto(srv.url)
-    expect(page.get_by_text("Ann has checked in. Bob, your check-in")).to_be_visible()
+    expect(page.get_by_text("You have checked in. Bob's check-in")).to_be_visible()
     srv.stop()
 
     with opened(db_file) as s:
@@ -263,7 +263,7 @@ def test_hostile_names_are_inert_text(
     expect(names).to_have_count(2)
     assert seen(page.locator("h1 [data-heading-text]")) == [HOSTILE_COUPLE]
     assert seen(names) == [HOSTILE_FIRST, HOSTILE_SECOND]
-    shows(page, f"{HOSTILE_FIRST} has checked in. {HOSTILE_SECOND}, your check-in")
+    shows(page, f"You have checked in. {HOSTILE_SECOND}'s check-in")
     shows(page, f"Signed in as {HOSTILE_FIRST}")
     assert_inert(page)
     screenshot(page, "hostile-home.png", full_page=True)
