@@ -10,6 +10,7 @@ import streamlit as st
 from mendwell import analysis, caseload, periods, safety
 from mendwell.limits import MIN_REFERENCE_PARTNERS
 from ui.page import choose_couple, page_setup, safe
+from ui.resources import board_for
 
 page = page_setup("Caseload", page="caseload", needs_couple=False)
 db, catalog, viewer = page.db, page.catalog, page.viewer
@@ -22,7 +23,7 @@ if couples.empty:
     st.stop()
 
 flag_on = safety.therapist_sees_flag(db)
-found = caseload.board(db, mine, catalog, today, safety_flag=flag_on)
+found = board_for(db, tuple(mine), catalog, today, safety_flag=flag_on)
 st.caption(
     "Flags are for you only: they never show in screen-share mode, in Together or in reports, and private "
     "parts never raise one. A flag is a reason to ask how things are, not a finding. Couples with the most "

@@ -9,13 +9,14 @@ only that couple) makes them stale.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from mendwell import analysis, views
+from mendwell import analysis, caseload, views
 from mendwell.backup_requests import start_watcher
 from mendwell.charts import PartnerStyle
 from mendwell.config import db_path
@@ -203,3 +204,35 @@ def analysis_for(db: Database, couple_id: int) -> dict[str, pd.DataFrame]:
 def scores_for(db: Database, couple_id: int) -> pd.DataFrame:
     """Cached scores of a couple, fresh after any of its writes."""
     return couple_scores(str(db.path), couple_id, db.revision(couple_id))
+
+
+@st.cache_data(show_spinner=False, max_entries=16, ttl=3600)
+def _board(
+    path: str,
+    couple_ids: tuple[int, ...],
+    today: dt.date,
+    safety_flag: bool,
+    revisions: tuple[int, ...],
+    reference_signature: tuple[int, int, int],
+    catalog_signature: tuple[tuple[str, int], ...],
+    _catalog: Catalog,
+) -> caseload.Board:
+    return caseload.board(get_db(), couple_ids, _catalog, today, safety_flag=safety_flag)
+
+
+def board_for(
+    db: Database, couple_ids: tuple[int, ...], catalog: Catalog, today: dt.date, *, safety_flag: bool
+) -> caseload.Board:
+    """A therapist's caseload, built once per day, safety setting, write by any of their couples, change to
+    the practice's submitted check-ins (reliable change uses everyone's first ones) and questionnaire files."""
+    ids = tuple(sorted(couple_ids))
+    return _board(
+        str(db.path),
+        ids,
+        today,
+        safety_flag,
+        tuple(db.revision(c) for c in ids),
+        db.analytics.submitted_signature(),
+        _catalog_signature(assessment_dirs()),
+        catalog,
+    )

@@ -196,3 +196,16 @@ def test_the_caseload_has_a_column_per_kind_most_pressing_first(
     assert config["Flags"]["type_config"] == {"type": "number", "format": "%d"}
     assert config["Last check-in"]["type_config"] == {"type": "date", "format": "MMM YYYY"}
     assert frame.proto.row_height > 64  # over 4rem, Streamlit wraps a cell's words instead of cutting them
+
+    # built once per write (ui.resources.board_for): a check-in by one of the couples shows on the next run
+    cato = calm.partners[0]
+    ok(at.run())
+    assert at.dataframe[0].value.set_index("Couple").loc["Cato & Dell", "This month"].startswith("neither yet")
+    check_in(app_store(), catalog, cato.partner_id, THIS_MONTH, whole_plan(catalog, 1))
+    ok(at.run())
+    assert (
+        at.dataframe[0]
+        .value.set_index("Couple")
+        .loc["Cato & Dell", "This month"]
+        .startswith("Cato checked in; Dell not yet")
+    )
