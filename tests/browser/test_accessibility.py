@@ -65,6 +65,7 @@ TITLES = {
 PARTNER_PAGES = ("home", "checkin", "together", "trends", "themes", "history", "data", "settings")
 # the owner's own pages, and those that differ by role; Together, Trends, Themes and History draw the same for both
 OWNER_PAGES = ("home", "caseload", "data", "settings", "accounts", "audit")
+SHARED_PAGES = ("trends", "together")  # screen-share mode: larger type, one chart per row
 PLAIN_PAGES = ("signin", "signed-out", "invitation", "invitation-unusable", "setup")  # HTML served before the app
 
 # Pages another change of issue 12 is still fixing: (role, page) -> "<page>: <rule> - owned by another change".
@@ -82,6 +83,7 @@ class World:
     leaving: str
     invitation: str
     setup_html: str
+    shared: int  # the couple the owner shares on a video call
 
 
 @dataclass
@@ -129,7 +131,8 @@ def world(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog) -> World:
         for inst in catalog.instruments:
             if inst.id != "safety":  # every section but the safety check answered: the draft resumes there
                 store.checkins.save_answers(draft.checkin_id, inst, {it.id: some_answer(inst, it) for it in inst.items})
-    return World(db, partner.name, owner.name, leaving.name, invitation, _setup_page(folder, catalog))
+    setup = _setup_page(folder, catalog)
+    return World(db, partner.name, owner.name, leaving.name, invitation, setup, first.couple_id)
 
 
 @pytest.fixture(scope="module")
@@ -156,11 +159,13 @@ def _visit(visits: dict[str, Visit], role: str, browser: Browser, server: Server
         page.set_default_timeout(60_000)
         expect.set_options(timeout=60_000)
         visit = visits[role] = Visit(context, page, size="desktop")
-        name = {"partner": world.partner, "owner": world.owner, "leaving": world.leaving}.get(role)
-        if name is not None:
-            # "leaving" signs in straight to her check-in, which resumes at the safety section
-            browser_sign_in(page, server.url, name, path="/checkin" if role == "leaving" else "/")
-            visit.at = "checkin" if role == "leaving" else "home"
+        name = {"partner": world.partner, "owner": world.owner, "leaving": world.leaving, "sharing": world.owner}
+        if role in name:
+            # "leaving" signs in straight to her check-in, which resumes at the safety section; "sharing" by the
+            # owner's bookmarked share link, so the screen is shared from the first page
+            path = {"leaving": "/checkin", "sharing": f"/trends?share=1&couple={world.shared}"}.get(role, "/")
+            browser_sign_in(page, server.url, name[role], path=path)
+            visit.at = {"leaving": "checkin", "sharing": "trends"}.get(role, "home")
     return visits[role]
 
 
@@ -225,7 +230,7 @@ def _cases() -> Iterator[object]:
     ended on, so every page is loaded once."""
     pages = [("visitor", p) for p in PLAIN_PAGES]
     pages += [("partner", p) for p in PARTNER_PAGES] + [("owner", p) for p in OWNER_PAGES]
-    pages += [("leaving", "neutral")]
+    pages += [("sharing", p) for p in SHARED_PAGES] + [("leaving", "neutral")]
     order = ("desktop", "phone")
     last: dict[str, str] = {}
     for role, key in pages:
@@ -249,6 +254,8 @@ def test_no_wcag_violations(
     else:
         _app(visit, key, server)
     page = visit.page
+    if role == "sharing":  # the screen is really shared (the notice is in the sidebar, open or not)
+        expect(page.get_by_text("Only this couple's charts are on screen")).to_have_count(1)
 
     title = page.title()
     if key == "neutral":
