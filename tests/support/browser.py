@@ -16,6 +16,7 @@ from tests.support.auth import PASSCODE
 from tests.support.paths import ARTIFACTS
 
 CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot .main-svg'  # one per plot, one per hover layer
+DRAWN_CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot:has(.main-svg)'  # one per chart drawn
 ERROR_TEXTS = ("This app has encountered an error", "Something went wrong", "could not be", "Connection error")
 
 
@@ -63,12 +64,16 @@ def nav(page: Page, name: str) -> None:
 
 
 def charts_drawn(page: Page, at_least: int) -> int:
-    """Wait until at least `at_least` Plotly charts have drawn their SVG and the app is calm;
-    return how many charts there are."""
+    """Wait until at least `at_least` Plotly charts have drawn their SVG and the app's run is over;
+    return how many charts there are.
+
+    Counted per chart, not per SVG (each chart draws two: the plot and its hover layer), and only once
+    the run is over: the pages send their first charts before the rest."""
     expect(page.locator(CHART).first).to_be_visible()
     page.wait_for_function(
-        "([sel, n]) => document.querySelectorAll(sel).length >= n", arg=[CHART, at_least], timeout=60_000
+        "([sel, n]) => document.querySelectorAll(sel).length >= n", arg=[DRAWN_CHART, at_least], timeout=60_000
     )
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
     wait_for_calm(page)
     return page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').count()
 
