@@ -25,6 +25,7 @@ def wait_for_calm(page: Page) -> None:
 
     Elements of the previous run stay on screen, marked stale, until the new run replaces them; a tap
     on one (the last section's "Next" under the new section's title) would be the old button's."""
+    expect(page.get_by_test_id("stApp")).not_to_have_attribute("data-test-script-state", "running")
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
     expect(page.locator('[data-stale="true"]')).to_have_count(0)
     expect(page.get_by_test_id("stException")).to_have_count(0)
@@ -73,7 +74,6 @@ def charts_drawn(page: Page, at_least: int) -> int:
     page.wait_for_function(
         "([sel, n]) => document.querySelectorAll(sel).length >= n", arg=[DRAWN_CHART, at_least], timeout=60_000
     )
-    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
     wait_for_calm(page)
     return page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').count()
 
