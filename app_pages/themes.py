@@ -17,13 +17,12 @@ import streamlit as st
 from mendwell import analysis, periods, summary, views
 from mendwell.limits import THEMES_SHOWN
 from mendwell.text import md_escape
-from ui.page import page_setup, range_control
+from ui.page import page_setup, range_control, show_chart
 from ui.resources import analysis_for, submitted_for, themes_view_for
 
 page = page_setup("Recurring themes", page="themes")
 db, catalog, couple = page.db, page.catalog, page.the_couple
 names = {p.partner_id: p.name for p in couple.partners}
-CHART_CONFIG = {"displayModeBar": False, "responsive": True}
 FIRST_DRAW_PAUSE = 0.15  # see app_pages/trends.py (the first heatmap is less to draw than two line charts)
 sharing = page.sharing  # larger charts, one per row, no downloads
 
@@ -56,14 +55,7 @@ came_in = set(submitted["partner_id"])
 
 def chart(view: views.ChartView, kind: str) -> None:
     """A chart, then the sentence that says what it shows, then its notes, each a line of its own."""
-    st.plotly_chart(
-        view.figure,
-        width="stretch",
-        config=CHART_CONFIG,
-        theme=None,
-        key=view.key,
-        alt=f"{kind}: {view.title}. The sentence under it says what it shows.",
-    )
+    show_chart(view, kind)
     st.caption(md_escape(view.sentence))
     for note in view.notes:
         st.caption(md_escape(note))

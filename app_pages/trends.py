@@ -19,13 +19,12 @@ import streamlit as st
 
 from mendwell import periods, views
 from mendwell.text import md_escape
-from ui.page import page_setup, range_control
+from ui.page import page_setup, range_control, show_chart
 from ui.report_panel import report_panel
 from ui.resources import analysis_for, trends_view_for
 
 page = page_setup("Trends", page="trends")
 db, catalog, couple = page.db, page.catalog, page.the_couple
-CHART_CONFIG = {"displayModeBar": False, "responsive": True}
 # Streamlit's browser side makes the charts that arrive together visible together, once the last of them is
 # drawn (twice each: hidden, then at its column's width). Held back this long, the rest arrive after the
 # first questionnaire's charts are on screen: those appear in a third of the time, the rest as before
@@ -49,14 +48,7 @@ assert view is not None  # there are shared scores
 
 def draw(chart: views.ChartView) -> None:
     """A chart, the sentence that says what it shows, its notes, and its numbers a click away."""
-    st.plotly_chart(
-        chart.figure,
-        width="stretch",
-        config=CHART_CONFIG,
-        theme=None,
-        key=chart.key,
-        alt=f"Line chart: {chart.title}. The sentence under it says what it shows.",
-    )
+    show_chart(chart, "Line chart")
     # one element: the sentence first, then any notes as paragraphs of their own (each markdown element
     # costs the browser a parse)
     st.caption("\n\n".join(md_escape(line) for line in (chart.sentence, *chart.notes)))

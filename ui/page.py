@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from mendwell import views
 from mendwell.access import Viewer, pages_for
 from mendwell.charts import PartnerStyle
 from mendwell.data import Database
@@ -105,3 +106,19 @@ def range_control(key: str) -> int | None:
 def safe(text: str) -> str:
     """A person's words, escaped for a markdown context."""
     return md_escape(text)
+
+
+CHART_CONFIG = {"displayModeBar": False, "responsive": True}
+
+
+def show_chart(view: views.ChartView, kind: str) -> None:
+    """A chart as every dashboard draws it: no toolbar, our own styling (theme=None: Streamlit's theme would
+    restyle and redraw it), and a short text alternative naming its `kind`; the sentence under it says more."""
+    st.plotly_chart(
+        view.figure,
+        width="stretch",
+        config=CHART_CONFIG,
+        theme=None,
+        key=view.key,
+        alt=f"{kind}: {view.title}. The sentence under it says what it shows.",
+    )
