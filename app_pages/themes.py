@@ -1,15 +1,17 @@
 """Recurring themes: what the small hurts keep touching, month after month.
 
 The charts are built once per couple, write and time span (`ui.resources.themes_view_for`); the list of
-themes that keep coming back and "where a theme came from" are fragments, so choosing how far back to
-look or which theme to trace redraws only that part, never the charts. Each chart has a sentence under
-it that says what it shows. Charts are sent with `theme=None` (see app_pages/trends.py).
+themes that keep coming back, the charts' tabs and "where a theme came from" are fragments, so choosing
+how far back to look, a tab or a theme to trace redraws only that part. Only the open tab's charts are
+sent (see app_pages/trends.py), and the answers behind a theme only once one is chosen: a table is much
+for a phone to draw. Each chart has a sentence under it that says what it shows. Charts are sent with
+`theme=None` (see app_pages/trends.py).
 """
 
 from __future__ import annotations
 
 import math
-import time
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -17,13 +19,12 @@ import streamlit as st
 from mendwell import analysis, periods, summary, views
 from mendwell.limits import THEMES_SHOWN
 from mendwell.text import md_escape
-from ui.page import page_setup, range_control, show_chart
+from ui.page import page_setup, range_control, show_chart, still_allowed
 from ui.resources import analysis_for, submitted_for, themes_view_for
 
 page = page_setup("Recurring themes", page="themes")
 db, catalog, couple = page.db, page.catalog, page.the_couple
 names = {p.partner_id: p.name for p in couple.partners}
-FIRST_DRAW_PAUSE = 0.15  # see app_pages/trends.py (the first heatmap is less to draw than two line charts)
 sharing = page.sharing  # larger charts, one per row, no downloads
 
 # How far back "keeps coming back" looks, and how often a theme must have come up, in plain words.
@@ -65,6 +66,7 @@ def chart(view: views.ChartView, kind: str) -> None:
 @st.fragment
 def coming_back() -> None:
     """The themes each partner keeps meeting; its two choices redraw only this part."""
+    still_allowed(page)
     st.header("Themes that keep coming back")
     left, right = st.columns(2)
     with left:
@@ -134,60 +136,96 @@ coming_back()
 # -- month by month -----------------------------------------------------------------------------
 st.header("Month by month")
 months_back = range_control("themes_range")
-view = themes_view_for(db, catalog, couple, months_back, sharing)
-assert view is not None  # there are submitted check-ins
+found = themes_view_for(db, catalog, couple, months_back, sharing)
+assert found is not None  # there are submitted check-ins
+view: views.ThemesView = found
 start = view.start
-for n, heat in enumerate(view.heatmaps):
-    if n == 1:
-        time.sleep(FIRST_DRAW_PAUSE)  # let the browser draw the first heatmap on its own first
-    chart(heat, "Heatmap")
-    assert heat.numbers is not None
-    with st.popover("Show the numbers", icon=":material/table:", width="stretch"):
-        st.dataframe(heat.numbers, hide_index=True, width="stretch")
-        if heat.csv:
-            st.download_button(
-                "Download (CSV)", heat.csv, file_name=heat.file_name, mime="text/csv", on_click="ignore",
-                key=f"dl_{heat.key}",
-            )  # fmt: skip
-st.caption(
-    "A cell darkens with the number of answers that pointed to a theme that month: a theme chosen in "
-    "“What did it stir in me?”, or a question tied to the theme answered toward its harder end. "
-    "A blank cell means nothing pointed to that theme that month."
-)
+BY_MONTH, KINDS, MENDED = "Themes by month", "Which small hurts happened", "Share of small hurts mended"
+VIEWS = "themes_view"  # the tabs' key: which of the three is open
 
-# -- kinds of small hurt -----------------------------------------------------------------------
-if view.kinds:
-    st.header("Which small hurts happened")
+
+def by_month() -> None:
+    """A heatmap per partner of the themes month by month, each with its numbers a click away."""
+    for heat in view.heatmaps:
+        chart(heat, "Heatmap")
+        assert heat.numbers is not None
+        with st.popover("Show the numbers", icon=":material/table:", width="stretch"):
+            st.dataframe(heat.numbers, hide_index=True, width="stretch")
+            if heat.csv:
+                st.download_button(
+                    "Download (CSV)", heat.csv, file_name=heat.file_name, mime="text/csv", on_click="ignore",
+                    key=f"dl_{heat.key}",
+                )  # fmt: skip
+    st.caption(
+        "A cell darkens with the number of answers that pointed to a theme that month: a theme chosen in "
+        "“What did it stir in me?”, or a question tied to the theme answered toward its harder end. "
+        "A blank cell means nothing pointed to that theme that month."
+    )
+
+
+def kinds() -> None:
+    """Which kinds of small hurt each partner named, side by side."""
     cols = st.columns(len(view.kinds))
-    for col, kinds in zip(cols, view.kinds, strict=True):
+    for col, partner in zip(cols, view.kinds, strict=True):
         with col:
-            if kinds.chart is None:
-                st.caption(md_escape(kinds.instead))
+            if partner.chart is None:
+                st.caption(md_escape(partner.instead))
             else:
-                chart(kinds.chart, "Bar chart")
+                chart(partner.chart, "Bar chart")
 
-    st.header("Share of small hurts mended")
+
+def mended() -> None:
+    """The share of each partner's small hurts that were mended, month by month."""
     if view.repair is None:
         st.caption("Once a small hurt has been named, this shows how much of it was mended.")
-    else:
-        chart(view.repair, "Line chart")
-        st.caption(
-            "Of the small hurts each of you named that month and answered “was it mended?” for, the share that "
-            "were mended or partly mended. A blank answer counts as not known, so it is left out of the share "
-            "(hover a point to see how many were not answered)."
-        )
+        return
+    chart(view.repair, "Line chart")
+    st.caption(
+        "Of the small hurts each of you named that month and answered “was it mended?” for, the share that "
+        "were mended or partly mended. A blank answer counts as not known, so it is left out of the share "
+        "(hover a point to see how many were not answered)."
+    )
+
+
+@st.fragment
+def month_by_month() -> None:
+    """The themes by month, then (with a small-hurts questionnaire) which hurts happened and how much was
+    mended, each a tab: only the open tab's charts are sent, and choosing one reruns only this part."""
+    still_allowed(page)
+    if not view.kinds:  # no small-hurts questionnaire: the themes alone, no tabs
+        by_month()
+        return
+    parts: dict[str, Callable[[], None]] = {BY_MONTH: by_month, KINDS: kinds, MENDED: mended}
+    tabs = st.tabs(list(parts), key=VIEWS, on_change="rerun")
+    for tab, show in zip(tabs, parts.values(), strict=True):
+        if tab.open:
+            with tab:
+                show()
+
+
+month_by_month()
 
 
 # -- where a theme came from -------------------------------------------------------------------
 @st.fragment
 def where_from() -> None:
-    """The answers behind one theme in the months shown; choosing a theme redraws only this part."""
+    """The answers behind one theme in the months shown, once one is chosen; choosing redraws only this part."""
+    still_allowed(page)
     st.header("Where a theme came from")
     present = sorted(set(signals["theme_id"])) if not signals.empty else []
     if not present:
         st.caption("No theme has come up yet.")
         return
-    choice = st.selectbox("Which theme", present, format_func=lambda t: theme_titles.get(t, t), key="theme_detail")
+    choice = st.selectbox(
+        "Which theme",
+        present,
+        index=None,
+        placeholder="Choose a theme to see the answers behind it",
+        format_func=lambda t: theme_titles.get(t, t),
+        key="theme_detail",
+    )
+    if choice is None:
+        return
     rows = signals[(signals["theme_id"] == choice) & (pd.to_datetime(signals["period"]) >= start)]
     item_labels = pd.DataFrame(
         [(inst.id, it.id, inst.short(it), inst.title) for inst in catalog.instruments for it in inst.items],

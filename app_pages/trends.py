@@ -1,9 +1,11 @@
 """Trends: each partner's line per subscale, at a glance, and two perspectives.
 
 Everything drawn here is built once per couple, write and time span (`ui.resources.trends_view_for`), so
-a visit only sends it, the first questionnaire's charts first. Each chart has a sentence under it that
-says what it shows; its numbers are one click away, in a popover the browser builds only when opened
-(a dozen hidden tables used to cost the browser about a third of its work on this page).
+a visit only sends it. The parts are one tab per questionnaire, and only the open tab's charts are sent:
+Streamlit 1.67 shows charts that arrive together only once the last is drawn (each twice: hidden, then at
+its column's width), so a dozen charts at once kept a phone waiting for all of them. The tabs are a
+fragment: choosing one redraws only the tabs. Each chart has a sentence under it that says what it shows;
+its numbers are one click away, in a popover the browser builds only when opened.
 
 Charts are sent with `theme=None`: every colour and font is set in `mendwell.charts`, which spares the
 browser Streamlit's restyling of each figure (Streamlit 1.67 applies its theme twice on mount, and the
@@ -12,24 +14,21 @@ second pass wraps the title in a second `<b>`).
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
+from functools import partial
 
 import pandas as pd
 import streamlit as st
 
 from mendwell import periods, views
 from mendwell.text import md_escape
-from ui.page import page_setup, range_control, show_chart
+from ui.page import page_setup, range_control, show_chart, still_allowed
 from ui.report_panel import report_panel
 from ui.resources import analysis_for, trends_view_for
 
 page = page_setup("Trends", page="trends")
 db, catalog, couple = page.db, page.catalog, page.the_couple
-# Streamlit's browser side makes the charts that arrive together visible together, once the last of them is
-# drawn (twice each: hidden, then at its column's width). Held back this long, the rest arrive after the
-# first questionnaire's charts are on screen: those appear in a third of the time, the rest as before
-# (measured with tests/bench/charts_browser.py: 0.15 s was too short about half the time on 2 busy cores).
-FIRST_DRAW_PAUSE = 0.25
+PARTS = "trend_part"  # the tabs' key: which questionnaire is open
 sharing = page.sharing  # larger charts, one per row, no downloads
 
 shared = views.shared_only(analysis_for(db, couple.couple_id)["reliable"])
@@ -42,8 +41,9 @@ if shared.empty:
     st.stop()
 
 months_back = range_control("trend_range")
-view = trends_view_for(db, catalog, couple, months_back, sharing)
-assert view is not None  # there are shared scores
+found = trends_view_for(db, catalog, couple, months_back, sharing)
+assert found is not None  # there are shared scores
+view: views.TrendsView = found
 
 
 def draw(chart: views.ChartView) -> None:
@@ -92,18 +92,24 @@ with st.popover("This month's scores, part by part", icon=":material/table:", wi
 st.header("Each part, month by month")
 if view.single_month:
     st.info("One month so far: a line needs two months, so each of you shows as a single point for now.")
-for n, inst in enumerate(view.instruments):
-    if n == 1:
-        time.sleep(FIRST_DRAW_PAUSE)  # let the browser draw the first questionnaire's charts on their own
-    st.subheader(inst.title)
-    cols = st.columns(1 if sharing else 2)
-    for i, chart in enumerate(inst.charts):
-        with cols[i % len(cols)]:
-            draw(chart)
 
-# -- two perspectives ------------------------------------------------------------------
-if view.mirrors:
-    st.header("How differently we see it")
+
+TWO_SIDES = "Both sides"  # the last tab: the two perspectives on each one's reaches
+
+
+def unique(labels: list[str]) -> list[str]:
+    """Tab labels, each made different from those before it (the open tab is remembered by its label)."""
+    out: list[str] = []
+    for n, label in enumerate(labels, start=1):
+        out.append(label if label not in out else f"{label} ({n})")
+    return out
+
+
+def two_sides() -> None:
+    """The two perspectives: how each felt their reaches were met, and how the other saw meeting them."""
+    if not view.mirrors:
+        st.caption("The two-perspectives chart appears once you have both checked in for the same month.")
+        return
     st.markdown(
         "The same moments, seen from each side: how one of you felt your reaches for connection were met, "
         "and how the other saw themselves meeting them. A space between the lines is not a verdict on who is "
@@ -113,10 +119,44 @@ if view.mirrors:
     for i, mirror in enumerate(view.mirrors):
         with cols[i % len(cols)]:
             draw(mirror)
-elif view.both_present:
-    st.caption("The two-perspectives chart appears once you have both checked in for the same month.")
+
+
+@st.fragment
+def each_part() -> None:
+    """A tab per questionnaire, then the two perspectives. Only the open tab's charts are sent, and choosing
+    a tab reruns only this part of the page."""
+    still_allowed(page)
+    parts: list[tuple[str, Callable[[], None]]] = [
+        (md_escape(inst.title), partial(charts_of, inst)) for inst in view.instruments
+    ]
+    if view.mirrors or view.both_present:
+        parts.append((TWO_SIDES, two_sides))
+    tabs = st.tabs(unique([label for label, _ in parts]), key=PARTS, on_change="rerun")
+    for tab, (_, show) in zip(tabs, parts, strict=True):
+        if tab.open:
+            with tab:
+                show()
+
+
+def charts_of(inst: views.InstrumentCharts) -> None:
+    """A questionnaire's charts, two to a row (one while the screen is shared)."""
+    cols = st.columns(1 if sharing else 2)
+    for i, chart in enumerate(inst.charts):
+        with cols[i % len(cols)]:
+            draw(chart)
+
+
+each_part()
+
 
 # -- session report ----------------------------------------------------------------------
-if not sharing:
+@st.fragment
+def session_report() -> None:
+    """The report form, folded away until opened; opening it or preparing a report reruns only this part."""
+    still_allowed(page)
     months = pd.to_datetime(shared["period"])
     report_panel(db, catalog, couple, months.min(), months.max())
+
+
+if not sharing:
+    session_report()

@@ -72,6 +72,16 @@ def page_setup(title: str | None = None, *, page: str, needs_couple: bool = True
     return Page(db, catalog, viewer, couple, sharing)
 
 
+def still_allowed(page: Page) -> None:
+    """For a fragment's rerun, which skips `page_setup`: who is signed in, the couple they may see and whether
+    the screen is shared, computed again; if any of it changed, the whole page runs again instead."""
+    viewer = current_viewer(page.db)
+    couple = current_couple(page.db, viewer) if viewer is not None else None
+    same_couple = couple is not None and page.couple is not None and couple.couple_id == page.couple.couple_id
+    if viewer is None or not same_couple or (viewer.sharing is not None) != page.sharing:
+        st.rerun(scope="app")
+
+
 def current_couple(db: Database, viewer: Viewer) -> Couple | None:
     """The couple on screen: while sharing, the shared one; else the one chosen, if this person may see it."""
     couple_id = viewer.sharing if viewer.sharing is not None else st.session_state.get(state.COUPLE)

@@ -13,11 +13,14 @@ from mendwell.model import Couple
 from mendwell.report import PAPERS
 from ui import state
 
+REPORT_OPEN = "report_open"  # the expander's key: whether the form is open
+
 
 def report_panel(
     db: Database, catalog: Catalog, couple: Couple, first_period: pd.Timestamp, last_period: pd.Timestamp
 ) -> None:
-    """Draw the report form for `couple` (never while the screen is shared: callers check)."""
+    """Draw the report form for `couple` (never while the screen is shared: callers check), folded away until
+    opened: its form is sent only then, so a visit to Trends does not wait for it."""
     st.subheader("Session report")
     why_no_pdf = pdf.unavailable_reason()
     st.caption(
@@ -25,6 +28,22 @@ def report_panel(
         "prints on A4 or Letter with page numbers, and never holds anything private."
         + ("" if why_no_pdf else " It can also be downloaded as a PDF.")
     )
+    box = st.expander("Prepare a session report", icon=":material/description:", key=REPORT_OPEN, on_change="rerun")
+    if not box.open:
+        return
+    with box:
+        _form(db, catalog, couple, first_period, last_period, why_no_pdf)
+
+
+def _form(
+    db: Database,
+    catalog: Catalog,
+    couple: Couple,
+    first_period: pd.Timestamp,
+    last_period: pd.Timestamp,
+    why_no_pdf: str | None,
+) -> None:
+    """The months and paper, then the downloads once the report is prepared."""
     with st.form("report_form"):
         choices = list(pd.date_range(first_period, last_period, freq="MS"))
         default_from = choices[max(0, len(choices) - 12)]

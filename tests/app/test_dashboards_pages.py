@@ -25,14 +25,19 @@ from mendwell.data import Database
 from mendwell.instruments import Catalog, Subscale
 from mendwell.model import Couple
 from mendwell.scoring import scores
+from mendwell.text import md_escape
 from tests.support.apptest import (
     Figure,
     app_store,
+    each_tab,
+    every_figure,
     figures,
     json_strings,
+    ok,
     open_page,
     sign_in_partner,
     start_app,
+    tab_labels,
     texts,
     unescape,
 )
@@ -46,7 +51,7 @@ from tests.support.data import (
     reference_population,
     whole_plan,
 )
-from tests.support.ui import THEMES, TRENDS
+from tests.support.ui import THEME_TABS, THEMES, TRENDS, TWO_SIDES
 
 
 def first_partner_signed_in(monkeypatch: pytest.MonkeyPatch, db: Database) -> None:
@@ -138,8 +143,8 @@ def test_thin_data_renders_and_explains(
     first_partner_signed_in(monkeypatch, store)
     store.close()
     at = visit(page)
-    text = text_of(at)
-    figs = figures(at)
+    text = "\n".join(text_of(tab) for tab in each_tab(at))
+    figs = every_figure(at)
     assert figs
 
     if page == THEMES:
@@ -210,7 +215,11 @@ def test_demo_trends_one_chart_per_shared_subscale_with_bands_direction_and_gaps
     demo: Demo, catalog: Catalog, app_env: Path
 ) -> None:
     at = visit(TRENDS)
-    figs = figures(at)
+    # one tab per questionnaire, the first open; each tab's charts are sent only while it is open
+    shared = [i for i in catalog.instruments if any(not i.is_private_subscale(sc.id) for sc in i.subscales)]
+    assert tab_labels(at) == [*(md_escape(inst.title) for inst in shared), TWO_SIDES]
+    assert set(trend_figures(figures(at))) == {k for k in non_private_subscales(catalog) if k.startswith("trend_bids_")}
+    figs = every_figure(at)
     trend = trend_figures(figs)
     expected = non_private_subscales(catalog)
     assert len(expected) == 11  # 2 + 2 + 2 (of 3; one is private) + 2 + 2 + 1 (of 2)
@@ -259,7 +268,10 @@ def test_demo_themes_has_a_heatmap_per_partner(demo: Demo, catalog: Catalog, app
     from mendwell import analysis
 
     at = visit(THEMES)
-    figs = figures(at)
+    # three tabs, the first open: only its heatmaps are sent until another is opened
+    assert tab_labels(at) == list(THEME_TABS)
+    assert set(figures(at)) == {f"heat_{p.partner_id}" for p in demo.couple.partners}
+    figs = every_figure(at)
     couple = demo.couple
     signals = analysis.theme_signals(app_store(), couple.couple_id)
     last: pd.Timestamp = demo.last
@@ -436,7 +448,8 @@ def test_hostile_names_are_inert_in_figures(
         check_in(store, catalog, bob, month(i), whole_plan(catalog, 3 - i))
     first_partner_signed_in(monkeypatch, store)
     store.close()
-    figs = figures(visit(page))
+    at = visit(page)
+    figs = every_figure(at)
     safe = {ann: SAFE_ANN, bob: SAFE_BOB}
     for key, fig in figs.items():
         strings = list(json_strings(fig))
@@ -487,3 +500,26 @@ def test_themes_page_tells_a_month_without_themes_from_a_missed_month(
     assert "Months without a check-in from Bob: January 2025, March 2025, April 2025." in captions
     # the caption quotes the question as the check-in asks it
     assert any("“What did it stir in me?”" in c for c in captions)
+
+
+def test_where_a_theme_came_from_shows_its_answers_once_a_theme_is_chosen(
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, ann, bob = make_couple_ids(store, "Us")
+    for i in (0, 2):
+        check_in(store, catalog, ann, month(i), {"micro_hurts": {"unheard_often": 1, "unheard_themes": [UNSEEN]}})
+    check_in(store, catalog, bob, month(1), {"micro_hurts": {"unheard_often": 0}})
+    first_partner_signed_in(monkeypatch, store)
+    store.close()
+    [unseen] = [theme_id for theme_id, theme in catalog.themes.items() if theme.title == "Unseen"]
+    at = visit(THEMES)
+    chooser = at.selectbox(key="theme_detail")
+    assert chooser.value is None and "Unseen" in chooser.options
+    assert not [d for d in at.dataframe if "Question" in d.value.columns]  # no table until a theme is chosen
+    chooser.set_value(unseen).run()
+    ok(at)
+    [table] = [d.value for d in at.dataframe if "Question" in d.value.columns]
+    assert table["Month"].tolist() == [f"{month(2):%Y-%m}", f"{month(0):%Y-%m}"]  # the latest first
+    assert set(table["Partner"]) == {"Ann"}
+    assert set(table["Part of the check-in"]) == {instrument(catalog, "micro_hurts").title}
+    assert all(table["Question"])

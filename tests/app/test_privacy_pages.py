@@ -44,7 +44,9 @@ from mendwell.model import Couple, SignIn
 from tests.support.apptest import (
     app_store,
     click,
+    each_tab,
     elements,
+    every_figure,
     figures,
     json_strings,
     nodes,
@@ -104,9 +106,12 @@ def sent(at: AppTest, main_only: bool = False) -> str:
 
 
 def assert_absent(at: AppTest, forbidden: list[str], where: str) -> None:
-    text = sent(at)
-    leaked = [f for f in forbidden if f in text]
-    assert not leaked, f"{where}: {leaked} on the page"
+    """None of `forbidden` anywhere on the page, with each of its tabs open in turn (Trends sends a tab's
+    charts only while it is open)."""
+    for view in each_tab(at):
+        text = sent(view)
+        leaked = [f for f in forbidden if f in text]
+        assert not leaked, f"{where}: {leaked} on the page"
 
 
 # == Together: the reveal gate ===================================================================
@@ -729,7 +734,7 @@ def test_share_link_shows_one_couple_and_nothing_private(caseload_db: SharedDb) 
 
     open_page(at, TRENDS)
     assert_sharing_chrome(at)
-    figs = list(figures(at).values())
+    figs = list(every_figure(at).values())
     assert len(figs) >= 10  # one per shared subscale, and the two perspectives
     legend = {t.get("name") for f in figs for t in f["data"]}
     assert set(partner_names) <= legend
@@ -738,7 +743,7 @@ def test_share_link_shows_one_couple_and_nothing_private(caseload_db: SharedDb) 
 
     open_page(at, THEMES)
     assert_sharing_chrome(at)
-    assert len(figures(at)) == 5  # a heatmap and a kinds chart per partner, and mending
+    assert len(every_figure(at)) == 5  # a heatmap and a kinds chart per partner, and mending
     assert set(at.selectbox(key="theme_detail").options) >= {"Unseen"}
     assert not at.get("download_button")
     assert_absent(at, forbidden, "Themes")

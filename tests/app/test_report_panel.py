@@ -25,6 +25,7 @@ from mendwell.instruments import Catalog
 from tests.support.apptest import TIMEOUT, button, elements, ok, texts
 from tests.support.data import opened
 from tests.support.report import Planted
+from ui.report_panel import REPORT_OPEN
 
 
 class _KeptMediaFiles(MediaFileManager):
@@ -49,8 +50,12 @@ def run_panel(db: Database, catalog: Catalog, planted: Planted) -> AppTest:
     assert couple is not None
     first, last = pd.Timestamp(planted.end) - pd.DateOffset(months=23), pd.Timestamp(planted.end)
     at = AppTest.from_function(panel, args=(db, catalog, couple, first, last), default_timeout=TIMEOUT)
-    at.run()
-    return ok(at)
+    ok(at.run())
+    # folded away until opened: the form is not sent before
+    assert [e.label for e in at.expander] == ["Prepare a session report"]
+    assert not at.selectbox and not at.button
+    at.session_state[REPORT_OPEN] = True
+    return ok(at.run())
 
 
 def downloads(at: AppTest) -> dict[str, DownloadButton]:

@@ -135,6 +135,14 @@ CLICK = """([name, title]) => {
   window.__mw.reset(title);
   link.click();
 }"""
+TAB = """([label, title]) => {
+  const tabs = [...document.querySelectorAll('[role="tab"]')];
+  if (tabs[0]?.getAttribute('aria-selected') !== 'true') throw new Error('the page did not open on its first tab');
+  const tab = tabs.find(t => t.innerText.trim() === label);
+  if (!tab) throw new Error('no tab ' + label);
+  window.__mw.reset(title);
+  tab.click();
+}"""
 DONE = """([charts]) => {
   const mw = window.__mw;
   return mw.calm !== null && mw.charts.length >= charts;
@@ -187,7 +195,9 @@ def cached_database(folder: Path, couples: int, months: int) -> Path:
 class Floor:
     queries: float  # seconds, median
     specs: float  # seconds, median: build every figure and serialise it as st.plotly_chart does
-    charts: dict[str, int]  # page -> how many charts it draws
+    charts: dict[str, int]  # page -> how many charts it draws when it opens
+    built: int  # figures Trends builds (every tab's: a view is built whole, once per write and span)
+    tab: tuple[str, int]  # Trends' second tab: its label, and the charts it draws when opened
 
 
 def floor_and_counts(db_file: Path, runs: int) -> tuple[Floor, str, str]:
@@ -240,11 +250,15 @@ def floor_and_counts(db_file: Path, runs: int) -> tuple[Floor, str, str]:
             t = time.perf_counter()
             serialise(figures(data))
             s.append(time.perf_counter() - t)
-        trends_charts = len(figures(data))
+        # each page opens on its first tab, and sends only that tab's charts: Trends the first questionnaire's,
+        # Themes a heatmap per partner who has checked in
+        shared = views.shared_only(data["reliable"])
+        last, first = pd.to_datetime(shared["period"]).max(), pd.to_datetime(shared["period"]).min()
+        tabs = views.trend_charts(shared, catalog, styles, views.span_start(first, last, 12), last)
         shows_themes = [p for p in couple.partners if not db.checkins.listing(cid, p.partner_id).empty]
-        kinds = len(shows_themes) if catalog.get(analysis.MICRO_HURTS) else 0
-        repair = 1 if kinds and not analysis.repair_ratio(db, cid).empty else 0
-        counts = {"trends": trends_charts, "themes": len(shows_themes) + kinds + repair}
+        counts = {"trends": len(tabs[0][1]), "themes": len(shows_themes)}
+        built = len(figures(data))
+        second = (tabs[1][0].title, len(tabs[1][1]))
         partner = db.accounts.for_partner(couple.partners[0].partner_id)
         assert partner is not None, "not a demo database with accounts"
         if db.accounts.by_name(THERAPIST) is None:
@@ -255,7 +269,7 @@ def floor_and_counts(db_file: Path, runs: int) -> tuple[Floor, str, str]:
         name = partner.name
     finally:
         db.close()
-    return Floor(statistics.median(q), statistics.median(s), counts), name, couple.name
+    return Floor(statistics.median(q), statistics.median(s), counts, built, second), name, couple.name
 
 
 # -- the browser -----------------------------------------------------------------------------------------
@@ -269,13 +283,16 @@ def cpu_ms(pid: int) -> float:
 
 
 def visit(page: Any, url: str, name: str, how: str, charts: int, server_pid: int = 0) -> Visit:
-    """Open `name` (a fresh page load or a sidebar click) and wait until it is calm with all its charts."""
-    title = TITLES[name]
+    """Open `name` (a fresh page load or a sidebar click; or, `how` "tab", the tab "trends:<label>" of an open
+    Trends) and wait until it is calm with all its charts."""
+    title = TITLES[name.split(":", 1)[0]]
     cpu_before = cpu_ms(server_pid) if server_pid else 0.0
     if how == "fresh":
         page.goto(f"{url}/{name}", wait_until="commit")
         page.wait_for_function("() => window.__mw !== undefined")
         page.evaluate("t => { window.__mw.title = t; }", title)
+    elif how == "tab":  # Trends is open on its first tab: open the tab named in `name` after the colon
+        page.evaluate(TAB, [name.split(":", 1)[1], title])
     else:
         # on a phone the sidebar is folded away: open it first, as a person would (not timed)
         opener = page.get_by_test_id("stExpandSidebarButton")
@@ -291,7 +308,7 @@ def visit(page: Any, url: str, name: str, how: str, charts: int, server_pid: int
     drawn = sorted(float(c) for c in mw["charts"])
     runs = [float(r) for r in mw["runs"]]
     return Visit(
-        page=name,
+        page=name.split(":", 1)[0],
         how=how,
         shown=float(mw["calm"]),
         first_chart=drawn[0] if drawn else None,
@@ -304,9 +321,17 @@ def visit(page: Any, url: str, name: str, how: str, charts: int, server_pid: int
 
 
 def browse(
-    url: str, pid: int, name: str, passcode: str, counts: dict[str, int], runs: int, viewport: ViewportSize
+    url: str,
+    pid: int,
+    name: str,
+    passcode: str,
+    counts: dict[str, int],
+    tab: tuple[str, int],
+    runs: int,
+    viewport: ViewportSize,
 ) -> Results:
-    """Sign in, then visit the light page and the chart pages, fresh and from the sidebar (`pid`: the app's)."""
+    """Sign in, then visit the light page and the chart pages, fresh and from the sidebar, and after each visit
+    of Trends from the sidebar open its second tab (`tab`: its label and charts; `pid`: the app's)."""
     from playwright.sync_api import sync_playwright
 
     from tests.support.auth import browser_sign_in
@@ -334,6 +359,8 @@ def browse(
             for p in order:
                 visit(page, url, LIGHT, "fresh", 0)  # from the light page, so nothing of a chart page is stale
                 results.visits.append(visit(page, url, p, "sidebar", need[p], pid))
+                if p == "trends":
+                    results.visits.append(visit(page, url, f"trends:{tab[0]}", "tab", tab[1], pid))
         browser.close()
     return results
 
@@ -384,6 +411,18 @@ def report(results: Results, floor: Floor, args: argparse.Namespace) -> dict[str
                 row["first_ratio"], row["all_ratio"] = first, every
                 verdicts[f"{p} {how}: first chart {first:.2f}x the light page (<= 1.5)"] = first <= 1.5
                 verdicts[f"{p} {how}: every chart {every:.2f}x the light page (<= 2.5)"] = every <= 2.5
+    light = median([v.shown for v in results.of(LIGHT, "sidebar")])
+    tabs = results.of("trends", "tab")
+    if tabs and light:
+        keys = ("shown", "first_chart", "all_charts", "server_run")
+        opened = {k: median([getattr(v, k) for v in tabs]) for k in keys}
+        out["pages"]["trends/tab"] = opened
+        drawn = opened["all_charts"]
+        print(
+            f"trends, another tab ({floor.tab[0]}, {floor.tab[1]} charts): every chart {seconds(drawn).strip()} s"
+            + (f" ({drawn / light:.2f}x the light page from the sidebar)" if drawn else "")
+            + f", its run {seconds(opened['server_run']).strip()} s"
+        )
     print("\nfirst visits (cold caches: the couple's queries, and the practice's reference figures), seconds:")
     for v in results.of(LIGHT, "warm-up")[:1] + [v for p in CHART_PAGES for v in results.of(p, "warm-up")]:
         print(f"  {v.page:<8} shown {seconds(v.shown)}  1st chart {seconds(v.first_chart)}  "
@@ -393,7 +432,7 @@ def report(results: Results, floor: Floor, args: argparse.Namespace) -> dict[str
     print(
         f"\nserver side, Trends from the sidebar: the app's CPU {seconds(trends_cpu).strip()} s (median; its run, "
         f"request to script finished, {seconds(out['pages']['trends/sidebar']['server_run']).strip()} s) vs floor "
-        f"{fl:.3f} s = the couple's DuckDB queries {floor.queries:.3f} s + {floor.charts['trends']} figures built "
+        f"{fl:.3f} s = the couple's DuckDB queries {floor.queries:.3f} s + {floor.built} figures built "
         f"and serialised {floor.specs:.3f} s"
     )
     if trends_cpu:
@@ -437,6 +476,7 @@ def main(argv: list[str] | None = None) -> int:
                 name,
                 passcode,
                 floor.charts,
+                floor.tab,
                 args.runs,
                 ViewportSize(width=args.width, height=args.height),
             )

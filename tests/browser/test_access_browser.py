@@ -27,7 +27,7 @@ from tests.app.test_access_matrix import (
     role_name,
 )
 from tests.support.auth import PASSCODE, browser_sign_in, partner_accounts
-from tests.support.browser import screenshot, wait_for_calm
+from tests.support.browser import open_tab, screenshot, wait_for_calm
 from tests.support.data import make_couple, opened
 from tests.support.report import raw_for
 from tests.support.server import Server, ServerFactory
@@ -170,6 +170,9 @@ def test_screen_sharing_holds_until_stopped(
         screenshot(page, "sharing-started-stale-sidebar.png")
     problems = _share_view_ok(page, world, shared, "started")
     screenshot(page, "sharing-trends.png")
+    for label in page.get_by_role("tab").all_inner_texts()[1:]:  # each questionnaire's tab sends its charts
+        open_tab(page, label, 1)
+        problems += _share_view_ok(page, world, shared, f"Trends, {label}")
     page.reload()
     problems += _share_view_ok(page, world, shared, "reload")
     tab = watched.new_page()

@@ -10,9 +10,10 @@ from playwright.sync_api import Page, expect
 
 from mendwell.instruments import Catalog
 from tests.support.auth import browser_sign_in, partner_accounts
-from tests.support.browser import charts_drawn, screenshot
-from tests.support.data import new_database, opened, shared_subscale_count
+from tests.support.browser import charts_drawn, open_tab, screenshot, wait_for_calm
+from tests.support.data import new_database, opened, shared_subscale_count, trend_tabs
 from tests.support.server import ServerFactory
+from tests.support.ui import THEME_TABS
 
 pytestmark = pytest.mark.browser
 
@@ -33,21 +34,80 @@ def test_dashboards_draw_in_chromium(
     db, partner = demo_db
     server = server_factory(db)
 
-    trend_charts = shared_subscale_count(catalog)
-    assert trend_charts == 11
+    tabs = trend_tabs(catalog)
+    assert sum(tabs.values()) == shared_subscale_count(catalog) + 2 == 13
     browser_sign_in(page, server.url, partner, path="/trends")
     expect(page.get_by_role("heading", name="Trends")).to_be_visible()
-    # one chart per shared subscale plus the two perspectives (one per partner)
-    drawn = charts_drawn(page, trend_charts + 2)
-    assert drawn == trend_charts + 2
-    expect(page.get_by_text("Higher is better").first).to_be_visible()
-    expect(page.get_by_text("Higher is harder").first).to_be_visible()
+    # a tab per questionnaire (a chart per shared subscale), then the two perspectives (a chart per partner);
+    # the first is open, and only the open tab's charts are on the page
+    first, *rest = tabs
+    assert charts_drawn(page, tabs[first]) == tabs[first]
+    assert page.get_by_role("tab").all_inner_texts() == list(tabs)
     screenshot(page, "trends.png")
+    seen_words = set()
+    for title in rest:  # each tab brings its own charts and takes the last one's away
+        assert open_tab(page, title, tabs[title]) == tabs[title], title
+        seen_words |= {w for w in ("Higher is better", "Higher is harder") if page.get_by_text(w).count()}
+    assert seen_words == {"Higher is better", "Higher is harder"}
+    screenshot(page, "trends-two-sides.png")
 
     page.goto(f"{server.url}/themes")
     expect(page.get_by_role("heading", name="Recurring themes")).to_be_visible()
-    # a heatmap and a kinds chart per partner, and the repair chart
-    drawn = charts_drawn(page, 5)
-    assert drawn == 5
+    # three tabs: a heatmap per partner, a kinds chart per partner, and the repair chart
+    assert charts_drawn(page, 2) == 2
+    assert page.get_by_role("tab").all_inner_texts() == list(THEME_TABS)
     expect(page.locator('[data-testid="stPlotlyChart"] .heatmaplayer')).to_have_count(2)
     screenshot(page, "themes.png")
+    _, kinds, mended = THEME_TABS
+    assert open_tab(page, kinds, 2) == 2
+    expect(page.locator('[data-testid="stPlotlyChart"] .barlayer')).to_have_count(2)
+    assert open_tab(page, mended, 1) == 1
+    screenshot(page, "themes-mended.png")
+
+
+def test_the_session_report_opens_on_trends_and_downloads(
+    page: Page, demo_db: tuple[Path, str], server_factory: ServerFactory
+) -> None:
+    """The report form is folded away until opened (a visit to Trends does not wait for it); opened, it makes
+    the report and offers it as an HTML file, all without leaving the page."""
+    db, partner = demo_db
+    server = server_factory(db)
+    browser_sign_in(page, server.url, partner, path="/trends")
+    wait_for_calm(page)
+    expect(page.get_by_role("button", name="Prepare the report")).to_have_count(0)
+    page.get_by_text("Prepare a session report").click()
+    page.get_by_role("button", name="Prepare the report").click()
+    download_button = page.get_by_role("button", name="Download the session report (HTML)")
+    expect(download_button).to_be_visible(timeout=60_000)
+    wait_for_calm(page)
+    assert charts_drawn(page, 2) == 2  # the charts stay as they were
+    with page.expect_download() as got:
+        download_button.click()
+    report = got.value
+    assert report.suggested_filename.startswith("mendwell-session-report-")
+    text = Path(report.path()).read_text(encoding="utf-8")
+    assert "<html" in text and partner in text
+    screenshot(page, "trends-report-ready.png")
+
+
+def test_a_tab_opened_after_signing_out_elsewhere_shows_no_charts(
+    page: Page, demo_db: tuple[Path, str], catalog: Catalog, server_factory: ServerFactory
+) -> None:
+    """Choosing a tab reruns only the tabs, but who is signed in is checked again: signed out in another
+    browser tab, the next tab chosen here shows the way to sign in, and no chart."""
+    db, partner = demo_db
+    server = server_factory(db)
+    browser_sign_in(page, server.url, partner, path="/trends")
+    tabs = list(trend_tabs(catalog))
+    assert charts_drawn(page, 2) == 2
+    other = page.context.new_page()  # the same browser: the same sign-in cookie
+    other.goto(f"{server.url}/settings")
+    wait_for_calm(other)
+    other.get_by_role("button", name="Sign out").click()
+    expect(other.get_by_role("heading", name="Sign in")).to_be_visible()
+    other.close()
+    page.get_by_role("tab", name=tabs[1], exact=True).click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    wait_for_calm(page)
+    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(0)
+    expect(page.get_by_role("tab")).to_have_count(0)

@@ -18,17 +18,18 @@ from mendwell.data import Database
 from mendwell.instruments import Catalog
 from mendwell.model import Couple
 from tests.support.auth import browser_sign_in, partner_accounts, therapist
-from tests.support.browser import charts_drawn, nav, screenshot, wait_for_calm
+from tests.support.browser import charts_drawn, nav, open_tab, screenshot, wait_for_calm
 from tests.support.data import (
     THIS_MONTH,
     check_in,
     make_couple,
     private_titles,
-    shared_subscale_count,
+    trend_tabs,
     whole_plan,
     with_shared_scores,
 )
 from tests.support.server import ServerFactory
+from tests.support.ui import THEME_TABS
 
 pytestmark = pytest.mark.browser
 
@@ -99,19 +100,28 @@ def test_share_link_in_chromium_shows_one_couple_only(
 
     nav(page, "Trends")
     expect(page.get_by_role("heading", name="Trends", exact=True)).to_be_visible()
-    expected = shared_subscale_count(catalog) + 2  # one per shared subscale, and the two perspectives
+    tabs = trend_tabs(catalog)  # one per questionnaire: a chart per shared subscale; the two perspectives last
+    first_tab, *rest = tabs
+    expected = tabs[first_tab]
     assert charts_drawn(page, expected) == expected
     expect(page.get_by_text("Aurelio").first).to_be_visible()
     sharing_badge(page)
     expect(page).to_have_url(re.compile(rf"/trends\?{share_query}$"))
     assert leaks(page, forbidden) == []
     screenshot(page, "share-mode.png")
+    for title in rest:
+        assert open_tab(page, title, tabs[title]) == tabs[title], title
+        assert leaks(page, forbidden) == [], title
+    open_tab(page, first_tab, tabs[first_tab])
 
     nav(page, "Themes")
     expect(page.get_by_role("heading", name="Recurring themes")).to_be_visible()
-    assert charts_drawn(page, 5) == 5
+    assert charts_drawn(page, 2) == 2  # a heatmap per partner; then a kinds chart each, and mending
     sharing_badge(page)
     assert leaks(page, forbidden) == []
+    for title, charts in zip(THEME_TABS[1:], (2, 1), strict=True):
+        assert open_tab(page, title, charts) == charts, title
+        assert leaks(page, forbidden) == [], title
 
     nav(page, "Together")
     expect(page.get_by_role("heading", name=f"{periods.label(THIS_MONTH)}, side by side")).to_be_visible()

@@ -159,6 +159,48 @@ def figures(at: AppTest) -> dict[str, Figure]:
     return out
 
 
+# the keys of the pages' tabs, each drawn only while open: Trends' (one per questionnaire, then the two
+# perspectives) and Themes' (by month, which hurts, how much was mended)
+TAB_KEYS = ("trend_part", "themes_view")
+
+
+def tab_labels(at: AppTest) -> list[str]:
+    """The labels of every tab on the page, in order."""
+    return [t.label for t in at.tabs]
+
+
+def each_tab(at: AppTest) -> Iterator[AppTest]:
+    """The page with each of its lazily drawn tabs open in turn (a tab's charts are sent only while it is
+    open): yields `at` with each open, the one already open as it is, the others opened through the tabs' key,
+    and leaves the one that was open open again. A page without tabs is yielded once, as it is."""
+    labels = tab_labels(at)
+    if not labels:
+        yield at
+        return
+    [key] = [k for k in TAB_KEYS if k in at.session_state]
+    first = current = at.session_state[key]
+    for label in labels:
+        if label != current:
+            at.session_state[key] = label
+            ok(at.run(timeout=TIMEOUT))
+            current = label
+        assert tab_labels(at) == labels
+        yield at
+    if current != first:  # leave the page as it was found
+        at.session_state[key] = first
+        ok(at.run(timeout=TIMEOUT))
+
+
+def every_figure(at: AppTest) -> dict[str, Figure]:
+    """{chart key: figure} of every chart the page draws, each of its tabs opened in turn."""
+    out: dict[str, Figure] = {}
+    for tab in each_tab(at):
+        for k, fig in figures(tab).items():
+            assert out.get(k, fig) == fig, k  # a chart outside the tabs is the same in every run
+            out[k] = fig
+    return out
+
+
 def json_strings(node: object) -> Iterator[str]:
     """Every string in a JSON document, keys included."""
     if isinstance(node, str):

@@ -78,6 +78,21 @@ def charts_drawn(page: Page, at_least: int) -> int:
     return page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').count()
 
 
+def open_tab(page: Page, label: str, charts: int) -> int:
+    """Open the tab `label` and wait until its `charts` charts are drawn in it and the run is over (a lazy tab's
+    content is sent only once it is open); return how many charts the whole page has then."""
+    tab = page.get_by_role("tab", name=label, exact=True)
+    tab.click()
+    expect(tab).to_have_attribute("aria-selected", "true")
+    page.wait_for_function(
+        "([sel, n]) => document.querySelectorAll(sel).length >= n",
+        arg=[f'[role="tabpanel"] {DRAWN_CHART}', charts],
+        timeout=60_000,
+    )
+    wait_for_calm(page)
+    return page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').count()
+
+
 def screenshot(page: Page, name: str, *, full_page: bool = False) -> Path:
     """Save a screenshot to test-artifacts/<name> (look at them)."""
     ARTIFACTS.mkdir(exist_ok=True)

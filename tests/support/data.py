@@ -18,6 +18,7 @@ from mendwell.demo import generate
 from mendwell.instruments import Catalog, Instrument, load_catalog
 from mendwell.model import Couple
 from tests.support.paths import ASSESSMENTS
+from tests.support.ui import TWO_SIDES
 
 RawAnswers = Mapping[str, object]  # {item_id: raw widget value}
 RawPlan = Mapping[str, RawAnswers]  # {instrument_id: {item_id: raw widget value}}
@@ -106,6 +107,15 @@ def extra_catalog(folder: Path, files: dict[str, str]) -> Catalog:
 def shared_subscale_count(catalog: Catalog) -> int:
     """Subscales that are not private (each gets a trend chart)."""
     return sum(1 for i in catalog.instruments for s in i.subscales if not i.is_private_subscale(s.id))
+
+
+def trend_tabs(catalog: Catalog) -> dict[str, int]:
+    """Trends' tabs as a person reads them, in order, for a couple who have both checked in for the same month:
+    {label: the charts it draws}: a tab per questionnaire (a chart per shared subscale), then the two
+    perspectives (a chart per partner)."""
+    shared = with_shared_scores(catalog)
+    tabs = {i.title: sum(1 for s in i.subscales if not i.is_private_subscale(s.id)) for i in shared}
+    return tabs | {TWO_SIDES: 2}
 
 
 def with_shared_scores(catalog: Catalog) -> list[Instrument]:

@@ -16,3 +16,5 @@ AUDIT = "app_pages/audit.py"
 NEUTRAL = "app_pages/neutral.py"
 
 SUBMIT = "Submit my check-in"
+TWO_SIDES = "Both sides"  # Trends' last tab: the two perspectives, a chart per partner
+THEME_TABS = ("Themes by month", "Which small hurts happened", "Share of small hurts mended")  # Themes' tabs
