@@ -273,8 +273,15 @@ def theme_months(signals: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+RECURRING_WINDOW = 6  # months a theme "keeps coming back" is looked for in, up to the latest
+RECURRING_MIN_MONTHS = 3  # of those, how many it must have come up in
+
+
 def recurring_themes(
-    signals: pd.DataFrame, last_period: pd.Timestamp, window: int = 6, min_months: int = 3
+    signals: pd.DataFrame,
+    last_period: pd.Timestamp,
+    window: int = RECURRING_WINDOW,
+    min_months: int = RECURRING_MIN_MONTHS,
 ) -> pd.DataFrame:
     """Themes present in at least `min_months` of the `window` months ending at `last_period`, ranked.
 
@@ -291,7 +298,7 @@ def recurring_themes(
     return ranked.reset_index(drop=True)[cols]
 
 
-def new_themes(signals: pd.DataFrame, last_period: pd.Timestamp, window: int = 6) -> pd.DataFrame:
+def new_themes(signals: pd.DataFrame, last_period: pd.Timestamp, window: int = RECURRING_WINDOW) -> pd.DataFrame:
     """Themes that came up in the latest month but in none of the `window - 1` months before it."""
     cols = ["partner_id", "theme_id", "signals"]
     table = _theme_table(signals, last_period, window)

@@ -34,10 +34,14 @@ def overview(db: Database, couple_ids: Sequence[int], today: dt.date | None = No
     return db.analytics.caseload_overview(month_start(today), list(couple_ids))
 
 
-def flags(db: Database) -> pd.DataFrame:
-    """Flags per couple and partner: `kind` is 'reliable worsening since the start' or 'concern two months running'."""
+def flags(db: Database, couple_ids: Sequence[int] | None = None, ref: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Flags per couple and partner, of `couple_ids` (every couple when None): `kind` is 'reliable worsening
+    since the start' or 'concern two months running'. `ref` is the practice's reference figures
+    (`analysis.reference(db)`), when the caller already has them."""
     cols = ["couple_id", "partner_id", "period", "instrument_id", "subscale_id", "kind"]
-    judged = analysis.all_changes(db)
+    ref = analysis.reference(db) if ref is None else ref
+    changes = db.analytics.changes(None) if couple_ids is None else db.analytics.changes_of(couple_ids)
+    judged = analysis.classify(changes, ref)
     if judged.empty:
         return pd.DataFrame(columns=cols)
     shared = judged[~judged["private"].astype(bool)]
@@ -157,27 +161,37 @@ def _this_month(status: Mapping[int, str], names: Mapping[int, str], due: rhythm
 
 
 def board(
-    db: Database, couple_ids: Sequence[int], catalog: Catalog, today: dt.date | None = None, *, safety_flag: bool
+    db: Database,
+    couple_ids: Sequence[int],
+    catalog: Catalog,
+    today: dt.date | None = None,
+    *,
+    safety_flag: bool,
+    ref: pd.DataFrame | None = None,
 ) -> Board:
     """The caseload of `couple_ids` (a therapist's own couples), most pressing first, then by how many flags.
 
     Table columns: `couple_id`, Couple, Most pressing ("1 · safety check", ... or "nothing flagged", so
     sorting the column by its words gives the same order), one column per kind of flag (`KINDS`; Safety
     check only when `safety_flag`), Flags (how many), Last check-in (the month, empty before the first).
+    Each query covers all of `couple_ids` at once and nothing of other couples, so a therapist's board
+    costs the same in a practice of any size; `ref` is the practice's reference figures, when the caller
+    already has them.
     """
     today = today or dt.date.today()
     couples = overview(db, couple_ids, today)
-    found = flags(db)
-    found = found[found["couple_id"].isin(list(couple_ids))] if not found.empty else found
+    found = flags(db, couple_ids, ref)
     raised = safety.recent_flags(db, couple_ids) if safety_flag else pd.DataFrame(columns=["couple_id", "partner_id"])
     titles = views.subscale_titles(catalog)
     theme_titles = views.theme_titles(catalog)
     this_month = month_start(today)
+    partners = {c.couple_id: c.partners for c in db.couples.of(couple_ids)}
+    statuses = db.checkins.month_statuses(couple_ids, this_month)
+    signals = _recent_signals(db, couples)
     rows, details = [], {}
     for c in couples.itertuples():
         cid = int(c.couple_id)
-        couple = db.couples.get(cid)
-        names = {p.partner_id: p.name for p in couple.partners} if couple else {}
+        names = {p.partner_id: p.name for p in partners.get(cid, ())}
         gathered = _Flags()
         for pid in sorted(int(p) for p in raised[raised["couple_id"] == cid]["partner_id"]):
             name = names.get(pid, "?")
@@ -191,7 +205,8 @@ def board(
         for kind, which in ((HARDER, WORSENING), (HARD_RUNNING, RUNNING)):
             _parts(gathered, kind, mine[mine["kind"] == which] if not mine.empty else mine, names, titles)
         if pd.notna(c.last_checkin):
-            recurring = analysis.recurring_themes(analysis.theme_signals(db, cid), pd.Timestamp(c.last_checkin))
+            mine_signals = signals[signals["couple_id"] == cid].drop(columns="couple_id")
+            recurring = analysis.recurring_themes(mine_signals, pd.Timestamp(c.last_checkin))
             for pid, group in recurring.groupby("partner_id", sort=True):
                 name, themes = names.get(int(pid), "?"), [theme_titles.get(t, t) for t in group["theme_id"]]
                 gathered.add(
@@ -200,7 +215,7 @@ def board(
                     f"Themes that keep coming back for {name}, most persistent first: {_listed(themes)}.",
                 )
         due = rhythm.due(today, int(c.checkin_day), int(c.submitted_now) >= int(c.partners) > 0)
-        month_words = _this_month(db.checkins.month_status(cid, this_month), names, due)
+        month_words = _this_month(statuses.get(cid, {}), names, due)
         if due.past:
             gathered.add(PAST_DAY, month_words, f"This month so far: {month_words}.")
         pressing = next((n for n, k in enumerate(KINDS) if gathered.count.get(k)), len(KINDS))
@@ -223,6 +238,15 @@ def board(
         table = table.sort_values(["_order", FLAG_COUNT, "Couple", "couple_id"], ascending=[True, False, True, True])
         table = table.drop(columns="_order").reset_index(drop=True)
     return Board(table, details)
+
+
+def _recent_signals(db: Database, couples: pd.DataFrame) -> pd.DataFrame:
+    """The theme signals of the couples on the board, from the earliest month their "coming back" looks at."""
+    last = pd.to_datetime(couples["last_checkin"]).dropna()
+    if last.empty:
+        return pd.DataFrame(columns=["couple_id", "partner_id", "period", "theme_id", "instrument_id", "item_id"])
+    since = (last.min() - pd.DateOffset(months=analysis.RECURRING_WINDOW - 1)).date()
+    return db.analytics.theme_signals_of([int(c) for c in couples["couple_id"]], since)
 
 
 def flag_columns(safety_flag: bool) -> list[FlagKind]:

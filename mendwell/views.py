@@ -267,8 +267,8 @@ class TrendsView:
     both_present: bool  # both partners have scores (the two-perspectives chart can appear)
 
 
-GLANCE_WINDOW = 6  # months "at a glance" looks back over for a recurring theme
-GLANCE_MIN_MONTHS = 3
+GLANCE_WINDOW = analysis.RECURRING_WINDOW  # months "at a glance" looks back over for a recurring theme
+GLANCE_MIN_MONTHS = analysis.RECURRING_MIN_MONTHS
 
 
 def trend_numbers(gridded: pd.DataFrame, names: dict[int, str]) -> pd.DataFrame:

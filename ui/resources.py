@@ -217,7 +217,8 @@ def _board(
     catalog_signature: tuple[tuple[str, int], ...],
     _catalog: Catalog,
 ) -> caseload.Board:
-    return caseload.board(get_db(), couple_ids, _catalog, today, safety_flag=safety_flag)
+    db = get_db()
+    return caseload.board(db, couple_ids, _catalog, today, safety_flag=safety_flag, ref=reference_for(db))
 
 
 def board_for(

@@ -8,6 +8,7 @@ turn the results into what pages and reports show.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -28,11 +29,15 @@ class Analytics:
 
     def scores(self, couple_id: int | None = None, partner_id: int | None = None) -> pd.DataFrame:
         """Scores per partner, month and subscale, with band and tone (everyone's when no filter is given)."""
-        return self._run("scores", scores_couple=couple_id, scores_partner=partner_id)
+        return self._run("scores", scores_couple=couple_id, scores_couples=None, scores_partner=partner_id)
 
     def changes(self, couple_id: int | None) -> pd.DataFrame:
         """Each score of a couple (every couple's when None) with its baseline, previous score, reliability, norms."""
-        return self._run("reliable_change", scores_couple=couple_id, scores_partner=None)
+        return self._run("reliable_change", scores_couple=couple_id, scores_couples=None, scores_partner=None)
+
+    def changes_of(self, couple_ids: Sequence[int]) -> pd.DataFrame:
+        """`changes` of several couples (a therapist's caseload) in one query."""
+        return self._run("reliable_change", scores_couple=None, scores_couples=list(couple_ids), scores_partner=None)
 
     def reference_items(self) -> pd.DataFrame:
         """Every partner's first check-in per subscale: each scored answer (reversed as scored) and the score."""
@@ -46,7 +51,12 @@ class Analytics:
 
     def theme_signals(self, couple_id: int) -> pd.DataFrame:
         """Every (partner, month, theme, source item) where a theme showed up."""
-        return self._run("theme_signals", couple_id=couple_id)
+        found = self._run("theme_signals", couple_id=couple_id, couple_ids=None, since=None)
+        return found.drop(columns="couple_id")
+
+    def theme_signals_of(self, couple_ids: Sequence[int], since: dt.date | None) -> pd.DataFrame:
+        """`theme_signals` of several couples in one query, with `couple_id`, from the month `since` on."""
+        return self._run("theme_signals", couple_id=None, couple_ids=list(couple_ids), since=since)
 
     def hurt_kinds(self, couple_id: int, instrument_id: str, subscale_id: str) -> pd.DataFrame:
         """Per partner and month, each kind of small hurt that happened and how often."""

@@ -8,7 +8,7 @@ rather than interleave, and nothing changes once it is submitted.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -121,12 +121,20 @@ class Checkins:
 
     def month_status(self, couple_id: int, period: dt.date) -> dict[int, str]:
         """{partner_id: 'not started' | 'in progress' | 'submitted'} for one month."""
+        return self.month_statuses([couple_id], period).get(couple_id, {})
+
+    def month_statuses(self, couple_ids: Sequence[int], period: dt.date) -> dict[int, dict[int, str]]:
+        """`month_status` of several couples in one query: {couple_id: {partner_id: status}}."""
         rows = self._engine.rows(
-            "SELECT p.partner_id, c.status FROM partners p LEFT JOIN checkins c "
-            "ON c.partner_id = p.partner_id AND c.period = ? WHERE p.couple_id = ? ORDER BY p.slot",
-            [month_start(period), couple_id],
+            "SELECT p.couple_id, p.partner_id, c.status FROM partners p LEFT JOIN checkins c "
+            "ON c.partner_id = p.partner_id AND c.period = ? WHERE list_contains(?, p.couple_id) "
+            "ORDER BY p.couple_id, p.slot",
+            [month_start(period), [int(c) for c in couple_ids]],
         )
-        return {int(pid): STATUS_WORDS[status if status is None else str(status)] for pid, status in rows}
+        out: dict[int, dict[int, str]] = {}
+        for cid, pid, status in rows:
+            out.setdefault(int(cid), {})[int(pid)] = STATUS_WORDS[status if status is None else str(status)]
+        return out
 
     def listing(self, couple_id: int, partner_id: int | None = None) -> pd.DataFrame:
         """A couple's check-ins (newest first), with answered-item counts."""

@@ -45,9 +45,21 @@ class Couples:
 
     def all(self) -> list[Couple]:
         """Every couple with its partners, oldest first."""
+        return self._with_partners(None)
+
+    def of(self, couple_ids: Sequence[int]) -> list[Couple]:
+        """These couples with their partners (ids that name no couple are left out), oldest first."""
+        return self._with_partners([int(c) for c in couple_ids])
+
+    def _with_partners(self, ids: list[int] | None) -> list[Couple]:
+        where = "WHERE $ids IS NULL OR list_contains($ids, couple_id)"
         with self._engine.cursor() as cur:
-            crow = cur.execute("SELECT couple_id, name FROM couples ORDER BY couple_id").fetchall()
-            prow = cur.execute(f"SELECT {_PARTNER_COLS} FROM partners ORDER BY couple_id, slot").fetchall()
+            crow = cur.execute(
+                f"SELECT couple_id, name FROM couples {where} ORDER BY couple_id", {"ids": ids}
+            ).fetchall()
+            prow = cur.execute(
+                f"SELECT {_PARTNER_COLS} FROM partners {where} ORDER BY couple_id, slot", {"ids": ids}
+            ).fetchall()
         by_couple: dict[int, list[Partner]] = {}
         for p in prow:
             by_couple.setdefault(int(p[1]), []).append(_partner(p))

@@ -85,6 +85,7 @@ def copy_tables(
                 {
                     "out": str(path),
                     "scores_couple": couple_id,
+                    "scores_couples": None,
                     "scores_partner": None,
                     "all_private": all_private,
                     "private_of": private_of,

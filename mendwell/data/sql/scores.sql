@@ -1,5 +1,5 @@
 -- Subscale scores per partner, month and subscale, with band and tone; filtered by the optional
--- $scores_couple and $scores_partner (NULL: everyone). The mean is sum / count, so it equals a plain
+-- $scores_couple, $scores_couples (a list) and $scores_partner (NULL: everyone). The mean is sum / count, so it equals a plain
 -- recomputation bit for bit (answers are whole numbers, so the sum is exact).
 WITH answered AS (
     SELECT c.couple_id, c.partner_id, c.period, r.instrument_id, r.instrument_version,
@@ -11,6 +11,7 @@ WITH answered AS (
       ON i.instrument_id = r.instrument_id AND i.version = r.instrument_version AND i.item_id = r.item_id
     WHERE c.status = 'submitted' AND r.value IS NOT NULL AND i.subscale_id IS NOT NULL
       AND ($scores_couple IS NULL OR c.couple_id = $scores_couple)
+      AND ($scores_couples IS NULL OR list_contains($scores_couples, c.couple_id))
       AND ($scores_partner IS NULL OR c.partner_id = $scores_partner)
 ),
 scored AS (

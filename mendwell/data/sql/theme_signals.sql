@@ -1,13 +1,18 @@
+-- Every (couple, partner, month, theme, source item) where a theme showed up: for one couple
+-- ($couple_id) or a list of them ($couple_ids), from the month $since on (NULL: all).
 WITH mine AS (
-    SELECT c.checkin_id, c.partner_id, c.period FROM checkins c
-    WHERE c.couple_id = $couple_id AND c.status = 'submitted'
+    SELECT c.checkin_id, c.couple_id, c.partner_id, c.period FROM checkins c
+    WHERE ($couple_id IS NULL OR c.couple_id = $couple_id)
+      AND ($couple_ids IS NULL OR list_contains($couple_ids, c.couple_id))
+      AND ($since IS NULL OR c.period >= $since)
+      AND c.status = 'submitted'
 ),
 answered AS (
-    SELECT m.partner_id, m.period, r.instrument_id, r.instrument_version, r.item_id, r.value, r.text
+    SELECT m.couple_id, m.partner_id, m.period, r.instrument_id, r.instrument_version, r.item_id, r.value, r.text
     FROM responses r JOIN mine m USING (checkin_id)
 ),
 from_choices AS (
-    SELECT a.partner_id, a.period, o.theme AS theme_id, a.instrument_id, a.item_id
+    SELECT a.couple_id, a.partner_id, a.period, o.theme AS theme_id, a.instrument_id, a.item_id
     FROM answered a
     JOIN instrument_items i
       ON i.instrument_id = a.instrument_id AND i.version = a.instrument_version AND i.item_id = a.item_id
@@ -17,7 +22,7 @@ from_choices AS (
       AND list_contains(CAST(a.text AS INTEGER[]), o.value)
 ),
 from_items AS (
-    SELECT a.partner_id, a.period, unnest(i.themes) AS theme_id, a.instrument_id, a.item_id
+    SELECT a.couple_id, a.partner_id, a.period, unnest(i.themes) AS theme_id, a.instrument_id, a.item_id
     FROM answered a
     JOIN instrument_items i
       ON i.instrument_id = a.instrument_id AND i.version = a.instrument_version AND i.item_id = a.item_id
@@ -28,7 +33,7 @@ from_items AS (
                THEN a.value <= (i.scale_min + i.scale_max) / 2.0
                ELSE a.value >= (i.scale_min + i.scale_max) / 2.0 END
 )
-SELECT partner_id, period, theme_id, instrument_id, item_id FROM from_choices
+SELECT couple_id, partner_id, period, theme_id, instrument_id, item_id FROM from_choices
 UNION ALL
-SELECT partner_id, period, theme_id, instrument_id, item_id FROM from_items
-ORDER BY partner_id, period, theme_id
+SELECT couple_id, partner_id, period, theme_id, instrument_id, item_id FROM from_items
+ORDER BY couple_id, partner_id, period, theme_id

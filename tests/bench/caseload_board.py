@@ -1,0 +1,75 @@
+"""Benchmark: does a therapist's caseload cost the same in a practice of any size?
+
+The Caseload page is built once per day and write (`ui.resources.board_for`), so its first build after any
+check-in of the therapist's couples is what a therapist waits for. This times that build
+(`mendwell.caseload.board`, the practice's reference figures already at hand as the app caches them) for
+the first 16 couples of two demo practices with 120 months each: 16 couples, and 500 couples (the database
+`make bench` builds for the dashboards). Prints both medians and their ratio. Run: `make bench`.
+Target: ratio <= 1.5 (the board asks only about the therapist's own couples).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from tests.bench.bench_pages import build
+
+ROOT = Path(__file__).resolve().parents[2]
+CASELOAD = 16  # couples a therapist sees
+
+
+def board_seconds(db_file: Path, runs: int) -> float:
+    """Median seconds to build the board of the first `CASELOAD` couples (a copy of the file is used)."""
+    from mendwell import analysis, caseload
+    from mendwell.data import Database
+    from mendwell.instruments import assessment_dirs, load_catalog
+
+    catalog = load_catalog(assessment_dirs())
+    with tempfile.TemporaryDirectory(prefix="mendwell-caseload-") as tmp:
+        copy = Path(tmp) / "mendwell.duckdb"
+        shutil.copyfile(db_file, copy)
+        db = Database(copy)
+        try:
+            ids = [c.couple_id for c in db.couples.all()][:CASELOAD]
+            ref = analysis.reference(db)
+            today = dt.date.today()
+            caseload.board(db, ids, catalog, today, safety_flag=True, ref=ref)  # warm DuckDB and the imports
+            times = []
+            for _ in range(runs):
+                start = time.perf_counter()
+                caseload.board(db, ids, catalog, today, safety_flag=True, ref=ref)
+                times.append(time.perf_counter() - start)
+        finally:
+            db.close()
+    return statistics.median(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dir", default=str(ROOT / "bench-data"), help="where the databases are kept")
+    parser.add_argument("--runs", type=int, default=5, help="builds of each board (median taken)")
+    parser.add_argument("--couples", type=int, default=500)
+    parser.add_argument("--months", type=int, default=120)
+    args = parser.parse_args()
+
+    big = Path(args.dir) / f"big-{args.couples}x{args.months}.duckdb"
+    small = Path(args.dir) / f"caseload-{CASELOAD}x{args.months}.duckdb"
+    print(f"building {big.name}: {build(big, args.couples, args.months):.1f} s (0 = already there)")
+    print(f"building {small.name}: {build(small, CASELOAD, args.months):.1f} s (0 = already there)")
+    small_t, big_t = board_seconds(small, args.runs), board_seconds(big, args.runs)
+    ratio = big_t / small_t
+    print(f"\nthe caseload of {CASELOAD} couples, built (median of {args.runs}):")
+    print(f"  in a practice of {CASELOAD} couples {small_t:.3f} s, of {args.couples} couples {big_t:.3f} s")
+    print(f"  ratio {ratio:.2f}")
+    print(f"  {'met ' if ratio <= 1.5 else 'MISSED'}  ratio <= 1.5")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,94 @@
+"""The caseload asks about all of a therapist's couples at once, and about nothing else: each batched query
+gives what its one-couple form gives for each couple, and the board of some couples is the same board
+whatever other couples the practice holds."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from mendwell import analysis, caseload, periods
+from mendwell.data import Database
+from mendwell.demo import generate
+from mendwell.instruments import Catalog
+
+TODAY = dt.date(2026, 11, 20)
+
+
+@pytest.fixture
+def practice(store: Database, catalog: Catalog) -> Database:
+    """Six demo couples with 14 months each, up to this month (some have missed months)."""
+    generate(store, catalog, couples=6, months=14, seed=5)
+    return store
+
+
+def ids_of(db: Database) -> list[int]:
+    return [c.couple_id for c in db.couples.all()]
+
+
+def same_rows(a: pd.DataFrame, b: pd.DataFrame, keys: list[str]) -> None:
+    """Equal frames, whatever their row order."""
+    left, right = a.sort_values(keys, ignore_index=True), b.sort_values(keys, ignore_index=True)
+    pd.testing.assert_frame_equal(left, right, check_dtype=False)
+
+
+def test_couples_of_some_ids_are_those_couples_with_their_partners(practice: Database) -> None:
+    every = practice.couples.all()
+    chosen = [every[4].couple_id, every[1].couple_id]
+    assert practice.couples.of([*chosen, 999_999]) == [every[1], every[4]]  # oldest first, unknown ids left out
+    assert practice.couples.of([]) == []
+
+
+def test_month_statuses_are_each_couples_month_status(practice: Database) -> None:
+    ids = ids_of(practice)
+    for month in (periods.month_start(TODAY), dt.date(2026, 3, 1)):
+        one_by_one = {c: practice.checkins.month_status(c, month) for c in ids}
+        assert practice.checkins.month_statuses(ids, month) == one_by_one
+
+
+def test_changes_of_some_couples_are_their_changes_one_by_one(practice: Database) -> None:
+    ids = ids_of(practice)[1:4]
+    batched = practice.analytics.changes_of(ids)
+    one_by_one = pd.concat([practice.analytics.changes(c) for c in ids], ignore_index=True)
+    assert set(batched["couple_id"]) == set(ids) and len(batched) > 0
+    same_rows(batched, one_by_one, ["couple_id", "partner_id", "period", "instrument_id", "subscale_id"])
+
+
+def test_theme_signals_of_some_couples_from_a_month_on_are_theirs_one_by_one(practice: Database) -> None:
+    ids = ids_of(practice)[:3]
+    since = dt.date(2026, 6, 1)
+    batched = practice.analytics.theme_signals_of(ids, since)
+    assert len(batched) > 0 and pd.to_datetime(batched["period"]).min() >= pd.Timestamp(since)
+    parts = []
+    for c in ids:
+        mine = practice.analytics.theme_signals(c)
+        parts.append(mine[pd.to_datetime(mine["period"]) >= pd.Timestamp(since)].assign(couple_id=c))
+    one_by_one = pd.concat(parts, ignore_index=True)[list(batched.columns)]
+    same_rows(batched, one_by_one, list(batched.columns))
+
+
+def test_flags_of_some_couples_are_the_practice_flags_of_those_couples(practice: Database) -> None:
+    ids = ids_of(practice)[2:5]
+    everyone = caseload.flags(practice)
+    assert not everyone.empty, "the demo raised no flag to compare"
+    mine = caseload.flags(practice, ids, analysis.reference(practice))
+    same_rows(mine, everyone[everyone["couple_id"].isin(ids)], list(mine.columns))
+
+
+def test_a_board_is_the_same_whatever_other_couples_the_practice_holds(practice: Database, catalog: Catalog) -> None:
+    ids = ids_of(practice)
+    mine = ids[:3]
+    whole = caseload.board(practice, ids, catalog, TODAY, safety_flag=True)
+    part = caseload.board(practice, mine, catalog, TODAY, safety_flag=True, ref=analysis.reference(practice))
+    assert sorted(part.table["couple_id"]) == sorted(mine)
+    same_rows(part.table, whole.table[whole.table["couple_id"].isin(mine)], ["couple_id"])
+    assert part.details == {c: whole.details[c] for c in mine}
+    # the board says something about every kind it could: the comparison is not of empty boards
+    assert (whole.table[caseload.FLAG_COUNT] > 0).any()
+    # and each couple's row is what a board of that couple alone says (its own months, its own themes)
+    for c in mine:
+        alone = caseload.board(practice, [c], catalog, TODAY, safety_flag=True)
+        same_rows(alone.table, whole.table[whole.table["couple_id"] == c], ["couple_id"])
+        assert alone.details[c] == whole.details[c]
