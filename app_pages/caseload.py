@@ -55,7 +55,7 @@ st.dataframe(
 )
 
 st.header("Open a couple")
-ids = couples["couple_id"].tolist()
+ids = [int(c) for c in found.table["couple_id"]]  # as on the board: most pressing first
 names = dict(zip(couples["couple_id"], couples["name"], strict=True))
 choice = st.selectbox("Couple", ids, format_func=lambda cid: f"{names[cid]} (#{cid})", key="caseload_pick")
 said = found.details.get(int(choice), [])

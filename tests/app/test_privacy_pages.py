@@ -483,7 +483,7 @@ def test_caseload_is_for_therapists_and_shows_only_their_couples(
     assert [t.value for t in at.title] == ["Caseload"]
     table = at.dataframe[0].value
     assert table["Couple"].tolist() == sorted(names)
-    by_name = sorted(mine, key=lambda c: c.name)
+    by_name = sorted(mine, key=lambda c: c.name)  # nothing flagged: the board and the picker go by name
     assert at.selectbox(key="caseload_pick").options == [f"{c.name} (#{c.couple_id})" for c in by_name]
     assert at.sidebar.selectbox(key="couple_id").options == [f"{c.name} (#{c.couple_id})" for c in mine]
     assert_absent(at, elsewhere, "Caseload")
@@ -572,6 +572,10 @@ def test_caseload_flags(store: Database, catalog: Catalog, app_env: Path, monkey
     assert table.loc["Xavi & Xena", "Last check-in"] == pd.Timestamp(month[11])
     # the three with a reliable worsening first, Yves (two kinds) ahead; Zora & Zeb after them
     assert list(board["Couple"]) == ["Yara & Yves", "Wanda & Wim", "Xavi & Xena", "Zora & Zeb"]
+    by_couple = {c.name: c.couple_id for c in (x, y, z, w)}
+    # the couple to open is picked from the same order, the most pressing first
+    assert at.selectbox(key="caseload_pick").options == [f"{n} (#{by_couple[n]})" for n in board["Couple"]]
+    assert at.selectbox(key="caseload_pick").value == y.couple_id
     assert list(board["Most pressing"][:3]) == ["2 · reliably harder"] * 3
     assert_absent(at, private_words(catalog), "Caseload")
 
