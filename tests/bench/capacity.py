@@ -46,6 +46,7 @@ from typing import Any
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
+from tests.bench.page_probe import SCRIPT_FINISHED
 from tests.support.caddy import Stack, start_stack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,38 +64,22 @@ STEPS = ("sign_in", "answer_save", "trends")  # what a person waits for
 # run after sign-in, an answer's save (a fragment run), the Trends page's run
 SERVER_PARTS = ("sign_in_post", "checkin_run", "answer_run", "trends_run")
 
-# Counts the app's finished script runs (full or fragment) as the page receives them: the websocket
-# messages from the server are read for a ForwardMsg whose `script_finished` (field 6) is set and is not
-# FINISHED_EARLY_FOR_RERUN (2). An answer is saved when the run its click started has finished, so a click
-# is timed until this count goes up. The time from the page's request (its first websocket message since
-# the last finished run) to the finished message is the server's part: queueing for the script thread, the
-# run, the network; not the browser's drawing. (The stApp element's data-test-script-state attribute is not enough:
-# React may batch a short run's "running" and "finished" into one render, and then it never changes.)
-RUN_COUNTER = """
+# Counts the app's finished script runs (full or fragment) as the page receives them (`SCRIPT_FINISHED`
+# reads each websocket message from the server). An answer is saved when the run its click started has
+# finished, so a click is timed until this count goes up. The time from the page's request (its first
+# websocket message since the last finished run) to the finished message is the server's part: queueing for
+# the script thread, the run, the network; not the browser's drawing. (The stApp element's
+# data-test-script-state attribute is not enough: React may batch a short run's "running" and "finished"
+# into one render, and then it never changes.)
+RUN_COUNTER = (
+    SCRIPT_FINISHED
+    + """
 window.__mwRuns = 0;
 window.__mwServer = [];  // per finished run: seconds from the page's request to the finished message
 (() => {
-  const finished = bytes => {  // the top-level fields of one protobuf message
-    const b = new Uint8Array(bytes);
-    let i = 0;
-    const varint = () => {
-      let r = 0, s = 0, x;
-      do { x = b[i++]; r += (x & 0x7f) * 2 ** s; s += 7; } while (x & 0x80);
-      return r;
-    };
-    while (i < b.length) {
-      const tag = varint(), wire = tag & 7;
-      if (wire === 0) { const v = varint(); if (tag >> 3 === 6) return v; }
-      else if (wire === 2) { const n = varint(); i += n; }
-      else if (wire === 1) i += 8;
-      else if (wire === 5) i += 4;
-      else return -1;
-    }
-    return -1;
-  };
   let asked = null;  // when the page first sent something (a rerun request) since the last finished run
   const count = bytes => {
-    const v = finished(bytes);
+    const v = mwScriptFinished(bytes);
     if (v >= 0 && v !== 2) {
       window.__mwServer.push(asked === null ? null : performance.now() - asked);
       asked = null;
@@ -117,6 +102,7 @@ window.__mwServer = [];  // per finished run: seconds from the page's request to
   };
 })();
 """
+)
 
 
 # -- the practice -----------------------------------------------------------------------------------

@@ -43,6 +43,8 @@ from typing import Any
 
 from playwright.sync_api import ViewportSize
 
+from tests.bench.page_probe import SCRIPT_FINISHED
+
 ROOT = Path(__file__).resolve().parents[2]
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 LIGHT = "settings"
@@ -55,7 +57,9 @@ THERAPIST_PASSCODE = "bench-pass-1234"
 # In the page, from document start: when each chart was first drawn, when the page's title was first
 # shown, when the server's script runs finished (ForwardMsg field 6, script_finished, other than 2:
 # "finished early for a rerun") and when the page last sent something on the websocket before that.
-PROBE = r"""
+PROBE = (
+    SCRIPT_FINISHED
+    + r"""
 (() => {
   const mw = window.__mw = {t0: 0, title: null, charts: [], finished: [], sentAt: null, runs: [], calm: null, bytes: 0};
   const seen = new WeakSet();
@@ -87,26 +91,8 @@ PROBE = r"""
     requestAnimationFrame(frame);
   };
   requestAnimationFrame(frame);
-  const finished = bytes => {
-    const b = new Uint8Array(bytes);
-    let i = 0;
-    const varint = () => {
-      let r = 0, s = 0, x;
-      do { x = b[i++]; r += (x & 0x7f) * 2 ** s; s += 7; } while (x & 0x80);
-      return r;
-    };
-    while (i < b.length) {
-      const tag = varint(), wire = tag & 7;
-      if (wire === 0) { const v = varint(); if (tag >> 3 === 6) return v; }
-      else if (wire === 2) { const n = varint(); i += n; }
-      else if (wire === 1) i += 8;
-      else if (wire === 5) i += 4;
-      else return -1;
-    }
-    return -1;
-  };
   const count = bytes => {
-    const v = finished(bytes);
+    const v = mwScriptFinished(bytes);
     if (v >= 0 && v !== 2) {
       const now = performance.now();
       mw.finished.push(now - mw.t0);
@@ -128,6 +114,7 @@ PROBE = r"""
   };
 })();
 """
+)
 CLICK = """([name, title]) => {
   const link = [...document.querySelectorAll('[data-testid="stSidebarNav"] a')]
     .find(a => a.innerText.trim().split('\\n').pop() === name);
