@@ -15,6 +15,7 @@ words; it is never marked as reliable.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -290,50 +291,81 @@ def recurring_themes(
     up in the latest month, then by how many answers pointed to it; `rank` is 1 for the first.
     """
     cols = ["partner_id", "theme_id", "months", "streak", "this_month", "signals", "last_seen", "rank"]
-    ranked = _theme_table(signals, last_period, window)
-    if ranked.empty:
+    if signals.empty:
         return pd.DataFrame(columns=cols)
-    ranked = ranked[ranked["months"] >= min_months].copy()
-    ranked["rank"] = ranked.groupby("partner_id").cumcount() + 1
-    return ranked.reset_index(drop=True)[cols]
+    last = _month_index(pd.Series(pd.Timestamp(last_period), index=signals.index))
+    return _recurring(signals.assign(_last=last), ["partner_id"], window, min_months)[cols]
+
+
+def recurring_themes_of(
+    signals: pd.DataFrame,
+    last_periods: Mapping[int, pd.Timestamp],
+    window: int = RECURRING_WINDOW,
+    min_months: int = RECURRING_MIN_MONTHS,
+) -> pd.DataFrame:
+    """`recurring_themes` of several couples at once: `signals` has a `couple_id`, and each couple's window
+    ends at its own month in `last_periods` (a couple missing from it has none). Adds `couple_id`."""
+    cols = ["couple_id", "partner_id", "theme_id", "months", "streak", "this_month", "signals", "last_seen", "rank"]
+    last = signals["couple_id"].map({int(c): pd.Timestamp(p) for c, p in last_periods.items()})
+    mine = signals[last.notna()]
+    if mine.empty:
+        return pd.DataFrame(columns=cols)
+    ends = _month_index(last[last.notna()])
+    return _recurring(mine.assign(_last=ends), ["couple_id", "partner_id"], window, min_months)[cols]
 
 
 def new_themes(signals: pd.DataFrame, last_period: pd.Timestamp, window: int = RECURRING_WINDOW) -> pd.DataFrame:
     """Themes that came up in the latest month but in none of the `window - 1` months before it."""
     cols = ["partner_id", "theme_id", "signals"]
-    table = _theme_table(signals, last_period, window)
-    if table.empty:
+    if signals.empty:
         return pd.DataFrame(columns=cols)
+    last = _month_index(pd.Series(pd.Timestamp(last_period), index=signals.index))
+    table = _theme_table(signals.assign(_last=last), ["partner_id"], window)
     return table[table["this_month"] & table["months"].eq(1)].reset_index(drop=True)[cols]
 
 
-def _theme_table(signals: pd.DataFrame, last_period: pd.Timestamp, window: int) -> pd.DataFrame:
-    if signals.empty:
-        return pd.DataFrame()
-    periods = pd.to_datetime(signals["period"])
-    last = pd.Timestamp(last_period)
-    first = last - pd.DateOffset(months=window - 1)
-    recent = signals[(periods >= first) & (periods <= last)].assign(period=lambda d: pd.to_datetime(d["period"]))
+def _month_index(periods: pd.Series) -> pd.Series:
+    """Months as whole numbers (year * 12 + month), so that a month and the next differ by one."""
+    when = pd.to_datetime(periods)
+    return when.dt.year * 12 + when.dt.month
+
+
+def _recurring(signals: pd.DataFrame, by: list[str], window: int, min_months: int) -> pd.DataFrame:
+    """The theme table of `signals` (with `_last`, the month index its window ends at), kept to themes that
+    came up in at least `min_months`, ranked within `by`."""
+    ranked = _theme_table(signals, by, window)
+    ranked = ranked[ranked["months"] >= min_months].copy()
+    ranked["rank"] = ranked.groupby(by).cumcount() + 1
+    return ranked.reset_index(drop=True)
+
+
+def _theme_table(signals: pd.DataFrame, by: list[str], window: int) -> pd.DataFrame:
+    """Per `by` and theme, within the `window` months up to each row's `_last`: in how many months it came up,
+    how many answers pointed to it, when last, the unbroken run of months up to `_last` (`streak`) and
+    whether it came up that month; sorted most persistent first within `by`."""
+    keys = [*by, "theme_id"]
+    cols = [*keys, "months", "signals", "last_seen", "streak", "this_month"]
+    month = _month_index(signals["period"])
+    back = signals["_last"] - month  # 0 for the latest month of the window
+    recent = signals[(back >= 0) & (back < window)].assign(period=lambda d: pd.to_datetime(d["period"]), _back=back)
     if recent.empty:
-        return pd.DataFrame()
-    agg = recent.groupby(["partner_id", "theme_id"], as_index=False).agg(
+        return pd.DataFrame(columns=cols)
+    agg = recent.groupby(keys, as_index=False).agg(
         months=("period", "nunique"), signals=("period", "size"), last_seen=("period", "max")
     )
-    last_index = last.year * 12 + last.month
-    seen = recent.groupby(["partner_id", "theme_id"])["period"].agg(lambda ps: {p.year * 12 + p.month for p in ps})
-    streaks = {}
-    for key, months in seen.items():
-        run = 0
-        while last_index - run in months:
-            run += 1
-        streaks[key] = run
-    agg["streak"] = [streaks[(p, t)] for p, t in zip(agg["partner_id"], agg["theme_id"], strict=True)]
+    # the unbroken run up to the latest month: with each theme's months back from it, distinct and in order,
+    # the run is as long as the prefix 0, 1, 2, ... (the n-th month back equals n only until the first gap)
+    seen = recent[[*keys, "_back"]].drop_duplicates().sort_values([*keys, "_back"])
+    seen["_in_run"] = seen["_back"].eq(seen.groupby(keys).cumcount())
+    streak = seen.groupby(keys, as_index=False)["_in_run"].sum().rename(columns={"_in_run": "streak"})
+    agg = agg.merge(streak, on=keys, how="left")
+    agg["streak"] = agg["streak"].astype(int)
     agg["this_month"] = agg["streak"] > 0
     return agg.sort_values(
-        ["partner_id", "months", "streak", "this_month", "signals", "theme_id"],
-        ascending=[True, False, False, False, False, True],
+        [*by, "months", "streak", "this_month", "signals", "theme_id"],
+        ascending=[*([True] * len(by)), False, False, False, False, True],
         ignore_index=True,
-    )
+    )[cols]
 
 
 # -- micro-hurts: kinds and repair -------------------------------------------------------

@@ -40,7 +40,11 @@ def flags(db: Database, couple_ids: Sequence[int] | None = None, ref: pd.DataFra
     (`analysis.reference(db)`), when the caller already has them."""
     cols = ["couple_id", "partner_id", "period", "instrument_id", "subscale_id", "kind"]
     ref = analysis.reference(db) if ref is None else ref
-    changes = db.analytics.changes(None) if couple_ids is None else db.analytics.changes_of(couple_ids)
+    # flags look at each partner's latest score of each part only (with its baseline and the month before)
+    if couple_ids is None:
+        changes = db.analytics.changes(None)
+    else:
+        changes = db.analytics.changes_of(couple_ids, latest_only=True)
     judged = analysis.classify(changes, ref)
     if judged.empty:
         return pd.DataFrame(columns=cols)
@@ -187,7 +191,11 @@ def board(
     this_month = month_start(today)
     partners = {c.couple_id: c.partners for c in db.couples.of(couple_ids)}
     statuses = db.checkins.month_statuses(couple_ids, this_month)
-    signals = _recent_signals(db, couples)
+    lasts = {int(c.couple_id): pd.Timestamp(c.last_checkin) for c in couples.itertuples() if pd.notna(c.last_checkin)}
+    recurring = analysis.recurring_themes_of(_recent_signals(db, couples), lasts)
+    # each couple's share of the flags and themes, split once (not searched for in every row)
+    found_by = {int(k): g for k, g in found.groupby("couple_id")}
+    recurring_by = {int(k): g for k, g in recurring.groupby("couple_id")}
     rows, details = [], {}
     for c in couples.itertuples():
         cid = int(c.couple_id)
@@ -201,13 +209,11 @@ def board(
                 f"{name}'s private safety check raised a concern in the last three months (it never says which "
                 "question). You may want to find a moment to see them on their own.",
             )
-        mine = found[found["couple_id"] == cid] if not found.empty else found
+        mine = found_by.get(cid, found.iloc[0:0])
         for kind, which in ((HARDER, WORSENING), (HARD_RUNNING, RUNNING)):
             _parts(gathered, kind, mine[mine["kind"] == which] if not mine.empty else mine, names, titles)
         if pd.notna(c.last_checkin):
-            mine_signals = signals[signals["couple_id"] == cid].drop(columns="couple_id")
-            recurring = analysis.recurring_themes(mine_signals, pd.Timestamp(c.last_checkin))
-            for pid, group in recurring.groupby("partner_id", sort=True):
+            for pid, group in recurring_by.get(cid, recurring.iloc[0:0]).groupby("partner_id", sort=True):
                 name, themes = names.get(int(pid), "?"), [theme_titles.get(t, t) for t in group["theme_id"]]
                 gathered.add(
                     THEMES_BACK,

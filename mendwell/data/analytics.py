@@ -33,11 +33,20 @@ class Analytics:
 
     def changes(self, couple_id: int | None) -> pd.DataFrame:
         """Each score of a couple (every couple's when None) with its baseline, previous score, reliability, norms."""
-        return self._run("reliable_change", scores_couple=couple_id, scores_couples=None, scores_partner=None)
+        return self._run(
+            "reliable_change", scores_couple=couple_id, scores_couples=None, scores_partner=None, latest_only=False
+        )
 
-    def changes_of(self, couple_ids: Sequence[int]) -> pd.DataFrame:
-        """`changes` of several couples (a therapist's caseload) in one query."""
-        return self._run("reliable_change", scores_couple=None, scores_couples=list(couple_ids), scores_partner=None)
+    def changes_of(self, couple_ids: Sequence[int], *, latest_only: bool = False) -> pd.DataFrame:
+        """`changes` of several couples (a therapist's caseload) in one query; with `latest_only`, each
+        partner's latest score of each subscale only."""
+        return self._run(
+            "reliable_change",
+            scores_couple=None,
+            scores_couples=list(couple_ids),
+            scores_partner=None,
+            latest_only=latest_only,
+        )
 
     def reference_items(self) -> pd.DataFrame:
         """Every partner's first check-in per subscale: each scored answer (reversed as scored) and the score."""

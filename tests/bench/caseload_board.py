@@ -4,7 +4,8 @@ The Caseload page is built once per day and write (`ui.resources.board_for`), so
 check-in of the therapist's couples is what a therapist waits for. This times that build
 (`mendwell.caseload.board`, the practice's reference figures already at hand as the app caches them) for
 the first 16 couples of two demo practices with 120 months each: 16 couples, and 500 couples (the database
-`make bench` builds for the dashboards). Prints both medians and their ratio. Run: `make bench`.
+`make bench` builds for the dashboards). Prints both medians and their ratio, and the time for the owner of
+the big practice, who sees every couple. Run: `make bench`.
 Target: ratio <= 1.5 (the board asks only about the therapist's own couples).
 """
 
@@ -24,8 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CASELOAD = 16  # couples a therapist sees
 
 
-def board_seconds(db_file: Path, runs: int) -> float:
-    """Median seconds to build the board of the first `CASELOAD` couples (a copy of the file is used)."""
+def board_seconds(db_file: Path, runs: int, couples: int = CASELOAD) -> float:
+    """Median seconds to build the board of the first `couples` couples (a copy of the file is used)."""
     from mendwell import analysis, caseload
     from mendwell.data import Database
     from mendwell.instruments import assessment_dirs, load_catalog
@@ -36,7 +37,7 @@ def board_seconds(db_file: Path, runs: int) -> float:
         shutil.copyfile(db_file, copy)
         db = Database(copy)
         try:
-            ids = [c.couple_id for c in db.couples.all()][:CASELOAD]
+            ids = [c.couple_id for c in db.couples.all()][:couples]
             ref = analysis.reference(db)
             today = dt.date.today()
             caseload.board(db, ids, catalog, today, safety_flag=True, ref=ref)  # warm DuckDB and the imports
@@ -68,6 +69,8 @@ def main() -> int:
     print(f"  in a practice of {CASELOAD} couples {small_t:.3f} s, of {args.couples} couples {big_t:.3f} s")
     print(f"  ratio {ratio:.2f}")
     print(f"  {'met ' if ratio <= 1.5 else 'MISSED'}  ratio <= 1.5")
+    owner = board_seconds(big, max(1, args.runs // 2), args.couples)
+    print(f"the owner's caseload, every one of the {args.couples} couples: {owner:.2f} s")
     return 0
 
 

@@ -32,4 +32,7 @@ JOIN instrument_subscales sub
   ON sub.instrument_id = o.instrument_id AND sub.version = o.instrument_version AND sub.subscale_id = o.subscale_id
 LEFT JOIN baseline bl
   ON bl.partner_id = o.partner_id AND bl.instrument_id = o.instrument_id AND bl.subscale_id = o.subscale_id
+-- $latest_only: each partner's latest score of each subscale only (what the caseload's flags look at)
+QUALIFY NOT coalesce($latest_only, false)
+     OR row_number() OVER (PARTITION BY o.partner_id, o.instrument_id, o.subscale_id ORDER BY o.period DESC) = 1
 ORDER BY o.couple_id, o.partner_id, o.instrument_id, o.subscale_id, o.period
