@@ -33,7 +33,8 @@ NEUTRAL_ICON = ROOT / "assets" / "neutral.png"
 # background and 6.7:1 on the sidebar. A focused element scrolled into view stays clear of the top bar (2.4.11),
 # a closed sidebar (on a phone it starts closed) takes no Tab stops and says nothing to a screen reader, where
 # Streamlit leaves its links focusable off-screen (2.4.3, 2.4.7), and a date's day and month are targets of at
-# least 24 px, easier to tap (2.5.8).
+# least 24 px, easier to tap (2.5.8). Tabs wrap onto more lines rather than hide behind a sideways scroll: on a
+# phone every questionnaire's tab on Trends is in view.
 # Our own CSS, no user text: sent with st.html, which puts style-only HTML where it takes no room on the page.
 FOCUS_RING = "#1f5a5d"
 GLOBAL_CSS = f"""<style>
@@ -51,6 +52,7 @@ GLOBAL_CSS = f"""<style>
 .stApp :focus-visible {{ scroll-margin-top: 4.5rem; }}
 .stApp [data-testid="stMain"]:focus-visible {{ outline-offset: -3px; }}
 [data-testid="stSidebar"][data-collapsed="true"] {{ visibility: hidden; transition: visibility 0s linear 0.3s; }}
+.stApp [role="tablist"] {{ flex-wrap: wrap; row-gap: 0.25rem; }}
 .stApp [data-testid="stDateInputField"] [role="spinbutton"] {{
   min-width: 24px; min-height: 24px; display: inline-flex; align-items: center; justify-content: center;
 }}

@@ -1,6 +1,6 @@
 """Together on a phone, in Chromium at 360 x 800 with touch (issue 12): nothing wider than the screen, no
 sideways scrolling, both partners' names and a "saw it differently" card in full view; the numbers open
-from their expander without widening the page.
+from their expander without widening the page. And Trends' tabs: every one of them on screen at once.
 
 One server and one database for the module; one sign-in.
 """
@@ -17,7 +17,15 @@ from mendwell.data import Database
 from mendwell.instruments import Catalog
 from tests.support.auth import browser_sign_in, partner_accounts
 from tests.support.browser import screenshot, wait_for_calm
-from tests.support.data import THIS_MONTH, check_in, instrument, make_couple, reference_population, whole_plan
+from tests.support.data import (
+    THIS_MONTH,
+    check_in,
+    instrument,
+    make_couple,
+    reference_population,
+    trend_tabs,
+    whole_plan,
+)
 from tests.support.server import Server
 
 WIDTH, HEIGHT = 360, 800
@@ -117,3 +125,22 @@ def test_together_fits_a_phone(server: Server, phone: Page, catalog: Catalog) ->
     in_full_view(numbers)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert page.evaluate(OVERFLOW) == []
+
+
+def test_trends_tabs_all_in_view_on_a_phone(server: Server, phone: Page, catalog: Catalog) -> None:
+    """Every questionnaire's tab on Trends is on screen at once (the tab bar wraps instead of hiding tabs
+    behind a sideways scroll), and the page does not scroll sideways."""
+    page = phone
+    browser_sign_in(page, server.url, SECOND, path="/trends")
+    tabs = page.get_by_role("tab")
+    expect(tabs.first).to_be_visible()
+    wait_for_calm(page)
+    assert tabs.all_inner_texts() == list(trend_tabs(catalog))
+    tablist = page.get_by_role("tablist")
+    tablist.scroll_into_view_if_needed()
+    assert tablist.evaluate("el => el.scrollWidth <= el.clientWidth + 0.5")  # nothing to scroll to
+    for i in range(tabs.count()):
+        box = tabs.nth(i).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= WIDTH + 0.5, (i, box)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "trends-tabs-phone.png")
