@@ -27,6 +27,7 @@ from mendwell.model import Couple
 from mendwell.scoring import scores
 from mendwell.text import md_escape
 from tests.support.apptest import (
+    TREND_PARTS,
     Figure,
     app_store,
     each_tab,
@@ -289,6 +290,18 @@ def test_demo_themes_has_a_heatmap_per_partner(demo: Demo, catalog: Catalog, app
         assert z.sum() == len(mine) > 0  # every answer that pointed to a theme, counted once
     assert {k for k in figs if k.startswith("kinds_")} == {f"kinds_{p.partner_id}" for p in couple.partners}
     assert "repair" in figs
+
+
+def test_the_open_tab_stays_open_when_the_time_span_changes(demo: Demo, catalog: Catalog, app_env: Path) -> None:
+    at = visit(TRENDS)
+    mending = instrument(catalog, "repair").title
+    at.session_state[TREND_PARTS] = mending
+    ok(at.run())
+    assert set(trend_figures(figures(at))) == {"trend_repair_practice", "trend_repair_fruits"}
+    at.button_group(key="trend_range").set_value("6 months").run()
+    ok(at)
+    assert at.session_state[TREND_PARTS] == mending
+    assert set(trend_figures(figures(at))) == {"trend_repair_practice", "trend_repair_fruits"}
 
 
 def test_range_control_shrinks_the_charts_to_six_months(demo: Demo, app_env: Path) -> None:

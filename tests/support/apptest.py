@@ -161,7 +161,8 @@ def figures(at: AppTest) -> dict[str, Figure]:
 
 # the keys of the pages' tabs, each drawn only while open: Trends' (one per questionnaire, then the two
 # perspectives) and Themes' (by month, which hurts, how much was mended)
-TAB_KEYS = ("trend_part", "themes_view")
+TREND_PARTS, THEME_VIEWS = "trend_part", "themes_view"
+TAB_KEYS = (TREND_PARTS, THEME_VIEWS)
 
 
 def tab_labels(at: AppTest) -> list[str]:
