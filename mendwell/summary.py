@@ -151,8 +151,17 @@ def sentences(
     titles: Mapping[tuple[str, str], str],
     theme_titles: Mapping[str, str],
     window: int,
+    where: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """At most `GLANCE_MAX` plain sentences about each partner's latest month, reliable changes first."""
+    """At most `GLANCE_MAX` plain sentences about each partner's latest month, reliable changes first.
+
+    With `where` (questionnaire id -> the name of the place its charts are, e.g. a tab), each part named
+    says where to find it."""
+
+    def part(inst: str, sub: str) -> str:
+        named = f"“{titles.get((inst, sub), sub)}”"
+        return f"{named} (in {where[inst]})" if where and inst in where else named
+
     shared = rc[~rc["private"].astype(bool)] if not rc.empty else rc
     names = {p.partner_id: p.name for p in people}
     present = set(shared["partner_id"].astype(int)) if not shared.empty else set()
@@ -169,14 +178,13 @@ def sentences(
     for (inst, sub, _verdict, up), rows in reliable.groupby(
         ["instrument_id", "subscale_id", "verdict", reliable["change"] > 0], sort=False
     ):
-        title = titles.get((inst, sub), sub)
         ids = [int(p) for p in rows["partner_id"]]
         since = sorted({label(pd.Timestamp(p).date()) for p in rows["reference_period"]})
         when = f"than in {since[0]}" if len(since) == 1 else "than at your starting points"
         found.append(
             (
                 float(rows["rc"].abs().max()),
-                f"For {_who(ids, names)}, “{title}” is reliably {'higher' if up else 'lower'} {when} "
+                f"For {_who(ids, names)}, {part(inst, sub)} is reliably {'higher' if up else 'lower'} {when} "
                 f"({arrow(1.0 if up else -1.0)}): {way_words(str(rows['higher_is'].iloc[0]), bool(up))}.",
             )
         )
@@ -211,11 +219,10 @@ def sentences(
         if t is None or not t.direction:
             continue
         up = t.direction == "up"
-        title = titles.get((inst, sub), sub)
         trends.append(
             (
                 t.p,
-                f"“{title}” has been moving {'up' if up else 'down'} for {names.get(int(pid), 'one of you')} "
+                f"{part(inst, sub)} has been moving {'up' if up else 'down'} for {names.get(int(pid), 'one of you')} "
                 f"over the last {t.span} months ({arrow(1.0 if up else -1.0)}): "
                 f"{way_words(str(rows['higher_is'].iloc[0]), up)}.",
             )

@@ -346,7 +346,8 @@ def trends_view(
     start = span_start(first, last, months_back)
     titles = subscale_titles(catalog)
     recurring = analysis.recurring_themes(data["signals"], last, window=GLANCE_WINDOW, min_months=GLANCE_MIN_MONTHS)
-    glance = summary.sentences(shared, recurring, people, titles, theme_titles(catalog), GLANCE_WINDOW)
+    tabs = {inst.id: inst.title for inst in catalog.instruments}  # Trends has a tab per questionnaire
+    glance = summary.sentences(shared, recurring, people, titles, theme_titles(catalog), GLANCE_WINDOW, tabs)
     in_range = shared[periods >= start]
     instruments = []
     for inst, found in trend_charts(shared, catalog, styles, start, last, large=large, screen=True):

@@ -440,6 +440,16 @@ def test_sentences_name_changes_warmly_and_never_blame(store: Database, catalog:
     }
     assert lines[2:] == ["The theme “Unseen” came up for Bob in 6 of the last 6 months."]
     assert_no_blame(lines)
+    # on Trends, each part named says which tab it is under
+    tabs = {inst.id: inst.title for inst in catalog.instruments}
+    on_trends = summary.sentences(rc, recurring, people, titles_of(catalog), theme_titles_of(catalog), 6, tabs)
+    assert set(on_trends[:2]) == {
+        "For Ann, “How my reaches were met” (in Bids for connection) is reliably lower than in January 2025 (▼): "
+        "for this part, lower is harder.",
+        "For both of you, “How I met my partner's reaches” (in Bids for connection) is reliably higher than in "
+        "January 2025 (▲): for this part, higher is better.",
+    }
+    assert on_trends[2:] == lines[2:]
 
 
 SENTENCE_KINDS = (
