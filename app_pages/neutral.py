@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import state
+from ui.quick_exit import NEUTRAL_TITLE
 
-st.title("Lentil soup")
+st.title(NEUTRAL_TITLE)
 st.caption("Serves 4 · 40 minutes")
 st.markdown(
     """

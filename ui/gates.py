@@ -9,7 +9,7 @@ import streamlit as st
 from mendwell import accounts, audit, keyring, security, vault
 from mendwell.access import Viewer
 from mendwell.data import Database
-from ui import state
+from ui import quick_exit, state
 from ui.auth import current_viewer
 
 
@@ -63,6 +63,8 @@ def leave_now(db: Database) -> None:
 def leave_now_button(db: Database) -> None:
     """The "Leave now" button. It replaces the whole page at once, even when drawn inside a fragment:
     a click in a fragment reruns only the fragment, so the exit asks for a run of the whole app."""
-    if st.button("Leave now", type="primary", icon=":material/logout:", key="leave_now"):
+    clicked = st.button("Leave now", type="primary", icon=":material/logout:", key=quick_exit.EXIT_KEY)
+    quick_exit.arm()  # the page goes blank at the tap, before this server has answered
+    if clicked:
         leave_now(db)
         st.rerun(scope="app")

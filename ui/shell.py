@@ -17,7 +17,7 @@ import streamlit as st
 from mendwell import audit
 from mendwell.access import Viewer, pages_for
 from mendwell.data import Database
-from ui import state
+from ui import quick_exit, state
 from ui.auth import current_viewer, sign_out, signed_out_page
 from ui.page import safe
 from ui.resources import get_catalog, get_db
@@ -86,9 +86,11 @@ def _page(key: str, sharing: bool) -> st.Page:
 def _neutral() -> None:
     # "Leave now" from the safety check: a neutral page and nothing else, until the person chooses to return.
     # Its tab title and icon say nothing of Mendwell either.
-    st.set_page_config(page_title="Lentil soup", page_icon=str(NEUTRAL_ICON), layout="centered")
+    st.set_page_config(page_title=quick_exit.NEUTRAL_TITLE, page_icon=str(NEUTRAL_ICON), layout="centered")
     st.html(GLOBAL_CSS)
-    st.navigation([st.Page("app_pages/neutral.py", title="Lentil soup", default=True)], position="hidden").run()
+    quick_exit.reveal()  # the tap blanked the page in the browser: shown again once the check-in is gone
+    neutral = st.Page("app_pages/neutral.py", title=quick_exit.NEUTRAL_TITLE, default=True)
+    st.navigation([neutral], position="hidden").run()
 
 
 def _choose_couple(db: Database, viewer: Viewer) -> None:

@@ -1,0 +1,84 @@
+""" "Leave now" in the browser: the page goes blank at the tap, before the server has answered.
+
+The server's part (signing out, forgetting the check-in's screen state, the neutral page) takes a round trip
+and a run, and Streamlit then removes the old page's last elements: on a slow phone or a busy server the
+safety section and the sidebar's "Signed in as ..." stayed readable for a moment after the tap, and under
+load a moment after the neutral page's own words had come. `arm` adds a few lines of script beside the
+button: its click hides the whole app (one style rule in the page's head) and gives the tab the neutral
+title, in the same instant. `reveal`, drawn by the neutral page, takes the rule away once nothing of the
+check-in is left on the page. Should that never come (the connection lost), the page stays blank: the safe
+side. Nothing here names the product: the neutral page's HTML hints at nothing.
+"""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+NEUTRAL_TITLE = "Lentil soup"  # the neutral page's title, and the tab's from the moment "Leave now" is tapped
+EXIT_KEY = "leave_now"  # the button's key: Streamlit gives its element the class st-key-<key>
+_RULE_ID = "qx"  # the head's style element that hides the app while the neutral page is made
+
+# The elements holding these scripts take no room (their containers are hidden; the scripts have run).
+_HIDE_HOLDER = '<style>[data-testid="stElementContainer"]:has(script[data-qx]) { display: none; }</style>'
+
+_ARM = """<script data-qx="arm">(() => {
+  const started = performance.now();
+  const arm = () => {
+    const button = document.querySelector('.st-key-' + %(key)s + ' button');
+    if (!button) {
+      if (performance.now() - started < 3000) requestAnimationFrame(arm);  // still being drawn
+      return;
+    }
+    if (button.dataset.qx) return;
+    button.dataset.qx = '1';
+    // before Streamlit's own handler (on the page's root) sends the click: nothing waits for the server
+    button.addEventListener('click', () => {
+      if (!document.getElementById(%(rule)s)) {
+        const rule = document.createElement('style');
+        rule.id = %(rule)s;
+        rule.textContent = '[data-testid="stApp"] { display: none !important; }';
+        document.head.appendChild(rule);
+      }
+      document.title = %(title)s;
+    });
+  };
+  arm();
+})();</script>"""
+
+# Shown again only when the run that drew the neutral page is over and nothing of the page before is left:
+# not the exit button (marked when armed), no sidebar text (the neutral page has none), no element marked stale.
+_REVEAL = """<script data-qx="reveal">(() => {
+  const reveal = () => {
+    const rule = document.getElementById(%(rule)s);
+    if (!rule) return;
+    const app = document.querySelector('[data-testid="stApp"]');
+    const side = document.querySelector('[data-testid="stSidebar"]');
+    const done = app && app.getAttribute('data-test-script-state') === 'notRunning';
+    const left = document.querySelector('button[data-qx]') || (side && side.textContent.trim())
+      || document.querySelector('[data-stale="true"]');
+    if (done && !left) rule.remove();
+    else setTimeout(reveal, 40);
+  };
+  reveal();
+})();</script>"""
+
+
+def _js(value: str) -> str:
+    """A string as a JavaScript literal that cannot end the script element."""
+    return json.dumps(value).replace("</", "<\\/")
+
+
+def _values() -> dict[str, str]:
+    return {"key": _js(EXIT_KEY), "rule": _js(_RULE_ID), "title": _js(NEUTRAL_TITLE)}
+
+
+def arm() -> None:
+    """Beside the "Leave now" button (drawn with key `EXIT_KEY`): its tap blanks the page at once."""
+    st.html(_ARM % _values() + _HIDE_HOLDER, unsafe_allow_javascript=True)
+
+
+def reveal() -> None:
+    """On the neutral page: show the app again once the page before it is gone."""
+    st.html(_REVEAL % _values() + _HIDE_HOLDER, unsafe_allow_javascript=True)
