@@ -48,16 +48,17 @@ _ARM = """<script data-qx="arm">(() => {
 })();</script>"""
 
 # Shown again only when the run that drew the neutral page is over and nothing of the page before is left:
-# not the exit button (marked when armed), no sidebar text (the neutral page has none), no element marked stale.
+# not the exit button (marked when armed), nothing in the sidebar (the neutral page has no navigation and no
+# sidebar content; Streamlit may keep the empty sidebar itself), no element marked stale.
 _REVEAL = """<script data-qx="reveal">(() => {
   const reveal = () => {
     const rule = document.getElementById(%(rule)s);
     if (!rule) return;
     const app = document.querySelector('[data-testid="stApp"]');
-    const side = document.querySelector('[data-testid="stSidebar"]');
+    const side = document.querySelector('[data-testid="stSidebarUserContent"]');
     const done = app && app.getAttribute('data-test-script-state') === 'notRunning';
     const left = document.querySelector('button[data-qx]') || (side && side.textContent.trim())
-      || document.querySelector('[data-stale="true"]');
+      || document.querySelector('[data-testid="stSidebarNav"]') || document.querySelector('[data-stale="true"]');
     if (done && !left) rule.remove();
     else setTimeout(reveal, 40);
   };
