@@ -24,31 +24,26 @@ _RULE_ID = "qx"  # the head's style element that hides the app while the neutral
 _HIDE_HOLDER = '<style>[data-testid="stElementContainer"]:has(script[data-qx]) { display: none; }</style>'
 
 _ARM = """<script data-qx="arm">(() => {
-  const started = performance.now();
-  const arm = () => {
-    const button = document.querySelector('.st-key-' + %(key)s + ' button');
-    if (!button) {
-      if (performance.now() - started < 3000) requestAnimationFrame(arm);  // still being drawn
-      return;
+  // One listener for the page's life, on the document: a button Streamlit draws again is covered too. It
+  // listens in the capture phase, before Streamlit's own handler sends the click: nothing waits for the server.
+  if (window.__qxArmed) return;
+  window.__qxArmed = true;
+  document.addEventListener('click', event => {
+    const button = event.target instanceof Element && event.target.closest('.st-key-' + %(key)s + ' button');
+    if (!button) return;
+    button.dataset.qx = '1';  // the neutral page waits for this button to be gone
+    if (!document.getElementById(%(rule)s)) {
+      const rule = document.createElement('style');
+      rule.id = %(rule)s;
+      rule.textContent = '[data-testid="stApp"] { display: none !important; }';
+      document.head.appendChild(rule);
     }
-    if (button.dataset.qx) return;
-    button.dataset.qx = '1';
-    // before Streamlit's own handler (on the page's root) sends the click: nothing waits for the server
-    button.addEventListener('click', () => {
-      if (!document.getElementById(%(rule)s)) {
-        const rule = document.createElement('style');
-        rule.id = %(rule)s;
-        rule.textContent = '[data-testid="stApp"] { display: none !important; }';
-        document.head.appendChild(rule);
-      }
-      document.title = %(title)s;
-    });
-  };
-  arm();
+    document.title = %(title)s;
+  }, true);
 })();</script>"""
 
 # Shown again only when the run that drew the neutral page is over and nothing of the page before is left:
-# not the exit button (marked when armed), nothing in the sidebar (the neutral page has no navigation and no
+# not the tapped button (marked at the tap), nothing in the sidebar (the neutral page has no navigation and no
 # sidebar content; Streamlit may keep the empty sidebar itself), no element marked stale.
 _REVEAL = """<script data-qx="reveal">(() => {
   const reveal = () => {
