@@ -75,6 +75,12 @@ def arm() -> None:
     st.html(_ARM % _values() + _HIDE_HOLDER, unsafe_allow_javascript=True)
 
 
+# The neutral page has no sidebar, but under load Streamlit can keep the old one, empty, with its button.
+_NO_SIDEBAR = (
+    '<style>[data-testid="stSidebar"], [data-testid="stExpandSidebarButton"] { display: none !important; }</style>'
+)
+
+
 def reveal() -> None:
-    """On the neutral page: show the app again once the page before it is gone."""
-    st.html(_REVEAL % _values() + _HIDE_HOLDER, unsafe_allow_javascript=True)
+    """On the neutral page: no sidebar, and the app shown again once the page before it is gone."""
+    st.html(_REVEAL % _values() + _HIDE_HOLDER + _NO_SIDEBAR, unsafe_allow_javascript=True)

@@ -245,6 +245,8 @@ def test_leave_now_takes_effect_on_the_first_click(
         assert word not in html, f"{word!r} is still in the page HTML after Leave now"
     expect(page.get_by_test_id("stRadio")).to_have_count(0)
     expect(page.get_by_test_id("stProgress")).to_have_count(0)
+    expect(page.get_by_test_id("stSidebar")).to_be_hidden()  # no empty sidebar either, however loaded
+    expect(page.get_by_test_id("stExpandSidebarButton")).to_be_hidden()
     page.screenshot(path=str(artifacts / "leave-now-neutral.png"))
 
     # it signed her out: the app's address now asks to sign in, and shows nothing of hers
