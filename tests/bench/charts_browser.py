@@ -10,9 +10,11 @@ or with `--viewer therapist` as a therapist granted that couple. In one run it m
 - Trends and Themes: from the navigation to the first chart drawn (Plotly's SVG has a size and Streamlit no
   longer hides it) and to every chart drawn (as many as the domain says the page has), and when it is calm;
 
-each from a fresh open (a new page load: `page.goto`) and from the sidebar (a click on its link), `--runs`
-times after one warm-up visit each (whose times, with cold caches, are printed too); the medians are
-compared with the light page's: targets are first chart <= 1.5x and every chart <= 2.5x.
+each from a fresh open (a new page load: `page.goto`) and from the sidebar (a click on its link, made on a
+freshly opened Settings, so Settings itself is clicked again while on screen; `--start history` makes every
+sidebar visit, Settings' too, a change of page from History), `--runs` times after one warm-up visit each
+(whose times, with cold caches, are printed too); the medians are compared with the light page's: targets
+are first chart <= 1.5x and every chart <= 2.5x.
 
 Server side: the app process's CPU for each visit (all its threads, from /proc) and each page's script run as
 the browser saw it (from the page's request on the websocket to the server's "script finished" message),
@@ -49,7 +51,10 @@ ROOT = Path(__file__).resolve().parents[2]
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 LIGHT = "settings"
 CHART_PAGES = ("trends", "themes")
-TITLES = {"settings": "Settings", "trends": "Trends", "themes": "Recurring themes"}
+TITLES = {"settings": "Settings", "trends": "Trends", "themes": "Recurring themes", "history": "History"}
+# where each sidebar visit starts: the light page itself (Settings clicked again while on screen: Streamlit keeps
+# its elements and reruns it), or another page (History: every visit, the light one too, swaps a whole page)
+STARTS = ("settings", "history")
 NAV = {"settings": "Settings", "trends": "Trends", "themes": "Themes"}
 THERAPIST = "Bench Therapist"
 THERAPIST_PASSCODE = "bench-pass-1234"
@@ -316,8 +321,10 @@ def browse(
     tab: tuple[str, int],
     runs: int,
     viewport: ViewportSize,
+    start: str = LIGHT,
 ) -> Results:
-    """Sign in, then visit the light page and the chart pages, fresh and from the sidebar, and after each visit
+    """Sign in, then visit the light page and the chart pages, fresh and from the sidebar (each sidebar visit from
+    a fresh `start` page), and after each visit
     of Trends from the sidebar open its second tab (`tab`: its label and charts; `pid`: the app's)."""
     from playwright.sync_api import sync_playwright
 
@@ -344,7 +351,7 @@ def browse(
             for p in order:
                 results.visits.append(visit(page, url, p, "fresh", need[p], pid))
             for p in order:
-                visit(page, url, LIGHT, "fresh", 0)  # from the light page, so nothing of a chart page is stale
+                visit(page, url, start, "fresh", 0)  # a fresh start page, so nothing of a chart page is stale
                 results.visits.append(visit(page, url, p, "sidebar", need[p], pid))
                 if p == "trends":
                     results.visits.append(visit(page, url, f"trends:{tab[0]}", "tab", tab[1], pid))
@@ -368,7 +375,10 @@ def seconds(ms: float | None) -> str:
 
 def report(results: Results, floor: Floor, args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {"floor": {"queries_s": floor.queries, "specs_s": floor.specs}, "pages": {}}
-    print(f"\nmedians of {args.runs} visits, seconds from the navigation ({args.width}x{args.height}, {args.viewer}):")
+    print(
+        f"\nmedians of {args.runs} visits, seconds from the navigation ({args.width}x{args.height}, {args.viewer}; "
+        f"sidebar visits from {args.start}):"
+    )
     print(
         f"{'page':<8} {'how':<8} {'shown':>7} {'1st chart':>10} {'all charts':>11} {'charts':>7} {'run':>7} "
         f"{'app CPU':>8} {'received':>9}"
@@ -442,6 +452,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--viewer", choices=["partner", "therapist"], default="partner")
     parser.add_argument("--width", type=int, default=1440)
     parser.add_argument("--height", type=int, default=900)
+    parser.add_argument(
+        "--start", choices=STARTS, default=LIGHT, help="the page each sidebar visit starts from (default: Settings)"
+    )
     parser.add_argument("--json", default=str(ROOT / "test-artifacts" / "charts_browser.json"), help="results file")
     args = parser.parse_args(argv)
 
@@ -466,6 +479,7 @@ def main(argv: list[str] | None = None) -> int:
                 floor.tab,
                 args.runs,
                 ViewportSize(width=args.width, height=args.height),
+                args.start,
             )
         finally:
             server.stop()
