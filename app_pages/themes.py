@@ -4,8 +4,8 @@ The charts are built once per couple, write and time span (`ui.resources.themes_
 themes that keep coming back, the charts' tabs and "where a theme came from" are fragments, so choosing
 how far back to look, a tab or a theme to trace redraws only that part. Only the open tab's charts are
 sent (see app_pages/trends.py), and the answers behind a theme only once one is chosen: a table is much
-for a phone to draw. Each chart has a sentence under it that says what it shows. Charts are sent with
-`theme=None` (see app_pages/trends.py).
+for a phone to draw. Each chart has a sentence under it that says what it shows. Charts are drawn by
+`ui.chart_element` (see app_pages/trends.py).
 """
 
 from __future__ import annotations

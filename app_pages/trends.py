@@ -1,15 +1,13 @@
 """Trends: each partner's line per subscale, at a glance, and two perspectives.
 
 Everything drawn here is built once per couple, write and time span (`ui.resources.trends_view_for`), so
-a visit only sends it. The parts are one tab per questionnaire, and only the open tab's charts are sent:
-Streamlit 1.67 shows charts that arrive together only once the last is drawn (each twice: hidden, then at
-its column's width), so a dozen charts at once kept a phone waiting for all of them. The tabs are a
-fragment: choosing one redraws only the tabs. Each chart has a sentence under it that says what it shows;
-its numbers are one click away, in a popover the browser builds only when opened.
+a visit only sends it. The parts are one tab per questionnaire, and only the open tab's charts are sent: a
+dozen charts at once kept a phone waiting for all of them. The tabs are a fragment: choosing one redraws
+only the tabs. Each chart has a sentence under it that says what it shows; its numbers are one click away,
+in a popover the browser builds only when opened.
 
-Charts are sent with `theme=None`: every colour and font is set in `mendwell.charts`, which spares the
-browser Streamlit's restyling of each figure (Streamlit 1.67 applies its theme twice on mount, and the
-second pass wraps the title in a second `<b>`).
+The charts are drawn by the page with Plotly itself (`ui.chart_element`), not Streamlit's chart element:
+every colour and font is set in `mendwell.charts`, and Plotly draws each chart once.
 """
 
 from __future__ import annotations

@@ -17,11 +17,14 @@ import html
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import plotly
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from mendwell import stats
 from mendwell.instruments import Instrument
@@ -89,6 +92,11 @@ class SubscaleMeta:
 VALIDATE = False  # tests set this to True to check every spec against plotly's schema
 GRID = "#e8e6e1"
 
+# The screen's charts are drawn by the page with the plotly.js of the installed plotly package, served once
+# under an address that names its version (so a browser may keep it for good) and loaded once per page.
+PLOTLY_JS_URL = f"/assets/plotly-{plotly.__version__}.min.js"
+PLOTLY_JS_FILE = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
 
 def _figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> go.Figure:
     return go.Figure({"data": data, "layout": layout}, _validate=VALIDATE)
@@ -97,6 +105,12 @@ def _figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> go.Figure:
 def _screen_figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> go.Figure:
     revision = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
     return go.Figure({"data": data, "layout": {**layout, "template": {}, "datarevision": revision}}, _validate=False)
+
+
+def spec_json(fig: go.Figure) -> str:
+    """A figure as the JSON the page's script hands to Plotly (not validated again: built as plain specs)."""
+    out: str = pio.to_json(fig, validate=False)
+    return out
 
 
 def for_screen(fig: go.Figure) -> go.Figure:

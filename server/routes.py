@@ -25,6 +25,7 @@ from mendwell.data import Database, shared
 from mendwell.errors import MendwellError
 from mendwell.model import Account
 from server import html
+from server.assets import asset_routes
 
 SECOND_FACTOR_SECONDS = 300
 
@@ -326,4 +327,5 @@ def routes() -> list[BaseRoute]:
         Route("/setup", setup, methods=["POST"]),
         Route("/invite/{token}", invitation_page, methods=["GET"]),
         Route("/invite/{token}", accept_invitation, methods=["POST"]),
+        *asset_routes(),
     ]

@@ -13,7 +13,7 @@ from mendwell.data import Database
 from mendwell.instruments import Catalog
 from mendwell.model import Couple
 from mendwell.text import md_escape
-from ui import state
+from ui import chart_element, state
 from ui.auth import current_viewer, signed_out_page
 from ui.resources import get_catalog, get_db
 
@@ -118,17 +118,7 @@ def safe(text: str) -> str:
     return md_escape(text)
 
 
-CHART_CONFIG = {"displayModeBar": False, "responsive": True}
-
-
 def show_chart(view: views.ChartView, kind: str) -> None:
-    """A chart as every dashboard draws it: no toolbar, our own styling (theme=None: Streamlit's theme would
-    restyle and redraw it), and a short text alternative naming its `kind`; the sentence under it says more."""
-    st.plotly_chart(
-        view.figure,
-        width="stretch",
-        config=CHART_CONFIG,
-        theme=None,
-        key=view.key,
-        alt=f"{kind}: {view.title}. The sentence under it says what it shows.",
-    )
+    """A chart as every dashboard draws it: Plotly drawn by the page (`ui.chart_element`), our own styling,
+    and a short text alternative naming its `kind`; the sentence under it says more."""
+    chart_element.draw(view.figure, f"{kind}: {view.title}. The sentence under it says what it shows.", view.key)

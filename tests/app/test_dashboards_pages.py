@@ -118,7 +118,7 @@ def test_no_checkins_yet_is_a_kind_empty_state(
     first_partner_signed_in(monkeypatch, store)
     store.close()
     at = visit(page)
-    assert not at.get("plotly_chart")
+    assert not figures(at)
     [info] = [i.value for i in at.info]
     assert "appear here" in info
     if page == TRENDS:

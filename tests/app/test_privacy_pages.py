@@ -19,7 +19,6 @@ through the app's own cached store (`app_store()`).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +47,7 @@ from tests.support.apptest import (
     elements,
     every_figure,
     figures,
+    figures_in,
     json_strings,
     nodes,
     ok,
@@ -100,8 +100,8 @@ def sent(at: AppTest, main_only: bool = False) -> str:
         if kind in ("dataframe", "table"):
             assert isinstance(node, Element), node
             out += frame_strings(node.value)
-        elif kind == "plotly_chart":
-            out += list(json_strings(json.loads(proto.spec)))
+        elif kind == "html":
+            out += [text for fig in figures_in(proto.body).values() for text in json_strings(fig)]
     return "\n".join(out).replace("\\", "").replace("\u2060", "")
 
 
@@ -141,7 +141,7 @@ def test_together_opens_only_when_both_have_checked_in(
     [info] = [i.value for i in at.info]
     assert info.startswith(f"{label} opens when you have both checked in.")
     assert "- Wren has checked in" in info and "- Tamsin has not started yet" in info
-    assert not at.dataframe and not at.get("plotly_chart") and not at.text
+    assert not at.dataframe and not figures(at) and not at.text
     assert not at.subheader and not at.header, [s.value for s in [*at.header, *at.subheader]]
     text = sent(at)
     assert f"{label}, side by side" not in text  # the heading of an opened month

@@ -55,7 +55,7 @@ LEVELS = (10, 25, 50, 100)
 PASSCODE = "bench-pass-1234"
 ALONE = 3  # sessions run one at a time before the rounds
 ANSWERS = 3  # questions answered per session, in the first section (six five-point radios)
-CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot .main-svg'
+CHART = ".mw-chart.js-plotly-plot .main-svg"  # ui.chart_element's box, once Plotly has drawn it
 ERROR_TEXTS = ("This app has encountered an error", "Something went wrong", "Connection error", "could not be")
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 STEPS = ("sign_in", "answer_save", "trends")  # what a person waits for

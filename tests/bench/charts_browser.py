@@ -7,8 +7,8 @@ or with `--viewer therapist` as a therapist granted that couple. In one run it m
 
 - the light page (Settings): from the navigation to its title shown, its script run finished and nothing
   stale left on the page;
-- Trends and Themes: from the navigation to the first chart drawn (Plotly's SVG has a size and Streamlit no
-  longer hides it) and to every chart drawn (as many as the domain says the page has), and when it is calm;
+- Trends and Themes: from the navigation to the first chart drawn (Plotly's SVG in the page's chart box has
+  a size) and to every chart drawn (as many as the domain says the page has), and when it is calm;
 
 each from a fresh open (a new page load: `page.goto`) and from the sidebar (a click on its link, made on a
 freshly opened Settings, so Settings itself is clicked again while on screen; `--start history` makes every
@@ -20,7 +20,7 @@ Server side: the app process's CPU for each visit (all its threads, from /proc) 
 the browser saw it (from the page's request on the websocket to the server's "script finished" message),
 against Trends' floor, measured in this process by calling the same domain functions on the same couple:
 its DuckDB queries (with the practice's reference figures, which are not the couple's, computed once) and
-every figure built and turned into the JSON `st.plotly_chart` sends. Target: Trends within 2x its floor.
+every figure built and turned into the JSON the page's chart element sends. Target: Trends within 2x its floor.
 The bytes each page received on the websocket are printed too.
 
 Times in the page are taken with `performance.now()` (navigation start is 0 for a fresh open; a click sets
@@ -76,9 +76,9 @@ PROBE = (
   mw.titleAt = null;
   const frame = () => {
     const now = performance.now();
-    // a chart is drawn when Plotly's SVG has a size and Streamlit no longer hides it (it first draws each
-    // chart hidden, before it knows the column's width); attributes only, so the probe forces no layout
-    document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot').forEach(el => {
+    // a chart is drawn when Plotly's SVG in the page's chart box (ui.chart_element) has a size; attributes
+    // only, so the probe forces no layout
+    document.querySelectorAll('.mw-chart.js-plotly-plot').forEach(el => {
       if (seen.has(el) || el.style.visibility === 'hidden' || el.style.display === 'none') return;
       const svg = el.querySelector('.main-svg');
       if (svg && Number(svg.getAttribute('width')) > 0 && Number(svg.getAttribute('height')) > 0) {
@@ -186,7 +186,7 @@ def cached_database(folder: Path, couples: int, months: int) -> Path:
 @dataclass(frozen=True)
 class Floor:
     queries: float  # seconds, median
-    specs: float  # seconds, median: build every figure and serialise it as st.plotly_chart does
+    specs: float  # seconds, median: build every figure and serialise it as the page sends it
     charts: dict[str, int]  # page -> how many charts it draws when it opens
     built: int  # figures Trends builds (every tab's: a view is built whole, once per write and span)
     tab: tuple[str, int]  # Trends' second tab: its label, and the charts it draws when opened
@@ -196,7 +196,6 @@ def floor_and_counts(db_file: Path, runs: int) -> tuple[Floor, str, str]:
     """Trends' floor, the chart counts of both pages for the first demo couple, and the names to sign in with
     (a partner's and the couple's name). The database is opened here and closed again before the server starts."""
     import pandas as pd
-    import plotly.io
 
     from mendwell import analysis, charts, views
     from mendwell.data import Database
@@ -229,8 +228,8 @@ def floor_and_counts(db_file: Path, runs: int) -> tuple[Floor, str, str]:
             return figs
 
         def serialise(figs: list[Any]) -> int:
-            # as st.plotly_chart does: the figure's dict, then JSON
-            return sum(len(plotly.io.to_json(f.to_dict(), validate=False)) for f in figs)
+            # as the page sends it (ui.chart_element)
+            return sum(len(charts.spec_json(f)) for f in figs)
 
         data = queries()  # warm DuckDB and the imports once
         serialise(figures(data))

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from mendwell.instruments import Catalog
 from tests.support.auth import browser_sign_in, partner_accounts
-from tests.support.browser import charts_drawn, open_tab, screenshot, wait_for_calm
+from tests.support.browser import CHART_BOX, charts_drawn, open_tab, screenshot, wait_for_calm
 from tests.support.data import new_database, opened, shared_subscale_count, trend_tabs
 from tests.support.server import ServerFactory
 from tests.support.ui import THEME_TABS
@@ -56,11 +56,11 @@ def test_dashboards_draw_in_chromium(
     # three tabs: a heatmap per partner, a kinds chart per partner, and the repair chart
     assert charts_drawn(page, 2) == 2
     assert page.get_by_role("tab").all_inner_texts() == list(THEME_TABS)
-    expect(page.locator('[data-testid="stPlotlyChart"] .heatmaplayer')).to_have_count(2)
+    expect(page.locator(f"{CHART_BOX} .heatmaplayer")).to_have_count(2)
     screenshot(page, "themes.png")
     _, kinds, mended = THEME_TABS
     assert open_tab(page, kinds, 2) == 2
-    expect(page.locator('[data-testid="stPlotlyChart"] .barlayer')).to_have_count(2)
+    expect(page.locator(f"{CHART_BOX} .barlayer")).to_have_count(2)
     assert open_tab(page, mended, 1) == 1
     screenshot(page, "themes-mended.png")
 
@@ -109,5 +109,5 @@ def test_a_tab_opened_after_signing_out_elsewhere_shows_no_charts(
     page.get_by_role("tab", name=tabs[1], exact=True).click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     wait_for_calm(page)
-    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(0)
+    expect(page.locator(CHART_BOX)).to_have_count(0)
     expect(page.get_by_role("tab")).to_have_count(0)

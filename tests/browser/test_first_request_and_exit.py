@@ -24,7 +24,7 @@ from mendwell.data import Database
 from mendwell.demo import generate
 from mendwell.instruments import Catalog, Instrument, Item
 from tests.support.auth import partner_accounts, therapist
-from tests.support.browser import sign_in_here, wait_for_calm
+from tests.support.browser import CHART, sign_in_here, wait_for_calm
 from tests.support.server import ServerFactory
 
 # Names no page text could hold by chance, so "not on the page" means what it says.
@@ -42,7 +42,6 @@ CHECKIN_WORDS = (
     "Tobias",
     "Mendwell",
 )
-CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot .main-svg'  # a drawn Plotly chart
 EXIT_WAIT_MS = 15_000  # a hang guard for the one click: the neutral page must come without a second one
 DOCTOR = "Dr Firstlight"  # a therapist granted the three couples
 

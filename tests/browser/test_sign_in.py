@@ -3,12 +3,15 @@ sign-in that lasts across reloads and tabs until "Sign out", first-run setup, an
 
 from __future__ import annotations
 
+import gzip
 import re
+import urllib.request
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from mendwell.charts import PLOTLY_JS_FILE, PLOTLY_JS_URL
 from mendwell.instruments import Catalog
 from tests.support.auth import PASSCODE, browser_sign_in, partner_accounts, therapist
 from tests.support.browser import screenshot, wait_for_calm
@@ -119,3 +122,17 @@ def test_first_run_setup_makes_two_partner_accounts(
         assert sol is not None and tam is not None
         assert sol.is_partner and tam.is_partner and sol.is_owner and not tam.is_owner
         assert db.couples.of_partner(int(sol.partner_id or 0)) == db.couples.of_partner(int(tam.partner_id or 0))
+
+
+def test_plotly_js_is_served_to_anyone_compressed_and_kept(srv: Server) -> None:
+    """The charts' plotly.js (ui.chart_element): served without a sign-in (the public library, nothing of
+    anyone's), as JavaScript, compressed, byte for byte the installed plotly's, kept until plotly changes."""
+    request = urllib.request.Request(srv.url + PLOTLY_JS_URL, headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request) as resp:
+        assert resp.status == 200
+        assert resp.headers["Content-Type"].startswith("text/javascript")
+        assert resp.headers["Content-Encoding"] == "gzip"
+        assert "immutable" in resp.headers["Cache-Control"]
+        sent = resp.read()
+    assert gzip.decompress(sent) == PLOTLY_JS_FILE.read_bytes()
+    assert len(sent) < PLOTLY_JS_FILE.stat().st_size / 2

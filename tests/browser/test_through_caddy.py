@@ -19,7 +19,7 @@ from mendwell.checkin import make_answer
 from mendwell.data import Database
 from mendwell.instruments import Catalog
 from tests.support.auth import PASSCODE, browser_sign_in, partner_accounts
-from tests.support.browser import open_tab
+from tests.support.browser import CHART, open_tab
 from tests.support.caddy import Stack, start_stack
 
 CADDY = shutil.which("caddy")
@@ -78,7 +78,7 @@ def test_sign_in_check_in_and_trends_over_https(
 
     page.goto(stack.url + "/trends")
     expect(page.locator("h1").filter(has_text="Trends")).to_be_visible()
-    expect(page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot .main-svg').first).to_be_visible()
+    expect(page.locator(CHART).first).to_be_visible()
     # another questionnaire's tab: its charts come over the same websocket, through Caddy
     second = page.get_by_role("tab").nth(1)
     open_tab(page, second.inner_text(), 1)

@@ -11,6 +11,7 @@ always given by its absolute path. Pages are switched to by their path, e.g. "ap
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from mendwell.data import Database
 from mendwell.model import Account, Couple
 from tests.support.auth import PASSCODE, as_signed_in, cookie_for, partner_accounts
 from tests.support.paths import APP_PY
+from ui.chart_element import FIGURE_ATTR
 
 TIMEOUT = 30  # seconds a script run may take on a busy machine
 
@@ -148,14 +150,23 @@ def widget_keys(at: AppTest) -> list[str]:
     return [k for n in nodes(at) if (k := getattr(n, "key", None))]
 
 
+# a chart's figure, as the page's HTML holds it for its script (ui.chart_element)
+_FIGURE_BLOCK = re.compile(rf'<script type="application/json" {FIGURE_ATTR}="([^"]*)">(.*?)</script>', re.S)
+
+
+def figures_in(body: str) -> dict[str, Figure]:
+    """{chart key: figure} of the charts in one piece of the page's HTML."""
+    return {html.unescape(key): json.loads(spec.replace("<\\/", "</")) for key, spec in _FIGURE_BLOCK.findall(body)}
+
+
 def figures(at: AppTest) -> dict[str, Figure]:
-    """{chart key: figure} of every Plotly chart on the page (AppTest sees them as unknown
-    elements: the figure is `json.loads(proto.spec)`, the element id ends with the key)."""
+    """{chart key: figure} of every Plotly chart on the page (each an `st.html` element holding its figure
+    as a JSON block, which the page's script hands to Plotly)."""
     out: dict[str, Figure] = {}
-    for el in at.get("plotly_chart"):
-        key = str(el.proto.id).split("-", 2)[2]
-        assert key not in out, key
-        out[key] = json.loads(el.proto.spec)
+    for el in at.get("html"):
+        for key, figure in figures_in(el.proto.body).items():
+            assert key not in out, key
+            out[key] = figure
     return out
 
 

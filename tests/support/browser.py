@@ -14,9 +14,12 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.support.auth import PASSCODE
 from tests.support.paths import ARTIFACTS
+from ui.chart_element import CHART_CLASS
 
-CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot .main-svg'  # one per plot, one per hover layer
-DRAWN_CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot:has(.main-svg)'  # one per chart drawn
+# the page's charts (ui.chart_element): the box Plotly draws into, its SVGs once drawn
+CHART_BOX = f".{CHART_CLASS}"
+CHART = f"{CHART_BOX}.js-plotly-plot .main-svg"  # one per plot, one per hover layer
+DRAWN_CHART = f"{CHART_BOX}.js-plotly-plot:has(.main-svg)"  # one per chart drawn
 ERROR_TEXTS = ("This app has encountered an error", "Something went wrong", "could not be", "Connection error")
 
 
@@ -75,7 +78,7 @@ def charts_drawn(page: Page, at_least: int) -> int:
         "([sel, n]) => document.querySelectorAll(sel).length >= n", arg=[DRAWN_CHART, at_least], timeout=60_000
     )
     wait_for_calm(page)
-    return page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').count()
+    return page.locator(CHART_BOX).count()
 
 
 def open_tab(page: Page, label: str, charts: int) -> int:
@@ -90,7 +93,7 @@ def open_tab(page: Page, label: str, charts: int) -> int:
         timeout=60_000,
     )
     wait_for_calm(page)
-    return page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').count()
+    return page.locator(CHART_BOX).count()
 
 
 def screenshot(page: Page, name: str, *, full_page: bool = False) -> Path:
@@ -122,7 +125,7 @@ AXE_RULES = ("heading-order", "empty-heading", "page-has-heading-one")
 _DRAWN = """() => new Promise(resolve => {
   const all = (sel, inner) => [...document.querySelectorAll(sel)]
     .every(e => !e.checkVisibility() || e.querySelector(inner));
-  const drawn = () => all('[data-testid="stPlotlyChart"]', '.main-svg') && all('[data-testid="stDataFrame"]', 'canvas')
+  const drawn = () => all('.CHART_CLASS', '.main-svg') && all('[data-testid="stDataFrame"]', 'canvas')
     && !document.querySelector('[data-testid="stSkeleton"]');
   let timer;
   const obs = new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(done, 300); });
@@ -130,7 +133,7 @@ _DRAWN = """() => new Promise(resolve => {
   obs.observe(document.body, {subtree: true, childList: true, characterData: true});
   timer = setTimeout(done, 300);
   setTimeout(() => { obs.disconnect(); resolve(false); }, 10000);
-})"""
+})""".replace("CHART_CLASS", CHART_CLASS)
 
 _AXE_RUN = """async ([options, allowed]) => {
   const results = await axe.run(document, options);

@@ -91,7 +91,7 @@ def _trend_df() -> pd.DataFrame:
 
 
 def test_a_screen_figure_sends_no_template_compact_numbers_and_its_data_revision(strict: None) -> None:
-    """What st.plotly_chart sends of a chart for the screen: no Plotly template (every colour is set),
+    """What the page sends of a chart for the screen (ui.chart_element): no Plotly template (every colour is set),
     7 significant digits, and a data revision that names the data (the same data, the same revision)."""
     fig = charts.trend_figure(_trend_df(), charts.SubscaleMeta("T", "better", 0, 4), STYLES)
     screen = charts.for_screen(fig)

@@ -1,0 +1,81 @@
+"""A Plotly chart drawn by the page itself: the figure as a JSON block and a few lines of script.
+
+Streamlit 1.67's chart element drew each chart twice (hidden, then at its column's width) and showed charts
+that arrived together only once the last was drawn: about 50 ms a chart in the browser, where Plotly alone
+takes about 12. Here the page's script hands the figure to Plotly once, at the box's width, with the
+plotly.js of the installed plotly package loaded once per page (`mendwell.charts.PLOTLY_JS_URL`).
+
+The box is an image to assistive technology, named by its text alternative; the sentence under each chart
+says more. The script runs when the element's HTML changes (Streamlit's rule for `st.html` with
+JavaScript), so an unchanged chart is not drawn again on a rerun.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+import streamlit as st
+
+from mendwell.charts import PLOTLY_JS_URL, spec_json
+
+CHART_CLASS = "mw-chart"  # the box Plotly draws into
+FIGURE_ATTR = "data-mw-figure"  # the JSON block holding a chart's figure, named by the chart's key
+CONFIG = {"displayModeBar": False, "responsive": True}
+DEFAULT_HEIGHT = 360  # px, for a figure that sets none (Plotly's own default is 450)
+
+_DRAW = """<script>(() => {
+  const key = %(key)s, url = %(url)s, config = %(config)s;
+  const box = document.querySelector('.%(cls)s[data-key="' + CSS.escape(key) + '"]');
+  const block = document.querySelector('script[%(attr)s="' + CSS.escape(key) + '"]');
+  if (!box || !block) return;
+  const figure = JSON.parse(block.textContent);
+  const draw = () => window.Plotly.react(box, figure.data, figure.layout, config);
+  if (window.Plotly) { draw(); return; }
+  window.__mwPlotly = window.__mwPlotly || new Promise((done, failed) => {
+    const script = document.createElement('script');
+    script.src = url;
+    script.onload = done;
+    script.onerror = failed;
+    document.head.appendChild(script);
+  });
+  window.__mwPlotly.then(draw);
+})();</script>"""
+
+
+def _inert(spec: str) -> str:
+    """JSON that the HTML parser reads as plain text inside a script element: no `<`, `>` or `&` (they only
+    occur inside strings, where `\\u003c` and the like mean the same), so no name or note can end the element
+    or open a comment in it."""
+    return spec.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _script_text(value: object) -> str:
+    """A value as JSON that is inert inside a script element."""
+    return _inert(json.dumps(value))
+
+
+def chart_html(figure: Any, alt: str, key: str) -> str:
+    """The HTML of one chart: its box (the figure's height, across its column, named `alt`), its figure as a
+    JSON block and the script that draws it."""
+    height = int(figure.layout.height or DEFAULT_HEIGHT)
+    values = {
+        "key": _script_text(key),
+        "url": _script_text(PLOTLY_JS_URL),
+        "config": _script_text(CONFIG),
+        "cls": CHART_CLASS,
+        "attr": FIGURE_ATTR,
+    }
+    return (
+        f'<div class="{CHART_CLASS}" data-key="{html.escape(key)}" role="img" aria-label="{html.escape(alt)}" '
+        f'style="width: 100%; height: {height}px"></div>'
+        f'<script type="application/json" {FIGURE_ATTR}="{html.escape(key)}">{_inert(spec_json(figure))}</script>'
+        + _DRAW
+        % values
+    )
+
+
+def draw(figure: Any, alt: str, key: str) -> None:
+    """One chart, drawn by Plotly in the page (see `chart_html`)."""
+    st.html(chart_html(figure, alt, key), unsafe_allow_javascript=True)
