@@ -3,7 +3,8 @@
 Streamlit 1.67's chart element drew each chart twice (hidden, then at its column's width) and showed charts
 that arrived together only once the last was drawn: about 50 ms a chart in the browser, where Plotly alone
 takes about 12. Here the page's script hands the figure to Plotly once, at the box's width, with the
-plotly.js of the installed plotly package loaded once per page (`mendwell.charts.PLOTLY_JS_URL`).
+plotly.js of the installed plotly package loaded once per page (`mendwell.charts.PLOTLY_JS_URL`), and
+draws it again only when its column changes width (the sidebar folded or opened, the window resized).
 
 The box is an image to assistive technology, named by its text alternative; the sentence under each chart
 says more. The script runs when the element's HTML changes (Streamlit's rule for `st.html` with
@@ -31,7 +32,18 @@ _DRAW = """<script>(() => {
   const block = document.querySelector('script[%(attr)s="' + CSS.escape(key) + '"]');
   if (!box || !block) return;
   const figure = JSON.parse(block.textContent);
-  const draw = () => window.Plotly.react(box, figure.data, figure.layout, config);
+  const draw = () => {
+    window.Plotly.react(box, figure.data, figure.layout, config);
+    // the column can change width without the window (the sidebar folded away or opened): follow it, but
+    // never redraw for the first report of the size it was just drawn at
+    let width = box.getBoundingClientRect().width;
+    const watch = new ResizeObserver(() => {
+      if (!box.isConnected) { watch.disconnect(); return; }  // its tab closed or the page changed
+      const now = box.getBoundingClientRect().width;
+      if (Math.abs(now - width) > 1 && box._fullLayout) { width = now; window.Plotly.Plots.resize(box); }
+    });
+    watch.observe(box);
+  };
   if (window.Plotly) { draw(); return; }
   window.__mwPlotly = window.__mwPlotly || new Promise((done, failed) => {
     const script = document.createElement('script');

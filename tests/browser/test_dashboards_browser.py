@@ -65,6 +65,32 @@ def test_dashboards_draw_in_chromium(
     screenshot(page, "themes-mended.png")
 
 
+# each chart's box width and the width Plotly drew it at
+WIDTHS = """sel => [...document.querySelectorAll(sel)].map(box =>
+  [box.getBoundingClientRect().width, Number(box.querySelector('.main-svg').getAttribute('width'))])"""
+
+
+def test_charts_follow_their_column_when_the_sidebar_folds(
+    page: Page, demo_db: tuple[Path, str], server_factory: ServerFactory
+) -> None:
+    """Folding the sidebar widens the columns without resizing the window: every chart is drawn again at
+    its column's width (it stayed at the old width, with a blank strip beside it, before)."""
+    db, partner = demo_db
+    server = server_factory(db)
+    browser_sign_in(page, server.url, partner, path="/trends")
+    charts = charts_drawn(page, 2)
+    before = page.evaluate(WIDTHS, CHART_BOX)
+    assert len(before) == charts and all(abs(box - drawn) <= 2 for box, drawn in before), before
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.hover()  # its fold button shows on hover
+    sidebar.get_by_test_id("stSidebarCollapseButton").locator("button").click()
+    page.wait_for_function(
+        f"sel => ({WIDTHS})(sel).every(([box, drawn]) => Math.abs(box - drawn) <= 2 && box > {before[0][0] + 50})",
+        arg=CHART_BOX,
+    )
+    screenshot(page, "trends-sidebar-folded.png")
+
+
 def test_the_session_report_opens_on_trends_and_downloads(
     page: Page, demo_db: tuple[Path, str], server_factory: ServerFactory
 ) -> None:
