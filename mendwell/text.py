@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 # Every ASCII punctuation mark that markdown (or Streamlit's :color[...] and
@@ -21,3 +22,15 @@ def md_escape(text: str) -> str:
     flat = " ".join(str(text).split())
     flat = _TYPOGRAPHY.sub(lambda m: m[0][0] + WORD_JOINER + m[0][1:], flat)
     return _MD_SPECIAL.sub(r"\\\1", flat)
+
+
+def inert_json(spec: str) -> str:
+    """JSON the HTML parser reads as plain text inside a script element: no `<`, `>` or `&` (outside strings
+    JSON has none, and inside them `\\u003c` and the like mean the same), so no name or note can end the
+    element or open a comment in it."""
+    return spec.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def script_literal(value: object) -> str:
+    """A value as a JavaScript literal (JSON) that is inert inside a script element."""
+    return inert_json(json.dumps(value))

@@ -14,12 +14,12 @@ JavaScript), so an unchanged chart is not drawn again on a rerun.
 from __future__ import annotations
 
 import html
-import json
 from typing import Any
 
 import streamlit as st
 
 from mendwell.charts import PLOTLY_JS_URL, spec_json
+from mendwell.text import inert_json, script_literal
 
 CHART_CLASS = "mw-chart"  # the box Plotly draws into
 FIGURE_ATTR = "data-mw-figure"  # the JSON block holding a chart's figure, named by the chart's key
@@ -56,33 +56,21 @@ _DRAW = """<script>(() => {
 })();</script>"""
 
 
-def _inert(spec: str) -> str:
-    """JSON that the HTML parser reads as plain text inside a script element: no `<`, `>` or `&` (they only
-    occur inside strings, where `\\u003c` and the like mean the same), so no name or note can end the element
-    or open a comment in it."""
-    return spec.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def _script_text(value: object) -> str:
-    """A value as JSON that is inert inside a script element."""
-    return _inert(json.dumps(value))
-
-
 def chart_html(figure: Any, alt: str, key: str) -> str:
     """The HTML of one chart: its box (the figure's height, across its column, named `alt`), its figure as a
     JSON block and the script that draws it."""
     height = int(figure.layout.height or DEFAULT_HEIGHT)
     values = {
-        "key": _script_text(key),
-        "url": _script_text(PLOTLY_JS_URL),
-        "config": _script_text(CONFIG),
+        "key": script_literal(key),
+        "url": script_literal(PLOTLY_JS_URL),
+        "config": script_literal(CONFIG),
         "cls": CHART_CLASS,
         "attr": FIGURE_ATTR,
     }
     return (
         f'<div class="{CHART_CLASS}" data-key="{html.escape(key)}" role="img" aria-label="{html.escape(alt)}" '
         f'style="width: 100%; height: {height}px"></div>'
-        f'<script type="application/json" {FIGURE_ATTR}="{html.escape(key)}">{_inert(spec_json(figure))}</script>'
+        f'<script type="application/json" {FIGURE_ATTR}="{html.escape(key)}">{inert_json(spec_json(figure))}</script>'
         + _DRAW
         % values
     )

@@ -9,9 +9,9 @@ scroll the opened part's top into view below the app's top bar and move keyboard
 
 from __future__ import annotations
 
-import json
-
 import streamlit as st
+
+from mendwell.text import script_literal
 
 # The script's element takes no room (its container is hidden; the script has run by then). `token` is
 # null for a run that opened nothing, so redrawing the same opening (an answer saved) never moves anything;
@@ -58,11 +58,6 @@ _SCRIPT = """<script data-mendwell="land-on">(() => {
 <style>[data-testid="stElementContainer"]:has(script[data-mendwell="land-on"]) { display: none; }</style>"""
 
 
-def _js(value: object) -> str:
-    """A value as a JavaScript literal that cannot end the script element."""
-    return json.dumps(value).replace("</", "<\\/")
-
-
 def land_on(
     area: str, token: str | None, *, target: str = "h2", title: str | None = None, to_top: bool = False
 ) -> None:
@@ -74,10 +69,10 @@ def land_on(
     script waits (up to 3 s) until the target shows that text, so it never lands on the part that is going.
     """
     script = _SCRIPT % {
-        "token": _js(token),
-        "area": _js(area),
-        "target": _js(target),
-        "title": _js(title),
-        "to_top": _js(to_top),
+        "token": script_literal(token),
+        "area": script_literal(area),
+        "target": script_literal(target),
+        "title": script_literal(title),
+        "to_top": script_literal(to_top),
     }
     st.html(script, unsafe_allow_javascript=True)

@@ -12,9 +12,9 @@ side. Nothing here names the product: the neutral page's HTML hints at nothing.
 
 from __future__ import annotations
 
-import json
-
 import streamlit as st
+
+from mendwell.text import script_literal
 
 NEUTRAL_TITLE = "Lentil soup"  # the neutral page's title, and the tab's from the moment "Leave now" is tapped
 EXIT_KEY = "leave_now"  # the button's key: Streamlit gives its element the class st-key-<key>
@@ -61,13 +61,8 @@ _REVEAL = """<script data-qx="reveal">(() => {
 })();</script>"""
 
 
-def _js(value: str) -> str:
-    """A string as a JavaScript literal that cannot end the script element."""
-    return json.dumps(value).replace("</", "<\\/")
-
-
 def _values() -> dict[str, str]:
-    return {"key": _js(EXIT_KEY), "rule": _js(_RULE_ID), "title": _js(NEUTRAL_TITLE)}
+    return {"key": script_literal(EXIT_KEY), "rule": script_literal(_RULE_ID), "title": script_literal(NEUTRAL_TITLE)}
 
 
 def arm() -> None:
