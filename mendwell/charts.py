@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import plotly
 import plotly.graph_objects as go
 import plotly.io as pio
 
@@ -92,10 +91,17 @@ class SubscaleMeta:
 VALIDATE = False  # tests set this to True to check every spec against plotly's schema
 GRID = "#e8e6e1"
 
-# The screen's charts are drawn by the page with the plotly.js of the installed plotly package, served once
-# under an address that names its version (so a browser may keep it for good) and loaded once per page.
-PLOTLY_JS_URL = f"/assets/plotly-{plotly.__version__}.min.js"
-PLOTLY_JS_FILE = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+# The screen's charts and the session report are drawn with plotly.js's cartesian bundle (assets/plotly/, its
+# README says why and how to upgrade it): the plotly.js version of the installed plotly package, with only the
+# trace types of two-axis charts, a third of the full library to fetch and start. The screen loads it once per
+# page, from an address that names its version, so a browser may keep it for good.
+PLOTLY_BUNDLE_VERSION = "4.1.1"
+PLOTLY_JS_FILE = Path(__file__).resolve().parents[1] / "assets" / "plotly" / "plotly-cartesian.min.js"
+PLOTLY_JS_URL = f"/assets/plotly-cartesian-{PLOTLY_BUNDLE_VERSION}.min.js"
+BUNDLE_TRACES = frozenset(
+    {"bar", "box", "contour", "heatmap", "histogram", "histogram2d", "histogram2dcontour", "image", "pie",
+     "scatter", "scatterternary", "violin"}
+)  # fmt: skip
 
 
 def _figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> go.Figure:

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import pandas as pd
-import plotly.offline
 from plotly.graph_objects import Figure
 
 from mendwell import analysis, charts, summary, together, views
@@ -91,8 +90,8 @@ def default_range(
 
 @lru_cache(maxsize=1)
 def _plotly_js() -> str:
-    js: str = plotly.offline.get_plotlyjs()
-    return js
+    # the screen's bundle (mendwell.charts): the report's charts are of the same kinds
+    return charts.PLOTLY_JS_FILE.read_text(encoding="utf-8")
 
 
 # -- the pieces of HTML ------------------------------------------------------------------

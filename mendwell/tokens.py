@@ -19,7 +19,8 @@ _SECRET_KEY = "cookie_secret"
 
 
 def _serializer(db: Database) -> URLSafeSerializer:
-    secret = db.settings.set_if_absent(_SECRET_KEY, secrets.token_hex(32))
+    # read first: the secret is made once, and a write on every check (several a run) cost a transaction each
+    secret = db.settings.get(_SECRET_KEY) or db.settings.set_if_absent(_SECRET_KEY, secrets.token_hex(32))
     return URLSafeSerializer(secret, salt="mendwell-sign-in")
 
 

@@ -33,6 +33,7 @@ _DRAW = """<script>(() => {
   if (!box || !block) return;
   const figure = JSON.parse(block.textContent);
   const draw = () => {
+    if (!box.isConnected) return;  // gone before its turn (another page, another tab)
     window.Plotly.react(box, figure.data, figure.layout, config);
     // the column can change width without the window (the sidebar folded away or opened): follow it, but
     // never redraw for the first report of the size it was just drawn at
@@ -44,16 +45,48 @@ _DRAW = """<script>(() => {
     });
     watch.observe(box);
   };
-  if (window.Plotly) { draw(); return; }
-  window.__mwPlotly = window.__mwPlotly || new Promise((done, failed) => {
+  // One chart at a time, each in a task of its own after the page's update and the next only once the
+  // browser has shown the one before: the first chart is on screen without waiting for the others, and a
+  // tap is never kept waiting behind all of them.
+  const queue = window.__mwCharts || (window.__mwCharts = {waiting: [], busy: false});
+  const pump = () => {
+    const next = queue.waiting.shift();
+    if (!next) { queue.busy = false; return; }
+    try { next(); } finally { requestAnimationFrame(() => setTimeout(pump, 0)); }
+  };
+  const later = () => {
+    queue.waiting.push(draw);
+    if (!queue.busy) { queue.busy = true; setTimeout(pump, 0); }
+  };
+  if (window.Plotly) later(); else (%(load)s)(url).then(later);
+})();</script>"""
+
+# plotly.js, loaded once per page: every chart, and `preload`, waits on the same promise (forgotten if the
+# file could not be fetched, so a later chart tries again)
+_LOAD = """url => window.__mwPlotly || (window.__mwPlotly = new Promise((done, failed) => {
     const script = document.createElement('script');
     script.src = url;
     script.onload = done;
-    script.onerror = failed;
+    script.onerror = () => { window.__mwPlotly = undefined; script.remove(); failed(); };
     document.head.appendChild(script);
-  });
-  window.__mwPlotly.then(draw);
-})();</script>"""
+  }))"""
+
+_PRELOAD = """<script data-mendwell="plotly">(() => {
+  const url = %(url)s, soon = %(soon)s;
+  if (window.Plotly || window.__mwPlotly) return;
+  const load = () => { (%(load)s)(url).catch(() => {}); };
+  if (soon) { load(); return; }
+  // once this page is drawn and the browser has nothing else to do
+  const wait = () => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const calm = app && app.getAttribute('data-test-script-state') === 'notRunning'
+      && !document.querySelector('[data-stale="true"]');
+    if (!calm) { setTimeout(wait, 200); return; }
+    if (window.requestIdleCallback) requestIdleCallback(load, {timeout: 3000}); else setTimeout(load, 500);
+  };
+  wait();
+})();</script>
+<style>[data-testid="stElementContainer"]:has(script[data-mendwell="plotly"]) { display: none; }</style>"""
 
 
 def chart_html(figure: Any, alt: str, key: str) -> str:
@@ -66,6 +99,7 @@ def chart_html(figure: Any, alt: str, key: str) -> str:
         "config": script_literal(CONFIG),
         "cls": CHART_CLASS,
         "attr": FIGURE_ATTR,
+        "load": _LOAD,
     }
     return (
         f'<div class="{CHART_CLASS}" data-key="{html.escape(key)}" role="img" aria-label="{html.escape(alt)}" '
@@ -79,3 +113,12 @@ def chart_html(figure: Any, alt: str, key: str) -> str:
 def draw(figure: Any, alt: str, key: str) -> None:
     """One chart, drawn by Plotly in the page (see `chart_html`)."""
     st.html(chart_html(figure, alt, key), unsafe_allow_javascript=True)
+
+
+def preload(*, soon: bool) -> None:
+    """Load plotly.js into the page ahead of its first chart: at once (`soon`, for a page about to draw charts:
+    drawn before anything else of the page, the library starts while the server is still building the page),
+    or once this page is drawn and the browser is idle, so that Trends or Themes opened next draws its first
+    chart without waiting for the library. Takes no room."""
+    st.html(_PRELOAD % {"url": script_literal(PLOTLY_JS_URL), "soon": script_literal(soon), "load": _LOAD},
+            unsafe_allow_javascript=True)  # fmt: skip

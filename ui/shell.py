@@ -17,7 +17,7 @@ import streamlit as st
 from mendwell import audit
 from mendwell.access import Viewer, pages_for
 from mendwell.data import Database
-from ui import quick_exit, state
+from ui import chart_element, quick_exit, state
 from ui.auth import current_viewer, sign_out, signed_out_page
 from ui.page import safe
 from ui.resources import get_catalog, get_db
@@ -72,6 +72,10 @@ PAGES: dict[str, tuple[str, str, str, str]] = {
     "accounts": ("app_pages/accounts.py", "Accounts", ":material/manage_accounts:", "accounts"),
     "audit": ("app_pages/audit.py", "Audit log", ":material/fact_check:", "audit"),
 }
+# The pages that draw charts load plotly.js as soon as they open; the others (not the check-in, where a phone's
+# every tap counts) once they are drawn and the browser is idle, so a chart page opened next finds it ready.
+CHART_PAGES = frozenset({"trends", "themes"})
+NO_PRELOAD = frozenset({"checkin"})
 
 
 def _page(key: str, sharing: bool) -> st.Page:
@@ -199,6 +203,8 @@ def run() -> None:
         # the address names the shared couple, but the server decides: it is kept only for the reader
         st.query_params["share"] = "1"
         st.query_params["couple"] = str(viewer.sharing)
+    if page.url_path not in NO_PRELOAD:
+        chart_element.preload(soon=page.url_path in CHART_PAGES)
     _sidebar(db, viewer)
     catalog = get_catalog()
     if catalog.problems and not sharing and (viewer.is_owner or viewer.is_therapist):

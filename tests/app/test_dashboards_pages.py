@@ -292,6 +292,17 @@ def test_demo_themes_has_a_heatmap_per_partner(demo: Demo, catalog: Catalog, app
     assert "repair" in figs
 
 
+@pytest.mark.parametrize("page", [TRENDS, THEMES])
+def test_every_chart_is_of_a_trace_type_the_pages_plotly_bundle_holds(
+    demo: Demo, catalog: Catalog, app_env: Path, page: str
+) -> None:
+    from mendwell.charts import BUNDLE_TRACES
+
+    figs = every_figure(visit(page))
+    kinds = {trace.get("type", "scatter") for fig in figs.values() for trace in fig["data"]}
+    assert figs and kinds <= BUNDLE_TRACES, kinds - BUNDLE_TRACES
+
+
 def test_the_open_tab_stays_open_when_the_time_span_changes(demo: Demo, catalog: Catalog, app_env: Path) -> None:
     at = visit(TRENDS)
     mending = instrument(catalog, "repair").title

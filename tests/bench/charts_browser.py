@@ -321,6 +321,7 @@ def browse(
     runs: int,
     viewport: ViewportSize,
     start: str = LIGHT,
+    settle: float = 1.0,
 ) -> Results:
     """Sign in, then visit the light page and the chart pages, fresh and from the sidebar (each sidebar visit from
     a fresh `start` page), and after each visit
@@ -351,6 +352,7 @@ def browse(
                 results.visits.append(visit(page, url, p, "fresh", need[p], pid))
             for p in order:
                 visit(page, url, start, "fresh", 0)  # a fresh start page, so nothing of a chart page is stale
+                page.wait_for_timeout(settle * 1000)  # a person reads a page before choosing another
                 results.visits.append(visit(page, url, p, "sidebar", need[p], pid))
                 if p == "trends":
                     results.visits.append(visit(page, url, f"trends:{tab[0]}", "tab", tab[1], pid))
@@ -454,6 +456,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--start", choices=STARTS, default=LIGHT, help="the page each sidebar visit starts from (default: Settings)"
     )
+    parser.add_argument(
+        "--settle", type=float, default=1.0, help="seconds on the start page before each sidebar click (reading)"
+    )
     parser.add_argument("--json", default=str(ROOT / "test-artifacts" / "charts_browser.json"), help="results file")
     args = parser.parse_args(argv)
 
@@ -479,6 +484,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.runs,
                 ViewportSize(width=args.width, height=args.height),
                 args.start,
+                args.settle,
             )
         finally:
             server.stop()

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from mendwell.instruments import Catalog
 from tests.support.auth import browser_sign_in, partner_accounts
-from tests.support.browser import CHART_BOX, charts_drawn, open_tab, screenshot, wait_for_calm
+from tests.support.browser import CHART_BOX, charts_drawn, nav, open_tab, screenshot, wait_for_calm
 from tests.support.data import new_database, opened, shared_subscale_count, trend_tabs
 from tests.support.server import ServerFactory
 from tests.support.ui import THEME_TABS
@@ -137,3 +137,24 @@ def test_a_tab_opened_after_signing_out_elsewhere_shows_no_charts(
     wait_for_calm(page)
     expect(page.locator(CHART_BOX)).to_have_count(0)
     expect(page.get_by_role("tab")).to_have_count(0)
+
+
+def test_plotly_js_is_ready_before_trends_is_opened_from_another_page(
+    page: Page, demo_db: tuple[Path, str], server_factory: ServerFactory
+) -> None:
+    """A light page loads plotly.js once it is drawn and the browser is idle, so Trends opened from it draws its
+    first chart without fetching the library (before, the first chart waited for it)."""
+    from mendwell.charts import PLOTLY_JS_URL
+
+    db, partner = demo_db
+    server = server_factory(db)
+    browser_sign_in(page, server.url, partner, path="/settings")
+    expect(page.get_by_role("heading", name="Settings")).to_be_visible()
+    wait_for_calm(page)
+    page.wait_for_function("() => window.Plotly !== undefined && typeof window.Plotly.react === 'function'")
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    nav(page, "Trends")
+    expect(page.get_by_role("heading", name="Trends")).to_be_visible()
+    assert charts_drawn(page, 1) >= 1
+    assert not [url for url in fetched if PLOTLY_JS_URL in url]

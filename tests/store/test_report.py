@@ -38,7 +38,7 @@ from tests.support.report import (
     full_checkin,
 )
 
-PLOTLY_BANNER = re.compile(r"^\s*/\*\*\s*\n\*\s*plotly\.js v\d")
+PLOTLY_BANNER = re.compile(r"^\s*/\*\*\s*\n\*\s*plotly\.js (\([^)]*\) )?v\d")  # the full library or a bundle of it
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
