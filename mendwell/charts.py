@@ -98,6 +98,17 @@ GRID = "#e8e6e1"
 PLOTLY_BUNDLE_VERSION = "4.1.1"
 PLOTLY_JS_FILE = Path(__file__).resolve().parents[1] / "assets" / "plotly" / "plotly-cartesian.min.js"
 PLOTLY_JS_URL = f"/assets/plotly-cartesian-{PLOTLY_BUNDLE_VERSION}.min.js"
+# the addresses of the pages that draw charts: they start loading plotly.js before anything else
+CHART_PAGES = frozenset({"trends", "themes"})
+# A page's script that loads plotly.js once: every chart and every early start waits on the same promise
+# (forgotten if the file could not be fetched, so a later chart tries again). A JavaScript function of the url.
+PLOTLY_LOADER = """url => window.__mwPlotly || (window.__mwPlotly = new Promise((done, failed) => {
+    const script = document.createElement('script');
+    script.src = url;
+    script.onload = done;
+    script.onerror = () => { window.__mwPlotly = undefined; script.remove(); failed(); };
+    document.head.appendChild(script);
+  }))"""
 BUNDLE_TRACES = frozenset(
     {"bar", "box", "contour", "heatmap", "histogram", "histogram2d", "histogram2dcontour", "image", "pie",
      "scatter", "scatterternary", "violin"}

@@ -17,8 +17,10 @@ from starlette.responses import RedirectResponse, Response
 
 from mendwell import tokens as cookies
 from mendwell.access import viewer_for
+from mendwell.charts import CHART_PAGES, PLOTLY_JS_URL, PLOTLY_LOADER
 from mendwell.config import db_path, idle_timeout
 from mendwell.data import shared
+from mendwell.text import script_literal
 
 # Streamlit's own machinery and our sign-in routes pass untouched.
 _OPEN = ("/_stcore", "/static", "/media", "/component", "/signin", "/signout", "/setup", "/invite/", "/favicon")
@@ -49,6 +51,34 @@ class SignInFirst(BaseHTTPMiddleware):
         return response
 
 
+class PlotlyFirst(BaseHTTPMiddleware):
+    """On a page that draws charts, the HTML itself starts loading plotly.js, while Streamlit's own scripts
+    start: the library is ready by the time the first chart arrives (from the page's own scripts it started
+    only with the charts, in the same update, and the first chart waited for it)."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        """Pass the page through, with the start of plotly.js in its head."""
+        if request.method != "GET" or request.url.path.strip("/") not in CHART_PAGES:
+            return await call_next(request)
+        # the page uncompressed, to add a line to its head (a few kilobytes; a proxy in front compresses)
+        request.scope["headers"] = [(k, v) for k, v in request.scope["headers"] if k.lower() != b"accept-encoding"]
+        response = await call_next(request)
+        if response.status_code != 200 or not response.headers.get("content-type", "").startswith("text/html"):
+            return response
+        body = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        return Response(_with_plotly(body), status_code=200, headers=headers)
+
+
+_START = f"<script>({PLOTLY_LOADER})({script_literal(PLOTLY_JS_URL)}).catch(() => {{}});</script>".encode()
+
+
+def _with_plotly(page: bytes) -> bytes:
+    """The page with the start of plotly.js at the end of its head (unchanged if it has no head)."""
+    at = page.find(b"</head>")
+    return page if at < 0 else page[:at] + _START + page[at:]
+
+
 def middleware() -> list[Middleware]:
-    """The middleware `app.py` adds to its `st.App`."""
-    return [Middleware(SignInFirst)]
+    """The middleware `app.py` adds to its `st.App` (the first listed is the outermost)."""
+    return [Middleware(SignInFirst), Middleware(PlotlyFirst)]

@@ -18,7 +18,7 @@ from typing import Any
 
 import streamlit as st
 
-from mendwell.charts import PLOTLY_JS_URL, spec_json
+from mendwell.charts import PLOTLY_JS_URL, PLOTLY_LOADER, spec_json
 from mendwell.text import inert_json, script_literal
 
 CHART_CLASS = "mw-chart"  # the box Plotly draws into
@@ -61,16 +61,6 @@ _DRAW = """<script>(() => {
   if (window.Plotly) later(); else (%(load)s)(url).then(later);
 })();</script>"""
 
-# plotly.js, loaded once per page: every chart, and `preload`, waits on the same promise (forgotten if the
-# file could not be fetched, so a later chart tries again)
-_LOAD = """url => window.__mwPlotly || (window.__mwPlotly = new Promise((done, failed) => {
-    const script = document.createElement('script');
-    script.src = url;
-    script.onload = done;
-    script.onerror = () => { window.__mwPlotly = undefined; script.remove(); failed(); };
-    document.head.appendChild(script);
-  }))"""
-
 _PRELOAD = """<script data-mendwell="plotly">(() => {
   const url = %(url)s, soon = %(soon)s;
   if (window.Plotly || window.__mwPlotly) return;
@@ -99,7 +89,7 @@ def chart_html(figure: Any, alt: str, key: str) -> str:
         "config": script_literal(CONFIG),
         "cls": CHART_CLASS,
         "attr": FIGURE_ATTR,
-        "load": _LOAD,
+        "load": PLOTLY_LOADER,
     }
     return (
         f'<div class="{CHART_CLASS}" data-key="{html.escape(key)}" role="img" aria-label="{html.escape(alt)}" '
@@ -120,5 +110,5 @@ def preload(*, soon: bool) -> None:
     drawn before anything else of the page, the library starts while the server is still building the page),
     or once this page is drawn and the browser is idle, so that Trends or Themes opened next draws its first
     chart without waiting for the library. Takes no room."""
-    st.html(_PRELOAD % {"url": script_literal(PLOTLY_JS_URL), "soon": script_literal(soon), "load": _LOAD},
+    st.html(_PRELOAD % {"url": script_literal(PLOTLY_JS_URL), "soon": script_literal(soon), "load": PLOTLY_LOADER},
             unsafe_allow_javascript=True)  # fmt: skip

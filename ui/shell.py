@@ -16,6 +16,7 @@ import streamlit as st
 
 from mendwell import audit
 from mendwell.access import Viewer, pages_for
+from mendwell.charts import CHART_PAGES
 from mendwell.data import Database
 from ui import chart_element, quick_exit, state
 from ui.auth import current_viewer, sign_out, signed_out_page
@@ -72,9 +73,9 @@ PAGES: dict[str, tuple[str, str, str, str]] = {
     "accounts": ("app_pages/accounts.py", "Accounts", ":material/manage_accounts:", "accounts"),
     "audit": ("app_pages/audit.py", "Audit log", ":material/fact_check:", "audit"),
 }
-# The pages that draw charts load plotly.js as soon as they open; the others (not the check-in, where a phone's
-# every tap counts) once they are drawn and the browser is idle, so a chart page opened next finds it ready.
-CHART_PAGES = frozenset({"trends", "themes"})
+# The pages that draw charts (mendwell.charts.CHART_PAGES) load plotly.js as soon as they open; the others (not
+# the check-in, where a phone's every tap counts) once they are drawn and the browser is idle, so a chart page
+# opened next finds it ready.
 NO_PRELOAD = frozenset({"checkin"})
 
 

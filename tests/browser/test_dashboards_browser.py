@@ -42,6 +42,8 @@ def test_dashboards_draw_in_chromium(
     # the first is open, and only the open tab's charts are on the page
     first, *rest = tabs
     assert charts_drawn(page, tabs[first]) == tabs[first]
+    # plotly.js loaded once: started by the page's head, and every chart waited on that same load
+    assert page.locator('script[src*="/assets/plotly-"]').count() == 1
     assert page.get_by_role("tab").all_inner_texts() == list(tabs)
     screenshot(page, "trends.png")
     seen_words = set()

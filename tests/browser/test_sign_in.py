@@ -13,7 +13,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from mendwell.charts import PLOTLY_JS_FILE, PLOTLY_JS_URL
 from mendwell.instruments import Catalog
-from tests.support.auth import PASSCODE, browser_sign_in, partner_accounts, therapist
+from mendwell.tokens import COOKIE
+from tests.support.auth import PASSCODE, browser_sign_in, cookie_for, partner_accounts, therapist
 from tests.support.browser import screenshot, wait_for_calm
 from tests.support.data import make_couple, new_database, opened
 from tests.support.server import Server, ServerFactory
@@ -126,7 +127,7 @@ def test_first_run_setup_makes_two_partner_accounts(
 
 def test_plotly_js_is_served_to_anyone_compressed_and_kept(srv: Server) -> None:
     """The charts' plotly.js (ui.chart_element): served without a sign-in (the public library, nothing of
-    anyone's), as JavaScript, compressed, byte for byte the installed plotly's, kept until plotly changes."""
+    anyone's), as JavaScript, compressed, byte for byte the bundle in assets/plotly/, kept until it changes."""
     request = urllib.request.Request(srv.url + PLOTLY_JS_URL, headers={"Accept-Encoding": "gzip"})
     with urllib.request.urlopen(request) as resp:
         assert resp.status == 200
@@ -136,3 +137,39 @@ def test_plotly_js_is_served_to_anyone_compressed_and_kept(srv: Server) -> None:
         sent = resp.read()
     assert gzip.decompress(sent) == PLOTLY_JS_FILE.read_bytes()
     assert len(sent) < PLOTLY_JS_FILE.stat().st_size / 2
+
+
+def test_chart_pages_start_plotly_js_from_their_html_and_other_pages_do_not(
+    db_file: Path, catalog: Catalog, server_factory: ServerFactory
+) -> None:
+    """Trends and Themes start loading plotly.js from the page's head, while Streamlit starts (the first chart
+    waited for it before); the rest of Streamlit's page is unchanged, and a light page carries nothing more."""
+    new_database(db_file, catalog)
+    with opened(db_file) as db:
+        first, _ = partner_accounts(db, make_couple(db, "Quinn & Reese", ("Quinn", "Reese")))
+        cookie = cookie_for(db, first)
+    server = server_factory(db_file)
+
+    def page(path: str) -> tuple[str, dict[str, str]]:
+        request = urllib.request.Request(
+            server.url + path,
+            headers={"Accept": "text/html", "Accept-Encoding": "gzip", "Cookie": f"{COOKIE}={cookie}"},
+        )
+        with urllib.request.urlopen(request) as resp:
+            assert resp.status == 200 and resp.url.endswith(path), resp.url  # signed in: no detour
+            body = resp.read()
+            headers = {k.lower(): v for k, v in resp.headers.items()}
+        if headers.get("content-encoding") == "gzip":
+            body = gzip.decompress(body)
+        return body.decode("utf-8"), headers
+
+    light, light_headers = page("/settings")
+    assert PLOTLY_JS_URL not in light and '<div id="root">' in light
+    for path in ("/trends", "/themes"):
+        html, headers = page(path)
+        head, _, rest = html.partition("</head>")
+        assert head.count(PLOTLY_JS_URL) == 1 and PLOTLY_JS_URL not in rest, path
+        assert "window.__mwPlotly" in head  # the promise every chart of the page waits on
+        assert html.replace(head, "") == light.replace(light.partition("</head>")[0], ""), path  # same body
+        for name in ("cache-control", "referrer-policy", "x-content-type-options"):  # the sign-in check's
+            assert headers[name] == light_headers[name], name
