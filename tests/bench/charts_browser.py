@@ -11,10 +11,10 @@ or with `--viewer therapist` as a therapist granted that couple. In one run it m
   a size) and to every chart drawn (as many as the domain says the page has), and when it is calm;
 
 each from a fresh open (a new page load: `page.goto`) and from the sidebar (a click on its link, made on a
-freshly opened Settings after a second of reading it, `--settle`, so Settings itself is clicked again while on screen; `--start history` makes every
-sidebar visit, Settings' too, a change of page from History), `--runs` times after one warm-up visit each
-(whose times, with cold caches, are printed too); the medians are compared with the light page's: targets
-are first chart <= 1.5x and every chart <= 2.5x.
+freshly opened Settings after a second of reading it, `--settle`, so Settings itself is clicked again while
+on screen; `--start history` makes every sidebar visit, Settings' too, a change of page from History),
+`--runs` times after one warm-up visit each (whose times, with cold caches, are printed too); the medians
+are compared with the light page's: targets are first chart <= 1.5x and every chart <= 2.5x.
 
 Server side: the app process's CPU for each visit (all its threads, from /proc) and each page's script run as
 the browser saw it (from the page's request on the websocket to the server's "script finished" message),
