@@ -14,6 +14,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from streamlit import config as st_config
 
 from mendwell import tokens as cookies
 from mendwell.access import viewer_for
@@ -51,34 +52,54 @@ class SignInFirst(BaseHTTPMiddleware):
         return response
 
 
-class PlotlyFirst(BaseHTTPMiddleware):
-    """On a page that draws charts, the HTML itself starts loading plotly.js, while Streamlit's own scripts
-    start: the library is ready by the time the first chart arrives (from the page's own scripts it started
-    only with the charts, in the same update, and the first chart waited for it)."""
+class PageHead(BaseHTTPMiddleware):
+    """Adds two things to the head of Streamlit's page (its index.html, served for every page's address):
+
+    - where the server is (`window.__streamlit`, Streamlit's own setting for it). Without it, Streamlit's
+      scripts on a page's own address (/trends) first asked /trends/_stcore/health, got a 404 and tried again
+      at the root about 0.12 s later: every fresh open of a page but Home waited for that.
+    - on a page that draws charts, the start of plotly.js, while Streamlit's own scripts start: the library is
+      ready when the first chart arrives (from the page's own scripts it started only with the charts, in the
+      same update, and the first chart waited for it).
+    """
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        """Pass the page through, with the start of plotly.js in its head."""
-        if request.method != "GET" or request.url.path.strip("/") not in CHART_PAGES:
+        """Pass the page through with those lines in its head; anything else untouched."""
+        path = request.url.path
+        if request.method != "GET" or path.startswith(_OPEN) or path.startswith("/assets/"):
             return await call_next(request)
-        # the page uncompressed, to add a line to its head (a few kilobytes; a proxy in front compresses)
+        # the page uncompressed, to add to its head (a few kilobytes; a proxy in front compresses)
         request.scope["headers"] = [(k, v) for k, v in request.scope["headers"] if k.lower() != b"accept-encoding"]
         response = await call_next(request)
         if response.status_code != 200 or not response.headers.get("content-type", "").startswith("text/html"):
             return response
         body = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
         headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
-        return Response(_with_plotly(body), status_code=200, headers=headers)
+        return Response(with_head(body, charts=path.strip("/") in CHART_PAGES), status_code=200, headers=headers)
 
 
-_START = f"<script>({PLOTLY_LOADER})({script_literal(PLOTLY_JS_URL)}).catch(() => {{}});</script>".encode()
+def _server_here() -> bytes:
+    # the app's root as this browser reaches it (its own origin: Caddy's https address, or 127.0.0.1)
+    base = "/" + str(st_config.get_option("server.baseUrlPath") or "").strip("/")
+    root = f"window.location.origin + {script_literal(base)}"
+    return (
+        "<script>window.__streamlit = Object.assign({}, window.__streamlit, "
+        f"{{BACKEND_BASE_URL: {root}, MAIN_PAGE_BASE_URL: {root}}});</script>"
+    ).encode()
 
 
-def _with_plotly(page: bytes) -> bytes:
-    """The page with the start of plotly.js at the end of its head (unchanged if it has no head)."""
+_START_PLOTLY = f"<script>({PLOTLY_LOADER})({script_literal(PLOTLY_JS_URL)}).catch(() => {{}});</script>".encode()
+
+
+def with_head(page: bytes, *, charts: bool) -> bytes:
+    """Streamlit's page with where the server is, and with `charts` the start of plotly.js, at the end of its
+    head (any other page, one with no head, unchanged)."""
     at = page.find(b"</head>")
-    return page if at < 0 else page[:at] + _START + page[at:]
+    if at < 0 or b'<div id="root">' not in page:
+        return page
+    return page[:at] + _server_here() + (_START_PLOTLY if charts else b"") + page[at:]
 
 
 def middleware() -> list[Middleware]:
     """The middleware `app.py` adds to its `st.App` (the first listed is the outermost)."""
-    return [Middleware(SignInFirst), Middleware(PlotlyFirst)]
+    return [Middleware(SignInFirst), Middleware(PageHead)]
