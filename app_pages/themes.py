@@ -16,11 +16,11 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from mendwell import analysis, periods, summary, views
+from mendwell import periods, summary, views
 from mendwell.limits import THEMES_SHOWN
 from mendwell.text import md_escape
 from ui.page import page_setup, range_control, show_chart, still_allowed
-from ui.resources import analysis_for, submitted_for, themes_view_for
+from ui.resources import analysis_for, submitted_for, themes_coming_back_for, themes_view_for
 
 page = page_setup("Recurring themes", page="themes")
 db, catalog, couple = page.db, page.catalog, page.the_couple
@@ -81,14 +81,13 @@ def coming_back() -> None:
         )  # fmt: skip
     months = LOOK_BACK[back]
     least = max(1, math.ceil(HOW_OFTEN[often] * months - 1e-9))
-    recurring = analysis.recurring_themes(signals, last_period, window=months, min_months=least)
+    recurring, fresh = themes_coming_back_for(db, couple.couple_id, last_period, months, least)
     since = views.span_start(first_period, last_period, months).date()
     how_many = f"all {months}" if least == months else f"at least {least} of the {months}"
     st.caption(
         f"Showing themes that came up in {how_many} months from {periods.label(since)} to "
         f"{periods.label(last_period.date())}."
     )
-    fresh = analysis.new_themes(signals, last_period, window=months)
     cols = st.columns(len(couple.partners))
     for col, partner in zip(cols, couple.partners, strict=False):
         with col:

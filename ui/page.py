@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from mendwell import views
 from mendwell.access import Viewer, pages_for
@@ -74,7 +75,14 @@ def page_setup(title: str | None = None, *, page: str, needs_couple: bool = True
 
 def still_allowed(page: Page) -> None:
     """For a fragment's rerun, which skips `page_setup`: who is signed in, the couple they may see and whether
-    the screen is shared, computed again; if any of it changed, the whole page runs again instead."""
+    the screen is shared, computed again; if any of it changed, the whole page runs again instead.
+
+    In a full run of the page `page_setup` has just computed all of it, so nothing is done again (a full run
+    is one that reruns no fragment alone; when Streamlit cannot say, it is checked again)."""
+    ctx = get_script_run_ctx()
+    rerunning = getattr(ctx, "fragment_ids_this_run", "unknown")  # the fragments rerun alone: none in a full run
+    if ctx is not None and not rerunning:
+        return
     viewer = current_viewer(page.db)
     couple = current_couple(page.db, viewer) if viewer is not None else None
     same_couple = couple is not None and page.couple is not None and couple.couple_id == page.couple.couple_id

@@ -28,7 +28,7 @@ from tests.app.test_access_matrix import (
 )
 from tests.support.auth import PASSCODE, browser_sign_in, partner_accounts
 from tests.support.browser import open_tab, screenshot, wait_for_calm
-from tests.support.data import make_couple, opened
+from tests.support.data import make_couple, new_database, opened, trend_tabs
 from tests.support.report import raw_for
 from tests.support.server import Server, ServerFactory
 from ui.shell import PAGES
@@ -264,3 +264,38 @@ def _draft_at_the_safety_check(db: Database, catalog: Catalog, partner_id: int) 
             db.checkins.save_answers(
                 checkin.checkin_id, inst, {it.id: make_answer(inst, it, raw_for(inst, it)) for it in inst.items}
             )
+
+
+def test_a_tab_opened_after_signing_out_elsewhere_shows_nothing_more(
+    db_file: Path, catalog: Catalog, server_factory: ServerFactory, browser: Browser
+) -> None:
+    """Choosing a tab on Trends reruns only the tabs (a fragment), which skips the page's set-up: the sign-in is
+    checked again there (`ui.page.still_allowed`). Signed out in another tab of the same browser, the next tab
+    chosen sends no chart and the page says to sign in."""
+    new_database(db_file, catalog, demo=(1, 12, 5))
+    with opened(db_file) as db:
+        first, _ = partner_accounts(db, db.couples.all()[0])
+    srv: Server = server_factory(db_file)
+    watched = Watched(browser)
+    page = watched.new_page()
+    browser_sign_in(page, srv.url, first.name, PASSCODE, "/trends")
+    settle(page)
+    tabs = trend_tabs(catalog)
+    first_tab, second_tab = list(tabs)[:2]
+    assert open_tab(page, first_tab, tabs[first_tab])  # the tabs work while signed in
+
+    other = watched.new_page()
+    other.goto(srv.url + "/settings")
+    settle(other)
+    other.get_by_role("button", name="Sign out").click()
+    other.wait_for_timeout(500)
+    other.close()
+
+    before = len(watched.frames)
+    page.get_by_role("tab", name=second_tab, exact=True).click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    wait_for_calm(page)
+    after = b"\n".join(watched.frames[before:]).decode("utf-8", "replace")
+    assert "data-mw-figure" not in after  # no chart was sent after the sign-in ended
+    assert first.name not in page.inner_text("body")
+    watched.context.close()
