@@ -46,7 +46,8 @@ class SignInFirst(BaseHTTPMiddleware):
             return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)
         response = await call_next(request)
         if wants_page:
-            response.headers.setdefault("Cache-Control", "no-store")
+            # Streamlit's own page says no-cache; a page of this app is never kept (nor in the back-forward cache)
+            response.headers["Cache-Control"] = "no-store"
             response.headers.setdefault("Referrer-Policy", "no-referrer")
             response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response

@@ -178,3 +178,4 @@ def test_pages_say_where_the_server_is_and_chart_pages_start_plotly_js_from_thei
         assert html.replace(head, "") == light.replace(light.partition("</head>")[0], ""), path  # same body
         for name in ("cache-control", "referrer-policy", "x-content-type-options"):  # the sign-in check's
             assert headers[name] == light_headers[name], name
+    assert light_headers["cache-control"] == "no-store"  # never kept by the browser (Streamlit says no-cache)
