@@ -167,7 +167,7 @@ async def second_factor(request: Request) -> Response:
     return await run_in_threadpool(_signed_in, request, db, account, "")
 
 
-def _end(request: Request) -> None:
+def _end(request: Request, detail: str = "") -> None:
     db = _db()
     found = cookies.sign_in_id(db, request.cookies.get(cookies.COOKIE))
     if found is None:
@@ -177,7 +177,7 @@ def _end(request: Request) -> None:
     keyring.forget(found)
     if sign_in is not None and sign_in.ended_at is None:
         account = db.accounts.get(sign_in.account_id)
-        audit.record(db, account.name if account else audit.ANONYMOUS, audit.SIGN_OUT)
+        audit.record(db, account.name if account else audit.ANONYMOUS, audit.SIGN_OUT, None, detail)
 
 
 async def sign_out(request: Request) -> Response:
@@ -187,6 +187,17 @@ async def sign_out(request: Request) -> Response:
     response.delete_cookie(cookies.COOKIE, httponly=True, samesite="strict", secure=_secure(request))
     response.headers["Cache-Control"] = "no-store"
     response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
+
+
+async def leave_now(request: Request) -> Response:
+    """POST /signout: sent by the safety check's "Leave now" at the tap, before the app's own run has heard
+    of it. Ends this sign-in and forgets the cookie, so a reload right after the tap signs in afresh. A page
+    of another site cannot do it for someone: the cookie is SameSite=Strict, so its request names no sign-in."""
+    await run_in_threadpool(_end, request, "leave now")
+    response = Response(status_code=204)
+    response.delete_cookie(cookies.COOKIE, httponly=True, samesite="strict", secure=_secure(request))
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -323,6 +334,7 @@ def routes() -> list[BaseRoute]:
         Route("/signin", sign_in, methods=["POST"]),
         Route("/signin/code", second_factor, methods=["POST"]),
         Route("/signout", sign_out, methods=["GET"]),
+        Route("/signout", leave_now, methods=["POST"]),
         Route("/setup", setup_page, methods=["GET"]),
         Route("/setup", setup, methods=["POST"]),
         Route("/invite/{token}", invitation_page, methods=["GET"]),

@@ -45,8 +45,19 @@ def still_signed_in(db: Database) -> Viewer | None:
     """For code that reruns alone (a fragment): the sign-in checked again, or a full rerun when it ended."""
     viewer = current_viewer(db)
     if viewer is None:
+        left_at_the_tap()
         st.rerun(scope="app")
     return viewer
+
+
+def left_at_the_tap() -> bool:
+    """For a run that finds nobody signed in: True, with the neutral page set up, when this run answers a tap
+    of "Leave now" whose own request ended the sign-in before the run began (`ui.quick_exit`)."""
+    if st.session_state.get(quick_exit.EXIT_KEY) is not True:
+        return False
+    st.session_state.clear()
+    st.session_state[state.NEUTRAL] = True
+    return True
 
 
 def leave_now(db: Database) -> None:

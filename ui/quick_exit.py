@@ -4,8 +4,10 @@ The server's part (signing out, forgetting the check-in's screen state, the neut
 and a run, and Streamlit then removes the old page's last elements: on a slow phone or a busy server the
 safety section and the sidebar's "Signed in as ..." stayed readable for a moment after the tap, and under
 load a moment after the neutral page's own words had come. `arm` adds a few lines of script beside the
-button: its click hides the whole app (one style rule in the page's head) and gives the tab the neutral
-title, in the same instant. `reveal`, drawn by the neutral page, takes the rule away once nothing of the
+button: its click hides the whole app (one style rule in the page's head), gives the tab the neutral
+title and ends the sign-in by a request of its own (`SIGN_OUT_NOW`), in the same instant: a reload right
+after the tap, or a run that comes late, finds nobody signed in (that run still draws the neutral page,
+`ui.gates.left_at_the_tap`). `reveal`, drawn by the neutral page, takes the rule away once nothing of the
 check-in is left on the page. Should that never come (the connection lost), the page stays blank: the safe
 side. Nothing here names the product: the neutral page's HTML hints at nothing.
 """
@@ -18,6 +20,7 @@ from mendwell.text import script_literal
 
 NEUTRAL_TITLE = "Lentil soup"  # the neutral page's title, and the tab's from the moment "Leave now" is tapped
 EXIT_KEY = "leave_now"  # the button's key: Streamlit gives its element the class st-key-<key>
+SIGN_OUT_NOW = "/signout"  # POSTed at the tap (server.routes.leave_now)
 _RULE_ID = "qx"  # the head's style element that hides the app while the neutral page is made
 
 # The elements holding these scripts take no room (their containers are hidden; the scripts have run).
@@ -32,6 +35,9 @@ _ARM = """<script data-qx="arm">(() => {
     const button = event.target instanceof Element && event.target.closest('.st-key-' + %(key)s + ' button');
     if (!button) return;
     button.dataset.qx = '1';  // the neutral page waits for this button to be gone
+    // the sign-in ends now, by a request of its own: not after the app's run (a busy server, a dropped
+    // connection), and a reload right after the tap cannot open the page again
+    fetch(%(signout)s, {method: 'POST', credentials: 'same-origin', keepalive: true}).catch(() => {});
     if (!document.getElementById(%(rule)s)) {
       const rule = document.createElement('style');
       rule.id = %(rule)s;
@@ -62,7 +68,12 @@ _REVEAL = """<script data-qx="reveal">(() => {
 
 
 def _values() -> dict[str, str]:
-    return {"key": script_literal(EXIT_KEY), "rule": script_literal(_RULE_ID), "title": script_literal(NEUTRAL_TITLE)}
+    return {
+        "key": script_literal(EXIT_KEY),
+        "rule": script_literal(_RULE_ID),
+        "title": script_literal(NEUTRAL_TITLE),
+        "signout": script_literal(SIGN_OUT_NOW),
+    }
 
 
 def arm() -> None:

@@ -20,6 +20,7 @@ from mendwell.charts import CHART_PAGES
 from mendwell.data import Database
 from ui import chart_element, quick_exit, state
 from ui.auth import current_viewer, sign_out, signed_out_page
+from ui.gates import left_at_the_tap
 from ui.page import safe
 from ui.resources import get_catalog, get_db
 from ui.sharing import SHARE_CSS
@@ -188,10 +189,13 @@ def run() -> None:
     if st.session_state.get(state.NEUTRAL):
         _neutral()
         return
-    st.set_page_config(page_title="Mendwell", page_icon=str(ICON), layout="wide")
-    st.html(GLOBAL_CSS)
     db = get_db()
     viewer = current_viewer(db)
+    if viewer is None and left_at_the_tap():
+        _neutral()
+        return
+    st.set_page_config(page_title="Mendwell", page_icon=str(ICON), layout="wide")
+    st.html(GLOBAL_CSS)
     if viewer is None:
         st.session_state.pop(state.COUPLE, None)
         st.navigation([st.Page(signed_out_page, title="Sign in", default=True)], position="hidden").run()

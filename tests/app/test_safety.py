@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,36 @@ def test_a_yes_shows_help_only_there_and_leave_now_goes_neutral(
     assert not at.exception, at.exception
     assert [t.value for t in at.title] == ["Sign in"]
     assert "Feeling safe" not in _texts(at) and HELP_START not in _texts(at)
+
+
+def test_leave_now_after_the_tap_ended_the_sign_in_still_goes_neutral(
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tap's own request (POST /signout) usually ends the sign-in before the app's run hears of the
+    click: that run finds nobody signed in, and must still draw the neutral page, not the sign-in page."""
+    couple = make_couple(store, "Safe Test", ("Ann", "Bob"))
+    ann = couple.partners[0].partner_id
+    checkin_id = answer_all_but_safety(store, catalog, ann, periods.month_start())
+    [ann_account, _] = sign_in_partner(monkeypatch, store, couple)
+    store.close()
+
+    at = open_page(start_app(), CHECKIN)
+    at.radio(key=f"a:{checkin_id}:safety:afraid").set_value(1).run()
+    db = app_store()
+    [live] = db.engine.read("SELECT sign_in_id FROM sign_ins WHERE account_id = ?", [ann_account.account_id])[
+        "sign_in_id"
+    ]
+    db.sign_ins.end(str(live), dt.datetime.now())  # what the tap's request did
+
+    next(b for b in at.button if b.label == "Leave now").click().run()
+    assert not at.exception, at.exception
+    assert [t.value for t in at.title] == ["Lentil soup"]
+    shown = _texts(at) + "\n".join(str(e.value) for e in at.sidebar.markdown)
+    for word in ("Mendwell", "Sign in", "Feeling safe", HELP_START):
+        assert word not in shown
+    # a later run (any click) stays on the neutral page until "Done"
+    at.run()
+    assert [t.value for t in at.title] == ["Lentil soup"]
 
 
 def test_safety_answers_reach_no_shared_view(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, WebSocket, expect
+from playwright.sync_api import Browser, BrowserContext, Page, WebSocket, WebSocketRoute, expect
 
 from mendwell import periods, tokens
 from mendwell.checkin import make_answer
@@ -256,6 +256,45 @@ def test_leave_now_ends_the_sign_in(
     assert "Rosa" not in page.content()
     page.goto(srv.url + "/checkin")
     page.wait_for_url("**/signin**")
+    watched.context.close()
+
+
+def test_leave_now_signs_out_at_the_tap_even_when_the_server_does_not_hear_it(
+    db_file: Path, catalog: Catalog, server_factory: ServerFactory, browser: Browser
+) -> None:
+    """The tap itself ends the sign-in (a request of its own, not the app's connection): with the click's
+    message to the app held back (a busy server, a connection dropping), a reload right after the tap opens
+    the sign-in page, never the check-in again."""
+    with opened(db_file) as db:
+        db.definitions.register(catalog.instruments)
+        couple = make_couple(db, "Rosa & Tom", ("Rosa", "Tom"))
+        partner_accounts(db, couple)
+        _draft_at_the_safety_check(db, catalog, couple.partners[0].partner_id)
+    srv: Server = server_factory(db_file)
+    watched = Watched(browser)
+    held = {"on": False}
+
+    def route(ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+        ws.on_message(lambda message: None if held["on"] else server.send(message))
+
+    watched.context.route_web_socket("**/_stcore/stream", route)
+    page = watched.new_page()
+    browser_sign_in(page, srv.url, "Rosa", PASSCODE, "/checkin")
+    settle(page)
+    afraid = page.get_by_test_id("stRadio").filter(has_text="afraid")
+    afraid.get_by_test_id("stRadioOption").get_by_text("Yes", exact=True).click()
+    leave = page.get_by_role("button", name="Leave now")
+    expect(leave).to_be_visible()
+    wait_for_calm(page)
+    held["on"] = True
+    with page.expect_response(lambda r: r.url.endswith("/signout") and r.request.method == "POST") as answer:
+        leave.click()
+    assert answer.value.ok
+    expect(page).to_have_title("Lentil soup")
+    page.reload()
+    page.wait_for_url("**/signin**")
+    assert "Rosa" not in page.content()
     watched.context.close()
 
 

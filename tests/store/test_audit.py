@@ -165,6 +165,25 @@ def test_sign_in_success_failure_and_sign_out_are_recorded(
     assert audit.verify(db).ok
 
 
+def test_leave_now_request_ends_only_the_sign_in_it_carries(
+    client: Client, planted: tuple[int, int], db_file: Path
+) -> None:
+    """POST /signout (sent by "Leave now" at the tap): without the cookie (another site's page cannot send it,
+    SameSite=Strict) it ends nothing; with it, the sign-in ends, the cookie is forgotten and the trail says so."""
+    assert sign_in(client, "Ava", PASSCODE).startswith("303")
+    held = dict(client.cookies)
+    client.cookies.clear()
+    assert client.request("POST", "/signout").status_code == 204
+    db = shared(db_file)
+    assert db.engine.read("SELECT count(*) AS n FROM sign_ins WHERE ended_at IS NULL")["n"].item() == 1
+    client.cookies.update(held)
+    out = client.request("POST", "/signout")
+    assert out.status_code == 204 and out.headers["cache-control"] == "no-store"
+    assert tokens.COOKIE not in client.cookies, out.set_cookies
+    assert db.engine.read("SELECT count(*) AS n FROM sign_ins WHERE ended_at IS NULL")["n"].item() == 0
+    assert [(e.actor, e.action, e.detail) for e in audit.entries(db)][-1] == ("Ava", audit.SIGN_OUT, "leave now")
+
+
 def _cli_run(planted: tuple[int, int], db_file: Path, tmp_path: Path) -> tuple[list[tuple[str, int | None]], str]:
     """Export, archive, erase, import and account changes from the command line; the entries after."""
     couple_id, other = planted
