@@ -45,9 +45,8 @@ _DRAW = """<script>(() => {
     });
     watch.observe(box);
   };
-  // One chart at a time, each in a task of its own after the page's update and the next only once the
-  // browser has shown the one before: the first chart is on screen without waiting for the others, and a
-  // tap is never kept waiting behind all of them.
+  // One chart at a time, the next only once the browser has shown the one before: the first chart is on
+  // screen without waiting for the others, and a tap is never kept waiting behind all of them.
   const queue = window.__mwCharts || (window.__mwCharts = {waiting: [], busy: false});
   const pump = () => {
     const next = queue.waiting.shift();
@@ -58,7 +57,14 @@ _DRAW = """<script>(() => {
     queue.waiting.push(draw);
     if (!queue.busy) { queue.busy = true; setTimeout(pump, 0); }
   };
-  if (window.Plotly) later(); else (%(load)s)(url).then(later);
+  // the first chart of an update, with the library ready, is drawn at once, where its element is added: in a
+  // task of its own it waited behind the rest of Streamlit's work on the update (40 to 70 ms on Trends); the
+  // others each in a task of their own after it
+  const now = () => {
+    queue.busy = true;
+    try { draw(); } finally { requestAnimationFrame(() => setTimeout(pump, 0)); }
+  };
+  if (window.Plotly) { if (queue.busy) later(); else now(); } else (%(load)s)(url).then(later);
 })();</script>"""
 
 _PRELOAD = """<script data-mendwell="plotly">(() => {
