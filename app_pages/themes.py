@@ -19,7 +19,7 @@ import streamlit as st
 from mendwell import periods, summary, views
 from mendwell.limits import THEMES_SHOWN
 from mendwell.text import md_escape
-from ui.page import page_setup, range_control, show_chart, still_allowed
+from ui.page import numbers_popover, page_setup, range_control, show_chart, still_allowed
 from ui.resources import analysis_for, submitted_for, themes_coming_back_for, themes_view_for
 
 page = page_setup("Recurring themes", page="themes")
@@ -148,13 +148,15 @@ def by_month() -> None:
     for heat in view.heatmaps:
         chart(heat, "Heatmap")
         assert heat.numbers is not None
-        with st.popover("Show the numbers", icon=":material/table:", width="stretch"):
-            st.dataframe(heat.numbers, hide_index=True, width="stretch")
-            if heat.csv:
-                st.download_button(
-                    "Download (CSV)", heat.csv, file_name=heat.file_name, mime="text/csv", on_click="ignore",
-                    key=f"dl_{heat.key}",
-                )  # fmt: skip
+        box = numbers_popover("Show the numbers", heat.key)
+        if box is None:
+            continue
+        box.dataframe(heat.numbers, hide_index=True, width="stretch")
+        if heat.csv:
+            box.download_button(
+                "Download (CSV)", heat.csv, file_name=heat.file_name, mime="text/csv", on_click="ignore",
+                key=f"dl_{heat.key}",
+            )  # fmt: skip
     st.caption(
         "A cell darkens with the number of answers that pointed to a theme that month: a theme chosen in "
         "“What did it stir in me?”, or a question tied to the theme answered toward its harder end. "

@@ -4,7 +4,7 @@ Everything drawn here is built once per couple, write and time span (`ui.resourc
 a visit only sends it. The parts are one tab per questionnaire, and only the open tab's charts are sent: a
 dozen charts at once kept a phone waiting for all of them. The tabs are a fragment: choosing one redraws
 only the tabs. Each chart has a sentence under it that says what it shows; its numbers are one click away,
-in a popover the browser builds only when opened.
+in a popover whose table is sent only once it is opened (`ui.page.numbers_popover`).
 
 The charts are drawn by the page with Plotly itself (`ui.chart_element`), not Streamlit's chart element:
 every colour and font is set in `mendwell.charts`, and Plotly draws each chart once.
@@ -20,7 +20,7 @@ import streamlit as st
 
 from mendwell import periods, views
 from mendwell.text import md_escape
-from ui.page import page_setup, range_control, show_chart, still_allowed
+from ui.page import numbers_popover, page_setup, range_control, show_chart, still_allowed
 from ui.report_panel import report_panel
 from ui.resources import analysis_for, trends_view_for
 
@@ -52,7 +52,10 @@ def draw(chart: views.ChartView) -> None:
     st.caption("\n\n".join(md_escape(line) for line in (chart.sentence, *chart.notes)))
     if chart.numbers is None:
         return
-    with st.popover("Show the numbers", icon=":material/table:", width="stretch"):
+    box = numbers_popover("Show the numbers", chart.key)
+    if box is None:
+        return
+    with box:
         st.dataframe(chart.numbers, hide_index=True, width="stretch")
         if chart.csv:
             st.download_button(
@@ -68,11 +71,19 @@ def draw(chart: views.ChartView) -> None:
 # -- this month at a glance ------------------------------------------------------------
 st.header(f"At a glance: {periods.label(view.last_period.date())}")
 st.markdown("\n".join(f"- {md_escape(line)}" for line in view.glance))
-# words first, this month's numbers a click away (and one table fewer for the browser to build)
-with st.popover("This month's scores, part by part", icon=":material/table:", width="stretch"):
+
+
+# words first, this month's numbers a click away: sent only when opened, rerunning only this part
+@st.fragment
+def glance_numbers() -> None:
+    """This month's scores part by part, and how to read the marks, in a popover."""
+    still_allowed(page)
+    box = numbers_popover("This month's scores, part by part", "glance")
+    if box is None:
+        return
     glance = view.glance_table
-    st.dataframe(glance, hide_index=True, width="stretch", height=35 * (len(glance) + 1) + 3)
-    st.caption(
+    box.dataframe(glance, hide_index=True, width="stretch", height=35 * (len(glance) + 1) + 3)
+    box.caption(
         "Each month is compared with each of your starting points"
         + (
             f" (from {periods.label(view.start_mark)}, marked as the start)"
@@ -85,6 +96,9 @@ with st.popover("This month's scores, part by part", icon=":material/table:", wi
         "and downs are never called a change. Until enough people have checked in to know how much a part usually "
         "varies, Mendwell says it can't tell yet rather than guess."
     )
+
+
+glance_numbers()
 
 # -- one chart per subscale, a questionnaire at a time ------------------------------------
 st.header("Each part, month by month")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from mendwell import views
@@ -124,6 +125,17 @@ def range_control(key: str) -> int | None:
 def safe(text: str) -> str:
     """A person's words, escaped for a markdown context."""
     return md_escape(text)
+
+
+NUMBERS_PREFIX = "numbers_"  # the keys of the numbers popovers: NUMBERS_PREFIX + what they hold
+
+
+def numbers_popover(label: str, key: str) -> DeltaGenerator | None:
+    """A popover for the numbers behind a chart or a summary, sent only once it is opened (opening it asks the
+    server, a rerun of its fragment): a page visit does not carry every table. The popover to fill, or None
+    while it is closed."""
+    box = st.popover(label, icon=":material/table:", width="stretch", key=NUMBERS_PREFIX + key, on_change="rerun")
+    return box if box.open else None
 
 
 def show_chart(view: views.ChartView, kind: str) -> None:

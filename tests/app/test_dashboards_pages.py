@@ -35,6 +35,7 @@ from tests.support.apptest import (
     figures,
     json_strings,
     ok,
+    open_numbers,
     open_page,
     sign_in_partner,
     start_app,
@@ -53,6 +54,7 @@ from tests.support.data import (
     whole_plan,
 )
 from tests.support.ui import THEME_TABS, THEMES, TRENDS, TWO_SIDES
+from ui.page import NUMBERS_PREFIX
 
 
 def first_partner_signed_in(monkeypatch: pytest.MonkeyPatch, db: Database) -> None:
@@ -103,6 +105,25 @@ def non_private_subscales(catalog: Catalog) -> dict[str, tuple[str, Subscale]]:
 
 
 # -- empty and thin data ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", [TRENDS, THEMES])
+def test_the_numbers_behind_the_charts_are_sent_only_once_asked_for(page: str, demo: Demo, app_env: Path) -> None:
+    """A visit carries the charts and their sentences; each table of numbers only once its popover is opened
+    (and then that one alone), and it goes again when the popover is closed."""
+    at = visit(page)
+    popovers = sorted(k for k in at.session_state if k.startswith(NUMBERS_PREFIX))
+    assert popovers and not at.dataframe
+    shown = len(figures(at))
+    one = popovers[-1]
+    at.session_state[one] = True
+    ok(at.run())
+    assert len(at.dataframe) == 1 and len(figures(at)) == shown
+    assert not [k for k in popovers if k != one and at.session_state[k]]
+    at.session_state[one] = False
+    ok(at.run())
+    assert not at.dataframe
+    assert len(open_numbers(at).dataframe) == len(popovers)
 
 
 @pytest.mark.parametrize("page", [TRENDS, THEMES])
@@ -168,7 +189,7 @@ def test_thin_data_renders_and_explains(
         assert "One month so far: a line needs two months, so each of you shows as a single point for now." in text
         assert "The January 2025 check-in is the starting point" in unescape(text)
         # the at-a-glance table has Ann's columns only: Bob has nothing to show yet
-        [glance] = [d.value for d in at.dataframe if "Part" in d.value.columns]
+        [glance] = [d.value for d in open_numbers(at).dataframe if "Part" in d.value.columns]
         assert [c for c in glance.columns if c != "Part"] == ["Ann (Jan 2025)", "Ann: since the start"]
         assert partners_drawn == {ann}
         assert all(len(traces(f, "partner")[0]["x"]) == 1 for f in trend.values())
@@ -435,7 +456,8 @@ def test_a_subscale_without_reliability_never_gets_a_mark(
     figs = figures(at)
     assert set(trend_figures(figs)) == {"trend_extra_with_rel", "trend_extra_no_rel"}
     # the numbers under each chart say the same: a change in one part, "can't tell yet" in the other
-    numbers = [d.value for d in at.dataframe if "Spread (SD) from" in d.value.columns]
+    assert not at.dataframe  # the numbers are sent once their popover is opened
+    numbers = [d.value for d in open_numbers(at).dataframe if "Spread (SD) from" in d.value.columns]
     assert len(numbers) == 2
     with_rel, no_rel_numbers = numbers
     assert with_rel["Since the start"].tolist() == ["can't tell yet"] + ["no reliable change"] * 5 + ["▲ better"] * 6

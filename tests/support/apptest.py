@@ -26,6 +26,7 @@ from mendwell.model import Account, Couple
 from tests.support.auth import PASSCODE, as_signed_in, cookie_for, partner_accounts
 from tests.support.paths import APP_PY
 from ui.chart_element import FIGURE_ATTR
+from ui.page import NUMBERS_PREFIX
 
 TIMEOUT = 30  # seconds a script run may take on a busy machine
 
@@ -181,13 +182,25 @@ def tab_labels(at: AppTest) -> list[str]:
     return [t.label for t in at.tabs]
 
 
+def open_numbers(at: AppTest) -> AppTest:
+    """The page with every "numbers" popover on it open (`ui.page.numbers_popover`: a table is sent only once
+    its popover is opened), after one more run if any was closed."""
+    closed = [k for k in at.session_state if k.startswith(NUMBERS_PREFIX) and not at.session_state[k]]
+    for key in closed:
+        at.session_state[key] = True
+    if closed:
+        ok(at.run(timeout=TIMEOUT))
+    return at
+
+
 def each_tab(at: AppTest) -> Iterator[AppTest]:
     """The page with each of its lazily drawn tabs open in turn (a tab's charts are sent only while it is
-    open): yields `at` with each open, the one already open as it is, the others opened through the tabs' key,
-    and leaves the one that was open open again. A page without tabs is yielded once, as it is."""
+    open), with every numbers popover of it open too: yields `at` with each open, the one already open as it
+    is, the others opened through the tabs' key, and leaves the one that was open open again. A page without
+    tabs is yielded once, its numbers open."""
     labels = tab_labels(at)
     if not labels:
-        yield at
+        yield open_numbers(at)
         return
     [key] = [k for k in TAB_KEYS if k in at.session_state]
     first = current = at.session_state[key]
@@ -197,7 +210,7 @@ def each_tab(at: AppTest) -> Iterator[AppTest]:
             ok(at.run(timeout=TIMEOUT))
             current = label
         assert tab_labels(at) == labels
-        yield at
+        yield open_numbers(at)
     if current != first:  # leave the page as it was found
         at.session_state[key] = first
         ok(at.run(timeout=TIMEOUT))
