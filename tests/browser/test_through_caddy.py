@@ -139,3 +139,31 @@ def test_two_phones_pair_through_invitations_and_both_check_in_over_https(
     ana_page.screenshot(path=str(artifacts / "caddy-phone-together.png"))
     for phone, _ in phones:
         phone.close()
+
+
+def test_caddy_keeps_the_app_s_own_caching_of_its_public_files_and_no_store_for_the_rest(stack: Stack) -> None:
+    """Streamlit's scripts and plotly.js (named by their content or version, nobody's data) stay cached by the
+    browser as the app says (before, Caddy made every response no-store: each fresh page on a phone fetched
+    Streamlit's scripts and plotly.js again); everything else, pages and files of a session, is never kept."""
+    import ssl
+    import urllib.request
+
+    import streamlit
+
+    from mendwell.charts import PLOTLY_JS_URL
+
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    scripts = Path(streamlit.__file__).parent / "static" / "static" / "js"
+    index = next(p.name for p in scripts.iterdir() if p.name.startswith("index.") and p.suffix == ".js")
+
+    def cache_control(path: str) -> str:
+        with urllib.request.urlopen(stack.url + path, context=context) as resp:
+            assert resp.status == 200, path
+            return str(resp.headers.get("Cache-Control"))
+
+    for public in (PLOTLY_JS_URL, f"/static/js/{index}"):
+        kept = cache_control(public)
+        assert "immutable" in kept and "max-age=31536000" in kept and "no-store" not in kept, (public, kept)
+    for private in ("/signin", "/_stcore/health"):
+        assert cache_control(private) == "no-store", private
