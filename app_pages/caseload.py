@@ -9,6 +9,7 @@ import streamlit as st
 
 from mendwell import analysis, caseload, periods, safety
 from mendwell.limits import MIN_REFERENCE_PARTNERS
+from ui import state
 from ui.page import choose_couple, page_setup, safe
 from ui.resources import board_for
 
@@ -27,15 +28,20 @@ found = board_for(db, tuple(mine), catalog, today, safety_flag=flag_on)
 st.caption(
     "Flags are for you only: they never show in screen-share mode, in Together or in reports, and private "
     "parts never raise one. A flag is a reason to ask how things are, not a finding. Couples with the most "
-    "pressing flags come first; click a column's name to sort by it, and hover it to read what it means."
+    "pressing flags come first; click a column's name to sort by it, and hover it to read what it means. "
+    "Choose a row to open that couple below."
 )
-ROW = 68
-st.dataframe(
+ids = [int(c) for c in found.table["couple_id"]]  # as on the board: most pressing first
+ROW, HEADER = 68, 35  # px: a row (two lines of words), the header row (Streamlit's own height)
+board = st.dataframe(
     found.table.drop(columns="couple_id"),
+    key=state.CASELOAD_BOARD,
+    on_select="rerun",
+    selection_mode="single-row",
     hide_index=True,
     width="stretch",
     row_height=ROW,  # taller than 4rem, so Streamlit wraps a cell's words onto two lines instead of cutting them
-    height=ROW * (min(len(found.table), 10) + 1) + 3,  # up to ten couples in view, then it scrolls
+    height=ROW * min(len(found.table), 10) + HEADER + 3,  # up to ten couples in view, then it scrolls
     column_config={
         "Couple": st.column_config.TextColumn(pinned=True),
         caseload.MOST_PRESSING: st.column_config.TextColumn(
@@ -54,10 +60,16 @@ st.dataframe(
     },
 )
 
+# A row chosen on the board chooses its couple below, once: the chooser stays free to change after it.
+rows = board.selection.rows
+row_couple = ids[rows[0]] if rows and rows[0] < len(ids) else None
+if row_couple is not None and st.session_state.get(state.CASELOAD_ROW_PICKED) != row_couple:
+    st.session_state[state.CASELOAD_PICK] = row_couple
+st.session_state[state.CASELOAD_ROW_PICKED] = row_couple
+
 st.header("Open a couple")
-ids = [int(c) for c in found.table["couple_id"]]  # as on the board: most pressing first
 names = dict(zip(couples["couple_id"], couples["name"], strict=True))
-choice = st.selectbox("Couple", ids, format_func=lambda cid: f"{names[cid]} (#{cid})", key="caseload_pick")
+choice = st.selectbox("Couple", ids, format_func=lambda cid: f"{names[cid]} (#{cid})", key=state.CASELOAD_PICK)
 said = found.details.get(int(choice), [])
 st.markdown(
     f"**What the flags say about {safe(names[choice])}**\n\n" + "\n".join(f"- {safe(line)}" for line in said)

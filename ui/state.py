@@ -18,6 +18,9 @@ ERASE_FLASH = "erase_flash"
 EXPORT_ZIP = "export_zip"
 ARCHIVE_ZIP = "archive_zip"
 REPORT_HTML = "report_html"
+CASELOAD_BOARD = "caseload_board"  # the caseload board: which row is selected
+CASELOAD_PICK = "caseload_pick"  # the couple chosen under "Open a couple"
+CASELOAD_ROW_PICKED = "caseload_row_picked"  # the couple of the row last turned into that choice
 
 # Prefixes of per-check-in screen state, forgotten by "Leave now".
 CHECKIN_SCREEN_PREFIXES = ("a:", "step", "note", "opened:", "bar:")

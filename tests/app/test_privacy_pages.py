@@ -75,6 +75,7 @@ from tests.support.data import (
     with_shared_scores,
 )
 from tests.support.ui import ACCOUNTS, CASELOAD, CHECKIN, HISTORY, HOME, SETTINGS, THEMES, TOGETHER, TRENDS
+from ui import state
 
 # -- everything a page sends -------------------------------------------------------------------
 
@@ -578,6 +579,18 @@ def test_caseload_flags(store: Database, catalog: Catalog, app_env: Path, monkey
     assert at.selectbox(key="caseload_pick").value == y.couple_id
     assert list(board["Most pressing"][:3]) == ["2 · reliably harder"] * 3
     assert_absent(at, private_words(catalog), "Caseload")
+
+    # choosing a row on the board chooses that couple to open (once: the chooser can still be changed after)
+    at.session_state[state.CASELOAD_BOARD] = {"selection": {"rows": [2]}}
+    ok(at.run())
+    assert at.selectbox(key="caseload_pick").value == x.couple_id  # the third row: Xavi & Xena
+    assert f"**What the flags say about {x.name}**" in shown(at)
+    at.selectbox(key="caseload_pick").set_value(w.couple_id).run()
+    ok(at.run())
+    assert at.selectbox(key="caseload_pick").value == w.couple_id  # the row still chosen does not take it back
+    at.session_state[state.CASELOAD_BOARD] = {"selection": {"rows": [0]}}
+    ok(at.run())
+    assert at.selectbox(key="caseload_pick").value == y.couple_id
 
     # the chosen couple's flags in full sentences, for the therapist
     at.selectbox(key="caseload_pick").set_value(y.couple_id).run()
