@@ -31,6 +31,9 @@ st.caption(
     "pressing flags come first; click a column's name to sort by it, and hover it to read what it means. "
     "Choose a row to open that couple below."
 )
+# room above the board for the table's own toolbar (shown on hover and once a row is chosen), which covered
+# the end of the caption; our own CSS, no user text
+st.html(f"<style>.stApp .st-key-{state.CASELOAD_BOARD} {{ margin-top: 1.75rem; }}</style>")
 ids = [int(c) for c in found.table["couple_id"]]  # as on the board: most pressing first
 ROW, HEADER = 68, 35  # px: a row (two lines of words), the header row (Streamlit's own height)
 board = st.dataframe(
