@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from mendwell import periods, safety
 from mendwell.data import Database
 from mendwell.instruments import Catalog
+from mendwell.model import Account
 from tests.support.apptest import app_store, open_page, sign_in, sign_in_partner, start_app, texts
 from tests.support.auth import therapist
 from tests.support.data import answer_all_but_safety, make_couple, safety_concerns_last_month
@@ -23,16 +24,22 @@ def _texts(at: AppTest) -> str:
     return "\n".join(texts(at))
 
 
+def _ann_at_the_safety_check(
+    store: Database, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> tuple[AppTest, int, Account]:
+    """Ann (of "Safe Test") signed in on this month's check-in, answered but for its safety section: the app,
+    the check-in's id and Ann's account."""
+    couple = make_couple(store, "Safe Test", ("Ann", "Bob"))
+    checkin_id = answer_all_but_safety(store, catalog, couple.partners[0].partner_id, periods.month_start())
+    [ann_account, _] = sign_in_partner(monkeypatch, store, couple)
+    store.close()
+    return open_page(start_app(), CHECKIN), checkin_id, ann_account
+
+
 def test_a_yes_shows_help_only_there_and_leave_now_goes_neutral(
     store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    couple = make_couple(store, "Safe Test", ("Ann", "Bob"))
-    ann = couple.partners[0].partner_id
-    checkin_id = answer_all_but_safety(store, catalog, ann, periods.month_start())
-    [ann_account, _] = sign_in_partner(monkeypatch, store, couple)
-    store.close()
-
-    at = open_page(start_app(), CHECKIN)
+    at, checkin_id, ann_account = _ann_at_the_safety_check(store, catalog, monkeypatch)
     assert "Feeling safe" in [s.value for s in at.header]
     assert HELP_START not in _texts(at)
     at.radio(key=f"a:{checkin_id}:safety:afraid").set_value(1).run()
@@ -70,13 +77,7 @@ def test_leave_now_after_the_tap_ended_the_sign_in_still_goes_neutral(
 ) -> None:
     """The tap's own request (POST /signout) usually ends the sign-in before the app's run hears of the
     click: that run finds nobody signed in, and must still draw the neutral page, not the sign-in page."""
-    couple = make_couple(store, "Safe Test", ("Ann", "Bob"))
-    ann = couple.partners[0].partner_id
-    checkin_id = answer_all_but_safety(store, catalog, ann, periods.month_start())
-    [ann_account, _] = sign_in_partner(monkeypatch, store, couple)
-    store.close()
-
-    at = open_page(start_app(), CHECKIN)
+    at, checkin_id, ann_account = _ann_at_the_safety_check(store, catalog, monkeypatch)
     at.radio(key=f"a:{checkin_id}:safety:afraid").set_value(1).run()
     db = app_store()
     [live] = db.engine.read("SELECT sign_in_id FROM sign_ins WHERE account_id = ?", [ann_account.account_id])[

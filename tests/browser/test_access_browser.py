@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, WebSocket, WebSocketRoute, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, WebSocket, WebSocketRoute, expect
 
 from mendwell import periods, tokens
 from mendwell.checkin import make_answer
@@ -231,21 +231,9 @@ def test_the_cookie_is_http_only_and_same_site_strict(
 def test_leave_now_ends_the_sign_in(
     db_file: Path, catalog: Catalog, server_factory: ServerFactory, browser: Browser, artifacts: Path
 ) -> None:
-    with opened(db_file) as db:
-        db.definitions.register(catalog.instruments)
-        couple = make_couple(db, "Rosa & Tom", ("Rosa", "Tom"))
-        partner_accounts(db, couple)
-        _draft_at_the_safety_check(db, catalog, couple.partners[0].partner_id)
-    srv: Server = server_factory(db_file)
+    srv = _rosa_at_the_safety_check(db_file, catalog, server_factory)
     watched = Watched(browser)
-    page = watched.new_page()
-    browser_sign_in(page, srv.url, "Rosa", PASSCODE, "/checkin")
-    settle(page)
-    afraid = page.get_by_test_id("stRadio").filter(has_text="afraid")
-    afraid.get_by_test_id("stRadioOption").get_by_text("Yes", exact=True).click()
-    leave = page.get_by_role("button", name="Leave now")
-    expect(leave).to_be_visible()
-    wait_for_calm(page)
+    page, leave = _yes_to_a_safety_question(watched, srv)
     leave.click()
     # the tab's title changes at the tap, in the browser; the recipe shows once the server has signed out
     expect(page.locator("h1").filter(has_text="Lentil soup")).to_be_visible()
@@ -265,12 +253,7 @@ def test_leave_now_signs_out_at_the_tap_even_when_the_server_does_not_hear_it(
     """The tap itself ends the sign-in (a request of its own, not the app's connection): with the click's
     message to the app held back (a busy server, a connection dropping), a reload right after the tap opens
     the sign-in page, never the check-in again."""
-    with opened(db_file) as db:
-        db.definitions.register(catalog.instruments)
-        couple = make_couple(db, "Rosa & Tom", ("Rosa", "Tom"))
-        partner_accounts(db, couple)
-        _draft_at_the_safety_check(db, catalog, couple.partners[0].partner_id)
-    srv: Server = server_factory(db_file)
+    srv = _rosa_at_the_safety_check(db_file, catalog, server_factory)
     watched = Watched(browser)
     held = {"on": False}
 
@@ -279,14 +262,7 @@ def test_leave_now_signs_out_at_the_tap_even_when_the_server_does_not_hear_it(
         ws.on_message(lambda message: None if held["on"] else server.send(message))
 
     watched.context.route_web_socket("**/_stcore/stream", route)
-    page = watched.new_page()
-    browser_sign_in(page, srv.url, "Rosa", PASSCODE, "/checkin")
-    settle(page)
-    afraid = page.get_by_test_id("stRadio").filter(has_text="afraid")
-    afraid.get_by_test_id("stRadioOption").get_by_text("Yes", exact=True).click()
-    leave = page.get_by_role("button", name="Leave now")
-    expect(leave).to_be_visible()
-    wait_for_calm(page)
+    page, leave = _yes_to_a_safety_question(watched, srv)
     held["on"] = True
     with page.expect_response(lambda r: r.url.endswith("/signout") and r.request.method == "POST") as answer:
         leave.click()
@@ -296,6 +272,29 @@ def test_leave_now_signs_out_at_the_tap_even_when_the_server_does_not_hear_it(
     page.wait_for_url("**/signin**")
     assert "Rosa" not in page.content()
     watched.context.close()
+
+
+def _rosa_at_the_safety_check(db_file: Path, catalog: Catalog, server_factory: ServerFactory) -> Server:
+    """Rosa (of Rosa & Tom) with this month's check-in answered up to its safety section; the server."""
+    with opened(db_file) as db:
+        db.definitions.register(catalog.instruments)
+        couple = make_couple(db, "Rosa & Tom", ("Rosa", "Tom"))
+        partner_accounts(db, couple)
+        _draft_at_the_safety_check(db, catalog, couple.partners[0].partner_id)
+    return server_factory(db_file)
+
+
+def _yes_to_a_safety_question(watched: Watched, srv: Server) -> tuple[Page, Locator]:
+    """Rosa signed in on her check-in, a "yes" to being afraid: the page, and its "Leave now" button shown."""
+    page = watched.new_page()
+    browser_sign_in(page, srv.url, "Rosa", PASSCODE, "/checkin")
+    settle(page)
+    afraid = page.get_by_test_id("stRadio").filter(has_text="afraid")
+    afraid.get_by_test_id("stRadioOption").get_by_text("Yes", exact=True).click()
+    leave = page.get_by_role("button", name="Leave now")
+    expect(leave).to_be_visible()
+    wait_for_calm(page)
+    return page, leave
 
 
 def _draft_at_the_safety_check(db: Database, catalog: Catalog, partner_id: int) -> None:
