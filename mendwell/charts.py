@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,19 @@ FONT: dict[str, Any] = {"family": "Source Sans Pro, Helvetica, Arial, sans-serif
 def plot_text(text: str) -> str:
     """Make text inert for Plotly, which reads <b>, <a href>, <br> and %{...} in labels and hovers."""
     return html.escape(" ".join(str(text).split()), quote=False).replace("%", "&#37;")
+
+
+# A hover label's longest line, in characters. Plotly never wraps a label and shows it beside the point, where
+# it is clipped at the chart's edge if it does not fit: 24 characters (about 170 px at the charts' font) fit
+# beside any point of a chart on a 360 px phone.
+HOVER_CHARS = 24
+
+
+def hover_text(text: str) -> str:
+    """`text` (words from a questionnaire file: a band, a kind of small hurt) for a hover label: inert, and in
+    lines of at most `HOVER_CHARS` characters."""
+    lines = textwrap.wrap(" ".join(str(text).split()), HOVER_CHARS) or [""]
+    return "<br>".join(plot_text(line) for line in lines)
 
 
 @dataclass(frozen=True)
@@ -313,7 +327,7 @@ def trend_figure(
                 p.label,
                 "%{x|%B %Y}<br>Score %{y:.2f}<br>%{customdata[0]}<extra>" + p.label + "</extra>",
                 {"role": "partner", "partner_id": p.partner_id},
-                customdata=[[plot_text(b)] for b in mine["band"].fillna("").tolist()],
+                customdata=[[hover_text(b)] for b in mine["band"].fillna("").tolist()],
             )
         )
         if "verdict" not in mine or "change" not in mine:
@@ -327,15 +341,16 @@ def trend_figure(
                     continue
                 marks = mine.iloc[rows]
                 needed = marks["threshold"].to_numpy(dtype=float)
-                words = f"Reliably {'higher' if up else 'lower'} than at the start: {better} for this part"
-                since = pd.to_datetime(marks["reference_period"]).dt.strftime("%B %Y").tolist()
+                said = f"reliably {'higher' if up else 'lower'} than at the start ({better} for this part)"
+                words = f"Reliably {'higher' if up else 'lower'} than<br>at the start<br>({better} for this part)"
+                since = pd.to_datetime(marks["reference_period"]).dt.strftime("%b %Y").tolist()
                 data.append(
                     {
                         "type": "scatter",
                         "x": x[rows].tolist(),
                         "y": y[rows].tolist(),
                         "mode": "markers",
-                        "name": f"{p.label}: {words.lower()}",
+                        "name": f"{p.label}: {said}",
                         "showlegend": False,
                         "marker": {
                             "symbol": symbol,
@@ -347,8 +362,8 @@ def trend_figure(
                             [compact(float(c)), compact(float(t)), plot_text(w)]
                             for c, t, w in zip(change[rows], needed, since, strict=True)
                         ],
-                        "hovertemplate": "%{x|%B %Y}<br>" + words + "<br>Change since %{customdata[2]} "
-                        "%{customdata[0]:+.2f} (more than %{customdata[1]:.2f} needed)<extra>" + p.label + "</extra>",
+                        "hovertemplate": "%{x|%B %Y}<br>" + words + "<br>%{customdata[0]:+.2f} since %{customdata[2]}"
+                        "<br>(more than %{customdata[1]:.2f} needed)<extra>" + p.label + "</extra>",
                         "meta": {"role": "reliable_change", "verdict": verdict, "partner_id": p.partner_id,
                                  "direction": "up" if up else "down"},
                     }
@@ -393,7 +408,7 @@ def theme_heatmap(
                 "tickformat": "d",
                 **({"dtick": 1} if grid.to_numpy().max(initial=0) <= 8 else {}),
             },
-            "hovertemplate": "%{y}, %{x|%B %Y}<br>%{z} answer(s) pointed here<extra></extra>",
+            "hovertemplate": "%{x|%B %Y}<br>%{y}<br>%{z} answer(s) point here<extra></extra>",
             "meta": {"role": "themes"},
         }
     ]
@@ -417,10 +432,10 @@ def kinds_figure(
 ) -> go.Figure:
     """Stacked bars: which kinds of small hurt happened each month."""
     data = []
-    for i, (item_id, label) in enumerate(labels.items()):
+    for i, (item_id, raw) in enumerate(labels.items()):
         rows = kinds[kinds["item_id"] == item_id]
-        label = plot_text(label)
-        how = rows["how_often"].fillna("").map(plot_text).tolist() if "how_often" in rows else [""] * len(rows)
+        label = plot_text(raw)
+        how = rows["how_often"].fillna("").map(hover_text).tolist() if "how_often" in rows else [""] * len(rows)
         data.append(
             {
                 "type": "bar",
@@ -429,7 +444,7 @@ def kinds_figure(
                 "name": label,
                 "marker": {"color": KIND_COLOURS[i % len(KIND_COLOURS)]},
                 "customdata": [[h] for h in how],
-                "hovertemplate": "%{x|%B %Y}<br>" + label + ": %{customdata[0]}<extra></extra>",
+                "hovertemplate": "%{x|%B %Y}<br>" + hover_text(raw) + "<br>%{customdata[0]}<extra></extra>",
             }
         )
     xaxis: dict[str, Any] = {}
@@ -460,7 +475,7 @@ def repair_figure(ratio: pd.DataFrame, partners: Sequence[PartnerStyle]) -> go.F
                 mine["period"],
                 mine["ratio"] * 100,
                 p.label,
-                "%{x|%B %Y}<br>%{customdata[0]:.0f} of the %{customdata[1]:.0f} answered mended or partly"
+                "%{x|%B %Y}<br>%{customdata[0]:.0f} of the %{customdata[1]:.0f} answered<br>mended or partly"
                 "<br>%{customdata[2]:.0f} not answered<extra>" + p.label + "</extra>",
                 {"role": "partner", "partner_id": p.partner_id},
                 customdata=(

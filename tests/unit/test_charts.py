@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io
 import pytest
 
-from mendwell import analysis, charts
+from mendwell import analysis, charts, stats
 from mendwell.data import Database
 from mendwell.instruments import Catalog
 
@@ -27,8 +30,8 @@ def _revalidate(fig: go.Figure) -> None:
     go.Figure(fig.to_dict())
 
 
-def test_all_figures_validate(strict: None, demo_store: Database, catalog: Catalog) -> None:
-    """Trend, heatmap, kinds, repair and mirror figures of a demo couple pass plotly's schema."""
+def _demo_figures(demo_store: Database, catalog: Catalog) -> list[go.Figure]:
+    """Trend (both sizes), heatmap, kinds, repair and mirror figures of a demo couple."""
     couple = demo_store.couples.all()[0]
     styles = [charts.PartnerStyle(p.partner_id, p.name, p.slot) for p in couple.partners]
     rc = analysis.reliable_change(demo_store, couple.couple_id)
@@ -48,9 +51,86 @@ def test_all_figures_validate(strict: None, demo_store: Database, catalog: Catal
     figs.append(
         charts.mirror_figure(mirrors[mirrors["receiver_id"] == styles[0].partner_id], styles[0], styles[1], 0, 4)
     )
-    for fig in figs:
+    return figs
+
+
+def test_all_figures_validate(strict: None, demo_store: Database, catalog: Catalog) -> None:
+    """Trend, heatmap, kinds, repair and mirror figures of a demo couple pass plotly's schema."""
+    for fig in _demo_figures(demo_store, catalog):
         _revalidate(fig)
         assert fig.data, fig.layout.title.text
+
+
+_FIELD = re.compile(r"%\{([^}|:]+)(?:[|:]([^}]*))?\}")  # %{name}, %{name:format}, %{x|date format}
+
+
+def _hover_lines(fig: go.Figure) -> list[str]:
+    """Every line of every hover label `fig` can show (each trace's template filled in for each of its points,
+    as Plotly fills it), as the text a person reads; the partner's name Plotly shows in a box of its own."""
+    lines: list[str] = []
+    for trace in fig.to_dict()["data"]:
+        body = str(trace.get("hovertemplate", "")).split("<extra>")[0]
+        if trace["type"] == "heatmap":
+            points = [
+                {"x": x, "y": y, "z": z}
+                for y, row in zip(trace["y"], trace["z"], strict=True)
+                for x, z in zip(trace["x"], row, strict=True)
+            ]
+        else:
+            data = trace.get("customdata") or [None] * len(trace["x"])
+            points = [
+                {"x": x, "y": y, "customdata": c}
+                for x, y, c in zip(trace["x"], trace["y"], data, strict=True)
+                if y is not None
+            ]
+
+        for point in points:
+
+            def fill(m: re.Match[str], point: dict[str, Any] = point) -> str:
+                name, spec = m.group(1), m.group(2)
+                custom = name.startswith("customdata[")
+                value = point["customdata"][int(name[11:-1])] if custom else point[name]
+                if name == "x" and spec:
+                    return str(pd.Timestamp(str(value)).strftime(spec))
+                return format(float(value), spec) if spec else str(value)
+
+            lines += [html.unescape(line) for line in _FIELD.sub(fill, body).split("<br>")]
+    return lines
+
+
+def test_hover_labels_fit_beside_a_point_on_a_phone(demo_store: Database, catalog: Catalog) -> None:
+    """Plotly never wraps a hover label and clips it at the chart's edge: every line of every label, the
+    reliable-change marks' and words from a questionnaire file included, is at most `HOVER_CHARS` long."""
+    long_band = "Often reaching out and often finding the other one there"
+    marked = pd.DataFrame(
+        {
+            "partner_id": [1, 1, 1, 2, 2, 2],
+            "period": ["2025-09-01", "2025-10-01", "2025-11-01"] * 2,
+            "score": [1.0, 2.0, 3.5, 3.5, 2.5, 1.0],
+            "band": ["Hard", "Mixed", long_band, long_band, "Mixed", "Hard"],
+            "verdict": [
+                *(stats.CANT_TELL, stats.NO_CHANGE, stats.IMPROVED),
+                *(stats.CANT_TELL, stats.NO_CHANGE, stats.WORSENED),
+            ],
+            "change": [0.0, 1.0, 2.5, 0.0, -1.0, -12.5],
+            "threshold": [1.2, 1.2, 1.2, 1.2, 1.2, 10.25],
+            "reference_period": ["2025-09-01"] * 6,
+        }
+    )
+    figs = _demo_figures(demo_store, catalog)
+    figs.append(charts.trend_figure(marked, charts.SubscaleMeta("T", "better", 0, 4), STYLES))
+    kinds = pd.DataFrame({"period": ["2025-09-01"], "item_id": ["brushed"], "how_often": ["More than a few times"]})
+    months = list(pd.date_range("2025-09-01", periods=3, freq="MS"))
+    brushed = "Felt brushed aside when sharing something that mattered"
+    figs.append(charts.kinds_figure(kinds, {"brushed": brushed}, months, "K"))
+    lines = [line for fig in figs for line in _hover_lines(fig)]
+    assert "Reliably higher than" in lines and "Reliably lower than" in lines  # the marks' labels were read
+    assert "-12.50 since Sep 2025" in lines
+    too_long = sorted({line for line in lines if len(line) > charts.HOVER_CHARS}, key=len)
+    assert not too_long, too_long
+    # a long label from a questionnaire file is wrapped, not cut: every word is still there
+    for label in (long_band, brushed):
+        assert " ".join(line for line in dict.fromkeys(lines) if len(line) > 3 and line in label) == label
 
 
 def test_names_are_inert_in_figures(strict: None) -> None:
