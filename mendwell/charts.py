@@ -319,55 +319,25 @@ def trend_figure(
         mine = mine.sort_values("period")
         x = np.asarray(_dates(mine["period"]), dtype=object)
         y = np.asarray(_numbers(mine["score"]), dtype=object)
+        marks = _reliable_marks(mine, p) if "verdict" in mine and "change" in mine else []
+        # a month's reliable change is said in the label of the partner's own point: the mark drawn over it
+        # takes no hover of its own, so a tap on the point (on a phone, right on it) shows everything at once
+        said = [""] * len(mine)
+        for mark in marks:
+            for row, words in mark.pop("_said"):
+                said[row] = words
         data.append(
             _partner_line(
                 p,
                 x.tolist(),
                 y.tolist(),
                 p.label,
-                "%{x|%B %Y}<br>Score %{y:.2f}<br>%{customdata[0]}<extra>" + p.label + "</extra>",
+                "%{x|%B %Y}<br>Score %{y:.2f}<br>%{customdata[0]}%{customdata[1]}<extra>" + p.label + "</extra>",
                 {"role": "partner", "partner_id": p.partner_id},
-                customdata=[[hover_text(b)] for b in mine["band"].fillna("").tolist()],
+                customdata=[[hover_text(b), w] for b, w in zip(mine["band"].fillna("").tolist(), said, strict=True)],
             )
         )
-        if "verdict" not in mine or "change" not in mine:
-            continue
-        verdicts = mine["verdict"].to_numpy(dtype=object)
-        change = mine["change"].to_numpy(dtype=float)
-        for verdict, better in ((stats.IMPROVED, "better"), (stats.WORSENED, "harder")):
-            for up, symbol in ((True, "triangle-up"), (False, "triangle-down")):
-                rows = np.flatnonzero((verdicts == verdict) & ((change > 0) if up else (change < 0)))
-                if not len(rows):
-                    continue
-                marks = mine.iloc[rows]
-                needed = marks["threshold"].to_numpy(dtype=float)
-                said = f"reliably {'higher' if up else 'lower'} than at the start ({better} for this part)"
-                words = f"Reliably {'higher' if up else 'lower'} than<br>at the start<br>({better} for this part)"
-                since = pd.to_datetime(marks["reference_period"]).dt.strftime("%b %Y").tolist()
-                data.append(
-                    {
-                        "type": "scatter",
-                        "x": x[rows].tolist(),
-                        "y": y[rows].tolist(),
-                        "mode": "markers",
-                        "name": f"{p.label}: {said}",
-                        "showlegend": False,
-                        "marker": {
-                            "symbol": symbol,
-                            "size": 16,
-                            "color": p.colour,
-                            "line": {"color": "white", "width": 1.5},
-                        },
-                        "customdata": [
-                            [compact(float(c)), compact(float(t)), plot_text(w)]
-                            for c, t, w in zip(change[rows], needed, since, strict=True)
-                        ],
-                        "hovertemplate": "%{x|%B %Y}<br>" + words + "<br>%{customdata[0]:+.2f} since %{customdata[2]}"
-                        "<br>(more than %{customdata[1]:.2f} needed)<extra>" + p.label + "</extra>",
-                        "meta": {"role": "reliable_change", "verdict": verdict, "partner_id": p.partner_id,
-                                 "direction": "up" if up else "down"},
-                    }
-                )  # fmt: skip
+        data += marks
     pad = (meta.high - meta.low) * 0.05
     layout = _layout(
         plot_text(meta.title),
@@ -380,6 +350,46 @@ def trend_figure(
         xaxis=month_ticks(df["period"]) if not df.empty else {},
     )
     return _screen_figure(data, layout) if screen else _figure(data, layout)
+
+
+def _reliable_marks(mine: pd.DataFrame, p: PartnerStyle) -> list[dict[str, Any]]:
+    """A partner's reliable-change marks (a triangle up or down over the month's point), each with `_said`: the
+    (row, words) its months add to the hover label of the partner's line."""
+    x = np.asarray(_dates(mine["period"]), dtype=object)
+    y = np.asarray(_numbers(mine["score"]), dtype=object)
+    verdicts = mine["verdict"].to_numpy(dtype=object)
+    change = mine["change"].to_numpy(dtype=float)
+    out: list[dict[str, Any]] = []
+    for verdict, better in ((stats.IMPROVED, "better"), (stats.WORSENED, "harder")):
+        for up, symbol in ((True, "triangle-up"), (False, "triangle-down")):
+            rows = np.flatnonzero((verdicts == verdict) & ((change > 0) if up else (change < 0)))
+            if not len(rows):
+                continue
+            direction = "higher" if up else "lower"
+            needed = mine["threshold"].to_numpy(dtype=float)[rows]
+            since = pd.to_datetime(mine["reference_period"].iloc[rows]).dt.strftime("%b %Y").tolist()
+            words = f"<br>Reliably {direction} than<br>at the start<br>({better} for this part)"
+            said = [
+                f"{words}<br>{c:+.2f} since {plot_text(w)}<br>(more than {t:.2f} needed)"
+                for c, t, w in zip(change[rows], needed, since, strict=True)
+            ]
+            out.append(
+                {
+                    "type": "scatter",
+                    "x": x[rows].tolist(),
+                    "y": y[rows].tolist(),
+                    "mode": "markers",
+                    "name": f"{p.label}: reliably {direction} than at the start ({better} for this part)",
+                    "showlegend": False,
+                    "hoverinfo": "skip",
+                    "marker": {"symbol": symbol, "size": 16, "color": p.colour,
+                               "line": {"color": "white", "width": 1.5}},
+                    "meta": {"role": "reliable_change", "verdict": verdict, "partner_id": p.partner_id,
+                             "direction": "up" if up else "down"},
+                    "_said": list(zip(rows.tolist(), said, strict=True)),
+                }
+            )  # fmt: skip
+    return out
 
 
 def theme_heatmap(

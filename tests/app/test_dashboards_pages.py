@@ -395,6 +395,14 @@ def test_reliable_change_marks_the_drop_for_that_partner_only(
     assert list(values(mark["y"])) == [0.0]
     assert mark["marker"]["symbol"] == "triangle-down"
     assert not [t for t in traces(fig, "reliable_change") if t["meta"]["partner_id"] == bob]
+    # a tap on Ann's point of that month says it (the mark over it takes no hover), and only that month
+    [line] = [t for t in traces(fig, "partner") if t["meta"]["partner_id"] == ann]
+    said = {m: extra for m, (_, extra) in zip(months(line["x"]), line["customdata"], strict=True) if extra}
+    assert (
+        list(said) == [pd.Timestamp(month(12))]
+        and "Reliably lower than<br>at the start" in said[pd.Timestamp(month(12))]
+    )
+    assert mark.get("hoverinfo") == "skip"
 
 
 EXTRA_TOML = """

@@ -123,6 +123,9 @@ def test_hover_labels_fit_beside_a_point_on_a_phone(demo_store: Database, catalo
     months = list(pd.date_range("2025-09-01", periods=3, freq="MS"))
     brushed = "Felt brushed aside when sharing something that mattered"
     figs.append(charts.kinds_figure(kinds, {"brushed": brushed}, months, "K"))
+    # the marks take no hover of their own: the words are in the label of the point they sit on
+    marks = [t for t in figs[-2].data if (t.meta or {}).get("role") == "reliable_change"]
+    assert len(marks) == 2 and all(t.hoverinfo == "skip" and not t.hovertemplate for t in marks)
     lines = [line for fig in figs for line in _hover_lines(fig)]
     assert "Reliably higher than" in lines and "Reliably lower than" in lines  # the marks' labels were read
     assert "-12.50 since Sep 2025" in lines
