@@ -14,7 +14,10 @@ reliable change, declared and measured, are listed per subscale by
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -164,6 +167,16 @@ def _this_month(status: Mapping[int, str], names: Mapping[int, str], due: rhythm
     return f"{_listed(done)} checked in; {_listed(waiting)} not yet, {due.note}"
 
 
+@dataclass(frozen=True)
+class Row:
+    """One couple's line on the caseload: its cells (the table's columns, and `_order`: how pressing, for
+    sorting) and every flag as a sentence addressed to the therapist, most pressing first."""
+
+    couple_id: int
+    cells: Mapping[str, object]
+    sentences: tuple[str, ...]
+
+
 def board(
     db: Database,
     couple_ids: Sequence[int],
@@ -182,6 +195,30 @@ def board(
     costs the same in a practice of any size; `ref` is the practice's reference figures, when the caller
     already has them.
     """
+    return assemble(rows(db, couple_ids, catalog, today, safety_flag=safety_flag, ref=ref).values())
+
+
+def assemble(found: Iterable[Row]) -> Board:
+    """The board of these rows: most pressing first, then by how many flags, then by name."""
+    found = list(found)
+    table = pd.DataFrame([dict(r.cells) for r in found])
+    if not table.empty:
+        table = table.sort_values(["_order", FLAG_COUNT, "Couple", "couple_id"], ascending=[True, False, True, True])
+        table = table.drop(columns="_order").reset_index(drop=True)
+    return Board(table, {r.couple_id: list(r.sentences) for r in found})
+
+
+def rows(
+    db: Database,
+    couple_ids: Sequence[int],
+    catalog: Catalog,
+    today: dt.date | None = None,
+    *,
+    safety_flag: bool,
+    ref: pd.DataFrame | None = None,
+) -> dict[int, Row]:
+    """Each couple's row of the board (see `board`), by couple id; a row depends on nothing but its couple's
+    own data, the practice's reference figures, the questionnaires, the day and the safety setting."""
     today = today or dt.date.today()
     couples = overview(db, couple_ids, today)
     found = flags(db, couple_ids, ref)
@@ -196,7 +233,7 @@ def board(
     # each couple's share of the flags and themes, split once (not searched for in every row)
     found_by = {int(k): g for k, g in found.groupby("couple_id")}
     recurring_by = {int(k): g for k, g in recurring.groupby("couple_id")}
-    rows, details = [], {}
+    out: dict[int, Row] = {}
     for c in couples.itertuples():
         cid = int(c.couple_id)
         names = {p.partner_id: p.name for p in partners.get(cid, ())}
@@ -227,7 +264,8 @@ def board(
         pressing = next((n for n, k in enumerate(KINDS) if gathered.count.get(k)), len(KINDS))
         cells = {k.column: "; ".join(gathered.cells.get(k, [])) for k in flag_columns(safety_flag)}
         cells[PAST_DAY.column] = month_words  # who has checked in shows even before it is a flag
-        rows.append(
+        out[cid] = Row(
+            cid,
             {
                 "couple_id": cid,
                 "Couple": str(c.name),
@@ -236,14 +274,60 @@ def board(
                 FLAG_COUNT: sum(gathered.count.values()),
                 LAST: pd.Timestamp(c.last_checkin) if pd.notna(c.last_checkin) else pd.NaT,
                 "_order": pressing,
-            }
+            },
+            tuple(gathered.sentences),
         )
-        details[cid] = gathered.sentences
-    table = pd.DataFrame(rows)
-    if not table.empty:
-        table = table.sort_values(["_order", FLAG_COUNT, "Couple", "couple_id"], ascending=[True, False, True, True])
-        table = table.drop(columns="_order").reset_index(drop=True)
-    return Board(table, details)
+    return out
+
+
+class BoardCache:
+    """Caseload rows kept between builds of a board, so a board is rebuilt only for the couples whose row can
+    have changed: their own data (a write of theirs bumps `Database.revision`), the practice's reference
+    figures (their content, which a check-in changes only when it is someone's first), the questionnaires
+    (`catalog_version`), the day or the safety setting. The practice owner's board of every couple then costs
+    the couples that changed, not the whole practice. Thread-safe; the least recently used rows go first."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._rows: OrderedDict[Hashable, Row] = OrderedDict()
+        self._lock = threading.Lock()
+        self._size = size
+        # the couples whose rows the last call built (the rest were kept): for the tests and the benchmark
+        self.built: list[int] = []
+
+    def board(
+        self,
+        db: Database,
+        couple_ids: Sequence[int],
+        catalog: Catalog,
+        today: dt.date,
+        *,
+        safety_flag: bool,
+        ref: pd.DataFrame,
+        catalog_version: Hashable,
+    ) -> Board:
+        """The same board as `board(...)` gives, from kept rows where nothing they depend on has changed."""
+        common = (today, safety_flag, reference_token(ref), catalog_version)
+        keys = {int(c): (int(c), db.revision(int(c)), *common) for c in dict.fromkeys(couple_ids)}
+        with self._lock:
+            kept = {c: self._rows[k] for c, k in keys.items() if k in self._rows}
+            for c in kept:
+                self._rows.move_to_end(keys[c])
+        missing = [c for c in keys if c not in kept]
+        built = rows(db, missing, catalog, today, safety_flag=safety_flag, ref=ref) if missing else {}
+        with self._lock:
+            for c, row in built.items():
+                self._rows[keys[c]] = row
+            while len(self._rows) > self._size:
+                self._rows.popitem(last=False)
+        self.built = sorted(built)
+        return assemble([*kept.values(), *built.values()])
+
+
+def reference_token(ref: pd.DataFrame) -> str:
+    """A short name for the content of the practice's reference figures: equal figures, equal names."""
+    digest = hashlib.sha256(",".join(map(str, ref.columns)).encode())
+    digest.update(pd.util.hash_pandas_object(ref, index=False).to_numpy().tobytes())
+    return digest.hexdigest()[:32]
 
 
 def _recent_signals(db: Database, couples: pd.DataFrame) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import weakref
 from pathlib import Path
 
 import pandas as pd
@@ -226,34 +227,27 @@ def scores_for(db: Database, couple_id: int) -> pd.DataFrame:
     return couple_scores(str(db.path), couple_id, db.revision(couple_id))
 
 
-@st.cache_data(show_spinner=False, max_entries=16, ttl=3600)
-def _board(
-    path: str,
-    couple_ids: tuple[int, ...],
-    today: dt.date,
-    safety_flag: bool,
-    revisions: tuple[int, ...],
-    reference_signature: tuple[int, int, int],
-    catalog_signature: tuple[tuple[str, int], ...],
-    _catalog: Catalog,
-) -> caseload.Board:
-    db = get_db()
-    return caseload.board(db, couple_ids, _catalog, today, safety_flag=safety_flag, ref=reference_for(db))
+# the caseload rows kept for each open database (gone with it)
+_BOARDS: weakref.WeakKeyDictionary[Database, caseload.BoardCache] = weakref.WeakKeyDictionary()
+_BOARDS_LOCK = threading.Lock()
 
 
 def board_for(
     db: Database, couple_ids: tuple[int, ...], catalog: Catalog, today: dt.date, *, safety_flag: bool
 ) -> caseload.Board:
-    """A therapist's caseload, built once per day, safety setting, write by any of their couples, change to
-    the practice's submitted check-ins (reliable change uses everyone's first ones) and questionnaire files."""
-    ids = tuple(sorted(couple_ids))
-    return _board(
-        str(db.path),
-        ids,
-        today,
-        safety_flag,
-        tuple(db.revision(c) for c in ids),
-        db.analytics.submitted_signature(),
-        _catalog_signature(assessment_dirs()),
+    """A therapist's caseload. A couple's row is built once per day, safety setting, write of that couple,
+    change of the practice's reference figures (reliable change uses everyone's first check-ins) and of the
+    questionnaire files (`caseload.BoardCache`): after one couple's check-in only that couple's row is built."""
+    with _BOARDS_LOCK:
+        cache = _BOARDS.get(db)
+        if cache is None:
+            cache = _BOARDS[db] = caseload.BoardCache()
+    return cache.board(
+        db,
+        sorted(couple_ids),
         catalog,
+        today,
+        safety_flag=safety_flag,
+        ref=reference_for(db),
+        catalog_version=_catalog_signature(assessment_dirs()),
     )

@@ -13,6 +13,7 @@ from mendwell import analysis, caseload, periods
 from mendwell.data import Database
 from mendwell.demo import generate
 from mendwell.instruments import Catalog
+from tests.support.data import check_in, whole_plan
 
 TODAY = dt.date(2026, 11, 20)
 
@@ -92,3 +93,70 @@ def test_a_board_is_the_same_whatever_other_couples_the_practice_holds(practice:
         alone = caseload.board(practice, [c], catalog, TODAY, safety_flag=True)
         same_rows(alone.table, whole.table[whole.table["couple_id"] == c], ["couple_id"])
         assert alone.details[c] == whole.details[c]
+
+
+def test_a_kept_board_is_the_board_built_afresh_and_a_write_builds_only_its_couple_again(
+    practice: Database, catalog: Catalog
+) -> None:
+    """The practice owner's board of every couple, kept between builds (`caseload.BoardCache`): the same board
+    as one built afresh, every time; after a couple's check-in only that couple's row is built again (a
+    check-in that is not someone's first leaves the reference figures as they were); a change of anything
+    every row depends on (the reference figures, the day, the safety setting, the questionnaires) builds all."""
+    ids = ids_of(practice)
+    cache = caseload.BoardCache()
+
+    def kept(
+        ref: pd.DataFrame, *, today: dt.date = TODAY, safety_flag: bool = True, version: str = "v1"
+    ) -> caseload.Board:
+        got = cache.board(practice, ids, catalog, today, safety_flag=safety_flag, ref=ref, catalog_version=version)
+        fresh = caseload.board(practice, ids, catalog, today, safety_flag=safety_flag, ref=ref)
+        pd.testing.assert_frame_equal(got.table, fresh.table)  # the same rows in the same order
+        assert got.details == fresh.details
+        return got
+
+    ref = analysis.reference(practice)
+    kept(ref)
+    assert cache.built == sorted(ids)
+    before = kept(ref)
+    assert cache.built == []
+
+    # a partner who has not checked in this month does
+    month = periods.month_start(TODAY)
+    statuses = practice.checkins.month_statuses(ids, month)
+    couple, partner = next(
+        (c.couple_id, p.partner_id)
+        for c in practice.couples.of(ids)
+        for p in c.partners
+        if statuses.get(c.couple_id, {}).get(p.partner_id) != "submitted"
+    )
+    check_in(practice, catalog, partner, month, whole_plan(catalog, 1))
+    after_ref = analysis.reference(practice)
+    assert caseload.reference_token(after_ref) == caseload.reference_token(ref)  # not anyone's first check-in
+    after = kept(after_ref)
+    assert cache.built == [couple]
+    row = after.table.set_index("couple_id").loc[couple]
+    assert row["This month"] != before.table.set_index("couple_id").loc[couple, "This month"]
+
+    # what every row depends on
+    other_ref = after_ref.assign(ref_sd=after_ref["ref_sd"] * 2)
+    later = TODAY + dt.timedelta(days=1)
+    for ref_now, today, safety_flag, version in (
+        (other_ref, TODAY, True, "v1"),
+        (other_ref, later, True, "v1"),
+        (other_ref, later, False, "v1"),
+        (other_ref, later, False, "v2"),
+    ):
+        kept(ref_now, today=today, safety_flag=safety_flag, version=version)
+        assert cache.built == sorted(ids)
+
+
+def test_a_board_cache_keeps_at_most_its_size_and_forgets_the_oldest(practice: Database, catalog: Catalog) -> None:
+    ids = ids_of(practice)
+    cache = caseload.BoardCache(size=len(ids))
+    ref = analysis.reference(practice)
+    cache.board(practice, ids, catalog, TODAY, safety_flag=True, ref=ref, catalog_version=1)
+    cache.board(practice, ids[:2], catalog, TODAY, safety_flag=False, ref=ref, catalog_version=1)  # 2 more rows
+    cache.board(practice, ids[2:], catalog, TODAY, safety_flag=True, ref=ref, catalog_version=1)
+    assert cache.built == []  # the newest of the first rows were kept
+    cache.board(practice, ids[:2], catalog, TODAY, safety_flag=True, ref=ref, catalog_version=1)
+    assert cache.built == ids[:2]  # the oldest went first
