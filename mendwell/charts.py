@@ -34,7 +34,8 @@ PARTNER_DASH = {1: "solid", 2: "dash"}
 PARTNER_SYMBOL = {1: "circle", 2: "square"}
 TONE_FILL = {"concern": "rgba(213, 94, 0, 0.10)", "watch": "rgba(230, 159, 0, 0.10)", "ok": "rgba(0, 158, 115, 0.09)"}
 KIND_COLOURS = ["#56B4E9", "#009E73", "#E69F00", "#CC79A7", "#0072B2", "#F0E442", "#D55E00", "#000000"]
-FONT: dict[str, Any] = {"family": "Source Sans Pro, Helvetica, Arial, sans-serif", "size": 14, "color": "#26323a"}
+# the app's own font first: Streamlit loads it as "Source Sans" (the session report, offline, falls back)
+FONT: dict[str, Any] = {"family": "Source Sans, Helvetica, Arial, sans-serif", "size": 14, "color": "#26323a"}
 
 
 def plot_text(text: str) -> str:

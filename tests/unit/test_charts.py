@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -202,3 +203,14 @@ def test_line_charts_have_fixed_margins(strict: None) -> None:
         assert layout.margin.l >= 60 and layout.margin.b >= 30
     small = charts.trend_figure(_trend_df(), meta, STYLES).layout.margin.l
     assert charts.trend_figure(_trend_df(), meta, STYLES, large=True).layout.margin.l > small
+
+
+def test_charts_are_drawn_in_the_font_streamlit_loads() -> None:
+    """The charts name first the font Streamlit's pages are set in (and load), so a chart reads like the page
+    around it rather than in the browser's fallback; an upgrade of Streamlit that renames it fails here."""
+    import streamlit
+
+    scripts = (Path(streamlit.__file__).parent / "static" / "static" / "js").glob("*.js")
+    names = {m for f in scripts for m in re.findall(r'sansSerif:`"([^"]+)"', f.read_text(encoding="utf-8"))}
+    assert len(names) == 1, names
+    assert charts.FONT["family"].split(",")[0].strip() == names.pop()
