@@ -7,7 +7,7 @@ import datetime as dt
 import streamlit as st
 
 from mendwell import audit
-from ui.page import page_setup
+from ui.page import page_setup, room_above_table
 
 page = page_setup("Audit log", page="audit", needs_couple=False)
 db = page.db
@@ -18,9 +18,30 @@ if verdict.ok:
 else:
     st.error("The log was tampered with: " + "; ".join(verdict.problems), icon=":material/gpp_bad:")
 
+couples = {c.couple_id: c.name for c in db.couples.all()}
+EVERY = 0
 left, right = st.columns(2)
 since = left.date_input("From", value=dt.date.today() - dt.timedelta(days=30))
-couple = right.number_input("Couple id (0: every couple)", min_value=0, step=1, value=0)
-frame = db.audit.frame(int(couple) or None, dt.datetime.combine(since, dt.time()) if since else None)
-st.dataframe(frame, hide_index=True, width="stretch")
-st.caption("The same log is printed by `mendwell audit`; `mendwell audit verify` checks the chain.")
+chosen = right.selectbox(
+    "Entries about",
+    [EVERY, *couples],
+    format_func=lambda c: "Every couple" if c == EVERY else couples[c],
+    key="audit_couple",
+)
+TABLE = "audit_table"
+room_above_table(TABLE)
+log = audit.table(db, chosen or None, since or None)
+with st.container(key=TABLE):  # a table drawn without selection has no key of its own in the page
+    st.dataframe(
+        log,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "#": st.column_config.NumberColumn(format="%d", width="small"),
+            "When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
+        },
+    )
+st.caption(
+    "Who did what, when, to which couple; never what anyone answered. A couple since erased is named by its "
+    "number. The same log is printed by `mendwell audit`; `mendwell audit verify` checks the chain."
+)

@@ -10,7 +10,7 @@ import streamlit as st
 from mendwell import analysis, caseload, periods, safety
 from mendwell.limits import MIN_REFERENCE_PARTNERS
 from ui import state
-from ui.page import choose_couple, page_setup, safe
+from ui.page import choose_couple, page_setup, room_above_table, safe
 from ui.resources import board_for
 
 page = page_setup("Caseload", page="caseload", needs_couple=False)
@@ -31,9 +31,7 @@ st.caption(
     "pressing flags come first; click a column's name to sort by it, and hover it to read what it means. "
     "Choose a row to open that couple below."
 )
-# room above the board for the table's own toolbar (shown on hover and once a row is chosen), which covered
-# the end of the caption; our own CSS, no user text
-st.html(f"<style>.stApp .st-key-{state.CASELOAD_BOARD} {{ margin-top: 1.75rem; }}</style>")
+room_above_table(state.CASELOAD_BOARD)  # its toolbar covered the end of the caption
 ids = [int(c) for c in found.table["couple_id"]]  # as on the board: most pressing first
 ROW, HEADER = 68, 35  # px: a row (two lines of words), the header row (Streamlit's own height)
 board = st.dataframe(

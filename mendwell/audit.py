@@ -13,6 +13,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+import pandas as pd
+
 from mendwell.data import Database
 from mendwell.data.audit import Entry
 
@@ -53,6 +55,20 @@ def entries(db: Database, couple_id: int | None = None, since: dt.date | None = 
     """Entries in order, optionally for one couple and from a day on."""
     start = dt.datetime.combine(since, dt.time()) if since else None
     return db.audit.entries(couple_id, start)
+
+
+# the owner's table of the log: its columns as a person reads them
+TABLE_COLUMNS = {"seq": "#", "at": "When", "actor": "Who", "action": "What", "couple": "Couple", "detail": "Details"}
+
+
+def table(db: Database, couple_id: int | None = None, since: dt.date | None = None) -> pd.DataFrame:
+    """The log as the owner's page shows it, newest first (`TABLE_COLUMNS`): the couple by name, a couple since
+    erased by its number (its name went with it), nothing for an entry about no couple."""
+    start = dt.datetime.combine(since, dt.time()) if since else None
+    frame = db.audit.frame(couple_id, start)
+    names = {c.couple_id: c.name for c in db.couples.all()}
+    couples = ["" if pd.isna(c) else names.get(int(c), f"couple {int(c)} (erased)") for c in frame["couple_id"]]
+    return frame.assign(couple=couples)[list(TABLE_COLUMNS)].rename(columns=TABLE_COLUMNS)
 
 
 @dataclass(frozen=True)

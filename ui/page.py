@@ -127,6 +127,12 @@ def safe(text: str) -> str:
     return md_escape(text)
 
 
+def room_above_table(key: str) -> None:
+    """Room above the table (an `st.dataframe`) keyed `key` for its own toolbar, which Streamlit shows over the end
+    of whatever is above the table (on hover, and once a row is chosen). Our own CSS, no user text."""
+    st.html(f"<style>.stApp .st-key-{key} {{ margin-top: 1.75rem; }}</style>")
+
+
 NUMBERS_PREFIX = "numbers_"  # the keys of the numbers popovers: NUMBERS_PREFIX + what they hold
 
 

@@ -175,12 +175,18 @@ def _sidebar(db: Database, viewer: Viewer) -> None:
             st.rerun()
 
 
-def _record_view(db: Database, viewer: Viewer, page_title: str) -> None:
-    """One audit entry each time a person opens a page of a couple (not on every click within it)."""
-    couple_id = st.session_state.get(state.COUPLE)
+# pages about no one couple (every couple of a caseload, the accounts, the log): their views name no couple
+ABOUT_NO_COUPLE = frozenset({"caseload", "accounts", "audit"})
+
+
+def _record_view(db: Database, viewer: Viewer, page_title: str, address: str) -> None:
+    """One audit entry each time a person opens a page (not on every click within it): of the chosen couple, or
+    of none for a page about no one couple (`ABOUT_NO_COUPLE`), which the log would otherwise pin on whichever
+    couple the sidebar had chosen."""
+    couple_id = None if address in ABOUT_NO_COUPLE else st.session_state.get(state.COUPLE)
     seen = (page_title, couple_id)
-    if couple_id is not None and st.session_state.get(state.LAST_VIEW) != seen:
-        audit.record(db, viewer.name, audit.VIEW, int(couple_id), page_title)
+    if (couple_id is not None or address in ABOUT_NO_COUPLE) and st.session_state.get(state.LAST_VIEW) != seen:
+        audit.record(db, viewer.name, audit.VIEW, None if couple_id is None else int(couple_id), page_title)
     st.session_state[state.LAST_VIEW] = seen
 
 
@@ -222,7 +228,7 @@ def run() -> None:
         )
         with st.expander("What is wrong with them"):
             st.code("\n".join(str(p) for p in catalog.problems), language=None, wrap_lines=True)
-    _record_view(db, viewer, page.title)
+    _record_view(db, viewer, page.title, page.url_path)
     try:
         page.run()
     except Exception:  # st.stop and reruns are BaseExceptions and pass through
