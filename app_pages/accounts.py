@@ -44,7 +44,7 @@ st.dataframe(
             "Name": [a.name for a in everyone],
             "Role": [_who(a) + (" · practice owner" if a.is_owner else "") for a in everyone],
             "Passcode": ["yes" if accounts.has_passcode(db, a) else "none" for a in everyone],
-            "Second step": ["on" if a.has_second_factor else "" for a in everyone],
+            "Second step": ["on" if a.has_second_factor else "off" for a in everyone],
         }
     ),
     hide_index=True,
