@@ -19,6 +19,8 @@ from mendwell.export import FORMATS, export, scope_for
 from ui import feedback, state
 from ui.page import page_setup, safe
 
+# the export formats in words a couple reads (the keys are `mendwell.export.FORMATS`)
+FORMAT_WORDS = {"csv": "Spreadsheet (CSV)", "parquet": "Parquet (for data tools)", "json": "JSON (for programs)"}
 page = page_setup("Your data", page="data", needs_couple=False)
 db, couple, viewer = page.db, page.couple, page.viewer
 stamp = dt.datetime.now().strftime("%Y%m%d-%H%M")
@@ -40,7 +42,7 @@ if couple is None:
     st.info("There is no couple to export yet.")
 else:
     with st.form("export_form"):
-        fmt = st.radio("Format", list(FORMATS), horizontal=True)
+        fmt = st.radio("Format", list(FORMATS), format_func=FORMAT_WORDS.__getitem__, horizontal=True)
         go_export = st.form_submit_button("Prepare the export")
     if go_export:
         with tempfile.TemporaryDirectory() as tmp:
@@ -50,10 +52,12 @@ else:
                 for path in written.values():
                     zf.write(path, path.name)
         audit.record(db, viewer.name, audit.EXPORT, couple.couple_id, fmt)
-        st.session_state[state.EXPORT_ZIP] = buffer.getvalue()
-    if st.session_state.get(state.EXPORT_ZIP):
+        # kept for this tab with the couple it holds: another couple chosen later is not offered this file
+        st.session_state[state.EXPORT_ZIP] = (couple.couple_id, buffer.getvalue())
+    prepared = st.session_state.get(state.EXPORT_ZIP)
+    if isinstance(prepared, tuple) and prepared[0] == couple.couple_id:
         st.download_button(
-            "Download the export (.zip)", st.session_state[state.EXPORT_ZIP],
+            "Download the export (.zip)", prepared[1],
             file_name=f"mendwell-export-{stamp}.zip", mime="application/zip", on_click="ignore",
             icon=":material/download:",
         )  # fmt: skip

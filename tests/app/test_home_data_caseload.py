@@ -16,13 +16,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1.element_tree import PageLink
+from streamlit.testing.v1.element_tree import DownloadButton, PageLink
 
-from mendwell import caseload, periods, safety, together
+from mendwell import audit, caseload, periods, safety, together
 from mendwell.archive import export_archive
 from mendwell.data import Database
 from mendwell.instruments import Catalog
-from tests.support.apptest import app_store, elements, ok, open_page, shown, sign_in, start_app
+from tests.support.apptest import app_store, button, elements, ok, open_page, shown, sign_in, start_app
 from tests.support.auth import as_signed_in, cookie_for, partner_accounts, therapist
 from tests.support.data import (
     THIS_MONTH,
@@ -34,6 +34,7 @@ from tests.support.data import (
     whole_plan,
 )
 from tests.support.ui import CASELOAD, DATA
+from ui import state
 
 # -- Home points to Together ------------------------------------------------------------------------------
 
@@ -209,3 +210,34 @@ def test_the_caseload_has_a_column_per_kind_most_pressing_first(
         .loc["Cato & Dell", "This month"]
         .startswith("Cato checked in; Dell not yet")
     )
+
+
+def test_an_export_is_offered_only_for_the_couple_it_was_made_for(
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A therapist prepares an export of one couple, then chooses another in the sidebar: the Data page does not
+    offer the first couple's file as if it were the second's (it did: the prepared file was kept for the tab)."""
+    ada = make_couple(store, "Ada & Bo", ("Ada", "Bo"))
+    cy = make_couple(store, "Cy & Di", ("Cy", "Di"))
+    for couple in (ada, cy):
+        check_in(store, catalog, couple.partners[0].partner_id, THIS_MONTH, whole_plan(catalog, 2))
+    sign_in(monkeypatch, store, therapist(store, "Dr Both", [ada.couple_id, cy.couple_id]))
+    store.close()
+
+    at = open_page(start_app(), DATA)
+    assert at.session_state[state.COUPLE] == ada.couple_id
+    [fmt] = [r for r in at.radio if r.label == "Format"]
+    assert fmt.options == ["Spreadsheet (CSV)", "Parquet (for data tools)", "JSON (for programs)"]
+
+    def offered() -> list[str]:
+        return [b.label for b in elements(at, "download_button", DownloadButton) if "export" in b.label]
+
+    ok(button(at, "Prepare the export").click().run())
+    assert offered() == ["Download the export (.zip)"]
+    ok(at.sidebar.selectbox(key=state.COUPLE).select_index(1).run())
+    assert at.session_state[state.COUPLE] == cy.couple_id
+    assert offered() == []  # Ada & Bo's file is not offered as Cy & Di's
+    ok(button(at, "Prepare the export").click().run())
+    assert offered() == ["Download the export (.zip)"]
+    exports = [e.couple_id for e in audit.entries(app_store()) if e.action == audit.EXPORT]
+    assert exports == [ada.couple_id, cy.couple_id]
