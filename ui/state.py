@@ -16,7 +16,6 @@ NOTE_ERROR = "note_error"
 SETTINGS_FLASH = "settings_flash"
 ERASE_FLASH = "erase_flash"
 EXPORT_ZIP = "export_zip"  # (couple id, the prepared export as zip bytes)
-ARCHIVE_ZIP = "archive_zip"
 REPORT_HTML = "report_html"
 CASELOAD_BOARD = "caseload_board"  # the caseload board: which row is selected
 CASELOAD_PICK = "caseload_pick"  # the couple chosen under "Open a couple"
