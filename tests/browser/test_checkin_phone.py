@@ -71,6 +71,18 @@ def landed_on(page: Page, title: str) -> dict[str, Any]:
     return dict(state)
 
 
+# how many lines the page's title (its h1) takes
+TITLE_LINES = """() => {
+  const walk = document.createTreeWalker(document.querySelector('h1'), NodeFilter.SHOW_TEXT), tops = new Set();
+  for (let text = walk.nextNode(); text; text = walk.nextNode()) {
+    const range = document.createRange();
+    range.selectNodeContents(text);
+    for (const r of range.getClientRects()) if (r.width > 0) tops.add(Math.round(r.top));
+  }
+  return tops.size;
+}"""
+
+
 def one_line_scales(page: Page, at_least: int) -> None:
     """At least `at_least` scales are drawn on one line each, and nothing scrolls sideways."""
     rows = page.evaluate(SCALE_ROWS)
@@ -129,6 +141,7 @@ def test_each_section_opens_at_its_title_and_scales_fit_a_phone(
     page.set_viewport_size(NARROW)
     wait_for_calm(page)
     one_line_scales(page, at_least=7)
+    assert page.evaluate(TITLE_LINES) == 1  # "Monthly check-in" did not break in two at 360 px
     page.set_viewport_size(PHONE)
 
     for inst in instruments[2:-1]:  # answered already: Next goes on at once
