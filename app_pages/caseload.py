@@ -42,6 +42,7 @@ board = st.dataframe(
     hide_index=True,
     width="stretch",
     row_height=ROW,  # taller than 4rem, so Streamlit wraps a cell's words onto two lines instead of cutting them
+    placeholder="not yet",  # the only empty cell: the last check-in of a couple who has not checked in yet
     height=ROW * min(len(found.table), 10) + HEADER + 3,  # up to ten couples in view, then it scrolls
     column_config={
         "Couple": st.column_config.TextColumn(pinned=True),

@@ -42,6 +42,7 @@ shown = pd.DataFrame(
 st.dataframe(shown, hide_index=True, width="stretch")
 
 st.header("Scores")
+NOT_SCORED = "—"  # a part with no answer in a month (Streamlit would show "None")
 all_scores = scores_for(db, couple.couple_id)
 mine = views.shared_only(all_scores[all_scores["partner_id"] == partner.partner_id])
 if mine.empty:
@@ -59,10 +60,11 @@ table = mine.pivot_table(index="period", columns="subscale", values="cell", aggf
 table = table.sort_index(ascending=False)
 table.index = [periods.label(pd.Timestamp(p).date()) for p in table.index]
 table.index.name = "Month"
-st.dataframe(table, width="stretch")
+st.dataframe(table, width="stretch", placeholder=NOT_SCORED)
 st.caption(
     "Each score is the average of that part's answers (0 to 4, or 0 to 2 for mending), after turning round "
-    "the questions asked the other way. Questions that were skipped or not asked are left out, not counted "
-    "as zero. Scores from private questions are kept out of this shared view."
+    f"the questions asked the other way. Questions that were skipped or not asked are left out, not counted "
+    f"as zero; {NOT_SCORED} marks a part with no answer that month. Scores from private questions are kept out "
+    "of this shared view."
 )
 st.page_link("app_pages/trends.py", label="See these as charts on Trends", icon=":material/show_chart:")

@@ -197,6 +197,9 @@ def test_the_caseload_has_a_column_per_kind_most_pressing_first(
     assert config["Flags"]["type_config"] == {"type": "number", "format": "%d"}
     assert config["Last check-in"]["type_config"] == {"type": "date", "format": "MMM YYYY"}
     assert frame.proto.row_height > 64  # over 4rem, Streamlit wraps a cell's words instead of cutting them
+    # the one empty cell (Cato & Dell have not checked in yet) says so, not Streamlit's "None"
+    assert pd.isna(frame.value.set_index("Couple").loc["Cato & Dell", "Last check-in"])
+    assert frame.proto.placeholder == "not yet"
 
     # built once per write (ui.resources.board_for): a check-in by one of the couples shows on the next run
     cato = calm.partners[0]

@@ -196,6 +196,9 @@ def test_every_page_renders(
         checkins_table, scores_table = at.dataframe
         assert len(checkins_table.value) > 12  # 24 demo months, a few skipped
         assert "How my reaches were met" in scores_table.value.columns
+        # a part with no answer in a month shows a dash, as the caption says, not Streamlit's "None"
+        assert scores_table.value.isna().any().any() and scores_table.proto.placeholder == "—"
+        assert "— marks a part with no answer that month" in text
     else:
         assert "Names" in text
         assert names_form(at) == [first.name, *names]
