@@ -3,10 +3,29 @@
 from __future__ import annotations
 
 from html import escape
+from pathlib import Path
 
-STYLE = """
+import streamlit
+
+
+def _app_font() -> str:
+    """The app's own font as Streamlit serves it to its pages (a file named by its content), for these pages to
+    read like the app; empty if this Streamlit has none by that name (the pages then use the system's)."""
+    media = Path(streamlit.__file__).parent / "static" / "static" / "media"
+    found = sorted(media.glob("SourceSansVF-Upright.ttf.*.woff2"))
+    if not found:
+        return ""
+    return (
+        '@font-face { font-family: "Source Sans"; font-style: normal; font-weight: 200 900; font-display: swap; '
+        f'src: url("/static/media/{found[0].name}") format("woff2"); }}'
+    )
+
+
+STYLE = (
+    _app_font()
+    + """
 :root { color-scheme: light; }
-body { margin: 0; font-family: "Source Sans 3", system-ui, sans-serif; background: #fbfaf7; color: #26323a;
+body { margin: 0; font-family: "Source Sans", system-ui, sans-serif; background: #fbfaf7; color: #26323a;
        line-height: 1.5; font-size: 1.0625rem; }
 main { max-width: 26rem; margin: 0 auto; padding: 3rem 1.25rem; }
 h1 { font-size: 2rem; margin: 0 0 .5rem; }
@@ -23,6 +42,7 @@ button { margin-top: 1.5rem; font: inherit; font-weight: 600; padding: .65rem 1.
 fieldset { border: 1px solid #c9c4b8; border-radius: .5rem; margin: 1.25rem 0 0; padding: .25rem 1rem 1rem; }
 legend { font-weight: 600; padding: 0 .3rem; }
 """
+)
 
 
 def page(title: str, body: str) -> str:

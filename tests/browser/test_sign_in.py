@@ -54,6 +54,10 @@ def test_the_sign_in_page_and_one_answer_for_wrong_tries(srv: Server, page: Page
     html = page.content()
     for who in ("Quinn", "Reese", "Dr Sign"):
         assert who not in html, f"the sign-in page names {who}"
+    # set in the app's own font, served by the app to anyone (the page comes before any sign-in)
+    page.wait_for_function("() => document.fonts.status === 'loaded'")
+    assert page.evaluate("() => document.fonts.check('16px \"Source Sans\"') && [...document.fonts].some(f => "
+                         "f.family.replaceAll('\"', '') === 'Source Sans' && f.status === 'loaded')")  # fmt: skip
     screenshot(page, "sign-in-page.png")
     _fill(page, "Dr Sign", "not-the-passcode")
     wrong = _message(page)
