@@ -19,37 +19,51 @@ import shutil
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tests.bench.bench_pages import build
+
+if TYPE_CHECKING:
+    from mendwell.data import Database
 
 ROOT = Path(__file__).resolve().parents[2]
 CASELOAD = 16  # couples a therapist sees
 
 
-def board_seconds(db_file: Path, runs: int, couples: int = CASELOAD) -> float:
-    """Median seconds to build the board of the first `couples` couples (a copy of the file is used)."""
-    from mendwell import analysis, caseload
+@contextmanager
+def copy_of(db_file: Path) -> Iterator[Database]:
+    """A copy of the database file, open (so a run's writes never reach the kept file), removed after."""
     from mendwell.data import Database
-    from mendwell.instruments import assessment_dirs, load_catalog
 
-    catalog = load_catalog(assessment_dirs())
     with tempfile.TemporaryDirectory(prefix="mendwell-caseload-") as tmp:
         copy = Path(tmp) / "mendwell.duckdb"
         shutil.copyfile(db_file, copy)
         db = Database(copy)
         try:
-            ids = [c.couple_id for c in db.couples.all()][:couples]
-            ref = analysis.reference(db)
-            today = dt.date.today()
-            caseload.board(db, ids, catalog, today, safety_flag=True, ref=ref)  # warm DuckDB and the imports
-            times = []
-            for _ in range(runs):
-                start = time.perf_counter()
-                caseload.board(db, ids, catalog, today, safety_flag=True, ref=ref)
-                times.append(time.perf_counter() - start)
+            yield db
         finally:
             db.close()
+
+
+def board_seconds(db_file: Path, runs: int, couples: int = CASELOAD) -> float:
+    """Median seconds to build the board of the first `couples` couples (a copy of the file is used)."""
+    from mendwell import analysis, caseload
+    from mendwell.instruments import assessment_dirs, load_catalog
+
+    catalog = load_catalog(assessment_dirs())
+    with copy_of(db_file) as db:
+        ids = [c.couple_id for c in db.couples.all()][:couples]
+        ref = analysis.reference(db)
+        today = dt.date.today()
+        caseload.board(db, ids, catalog, today, safety_flag=True, ref=ref)  # warm DuckDB and the imports
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            caseload.board(db, ids, catalog, today, safety_flag=True, ref=ref)
+            times.append(time.perf_counter() - start)
     return statistics.median(times)
 
 
@@ -57,34 +71,27 @@ def owner_after_writes(db_file: Path, runs: int) -> tuple[float, float]:
     """Seconds for the owner's board of every couple: built whole (no rows kept), and the median after one
     couple's write (a partner of a different couple each time saves an answer of next month's check-in)."""
     from mendwell import analysis, caseload, periods
-    from mendwell.data import Database
     from mendwell.instruments import assessment_dirs, load_catalog
     from tests.support.data import check_in, whole_plan
 
     catalog = load_catalog(assessment_dirs())
-    with tempfile.TemporaryDirectory(prefix="mendwell-caseload-") as tmp:
-        copy = Path(tmp) / "mendwell.duckdb"
-        shutil.copyfile(db_file, copy)
-        db = Database(copy)
-        try:
-            couples = db.couples.all()
-            ids = [c.couple_id for c in couples]
-            ref = analysis.reference(db)
-            today = dt.date.today()
-            cache = caseload.BoardCache()
+    with copy_of(db_file) as db:
+        couples = db.couples.all()
+        ids = [c.couple_id for c in couples]
+        ref = analysis.reference(db)
+        today = dt.date.today()
+        cache = caseload.BoardCache()
+        start = time.perf_counter()
+        cache.board(db, ids, catalog, today, safety_flag=True, ref=ref, catalog_version=1)
+        whole = time.perf_counter() - start
+        plan = {"bids": whole_plan(catalog, 1)["bids"]}
+        times = []
+        for couple in couples[:runs]:
+            check_in(db, catalog, couple.partners[0].partner_id, periods.add_months(today, 1), plan, submit=False)
             start = time.perf_counter()
             cache.board(db, ids, catalog, today, safety_flag=True, ref=ref, catalog_version=1)
-            whole = time.perf_counter() - start
-            plan = {"bids": whole_plan(catalog, 1)["bids"]}
-            times = []
-            for couple in couples[:runs]:
-                check_in(db, catalog, couple.partners[0].partner_id, periods.add_months(today, 1), plan, submit=False)
-                start = time.perf_counter()
-                cache.board(db, ids, catalog, today, safety_flag=True, ref=ref, catalog_version=1)
-                times.append(time.perf_counter() - start)
-                assert cache.built == [couple.couple_id]
-        finally:
-            db.close()
+            times.append(time.perf_counter() - start)
+            assert cache.built == [couple.couple_id]
     return whole, statistics.median(times)
 
 
