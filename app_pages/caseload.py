@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from mendwell import analysis, caseload, periods, safety
+from mendwell import analysis, audit, caseload, periods, safety
 from mendwell.limits import MIN_REFERENCE_PARTNERS
 from ui import state
 from ui.page import choose_couple, page_setup, room_above_table, safe
@@ -73,6 +73,10 @@ st.header("Open a couple")
 names = dict(zip(couples["couple_id"], couples["name"], strict=True))
 choice = st.selectbox("Couple", ids, format_func=lambda cid: f"{names[cid]} (#{cid})", key=state.CASELOAD_PICK)
 said = found.details.get(int(choice), [])
+# their flags in sentences and their start of therapy: a view of this couple, logged once each time it is opened
+if st.session_state.get(state.CASELOAD_VIEWED) != int(choice):
+    audit.record(db, viewer.name, audit.VIEW, int(choice), "Caseload: a couple's flags")
+    st.session_state[state.CASELOAD_VIEWED] = int(choice)
 st.markdown(
     f"**What the flags say about {safe(names[choice])}**\n\n" + "\n".join(f"- {safe(line)}" for line in said)
     if said
@@ -89,7 +93,7 @@ st.caption(
 )
 marked = analysis.start_of_therapy(db, int(choice))
 st.markdown(
-    f"{names[choice]}: "
+    f"{safe(names[choice])}: "
     + (f"starting point marked at **{periods.label(marked)}**." if marked else "starting point is each first check-in.")
 )
 months = periods.recent_periods(36, today)

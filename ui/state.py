@@ -20,6 +20,7 @@ REPORT_HTML = "report_html"
 CASELOAD_BOARD = "caseload_board"  # the caseload board: which row is selected
 CASELOAD_PICK = "caseload_pick"  # the couple chosen under "Open a couple"
 CASELOAD_ROW_PICKED = "caseload_row_picked"  # the couple of the row last turned into that choice
+CASELOAD_VIEWED = "caseload_viewed"  # the couple opened under "Open a couple" whose view was logged last
 
 # Prefixes of per-check-in screen state, forgotten by "Leave now".
 CHECKIN_SCREEN_PREFIXES = ("a:", "step", "note", "opened:", "bar:")

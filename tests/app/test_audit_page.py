@@ -9,10 +9,12 @@ import pytest
 
 from mendwell import audit
 from mendwell.data import Database
+from mendwell.text import md_escape
 from tests.support.apptest import app_store, ok, open_page, sign_in, start_app
 from tests.support.auth import therapist
 from tests.support.data import HOSTILE_COUPLE, make_couple
 from tests.support.ui import ACCOUNTS, AUDIT, CASELOAD, TRENDS
+from ui import state
 
 COLUMNS = ["#", "When", "Who", "What", "Couple", "Details"]
 EVERY = "Every couple"
@@ -73,3 +75,33 @@ def test_a_page_about_no_one_couple_is_logged_without_one(
     assert ("Trends", ada.couple_id) in views
     assert {(title, None) for title in ("Caseload", "Accounts", "Audit log")} <= set(views)
     assert not [v for v in views if v[0] in ("Caseload", "Accounts", "Audit log") and v[1] is not None]
+
+
+def test_a_couple_opened_on_the_caseload_is_logged_and_its_name_stays_words(
+    store: Database, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The caseload's "Open a couple" shows one couple's flags in sentences and their start of therapy: a view
+    of that couple, logged as one each time another couple is opened there; and their name, however it is
+    written, is shown as words, never as markdown (bold, a link)."""
+    ada = make_couple(store, "Ada & Bo", ("Ada", "Bo"))
+    hostile = make_couple(store, HOSTILE_COUPLE, ("Cy", "Di"))
+    sign_in(monkeypatch, store, therapist(store, "Dr Board", [ada.couple_id, hostile.couple_id]))
+    store.close()
+
+    at = open_page(start_app(), CASELOAD)
+
+    def opened() -> list[int | None]:
+        return [e.couple_id for e in audit.entries(app_store()) if e.detail == "Caseload: a couple's flags"]
+
+    first = at.selectbox(key=state.CASELOAD_PICK).value
+    assert opened() == [first]
+    ok(at.run())  # a rerun of the same couple is not another view
+    assert opened() == [first]
+    other = ada.couple_id if first == hostile.couple_id else hostile.couple_id
+    ok(at.selectbox(key=state.CASELOAD_PICK).select(other).run())
+    assert opened() == [first, other]
+    ok(at.selectbox(key=state.CASELOAD_PICK).select(hostile.couple_id).run())  # the hostile name on screen
+    # every markdown element naming the couple names it escaped: as words
+    for text in (m.value for m in at.markdown):
+        if "bold" in text or "alert(1)" in text:
+            assert md_escape(HOSTILE_COUPLE) in text, text
