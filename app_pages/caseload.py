@@ -24,7 +24,7 @@ if couples.empty:
     st.stop()
 
 flag_on = safety.therapist_sees_flag(db)
-found = board_for(db, tuple(mine), catalog, today, safety_flag=flag_on)
+found = board_for(db, tuple(mine), today, safety_flag=flag_on)
 st.caption(
     "Flags are for you only: they never show in screen-share mode, in Together or in reports, and private "
     "parts never raise one. A flag is a reason to ask how things are, not a finding. Couples with the most "

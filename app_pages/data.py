@@ -18,6 +18,7 @@ from mendwell.errors import ArchiveError, MendwellError
 from mendwell.export import FORMATS, export, scope_for
 from ui import feedback, state
 from ui.page import page_setup, safe
+from ui.resources import forget_boards
 
 # the export formats in words a couple reads (the keys are `mendwell.export.FORMATS`)
 FORMAT_WORDS = {"csv": "Spreadsheet (CSV)", "parquet": "Parquet (for data tools)", "json": "JSON (for programs)"}
@@ -168,6 +169,7 @@ if couple is not None:
                     db.couples.erase(couple.couple_id)
                 audit.record(db, viewer.name, audit.ERASE, couple.couple_id)
                 st.cache_data.clear()
+                forget_boards(db)
                 st.session_state.pop(state.COUPLE, None)
                 st.session_state[state.ERASE_FLASH] = "Erased. Nothing of them is left in the database file."
                 st.rerun()
@@ -182,8 +184,12 @@ with st.form("erase_all"):
                 db.erase_all()
             audit.record(db, viewer.name, audit.ERASE, None, "everything")
             st.cache_data.clear()
+            forget_boards(db)
             st.session_state.pop(state.COUPLE, None)
-            st.session_state[state.ERASE_FLASH] = "Everything was erased, and the database file was rewritten."
+            st.session_state[state.ERASE_FLASH] = (
+                "Everything was erased, every account with it, and the database file was rewritten. Mendwell now "
+                "starts afresh, as on its first day."
+            )
             st.rerun()
 if flash := st.session_state.pop(state.ERASE_FLASH, None):
     st.success(flash)

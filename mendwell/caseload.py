@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import threading
-from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -280,19 +279,27 @@ def rows(
     return out
 
 
+@dataclass(frozen=True)
+class Built:
+    """A board, and the couples whose rows were built for it (the others were kept)."""
+
+    board: Board
+    built: list[int]
+
+
 class BoardCache:
     """Caseload rows kept between builds of a board, so a board is rebuilt only for the couples whose row can
     have changed: their own data (a write of theirs bumps `Database.revision`), the practice's reference
     figures (their content, which a check-in changes only when it is someone's first), the questionnaires
     (`catalog_version`), the day or the safety setting. The practice owner's board of every couple then costs
-    the couples that changed, not the whole practice. Thread-safe; the least recently used rows go first."""
+    the couples that changed, not the whole practice.
 
-    def __init__(self, size: int = 4096) -> None:
-        self._rows: OrderedDict[Hashable, Row] = OrderedDict()
+    One row is kept per couple, the newest, and a couple asked for that no longer exists (erased) is forgotten
+    then: a row holds names and flags (a safety check's, too). Thread-safe."""
+
+    def __init__(self) -> None:
+        self._rows: dict[int, tuple[Hashable, Row]] = {}
         self._lock = threading.Lock()
-        self._size = size
-        # the couples whose rows the last call built (the rest were kept): for the tests and the benchmark
-        self.built: list[int] = []
 
     def board(
         self,
@@ -306,21 +313,48 @@ class BoardCache:
         catalog_version: Hashable,
     ) -> Board:
         """The same board as `board(...)` gives, from kept rows where nothing they depend on has changed."""
+        return self.build(
+            db, couple_ids, catalog, today, safety_flag=safety_flag, ref=ref, catalog_version=catalog_version
+        ).board
+
+    def build(
+        self,
+        db: Database,
+        couple_ids: Sequence[int],
+        catalog: Catalog,
+        today: dt.date,
+        *,
+        safety_flag: bool,
+        ref: pd.DataFrame,
+        catalog_version: Hashable,
+    ) -> Built:
+        """`board`, with the couples whose rows were built for it."""
         common = (today, safety_flag, reference_token(ref), catalog_version)
-        keys = {int(c): (int(c), db.revision(int(c)), *common) for c in dict.fromkeys(couple_ids)}
+        keys = {int(c): (db.revision(int(c)), *common) for c in dict.fromkeys(couple_ids)}
         with self._lock:
-            kept = {c: self._rows[k] for c, k in keys.items() if k in self._rows}
-            for c in kept:
-                self._rows.move_to_end(keys[c])
+            kept = {c: entry[1] for c, key in keys.items() if (entry := self._rows.get(c)) and entry[0] == key}
         missing = [c for c in keys if c not in kept]
         built = rows(db, missing, catalog, today, safety_flag=safety_flag, ref=ref) if missing else {}
         with self._lock:
-            for c, row in built.items():
-                self._rows[keys[c]] = row
-            while len(self._rows) > self._size:
-                self._rows.popitem(last=False)
-        self.built = sorted(built)
-        return assemble([*kept.values(), *built.values()])
+            for c in missing:
+                if c in built:
+                    self._rows[c] = (keys[c], built[c])
+                else:  # asked for, and not there: erased
+                    self._rows.pop(c, None)
+        return Built(assemble([*kept.values(), *built.values()]), sorted(built))
+
+    def forget(self) -> None:
+        """Forget every kept row (after an erasure: nothing of an erased couple stays in memory)."""
+        with self._lock:
+            self._rows.clear()
+
+    def __contains__(self, couple_id: object) -> bool:
+        with self._lock:
+            return couple_id in self._rows
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._rows)
 
 
 def reference_token(ref: pd.DataFrame) -> str:

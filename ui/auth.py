@@ -15,6 +15,7 @@ from mendwell import audit, keyring, tokens
 from mendwell.access import Viewer, viewer_for
 from mendwell.config import idle_timeout
 from mendwell.data import Database
+from ui import state
 
 
 def raw_cookie() -> str | None:
@@ -44,7 +45,10 @@ def sign_out(db: Database, viewer: Viewer) -> None:
 
 
 def signed_out_page() -> None:
-    """What someone not signed in sees: a way to sign in, and nothing else."""
+    """What someone not signed in sees: a way to sign in, and nothing else (but for the word that everything was
+    erased, to the owner whose own account went with it)."""
     st.title("Sign in")
+    if flash := st.session_state.pop(state.ERASE_FLASH, None):
+        st.success(flash)
     st.markdown("Mendwell keeps each person's answers to themselves, so please sign in first.")
     st.html('<p><a href="/signin" target="_self">Go to the sign-in page</a></p>')

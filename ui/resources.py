@@ -77,11 +77,16 @@ def _registered(path: str, signature: tuple[tuple[str, int], ...], _catalog: Cat
     return True
 
 
-def get_catalog() -> Catalog:
-    """Instruments from assessments/ and MENDWELL_ASSESSMENTS, reloaded when a file changes."""
+def _catalog_now() -> tuple[Catalog, tuple[tuple[str, int], ...]]:
+    """The catalog of the questionnaire files as they are now, with the signature it was loaded for."""
     dirs = assessment_dirs()
     signature = _catalog_signature(dirs)
-    catalog = _catalog(tuple(str(d) for d in dirs), signature)
+    return _catalog(tuple(str(d) for d in dirs), signature), signature
+
+
+def get_catalog() -> Catalog:
+    """Instruments from assessments/ and MENDWELL_ASSESSMENTS, reloaded when a file changes."""
+    catalog, signature = _catalog_now()
     _registered(str(db_path()), signature, catalog)
     return catalog
 
@@ -232,9 +237,7 @@ _BOARDS: weakref.WeakKeyDictionary[Database, caseload.BoardCache] = weakref.Weak
 _BOARDS_LOCK = threading.Lock()
 
 
-def board_for(
-    db: Database, couple_ids: tuple[int, ...], catalog: Catalog, today: dt.date, *, safety_flag: bool
-) -> caseload.Board:
+def board_for(db: Database, couple_ids: tuple[int, ...], today: dt.date, *, safety_flag: bool) -> caseload.Board:
     """A therapist's caseload. A couple's row is built once per day, safety setting, write of that couple,
     change of the practice's reference figures (reliable change uses everyone's first check-ins) and of the
     questionnaire files (`caseload.BoardCache`): after one couple's check-in only that couple's row is built."""
@@ -242,6 +245,7 @@ def board_for(
         cache = _BOARDS.get(db)
         if cache is None:
             cache = _BOARDS[db] = caseload.BoardCache()
+    catalog, signature = _catalog_now()  # the rows are kept under the signature of the catalog they were built with
     return cache.board(
         db,
         sorted(couple_ids),
@@ -249,5 +253,13 @@ def board_for(
         today,
         safety_flag=safety_flag,
         ref=reference_for(db),
-        catalog_version=_catalog_signature(assessment_dirs()),
+        catalog_version=signature,
     )
+
+
+def forget_boards(db: Database) -> None:
+    """Forget the caseload rows kept for `db` (after an erasure: nothing of an erased couple stays in memory)."""
+    with _BOARDS_LOCK:
+        cache = _BOARDS.get(db)
+    if cache is not None:
+        cache.forget()

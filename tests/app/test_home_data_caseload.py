@@ -34,7 +34,7 @@ from tests.support.data import (
     whole_plan,
 )
 from tests.support.ui import CASELOAD, DATA
-from ui import state
+from ui import resources, state
 
 # -- Home points to Together ------------------------------------------------------------------------------
 
@@ -244,3 +244,47 @@ def test_an_export_is_offered_only_for_the_couple_it_was_made_for(
     assert offered() == ["Download the export (.zip)"]
     exports = [e.couple_id for e in audit.entries(app_store()) if e.action == audit.EXPORT]
     assert exports == [ada.couple_id, cy.couple_id]
+
+
+def test_the_data_page_erases_a_couple_only_when_its_name_is_typed_and_then_nothing_of_them_is_kept(
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The owner erases a couple on the Data page: a wrong name erases nothing; the right one erases them, says
+    so, logs it, and nothing of them stays on screen or in the app's memory (the caseload's kept rows); then
+    "erase everything", only once those words are typed."""
+    ada = make_couple(store, "Ada & Bo", ("Ada", "Bo"))
+    cy = make_couple(store, "Cy & Di", ("Cy", "Di"))
+    for couple in (ada, cy):
+        check_in(store, catalog, couple.partners[0].partner_id, THIS_MONTH, whole_plan(catalog, 2))
+    sign_in(monkeypatch, store, therapist(store, "Dr Owner", [ada.couple_id, cy.couple_id], owner=True))
+    store.close()
+
+    at = open_page(start_app(), CASELOAD)
+    boards = resources._BOARDS[app_store()]
+    assert ada.couple_id in boards and cy.couple_id in boards
+    open_page(at, DATA)
+    assert at.session_state[state.COUPLE] == ada.couple_id
+
+    def erase(form: str, field: str, typed: str, label: str) -> None:
+        [box] = [t for t in at.text_input if t.form_id == form and t.label == field]
+        box.input(typed)
+        ok(button(at, label).click().run())
+
+    erase("erase_couple", "Type the couple's name to confirm", "Ada & B", "Erase this couple")
+    assert [w.value for w in at.warning][-1] == "The name does not match, so nothing was erased."
+    assert [c.name for c in app_store().couples.all()] == ["Ada & Bo", "Cy & Di"]
+    erase("erase_couple", "Type the couple's name to confirm", "Ada & Bo", "Erase this couple")
+    assert "Erased. Nothing of them is left in the database file." in [s.value for s in at.success]
+    assert [c.name for c in app_store().couples.all()] == ["Cy & Di"]
+    assert at.session_state[state.COUPLE] == cy.couple_id and "Ada" not in shown(at)
+    assert ada.couple_id not in boards and not len(boards)  # forgotten, not left in memory
+    assert [e.couple_id for e in audit.entries(app_store()) if e.action == audit.ERASE] == [ada.couple_id]
+
+    erase("erase_all", "Type \u201cerase everything\u201d to confirm", "erase", "Erase everything")
+    assert app_store().couples.all() != []
+    erase("erase_all", "Type \u201cerase everything\u201d to confirm", "Erase everything", "Erase everything")
+    assert app_store().couples.all() == []
+    # their own account went with everything: signed out, and told what happened
+    assert [t.value for t in at.title] == ["Sign in"]
+    [said] = [s.value for s in at.success]
+    assert said.startswith("Everything was erased, every account with it, and the database file was rewritten.")

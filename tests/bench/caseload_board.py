@@ -89,9 +89,9 @@ def owner_after_writes(db_file: Path, runs: int) -> tuple[float, float]:
         for couple in couples[:runs]:
             check_in(db, catalog, couple.partners[0].partner_id, periods.add_months(today, 1), plan, submit=False)
             start = time.perf_counter()
-            cache.board(db, ids, catalog, today, safety_flag=True, ref=ref, catalog_version=1)
+            built = cache.build(db, ids, catalog, today, safety_flag=True, ref=ref, catalog_version=1)
             times.append(time.perf_counter() - start)
-            assert cache.built == [couple.couple_id]
+            assert built.built == [couple.couple_id]
     return whole, statistics.median(times)
 
 

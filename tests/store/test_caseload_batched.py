@@ -107,18 +107,18 @@ def test_a_kept_board_is_the_board_built_afresh_and_a_write_builds_only_its_coup
 
     def kept(
         ref: pd.DataFrame, *, today: dt.date = TODAY, safety_flag: bool = True, version: str = "v1"
-    ) -> caseload.Board:
-        got = cache.board(practice, ids, catalog, today, safety_flag=safety_flag, ref=ref, catalog_version=version)
+    ) -> caseload.Built:
+        got = cache.build(practice, ids, catalog, today, safety_flag=safety_flag, ref=ref, catalog_version=version)
         fresh = caseload.board(practice, ids, catalog, today, safety_flag=safety_flag, ref=ref)
-        pd.testing.assert_frame_equal(got.table, fresh.table)  # the same rows in the same order
-        assert got.details == fresh.details
+        pd.testing.assert_frame_equal(got.board.table, fresh.table)  # the same rows in the same order
+        assert got.board.details == fresh.details
         return got
 
     ref = analysis.reference(practice)
-    kept(ref)
-    assert cache.built == sorted(ids)
-    before = kept(ref)
-    assert cache.built == []
+    assert kept(ref).built == sorted(ids)
+    again = kept(ref)
+    assert again.built == []
+    before = again.board
 
     # a partner who has not checked in this month does
     month = periods.month_start(TODAY)
@@ -133,8 +133,8 @@ def test_a_kept_board_is_the_board_built_afresh_and_a_write_builds_only_its_coup
     after_ref = analysis.reference(practice)
     assert caseload.reference_token(after_ref) == caseload.reference_token(ref)  # not anyone's first check-in
     after = kept(after_ref)
-    assert cache.built == [couple]
-    row = after.table.set_index("couple_id").loc[couple]
+    assert after.built == [couple]
+    row = after.board.table.set_index("couple_id").loc[couple]
     assert row["This month"] != before.table.set_index("couple_id").loc[couple, "This month"]
 
     # what every row depends on
@@ -146,17 +146,24 @@ def test_a_kept_board_is_the_board_built_afresh_and_a_write_builds_only_its_coup
         (other_ref, later, False, "v1"),
         (other_ref, later, False, "v2"),
     ):
-        kept(ref_now, today=today, safety_flag=safety_flag, version=version)
-        assert cache.built == sorted(ids)
+        assert kept(ref_now, today=today, safety_flag=safety_flag, version=version).built == sorted(ids)
 
 
-def test_a_board_cache_keeps_at_most_its_size_and_forgets_the_oldest(practice: Database, catalog: Catalog) -> None:
+def test_a_board_cache_keeps_one_row_a_couple_and_forgets_an_erased_couple(
+    practice: Database, catalog: Catalog
+) -> None:
+    """A row holds a couple's names and flags (a safety check's, too): the cache keeps only each couple's newest
+    row, and forgets a couple asked for once it is erased; `forget` forgets them all."""
     ids = ids_of(practice)
-    cache = caseload.BoardCache(size=len(ids))
+    cache = caseload.BoardCache()
     ref = analysis.reference(practice)
-    cache.board(practice, ids, catalog, TODAY, safety_flag=True, ref=ref, catalog_version=1)
-    cache.board(practice, ids[:2], catalog, TODAY, safety_flag=False, ref=ref, catalog_version=1)  # 2 more rows
-    cache.board(practice, ids[2:], catalog, TODAY, safety_flag=True, ref=ref, catalog_version=1)
-    assert cache.built == []  # the newest of the first rows were kept
-    cache.board(practice, ids[:2], catalog, TODAY, safety_flag=True, ref=ref, catalog_version=1)
-    assert cache.built == ids[:2]  # the oldest went first
+    for safety_flag in (True, False, True):  # each a new row for every couple, replacing the one before
+        assert cache.build(practice, ids, catalog, TODAY, safety_flag=safety_flag, ref=ref, catalog_version=1).built
+    assert len(cache) == len(ids)
+    gone = ids[2]
+    practice.couples.erase(gone)
+    built = cache.build(practice, ids, catalog, TODAY, safety_flag=True, ref=ref, catalog_version=1)
+    assert gone not in cache and gone not in built.board.details and gone not in set(built.board.table["couple_id"])
+    assert all(c in cache for c in ids if c != gone)
+    cache.forget()
+    assert not [c for c in ids if c in cache]
