@@ -333,9 +333,13 @@ def trend_figure(
                 x.tolist(),
                 y.tolist(),
                 p.label,
-                "%{x|%B %Y}<br>Score %{y:.2f}<br>%{customdata[0]}%{customdata[1]}<extra>" + p.label + "</extra>",
+                "%{x|%B %Y}<br>Score %{y:.2f}%{customdata[0]}%{customdata[1]}<extra>" + p.label + "</extra>",
                 {"role": "partner", "partner_id": p.partner_id},
-                customdata=[[hover_text(b), w] for b, w in zip(mine["band"].fillna("").tolist(), said, strict=True)],
+                # each line brings its own break, so a month with no band has no empty line
+                customdata=[
+                    ["<br>" + hover_text(b) if b else "", w]
+                    for b, w in zip(mine["band"].fillna("").tolist(), said, strict=True)
+                ],
             )
         )
         data += marks

@@ -70,6 +70,8 @@ def _hover_lines(fig: go.Figure) -> list[str]:
     as Plotly fills it), as the text a person reads; the partner's name Plotly shows in a box of its own."""
     lines: list[str] = []
     for trace in fig.to_dict()["data"]:
+        if trace.get("hoverinfo") == "skip":
+            continue  # shows no label
         body = str(trace.get("hovertemplate", "")).split("<extra>")[0]
         if trace["type"] == "heatmap":
             points = [
@@ -108,7 +110,7 @@ def test_hover_labels_fit_beside_a_point_on_a_phone(demo_store: Database, catalo
             "partner_id": [1, 1, 1, 2, 2, 2],
             "period": ["2025-09-01", "2025-10-01", "2025-11-01"] * 2,
             "score": [1.0, 2.0, 3.5, 3.5, 2.5, 1.0],
-            "band": ["Hard", "Mixed", long_band, long_band, "Mixed", "Hard"],
+            "band": ["Hard", "Mixed", long_band, long_band, "Mixed", None],
             "verdict": [
                 *(stats.CANT_TELL, stats.NO_CHANGE, stats.IMPROVED),
                 *(stats.CANT_TELL, stats.NO_CHANGE, stats.WORSENED),
@@ -130,6 +132,7 @@ def test_hover_labels_fit_beside_a_point_on_a_phone(demo_store: Database, catalo
     lines = [line for fig in figs for line in _hover_lines(fig)]
     assert "Reliably higher than" in lines and "Reliably lower than" in lines  # the marks' labels were read
     assert "-12.50 since Sep 2025" in lines
+    assert "" not in lines  # no empty line (a month with no band, a mark with no band)
     too_long = sorted({line for line in lines if len(line) > charts.HOVER_CHARS}, key=len)
     assert not too_long, too_long
     # a long label from a questionnaire file is wrapped, not cut: every word is still there
