@@ -18,7 +18,7 @@ if verdict.ok:
 else:
     st.error("The log was tampered with: " + "; ".join(verdict.problems), icon=":material/gpp_bad:")
 
-couples = {c.couple_id: c.name for c in db.couples.all()}
+couples = audit.couples_named(db)  # those erased too, by number: who saw them, and when, stays to be asked
 EVERY = 0
 left, right = st.columns(2)
 since = left.date_input("From", value=dt.date.today() - dt.timedelta(days=30))

@@ -61,13 +61,20 @@ def entries(db: Database, couple_id: int | None = None, since: dt.date | None = 
 TABLE_COLUMNS = {"seq": "#", "at": "When", "actor": "Who", "action": "What", "couple": "Couple", "detail": "Details"}
 
 
+def couples_named(db: Database) -> dict[int, str]:
+    """Every couple the log can be about, by id: those here by name, then those it names that were since erased,
+    by number (their names went with them)."""
+    here = {c.couple_id: c.name for c in db.couples.all()}
+    return here | {c: f"couple {c} (erased)" for c in db.audit.couple_ids() if c not in here}
+
+
 def table(db: Database, couple_id: int | None = None, since: dt.date | None = None) -> pd.DataFrame:
-    """The log as the owner's page shows it, newest first (`TABLE_COLUMNS`): the couple by name, a couple since
-    erased by its number (its name went with it), nothing for an entry about no couple."""
+    """The log as the owner's page shows it, newest first (`TABLE_COLUMNS`): the couple by name (`couples_named`),
+    nothing for an entry about no couple."""
     start = dt.datetime.combine(since, dt.time()) if since else None
     frame = db.audit.frame(couple_id, start)
-    names = {c.couple_id: c.name for c in db.couples.all()}
-    couples = ["" if pd.isna(c) else names.get(int(c), f"couple {int(c)} (erased)") for c in frame["couple_id"]]
+    names = couples_named(db)
+    couples = ["" if pd.isna(c) else names.get(int(c), f"couple {int(c)}") for c in frame["couple_id"]]
     return frame.assign(couple=couples)[list(TABLE_COLUMNS)].rename(columns=TABLE_COLUMNS)
 
 

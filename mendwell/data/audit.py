@@ -80,3 +80,9 @@ class AuditLog:
             "ORDER BY seq DESC",
             {"couple": couple_id, "since": since},
         )
+
+    def couple_ids(self) -> list[int]:
+        """Every couple an entry names (erased couples too), in order."""
+        return [int(r[0]) for r in self._engine.rows(
+            "SELECT DISTINCT couple_id FROM audit_log WHERE couple_id IS NOT NULL ORDER BY couple_id", {}
+        )]  # fmt: skip

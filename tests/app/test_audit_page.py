@@ -50,7 +50,11 @@ def test_the_log_reads_in_words_and_a_couple_is_chosen_by_name(
 
     chooser = at.selectbox(key="audit_couple")
     assert chooser.label == "Entries about"  # not "Couple", which the sidebar's chooser of a couple is called
-    assert chooser.options == [EVERY, "Ada & Bo", HOSTILE_COUPLE]  # names as typed, never as markdown
+    # names as typed, never as markdown; a couple since erased by its number, to ask about them still
+    assert chooser.options == [EVERY, "Ada & Bo", HOSTILE_COUPLE, f"couple {gone.couple_id} (erased)"]
+    ok(chooser.select(gone.couple_id).run())
+    assert sorted(at.dataframe[0].value["What"]) == ["erase", "export"]
+    chooser = at.selectbox(key="audit_couple")
     ok(chooser.select_index(2).run())
     mine = at.dataframe[0].value
     assert set(mine["Couple"]) == {HOSTILE_COUPLE} and list(mine["Details"]) == ["Together"]
