@@ -412,7 +412,9 @@ def theme_heatmap(
             "type": "heatmap",
             "z": grid.to_numpy().tolist(),
             "x": [d.strftime("%Y-%m-%d") for d in grid.columns],
-            "y": [plot_text(theme_titles[t]) for t in themes],
+            # a theme's name on the axis and in the hover label, in lines of at most HOVER_CHARS (a questionnaire
+            # file may name a theme at length): the label fits beside a cell, the axis leaves the grid its width
+            "y": [hover_text(theme_titles[t]) for t in themes],
             "colorscale": [[0, "#ffffff"], [0.01, "#e6f0f5"], [1, "#0b4f6c"]],
             "zmin": 0,
             "xgap": 2,
@@ -428,13 +430,15 @@ def theme_heatmap(
         }
     ]
     # fixed margins (see fixed_margin): room for the longest theme's name on the left, the colour bar right
-    widest = max((len(theme_titles[t]) for t in themes), default=0)
+    lines = [line for t in themes for line in textwrap.wrap(" ".join(theme_titles[t].split()), HOVER_CHARS)]
+    widest = max(map(len, lines), default=0)
     margin = fixed_margin(l=min(240, max(60, 16 + round(7.5 * widest))), r=64)
+    rows = max((len(textwrap.wrap(" ".join(theme_titles[t].split()), HOVER_CHARS)) for t in themes), default=1)
     n = len(months)  # the grid can be narrow on a phone: fewer month labels than on a line chart
     ticks = {"dtick": "M1" if n <= 6 else "M3" if n <= 12 else "M6" if n <= 24 else "M12"}
     layout = _layout(
         plot_text(title),
-        120 + 34 * len(themes),
+        120 + (34 if rows <= 2 else 17 * rows) * len(themes),  # a row is tall enough for its name's lines
         margin=margin,
         yaxis={"autorange": "reversed", "showgrid": False},
         xaxis=ticks,

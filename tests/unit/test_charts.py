@@ -129,6 +129,9 @@ def test_hover_labels_fit_beside_a_point_on_a_phone(demo_store: Database, catalo
     # the marks take no hover of their own: the words are in the label of the point they sit on
     marks = [t for t in figs[-2].data if (t.meta or {}).get("role") == "reliable_change"]
     assert len(marks) == 2 and all(t.hoverinfo == "skip" and not t.hovertemplate for t in marks)
+    long_theme = "Feeling criticised for the way I look after our home and our children"
+    heat = pd.DataFrame({"theme_id": ["crit"], "period": ["2025-09-01"], "signals": [2]})
+    figs.append(charts.theme_heatmap(heat, {"crit": long_theme, "alone": "Alone"}, months, "Themes"))
     lines = [line for fig in figs for line in _hover_lines(fig)]
     assert "Reliably higher than" in lines and "Reliably lower than" in lines  # the marks' labels were read
     assert "-12.50 since Sep 2025" in lines
@@ -136,7 +139,7 @@ def test_hover_labels_fit_beside_a_point_on_a_phone(demo_store: Database, catalo
     too_long = sorted({line for line in lines if len(line) > charts.HOVER_CHARS}, key=len)
     assert not too_long, too_long
     # a long label from a questionnaire file is wrapped, not cut: every word is still there
-    for label in (long_band, brushed):
+    for label in (long_band, brushed, long_theme):
         assert " ".join(line for line in dict.fromkeys(lines) if len(line) > 3 and line in label) == label
 
 
