@@ -97,9 +97,8 @@ elif done:
             "are ready; the month opens on Together once you have both checked in."
         )
     elif page.viewer.is_partner:
-        waiting = (
-            f"{safe(done[0].name)} has checked in. Your check-in for {month} is still open whenever you are ready."
-        )
+        # when is said once, in the check-in day's line above: here, what the month waits for
+        waiting = f"{safe(done[0].name)} has checked in; {month} opens on Together once you have too."
     else:
         waiting = (
             f"{safe(done[0].name)} has checked in; {safe(open_[0].name)}'s check-in for {month} is still open. "

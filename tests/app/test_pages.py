@@ -36,7 +36,7 @@ from tests.support.apptest import (
     unescape,
 )
 from tests.support.auth import PASSCODE, as_signed_in, partner_accounts, therapist
-from tests.support.data import HOSTILE_COUPLE, HOSTILE_FIRST, HOSTILE_FULL, HOSTILE_SECOND, make_couple
+from tests.support.data import HOSTILE_COUPLE, HOSTILE_FIRST, HOSTILE_FULL, HOSTILE_SECOND, THIS_MONTH, make_couple
 from tests.support.ui import ACCOUNTS, CHECKIN, HISTORY, HOME, SETTINGS, SUBMIT
 
 PAGES = [HOME, CHECKIN, HISTORY, SETTINGS]
@@ -363,7 +363,8 @@ def test_full_checkin_through_the_ui(
     assert not at.main.button
     sign_in(monkeypatch, s, bob_account)
     at = start_app()
-    assert "Ann has checked in. Your check-in" in shown(at)
+    assert f"Ann has checked in; {periods.label(THIS_MONTH)} opens on Together once you have too." in shown(at)
+    assert shown(at).count("whenever you are ready") <= 1  # when: said once, by the check-in day's line
     assert [b.label for b in at.main.button] == ["Start my check-in"]
 
 
