@@ -15,6 +15,7 @@ words; it is never marked as reliable.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping
 
 import numpy as np
@@ -51,6 +52,14 @@ def all_changes(db: Database, couple_id: int | None = None) -> pd.DataFrame:
 def reference(db: Database) -> pd.DataFrame:
     """Per subscale, from everyone's first check-in: partners, SD, Cronbach's alpha and its complete answers."""
     return reference_stats(db.analytics.reference_items())
+
+
+def reference_token(ref: pd.DataFrame) -> str:
+    """A short name for the content of the practice's reference figures (`reference`): equal figures, equal
+    names. Results judged by them are kept under it, so they follow a change of the figures at once."""
+    digest = hashlib.sha256(",".join(map(str, ref.columns)).encode())
+    digest.update(pd.util.hash_pandas_object(ref, index=False).to_numpy().tobytes())
+    return digest.hexdigest()[:32]
 
 
 REFERENCE_COLUMNS = ["instrument_id", "subscale_id", "partners", "ref_sd", "alpha", "alpha_partners", "alpha_items"]

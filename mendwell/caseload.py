@@ -14,7 +14,6 @@ reliable change, declared and measured, are listed per subscale by
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import threading
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -349,7 +348,7 @@ class BoardCache:
         catalog_version: Hashable,
     ) -> Built:
         """`board`, with the couples whose rows were built for it."""
-        common = (today, safety_flag, reference_token(ref), catalog_version)
+        common = (today, safety_flag, analysis.reference_token(ref), catalog_version)
         keys = {int(c): (db.revision(int(c)), *common) for c in dict.fromkeys(couple_ids)}
         with self._lock:
             kept = {c: entry[1] for c, key in keys.items() if (entry := self._rows.get(c)) and entry[0] == key}
@@ -375,13 +374,6 @@ class BoardCache:
     def __len__(self) -> int:
         with self._lock:
             return len(self._rows)
-
-
-def reference_token(ref: pd.DataFrame) -> str:
-    """A short name for the content of the practice's reference figures: equal figures, equal names."""
-    digest = hashlib.sha256(",".join(map(str, ref.columns)).encode())
-    digest.update(pd.util.hash_pandas_object(ref, index=False).to_numpy().tobytes())
-    return digest.hexdigest()[:32]
 
 
 def _recent_signals(db: Database, couples: pd.DataFrame) -> pd.DataFrame:

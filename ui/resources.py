@@ -4,7 +4,9 @@ Streamlit reruns a page script on every interaction, so the expensive things
 are cached here: the database once per file (thread-safe: each call takes its
 own cursor), the instrument catalog until a file changes, and per-couple
 results keyed by the couple's write revision, so a write by that couple (and
-only that couple) makes them stale.
+only that couple) makes them stale, and by the version of the practice's
+reference figures their reliable change is judged by (`reference_version`),
+which another couple's first check-in changes.
 """
 
 from __future__ import annotations
@@ -109,9 +111,21 @@ def reference_for(db: Database) -> pd.DataFrame:
     return practice_reference(str(db.path), db.analytics.submitted_signature())
 
 
+@st.cache_data(show_spinner=False, max_entries=4, ttl=3600)
+def _reference_version(path: str, signature: tuple[int, int, int]) -> str:
+    return analysis.reference_token(practice_reference(path, signature))
+
+
+def reference_version(db: Database) -> str:
+    """A name for the content of the practice's reference figures: part of the key of every result judged by
+    them, which another couple's first check-in changes without any write of the couple judged."""
+    return _reference_version(str(db.path), db.analytics.submitted_signature())
+
+
 @st.cache_data(show_spinner=False, max_entries=32, ttl=3600)
-def couple_analysis(path: str, couple_id: int, revision: int) -> dict[str, pd.DataFrame]:
-    """Everything the dashboards draw for one couple, computed in DuckDB once per write."""
+def couple_analysis(path: str, couple_id: int, revision: int, reference: str) -> dict[str, pd.DataFrame]:
+    """Everything the dashboards draw for one couple, computed in DuckDB once per write of the couple and
+    version of the reference figures (`reference_version`) their reliable change is judged by."""
     db = get_db()
     return {
         "reliable": analysis.reliable_change(db, couple_id, reference_for(db)),
@@ -129,6 +143,7 @@ def _trends_view(
     path: str,
     couple_id: int,
     revision: int,
+    reference: str,
     months_back: views.MonthsBack,
     large: bool,
     catalog_signature: tuple[tuple[str, int], ...],
@@ -138,7 +153,7 @@ def _trends_view(
     db = get_db()
     styles = [PartnerStyle(p.partner_id, p.name, p.slot) for p in _couple.partners]
     return views.trends_view(
-        couple_analysis(path, couple_id, revision),
+        couple_analysis(path, couple_id, revision, reference),
         _catalog,
         styles,
         months_back,
@@ -154,7 +169,15 @@ def trends_view_for(
     are writes too), time span, screen-share size and questionnaire files."""
     signature = _catalog_signature(assessment_dirs())
     return _trends_view(
-        str(db.path), couple.couple_id, db.revision(couple.couple_id), months_back, large, signature, catalog, couple
+        str(db.path),
+        couple.couple_id,
+        db.revision(couple.couple_id),
+        reference_version(db),
+        months_back,
+        large,
+        signature,
+        catalog,
+        couple,
     )
 
 
@@ -174,6 +197,7 @@ def _themes_view(
     path: str,
     couple_id: int,
     revision: int,
+    reference: str,
     months_back: views.MonthsBack,
     large: bool,
     catalog_signature: tuple[tuple[str, int], ...],
@@ -182,7 +206,7 @@ def _themes_view(
 ) -> views.ThemesView | None:
     styles = [PartnerStyle(p.partner_id, p.name, p.slot) for p in _couple.partners]
     return views.themes_view(
-        couple_analysis(path, couple_id, revision),
+        couple_analysis(path, couple_id, revision, reference),
         couple_submitted(path, couple_id, revision),
         _catalog,
         styles,
@@ -198,15 +222,23 @@ def themes_view_for(
     screen-share size and questionnaire files (shared as is, like `trends_view_for`)."""
     signature = _catalog_signature(assessment_dirs())
     return _themes_view(
-        str(db.path), couple.couple_id, db.revision(couple.couple_id), months_back, large, signature, catalog, couple
+        str(db.path),
+        couple.couple_id,
+        db.revision(couple.couple_id),
+        reference_version(db),
+        months_back,
+        large,
+        signature,
+        catalog,
+        couple,
     )
 
 
 @st.cache_data(show_spinner=False, max_entries=64, ttl=3600)
 def _themes_coming_back(
-    path: str, couple_id: int, revision: int, last_period: pd.Timestamp, window: int, min_months: int
+    path: str, couple_id: int, revision: int, reference: str, last_period: pd.Timestamp, window: int, min_months: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    signals = couple_analysis(path, couple_id, revision)["signals"]
+    signals = couple_analysis(path, couple_id, revision, reference)["signals"]
     return (
         analysis.recurring_themes(signals, last_period, window=window, min_months=min_months),
         analysis.new_themes(signals, last_period, window=window),
@@ -219,12 +251,14 @@ def themes_coming_back_for(
     """A couple's themes that keep coming back (`analysis.recurring_themes`) and those new in the latest month
     (`analysis.new_themes`) over `window` months up to `last_period`: worked out once per write and choice
     (about 40 ms of pandas, on every visit to Themes before)."""
-    return _themes_coming_back(str(db.path), couple_id, db.revision(couple_id), last_period, window, min_months)
+    return _themes_coming_back(
+        str(db.path), couple_id, db.revision(couple_id), reference_version(db), last_period, window, min_months
+    )
 
 
 def analysis_for(db: Database, couple_id: int) -> dict[str, pd.DataFrame]:
-    """Cached dashboard data of a couple, fresh after any of its writes."""
-    return couple_analysis(str(db.path), couple_id, db.revision(couple_id))
+    """Cached dashboard data of a couple, fresh after any of its writes and any change of the reference figures."""
+    return couple_analysis(str(db.path), couple_id, db.revision(couple_id), reference_version(db))
 
 
 def scores_for(db: Database, couple_id: int) -> pd.DataFrame:

@@ -1,0 +1,41 @@
+"""The app's caches follow what their results depend on. A couple's results (Trends, Themes, the glance) are
+kept per write of that couple; reliable change also judges them by the practice's reference figures (the spread
+of everyone's first check-ins), which another couple's first check-in changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from mendwell import analysis
+from mendwell.data import Database
+from mendwell.instruments import Catalog
+from tests.support.apptest import app_store
+from tests.support.data import THIS_MONTH, check_in, make_couple, whole_plan
+from ui import resources
+
+
+def test_a_couples_results_follow_the_practices_reference_figures(
+    demo_store: Database, catalog: Catalog, app_env: Path
+) -> None:
+    """When another couple's first check-ins change the reference figures, a couple's kept results are judged by
+    the new figures at once, as the caseload's are (they were kept as they were until the couple's own next
+    write, up to an hour: Trends and the caseload could disagree on the same month)."""
+    couple = demo_store.couples.all()[0]
+    demo_store.close()
+    db = app_store()
+    before = resources.analysis_for(db, couple.couple_id)["reliable"]
+    view = resources.trends_view_for(db, resources.get_catalog(), couple, 12, False)
+    ref = resources.reference_for(db)
+
+    newcomers = make_couple(db, "New & Here", ("New", "Here"))  # their first check-ins, at the scales' ends
+    for partner, value in zip(newcomers.partners, (0, 4), strict=True):
+        check_in(db, catalog, partner.partner_id, THIS_MONTH, whole_plan(catalog, value))
+    assert analysis.reference_token(resources.reference_for(db)) != analysis.reference_token(ref)
+
+    after = resources.analysis_for(db, couple.couple_id)["reliable"]
+    fresh = analysis.reliable_change(db, couple.couple_id, analysis.reference(db))
+    pd.testing.assert_frame_equal(after, fresh)
+    assert not after["partners"].equals(before["partners"])  # the figures it is judged by did change
+    assert resources.trends_view_for(db, resources.get_catalog(), couple, 12, False) is not view
