@@ -35,17 +35,20 @@ def overview(db: Database, couple_ids: Sequence[int], today: dt.date | None = No
     return db.analytics.caseload_overview(month_start(today), list(couple_ids))
 
 
-def flags(db: Database, couple_ids: Sequence[int] | None = None, ref: pd.DataFrame | None = None) -> pd.DataFrame:
+def flags(
+    db: Database,
+    couple_ids: Sequence[int] | None = None,
+    ref: pd.DataFrame | None = None,
+    changes: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Flags per couple and partner, of `couple_ids` (every couple when None): `kind` is 'reliable worsening
     since the start' or 'concern two months running'. `ref` is the practice's reference figures
-    (`analysis.reference(db)`), when the caller already has them."""
+    (`analysis.reference(db)`), and `changes` those couples' `latest_changes`, when the caller already has them."""
     cols = ["couple_id", "partner_id", "period", "instrument_id", "subscale_id", "kind"]
     ref = analysis.reference(db) if ref is None else ref
     # flags look at each partner's latest score of each part only (with its baseline and the month before)
-    if couple_ids is None:
-        changes = db.analytics.changes(None)
-    else:
-        changes = db.analytics.changes_of(couple_ids, latest_only=True)
+    if changes is None:
+        changes = db.analytics.changes(None) if couple_ids is None else latest_changes(db, couple_ids)
     judged = analysis.classify(changes, ref)
     if judged.empty:
         return pd.DataFrame(columns=cols)
@@ -59,6 +62,12 @@ def flags(db: Database, couple_ids: Sequence[int] | None = None, ref: pd.DataFra
         latest["band_tone"].eq("concern") & latest["previous_tone"].eq("concern") & months_apart.eq(1)
     ].assign(kind=RUNNING)
     return pd.concat([worse[cols], running[cols]], ignore_index=True).sort_values(cols[:5], ignore_index=True)
+
+
+def latest_changes(db: Database, couple_ids: Sequence[int]) -> pd.DataFrame:
+    """Each partner's latest score of each part, of `couple_ids`, with its baseline and the score before (what
+    the flags judge): one query for all of them."""
+    return db.analytics.changes_of(couple_ids, latest_only=True)
 
 
 @dataclass(frozen=True)
@@ -230,12 +239,14 @@ def rows(
     *,
     safety_flag: bool,
     ref: pd.DataFrame | None = None,
+    changes: pd.DataFrame | None = None,
 ) -> dict[int, Row]:
     """Each couple's row of the board (see `board`), by couple id; a row depends on nothing but its couple's
-    own data, the practice's reference figures, the questionnaires, the day and the safety setting."""
+    own data, the practice's reference figures, the questionnaires, the day and the safety setting. `changes`:
+    the couples' `latest_changes`, when the caller already has them."""
     today = today or dt.date.today()
     couples = overview(db, couple_ids, today)
-    found = flags(db, couple_ids, ref)
+    found = flags(db, couple_ids, ref, changes)
     raised = safety.recent_flags(db, couple_ids) if safety_flag else pd.DataFrame(columns=["couple_id", "partner_id"])
     titles = views.subscale_titles(catalog)
     theme_titles = views.theme_titles(catalog)
@@ -300,10 +311,12 @@ def rows(
 
 @dataclass(frozen=True)
 class Built:
-    """A board, and the couples whose rows were built for it (the others were kept)."""
+    """A board, the couples whose rows were built for it (the others were kept), and those of them whose scores
+    were asked from the database (the others' were kept too: only the reference figures had changed)."""
 
     board: Board
     built: list[int]
+    asked: list[int]
 
 
 class BoardCache:
@@ -318,6 +331,10 @@ class BoardCache:
 
     def __init__(self) -> None:
         self._rows: dict[int, tuple[Hashable, Row]] = {}
+        # each couple's `latest_changes`, by its revision and the questionnaires: they do not depend on the
+        # reference figures, so a change of those (someone's first check-in) judges them again without asking
+        # the database for every couple's scores (most of the time of building every row)
+        self._changes: dict[int, tuple[Hashable, pd.DataFrame]] = {}
         self._lock = threading.Lock()
 
     def board(
@@ -353,19 +370,48 @@ class BoardCache:
         with self._lock:
             kept = {c: entry[1] for c, key in keys.items() if (entry := self._rows.get(c)) and entry[0] == key}
         missing = [c for c in keys if c not in kept]
-        built = rows(db, missing, catalog, today, safety_flag=safety_flag, ref=ref) if missing else {}
+        built: dict[int, Row] = {}
+        asked: list[int] = []
+        if missing:
+            changes, asked = self._latest(db, missing, keys)
+            built = rows(db, missing, catalog, today, safety_flag=safety_flag, ref=ref, changes=changes)
         with self._lock:
             for c in missing:
                 if c in built:
                     self._rows[c] = (keys[c], built[c])
                 else:  # asked for, and not there: erased
                     self._rows.pop(c, None)
-        return Built(assemble([*kept.values(), *built.values()]), sorted(built))
+                    self._changes.pop(c, None)
+        return Built(assemble([*kept.values(), *built.values()]), sorted(built), sorted(asked))
+
+    def _latest(
+        self, db: Database, couple_ids: list[int], keys: Mapping[int, tuple[Hashable, ...]]
+    ) -> tuple[pd.DataFrame, list[int]]:
+        """The couples' `latest_changes` in the query's order, kept ones where the couple and the questionnaires
+        are as they were, the rest asked for in one query; and the couples asked for."""
+        version = {c: (keys[c][0], keys[c][-1]) for c in couple_ids}  # the couple's revision, the questionnaires'
+        with self._lock:
+            kept = {c: entry[1] for c in couple_ids if (entry := self._changes.get(c)) and entry[0] == version[c]}
+        need = [c for c in couple_ids if c not in kept]
+        fresh = latest_changes(db, need) if need else None
+        if fresh is not None:
+            by_couple = {int(c): part for c, part in fresh.groupby("couple_id", sort=False)}
+            with self._lock:
+                for c in need:
+                    self._changes[c] = (version[c], by_couple.get(c, fresh.iloc[0:0]))
+            kept |= {c: by_couple.get(c, fresh.iloc[0:0]) for c in need}
+        parts = [kept[c] for c in couple_ids]
+        found = [p for p in parts if len(p)]
+        if not found:
+            return parts[0], need  # no scores at all: an empty frame with the query's columns
+        order = ["couple_id", "partner_id", "instrument_id", "subscale_id", "period"]
+        return pd.concat(found, ignore_index=True).sort_values(order, ignore_index=True), need
 
     def forget(self) -> None:
         """Forget every kept row (after an erasure: nothing of an erased couple stays in memory)."""
         with self._lock:
             self._rows.clear()
+            self._changes.clear()
 
     def __contains__(self, couple_id: object) -> bool:
         with self._lock:

@@ -115,9 +115,10 @@ def test_a_kept_board_is_the_board_built_afresh_and_a_write_builds_only_its_coup
         return got
 
     ref = analysis.reference(practice)
-    assert kept(ref).built == sorted(ids)
+    first = kept(ref)
+    assert first.built == first.asked == sorted(ids)
     again = kept(ref)
-    assert again.built == []
+    assert again.built == again.asked == []
     before = again.board
 
     # a partner who has not checked in this month does
@@ -133,20 +134,22 @@ def test_a_kept_board_is_the_board_built_afresh_and_a_write_builds_only_its_coup
     after_ref = analysis.reference(practice)
     assert analysis.reference_token(after_ref) == analysis.reference_token(ref)  # not anyone's first check-in
     after = kept(after_ref)
-    assert after.built == [couple]
+    assert after.built == after.asked == [couple]
     row = after.board.table.set_index("couple_id").loc[couple]
     assert row["This month"] != before.table.set_index("couple_id").loc[couple, "This month"]
 
-    # what every row depends on
-    other_ref = after_ref.assign(ref_sd=after_ref["ref_sd"] * 2)
+    # what every row depends on; the scores are asked for again only when the questionnaires change (the
+    # reference figures, the day and the safety setting judge the same scores again)
+    other_ref = after_ref.assign(ref_sd=after_ref["ref_sd"] * 2, partners=after_ref["partners"] + 1)
     later = TODAY + dt.timedelta(days=1)
-    for ref_now, today, safety_flag, version in (
-        (other_ref, TODAY, True, "v1"),
-        (other_ref, later, True, "v1"),
-        (other_ref, later, False, "v1"),
-        (other_ref, later, False, "v2"),
+    for ref_now, today, safety_flag, version, asked in (
+        (other_ref, TODAY, True, "v1", []),
+        (other_ref, later, True, "v1", []),
+        (other_ref, later, False, "v1", []),
+        (other_ref, later, False, "v2", sorted(ids)),
     ):
-        assert kept(ref_now, today=today, safety_flag=safety_flag, version=version).built == sorted(ids)
+        got = kept(ref_now, today=today, safety_flag=safety_flag, version=version)
+        assert got.built == sorted(ids) and got.asked == asked
 
 
 def test_a_board_cache_keeps_one_row_a_couple_and_forgets_an_erased_couple(
