@@ -364,7 +364,7 @@ class BoardCache:
         ref: pd.DataFrame,
         catalog_version: Hashable,
     ) -> Built:
-        """`board`, with the couples whose rows were built for it."""
+        """`board`, with the couples whose rows were built for it and those whose scores were asked for."""
         common = (today, safety_flag, analysis.reference_token(ref), catalog_version)
         keys = {int(c): (db.revision(int(c)), *common) for c in dict.fromkeys(couple_ids)}
         with self._lock:
