@@ -337,22 +337,6 @@ class BoardCache:
         self._changes: dict[int, tuple[Hashable, pd.DataFrame]] = {}
         self._lock = threading.Lock()
 
-    def board(
-        self,
-        db: Database,
-        couple_ids: Sequence[int],
-        catalog: Catalog,
-        today: dt.date,
-        *,
-        safety_flag: bool,
-        ref: pd.DataFrame,
-        catalog_version: Hashable,
-    ) -> Board:
-        """The same board as `board(...)` gives, from kept rows where nothing they depend on has changed."""
-        return self.build(
-            db, couple_ids, catalog, today, safety_flag=safety_flag, ref=ref, catalog_version=catalog_version
-        ).board
-
     def build(
         self,
         db: Database,
@@ -364,7 +348,8 @@ class BoardCache:
         ref: pd.DataFrame,
         catalog_version: Hashable,
     ) -> Built:
-        """`board`, with the couples whose rows were built for it and those whose scores were asked for."""
+        """The same board as `board(...)` gives, from kept rows where nothing they depend on has changed; with the
+        couples whose rows were built for it and those whose scores were asked for."""
         common = (today, safety_flag, analysis.reference_token(ref), catalog_version)
         keys = {int(c): (db.revision(int(c)), *common) for c in dict.fromkeys(couple_ids)}
         with self._lock:

@@ -122,6 +122,12 @@ def reference_version(db: Database) -> str:
     return _reference_version(str(db.path), db.analytics.submitted_signature())
 
 
+def _couple_key(db: Database, couple_id: int) -> tuple[str, int, int, str]:
+    """What a couple's kept results are kept under: the file, the couple, its write revision and the version of
+    the reference figures its reliable change is judged by."""
+    return str(db.path), couple_id, db.revision(couple_id), reference_version(db)
+
+
 @st.cache_data(show_spinner=False, max_entries=32, ttl=3600)
 def couple_analysis(path: str, couple_id: int, revision: int, reference: str) -> dict[str, pd.DataFrame]:
     """Everything the dashboards draw for one couple, computed in DuckDB once per write of the couple and
@@ -168,17 +174,7 @@ def trends_view_for(
     """The Trends page of a couple over a time span: built once per write (names and the start of therapy
     are writes too), time span, screen-share size and questionnaire files."""
     signature = _catalog_signature(assessment_dirs())
-    return _trends_view(
-        str(db.path),
-        couple.couple_id,
-        db.revision(couple.couple_id),
-        reference_version(db),
-        months_back,
-        large,
-        signature,
-        catalog,
-        couple,
-    )
+    return _trends_view(*_couple_key(db, couple.couple_id), months_back, large, signature, catalog, couple)
 
 
 @st.cache_data(show_spinner=False, max_entries=64, ttl=3600)
@@ -221,17 +217,7 @@ def themes_view_for(
     """The charts of the Themes page of a couple over a time span, built once per write, time span,
     screen-share size and questionnaire files (shared as is, like `trends_view_for`)."""
     signature = _catalog_signature(assessment_dirs())
-    return _themes_view(
-        str(db.path),
-        couple.couple_id,
-        db.revision(couple.couple_id),
-        reference_version(db),
-        months_back,
-        large,
-        signature,
-        catalog,
-        couple,
-    )
+    return _themes_view(*_couple_key(db, couple.couple_id), months_back, large, signature, catalog, couple)
 
 
 @st.cache_data(show_spinner=False, max_entries=64, ttl=3600)
@@ -251,14 +237,12 @@ def themes_coming_back_for(
     """A couple's themes that keep coming back (`analysis.recurring_themes`) and those new in the latest month
     (`analysis.new_themes`) over `window` months up to `last_period`: worked out once per write and choice
     (about 40 ms of pandas, on every visit to Themes before)."""
-    return _themes_coming_back(
-        str(db.path), couple_id, db.revision(couple_id), reference_version(db), last_period, window, min_months
-    )
+    return _themes_coming_back(*_couple_key(db, couple_id), last_period, window, min_months)
 
 
 def analysis_for(db: Database, couple_id: int) -> dict[str, pd.DataFrame]:
     """Cached dashboard data of a couple, fresh after any of its writes and any change of the reference figures."""
-    return couple_analysis(str(db.path), couple_id, db.revision(couple_id), reference_version(db))
+    return couple_analysis(*_couple_key(db, couple_id))
 
 
 def scores_for(db: Database, couple_id: int) -> pd.DataFrame:
@@ -280,7 +264,7 @@ def board_for(db: Database, couple_ids: tuple[int, ...], today: dt.date, *, safe
         if cache is None:
             cache = _BOARDS[db] = caseload.BoardCache()
     catalog, signature = _catalog_now()  # the rows are kept under the signature of the catalog they were built with
-    return cache.board(
+    return cache.build(
         db,
         sorted(couple_ids),
         catalog,
@@ -288,7 +272,7 @@ def board_for(db: Database, couple_ids: tuple[int, ...], today: dt.date, *, safe
         safety_flag=safety_flag,
         ref=reference_for(db),
         catalog_version=signature,
-    )
+    ).board
 
 
 def forget_boards(db: Database) -> None:

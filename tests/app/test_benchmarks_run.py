@@ -21,11 +21,11 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_dashboards_benchmark_runs(tiny: Path, app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MENDWELL_DB", str(tiny))  # the benchmark points the app at its database; restored after
-    medians = bench_pages.warm_medians(tiny, 1)
-    assert set(medians) == {"Trends", "Themes"} and all(t > 0 for t in medians.values())
+    medians = bench_pages.warm_medians(tiny, 1)  # it checks itself that each page drew its charts
+    assert set(medians) == {"Trends", "Themes"}
 
 
 def test_the_caseload_benchmark_runs(tiny: Path) -> None:
-    assert caseload_board.board_seconds(tiny, 1, couples=2) > 0
-    whole, after_write, judged_again = caseload_board.owner_after_writes(tiny, 2)
-    assert whole > 0 and after_write > 0 and judged_again > 0
+    # each checks itself that it built what it names (only the couple written to, then every row); no time is read
+    caseload_board.board_seconds(tiny, 1, couples=2)
+    assert len(caseload_board.owner_after_writes(tiny, 2)) == 3

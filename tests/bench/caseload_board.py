@@ -83,7 +83,7 @@ def owner_after_writes(db_file: Path, runs: int) -> tuple[float, float, float]:
         today = dt.date.today()
         cache = caseload.BoardCache()
         start = time.perf_counter()
-        cache.board(db, ids, catalog, today, safety_flag=True, ref=ref, catalog_version=1)
+        cache.build(db, ids, catalog, today, safety_flag=True, ref=ref, catalog_version=1)
         whole = time.perf_counter() - start
         plan = {"bids": whole_plan(catalog, 1)["bids"]}
         times = []
