@@ -7,11 +7,12 @@ import streamlit as st
 
 from mendwell import periods, views
 from mendwell.text import md_escape
-from ui.page import page_setup, safe
+from ui.page import kept_back_note, page_setup, safe
 from ui.resources import scores_for
 
 page = page_setup("History", page="history")
 db, catalog, couple = page.db, page.catalog, page.the_couple
+kept_back_note(page)
 partners = {p.partner_id: p for p in couple.partners}
 partner_id = st.radio(
     "Whose history?",
@@ -43,7 +44,7 @@ st.dataframe(shown, hide_index=True, width="stretch")
 
 st.header("Scores")
 NOT_SCORED = "—"  # a part with no answer in a month (Streamlit would show "None")
-all_scores = scores_for(db, couple.couple_id)
+all_scores = scores_for(db, couple.couple_id, page.lens)
 mine = views.shared_only(all_scores[all_scores["partner_id"] == partner.partner_id])
 if mine.empty:
     st.info("Scores appear here once a check-in is submitted.")

@@ -19,11 +19,12 @@ import streamlit as st
 from mendwell import periods, summary, views
 from mendwell.limits import THEMES_SHOWN
 from mendwell.text import md_escape
-from ui.page import numbers_popover, page_setup, range_control, show_chart, still_allowed
+from ui.page import kept_back_note, numbers_popover, page_setup, range_control, show_chart, still_allowed
 from ui.resources import analysis_for, submitted_for, themes_coming_back_for, themes_view_for
 
 page = page_setup("Recurring themes", page="themes")
 db, catalog, couple = page.db, page.catalog, page.the_couple
+kept_back_note(page)
 names = {p.partner_id: p.name for p in couple.partners}
 sharing = page.sharing  # larger charts, one per row, no downloads
 
@@ -36,9 +37,9 @@ st.markdown(
     "Small hurts often carry a theme: feeling unseen, unheard, alone. When the same theme keeps coming back "
     "for one of you, it may be worth tending to together, gently and without blame."
 )
-data = analysis_for(db, couple.couple_id)
+data = analysis_for(db, couple.couple_id, page.lens)
 signals = data["signals"]
-submitted = submitted_for(db, couple.couple_id)
+submitted = submitted_for(db, couple.couple_id, page.lens)
 
 if submitted.empty:
     st.info(
@@ -81,7 +82,7 @@ def coming_back() -> None:
         )  # fmt: skip
     months = LOOK_BACK[back]
     least = max(1, math.ceil(HOW_OFTEN[often] * months - 1e-9))
-    recurring, fresh = themes_coming_back_for(db, couple.couple_id, last_period, months, least)
+    recurring, fresh = themes_coming_back_for(db, couple.couple_id, page.lens, last_period, months, least)
     since = views.span_start(first_period, last_period, months).date()
     how_many = f"all {months}" if least == months else f"at least {least} of the {months}"
     st.caption(
@@ -135,7 +136,7 @@ coming_back()
 # -- month by month -----------------------------------------------------------------------------
 st.header("Month by month")
 months_back = range_control("themes_range")
-found = themes_view_for(db, catalog, couple, months_back, sharing)
+found = themes_view_for(db, catalog, couple, page.lens, months_back, sharing)
 assert found is not None  # there are submitted check-ins
 view: views.ThemesView = found
 start = view.start

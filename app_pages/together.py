@@ -45,7 +45,7 @@ if period not in opened:
     st.stop()
 
 # -- what the two of them said and felt, in words ------------------------------------------------
-data = analysis_for(db, couple.couple_id)
+data = analysis_for(db, couple.couple_id, page.lens)
 rc = data["reliable"]
 month_scores = views.shared_only(rc[pd.to_datetime(rc["period"]).dt.date == period])
 titles = views.subscale_titles(catalog)

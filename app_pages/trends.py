@@ -20,16 +20,17 @@ import streamlit as st
 
 from mendwell import periods, views
 from mendwell.text import md_escape
-from ui.page import numbers_popover, page_setup, range_control, show_chart, still_allowed
+from ui.page import kept_back_note, numbers_popover, page_setup, range_control, show_chart, still_allowed
 from ui.report_panel import report_panel
 from ui.resources import analysis_for, trends_view_for
 
 page = page_setup("Trends", page="trends")
 db, catalog, couple = page.db, page.catalog, page.the_couple
+kept_back_note(page)
 PARTS = "trend_part"  # the tabs' key: which questionnaire is open
 sharing = page.sharing  # larger charts, one per row, no downloads
 
-shared = views.shared_only(analysis_for(db, couple.couple_id)["reliable"])
+shared = views.shared_only(analysis_for(db, couple.couple_id, page.lens)["reliable"])
 if shared.empty:
     st.info(
         "Your trends appear here once you have checked in. Each part of the check-in gets a chart with a line "
@@ -39,7 +40,7 @@ if shared.empty:
     st.stop()
 
 months_back = range_control("trend_range")
-found = trends_view_for(db, catalog, couple, months_back, sharing)
+found = trends_view_for(db, catalog, couple, page.lens, months_back, sharing)
 assert found is not None  # there are shared scores
 view: views.TrendsView = found
 
@@ -167,7 +168,7 @@ def session_report() -> None:
     """The report form, folded away until opened; opening it or preparing a report reruns only this part."""
     still_allowed(page)
     months = pd.to_datetime(shared["period"])
-    report_panel(db, catalog, couple, months.min(), months.max())
+    report_panel(db, catalog, couple, page.lens, months.min(), months.max())
 
 
 if not sharing:

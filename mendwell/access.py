@@ -15,6 +15,7 @@ from mendwell.data import Database
 from mendwell.errors import MendwellError
 from mendwell.limits import SIGN_IN_TOUCH_SECONDS
 from mendwell.model import Account, Couple, SignIn
+from mendwell.reveal import EVERY_MONTH, Lens
 
 
 class NotAllowed(MendwellError):
@@ -67,6 +68,15 @@ class Viewer:
         """Refuse a couple this person may not see (the message names no one)."""
         if not self.may_see(couple_id):
             raise NotAllowed("That couple is not one you can see.")
+
+    def lens(self, couple: Couple) -> Lens:
+        """Whose months of `couple` this person sees only once revealed (both submitted): a partner waits on the
+        other; a shared screen, watched by both, on both; a therapist on no one."""
+        if self.sharing is not None:
+            return Lens.of(p.partner_id for p in couple.partners)
+        if self.partner_id is not None:
+            return Lens.of(p.partner_id for p in couple.partners if p.partner_id != self.partner_id)
+        return EVERY_MONTH
 
     def sees_private_of(self, partner_id: int) -> bool:
         """Private answers and notes are seen only by the partner who gave them."""

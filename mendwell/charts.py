@@ -58,11 +58,12 @@ def hover_text(text: str) -> str:
 
 @dataclass(frozen=True)
 class PartnerStyle:
-    """How one partner is drawn."""
+    """How one partner is drawn (and, for the sentences beside a chart, their months not shown yet)."""
 
     partner_id: int
     name: str
     slot: int
+    kept_back: tuple[pd.Timestamp, ...] = ()
 
     @property
     def colour(self) -> str:

@@ -11,18 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from mendwell import analysis
+from mendwell import analysis, reveal
 from mendwell.access import Viewer
 from mendwell.data import Database
 from mendwell.data.exports import FORMATS, copy_tables, write_frame
 from mendwell.errors import InvalidInput, NotFound
+from mendwell.reveal import Lens
 
 __all__ = ["EVERYTHING", "FORMATS", "SHARED_ONLY", "Scope", "export", "scope_for"]
 
 
 @dataclass(frozen=True)
 class Scope:
-    """Whose private items an export holds: everyone's (the machine's operator), one partner's, or none."""
+    """Whose private items an export holds: everyone's (the machine's operator), one partner's, or none. Without
+    `all_private`, drafts are only ever the partner's own, and a partner gets the other's answers, notes and
+    scores only from months both have submitted (`mendwell.reveal`)."""
 
     all_private: bool = False
     private_of: int | None = None
@@ -33,7 +36,8 @@ SHARED_ONLY = Scope()
 
 
 def scope_for(viewer: Viewer) -> Scope:
-    """What a signed-in person's export holds: a partner's own private items, a therapist's none."""
+    """What a signed-in person's export holds: a partner's own private items and drafts, and the other's answers
+    from months both submitted; a therapist's, submitted check-ins and no private item."""
     return Scope(private_of=viewer.partner_id) if viewer.partner_id is not None else SHARED_ONLY
 
 
@@ -54,5 +58,12 @@ def export(
     judged = analysis.all_changes(db, couple_id)
     if not scope.all_private and not judged.empty:  # private parts as the scope allows, like the scores
         judged = judged[~judged["private"].astype(bool) | judged["partner_id"].eq(scope.private_of)]
+    if not scope.all_private and scope.private_of is not None and not judged.empty:
+        # a partner's: the other's verdicts only from months they both submitted, as the scores
+        own_couple = db.couples.of_partner(scope.private_of)
+        mine = db.checkins.listing(own_couple, scope.private_of) if own_couple is not None else None
+        both = [] if mine is None else mine.loc[mine["status"] == "submitted", "period"].tolist()
+        lens = Lens.of(int(p) for p in judged["partner_id"].unique() if p != scope.private_of)
+        judged = reveal.seen_frame(judged, lens, both)
     written["changes"] = write_frame(db.engine, analysis.changes_table(judged), outdir / f"changes.{fmt}", fmt)
     return written

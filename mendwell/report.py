@@ -29,13 +29,14 @@ from functools import lru_cache
 import pandas as pd
 from plotly.graph_objects import Figure
 
-from mendwell import analysis, charts, summary, together, views
+from mendwell import analysis, charts, reveal, summary, together, views
 from mendwell.data import Database
 from mendwell.errors import ReportError
 from mendwell.instruments import Catalog, Item
 from mendwell.limits import THEMES_SHOWN
 from mendwell.model import Couple
 from mendwell.periods import add_months, label, month_start
+from mendwell.reveal import EVERY_MONTH, Lens
 
 CHART_CONFIG = {"displayModeBar": False, "staticPlot": False}
 DEFAULT_MONTHS = 12
@@ -155,28 +156,40 @@ class _Data:
     shared: pd.DataFrame  # reliable change over all history, private subscales removed
     shared_in: pd.DataFrame  # ... within the span
     signals_in: pd.DataFrame
+    submitted: pd.DataFrame  # every submitted check-in the lens shows
     submitted_in: pd.DataFrame
+    repair: pd.DataFrame
+    mirrors: pd.DataFrame
     titles: dict[tuple[str, str], str]
     theme_titles: dict[str, str]
 
 
-def _load(db: Database, catalog: Catalog, couple: Couple, start: dt.date, end: dt.date) -> _Data:
+def _load(db: Database, catalog: Catalog, couple: Couple, start: dt.date, end: dt.date, lens: Lens) -> _Data:
     cid = couple.couple_id
-    rc = analysis.reliable_change(db, cid)
+    revealed = db.analytics.revealed_months(cid) if lens else []
+    rc = reveal.seen_frame(analysis.reliable_change(db, cid), lens, revealed)
     shared = views.shared_only(rc)
     checkins = db.checkins.listing(cid)
-    submitted = checkins[checkins["status"] == "submitted"]
+    everyone = checkins[checkins["status"] == "submitted"]
+    submitted = reveal.seen_frame(everyone, lens, revealed)
+    kept = reveal.waiting_months(views.submitted_months(checkins), lens, revealed)
     return _Data(
         couple=couple,
         catalog=catalog,
         start=start,
         end=end,
-        styles=[charts.PartnerStyle(p.partner_id, p.name, p.slot) for p in couple.partners],
+        styles=[
+            charts.PartnerStyle(p.partner_id, p.name, p.slot, tuple(kept.get(p.partner_id, ())))
+            for p in couple.partners
+        ],
         names={p.partner_id: p.name for p in couple.partners},
         shared=shared,
         shared_in=_in_range(shared, start, end),
-        signals_in=_in_range(analysis.theme_signals(db, cid), start, end),
+        signals_in=_in_range(reveal.seen_frame(analysis.theme_signals(db, cid), lens, revealed), start, end),
+        submitted=submitted,
         submitted_in=_in_range(submitted, start, end),
+        repair=reveal.seen_frame(analysis.repair_ratio(db, cid), lens, revealed),
+        mirrors=reveal.seen_frame(analysis.mirrored_views(db, cid), lens, revealed, None),
         titles=views.subscale_titles(catalog),
         theme_titles=views.theme_titles(catalog),
     )
@@ -223,7 +236,7 @@ def _recurring(d: _Data, last: pd.Timestamp) -> tuple[pd.DataFrame, int, int]:
 def _glance(d: _Data) -> str:
     last = pd.Timestamp(pd.to_datetime(d.shared_in["period"]).max())
     recurring, window, _ = _recurring(d, last)
-    people = [summary.Person(p.partner_id, p.name) for p in d.couple.partners]
+    people = [summary.Person(s.partner_id, s.name, s.kept_back) for s in d.styles]
     lines = summary.sentences(d.shared_in, recurring, people, d.titles, d.theme_titles, window)
     glance = summary.glance_table(d.shared_in, people, d.titles)
     out = [f"<h3>{esc(label(last.date()))}</h3>", "<ul class='sentences'>"]
@@ -331,7 +344,7 @@ def _trends(d: _Data) -> str:
     return "".join(out)
 
 
-def _themes(db: Database, d: _Data) -> str:
+def _themes(d: _Data) -> str:
     out = []
     last = pd.Timestamp(pd.to_datetime(d.submitted_in["period"]).max())
     months = _months(d.start, d.end)
@@ -381,6 +394,9 @@ def _themes(db: Database, d: _Data) -> str:
     for s in d.styles:
         came = set(pd.to_datetime(d.submitted_in.loc[d.submitted_in["partner_id"] == s.partner_id, "period"]))
         mine = monthly[monthly["partner_id"] == s.partner_id] if not monthly.empty else monthly
+        if not came and s.kept_back:
+            out.append(_note(esc(summary.waiting_sentence(s.name, s.kept_back))))
+            continue
         if not came:
             out.append(_note(f"{esc(s.name)} did not check in during these months, so there are no themes to show."))
             continue
@@ -401,8 +417,7 @@ def _themes(db: Database, d: _Data) -> str:
     )
 
     out.append("<h3>How much of what hurt got mended</h3>")
-    repair = analysis.repair_ratio(db, d.couple.couple_id)
-    gapped = views.repair_series(repair, d.styles, pd.Timestamp(d.start), pd.Timestamp(d.end))
+    gapped = views.repair_series(d.repair, d.styles, pd.Timestamp(d.start), pd.Timestamp(d.end))
     if gapped.empty:
         out.append(_note("Neither of you named a small hurt in these months, so there was nothing to mend."))
     else:
@@ -416,9 +431,8 @@ def _themes(db: Database, d: _Data) -> str:
     return "".join(out)
 
 
-def _mirrors(db: Database, d: _Data) -> str:
-    mirrors = analysis.mirrored_views(db, d.couple.couple_id)
-    found = views.mirror_charts(mirrors, d.catalog, d.styles, pd.Timestamp(d.start), pd.Timestamp(d.end))
+def _mirrors(d: _Data) -> str:
+    found = views.mirror_charts(d.mirrors, d.catalog, d.styles, pd.Timestamp(d.start), pd.Timestamp(d.end))
     if not found:
         return ""
     out = [
@@ -793,8 +807,10 @@ def build_report(
     start: dt.date,
     end: dt.date,
     today: dt.date | None = None,
+    lens: Lens = EVERY_MONTH,
 ) -> str:
-    """The session report for one couple from `start` to `end` (months, both inclusive) as one HTML page."""
+    """The session report for one couple from `start` to `end` (months, both inclusive) as one HTML page, with
+    the months `lens` shows (a partner preparing it sees the other's months once both have submitted them)."""
     couple = db.couples.get(couple_id)
     if couple is None:
         raise ReportError(f"There is no couple with id {couple_id}.")
@@ -802,21 +818,20 @@ def build_report(
     if start > end:
         raise ReportError(f"The report would start in {label(start)}, after it ends in {label(end)}.")
     today = today or dt.date.today()
-    d = _load(db, catalog, couple, start, end)
+    d = _load(db, catalog, couple, start, end, lens)
     title = f"Session report: {couple.name}, {range_label(start, end)}"
     running = running_header(couple.name, start, end)
 
     parts = [_header(d, today)]
     if d.submitted_in.empty:
-        first_last = latest_checkin(db, couple_id)
         elsewhere = ""
-        if first_last is not None:
-            all_subs = db.checkins.listing(couple_id)
-            first = pd.Timestamp(pd.to_datetime(all_subs.loc[all_subs["status"] == "submitted", "period"]).min())
+        if not d.submitted.empty:
+            months = pd.to_datetime(d.submitted["period"])
             elsewhere = (
-                f" Their check-ins so far run from {esc(label(first.date()))} to {esc(label(first_last))}; "
-                "a report over those months will show them."
+                f" Their check-ins so far run from {esc(label(months.min().date()))} to "
+                f"{esc(label(months.max().date()))}; a report over those months will show them."
             )
+        elsewhere += "".join(" " + esc(summary.waiting_sentence(s.name, s.kept_back)) for s in d.styles if s.kept_back)
         parts.append(
             '<div class="notice"><h2>Nothing to show yet</h2>'
             f"<p>There are no submitted check-ins from {esc(range_label(start, end))}, so there are no charts "
@@ -831,8 +846,8 @@ def build_report(
         glance, trends = _glance(d), _trends(d)
     sections.append(("glance", "At a glance", glance))
     sections.append(("trends", "Trends", trends))
-    sections.append(("themes", "Recurring themes", _themes(db, d)))
-    mirrors = _mirrors(db, d)
+    sections.append(("themes", "Recurring themes", _themes(d)))
+    mirrors = _mirrors(d)
     if mirrors:
         sections.append(("mirror", "How differently we see it", mirrors))
     sections.append(("together", "Months opened together", _together(db, d)))

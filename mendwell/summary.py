@@ -30,8 +30,11 @@ NO_CHANGE_MARK = "no reliable change"
 
 @dataclass(frozen=True)
 class Person:
+    """A partner as the sentences name them; `kept_back`: their submitted months not shown yet (`mendwell.reveal`)."""
+
     partner_id: int
     name: str
+    kept_back: tuple[pd.Timestamp, ...] = ()
 
 
 def arrow(change: float) -> str:
@@ -136,8 +139,28 @@ def _who(ids: Sequence[int], names: Mapping[int, str]) -> str:
     return "both of you" if len(ids) == 2 else names.get(int(ids[0]), "one of you")
 
 
-def no_data_sentence(name: str) -> str:
-    """A kind sentence for a partner who has not checked in yet (instead of an empty chart)."""
+def months_words(months: Sequence[pd.Timestamp]) -> str:
+    """Months in words: "October 2026", "October and November 2026", "September, October and November 2026"."""
+    labels = [label(pd.Timestamp(m).date()) for m in sorted(months)]
+    if len({m[-4:] for m in labels}) == 1 and len(labels) > 1:
+        labels = [m[:-5] for m in labels[:-1]] + labels[-1:]
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def waiting_sentence(name: str, kept_back: Sequence[pd.Timestamp]) -> str:
+    """What a page keeps back of a partner's answers, and when it shows them (never before both have answered)."""
+    one = len(kept_back) == 1
+    return (
+        f"{name} has checked in for {months_words(kept_back)}. {'It shows' if one else 'They show'} here once "
+        f"{'that month opens' if one else 'those months open'} on Together, when you have both checked in."
+    )
+
+
+def no_data_sentence(name: str, kept_back: Sequence[pd.Timestamp] = ()) -> str:
+    """A kind sentence for a partner who has not checked in yet, or whose check-ins are not shown yet (instead
+    of an empty chart)."""
+    if kept_back:
+        return waiting_sentence(name, kept_back)
     return (
         f"{name} hasn't checked in yet, and that's fine: their line joins the charts with their first check-in, "
         "whenever they are ready."
@@ -165,7 +188,7 @@ def sentences(
     shared = rc[~rc["private"].astype(bool)] if not rc.empty else rc
     names = {p.partner_id: p.name for p in people}
     present = set(shared["partner_id"].astype(int)) if not shared.empty else set()
-    absent = [no_data_sentence(p.name) for p in people if p.partner_id not in present]
+    absent = [no_data_sentence(p.name, p.kept_back) for p in people if p.partner_id not in present]
     if shared.empty:
         return ["Nothing to say yet: the first check-in starts the story.", *absent]
     periods = pd.to_datetime(shared["period"])

@@ -339,7 +339,7 @@ def trends_view(
     shared = shared_only(data["reliable"])
     if shared.empty:
         return None
-    people = [summary.Person(s.partner_id, s.name) for s in styles]
+    people = [summary.Person(s.partner_id, s.name, s.kept_back) for s in styles]
     names = {s.partner_id: s.name for s in styles}
     periods = pd.to_datetime(shared["period"])
     last, first = periods.max(), periods.min()
@@ -487,7 +487,7 @@ def themes_view(
         in_span = from_month(data["kinds"], start).merge(how_often, on=["item_id", "value"], how="left")
         for s in styles:
             if s.partner_id not in came_in:
-                kinds.append(PartnerChart(s.partner_id, s.name, None, summary.no_data_sentence(s.name)))
+                kinds.append(PartnerChart(s.partner_id, s.name, None, summary.no_data_sentence(s.name, s.kept_back)))
                 continue
             mine = in_span[in_span["partner_id"] == s.partner_id]
             kinds.append(
@@ -504,7 +504,7 @@ def themes_view(
             )
         gapped = repair_series(data["repair"], styles, start, last) if not data["repair"].empty else data["repair"]
         if not gapped.empty:
-            people = [summary.Person(s.partner_id, s.name) for s in styles]
+            people = [summary.Person(s.partner_id, s.name, s.kept_back) for s in styles]
             repair = ChartView(
                 key="repair",
                 title="How much of what hurt got mended",

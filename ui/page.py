@@ -8,16 +8,17 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from mendwell import views
+from mendwell import summary, views
 from mendwell.access import Viewer, pages_for
 from mendwell.charts import PartnerStyle
 from mendwell.data import Database
 from mendwell.instruments import Catalog
 from mendwell.model import Couple
+from mendwell.reveal import Lens
 from mendwell.text import md_escape
 from ui import chart_element, state
 from ui.auth import current_viewer, signed_out_page
-from ui.resources import get_catalog, get_db
+from ui.resources import get_catalog, get_db, kept_back
 
 PAGE_NAMES = {"home": "Home"}
 
@@ -38,6 +39,11 @@ class Page:
         """The couple, for pages set up with `needs_couple=True` (they stop before drawing without one)."""
         assert self.couple is not None
         return self.couple
+
+    @property
+    def lens(self) -> Lens:
+        """Whose months of the couple on screen this person sees only once revealed (`Viewer.lens`)."""
+        return self.viewer.lens(self.the_couple)
 
 
 def page_setup(title: str | None = None, *, page: str, needs_couple: bool = True) -> Page:
@@ -72,6 +78,14 @@ def page_setup(title: str | None = None, *, page: str, needs_couple: bool = True
     if title:
         st.title(title)
     return Page(db, catalog, viewer, couple, sharing)
+
+
+def kept_back_note(page: Page) -> None:
+    """Say which partner's months this page does not show yet (`mendwell.reveal`), and when it will: a partner
+    sees the other's answers, and a shared screen anyone's, only from months both have submitted."""
+    for person in kept_back(page.db, page.the_couple, page.lens):
+        if person.kept_back:
+            st.caption(":material/lock_clock: " + md_escape(summary.waiting_sentence(person.name, person.kept_back)))
 
 
 def still_allowed(page: Page) -> None:

@@ -11,16 +11,22 @@ from mendwell.data import Database
 from mendwell.instruments import Catalog
 from mendwell.model import Couple
 from mendwell.report import PAPERS
+from mendwell.reveal import Lens
 from ui import state
 
 REPORT_OPEN = "report_open"  # the expander's key: whether the form is open
 
 
 def report_panel(
-    db: Database, catalog: Catalog, couple: Couple, first_period: pd.Timestamp, last_period: pd.Timestamp
+    db: Database,
+    catalog: Catalog,
+    couple: Couple,
+    lens: Lens,
+    first_period: pd.Timestamp,
+    last_period: pd.Timestamp,
 ) -> None:
-    """Draw the report form for `couple` (never while the screen is shared: callers check), folded away until
-    opened: its form is sent only then, so a visit to Trends does not wait for it."""
+    """Draw the report form for `couple` as `lens` shows it (never while the screen is shared: callers check),
+    folded away until opened: its form is sent only then, so a visit to Trends does not wait for it."""
     st.subheader("Session report")
     why_no_pdf = pdf.unavailable_reason()
     st.caption(
@@ -32,13 +38,14 @@ def report_panel(
     if not box.open:
         return
     with box:
-        _form(db, catalog, couple, first_period, last_period, why_no_pdf)
+        _form(db, catalog, couple, lens, first_period, last_period, why_no_pdf)
 
 
 def _form(
     db: Database,
     catalog: Catalog,
     couple: Couple,
+    lens: Lens,
     first_period: pd.Timestamp,
     last_period: pd.Timestamp,
     why_no_pdf: str | None,
@@ -63,7 +70,7 @@ def _form(
             from mendwell.report import build_report
 
             with st.spinner("Preparing the report…"):
-                html_report = build_report(db, catalog, couple.couple_id, rep_from.date(), rep_to.date())
+                html_report = build_report(db, catalog, couple.couple_id, rep_from.date(), rep_to.date(), lens=lens)
             span = f"{rep_from:%Y-%m}_{rep_to:%Y-%m}"
             st.session_state[state.REPORT_HTML] = (couple.couple_id, html_report, span, paper)
     ready = st.session_state.get(state.REPORT_HTML)

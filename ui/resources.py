@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from mendwell import analysis, caseload, views
+from mendwell import analysis, caseload, reveal, views
 from mendwell.backup_requests import start_watcher
 from mendwell.charts import PartnerStyle
 from mendwell.config import db_path
@@ -27,6 +27,7 @@ from mendwell.data import Database, release, shared
 from mendwell.errors import MendwellError
 from mendwell.instruments import Catalog, assessment_dirs, load_catalog
 from mendwell.model import Couple
+from mendwell.reveal import Lens
 from mendwell.scoring import scores
 from ui import feedback
 
@@ -93,12 +94,6 @@ def get_catalog() -> Catalog:
     return catalog
 
 
-@st.cache_data(show_spinner=False, max_entries=64, ttl=3600)
-def couple_scores(path: str, couple_id: int, revision: int) -> pd.DataFrame:
-    """All scores of one couple; `revision` changes after each write by that couple."""
-    return scores(get_db(), couple_id)
-
-
 @st.cache_data(show_spinner=False, max_entries=4, ttl=3600)
 def practice_reference(path: str, signature: tuple[int, int, int]) -> pd.DataFrame:
     """The reference figures of every subscale (from everyone's first check-ins), once per change to the
@@ -122,16 +117,14 @@ def reference_version(db: Database) -> str:
     return _reference_version(str(db.path), db.analytics.submitted_signature())
 
 
-def _couple_key(db: Database, couple_id: int) -> tuple[str, int, int, str]:
-    """What a couple's kept results are kept under: the file, the couple, its write revision and the version of
-    the reference figures its reliable change is judged by."""
-    return str(db.path), couple_id, db.revision(couple_id), reference_version(db)
+def _couple_key(db: Database, couple_id: int, lens: Lens) -> tuple[str, int, int, str, Lens]:
+    """What a couple's kept results are kept under: the file, the couple, its write revision, the version of
+    the reference figures its reliable change is judged by, and the lens they are seen through."""
+    return str(db.path), couple_id, db.revision(couple_id), reference_version(db), lens
 
 
 @st.cache_data(show_spinner=False, max_entries=32, ttl=3600)
-def couple_analysis(path: str, couple_id: int, revision: int, reference: str) -> dict[str, pd.DataFrame]:
-    """Everything the dashboards draw for one couple, computed in DuckDB once per write of the couple and
-    version of the reference figures (`reference_version`) their reliable change is judged by."""
+def _computed(path: str, couple_id: int, revision: int, reference: str) -> dict[str, pd.DataFrame]:
     db = get_db()
     return {
         "reliable": analysis.reliable_change(db, couple_id, reference_for(db)),
@@ -142,6 +135,27 @@ def couple_analysis(path: str, couple_id: int, revision: int, reference: str) ->
     }
 
 
+@st.cache_data(show_spinner=False, max_entries=64, ttl=3600)
+def _revealed(path: str, couple_id: int, revision: int) -> list[dt.date]:
+    return get_db().analytics.revealed_months(couple_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=64, ttl=3600)
+def couple_analysis(path: str, couple_id: int, revision: int, reference: str, lens: Lens) -> dict[str, pd.DataFrame]:
+    """Everything the dashboards draw for one couple as `lens` shows it (`mendwell.reveal`), computed in DuckDB
+    once per write of the couple and version of the reference figures (`reference_version`) their reliable
+    change is judged by."""
+    data = _computed(path, couple_id, revision, reference)
+    return reveal.seen(data, lens, _revealed(path, couple_id, revision)) if lens else data
+
+
+def _styles(path: str, couple_id: int, revision: int, lens: Lens, couple: Couple) -> list[PartnerStyle]:
+    """How each partner is drawn, with their months `lens` keeps back (the sentences say when they show)."""
+    done = couple_submitted(path, couple_id, revision, reveal.EVERY_MONTH)
+    kept = reveal.waiting_months(done, lens, _revealed(path, couple_id, revision))
+    return [PartnerStyle(p.partner_id, p.name, p.slot, tuple(kept.get(p.partner_id, ()))) for p in couple.partners]
+
+
 # A resource, not data: the view is shared as is (never changed once built), which spares every visit
 # copying a dozen figures and tables out of the cache.
 @st.cache_resource(show_spinner=False, max_entries=64, ttl=3600)
@@ -150,6 +164,7 @@ def _trends_view(
     couple_id: int,
     revision: int,
     reference: str,
+    lens: Lens,
     months_back: views.MonthsBack,
     large: bool,
     catalog_signature: tuple[tuple[str, int], ...],
@@ -157,9 +172,9 @@ def _trends_view(
     _couple: Couple,
 ) -> views.TrendsView | None:
     db = get_db()
-    styles = [PartnerStyle(p.partner_id, p.name, p.slot) for p in _couple.partners]
+    styles = _styles(path, couple_id, revision, lens, _couple)
     return views.trends_view(
-        couple_analysis(path, couple_id, revision, reference),
+        couple_analysis(path, couple_id, revision, reference, lens),
         _catalog,
         styles,
         months_back,
@@ -169,23 +184,31 @@ def _trends_view(
 
 
 def trends_view_for(
-    db: Database, catalog: Catalog, couple: Couple, months_back: views.MonthsBack, large: bool
+    db: Database, catalog: Catalog, couple: Couple, lens: Lens, months_back: views.MonthsBack, large: bool
 ) -> views.TrendsView | None:
-    """The Trends page of a couple over a time span: built once per write (names and the start of therapy
-    are writes too), time span, screen-share size and questionnaire files."""
+    """The Trends page of a couple over a time span as `lens` shows it: built once per write (names and the
+    start of therapy are writes too), time span, screen-share size and questionnaire files."""
     signature = _catalog_signature(assessment_dirs())
-    return _trends_view(*_couple_key(db, couple.couple_id), months_back, large, signature, catalog, couple)
+    return _trends_view(*_couple_key(db, couple.couple_id, lens), months_back, large, signature, catalog, couple)
 
 
 @st.cache_data(show_spinner=False, max_entries=64, ttl=3600)
-def couple_submitted(path: str, couple_id: int, revision: int) -> pd.DataFrame:
-    """A couple's submitted check-ins (partner_id, period); `revision` changes after each write by that couple."""
-    return views.submitted_months(get_db().checkins.listing(couple_id))
+def couple_submitted(path: str, couple_id: int, revision: int, lens: Lens) -> pd.DataFrame:
+    """A couple's submitted check-ins (partner_id, period) that `lens` shows; `revision` changes after each
+    write by that couple."""
+    done = views.submitted_months(get_db().checkins.listing(couple_id))
+    return reveal.seen_frame(done, lens, _revealed(path, couple_id, revision))
 
 
-def submitted_for(db: Database, couple_id: int) -> pd.DataFrame:
-    """Cached submitted check-ins of a couple (partner_id, period), fresh after any of its writes."""
-    return couple_submitted(str(db.path), couple_id, db.revision(couple_id))
+def submitted_for(db: Database, couple_id: int, lens: Lens) -> pd.DataFrame:
+    """Cached submitted check-ins of a couple (partner_id, period) as `lens` shows them, fresh after any of its
+    writes."""
+    return couple_submitted(str(db.path), couple_id, db.revision(couple_id), lens)
+
+
+def kept_back(db: Database, couple: Couple, lens: Lens) -> list[PartnerStyle]:
+    """Each partner with the months they submitted that `lens` does not show yet (`reveal.waiting_months`)."""
+    return _styles(str(db.path), couple.couple_id, db.revision(couple.couple_id), lens, couple)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64, ttl=3600)
@@ -194,16 +217,17 @@ def _themes_view(
     couple_id: int,
     revision: int,
     reference: str,
+    lens: Lens,
     months_back: views.MonthsBack,
     large: bool,
     catalog_signature: tuple[tuple[str, int], ...],
     _catalog: Catalog,
     _couple: Couple,
 ) -> views.ThemesView | None:
-    styles = [PartnerStyle(p.partner_id, p.name, p.slot) for p in _couple.partners]
+    styles = _styles(path, couple_id, revision, lens, _couple)
     return views.themes_view(
-        couple_analysis(path, couple_id, revision, reference),
-        couple_submitted(path, couple_id, revision),
+        couple_analysis(path, couple_id, revision, reference, lens),
+        couple_submitted(path, couple_id, revision, lens),
         _catalog,
         styles,
         months_back,
@@ -212,19 +236,26 @@ def _themes_view(
 
 
 def themes_view_for(
-    db: Database, catalog: Catalog, couple: Couple, months_back: views.MonthsBack, large: bool
+    db: Database, catalog: Catalog, couple: Couple, lens: Lens, months_back: views.MonthsBack, large: bool
 ) -> views.ThemesView | None:
-    """The charts of the Themes page of a couple over a time span, built once per write, time span,
-    screen-share size and questionnaire files (shared as is, like `trends_view_for`)."""
+    """The charts of the Themes page of a couple over a time span as `lens` shows them, built once per write,
+    time span, screen-share size and questionnaire files (shared as is, like `trends_view_for`)."""
     signature = _catalog_signature(assessment_dirs())
-    return _themes_view(*_couple_key(db, couple.couple_id), months_back, large, signature, catalog, couple)
+    return _themes_view(*_couple_key(db, couple.couple_id, lens), months_back, large, signature, catalog, couple)
 
 
 @st.cache_data(show_spinner=False, max_entries=64, ttl=3600)
 def _themes_coming_back(
-    path: str, couple_id: int, revision: int, reference: str, last_period: pd.Timestamp, window: int, min_months: int
+    path: str,
+    couple_id: int,
+    revision: int,
+    reference: str,
+    lens: Lens,
+    last_period: pd.Timestamp,
+    window: int,
+    min_months: int,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    signals = couple_analysis(path, couple_id, revision, reference)["signals"]
+    signals = couple_analysis(path, couple_id, revision, reference, lens)["signals"]
     return (
         analysis.recurring_themes(signals, last_period, window=window, min_months=min_months),
         analysis.new_themes(signals, last_period, window=window),
@@ -232,22 +263,29 @@ def _themes_coming_back(
 
 
 def themes_coming_back_for(
-    db: Database, couple_id: int, last_period: pd.Timestamp, window: int, min_months: int
+    db: Database, couple_id: int, lens: Lens, last_period: pd.Timestamp, window: int, min_months: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A couple's themes that keep coming back (`analysis.recurring_themes`) and those new in the latest month
-    (`analysis.new_themes`) over `window` months up to `last_period`: worked out once per write and choice
-    (about 40 ms of pandas, on every visit to Themes before)."""
-    return _themes_coming_back(*_couple_key(db, couple_id), last_period, window, min_months)
+    (`analysis.new_themes`) over `window` months up to `last_period`, as `lens` shows them: worked out once per
+    write and choice (about 40 ms of pandas, on every visit to Themes before)."""
+    return _themes_coming_back(*_couple_key(db, couple_id, lens), last_period, window, min_months)
 
 
-def analysis_for(db: Database, couple_id: int) -> dict[str, pd.DataFrame]:
-    """Cached dashboard data of a couple, fresh after any of its writes and any change of the reference figures."""
-    return couple_analysis(*_couple_key(db, couple_id))
+def analysis_for(db: Database, couple_id: int, lens: Lens) -> dict[str, pd.DataFrame]:
+    """Cached dashboard data of a couple as `lens` shows it, fresh after any of its writes and any change of the
+    reference figures."""
+    return couple_analysis(*_couple_key(db, couple_id, lens))
 
 
-def scores_for(db: Database, couple_id: int) -> pd.DataFrame:
-    """Cached scores of a couple, fresh after any of its writes."""
-    return couple_scores(str(db.path), couple_id, db.revision(couple_id))
+@st.cache_data(show_spinner=False, max_entries=64, ttl=3600)
+def couple_scores(path: str, couple_id: int, revision: int, lens: Lens) -> pd.DataFrame:
+    """All scores of one couple as `lens` shows them; `revision` changes after each write by that couple."""
+    return reveal.seen_frame(scores(get_db(), couple_id), lens, _revealed(path, couple_id, revision))
+
+
+def scores_for(db: Database, couple_id: int, lens: Lens) -> pd.DataFrame:
+    """Cached scores of a couple as `lens` shows them, fresh after any of its writes."""
+    return couple_scores(str(db.path), couple_id, db.revision(couple_id), lens)
 
 
 # the caseload rows kept for each open database (gone with it)

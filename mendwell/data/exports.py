@@ -17,6 +17,17 @@ FORMATS = {"csv": "(FORMAT csv, HEADER true)", "parquet": "(FORMAT parquet)", "j
 
 # Who may see a private item: everyone ($all_private), or only the partner $private_of (NULL: nobody).
 _MAY_SEE_PRIVATE = "($all_private OR c.partner_id = $private_of)"
+# Which check-ins an export holds (c): everyone's with $all_private; else a partner's own (drafts too), and of
+# the others' only what was submitted and, for a partner ($private_of), from months they submitted too (a
+# month is revealed once both have: `mendwell.reveal`).
+_REVEALED_TO = (
+    "($private_of IS NULL OR EXISTS (SELECT 1 FROM checkins mine WHERE mine.partner_id = $private_of "
+    "AND mine.couple_id = c.couple_id AND mine.period = c.period AND mine.status = 'submitted'))"
+)
+_MAY_SEE_CHECKIN = (
+    f"($all_private OR c.partner_id IS NOT DISTINCT FROM $private_of OR (c.status = 'submitted' AND {_REVEALED_TO}))"
+)
+_MAY_SEE_SCORE = f"($all_private OR c.partner_id IS NOT DISTINCT FROM $private_of OR {_REVEALED_TO})"  # submitted only
 
 _ANSWERS = (
     "SELECT c.couple_id, c.partner_id, c.period, r.instrument_id, r.instrument_version, r.item_id, "
@@ -25,6 +36,7 @@ _ANSWERS = (
     "AND i.item_id = r.item_id "
     "WHERE c.status = '{status}' AND ($couple IS NULL OR c.couple_id = $couple) "
     f"AND r.instrument_id NOT IN ({SAFETY_INSTRUMENTS}) AND (NOT i.private OR {_MAY_SEE_PRIVATE}) "
+    f"AND {_MAY_SEE_CHECKIN} "
     "ORDER BY c.couple_id, c.partner_id, c.period, r.instrument_id, r.item_id"
 )
 
@@ -41,14 +53,14 @@ TABLES = {
     "draft_responses": _ANSWERS.format(status="draft"),
     "notes": "SELECT c.couple_id, c.partner_id, c.period, n.body, n.is_private, n.updated_at, n.checkin_id "
     "FROM notes n JOIN checkins c USING (checkin_id) WHERE ($couple IS NULL OR c.couple_id = $couple) "
-    f"AND (NOT n.is_private OR {_MAY_SEE_PRIVATE}) ORDER BY n.checkin_id",
+    f"AND (NOT n.is_private OR {_MAY_SEE_PRIVATE}) AND {_MAY_SEE_CHECKIN} ORDER BY n.checkin_id",
     "instrument_versions": "SELECT instrument_id, version, content_hash, title, definition, recorded_at "
     "FROM instrument_versions ORDER BY instrument_id, version",
 }
 _SCORES = (
     "SELECT couple_id, partner_id, period, instrument_id, subscale_id, score, band, band_tone, "
     "instrument_version, n_items FROM ({scores}) c "
-    f"WHERE NOT c.private OR {_MAY_SEE_PRIVATE}"
+    f"WHERE (NOT c.private OR {_MAY_SEE_PRIVATE}) AND {_MAY_SEE_SCORE}"
 )
 
 

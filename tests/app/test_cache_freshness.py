@@ -11,6 +11,7 @@ import pandas as pd
 from mendwell import analysis
 from mendwell.data import Database
 from mendwell.instruments import Catalog
+from mendwell.reveal import EVERY_MONTH
 from tests.support.apptest import app_store
 from tests.support.data import THIS_MONTH, check_in, make_couple, whole_plan
 from ui import resources
@@ -25,8 +26,8 @@ def test_a_couples_results_follow_the_practices_reference_figures(
     couple = demo_store.couples.all()[0]
     demo_store.close()
     db = app_store()
-    before = resources.analysis_for(db, couple.couple_id)["reliable"]
-    view = resources.trends_view_for(db, resources.get_catalog(), couple, 12, False)
+    before = resources.analysis_for(db, couple.couple_id, EVERY_MONTH)["reliable"]
+    view = resources.trends_view_for(db, resources.get_catalog(), couple, EVERY_MONTH, 12, False)
     ref = resources.reference_for(db)
 
     newcomers = make_couple(db, "New & Here", ("New", "Here"))  # their first check-ins, at the scales' ends
@@ -34,8 +35,8 @@ def test_a_couples_results_follow_the_practices_reference_figures(
         check_in(db, catalog, partner.partner_id, THIS_MONTH, whole_plan(catalog, value))
     assert analysis.reference_token(resources.reference_for(db)) != analysis.reference_token(ref)
 
-    after = resources.analysis_for(db, couple.couple_id)["reliable"]
+    after = resources.analysis_for(db, couple.couple_id, EVERY_MONTH)["reliable"]
     fresh = analysis.reliable_change(db, couple.couple_id, analysis.reference(db))
     pd.testing.assert_frame_equal(after, fresh)
     assert not after["partners"].equals(before["partners"])  # the figures it is judged by did change
-    assert resources.trends_view_for(db, resources.get_catalog(), couple, 12, False) is not view
+    assert resources.trends_view_for(db, resources.get_catalog(), couple, EVERY_MONTH, 12, False) is not view

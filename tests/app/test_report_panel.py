@@ -22,6 +22,7 @@ from streamlit.testing.v1.element_tree import DownloadButton
 from mendwell import pdf
 from mendwell.data import Database
 from mendwell.instruments import Catalog
+from mendwell.reveal import EVERY_MONTH
 from tests.support.apptest import TIMEOUT, button, elements, ok, texts
 from tests.support.data import opened
 from tests.support.report import Planted
@@ -49,7 +50,7 @@ def run_panel(db: Database, catalog: Catalog, planted: Planted) -> AppTest:
     couple = db.couples.get(planted.couple_id)
     assert couple is not None
     first, last = pd.Timestamp(planted.end) - pd.DateOffset(months=23), pd.Timestamp(planted.end)
-    at = AppTest.from_function(panel, args=(db, catalog, couple, first, last), default_timeout=TIMEOUT)
+    at = AppTest.from_function(panel, args=(db, catalog, couple, EVERY_MONTH, first, last), default_timeout=TIMEOUT)
     ok(at.run())
     # folded away until opened: the form is not sent before
     assert [e.label for e in at.expander] == ["Prepare a session report"]

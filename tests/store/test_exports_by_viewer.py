@@ -131,3 +131,38 @@ def test_the_operators_export_holds_everything_and_says_so(
     everyone = ok(run_cli(db_file, "export", str(tmp_path / "everyone")))
     assert "EVERYTHING" in everyone.stdout
     assert OTHER_COUPLE in _all_text(tmp_path / "everyone")
+
+
+TWO_AGO, THREE_AGO = periods.add_months(THIS_MONTH, -2), periods.add_months(THIS_MONTH, -3)
+B_ALONE, A_DRAFT = "B-ALONE-MONTH-MARKER", "A-DRAFT-MARKER"
+
+
+def _partners_in(folder: Path, table: str, period: dt.date) -> set[int]:
+    return {int(r["partner_id"]) for r in _rows(folder / f"{table}.csv") if r["period"].startswith(str(period))}
+
+
+def test_a_month_only_one_partner_submitted_and_drafts_stay_with_their_author(
+    store: Database, catalog: Catalog, planted: Planted, tmp_path: Path
+) -> None:
+    """Ben submitted a month Ava has not (a shared note with it); Ava began a month and left it a draft. Ava's
+    export holds none of Ben's month and all of her draft; Ben's, his month and none of her draft; a
+    therapist's, his submitted month and no draft at all (found before: drafts and months not yet open to both
+    went into every export)."""
+    check_in(store, catalog, planted.b, TWO_AGO, whole_plan(catalog, 4), note=(B_ALONE, False))
+    check_in(store, catalog, planted.a, THREE_AGO, whole_plan(catalog, 1), note=(A_DRAFT, False), submit=False)
+    expected = {  # who may see what: Ben's lone month, Ava's draft
+        "ava": (set(), {planted.a}),
+        "ben": ({planted.b}, set()),
+        "therapist": ({planted.b}, set()),
+    }
+    for who, index in (("ava", 0), ("ben", 1), ("therapist", None)):
+        out = tmp_path / who
+        export(store, out, "csv", planted.couple_id, scope_for(planted.viewer(store, index)))
+        lone, draft = expected[who]
+        text = _all_text(out)
+        assert (B_ALONE in text) == bool(lone), who
+        assert (A_DRAFT in text) == bool(draft), who
+        for table in ("responses", "scores", "changes"):
+            assert _partners_in(out, table, TWO_AGO) == lone, (who, table)
+        assert _partners_in(out, "draft_responses", THREE_AGO) == draft, who
+        assert _partners_in(out, "responses", LAST_MONTH) == {planted.a, planted.b}, who  # open to both

@@ -25,6 +25,7 @@ from mendwell.errors import ReportError
 from mendwell.instruments import Catalog
 from mendwell.periods import add_months, label
 from mendwell.report import build_report, css_string, default_range, for_paper
+from mendwell.reveal import Lens
 from mendwell.scoring import scores
 from tests.support.cli import run_cli
 from tests.support.data import make_couple, opened
@@ -334,6 +335,23 @@ def test_thin_data_is_named_kindly(store: Database, catalog: Catalog) -> None:
     later = build_report(store, catalog, couple_id, dt.date(2026, 6, 1), dt.date(2026, 9, 1))
     assert "Nothing to show yet" in later and charts_in(later) == []
     assert "Their check-ins so far run from February 2026 to March 2026" in later
+
+
+def test_a_partners_report_waits_for_months_open_to_both(store: Database, catalog: Catalog) -> None:
+    """Kim prepares the report while only Robin has checked in: none of Robin's months is in it (they are not
+    open to both yet), and it says so; the therapist's report of the same months has Robin's line."""
+    couple = make_couple(store, "Early Days", ("Robin", "Kim"))
+    couple_id, robin = couple.couple_id, couple.partners[0].partner_id
+    first = dt.date(2026, 2, 1)
+    for i in range(2):
+        full_checkin(store, catalog, robin, add_months(first, i), "Shared from Robin", private=False)
+    kims = build_report(store, catalog, couple_id, first, add_months(first, 1), lens=Lens.of([robin]))
+    assert_well_formed(kims)
+    assert "Robin has checked in for February and March 2026. They show here once those months open" in kims
+    assert not [t for c in charts_in(kims) for t in c.data if t.get("meta", {}).get("partner_id") == robin]
+    therapists = build_report(store, catalog, couple_id, first, add_months(first, 1))
+    assert [t for c in charts_in(therapists) for t in c.data if t.get("meta", {}).get("partner_id") == robin]
+    assert "Robin has checked in for" not in therapists
 
 
 # -- the command line ------------------------------------------------------------------------------------------

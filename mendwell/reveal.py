@@ -1,0 +1,96 @@
+"""A month is revealed once both partners have submitted it: until then neither sees what the other answered.
+
+Every view of a couple's results is seen through a `Lens`. A partner's lens waits on the other partner (their
+answers, scores, themes and notes from a month show only once the month is revealed); a shared screen's lens
+waits on both (the couple is watching together); a therapist's lens waits on no one. `seen` applies a lens to
+a couple's computed results, after they are computed and kept, so the statistics (a baseline, the spread of a
+part) are the same whoever looks; only what is shown differs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+__all__ = ["EVERY_MONTH", "Lens", "seen", "seen_frame", "waiting_months"]
+
+
+@dataclass(frozen=True)
+class Lens:
+    """Whose months are shown only once revealed (`waiting`: partner ids). Hashable, so it keys kept results."""
+
+    waiting: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, partner_ids: Iterable[int]) -> Lens:
+        """A lens waiting on these partners (in a fixed order, so equal lenses key the same results)."""
+        return cls(tuple(sorted(set(partner_ids))))
+
+    def __bool__(self) -> bool:
+        return bool(self.waiting)
+
+
+EVERY_MONTH = Lens()  # a therapist's and the machine operator's: every submitted month
+
+
+def _periods(months: Iterable[dt.date | pd.Timestamp]) -> set[pd.Timestamp]:
+    return {pd.Timestamp(m) for m in months}
+
+
+def seen_frame(
+    frame: pd.DataFrame,
+    lens: Lens,
+    revealed: Collection[dt.date | pd.Timestamp],
+    partner_col: str | None = "partner_id",
+) -> pd.DataFrame:
+    """The rows of `frame` this lens shows: a waited-on partner's rows only from revealed months (all rows of a
+    month when `partner_col` is None: rows that hold both partners' answers). A score's comparison with a month
+    the lens hides (the month before, the starting point) loses its hidden score; the verdict stays."""
+    if not lens or frame.empty:
+        return frame
+    shown = pd.to_datetime(frame["period"]).isin(_periods(revealed))
+    if partner_col is not None:
+        shown |= ~frame[partner_col].isin(lens.waiting)
+    out = frame[shown]
+    if partner_col is None:
+        return out
+    out = out.copy()
+    waited = out[partner_col].isin(lens.waiting)
+    hidden = {
+        "previous_period": ("previous_score", "previous_period", "previous_tone", "month_change"),
+        "reference_period": ("reference_score",),
+    }
+    for when, columns in hidden.items():
+        if when in out:
+            gone = waited & out[when].notna() & ~pd.to_datetime(out[when]).isin(_periods(revealed))
+            out.loc[gone, [c for c in columns if c in out]] = None
+    return out
+
+
+# which column names the partner in each of a couple's results (None: the row holds both partners' answers)
+PARTNER_OF = {"reliable": "partner_id", "signals": "partner_id", "kinds": "partner_id", "repair": "partner_id"}
+
+
+def seen(
+    data: Mapping[str, pd.DataFrame], lens: Lens, revealed: Collection[dt.date | pd.Timestamp]
+) -> dict[str, pd.DataFrame]:
+    """A couple's results (`ui.resources.couple_analysis`) as this lens shows them."""
+    return {name: seen_frame(frame, lens, revealed, PARTNER_OF.get(name)) for name, frame in data.items()}
+
+
+def waiting_months(
+    submitted: pd.DataFrame, lens: Lens, revealed: Collection[dt.date | pd.Timestamp]
+) -> dict[int, list[pd.Timestamp]]:
+    """For each waited-on partner, the months they submitted that this lens does not show yet (oldest first):
+    what a page says it is keeping back. `submitted` has partner_id and period."""
+    if not lens or submitted.empty:
+        return {}
+    shown = _periods(revealed)
+    out: dict[int, list[pd.Timestamp]] = {}
+    for pid, period in zip(submitted["partner_id"], pd.to_datetime(submitted["period"]), strict=True):
+        if int(pid) in lens.waiting and period not in shown:
+            out.setdefault(int(pid), []).append(pd.Timestamp(period))
+    return {pid: sorted(months) for pid, months in out.items()}

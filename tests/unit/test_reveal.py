@@ -1,0 +1,86 @@
+"""`mendwell.reveal`: what a lens shows of a couple's results, and the words for what it keeps back."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from mendwell import summary
+from mendwell.access import Viewer
+from mendwell.model import Account, Couple, Partner, SignIn
+from mendwell.reveal import EVERY_MONTH, Lens, seen, seen_frame, waiting_months
+
+JAN, FEB, MAR, APR = (pd.Timestamp(2025, m, 1) for m in (1, 2, 3, 4))
+ANN, BOB = 1, 2
+
+
+def scores() -> pd.DataFrame:
+    """Ann checked in every month; Bob in January, March and April; both only in January and March."""
+    rows = [(ANN, m, None, None) for m in (JAN, FEB, MAR, APR)]
+    rows += [(BOB, JAN, None, JAN), (BOB, MAR, JAN, JAN), (BOB, APR, MAR, JAN)]
+    frame = pd.DataFrame(rows, columns=["partner_id", "period", "previous_period", "reference_period"])
+    frame["score"] = range(len(frame))
+    frame["previous_score"] = frame["score"] - 1.0
+    frame["month_change"] = 0.5
+    frame["reference_score"] = 9.0
+    frame["verdict"] = "better"
+    return frame
+
+
+def test_a_lens_hides_only_the_waited_on_partners_months_that_are_not_open() -> None:
+    revealed = [JAN, MAR]
+    shown = seen_frame(scores(), Lens.of([BOB]), revealed)
+    assert sorted(shown.loc[shown["partner_id"] == ANN, "period"]) == [JAN, FEB, MAR, APR]  # her own, all
+    assert sorted(shown.loc[shown["partner_id"] == BOB, "period"]) == [JAN, MAR]
+    assert seen_frame(scores(), EVERY_MONTH, revealed).equals(scores())
+    both = seen_frame(scores(), Lens.of([ANN, BOB]), revealed)  # a shared screen
+    assert set(both["period"]) == {JAN, MAR}
+
+
+def test_a_comparison_with_a_hidden_month_loses_its_score_not_its_verdict() -> None:
+    """Bob's April is hidden; his March compares with January (open): kept. With only March open, his March
+    row compares with a hidden January: the January scores go, the verdict stays."""
+    march = seen_frame(scores(), Lens.of([BOB]), [MAR]).set_index(["partner_id", "period"]).loc[(BOB, MAR)]
+    assert pd.isna(march["previous_score"]) and pd.isna(march["month_change"]) and pd.isna(march["previous_period"])
+    assert pd.isna(march["reference_score"]) and march["verdict"] == "better"
+    kept = seen_frame(scores(), Lens.of([BOB]), [JAN, MAR]).set_index(["partner_id", "period"]).loc[(BOB, MAR)]
+    assert kept["previous_score"] == kept["score"] - 1 and kept["reference_score"] == 9.0
+
+
+def test_rows_that_hold_both_partners_show_only_open_months() -> None:
+    mirrors = pd.DataFrame({"receiver_id": [ANN, BOB], "giver_id": [BOB, ANN], "period": [MAR, APR]})
+    data = seen({"mirrors": mirrors, "reliable": scores()}, Lens.of([BOB]), [JAN, MAR])
+    assert list(data["mirrors"]["period"]) == [MAR]
+    assert BOB in set(data["reliable"]["partner_id"])
+
+
+def test_the_months_kept_back_and_their_words() -> None:
+    submitted = scores()[["partner_id", "period"]]
+    assert waiting_months(submitted, Lens.of([BOB]), [JAN, MAR]) == {BOB: [APR]}
+    assert waiting_months(submitted, EVERY_MONTH, [JAN]) == {}
+    assert waiting_months(submitted, Lens.of([ANN, BOB]), [JAN, MAR]) == {ANN: [FEB, APR], BOB: [APR]}
+    assert summary.waiting_sentence("Bob", [APR]) == (
+        "Bob has checked in for April 2025. It shows here once that month opens on Together, when you have "
+        "both checked in."
+    )
+    assert summary.months_words([FEB, APR]) == "February and April 2025"
+    assert summary.months_words([pd.Timestamp(2024, 12, 1), FEB, APR]) == "December 2024, February 2025 and April 2025"
+    assert summary.no_data_sentence("Bob", [APR]).startswith("Bob has checked in for April 2025.")
+    assert summary.no_data_sentence("Bob").startswith("Bob hasn't checked in yet")
+
+
+def _viewer(partner_id: int | None, sharing: int | None = None) -> Viewer:
+    role = "partner" if partner_id is not None else "therapist"
+    account = Account(1, "x", role, is_owner=False, partner_id=partner_id, has_second_factor=False)
+    now = dt.datetime(2025, 1, 1)
+    sign_in = SignIn("s", 1, now, now, ended_at=None, share_couple_id=sharing)
+    return Viewer(account, sign_in, (7,))
+
+
+def test_whom_each_viewer_waits_on() -> None:
+    couple = Couple(7, "Us", (Partner(ANN, 7, 1, "Ann"), Partner(BOB, 7, 2, "Bob")))
+    assert _viewer(ANN).lens(couple) == Lens.of([BOB])
+    assert _viewer(BOB).lens(couple) == Lens.of([ANN])
+    assert _viewer(None).lens(couple) == EVERY_MONTH
+    assert _viewer(None, sharing=7).lens(couple) == Lens.of([ANN, BOB])
