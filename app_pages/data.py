@@ -17,6 +17,8 @@ from mendwell.config import db_path
 from mendwell.errors import ArchiveError, MendwellError
 from mendwell.export import FORMATS, export, scope_for
 from ui import feedback, state
+from ui.auth import sealing_key
+from ui.gates import sealing_key_gate
 from ui.page import page_setup, safe
 from ui.resources import forget_boards
 
@@ -41,13 +43,15 @@ else:
     )
 if couple is None:
     st.info("There is no couple to export yet.")
+elif viewer.is_partner and not sealing_key_gate(db, viewer):
+    pass  # their private notes go in opened: the passcode first, after a restart of the server
 else:
     with st.form("export_form"):
         fmt = st.radio("Format", list(FORMATS), format_func=FORMAT_WORDS.__getitem__, horizontal=True)
         go_export = st.form_submit_button("Prepare the export")
     if go_export:
         with tempfile.TemporaryDirectory() as tmp:
-            written = export(db, Path(tmp), fmt, couple.couple_id, scope_for(viewer))
+            written = export(db, Path(tmp), fmt, couple.couple_id, scope_for(viewer), sealing_key(viewer))
             buffer = io.BytesIO()
             with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
                 for path in written.values():

@@ -5,18 +5,22 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from mendwell import periods, views
+from mendwell import periods, recording, views
 from mendwell.text import md_escape
-from ui.page import kept_back_note, page_setup, safe
+from ui.auth import sealing_key
+from ui.gates import sealing_key_gate
+from ui.page import kept_back_note, page_setup, safe, still_allowed
 from ui.resources import scores_for
 
 page = page_setup("History", page="history")
 db, catalog, couple = page.db, page.catalog, page.the_couple
 kept_back_note(page)
 partners = {p.partner_id: p for p in couple.partners}
+# a partner's own history first
+order = sorted(partners, key=lambda pid: pid != page.viewer.partner_id)
 partner_id = st.radio(
     "Whose history?",
-    list(partners),
+    order,
     format_func=lambda pid: md_escape(partners[pid].name),
     horizontal=True,
     key="history_partner",
@@ -41,6 +45,34 @@ shown = pd.DataFrame(
     }
 )
 st.dataframe(shown, hide_index=True, width="stretch")
+
+
+@st.fragment
+def own_notes() -> None:
+    """A partner's own notes month by month, private ones opened with their key: sent only once opened."""
+    still_allowed(page)
+    box = st.expander("My notes, month by month", icon=":material/edit_note:", key="history_notes", on_change="rerun")
+    if not box.open:
+        return
+    with box:
+        if not sealing_key_gate(db, page.viewer):
+            return
+        key = sealing_key(page.viewer)
+        written = [
+            (row.period, found)
+            for row in checkins.itertuples()
+            if (found := recording.readable_note(db, int(row.checkin_id), key)) is not None and found[0]
+        ]
+        if not written:
+            st.caption("You have not written a note yet. The last step of each check-in has room for one.")
+        for period, (body, private) in written:
+            who = "only you see this note" if private else "shared with your partner once the month opens"
+            st.markdown(f"**{periods.label(pd.Timestamp(period).date())}** · {who}")
+            st.text(body)
+
+
+if partner_id == page.viewer.partner_id:
+    own_notes()
 
 st.header("Scores")
 NOT_SCORED = "—"  # a part with no answer in a month (Streamlit would show "None")

@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from mendwell import analysis, reveal
+from mendwell import analysis, reveal, vault
 from mendwell.access import Viewer
 from mendwell.data import Database
-from mendwell.data.exports import FORMATS, copy_tables, write_frame
+from mendwell.data.checkins import answer_context, note_context
+from mendwell.data.exports import FORMATS, Opener, copy_tables, write_frame
 from mendwell.errors import InvalidInput, NotFound
 from mendwell.reveal import Lens
 
@@ -41,20 +42,36 @@ def scope_for(viewer: Viewer) -> Scope:
     return Scope(private_of=viewer.partner_id) if viewer.partner_id is not None else SHARED_ONLY
 
 
+def _opener(key: bytes) -> Opener:
+    return Opener(
+        answer=lambda text, ref, inst, item: vault.opened_or_kept(key, text, answer_context(ref, inst, item)),
+        note=lambda text, ref: vault.opened_or_kept(key, text, note_context(ref)),
+    )
+
+
 def export(
-    db: Database, outdir: Path, fmt: str = "csv", couple_id: int | None = None, scope: Scope = SHARED_ONLY
+    db: Database,
+    outdir: Path,
+    fmt: str = "csv",
+    couple_id: int | None = None,
+    scope: Scope = SHARED_ONLY,
+    key: bytes | None = None,
 ) -> dict[str, Path]:
     """Write each table to OUTDIR/<table>.<fmt>; returns {table: path}.
 
     Private answers, private notes and private scores are left out except as `scope` allows; the
-    private safety check is never exported.
+    private safety check is never exported. With the partner's `key` (a partner's scope), their own sealed
+    private text is written opened: the export is for their eyes.
     """
     if fmt not in FORMATS:
         raise InvalidInput(f"Unknown format '{fmt}'; choose one of {', '.join(FORMATS)}.")
     if couple_id is not None and db.couples.get(couple_id) is None:
         raise NotFound(f"There is no couple with id {couple_id}.")
     outdir.mkdir(parents=True, exist_ok=True)
-    written = copy_tables(db.engine, outdir, fmt, couple_id, all_private=scope.all_private, private_of=scope.private_of)
+    opener = _opener(key) if key is not None and scope.private_of is not None else None
+    written = copy_tables(
+        db.engine, outdir, fmt, couple_id, all_private=scope.all_private, private_of=scope.private_of, opener=opener
+    )
     judged = analysis.all_changes(db, couple_id)
     if not scope.all_private and not judged.empty:  # private parts as the scope allows, like the scores
         judged = judged[~judged["private"].astype(bool) | judged["partner_id"].eq(scope.private_of)]

@@ -88,6 +88,17 @@ def readable(key: bytes | None, stored: str | None, context: str) -> str:
         return ""
 
 
+def opened_or_kept(key: bytes, stored: str, context: str) -> str:
+    """Stored private text opened with its partner's key, or as stored when the key does not fit (sealed under
+    a passcode since reset): for their own export, where nothing may go missing."""
+    if not is_encrypted(stored):
+        return stored
+    try:
+        return open_(key, stored, context)
+    except PasscodeError:
+        return stored
+
+
 def rekey(db: Database, partner_id: int, old_key: bytes | None, new_key: bytes | None) -> int:
     """Re-seal a partner's private texts from `old_key` to `new_key` (None: plain text), in one transaction.
 

@@ -5,6 +5,8 @@ Answers to the private safety check are never exported.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +14,16 @@ import pandas as pd
 from mendwell.data.archive import SAFETY_INSTRUMENTS
 from mendwell.data.engine import Engine
 from mendwell.data.sqlfiles import query
+
+
+@dataclass(frozen=True)
+class Opener:
+    """Opens one partner's own sealed text for their export: `answer(text, seal_ref, instrument_id, item_id)`
+    and `note(text, seal_ref)` return the text opened (or as stored when it cannot be)."""
+
+    answer: Callable[[str, int, str, str], str]
+    note: Callable[[str, int], str]
+
 
 FORMATS = {"csv": "(FORMAT csv, HEADER true)", "parquet": "(FORMAT parquet)", "json": "(FORMAT json, ARRAY true)"}
 
@@ -29,12 +41,23 @@ _MAY_SEE_CHECKIN = (
 )
 _MAY_SEE_SCORE = f"($all_private OR c.partner_id IS NOT DISTINCT FROM $private_of OR {_REVEALED_TO})"  # submitted only
 
+# A partner's own sealed text, opened for their export by the functions `copy_tables` is given (registered as
+# mw_open_answer / mw_open_note for the export's cursor): the sealing id is the check-in's `seal_ref`.
+_OWN = "c.partner_id IS NOT DISTINCT FROM $private_of AND {col} LIKE 'enc:%'"
+_TEXT_OPENED = {
+    "{answer_text}": f"CASE WHEN {_OWN.format(col='r.text')} THEN mw_open_answer(r.text, "
+    "coalesce(c.sealed_as, c.checkin_id), r.instrument_id, r.item_id) ELSE r.text END",
+    "{note_body}": f"CASE WHEN {_OWN.format(col='n.body')} THEN mw_open_note(n.body, "
+    "coalesce(c.sealed_as, c.checkin_id)) ELSE n.body END",
+}
+_TEXT_AS_STORED = {"{answer_text}": "r.text", "{note_body}": "n.body"}
+
 _ANSWERS = (
     "SELECT c.couple_id, c.partner_id, c.period, r.instrument_id, r.instrument_version, r.item_id, "
-    "r.value, r.text, r.checkin_id FROM responses r JOIN checkins c USING (checkin_id) "
+    "r.value, {answer_text} AS text, r.checkin_id FROM responses r JOIN checkins c USING (checkin_id) "
     "JOIN instrument_items i ON i.instrument_id = r.instrument_id AND i.version = r.instrument_version "
     "AND i.item_id = r.item_id "
-    "WHERE c.status = '{status}' AND ($couple IS NULL OR c.couple_id = $couple) "
+    "WHERE c.status = '%(status)s' AND ($couple IS NULL OR c.couple_id = $couple) "
     f"AND r.instrument_id NOT IN ({SAFETY_INSTRUMENTS}) AND (NOT i.private OR {_MAY_SEE_PRIVATE}) "
     f"AND {_MAY_SEE_CHECKIN} "
     "ORDER BY c.couple_id, c.partner_id, c.period, r.instrument_id, r.item_id"
@@ -48,10 +71,11 @@ TABLES = {
     "checkins": "SELECT checkin_id, couple_id, partner_id, period, status, started_at, updated_at, submitted_at "
     "FROM checkins WHERE ($couple IS NULL OR couple_id = $couple) ORDER BY checkin_id",
     # Answers of submitted check-ins (what scores are computed from) ...
-    "responses": _ANSWERS.format(status="submitted"),
+    "responses": _ANSWERS % {"status": "submitted"},
     # ... and of drafts still in progress, kept apart so nothing is lost.
-    "draft_responses": _ANSWERS.format(status="draft"),
-    "notes": "SELECT c.couple_id, c.partner_id, c.period, n.body, n.is_private, n.updated_at, n.checkin_id "
+    "draft_responses": _ANSWERS % {"status": "draft"},
+    "notes": "SELECT c.couple_id, c.partner_id, c.period, {note_body} AS body, n.is_private, n.updated_at, "
+    "n.checkin_id "
     "FROM notes n JOIN checkins c USING (checkin_id) WHERE ($couple IS NULL OR c.couple_id = $couple) "
     f"AND (NOT n.is_private OR {_MAY_SEE_PRIVATE}) AND {_MAY_SEE_CHECKIN} ORDER BY n.checkin_id",
     "instrument_versions": "SELECT instrument_id, version, content_hash, title, definition, recorded_at "
@@ -72,17 +96,26 @@ def copy_tables(
     *,
     all_private: bool = True,
     private_of: int | None = None,
+    opener: Opener | None = None,
 ) -> dict[str, Path]:
     """Write each table (and the scores) to OUTDIR/<table>.<fmt> from one snapshot; returns {table: path}.
 
     Private answers, notes and scores are kept when `all_private`, else only those of partner `private_of`
-    (None: none at all).
+    (None: none at all). With an `opener`, partner `private_of`'s own sealed text is written opened.
     """
     written: dict[str, Path] = {}
+    text = _TEXT_OPENED if opener is not None and private_of is not None else _TEXT_AS_STORED
     with engine.cursor() as cur:
+        if text is _TEXT_OPENED:
+            assert opener is not None
+            cur.create_function("mw_open_answer", opener.answer, ["VARCHAR", "BIGINT", "VARCHAR", "VARCHAR"], "VARCHAR")
+            cur.create_function("mw_open_note", opener.note, ["VARCHAR", "BIGINT"], "VARCHAR")
         cur.execute("BEGIN TRANSACTION")
         try:
-            for table, sql in TABLES.items():
+            for table, template in TABLES.items():
+                sql = template
+                for placeholder, column in text.items():
+                    sql = sql.replace(placeholder, column)
                 path = outdir / f"{table}.{fmt}"
                 params: dict[str, object] = {"out": str(path)}
                 if "$couple" in sql:

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from mendwell import accounts, periods
+from mendwell import accounts, periods, recording, vault
 from mendwell.access import Viewer, viewer_for
 from mendwell.data import Database
-from mendwell.export import export, scope_for
+from mendwell.export import Scope, export, scope_for
 from mendwell.instruments import Catalog
-from tests.support.auth import partner_accounts, therapist
+from tests.support.auth import PASSCODE, partner_accounts, therapist
 from tests.support.cli import ok, run_cli
 from tests.support.data import check_in, make_couple, whole_plan
 
@@ -166,3 +166,31 @@ def test_a_month_only_one_partner_submitted_and_drafts_stay_with_their_author(
             assert _partners_in(out, table, TWO_AGO) == lone, (who, table)
         assert _partners_in(out, "draft_responses", THREE_AGO) == draft, who
         assert _partners_in(out, "responses", LAST_MONTH) == {planted.a, planted.b}, who  # open to both
+
+
+def test_a_partners_own_sealed_notes_come_out_readable_and_no_one_elses(
+    store: Database, catalog: Catalog, tmp_path: Path
+) -> None:
+    """With passcodes, private notes are sealed at rest. Ivy's export holds her own opened with her key (found
+    before: `enc:v1:...`, which she had no way to read), Jon's neither opened nor sealed; without her key (the
+    server restarted) hers stay as stored, never lost."""
+    couple = make_couple(store, "Sealed Pair", ("Ivy", "Jon"))
+    ivy, jon = (p.partner_id for p in couple.partners)
+    partner_accounts(store, couple)  # with passcodes: notes are sealed
+    keys = {pid: vault.derive_key(store, pid, PASSCODE) for pid in (ivy, jon)}
+    secrets = {ivy: "IVY-OWN-SEALED-NOTE", jon: "JON-OWN-SEALED-NOTE"}
+    for pid in (ivy, jon):
+        checkin_id = check_in(store, catalog, pid, LAST_MONTH, whole_plan(catalog, 2), submit=False)
+        recording.save_note(store, checkin_id, secrets[pid], True, keys[pid])
+        assert store.checkins.submit(checkin_id, catalog)
+    stored = store.engine.rows("SELECT body FROM notes")
+    assert stored and all(vault.is_encrypted(body) for (body,) in stored)  # sealed at rest
+
+    export(store, tmp_path / "ivy", "csv", couple.couple_id, Scope(private_of=ivy), keys[ivy])
+    notes = {int(r["partner_id"]): r["body"] for r in _rows(tmp_path / "ivy" / "notes.csv")}
+    assert notes == {ivy: secrets[ivy]}
+
+    export(store, tmp_path / "no-key", "csv", couple.couple_id, Scope(private_of=ivy))
+    [kept] = _rows(tmp_path / "no-key" / "notes.csv")
+    assert vault.is_encrypted(kept["body"]) and int(kept["partner_id"]) == ivy
+    assert "JON-OWN" not in _all_text(tmp_path / "ivy") + _all_text(tmp_path / "no-key")
