@@ -121,7 +121,8 @@ st.subheader("To talk about, if you like")
 recurring = analysis.recurring_themes(data["signals"], pd.Timestamp(period))
 theme_titles = views.theme_titles(catalog)
 labels = {it.id: micro.short(it) for it in micro.items} if micro else {}
-for prompt in together.prompts(month_scores, hurts, [theme_titles.get(t, t) for t in recurring["theme_id"]], labels):
+recurring_named = [theme_titles.get(t, t) for t in recurring["theme_id"]]
+for prompt in together.prompts(month_scores, hurts, recurring_named, labels, names):
     st.markdown(f"**{prompt.step}.** {prompt.text}")
 if not sharing:
     st.caption("Take your time. It is fine to stop after one prompt, and to come back another day.")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from mendwell import stats, views
+from mendwell import charts, stats, views
 from mendwell.analysis import FREQUENCY, MICRO_HURTS, REPAIRED
 from mendwell.data import Database
 from mendwell.instruments import Catalog, Subscale
@@ -134,13 +134,19 @@ def felt(
         for sc in inst.subscales:
             if inst.is_private_subscale(sc.id):
                 continue
-            sides = tuple(
-                Side(pid, part_words(sc, float(row.score), row.band))
-                for pid in partner_ids
-                if (row := scored.get((inst.id, sc.id, pid))) is not None
-            )
+            rows = [(pid, row) for pid in partner_ids if (row := scored.get((inst.id, sc.id, pid))) is not None]
+            sides = tuple(Side(pid, part_words(sc, float(row.score), row.band)) for pid, row in rows)
+            reading = readings.get((inst.id, sc.id), "")
+            if reading == SEEING_DIFFERENTLY and len(sides) > 1 and len({side.words for side in sides}) == 1:
+                # the same words, answers apart beyond chance: the scores say where the difference is
+                meta = charts.subscale_meta(inst, sc.id)
+                scale = f" of {meta.low:g} to {meta.high:g}"
+                sides = tuple(
+                    Side(side.partner_id, f"{side.words} ({float(row.score):.1f}{scale})")
+                    for side, (_, row) in zip(sides, rows, strict=True)
+                )
             if sides:
-                parts.append(PartWords(sc.title, sides, readings.get((inst.id, sc.id), "")))
+                parts.append(PartWords(sc.title, sides, reading))
         if parts:
             out.append(QuestionnaireWords(inst.title, tuple(parts)))
     return out
@@ -230,8 +236,9 @@ def prompts(
     hurts: pd.DataFrame,
     recurring_titles: Sequence[str],
     hurt_labels: Mapping[str, str],
+    names: Mapping[int, str],
 ) -> list[Prompt]:
-    """A few prompts chosen from what this month's answers show (always at least one)."""
+    """A few prompts chosen from what this month's answers show (always at least one); `names` by partner id."""
     out: list[Prompt] = []
     shared = month_scores[~month_scores["private"].astype(bool)] if not month_scores.empty else month_scores
     stirred = shared[(shared["instrument_id"] == "nervous_system") & shared["band_tone"].isin(["concern", "watch"])]
@@ -245,16 +252,22 @@ def prompts(
         )
     if not hurts.empty:
         kinds = sorted({hurt_labels.get(i, i) for i in hurts["often_item"]})
-        out.append(
-            Prompt(
-                "Name the impact, not the intent",
-                "You each named small hurts this month ("
-                + ", ".join(k.lower() for k in kinds[:3])
-                + ("…" if len(kinds) > 3 else "")
-                + "). Take turns saying how one of them landed in you, starting with \u201cI felt\u2026\u201d. "
-                "The listener's only task is to understand, not to explain.",
+        named = ", ".join(k.lower() for k in kinds[:3]) + ("…" if len(kinds) > 3 else "")
+        speakers = set(int(p) for p in hurts["partner_id"])
+        if len(speakers) == 1 and len(names) > 1:  # one of them named hurts: they speak, the other listens
+            [speaker] = speakers
+            who, listener = names.get(speaker, "One of you"), next(n for p, n in names.items() if p != speaker)
+            said = (
+                f"{who} named small hurts this month ({named}). {who}, say how one of them landed in you, "
+                f"starting with \u201cI felt\u2026\u201d. {listener}'s only task is to understand, not to explain."
             )
-        )
+        else:
+            said = (
+                f"You each named small hurts this month ({named}). Take turns saying how one of them landed in "
+                "you, starting with \u201cI felt\u2026\u201d. The listener's only task is to understand, not to "
+                "explain."
+            )
+        out.append(Prompt("Name the impact, not the intent", said))
         if (hurts["repaired"].fillna(0) == 0).any():
             out.append(
                 Prompt(

@@ -1,53 +1,54 @@
-"""Together's words (mendwell/together.py): the one-sentence summary of how far apart two partners are,
-and a part's words when its questionnaire names no bands."""
+"""Together's words match what they describe: a part marked "seen differently" whose two answers land on
+the same words shows where they differ; a prompt about small hurts speaks to who named them."""
 
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
 from mendwell import together
-from mendwell.instruments import Subscale
+from mendwell.instruments import Catalog
 
-TITLES = {("q", f"p{i}"): f"Part {i}" for i in range(6)}
-
-
-def gaps(*readings: str) -> pd.DataFrame:
-    return pd.DataFrame(
-        {"instrument_id": "q", "subscale_id": [f"p{i}" for i in range(len(readings))], "reading": list(readings)}
-    )
+ANN, BOB = 1, 2
+NAMES = {ANN: "Ann", BOB: "Bob"}
+NO_SCORES = pd.DataFrame(
+    columns=["instrument_id", "subscale_id", "partner_id", "score", "band", "band_tone", "private"]
+)
 
 
-CURIOUS = "Different isn't wrong: it's something to be curious about together."
-S, C, T = together.SEEING_DIFFERENTLY, together.CLOSE, together.CANT_TELL_GAP
+def _a_banded_part(catalog: Catalog) -> tuple[str, str, float, str]:
+    """A shared part whose first band is wide enough for two scores a point apart: (instrument, subscale,
+    the band's upper edge, its words)."""
+    for inst in catalog.instruments:
+        for sc in inst.subscales:
+            if not inst.is_private_subscale(sc.id) and sc.bands and (sc.bands[0].below or 0) > 1.2:
+                return inst.id, sc.id, float(sc.bands[0].below or 0), sc.bands[0].label
+    raise AssertionError("no banded part")
 
 
-def q(n: int) -> str:
-    return f"\u201cPart {n}\u201d"
+def test_a_part_seen_differently_in_the_same_words_shows_the_scores(catalog: Catalog) -> None:
+    inst, sub, _, words = _a_banded_part(catalog)
+    scores = pd.DataFrame(
+        {"instrument_id": inst, "subscale_id": sub, "partner_id": [ANN, BOB], "score": [0.0, 1.0],
+         "band": words, "private": False}
+    )  # fmt: skip
+    for reading, expected in (
+        (together.SEEING_DIFFERENTLY, [f"{words} (0.0 of ", f"{words} (1.0 of "]),
+        (together.CLOSE, [words, words]),
+    ):
+        gaps = pd.DataFrame({"instrument_id": [inst], "subscale_id": [sub], "reading": [reading]})
+        [card] = [c for c in together.felt(scores, gaps, catalog, [ANN, BOB]) if c.parts]
+        [part] = [p for p in card.parts if p.reading == reading]
+        said = [side.words for side in part.sides]
+        assert [w[: len(e)] for w, e in zip(said, expected, strict=True)] == expected, said
 
 
-@pytest.mark.parametrize(
-    ("readings", "said"),
-    [
-        ((C, C, C), "You were close together on every part this month (3 of them)."),
-        ((C, T, C), "You were close together on the 2 parts where it can be told yet."),
-        ((T, T), ""),
-        ((), ""),
-        ((S, C, C), f"You saw {q(0)} differently this month; on the other 2 you were close together. {CURIOUS}"),
-        ((C, S, S), f"You saw {q(1)} and {q(2)} differently this month; on the other one you were close together. "
-                    f"{CURIOUS}"),
-        ((S, S, S), f"You saw {q(0)}, {q(1)} and {q(2)} differently this month. {CURIOUS}"),
-        ((S, S, S, S, C, T), "You saw 4 of the 5 parts differently this month (each is marked below); on the other "
-                             f"one you were close together. {CURIOUS}"),
-    ],
-)  # fmt: skip
-def test_the_summary_says_what_can_be_told(readings: tuple[str, ...], said: str) -> None:
-    assert together.gap_summary(gaps(*readings), TITLES) == said
-
-
-def test_a_part_without_bands_says_its_score_and_which_way_is_easier() -> None:
-    better = Subscale(id="x", title="X", higher_is="better")
-    worse = Subscale(id="y", title="Y", higher_is="worse")
-    assert together.part_words(better, 2.345, None) == "2.3 (higher is better)"
-    assert together.part_words(worse, 1.0, float("nan")) == "1.0 (higher is worse)"
-    assert together.part_words(better, 2.0, "Often met") == "Often met"
+def test_a_prompt_about_small_hurts_speaks_to_who_named_them() -> None:
+    hurts = pd.DataFrame({"partner_id": [ANN, ANN], "often_item": ["a", "b"], "repaired": [1, 1]})
+    [only_ann] = [p.text for p in together.prompts(NO_SCORES, hurts, [], {"a": "Forgotten"}, NAMES)
+                  if p.step == "Name the impact, not the intent"]  # fmt: skip
+    assert only_ann.startswith("Ann named small hurts this month (forgotten, b). Ann, say how one of them")
+    assert "Bob's only task is to understand" in only_ann and "You each" not in only_ann
+    both = pd.concat([hurts, hurts.assign(partner_id=BOB)])
+    [each] = [p.text for p in together.prompts(NO_SCORES, both, [], {}, NAMES)
+              if p.step == "Name the impact, not the intent"]  # fmt: skip
+    assert each.startswith("You each named small hurts this month")
