@@ -7,7 +7,7 @@ import datetime as dt
 import streamlit as st
 
 from mendwell import periods, recording, safety, security, views
-from mendwell.checkin import Answer, progress, unanswered, visible_items
+from mendwell.checkin import Answer, help_for, progress, unanswered, visible_items
 from mendwell.errors import MendwellError
 from mendwell.instruments import Catalog, Instrument, Item
 from mendwell.limits import NOTE_MAX, TEXT_ANSWER_MAX
@@ -195,9 +195,7 @@ def _ask(c: Checkin, inst: Instrument, it: Item, stored: Answer | None) -> None:
     if key not in st.session_state:
         st.session_state[key] = _widget_value(inst, it, stored)
     args = (c.checkin_id, inst, it, key)
-    help_text = it.help
-    if it.private:
-        help_text = ((help_text or "") + " Private: only you will ever see this answer.").strip()
+    help_text = help_for(it)
     label = it.text + ("  :material/lock:" if it.private else "")
     lo, hi = inst.scale(it)
     if it.kind == "likert":

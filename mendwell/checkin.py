@@ -77,6 +77,18 @@ def make_answer(inst: Instrument, item: Item, raw: object) -> Answer | None:
     return Answer(value=value)
 
 
+PRIVATE_NOTICE = "Private: only you will ever see this answer."
+
+
+def help_for(item: Item) -> str | None:
+    """A question's help as the check-in shows it: a private question's says so, once (a file's help may
+    already begin with the same words)."""
+    text = (item.help or "").strip()
+    if item.private and PRIVATE_NOTICE.lower() not in text.lower():
+        text = f"{text} {PRIVATE_NOTICE}".strip()
+    return text or None
+
+
 def numeric_answers(answers: Answers) -> dict[str, float | None]:
     """The numbers `show_if` conditions test against."""
     return {k: a.value for k, a in answers.items()}

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from mendwell.checkin import PRIVATE_NOTICE, help_for
 from mendwell.config import PROJECT_DIR
 from mendwell.instruments import (
     Catalog,
@@ -753,3 +754,15 @@ def test_real_show_if_targets_are_earlier_numeric_items(catalog: Catalog) -> Non
             if it.show_if is not None:
                 assert ids.index(it.show_if.item) < pos
                 assert inst.item(it.show_if.item).kind != "text"
+
+
+def test_a_private_questions_help_says_it_is_private_once(catalog: Catalog) -> None:
+    """Every private question of the real files says it is private, and never twice (found: a file's help
+    beginning "Private: only you will ever see this answer." was followed by the same sentence again)."""
+    private = [it for inst in catalog.instruments for it in inst.items if it.private and not inst.safety]
+    assert private
+    for it in private:
+        said = help_for(it) or ""
+        assert said.lower().count(PRIVATE_NOTICE.lower()) == 1, (it.id, said)
+    shared = next(it for inst in catalog.instruments for it in inst.items if not it.private and it.help)
+    assert help_for(shared) == shared.help
