@@ -18,15 +18,22 @@ from ui.page import page_setup, safe
 page = page_setup("Settings", page="settings", needs_couple=False)
 db, catalog, couple, viewer = page.db, page.catalog, page.couple, page.viewer
 account = viewer.account
-if flash := st.session_state.pop(state.SETTINGS_FLASH, None):
-    st.success(flash)
 
 
-def _done(message: str, detail: str) -> None:
+def _done(where: str, message: str, detail: str) -> None:
+    """Record what was saved and say so under the form it was saved from (`where`), after the rerun."""
     audit.record(db, viewer.name, audit.ACCOUNT if "passcode" in detail or "factor" in detail else audit.SETTING,
                  couple.couple_id if couple else None, detail)  # fmt: skip
-    st.session_state[state.SETTINGS_FLASH] = message
+    st.session_state[state.SETTINGS_FLASH] = (where, message)
     st.rerun()
+
+
+def _saved(where: str) -> None:
+    """The confirmation of the form `where`, right under it: on a phone the top of the page is off-screen."""
+    flash = st.session_state.get(state.SETTINGS_FLASH)
+    if isinstance(flash, tuple) and flash[0] == where:
+        del st.session_state[state.SETTINGS_FLASH]
+        st.success(flash[1], icon=":material/check_circle:")
 
 
 # -- your passcode ---------------------------------------------------------------------------------
@@ -44,6 +51,7 @@ with st.form("own_passcode", clear_on_submit=True):
     left, right = st.columns(2)
     save = left.form_submit_button("Change passcode" if has else "Set passcode")
     remove = right.form_submit_button("Remove passcode") if has and account.is_partner else False
+_saved("own_passcode")
 if save or remove:
     subject = accounts.passcode_subject(account)
     check = security.verify(db, subject, current, throttle=accounts.throttle_subject(account.name)) if has else None
@@ -66,8 +74,8 @@ if save or remove:
         except MendwellError as exc:
             feedback.show(exc)
         else:
-            _done("Passcode removed: your private notes are plain text again." if remove else "Passcode saved.",
-                  "own passcode " + ("removed" if remove else "changed"))  # fmt: skip
+            said = "Passcode removed: your private notes are plain text again." if remove else "Passcode saved."
+            _done("own_passcode", said, "own passcode " + ("removed" if remove else "changed"))
 
 # -- a therapist's second factor ---------------------------------------------------------------------
 if account.is_therapist:
@@ -76,7 +84,8 @@ if account.is_therapist:
         st.markdown("A code from your authenticator app is asked for after your passcode.")
         if st.button("Turn the second step off"):
             db.accounts.set_totp_secret(account.account_id, None)
-            _done("The second step is off.", "second factor removed")
+            _done("second_step", "The second step is off.", "second factor removed")
+        _saved("second_step")
     else:
         st.caption("Adds a six-digit code from an authenticator app on your phone after your passcode.")
         pending = st.session_state.setdefault(state.TOTP_PENDING, accounts.new_second_factor())
@@ -96,7 +105,8 @@ if account.is_therapist:
                     feedback.show(exc)
                 else:
                     st.session_state.pop(state.TOTP_PENDING, None)
-                    _done("The second step is on.", "second factor enrolled")
+                    _done("second_step", "The second step is on.", "second factor enrolled")
+        _saved("second_step")
 
 # -- the couple's rhythm ---------------------------------------------------------------------------------
 if couple is not None and (viewer.is_partner or viewer.is_owner):
@@ -114,7 +124,8 @@ if couple is not None and (viewer.is_partner or viewer.is_owner):
             except MendwellError as exc:
                 feedback.show(exc)
             else:
-                _done("Check-in day saved.", f"check-in day {int(new_day)}")
+                _done("rhythm", "Check-in day saved.", f"check-in day {int(new_day)}")
+    _saved("rhythm")
     st.download_button(
         "Add a monthly reminder to your calendar (.ics)",
         rhythm.ics(couple.couple_id, day, dt.date.today()).encode("utf-8"),
@@ -151,7 +162,8 @@ if viewer.is_owner and couple is not None:
             except MendwellError as exc:
                 feedback.show(exc)
             else:
-                _done("Names saved.", "names changed")
+                _done("names", "Names saved.", "names changed")
+    _saved("names")
 
 if viewer.is_owner:
     st.header("Safety check")
@@ -169,7 +181,9 @@ if viewer.is_owner:
         if st.form_submit_button("Save safety settings"):
             safety.set_resources(db, help_text)
             safety.set_therapist_sees_flag(db, flag)
-            _done("Safety settings saved.", f"safety help text saved; therapist flag {'on' if flag else 'off'}")
+            _done("safety_settings", "Safety settings saved.",
+                  f"safety help text saved; therapist flag {'on' if flag else 'off'}")  # fmt: skip
+    _saved("safety_settings")
 
 st.header("Questionnaires in the check-in")
 for inst in catalog.instruments:

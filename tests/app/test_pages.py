@@ -26,6 +26,7 @@ from mendwell.scoring import scores
 from tests.support.apptest import (
     app_store,
     click,
+    nodes,
     ok,
     open_page,
     shown,
@@ -651,6 +652,10 @@ def test_settings_rename_persists_and_empty_name_changes_nothing(
     at.text_input(key=f"pname_{bob.partner_id}").input("Robin")
     click(at, "Save names")
     assert [s.value for s in at.success] == ["Names saved."]
+    # said right under the form, not at the top of the page (off-screen on a phone)
+    flat = [getattr(n, "type", "") + ":" + str(getattr(n, "value", "")) for n in nodes(at, main_only=True)]
+    said = flat.index("success:Names saved.")
+    assert flat.index("header:Names") < said < flat.index("header:Safety check")
     renamed = app_store().couples.get(couple.couple_id)
     assert renamed is not None and [p.name for p in renamed.partners] == ["Ann", "Robin"]
     # other pages see the new name at once
