@@ -434,9 +434,15 @@ def _check_meaning(name: str, inst: Instrument, theme_ids: Iterable[str] | None)
                     else f"item '{target}' does not exist in this file",
                 )
             else:
-                kind = inst.items[seen[target]].kind
-                if kind == "text":
+                depends_on = inst.items[seen[target]]
+                if depends_on.kind == "text":
                     add(f"{where}.show_if.item", f"'{target}' is a text item; it has no number to test")
+                elif depends_on.private and not it.private:
+                    add(
+                        f"{where}.show_if.item",
+                        f"'{target}' is private: a shared item shown only after some answers to it would tell "
+                        "the partner what the private answer was (make this item private too)",
+                    )
 
     if inst.safety:
         for it in inst.items:

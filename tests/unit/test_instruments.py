@@ -537,9 +537,31 @@ def test_all_private_subscale_is_valid_and_private(tmp_path: Path) -> None:
     for it in data["items"][:2]:
         it["private"] = True
         it.pop("themes", None)  # a private item carries no theme (see the next test)
+    item(data, "q3").pop("show_if")  # a shared follow-up of a private answer would tell it (tested below)
     inst, problems = load_instrument(write_dir(tmp_path, data), ["unseen", "alone"])
     assert problems == [] and inst is not None
     assert inst.is_private_subscale("s1")
+
+
+def _follow_up_of_a_private_item(data: Data, private: bool) -> None:
+    add_item(data, private=True)
+    data["items"].append(
+        {"id": "q6", "kind": "choice", "text": "Did you say so?", "private": private,
+         "options": [{"value": 0, "label": "No"}, {"value": 1, "label": "Yes"}],
+         "show_if": {"item": "q5", "above": 1}}
+    )  # fmt: skip
+
+
+def test_a_shared_follow_up_of_a_private_item_is_refused(tmp_path: Path) -> None:
+    """Whether a shared question was asked would tell the partner what the private answer it follows was
+    (found: such a file loaded, and `check-assessments` said all good)."""
+    p = only_problem(tmp_path, lambda d: _follow_up_of_a_private_item(d, private=False))
+    assert p.field == "items[q6].show_if.item"
+    assert "'q5' is private" in p.message and "make this item private too" in p.message
+    data = copy.deepcopy(valid_instrument())
+    _follow_up_of_a_private_item(data, private=True)  # a private follow-up tells no one anything
+    inst, problems = load_instrument(write_dir(tmp_path, data), ["unseen", "alone"])
+    assert problems == [] and inst is not None
 
 
 @pytest.mark.parametrize(
