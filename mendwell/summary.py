@@ -135,8 +135,14 @@ def latest_table(rc: pd.DataFrame, partner_id: int, titles: Mapping[tuple[str, s
     )
 
 
-def _who(ids: Sequence[int], names: Mapping[int, str]) -> str:
-    return "both of you" if len(ids) == 2 else names.get(int(ids[0]), "one of you")
+def _who(rows: pd.DataFrame, names: Mapping[int, str], newest: pd.Timestamp) -> str:
+    """Whom a glance sentence is about: "both of you" only when both latest months are the newest (the month
+    the glance is headed with); a partner whose latest month is older is named with it."""
+    when = {int(p): pd.Timestamp(m) for p, m in zip(rows["partner_id"], rows["period"], strict=True)}
+    if len(when) == 2 and all(m == newest for m in when.values()):
+        return "both of you"
+    named = [names.get(p, "one of you") + ("" if m == newest else f" (in {label(m.date())})") for p, m in when.items()]
+    return " and ".join(named)
 
 
 def months_words(months: Sequence[pd.Timestamp]) -> str:
@@ -204,10 +210,11 @@ def sentences(
         ids = [int(p) for p in rows["partner_id"]]
         since = sorted({label(pd.Timestamp(p).date()) for p in rows["reference_period"]})
         when = f"than in {since[0]}" if len(since) == 1 else "than at your starting points"
+        who = _who(rows, names, periods.max())
         found.append(
             (
                 float(rows["rc"].abs().max()),
-                f"For {_who(ids, names)}, {part(inst, sub)} is reliably {'higher' if up else 'lower'} {when} "
+                f"For {who}, {part(inst, sub)} is reliably {'higher' if up else 'lower'} {when} "
                 f"({arrow(1.0 if up else -1.0)}): {way_words(str(rows['higher_is'].iloc[0]), bool(up))}.",
             )
         )

@@ -451,6 +451,16 @@ def test_sentences_name_changes_warmly_and_never_blame(store: Database, catalog:
     }
     assert on_trends[2:] == lines[2:]
 
+    # Bob's newest check-in is a month older (his month 12 verdicts moved to month 11, his own month 11 gone):
+    # his verdict is named with its month, never "both of you" under the newest month's heading
+    periods_ = pd.to_datetime(rc["period"])
+    is_bob = rc["partner_id"] == bob
+    older = rc[~(is_bob & (periods_ == ts(11)))].copy()
+    older.loc[is_bob & (periods_ == ts(12)), "period"] = ts(11)
+    said = summary.sentences(older, recurring, people, titles_of(catalog), theme_titles_of(catalog), 6)
+    assert "For Ann and Bob (in December 2025), “How I met my partner's reaches” is reliably higher" in "\n".join(said)
+    assert not [line for line in said if "both of you" in line]
+
 
 SENTENCE_KINDS = (
     "is reliably lower",
