@@ -20,7 +20,7 @@ if flash := st.session_state.pop(state.SETTINGS_FLASH, None):
 
 
 def _done(message: str, detail: str, couple_id: int | None = None) -> None:
-    audit.record(db, viewer.name, audit.ACCOUNT, couple_id, detail)
+    audit.record(db, viewer.actor, audit.ACCOUNT, couple_id, detail)
     st.session_state[state.SETTINGS_FLASH] = message
     st.rerun()
 
@@ -69,7 +69,7 @@ with st.form("add_couple", clear_on_submit=True):
             if viewer.is_therapist:
                 db.accounts.grant(viewer.account.account_id, new_id)
             st.session_state[state.INVITES] = {
-                p.partner_id: invitations.invite(db, p.partner_id, viewer.name) for p in created.partners
+                p.partner_id: invitations.invite(db, p.partner_id, viewer.actor) for p in created.partners
             }
         except MendwellError as exc:
             feedback.show(exc)
@@ -102,7 +102,7 @@ if waiting:
                     alt=f"QR code of {p.name}'s invitation link (the link is written above)",
                 )
             elif st.button("Make an invitation", key=f"invite_{p.partner_id}"):
-                shown[p.partner_id] = invitations.invite(db, p.partner_id, viewer.name)
+                shown[p.partner_id] = invitations.invite(db, p.partner_id, viewer.actor)
                 st.rerun()
 
 # -- therapists ---------------------------------------------------------------------------------------
@@ -112,11 +112,11 @@ with st.form("add_therapist", clear_on_submit=True):
     t_code = st.text_input("Passcode", type="password", key="t_code")
     if st.form_submit_button("Add therapist"):
         try:
-            accounts.create(db, t_name, accounts.THERAPIST, t_code)
+            made = accounts.create(db, t_name, accounts.THERAPIST, t_code)
         except MendwellError as exc:
             feedback.show(exc)
         else:
-            _done("Therapist added.", f"therapist account {t_name.strip()[:NAME_MAX]} added")
+            _done("Therapist added.", f"therapist {audit.actor(made)} added")
 
 therapists = [a for a in everyone if a.is_therapist]
 if therapists and couples:

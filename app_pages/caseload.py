@@ -75,7 +75,7 @@ choice = st.selectbox("Couple", ids, format_func=lambda cid: f"{names[cid]} (#{c
 said = found.details.get(int(choice), [])
 # their flags in sentences and their start of therapy: a view of this couple, logged once each time it is opened
 if st.session_state.get(state.CASELOAD_VIEWED) != int(choice):
-    audit.record(db, viewer.name, audit.VIEW, int(choice), "Caseload: a couple's flags")
+    audit.record(db, viewer.actor, audit.VIEW, int(choice), "Caseload: a couple's flags")
     st.session_state[state.CASELOAD_VIEWED] = int(choice)
 st.markdown(
     f"**What the flags say about {safe(names[choice])}**\n\n" + "\n".join(f"- {safe(line)}" for line in said)

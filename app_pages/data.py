@@ -56,7 +56,7 @@ else:
             with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
                 for path in written.values():
                     zf.write(path, path.name)
-        audit.record(db, viewer.name, audit.EXPORT, couple.couple_id, fmt)
+        audit.record(db, viewer.actor, audit.EXPORT, couple.couple_id, fmt)
         # kept for this tab with the couple it holds: another couple chosen later is not offered this file
         st.session_state[state.EXPORT_ZIP] = (couple.couple_id, buffer.getvalue())
     prepared = st.session_state.get(state.EXPORT_ZIP)
@@ -138,7 +138,8 @@ elif upload is not None:
         if st.button("Import it", type="primary"):
             added = _with_upload(lambda path: archive.import_archive(db, path))
             if added is not None:
-                audit.record(db, viewer.name, audit.IMPORT, None, "; ".join(added.lines))
+                # counts, never names: the trail outlives whatever is erased later
+                audit.record(db, viewer.actor, audit.IMPORT, None, added.counts)
                 st.cache_data.clear()
                 st.success("Imported " + ", ".join(f"{n:,} {t}" for t, n in added.items() if n) + ".")
 
@@ -149,7 +150,7 @@ if st.button("Make a backup now", icon=":material/backup:"):
     target = backups_folder(db_path()) / f"mendwell-{dt.datetime.now():%Y%m%d-%H%M%S}.duckdb"
     try:
         done = db.backup(target)
-        audit.record(db, viewer.name, audit.BACKUP)
+        audit.record(db, viewer.actor, audit.BACKUP)
     except MendwellError as exc:
         feedback.show(exc)
     else:
@@ -171,7 +172,7 @@ if couple is not None:
             else:
                 with st.spinner("Waiting for the other windows to finish, then erasing…"):
                     db.couples.erase(couple.couple_id)
-                audit.record(db, viewer.name, audit.ERASE, couple.couple_id)
+                audit.record(db, viewer.actor, audit.ERASE, couple.couple_id)
                 st.cache_data.clear()
                 forget_boards(db)
                 st.session_state.pop(state.COUPLE, None)
@@ -186,7 +187,7 @@ with st.form("erase_all"):
         else:
             with st.spinner("Waiting for the other windows to finish, then erasing…"):
                 db.erase_all()
-            audit.record(db, viewer.name, audit.ERASE, None, "everything")
+            audit.record(db, viewer.actor, audit.ERASE, None, "everything")
             st.cache_data.clear()
             forget_boards(db)
             st.session_state.pop(state.COUPLE, None)
@@ -206,5 +207,5 @@ if backups:
     )
     if st.button("Delete the backups made here"):
         delete_backups(db_path())
-        audit.record(db, viewer.name, audit.ERASE, None, "backups deleted")
+        audit.record(db, viewer.actor, audit.ERASE, None, "backups deleted")
         st.rerun()

@@ -22,7 +22,7 @@ account = viewer.account
 
 def _done(where: str, message: str, detail: str) -> None:
     """Record what was saved and say so under the form it was saved from (`where`), after the rerun."""
-    audit.record(db, viewer.name, audit.ACCOUNT if "passcode" in detail or "factor" in detail else audit.SETTING,
+    audit.record(db, viewer.actor, audit.ACCOUNT if "passcode" in detail or "factor" in detail else audit.SETTING,
                  couple.couple_id if couple else None, detail)  # fmt: skip
     st.session_state[state.SETTINGS_FLASH] = (where, message)
     st.rerun()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from mendwell import audit
 from mendwell.data import Database
 from mendwell.errors import MendwellError
 from mendwell.limits import SIGN_IN_TOUCH_SECONDS
@@ -32,8 +33,13 @@ class Viewer:
 
     @property
     def name(self) -> str:
-        """The account's name (what the audit trail records as the actor)."""
+        """The account's name."""
         return self.account.name
+
+    @property
+    def actor(self) -> str:
+        """How the audit trail records this person (`audit.actor`: by account number, never by name)."""
+        return audit.actor(self.account)
 
     @property
     def partner_id(self) -> int | None:

@@ -8,18 +8,31 @@ which `verify` reports.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
 
 from mendwell.data import Database
 from mendwell.data.audit import Entry
+from mendwell.model import Account
 
 OPERATOR = "operator"  # the person at the machine's command line
 ANONYMOUS = "anonymous"
+# An account is recorded by its number, never its name: the trail is append-only, and an erased couple's names
+# must not outlive them in it. Its name is looked up when the trail is read (`named`).
+_ACCOUNT = re.compile(r"\baccount (\d+)\b")
+
+
+def actor(account: Account) -> str:
+    """How an account is recorded as the one who acted (or is acted on, in a detail): by its number."""
+    return f"account {account.account_id}"
+
 
 # What is recorded (the `action` of an entry).
 SIGN_IN = "sign-in"
@@ -68,14 +81,32 @@ def couples_named(db: Database) -> dict[int, str]:
     return here | {c: f"couple {c} (erased)" for c in db.audit.couple_ids() if c not in here}
 
 
+def named(db: Database) -> Callable[[str], str]:
+    """A function that writes an entry's text for a reader: each account by its name now, or as erased."""
+    here = {a.account_id: a.name for a in db.accounts.all()}
+
+    def name(match: re.Match[str]) -> str:
+        found = here.get(int(match.group(1)))
+        return found if found is not None else f"{match.group(0)} (erased)"
+
+    return lambda text: _ACCOUNT.sub(name, text)
+
+
+def readable(db: Database, found: list[Entry]) -> list[Entry]:
+    """Entries with their accounts named (`named`), for the command line and tests; the chain stays as stored."""
+    say = named(db)
+    return [dataclasses.replace(e, actor=say(e.actor), detail=say(e.detail)) for e in found]
+
+
 def table(db: Database, couple_id: int | None = None, since: dt.date | None = None) -> pd.DataFrame:
     """The log as the owner's page shows it, newest first (`TABLE_COLUMNS`): the couple by name (`couples_named`),
-    nothing for an entry about no couple."""
+    nothing for an entry about no couple; accounts by name (`named`)."""
     start = dt.datetime.combine(since, dt.time()) if since else None
     frame = db.audit.frame(couple_id, start)
-    names = couples_named(db)
+    names, say = couples_named(db), named(db)
     couples = ["" if pd.isna(c) else names.get(int(c), f"couple {int(c)}") for c in frame["couple_id"]]
-    return frame.assign(couple=couples)[list(TABLE_COLUMNS)].rename(columns=TABLE_COLUMNS)
+    frame = frame.assign(couple=couples, actor=frame["actor"].map(say), detail=frame["detail"].map(say))
+    return frame[list(TABLE_COLUMNS)].rename(columns=TABLE_COLUMNS)
 
 
 @dataclass(frozen=True)

@@ -250,7 +250,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             print("Nothing was imported.")
             return 1
         added = import_archive(db, Path(args.file))
-        audit.record(db, audit.OPERATOR, audit.IMPORT, None, ", ".join(f"{t}: {n}" for t, n in added.items() if n))
+        audit.record(db, audit.OPERATOR, audit.IMPORT, None, added.counts)
     finally:
         db.close()
     print("Imported: " + ", ".join(f"{n:,} {table}" for table, n in added.items() if n))

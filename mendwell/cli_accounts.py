@@ -41,7 +41,7 @@ def cmd_account_add(args: argparse.Namespace) -> int:
         owner = args.owner or db.accounts.count() == 0  # the first account looks after the practice
         made = accounts.create(db, args.name, role, read_passcode(), partner_id=args.partner, is_owner=owner)
         audit.record(db, audit.OPERATOR, audit.ACCOUNT, db.couples.of_partner(args.partner) if args.partner else None,
-                     f"account {made.name} added ({role}{', owner' if owner else ''})")  # fmt: skip
+                     f"{audit.actor(made)} added ({role}{', owner' if owner else ''})")  # fmt: skip
     finally:
         db.close()
     print(f"Added {made.name} ({role}{', practice owner' if owner else ''}).")
@@ -56,7 +56,7 @@ def cmd_account_grant(args: argparse.Namespace) -> int:
         if not account.is_therapist:
             raise InvalidInput(f"{account.name} is a partner; couples are granted to therapists.")
         db.accounts.grant(account.account_id, args.couple)
-        audit.record(db, audit.OPERATOR, audit.ACCOUNT, args.couple, f"granted to {account.name}")
+        audit.record(db, audit.OPERATOR, audit.ACCOUNT, args.couple, f"granted to {audit.actor(account)}")
     finally:
         db.close()
     print(f"{account.name} can now see couple {args.couple}.")
@@ -91,7 +91,7 @@ def cmd_account_reset(args: argparse.Namespace) -> int:
         passcode = read_passcode("New passcode: ")
         security.check_new_passcode(passcode)
         accounts.reset_passcode(db, account.account_id, passcode)
-        audit.record(db, audit.OPERATOR, audit.ACCOUNT, None, f"passcode reset for {account.name}")
+        audit.record(db, audit.OPERATOR, audit.ACCOUNT, None, f"passcode reset for {audit.actor(account)}")
     finally:
         db.close()
     note = " Private notes sealed with the old passcode stay sealed." if account.is_partner else ""
@@ -112,7 +112,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
                 print(f"audit log: {problem}", file=sys.stderr)
             return 1
         since = dt.date.fromisoformat(args.since) if args.since else None
-        found = audit.entries(db, args.couple, since)
+        found = audit.readable(db, audit.entries(db, args.couple, since))
     except ValueError:
         raise InvalidInput("--since takes a date as YYYY-MM-DD.") from None
     finally:

@@ -68,5 +68,5 @@ def accept(db: Database, token: str, name: str, passcode: str, now: dt.datetime 
     if not db.invitations.mark_used(_digest(token), now):  # another tab used it in between
         db.accounts.delete(account.account_id)
         raise InvitationUnusable()
-    audit.record(db, account.name, audit.ACCOUNT, partner.couple_id, "account made from an invitation")
+    audit.record(db, audit.actor(account), audit.ACCOUNT, partner.couple_id, "account made from an invitation")
     return account

@@ -82,7 +82,7 @@ def _signed_in(request: Request, db: Database, account: Account, passcode: str, 
     sign_in_id = accounts.start(db, account)
     if account.partner_id is not None and accounts.has_passcode(db, account):
         keyring.put(sign_in_id, vault.derive_key(db, account.partner_id, passcode))
-    audit.record(db, account.name, audit.SIGN_IN)
+    audit.record(db, audit.actor(account), audit.SIGN_IN)
     response = RedirectResponse(to or _next(request.query_params.get("next")), status_code=303)
     response.set_cookie(
         cookies.COOKIE, cookies.sign(db, sign_in_id), httponly=True, samesite="strict", secure=_secure(request)
@@ -139,7 +139,7 @@ async def sign_in(request: Request) -> Response:
     if not attempt.ok or attempt.account is None:
         # never what was typed (a passcode typed into the Name field must not land in the log)
         known = await run_in_threadpool(db.accounts.by_name, name)
-        actor = known.name if known else audit.ANONYMOUS
+        actor = audit.actor(known) if known else audit.ANONYMOUS
         detail = "wrong passcode" if known else "a name with no account"
         await run_in_threadpool(audit.record, db, actor, audit.SIGN_IN_FAILED, None, detail)
         return _sign_in_form(request, _wait_note(attempt), name)
@@ -162,7 +162,7 @@ async def second_factor(request: Request) -> Response:
         return _sign_in_form(request, html.message("Please sign in again."))
     attempt = await run_in_threadpool(accounts.check_second_factor, db, account, form.get("code", ""))
     if not attempt.ok:
-        await run_in_threadpool(audit.record, db, account.name, audit.SIGN_IN_FAILED, None, "second factor")
+        await run_in_threadpool(audit.record, db, audit.actor(account), audit.SIGN_IN_FAILED, None, "second factor")
         return _code_form(request, form.get("pending", ""), _wait_note(attempt).replace("name and passcode", "code"))
     return await run_in_threadpool(_signed_in, request, db, account, "")
 
@@ -177,7 +177,7 @@ def _end(request: Request, detail: str = "") -> None:
     keyring.forget(found)
     if sign_in is not None and sign_in.ended_at is None:
         account = db.accounts.get(sign_in.account_id)
-        audit.record(db, account.name if account else audit.ANONYMOUS, audit.SIGN_OUT, None, detail)
+        audit.record(db, audit.actor(account) if account else audit.ANONYMOUS, audit.SIGN_OUT, None, detail)
 
 
 async def sign_out(request: Request) -> Response:
@@ -246,7 +246,7 @@ def _create_home(db: Database, form: dict[str, str]) -> Account:
         accounts.create(db, p.name, accounts.PARTNER, code, partner_id=p.partner_id, is_owner=(p.slot == 1))
         for p, code in zip(couple.partners, codes, strict=True)
     ]
-    audit.record(db, made[0].name, audit.ACCOUNT, couple_id, "first-run setup: two partner accounts")
+    audit.record(db, audit.actor(made[0]), audit.ACCOUNT, couple_id, "first-run setup: two partner accounts")
     return made[0]
 
 

@@ -41,7 +41,7 @@ def sign_out(db: Database, viewer: Viewer) -> None:
     """End this sign-in on the server (the cookie then names nothing) and forget its key."""
     db.sign_ins.end(viewer.sign_in.sign_in_id, dt.datetime.now())
     keyring.forget(viewer.sign_in.sign_in_id)
-    audit.record(db, viewer.name, audit.SIGN_OUT)
+    audit.record(db, viewer.actor, audit.SIGN_OUT)
 
 
 def signed_out_page() -> None:

@@ -66,7 +66,7 @@ def leave_now(db: Database) -> None:
     if viewer is not None:
         db.sign_ins.end(viewer.sign_in.sign_in_id, dt.datetime.now())
         keyring.forget(viewer.sign_in.sign_in_id)
-        audit.record(db, viewer.name, audit.SIGN_OUT, None, "leave now")
+        audit.record(db, viewer.actor, audit.SIGN_OUT, None, "leave now")
     st.session_state.clear()
     st.session_state[state.NEUTRAL] = True
 

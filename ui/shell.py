@@ -120,7 +120,7 @@ def _share_link(db: Database, viewer: Viewer) -> Viewer:
     wanted = st.query_params.get("couple", "")
     if wanted.isdigit() and viewer.may_see(int(wanted)):
         db.sign_ins.set_share(viewer.sign_in.sign_in_id, int(wanted))
-        audit.record(db, viewer.name, audit.SHARE_START, int(wanted))
+        audit.record(db, viewer.actor, audit.SHARE_START, int(wanted))
         refreshed = current_viewer(db)
         return refreshed or viewer
     return viewer
@@ -145,7 +145,7 @@ def _sidebar(db: Database, viewer: Viewer) -> None:
                 left, right = st.columns(2)
                 if left.button("Stop sharing", type="primary"):
                     db.sign_ins.set_share(viewer.sign_in.sign_in_id, None)
-                    audit.record(db, viewer.name, audit.SHARE_STOP, viewer.sharing)
+                    audit.record(db, viewer.actor, audit.SHARE_STOP, viewer.sharing)
                     st.session_state.pop(state.CONFIRM_STOP_SHARING, None)
                     for key in ("share", "couple"):
                         if key in st.query_params:
@@ -169,7 +169,7 @@ def _sidebar(db: Database, viewer: Viewer) -> None:
                 "It stays on, in every tab, until you stop it."
             )):  # fmt: skip
                 db.sign_ins.set_share(viewer.sign_in.sign_in_id, int(couple_id))
-                audit.record(db, viewer.name, audit.SHARE_START, int(couple_id))
+                audit.record(db, viewer.actor, audit.SHARE_START, int(couple_id))
                 st.switch_page("app_pages/trends.py")
         if st.button("Sign out", icon=":material/logout:"):
             sign_out(db, viewer)
@@ -188,7 +188,7 @@ def _record_view(db: Database, viewer: Viewer, page_title: str, address: str) ->
     couple_id = None if address in ABOUT_NO_COUPLE else st.session_state.get(state.COUPLE)
     seen = (page_title, couple_id)
     if (couple_id is not None or address in ABOUT_NO_COUPLE) and st.session_state.get(state.LAST_VIEW) != seen:
-        audit.record(db, viewer.name, audit.VIEW, None if couple_id is None else int(couple_id), page_title)
+        audit.record(db, viewer.actor, audit.VIEW, None if couple_id is None else int(couple_id), page_title)
     st.session_state[state.LAST_VIEW] = seen
 
 

@@ -388,6 +388,11 @@ class ImportReport(dict[str, int]):
         super().__init__(added)
         self.lines = lines
 
+    @property
+    def counts(self) -> str:
+        """Rows added per table, with no name in it (what the audit trail records: it outlives any erasure)."""
+        return ", ".join(f"{t}: {n}" for t, n in self.items() if n)
+
 
 def _number(cur: Cursor, plan: str, table: str, column: str, sequence: str) -> None:
     """Give each new row of a plan this database's next free id (in the archive's order); the rest keep theirs.
