@@ -20,7 +20,7 @@ from ui import feedback, state
 from ui.auth import sealing_key
 from ui.gates import sealing_key_gate
 from ui.page import page_setup, safe
-from ui.resources import forget_boards
+from ui.resources import forget_erased
 
 # the export formats in words a couple reads (the keys are `mendwell.export.FORMATS`)
 FORMAT_WORDS = {"csv": "Spreadsheet (CSV)", "parquet": "Parquet (for data tools)", "json": "JSON (for programs)"}
@@ -173,8 +173,7 @@ if couple is not None:
                 with st.spinner("Waiting for the other windows to finish, then erasing…"):
                     db.couples.erase(couple.couple_id)
                 audit.record(db, viewer.actor, audit.ERASE, couple.couple_id)
-                st.cache_data.clear()
-                forget_boards(db)
+                forget_erased(db)
                 st.session_state.pop(state.COUPLE, None)
                 st.session_state[state.ERASE_FLASH] = "Erased. Nothing of them is left in the database file."
                 st.rerun()
@@ -188,8 +187,7 @@ with st.form("erase_all"):
             with st.spinner("Waiting for the other windows to finish, then erasing…"):
                 db.erase_all()
             audit.record(db, viewer.actor, audit.ERASE, None, "everything")
-            st.cache_data.clear()
-            forget_boards(db)
+            forget_erased(db)
             st.session_state.pop(state.COUPLE, None)
             st.session_state[state.ERASE_FLASH] = (
                 "Everything was erased, every account with it, and the database file was rewritten. Mendwell now "

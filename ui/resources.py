@@ -313,8 +313,12 @@ def board_for(db: Database, couple_ids: tuple[int, ...], today: dt.date, *, safe
     ).board
 
 
-def forget_boards(db: Database) -> None:
-    """Forget the caseload rows kept for `db` (after an erasure: nothing of an erased couple stays in memory)."""
+def forget_erased(db: Database) -> None:
+    """After an erasure: forget every result kept in this process (caseload rows, kept views and query results),
+    so nothing of an erased couple stays in memory."""
+    st.cache_data.clear()
+    _trends_view.clear()
+    _themes_view.clear()
     with _BOARDS_LOCK:
         cache = _BOARDS.get(db)
     if cache is not None:

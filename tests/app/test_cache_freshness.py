@@ -40,3 +40,18 @@ def test_a_couples_results_follow_the_practices_reference_figures(
     pd.testing.assert_frame_equal(after, fresh)
     assert not after["partners"].equals(before["partners"])  # the figures it is judged by did change
     assert resources.trends_view_for(db, resources.get_catalog(), couple, EVERY_MONTH, 12, False) is not view
+
+
+def test_after_an_erasure_nothing_kept_in_memory_is_reused(demo_store: Database, app_env: Path) -> None:
+    """The views kept for Trends and Themes (resources, not data: `st.cache_data.clear()` left them, names and
+    scores, for up to an hour after their couple was erased) are forgotten with everything else."""
+    couple = demo_store.couples.all()[0]
+    demo_store.close()
+    db = app_store()
+    catalog = resources.get_catalog()
+    trends = resources.trends_view_for(db, catalog, couple, EVERY_MONTH, 12, False)
+    themes = resources.themes_view_for(db, catalog, couple, EVERY_MONTH, 12, False)
+    assert resources.trends_view_for(db, catalog, couple, EVERY_MONTH, 12, False) is trends  # kept
+    resources.forget_erased(db)
+    assert resources.trends_view_for(db, catalog, couple, EVERY_MONTH, 12, False) is not trends
+    assert resources.themes_view_for(db, catalog, couple, EVERY_MONTH, 12, False) is not themes
