@@ -48,6 +48,8 @@ SHARE_STOP = "share stop"
 ACCOUNT = "account change"
 SETTING = "setting change"
 BACKUP = "backup"
+REFUSED = "refused"  # asked for something not theirs (a couple not granted)
+REPORT = "session report"
 
 
 def _digest(

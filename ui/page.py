@@ -77,6 +77,9 @@ def page_setup(title: str | None = None, *, page: str, needs_couple: bool = True
         st.stop()
     if title:
         st.title(title)
+    if needs_couple and couple is not None and viewer.is_therapist:
+        # whose charts these are, on the page itself: the sidebar's chooser is easy to miss on a shared screen
+        st.caption(f":material/group: {md_escape(couple.name)}")
     return Page(db, catalog, viewer, couple, sharing)
 
 

@@ -101,8 +101,27 @@ def _neutral() -> None:
     st.navigation([neutral], position="hidden").run()
 
 
+def _couple_in_address(db: Database, viewer: Viewer) -> None:
+    """A therapist's address holds the couple on screen (`?couple=ID`), so a reload or a bookmark opens the same
+    couple. It is read once, at a session's first run, and only ever chooses among the couples this person may
+    see: any other is refused, said so on the page and logged, and the couple on screen stays theirs."""
+    if st.session_state.get(state.ADDRESS_READ) or not viewer.is_therapist:
+        return
+    st.session_state[state.ADDRESS_READ] = True
+    wanted = st.query_params.get("couple", "")
+    if not wanted:
+        return
+    if wanted.isdigit() and viewer.may_see(int(wanted)):
+        st.session_state[state.COUPLE] = int(wanted)
+        return
+    st.session_state[state.ADDRESS_REFUSED] = True
+    asked = int(wanted) if wanted.isdigit() and len(wanted) < 12 else None
+    audit.record(db, viewer.actor, audit.REFUSED, asked, "a couple not granted, named in the address")
+
+
 def _choose_couple(db: Database, viewer: Viewer) -> None:
     """Hold the couple on screen by id, among those this person may see (a partner: their own)."""
+    _couple_in_address(db, viewer)
     if state.NEXT_COUPLE in st.session_state:
         st.session_state[state.COUPLE] = st.session_state.pop(state.NEXT_COUPLE)
     if viewer.sharing is not None:
@@ -123,6 +142,8 @@ def _share_link(db: Database, viewer: Viewer) -> Viewer:
         audit.record(db, viewer.actor, audit.SHARE_START, int(wanted))
         refreshed = current_viewer(db)
         return refreshed or viewer
+    # a share link to a couple not theirs: nothing is shared, and the page says why (`_couple_in_address`)
+    del st.query_params["share"]
     return viewer
 
 
@@ -216,6 +237,14 @@ def run() -> None:
         # the address names the shared couple, but the server decides: it is kept only for the reader
         st.query_params["share"] = "1"
         st.query_params["couple"] = str(viewer.sharing)
+    elif viewer.is_therapist and st.session_state.get(state.COUPLE) is not None:
+        st.query_params["couple"] = str(st.session_state[state.COUPLE])  # a reload opens the same couple
+    if st.session_state.pop(state.ADDRESS_REFUSED, False):
+        st.warning(
+            "The address named a couple that is not one of yours, so it was not opened. The couple on screen is "
+            "one of yours; choose another in the sidebar.",
+            icon=":material/block:",
+        )
     if page.url_path not in NO_PRELOAD:
         chart_element.preload(soon=page.url_path in CHART_PAGES)
     _sidebar(db, viewer)

@@ -1,0 +1,62 @@
+"""A therapist's address holds the couple on screen (`?couple=ID`): a reload or a bookmark opens the same couple,
+and a couple not granted is refused out loud (found before: an address naming another couple silently opened
+the first granted one, under the address that still named the other, and a share link to it started nothing
+without a word). The couple's name is on every page of theirs, not only in the sidebar."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mendwell import audit
+from mendwell.data import Database
+from mendwell.instruments import Catalog
+from tests.support.apptest import app_store, open_page, shown, sign_in, start_app, unescape
+from tests.support.auth import therapist
+from tests.support.data import THIS_MONTH, check_in, make_couple, whole_plan
+from tests.support.ui import TRENDS
+from ui import state
+
+REFUSED = "The address named a couple that is not one of yours"
+
+
+@pytest.fixture
+def three(store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Three couples who checked in; Dr Two is granted the first two only and signed in."""
+    ids = []
+    for name, partners in (("Ada & Bo", ("Ada", "Bo")), ("Cy & Di", ("Cy", "Di")), ("Ed & Flo", ("Ed", "Flo"))):
+        couple = make_couple(store, name, partners)
+        for p in couple.partners:
+            check_in(store, catalog, p.partner_id, THIS_MONTH, whole_plan(catalog, 2))
+        ids.append(couple.couple_id)
+    sign_in(monkeypatch, store, therapist(store, "Dr Two", ids[:2]))
+    store.close()
+    return ids
+
+
+def test_a_granted_couple_in_the_address_is_opened_and_kept_there(three: list[int]) -> None:
+    ada, cy, _ = three
+    at = open_page(start_app(couple=str(cy)), TRENDS)
+    assert at.session_state[state.COUPLE] == cy
+    assert at.query_params["couple"] in (str(cy), [str(cy)])
+    assert ":material/group: Cy & Di" in [unescape(c.value) for c in at.caption]  # named on the page itself
+    assert REFUSED not in shown(at)
+    at.sidebar.selectbox(key=state.COUPLE).set_value(ada).run()
+    assert at.query_params["couple"] in (str(ada), [str(ada)])  # a reload now opens Ada & Bo
+
+
+@pytest.mark.parametrize("share", [False, True], ids=["view", "share link"])
+def test_a_couple_not_granted_in_the_address_is_refused_out_loud(three: list[int], share: bool) -> None:
+    ada, _, ed = three
+    query = {"couple": str(ed), **({"share": "1"} if share else {})}
+    at = start_app(**query)  # the page the address names: the first run of the session
+    assert REFUSED in shown(at)
+    assert at.session_state[state.COUPLE] == ada and "Ed & Flo" not in shown(at)
+    assert "share" not in at.query_params and not any("● Sharing" in m.value for m in at.sidebar.markdown)
+    assert at.query_params["couple"] in (str(ada), [str(ada)])  # the address now says what is on screen
+    refused = [e for e in audit.entries(app_store()) if e.action == audit.REFUSED]
+    assert [(e.couple_id, e.detail) for e in refused] == [(ed, "a couple not granted, named in the address")]
+    open_page(at, TRENDS)
+    assert REFUSED not in shown(at)  # said once
+    assert len([e for e in audit.entries(app_store()) if e.action == audit.REFUSED]) == 1
