@@ -15,14 +15,12 @@ from ui.page import choose_couple, page_setup, safe
 
 page = page_setup("Accounts", page="accounts", needs_couple=False)
 db, viewer = page.db, page.viewer
-if flash := st.session_state.pop(state.SETTINGS_FLASH, None):
-    st.success(flash)
 
 
-def _done(message: str, detail: str, couple_id: int | None = None) -> None:
+def _done(where: str, message: str, detail: str, couple_id: int | None = None) -> None:
+    """Record the change and say so under the form `where` it was made from."""
     audit.record(db, viewer.actor, audit.ACCOUNT, couple_id, detail)
-    st.session_state[state.SETTINGS_FLASH] = message
-    st.rerun()
+    feedback.done(where, message)
 
 
 everyone = db.accounts.all()
@@ -34,8 +32,10 @@ def _who(a: Account) -> str:
     if a.partner_id is not None and a.partner_id in partner_of:
         couple = partner_of[a.partner_id]
         return f"partner in {couple.name} (#{couple.couple_id})"
-    granted = db.accounts.granted(a.account_id)
-    return f"therapist, {len(granted)} couple(s)" if a.is_therapist else "partner"
+    if not a.is_therapist:
+        return "partner"
+    granted = [couples[c].name for c in db.accounts.granted(a.account_id) if c in couples]
+    return "therapist, sees " + (", ".join(granted) if granted else "no couple yet")
 
 
 st.dataframe(
@@ -75,35 +75,40 @@ with st.form("add_couple", clear_on_submit=True):
             feedback.show(exc)
         else:
             choose_couple(new_id)
-            _done(f"Added {safe(created.name)}. Their invitations are below.", "couple added", new_id)
+            _done(
+                "add_couple", f"Added {safe(created.name)}. Their invitations are below.", "couple added", new_id
+            )
+feedback.said_under("add_couple")
 
-# -- invitations: partners who have no account yet ---------------------------------------------------------
-waiting = [p for c in couples.values() for p in c.partners if db.accounts.for_partner(p.partner_id) is None]
-if waiting:
-    st.header("Invitations")
-    st.caption(
-        "Give each partner their own link, in person or by a message only they read. Anyone with the link "
-        "can make that partner's account, once. Making a new link stops the old one."
-    )
-    shown: dict[int, str] = st.session_state.setdefault(state.INVITES, {})
-    origin = str(st.context.url or "").split("/", 3)
-    base = "/".join(origin[:3]) if len(origin) >= 3 else ""
-    for p in waiting:
-        c = partner_of[p.partner_id]
-        with st.container(border=True):
-            st.markdown(f"**{safe(p.name)}** · {safe(c.name)} (#{c.couple_id})")
-            token = shown.get(p.partner_id)
-            if token:
-                link = f"{base}/invite/{token}"
-                st.code(link, language=None)
-                st.image(
-                    segno.make(link, error="m").png_data_uri(scale=4),
-                    caption=f"Invitation for {p.name}",
-                    alt=f"QR code of {p.name}'s invitation link (the link is written above)",
-                )
-            elif st.button("Make an invitation", key=f"invite_{p.partner_id}"):
-                shown[p.partner_id] = invitations.invite(db, p.partner_id, viewer.actor)
-                st.rerun()
+
+def invitation_card(p_id: int, shown: dict[int, str]) -> None:
+    """One partner's invitation: the link and its QR code once made, else a button that makes it."""
+    p = next(p for p in partner_of[p_id].partners if p.partner_id == p_id)
+    c = partner_of[p_id]
+    with st.container(border=True):
+        st.markdown(f"**{safe(p.name)}** · {safe(c.name)} (#{c.couple_id})")
+        token = shown.get(p_id)
+        if token:
+            link = f"{base}/invite/{token}"
+            st.code(link, language=None)
+            st.caption(f"Works once, for {INVITATION_DAYS} days from when it was made.")
+            st.image(
+                segno.make(link, error="m").png_data_uri(scale=4),
+                caption=f"Invitation for {p.name}",
+                alt=f"QR code of {p.name}'s invitation link (the link is written above)",
+            )
+        elif st.button("Make an invitation", key=f"invite_{p_id}"):
+            shown[p_id] = invitations.invite(db, p_id, viewer.actor)
+            st.rerun()
+
+
+origin = str(st.context.url or "").split("/", 3)
+base = "/".join(origin[:3]) if len(origin) >= 3 else ""
+shown: dict[int, str] = st.session_state.setdefault(state.INVITES, {})
+waiting = [p.partner_id for c in couples.values() for p in c.partners if db.accounts.for_partner(p.partner_id) is None]
+made_now = [p for p in waiting if p in shown]  # the links made in this visit, where they were asked for
+for p_id in made_now:
+    invitation_card(p_id, shown)
 
 # -- therapists ---------------------------------------------------------------------------------------
 st.header("Add a therapist")
@@ -116,7 +121,8 @@ with st.form("add_therapist", clear_on_submit=True):
         except MendwellError as exc:
             feedback.show(exc)
         else:
-            _done("Therapist added.", f"therapist {audit.actor(made)} added")
+            _done("add_therapist", "Therapist added.", f"therapist {audit.actor(made)} added")
+feedback.said_under("add_therapist")
 
 therapists = [a for a in everyone if a.is_therapist]
 if therapists and couples:
@@ -128,12 +134,21 @@ if therapists and couples:
         grant, revoke = st.columns(2)
         do_grant = grant.form_submit_button("Let them see this couple")
         do_revoke = revoke.form_submit_button("Stop them seeing it")
-    if do_grant:
+    feedback.said_under("grants")
+    name_of = {a.account_id: a.name for a in therapists}
+    seen_before = int(which) in db.accounts.granted(int(who))
+    if do_grant and seen_before:
+        st.info(f"{safe(name_of[int(who)])} already sees {safe(couples[int(which)].name)}: nothing changed.")
+    elif do_grant:
         db.accounts.grant(int(who), int(which))
-        _done("Granted.", f"granted couple to account {int(who)}", int(which))
-    if do_revoke:
+        _done("grants", f"{safe(name_of[int(who)])} now sees {safe(couples[int(which)].name)}.",
+              f"granted couple to account {int(who)}", int(which))  # fmt: skip
+    if do_revoke and not seen_before:
+        st.info(f"{safe(name_of[int(who)])} did not see {safe(couples[int(which)].name)}: nothing changed.")
+    elif do_revoke:
         db.accounts.revoke(int(who), int(which))
-        _done("No longer granted.", f"revoked couple from account {int(who)}", int(which))
+        _done("grants", f"{safe(name_of[int(who)])} no longer sees {safe(couples[int(which)].name)}.",
+              f"revoked couple from account {int(who)}", int(which))  # fmt: skip
 
 # -- forgotten passcodes ---------------------------------------------------------------------------------
 st.header("A forgotten passcode")
@@ -154,4 +169,19 @@ if others:
             except MendwellError as exc:
                 feedback.show(exc)
             else:
-                _done(f"New passcode set for {safe(done.name)}.", f"passcode reset for account {done.account_id}")
+                _done(
+                    "reset", f"New passcode set for {safe(done.name)}.", f"passcode reset for account {done.account_id}"
+                )
+    feedback.said_under("reset")
+
+# -- invitations: partners who have no account yet (after the rest: with many couples it is a long list) ------
+later = [p for p in waiting if p not in made_now]
+if later:
+    st.header("Invitations")
+    st.caption(
+        "Give each partner their own link, in person or by a message only they read. Anyone with the link "
+        "can make that partner's account, once. Making a new link stops the old one."
+    )
+    with st.expander(f"Partners without an account yet ({len(later)})", icon=":material/mail:"):
+        for p_id in later:
+            invitation_card(p_id, shown)

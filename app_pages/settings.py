@@ -24,16 +24,10 @@ def _done(where: str, message: str, detail: str) -> None:
     """Record what was saved and say so under the form it was saved from (`where`), after the rerun."""
     audit.record(db, viewer.actor, audit.ACCOUNT if "passcode" in detail or "factor" in detail else audit.SETTING,
                  couple.couple_id if couple else None, detail)  # fmt: skip
-    st.session_state[state.SETTINGS_FLASH] = (where, message)
-    st.rerun()
+    feedback.done(where, message)
 
 
-def _saved(where: str) -> None:
-    """The confirmation of the form `where`, right under it: on a phone the top of the page is off-screen."""
-    flash = st.session_state.get(state.SETTINGS_FLASH)
-    if isinstance(flash, tuple) and flash[0] == where:
-        del st.session_state[state.SETTINGS_FLASH]
-        st.success(flash[1], icon=":material/check_circle:")
+_saved = feedback.said_under
 
 
 # -- your passcode ---------------------------------------------------------------------------------

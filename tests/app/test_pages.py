@@ -17,7 +17,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Widget
 
-from mendwell import invitations, keyring, periods, recording, vault
+from mendwell import audit, invitations, keyring, periods, recording, vault
 from mendwell.checkin import make_answer
 from mendwell.data import Database
 from mendwell.instruments import Catalog, Instrument, Item
@@ -255,6 +255,52 @@ def test_accounts_add_couple_creates_it_and_each_partner_makes_their_own_account
         home = start_app()
         assert [b.label for b in home.main.button] == ["Start my check-in"]
         assert home.main.button[0].key == f"go_{p.partner_id}"
+
+
+def test_accounts_say_what_happened_where_it_happened(
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a long Accounts page (many couples) each change is answered under its own form; a new couple's
+    invitations come right under the form (they were at the end of every waiting partner's card); the table says
+    which couples a therapist sees; stopping a grant that was never made changes and logs nothing."""
+    for n in range(6):
+        make_couple(store, f"Pair {n}", (f"A{n}", f"B{n}"))
+    owner = therapist(store, "Dr Owner", owner=True)
+    helper = therapist(store, "Dr Helper", [store.couples.all()[1].couple_id])
+    sign_in(monkeypatch, store, owner)
+    store.close()
+    at = open_page(start_app(), ACCOUNTS)
+    [table] = [d.value for d in at.dataframe]
+    assert table.set_index("Name").loc["Dr Helper", "Role"] == "therapist, sees Pair 1"
+
+    def order() -> list[str]:
+        return [f"{getattr(n, 'type', '')}:{getattr(n, 'value', '')}" for n in nodes(at, main_only=True)]
+
+    add_couple(at, "Alex & Sam", "Alex", "Sam")
+    flat = order()
+    said = flat.index("success:Added Alex \\& Sam. Their invitations are below.")
+    first_link = next(i for i, n in enumerate(flat) if n.startswith("code:") and "/invite/" in n)
+    assert said < first_link < flat.index("header:Add a therapist")  # under the form, before the rest
+    assert [e.label for e in at.expander if e.label.startswith("Partners without")] == [
+        "Partners without an account yet (12)"
+    ]
+
+    grants = next(f for f in at.selectbox if f.label == "Therapist" and f.form_id == "grants")
+    grants.set_value(helper.account_id)
+    next(f for f in at.selectbox if f.label == "Couple" and f.form_id == "grants").set_value(
+        app_store().couples.all()[3].couple_id
+    )
+    before = len(audit.entries(app_store()))
+    ok(click(at, "Stop them seeing it"))
+    assert [i.value for i in at.info] == ["Dr Helper did not see Pair 3: nothing changed."]
+    assert len(audit.entries(app_store())) == before
+    ok(click(at, "Let them see this couple"))
+    flat = order()
+    assert flat.index("header:Which couples a therapist sees") < flat.index("success:Dr Helper now sees Pair 3.")
+    assert app_store().accounts.granted(helper.account_id) == [
+        app_store().couples.all()[1].couple_id,
+        app_store().couples.all()[3].couple_id,
+    ]
 
 
 def test_accounts_add_couple_refuses_bad_names_kindly(
