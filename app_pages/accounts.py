@@ -75,9 +75,7 @@ with st.form("add_couple", clear_on_submit=True):
             feedback.show(exc)
         else:
             choose_couple(new_id)
-            _done(
-                "add_couple", f"Added {safe(created.name)}. Their invitations are below.", "couple added", new_id
-            )
+            _done("add_couple", f"Added {safe(created.name)}. Their invitations are below.", "couple added", new_id)
 feedback.said_under("add_couple")
 
 

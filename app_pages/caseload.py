@@ -104,11 +104,11 @@ with st.form("start_of_therapy"):
     mark_col, clear_col = st.columns(2)
     mark = mark_col.form_submit_button("Mark this month as the start")
     clear = clear_col.form_submit_button("Use each first check-in instead")
-if mark:
-    analysis.mark_start_of_therapy(db, int(choice), start_month)
-    st.rerun()
-if clear and marked:
-    analysis.mark_start_of_therapy(db, int(choice), None)
+if mark or (clear and marked):
+    # every verdict of the couple is judged from this month on: a clinical decision, so it is in the trail
+    analysis.mark_start_of_therapy(db, int(choice), start_month if mark else None)
+    said = f"start of therapy marked at {start_month:%Y-%m}" if mark else "start of therapy cleared"
+    audit.record(db, viewer.actor, audit.SETTING, int(choice), said)
     st.rerun()
 
 st.header("How reliable each part is")

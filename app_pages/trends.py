@@ -168,7 +168,7 @@ def session_report() -> None:
     """The report form, folded away until opened; opening it or preparing a report reruns only this part."""
     still_allowed(page)
     months = pd.to_datetime(shared["period"])
-    report_panel(db, catalog, couple, page.lens, months.min(), months.max())
+    report_panel(db, catalog, couple, page.lens, page.viewer.actor, months.min(), months.max())
 
 
 if not sharing:

@@ -179,6 +179,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             to = f"--to ({end:%Y-%m})" if args.end else f"the couple's latest check-in ({end:%Y-%m})"
             raise MendwellError(f"--from ({start:%Y-%m}) is after {to}; the report needs a start on or before its end.")
         html = build_report(db, catalog, args.couple, start, end)
+        audit.record(db, audit.OPERATOR, audit.REPORT, args.couple, f"prepared, {start:%Y-%m} to {end:%Y-%m}")
     finally:
         db.close()
     content: str | bytes = html

@@ -3,10 +3,12 @@ as HTML, or as a PDF when Chromium is here to print it."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
-from mendwell import pdf
+from mendwell import audit, pdf
 from mendwell.data import Database
 from mendwell.instruments import Catalog
 from mendwell.model import Couple
@@ -22,11 +24,13 @@ def report_panel(
     catalog: Catalog,
     couple: Couple,
     lens: Lens,
+    actor: str,
     first_period: pd.Timestamp,
     last_period: pd.Timestamp,
 ) -> None:
     """Draw the report form for `couple` as `lens` shows it (never while the screen is shared: callers check),
-    folded away until opened: its form is sent only then, so a visit to Trends does not wait for it."""
+    folded away until opened: its form is sent only then, so a visit to Trends does not wait for it. Preparing
+    a report, and printing it to PDF, is logged as done by `actor` (`audit.actor`)."""
     st.subheader("Session report")
     why_no_pdf = pdf.unavailable_reason()
     st.caption(
@@ -38,7 +42,14 @@ def report_panel(
     if not box.open:
         return
     with box:
-        _form(db, catalog, couple, lens, first_period, last_period, why_no_pdf)
+        _form(db, catalog, couple, lens, actor, first_period, last_period, why_no_pdf)
+
+
+def _printed(db: Database, actor: str, couple_id: int, html_report: str, paper: str) -> bytes:
+    """The report printed to PDF at the tap that downloads it, logged."""
+    printed = pdf.html_to_pdf(html_report, paper)
+    audit.record(db, actor, audit.REPORT, couple_id, f"printed to PDF ({paper})")
+    return printed
 
 
 def _form(
@@ -46,6 +57,7 @@ def _form(
     catalog: Catalog,
     couple: Couple,
     lens: Lens,
+    actor: str,
     first_period: pd.Timestamp,
     last_period: pd.Timestamp,
     why_no_pdf: str | None,
@@ -72,6 +84,7 @@ def _form(
             with st.spinner("Preparing the report…"):
                 html_report = build_report(db, catalog, couple.couple_id, rep_from.date(), rep_to.date(), lens=lens)
             span = f"{rep_from:%Y-%m}_{rep_to:%Y-%m}"
+            audit.record(db, actor, audit.REPORT, couple.couple_id, f"prepared, {span.replace('_', ' to ')}")
             st.session_state[state.REPORT_HTML] = (couple.couple_id, html_report, span, paper)
     ready = st.session_state.get(state.REPORT_HTML)
     if not ready or len(ready) != 4 or ready[0] != couple.couple_id:
@@ -92,7 +105,7 @@ def _form(
         # printed only when asked for, in a thread of its own: a few seconds of Chromium
         pdf_col.download_button(
             f"Download as PDF ({PAPERS[paper]})",
-            lambda: pdf.html_to_pdf(html_report, paper),
+            partial(_printed, db, actor, couple.couple_id, html_report, paper),
             file_name=f"{name}-{paper}.pdf",
             mime="application/pdf",
             on_click="ignore",

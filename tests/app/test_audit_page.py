@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from mendwell import audit
+from mendwell import audit, periods
 from mendwell.data import Database
 from mendwell.text import md_escape
-from tests.support.apptest import app_store, ok, open_page, sign_in, start_app
+from tests.support.apptest import app_store, click, ok, open_page, sign_in, start_app
 from tests.support.auth import therapist
 from tests.support.data import HOSTILE_COUPLE, make_couple
 from tests.support.ui import ACCOUNTS, AUDIT, CASELOAD, TRENDS
@@ -105,7 +105,18 @@ def test_a_couple_opened_on_the_caseload_is_logged_and_its_name_stays_words(
     ok(at.selectbox(key=state.CASELOAD_PICK).select(other).run())
     assert opened() == [first, other]
     ok(at.selectbox(key=state.CASELOAD_PICK).select(hostile.couple_id).run())  # the hostile name on screen
-    # every markdown element naming the couple names it escaped: as words
-    for text in (m.value for m in at.markdown):
-        if "bold" in text or "alert(1)" in text:
-            assert md_escape(HOSTILE_COUPLE) in text, text
+    # every markdown element naming the couple names it escaped: as words (and there is one)
+    naming = [m.value for m in at.markdown if "bold" in m.value or "alert(1)" in m.value]
+    assert naming
+    for text in naming:
+        assert md_escape(HOSTILE_COUPLE) in text, text
+
+    # marking the start of therapy changes every verdict of theirs: it is logged, as is clearing it
+    ok(click(at, "Mark this month as the start"))
+    ok(click(at, "Use each first check-in instead"))
+    marks = [(e.couple_id, e.detail) for e in audit.entries(app_store()) if "start of therapy" in e.detail]
+    this_month = periods.month_start()
+    assert marks == [
+        (hostile.couple_id, f"start of therapy marked at {this_month:%Y-%m}"),
+        (hostile.couple_id, "start of therapy cleared"),
+    ]

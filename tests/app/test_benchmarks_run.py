@@ -27,5 +27,6 @@ def test_the_dashboards_benchmark_runs(tiny: Path, app_env: Path, monkeypatch: p
 
 def test_the_caseload_benchmark_runs(tiny: Path) -> None:
     # each checks itself that it built what it names (only the couple written to, then every row); no time is read
+    # (what this test checks is inside them: an exception fails it)
     caseload_board.board_seconds(tiny, 1, couples=2)
-    assert len(caseload_board.owner_after_writes(tiny, 2)) == 3
+    caseload_board.owner_after_writes(tiny, 2)

@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 from streamlit.testing.v1.element_tree import DownloadButton
 
-from mendwell import pdf
+from mendwell import audit, pdf
 from mendwell.data import Database
 from mendwell.instruments import Catalog
 from mendwell.reveal import EVERY_MONTH
@@ -39,6 +39,9 @@ class _KeptMediaFiles(MediaFileManager):
         _KeptMediaFiles.made.append(self)
 
 
+ACTOR = "account 1"  # who prepares it, as the audit trail records them
+
+
 def panel(*args: object) -> None:
     """The script AppTest runs (on its own: only builtins in its signature): the panel, given its arguments."""
     from ui.report_panel import report_panel
@@ -50,7 +53,9 @@ def run_panel(db: Database, catalog: Catalog, planted: Planted) -> AppTest:
     couple = db.couples.get(planted.couple_id)
     assert couple is not None
     first, last = pd.Timestamp(planted.end) - pd.DateOffset(months=23), pd.Timestamp(planted.end)
-    at = AppTest.from_function(panel, args=(db, catalog, couple, EVERY_MONTH, first, last), default_timeout=TIMEOUT)
+    at = AppTest.from_function(
+        panel, args=(db, catalog, couple, EVERY_MONTH, "account 1", first, last), default_timeout=TIMEOUT
+    )
     ok(at.run())
     # folded away until opened: the form is not sent before
     assert [e.label for e in at.expander] == ["Prepare a session report"]
@@ -87,6 +92,10 @@ def test_the_panel_offers_a_pdf_on_the_paper_chosen(
         assert file_id and not pdf_button.proto.url
         manager = _KeptMediaFiles.made[-1]
         url = manager.execute_deferred(file_id)
+        # both are in the audit trail: a session report goes into a clinic file
+        said = [(e.actor, e.detail) for e in audit.entries(db) if e.action == audit.REPORT]
+        span = f"{planted.start:%Y-%m} to {planted.end:%Y-%m}"
+        assert said == [(ACTOR, f"prepared, {span}"), (ACTOR, "printed to PDF (letter)")]
     content = manager._storage.get_file(url.rsplit("/", 1)[1])  # type: ignore[attr-defined]
     data: bytes = content.content
     assert data.startswith(b"%PDF") and content.mimetype == "application/pdf"
