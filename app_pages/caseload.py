@@ -107,8 +107,8 @@ with st.form("start_of_therapy"):
 if mark or (clear and marked):
     # every verdict of the couple is judged from this month on: a clinical decision, so it is in the trail
     analysis.mark_start_of_therapy(db, int(choice), start_month if mark else None)
-    said = f"start of therapy marked at {start_month:%Y-%m}" if mark else "start of therapy cleared"
-    audit.record(db, viewer.actor, audit.SETTING, int(choice), said)
+    what = f"start of therapy marked at {start_month:%Y-%m}" if mark else "start of therapy cleared"
+    audit.record(db, viewer.actor, audit.SETTING, int(choice), what)
     st.rerun()
 
 st.header("How reliable each part is")
