@@ -31,12 +31,13 @@ st.caption(
     "pressing flags come first; click a column's name to sort by it, and hover it to read what it means. "
     "Choose a row to open that couple below."
 )
-room_above_table(state.CASELOAD_BOARD)  # its toolbar covered the end of the caption
 ids = [int(c) for c in found.table["couple_id"]]  # as on the board: most pressing first
+board_key = state.caseload_board(ids)
+room_above_table(board_key)  # its toolbar covered the end of the caption
 ROW, HEADER = 68, 35  # px: a row (two lines of words), the header row (Streamlit's own height)
 board = st.dataframe(
     found.table.drop(columns="couple_id"),
-    key=state.CASELOAD_BOARD,
+    key=board_key,
     on_select="rerun",
     selection_mode="single-row",
     hide_index=True,

@@ -6,6 +6,9 @@ functions, so their shape is also written once.
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Sequence
+
 COUPLE = "couple_id"  # the chosen couple, held by id
 NEXT_COUPLE = "_mendwell_next_couple"  # a couple chosen by a page, applied before the chooser is drawn
 ADDRESS_READ = "_mendwell_address_read"  # the address's ?couple= was read (once, at the session's first run)
@@ -19,13 +22,19 @@ SAVED = "saved_flash"  # (the form an action was done from, what to say under it
 ERASE_FLASH = "erase_flash"
 EXPORT_ZIP = "export_zip"  # (couple id, the prepared export as zip bytes)
 REPORT_HTML = "report_html"
-CASELOAD_BOARD = "caseload_board"  # the caseload board: which row is selected
 CASELOAD_PICK = "caseload_pick"  # the couple chosen under "Open a couple"
 CASELOAD_ROW_PICKED = "caseload_row_picked"  # the couple of the row last turned into that choice
 CASELOAD_VIEWED = "caseload_viewed"  # the couple opened under "Open a couple" whose view was logged last
 
 # Prefixes of per-check-in screen state, forgotten by "Leave now".
 CHECKIN_SCREEN_PREFIXES = ("a:", "step", "note", "opened:", "bar:")
+
+
+def caseload_board(order: Sequence[int]) -> str:
+    """The caseload board's key for one order of its rows (couple ids): a row is chosen by its position, so
+    when the order changes (another couple's flag), a row chosen before is let go instead of naming another
+    couple."""
+    return "caseload_board_" + format(zlib.crc32(",".join(map(str, order)).encode()), "08x")
 
 
 def answer_widget(checkin_id: int, instrument_id: str, item_id: str) -> str:
