@@ -588,17 +588,17 @@ def test_caseload_flags(store: Database, catalog: Catalog, app_env: Path, monkey
     # the board's order changes under the chosen row: a couple with two kinds of flag joins, ahead of Xavi &
     # Xena; the third row is now another couple, and the choice stays Xavi & Xena (it jumped before)
     db = app_store()
-    v = make_couple(db, "Vera & Val", ("Vera", "Val"))
+    vera = make_couple(db, "Vera & Val", ("Vera", "Val"))
     for i, value in enumerate([3, 3, 3, 1, 1]):
-        answer_bids(db, catalog, v.partners[1].partner_id, month[i], value)
+        answer_bids(db, catalog, vera.partners[1].partner_id, month[i], value)
     doctor = db.accounts.by_name("Dr Flags")
     assert doctor is not None
-    db.accounts.grant(doctor.account_id, v.couple_id)
+    db.accounts.grant(doctor.account_id, vera.couple_id)
     ok(at.run())
     now = list(at.dataframe[0].value["Couple"])
     assert now.index("Vera & Val") < now.index("Xavi & Xena") == 3
     assert at.selectbox(key="caseload_pick").value == x.couple_id
-    by_couple["Vera & Val"] = v.couple_id
+    by_couple["Vera & Val"] = vera.couple_id
     order = [by_couple[n] for n in now]
     assert f"**What the flags say about {x.name}**" in shown(at)
     at.selectbox(key="caseload_pick").set_value(w.couple_id).run()
@@ -606,7 +606,7 @@ def test_caseload_flags(store: Database, catalog: Catalog, app_env: Path, monkey
     assert at.selectbox(key="caseload_pick").value == w.couple_id  # the row still chosen does not take it back
     at.session_state[state.caseload_board(order)] = {"selection": {"rows": [0]}}
     ok(at.run())
-    assert at.selectbox(key="caseload_pick").value == v.couple_id  # the first row now
+    assert at.selectbox(key="caseload_pick").value == vera.couple_id  # the first row now
 
     # the chosen couple's flags in full sentences, for the therapist
     at.selectbox(key="caseload_pick").set_value(y.couple_id).run()
