@@ -101,8 +101,15 @@ upload = st.file_uploader("Archive file (.zip)", key="import_upload")
 
 
 def _not_an_archive(name: str, content: bytes) -> bool:
-    """A file that cannot be a Mendwell archive: not named .zip, or not a zip inside."""
-    return not name.lower().endswith(".zip") or not zipfile.is_zipfile(io.BytesIO(content))
+    """A file that cannot be a Mendwell archive: not named .zip, not a zip inside, or a zip with no manifest
+    (a spreadsheet export is a zip too: it was answered with a list of "unexpected members")."""
+    if not name.lower().endswith(".zip") or not zipfile.is_zipfile(io.BytesIO(content)):
+        return True
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as zf:
+            return archive.MANIFEST not in zf.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False  # damaged: the import's own checks say how
 
 
 def _with_upload(work: Callable[[Path], archive.ImportReport]) -> archive.ImportReport | None:

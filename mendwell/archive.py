@@ -35,7 +35,10 @@ from mendwell.limits import (
     human_bytes,
 )
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "ImportReport", "export_archive", "import_archive", "preview_archive"]
+__all__ = [
+    "FORMAT", "FORMAT_VERSION", "MANIFEST", "ImportReport", "export_archive", "import_archive", "preview_archive"
+]  # fmt: skip
+MANIFEST = "manifest.json"  # what makes a zip a Mendwell archive
 
 FORMAT = "mendwell-archive"
 FORMAT_VERSION = 2  # 2: couples carry a stable identifier; partners' salts and start-of-therapy marks travel
@@ -88,7 +91,7 @@ def export_archive(db: Database, out: Path, couple_id: int | None = None) -> Pat
             "tables": tables,
         }
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_STORED) as zf:
-            zf.writestr("manifest.json", json.dumps(manifest, indent=2))
+            zf.writestr(MANIFEST, json.dumps(manifest, indent=2))
             for table in TABLES:
                 zf.write(Path(tmp) / f"{table}.parquet", f"{table}.parquet")
     partial.replace(out)  # the archive appears whole or not at all
@@ -100,7 +103,7 @@ def export_archive(db: Database, out: Path, couple_id: int | None = None) -> Pat
 
 def _read_manifest(zf: zipfile.ZipFile, problems: list[str]) -> Manifest | None:
     try:
-        raw = zf.read("manifest.json")
+        raw = zf.read(MANIFEST)
     except KeyError:
         problems.append("manifest.json is missing: this is not a Mendwell archive")
         return None
@@ -150,7 +153,7 @@ def _open_zip(path: Path, problems: list[str]) -> zipfile.ZipFile | None:
     except _ZIP_ERRORS as exc:
         problems.append(f"the archive cannot be read: {exc}")
         return None
-    allowed = {"manifest.json"} | {f"{t}.parquet" for t in TABLES}
+    allowed = {MANIFEST} | {f"{t}.parquet" for t in TABLES}
     names = zf.namelist()
     strange = [n for n in names if n not in allowed]
     if strange:

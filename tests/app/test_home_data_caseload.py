@@ -10,7 +10,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -115,9 +117,14 @@ def test_a_file_that_is_not_an_archive_is_explained_in_the_page(
     assert "the .zip file `mendwell archive` makes" in shown(at)  # what is accepted, before choosing
     before = fingerprint(app_store())
 
+    export_zip = io.BytesIO()  # a spreadsheet export is a zip too (its members were listed as "unexpected")
+    with zipfile.ZipFile(export_zip, "w") as zf:
+        zf.writestr("notes.csv", "couple_id,partner_id,period,body\n")
+        zf.writestr("responses.csv", "couple_id,partner_id\n")
     for name, content, kind in [
         ("notes.pdf", b"%PDF-1.7 not an archive", "application/pdf"),
         ("holiday.zip", b"a text file given a .zip name", "application/zip"),
+        ("mendwell-export-2026-11-30.zip", export_zip.getvalue(), "application/zip"),
     ]:
         at.file_uploader(key="import_upload").set_value((name, content, kind))
         ok(at.run())
