@@ -14,7 +14,7 @@ least `MIN_TREND_POINTS` months), then the theme that kept coming back most.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -401,17 +401,31 @@ def mirror_sentence(gridded: pd.DataFrame, receiver: str, giver: str, low: float
     return text + "."
 
 
-def _months_list(counts: list[tuple[str, int]], of: int, shown: int = 3) -> str:
-    said = [f"{name} in {n} of {of} month{'s' if of > 1 else ''}" for name, n in counts[:1]]
+def _months_list(counts: list[tuple[str, int]], of: int, shown: int = 3, unit: str = "month") -> str:
+    said = [f"{name} in {n} of {of} {unit}{'s' if of > 1 else ''}" for name, n in counts[:1]]
     said += [f"{name} in {n}" for name, n in counts[1:shown]]
     rest = len(counts) - shown
     return ", ".join(said) + (f", and {rest} more less often" if rest > 0 else "")
 
 
+def _out_of(months: Sequence[pd.Timestamp], checked_in: Collection[pd.Timestamp] | None) -> tuple[int, str]:
+    """What "in N of ..." counts: every month of the span, or (given `checked_in`) the partner's check-ins in it,
+    so a month they did not check in is never counted as a month nothing came up."""
+    if checked_in is None:
+        return len(months), "month"
+    came = {pd.Timestamp(m) for m in checked_in}
+    return sum(pd.Timestamp(m) in came for m in months), "check-in"
+
+
 def heatmap_sentence(
-    months_df: pd.DataFrame, name: str, theme_titles: Mapping[str, str], months: Sequence[pd.Timestamp]
+    months_df: pd.DataFrame,
+    name: str,
+    theme_titles: Mapping[str, str],
+    months: Sequence[pd.Timestamp],
+    checked_in: Collection[pd.Timestamp] | None = None,
 ) -> str:
-    """What a partner's themes heatmap of `months` shows: the themes that came up in the most of those months."""
+    """What a partner's themes heatmap of `months` shows: the themes that came up in the most of those months
+    (of their check-ins in them, given `checked_in`)."""
     span = span_words(months)
     if months_df.empty or months_df["signals"].sum() == 0:
         return f"{_possessive(name)} themes by month, {span}: no theme came up in these months."
@@ -419,11 +433,19 @@ def heatmap_sentence(
     order = {t: i for i, t in enumerate(theme_titles)}  # ties in the heatmap's own order, top to bottom
     ranked = sorted(counts.items(), key=lambda tn: (-int(tn[1]), order.get(str(tn[0]), len(order))))
     listed = [(f"“{theme_titles.get(str(t), str(t))}”", int(n)) for t, n in ranked]
-    return f"{_possessive(name)} themes by month, {span}: {_months_list(listed, len(months))}."
+    of, unit = _out_of(months, checked_in)
+    return f"{_possessive(name)} themes by month, {span}: {_months_list(listed, of, unit=unit)}."
 
 
-def kinds_sentence(kinds: pd.DataFrame, name: str, labels: Mapping[str, str], months: Sequence[pd.Timestamp]) -> str:
-    """What a partner's small-hurts chart of `months` shows: which kinds happened in how many of those months."""
+def kinds_sentence(
+    kinds: pd.DataFrame,
+    name: str,
+    labels: Mapping[str, str],
+    months: Sequence[pd.Timestamp],
+    checked_in: Collection[pd.Timestamp] | None = None,
+) -> str:
+    """What a partner's small-hurts chart of `months` shows: which kinds happened in how many of those months
+    (of their check-ins in them, given `checked_in`: a month without one is not a month with no hurt)."""
     span = span_words(months)
     if kinds.empty:
         return f"{_possessive(name)} small hurts by month, {span}: none named in these months."
@@ -431,9 +453,10 @@ def kinds_sentence(kinds: pd.DataFrame, name: str, labels: Mapping[str, str], mo
     order = {k: i for i, k in enumerate(labels)}  # ties in the questionnaire's order
     ranked = sorted(counts.items(), key=lambda kn: (-int(kn[1]), order.get(str(kn[0]), len(order))))
     listed = [(f"“{labels.get(str(k), str(k))}”", int(n)) for k, n in ranked]
-    quiet = len(months) - int(pd.to_datetime(kinds["period"]).nunique())
-    tail = f"; none named in {quiet} of these months" if quiet > 0 else ""
-    return f"{_possessive(name)} small hurts by month, {span}: {_months_list(listed, len(months), 4)}{tail}."
+    of, unit = _out_of(months, checked_in)
+    quiet = of - int(pd.to_datetime(kinds["period"]).nunique())
+    tail = f"; none named in {quiet} of these {unit}s" if quiet > 0 else ""
+    return f"{_possessive(name)} small hurts by month, {span}: {_months_list(listed, of, 4, unit)}{tail}."
 
 
 def repair_sentence(gapped: pd.DataFrame, people: Sequence[Person]) -> str:

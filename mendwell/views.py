@@ -447,6 +447,10 @@ def themes_view(
     titles = theme_titles(catalog)
     came_in = set(submitted["partner_id"])
     monthly = from_month(analysis.theme_months(data["signals"]), start)
+
+    def checked_in(partner_id: int) -> set[pd.Timestamp]:
+        return set(submitted.loc[submitted["partner_id"] == partner_id, "period"])
+
     heatmaps = []
     for s in styles:
         if s.partner_id not in came_in:
@@ -456,14 +460,14 @@ def themes_view(
         table = mine.assign(
             Month=pd.to_datetime(mine["period"]).dt.strftime("%Y-%m"), Theme=mine["theme_id"].map(titles)
         )[["Month", "Theme", "signals"]].rename(columns={"signals": "Answers"})
-        came = set(submitted.loc[submitted["partner_id"] == s.partner_id, "period"])
+        came = checked_in(s.partner_id)
         missed = [label(m.date()) for m in months if m not in came]
         heatmaps.append(
             ChartView(
                 key=f"heat_{s.partner_id}",
                 title=f"{s.name}: themes by month",
                 figure=charts.for_screen(fig),
-                sentence=summary.heatmap_sentence(mine, s.name, titles, months),
+                sentence=summary.heatmap_sentence(mine, s.name, titles, months, came),
                 notes=(f"Months without a check-in from {s.name}: {', '.join(missed)}.",) if missed else (),
                 numbers=table,
                 csv=b"" if large else table.to_csv(index=False).encode("utf-8"),
@@ -498,7 +502,7 @@ def themes_view(
                         key=f"kinds_{s.partner_id}",
                         title=f"{s.name}: small hurts by month",
                         figure=charts.for_screen(charts.kinds_figure(mine, labels, months, s.name)),
-                        sentence=summary.kinds_sentence(mine, s.name, labels, months),
+                        sentence=summary.kinds_sentence(mine, s.name, labels, months, checked_in(s.partner_id)),
                     ),
                 )
             )

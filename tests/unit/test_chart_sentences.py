@@ -121,6 +121,22 @@ def test_kinds_sentence_counts_months_with_each_kind_and_quiet_months() -> None:
     )
 
 
+def test_a_month_without_a_check_in_is_not_a_month_nothing_came_up() -> None:
+    """Bob checked in three of the six months: his counts are out of those three (it said "none named in 4 of
+    these months", counting the months he did not check in, which the heatmap beside it says he missed)."""
+    came = [MONTHS[0], MONTHS[2], MONTHS[4]]
+    kinds = pd.DataFrame({"period": [MONTHS[0], MONTHS[2]], "item_id": ["sarcasm", "sarcasm"], "value": 1.0})
+    text = summary.kinds_sentence(kinds, "Bob", {"sarcasm": "Sarcasm"}, list(MONTHS), came)
+    assert text == (
+        "Bob's small hurts by month, January 2026 to June 2026: “Sarcasm” in 2 of 3 check-ins; none named in 1 of "
+        "these check-ins."
+    )
+    monthly = pd.DataFrame({"theme_id": "unseen", "period": came, "signals": 1, "partner_id": 2})
+    assert summary.heatmap_sentence(monthly, "Bob", {"unseen": "Unseen"}, list(MONTHS), came) == (
+        "Bob's themes by month, January 2026 to June 2026: “Unseen” in 3 of 3 check-ins."
+    )
+
+
 def test_repair_sentence_speaks_in_shares() -> None:
     gapped = pd.DataFrame(
         {
