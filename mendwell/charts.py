@@ -47,6 +47,8 @@ def plot_text(text: str) -> str:
 # it is clipped at the chart's edge if it does not fit: 24 characters (about 170 px at the charts' font) fit
 # beside any point of a chart on a 360 px phone.
 HOVER_CHARS = 24
+LEGEND_BESIDE_TITLE = 20  # characters of both names together that fit beside a chart's title on a phone
+LEGEND_ROW = 22  # px: a row of the key, which gets rows of its own when the names are longer
 
 
 def hover_text(text: str) -> str:
@@ -345,16 +347,21 @@ def trend_figure(
         )
         data += marks
     pad = (meta.high - meta.low) * 0.05
+    # long names: the key on a row of its own under the title (beside it, it wrapped over the title on a phone)
+    own_rows = sum(len(p.label) for p in partners) > LEGEND_BESIDE_TITLE
     layout = _layout(
         plot_text(meta.title),
-        380 if large else 300,
+        (380 if large else 300) + (2 * LEGEND_ROW if own_rows else 0),
         large,
-        fixed_margin(large),
+        fixed_margin(large, **({"t": 60 + 2 * LEGEND_ROW} if own_rows else {})),
         shapes=shapes,
         annotations=annotations,
         yaxis={"range": [meta.low - pad, meta.high + pad], "title": {"text": meta.direction}},
         xaxis=month_ticks(df["period"]) if not df.empty else {},
     )
+    if own_rows:  # the title at the very top, the key under it from the left edge, with room for two rows of it
+        layout["title"] |= {"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 12}}
+        layout["legend"] |= {"x": 0, "xanchor": "left"}
     return _screen_figure(data, layout) if screen else _figure(data, layout)
 
 

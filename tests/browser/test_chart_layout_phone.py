@@ -1,0 +1,57 @@
+"""Charts as Plotly lays them out on a phone (Chromium, the app's own plotly.js, a 330 px column): a chart's
+key never covers its title, however long the partners' names (found: "Aaron Christopher Montgomery" wrapped
+the key over the title of every Trends chart at 390 px)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+import pytest
+from playwright.sync_api import Page
+
+from mendwell import charts
+from mendwell.config import PROJECT_DIR
+
+PLOTLY = PROJECT_DIR / "assets" / "plotly" / "plotly-cartesian.min.js"
+NAMES = [("Ann", "Bob"), ("Elias", "Aaron"), ("Aaron Christopher Montgomery", "Elias"), ("Maximiliana", "Bartholomew")]
+
+
+def _boxes(page: Page, fig: dict[str, object], width: int) -> dict[str, Any]:
+    page.set_content(f'<div id="c" style="width:{width}px"></div>')
+    page.add_script_tag(path=str(PLOTLY))
+    return page.evaluate(
+        """async (fig) => {
+            const div = document.getElementById('c');
+            await Plotly.newPlot(div, fig.data, fig.layout, {responsive: true});
+            const box = (el) => { const r = el.getBoundingClientRect();
+                                  return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; };
+            return {title: box(div.querySelector('.gtitle')),
+                    keys: [...div.querySelectorAll('.legend .traces')].map(box)};
+        }""",
+        fig,
+    )
+
+
+def _overlap(a: dict[str, float], b: dict[str, float], slack: float = 2.0) -> bool:
+    """Whether two boxes share more than `slack` px each way (a key's box has a little padding of its own)."""
+    wide = min(a["right"], b["right"]) - max(a["left"], b["left"])
+    high = min(a["bottom"], b["bottom"]) - max(a["top"], b["top"])
+    return wide > slack and high > slack
+
+
+@pytest.mark.parametrize("names", NAMES, ids=["short", "demo", "long", "two long"])
+@pytest.mark.parametrize("width", [330, 1000])
+def test_the_key_never_covers_the_title(page: Page, names: tuple[str, str], width: int) -> None:
+    styles = [charts.PartnerStyle(1, names[0], 1), charts.PartnerStyle(2, names[1], 2)]
+    df = pd.DataFrame(
+        {"partner_id": [1, 1, 2, 2], "period": ["2026-01-01", "2026-02-01"] * 2, "score": [1.0, 2.0, 3.0, 2.5],
+         "band": ["a", "b", "c", "b"]}
+    )  # fmt: skip
+    fig = charts.for_screen(
+        charts.trend_figure(df, charts.SubscaleMeta("How my reaches were met", "better", 0, 4), styles)
+    )
+    boxes = _boxes(page, json.loads(charts.spec_json(fig)), width)
+    assert len(boxes["keys"]) == 2
+    assert not [key for key in boxes["keys"] if _overlap(boxes["title"], key)], boxes
