@@ -21,7 +21,7 @@ NAMES = [("Ann", "Bob"), ("Elias", "Aaron"), ("Aaron Christopher Montgomery", "E
 def _boxes(page: Page, fig: dict[str, object], width: int) -> dict[str, Any]:
     page.set_content(f'<div id="c" style="width:{width}px"></div>')
     page.add_script_tag(path=str(PLOTLY))
-    return page.evaluate(
+    found: dict[str, Any] = page.evaluate(
         """async (fig) => {
             const div = document.getElementById('c');
             await Plotly.newPlot(div, fig.data, fig.layout, {responsive: true});
@@ -32,6 +32,7 @@ def _boxes(page: Page, fig: dict[str, object], width: int) -> dict[str, Any]:
         }""",
         fig,
     )
+    return found
 
 
 def _overlap(a: dict[str, float], b: dict[str, float], slack: float = 2.0) -> bool:
