@@ -28,6 +28,7 @@ import plotly.io as pio
 
 from mendwell import stats
 from mendwell.instruments import Instrument
+from mendwell.text import possessive
 
 PARTNER_COLOURS = {1: "#0072B2", 2: "#D55E00"}  # blue, vermillion
 PARTNER_DASH = {1: "solid", 2: "dash"}
@@ -538,7 +539,7 @@ def mirror_figure(df: pd.DataFrame, receiver: PartnerStyle, giver: PartnerStyle,
     ]  # fmt: skip
     pad = (high - low) * 0.05
     layout = _layout(
-        f"{receiver.label}'s reaches, seen by both of you",
+        f"{possessive(receiver.label)} reaches, seen by both of you",
         380,
         yaxis={"range": [low - pad, high + pad], "title": {"text": "Higher: reaches met more"}},
         # long legend entries go under the plot, clear of the title

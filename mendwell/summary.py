@@ -23,6 +23,7 @@ import pandas as pd
 from mendwell import stats
 from mendwell.limits import GLANCE_MAX, MIN_TREND_POINTS, TREND_MONTHS
 from mendwell.periods import label
+from mendwell.text import p_value, possessive
 
 CANT_TELL_MARK = "can't tell yet"
 NO_CHANGE_MARK = "no reliable change"
@@ -108,7 +109,7 @@ def trend_words(t: stats.Trend | None, higher_is: str) -> str:
     return (
         f"moving {'up' if up else 'down'} over the last {t.span} months ({arrow(1.0 if up else -1.0)}; "
         f"{way_words(higher_is, up)}): about {abs(t.slope):.2f} a month over {t.n} check-ins, "
-        f"exact Mann-Kendall p = {t.p:.3f}"
+        f"exact Mann-Kendall {p_value(t.p)}"
     )
 
 
@@ -339,10 +340,6 @@ def line_words(points: pd.DataFrame, value: str, tolerance: float, fmt: str = "{
     return _line_words(periods, points[value].to_numpy(dtype=float), tolerance, fmt)
 
 
-def _possessive(name: str) -> str:
-    return f"{name}'" if name.endswith(("s", "S")) else f"{name}'s"
-
-
 def trend_sentence(
     gridded: pd.DataFrame, people: Sequence[Person], title: str, higher_is: str, low: float, high: float
 ) -> str:
@@ -367,7 +364,7 @@ def trend_sentence(
         mine = who == person.partner_id
         if np.isnan(scores[mine]).all():
             continue
-        words = f"{_possessive(person.name)} line {_line_words(periods[mine], scores[mine], tolerance, '{:.1f}')}"
+        words = f"{possessive(person.name)} line {_line_words(periods[mine], scores[mine], tolerance, '{:.1f}')}"
         more = []
         if reliable is not None and change is not None:
             for up in (True, False):
@@ -390,7 +387,7 @@ def mirror_sentence(gridded: pd.DataFrame, receiver: str, giver: str, low: float
     """What a two-perspectives chart shows: how each side's view of the same reaches moved, and how far apart
     the two views were on average (a space to be curious about, not a verdict)."""
     tolerance = SAME_SHARE * (high - low)
-    head = f"{_possessive(receiver)} reaches, seen by both, {span_words(gridded['period'])}"
+    head = f"{possessive(receiver)} reaches, seen by both, {span_words(gridded['period'])}"
     felt = line_words(gridded.rename(columns={"receiver_view": "v"}), "v", tolerance)
     saw = line_words(gridded.rename(columns={"giver_view": "v"}), "v", tolerance)
     text = f"{head}: how {receiver} felt they were met {felt}; how {giver} saw themselves meeting them {saw}"
@@ -428,13 +425,13 @@ def heatmap_sentence(
     (of their check-ins in them, given `checked_in`)."""
     span = span_words(months)
     if months_df.empty or months_df["signals"].sum() == 0:
-        return f"{_possessive(name)} themes by month, {span}: no theme came up in these months."
+        return f"{possessive(name)} themes by month, {span}: no theme came up in these months."
     counts = months_df[months_df["signals"] > 0].groupby("theme_id")["period"].nunique()
     order = {t: i for i, t in enumerate(theme_titles)}  # ties in the heatmap's own order, top to bottom
     ranked = sorted(counts.items(), key=lambda tn: (-int(tn[1]), order.get(str(tn[0]), len(order))))
     listed = [(f"“{theme_titles.get(str(t), str(t))}”", int(n)) for t, n in ranked]
     of, unit = _out_of(months, checked_in)
-    return f"{_possessive(name)} themes by month, {span}: {_months_list(listed, of, unit=unit)}."
+    return f"{possessive(name)} themes by month, {span}: {_months_list(listed, of, unit=unit)}."
 
 
 def kinds_sentence(
@@ -448,7 +445,7 @@ def kinds_sentence(
     (of their check-ins in them, given `checked_in`: a month without one is not a month with no hurt)."""
     span = span_words(months)
     if kinds.empty:
-        return f"{_possessive(name)} small hurts by month, {span}: none named in these months."
+        return f"{possessive(name)} small hurts by month, {span}: none named in these months."
     counts = kinds.groupby("item_id")["period"].nunique()
     order = {k: i for i, k in enumerate(labels)}  # ties in the questionnaire's order
     ranked = sorted(counts.items(), key=lambda kn: (-int(kn[1]), order.get(str(kn[0]), len(order))))
@@ -456,7 +453,7 @@ def kinds_sentence(
     of, unit = _out_of(months, checked_in)
     quiet = of - int(pd.to_datetime(kinds["period"]).nunique())
     tail = f"; none named in {quiet} of these {unit}s" if quiet > 0 else ""
-    return f"{_possessive(name)} small hurts by month, {span}: {_months_list(listed, of, 4, unit)}{tail}."
+    return f"{possessive(name)} small hurts by month, {span}: {_months_list(listed, of, 4, unit)}{tail}."
 
 
 def repair_sentence(gapped: pd.DataFrame, people: Sequence[Person]) -> str:
@@ -467,7 +464,7 @@ def repair_sentence(gapped: pd.DataFrame, people: Sequence[Person]) -> str:
         if mine.empty or mine["ratio"].notna().sum() == 0:
             continue
         points = mine.assign(share=mine["ratio"].astype(float) * 100)
-        parts.append(f"{_possessive(person.name)} share {line_words(points, 'share', 100 * SAME_SHARE, '{:.0f}%')}")
+        parts.append(f"{possessive(person.name)} share {line_words(points, 'share', 100 * SAME_SHARE, '{:.0f}%')}")
     head = f"How much of what hurt got mended, {span_words(gapped['period'])}"
     if not parts:
         return f"{head}: no answers about mending in these months."

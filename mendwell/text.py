@@ -34,3 +34,14 @@ def inert_json(spec: str) -> str:
 def script_literal(value: object) -> str:
     """A value as a JavaScript literal (JSON) that is inert inside a script element."""
     return inert_json(json.dumps(value))
+
+
+def possessive(name: str) -> str:
+    """A name's possessive, one way everywhere: "Elias's", "Ann's" (it was "Elias'" in a sentence beside a chart
+    titled "Elias's")."""
+    return f"{name}'s"
+
+
+def p_value(p: float) -> str:
+    """A p-value as written: three decimals, or "p < 0.001" (never "p = 0.000")."""
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"

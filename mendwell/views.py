@@ -19,6 +19,7 @@ from mendwell import analysis, charts, summary
 from mendwell.checkin import Answer
 from mendwell.instruments import Catalog, Instrument, Item
 from mendwell.periods import label
+from mendwell.text import possessive
 
 MonthsBack = int | None  # None: all months
 
@@ -379,7 +380,7 @@ def trends_view(
             mirrors.append(
                 ChartView(
                     key=f"mirror_{m.receiver.partner_id}",
-                    title=f"{m.receiver.name}'s reaches, seen by both of you",
+                    title=f"{possessive(m.receiver.name)} reaches, seen by both of you",
                     figure=charts.for_screen(m.figure),
                     sentence=summary.mirror_sentence(m.gridded, m.receiver.name, m.giver.name, low, high),
                     numbers=mirror_numbers(m.gridded, m.receiver.name, m.giver.name),
