@@ -149,6 +149,12 @@ def couple_analysis(path: str, couple_id: int, revision: int, reference: str, le
     return reveal.seen(data, lens, _revealed(path, couple_id, revision)) if lens else data
 
 
+def _names(couple: Couple) -> tuple[str, ...]:
+    """The names a kept view is drawn with, part of its key: the couple is read before its revision, so a
+    rename between the two would otherwise keep the old names under the new revision."""
+    return (couple.name, *(p.name for p in couple.partners))
+
+
 def _styles(path: str, couple_id: int, revision: int, lens: Lens, couple: Couple) -> list[PartnerStyle]:
     """How each partner is drawn, with their months `lens` keeps back (the sentences say when they show)."""
     done = couple_submitted(path, couple_id, revision, reveal.EVERY_MONTH)
@@ -165,6 +171,7 @@ def _trends_view(
     revision: int,
     reference: str,
     lens: Lens,
+    names: tuple[str, ...],
     months_back: views.MonthsBack,
     large: bool,
     catalog_signature: tuple[tuple[str, int], ...],
@@ -189,7 +196,9 @@ def trends_view_for(
     """The Trends page of a couple over a time span as `lens` shows it: built once per write (names and the
     start of therapy are writes too), time span, screen-share size and questionnaire files."""
     signature = _catalog_signature(assessment_dirs())
-    return _trends_view(*_couple_key(db, couple.couple_id, lens), months_back, large, signature, catalog, couple)
+    return _trends_view(
+        *_couple_key(db, couple.couple_id, lens), _names(couple), months_back, large, signature, catalog, couple
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=64, ttl=3600)
@@ -218,6 +227,7 @@ def _themes_view(
     revision: int,
     reference: str,
     lens: Lens,
+    names: tuple[str, ...],
     months_back: views.MonthsBack,
     large: bool,
     catalog_signature: tuple[tuple[str, int], ...],
@@ -241,7 +251,9 @@ def themes_view_for(
     """The charts of the Themes page of a couple over a time span as `lens` shows them, built once per write,
     time span, screen-share size and questionnaire files (shared as is, like `trends_view_for`)."""
     signature = _catalog_signature(assessment_dirs())
-    return _themes_view(*_couple_key(db, couple.couple_id, lens), months_back, large, signature, catalog, couple)
+    return _themes_view(
+        *_couple_key(db, couple.couple_id, lens), _names(couple), months_back, large, signature, catalog, couple
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=64, ttl=3600)

@@ -4,6 +4,7 @@ of everyone's first check-ins), which another couple's first check-in changes.""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
@@ -55,3 +56,18 @@ def test_after_an_erasure_nothing_kept_in_memory_is_reused(demo_store: Database,
     resources.forget_erased(db)
     assert resources.trends_view_for(db, catalog, couple, EVERY_MONTH, 12, False) is not trends
     assert resources.themes_view_for(db, catalog, couple, EVERY_MONTH, 12, False) is not themes
+
+
+def test_a_kept_view_is_drawn_with_the_names_it_is_asked_with(demo_store: Database, app_env: Path) -> None:
+    """The couple (names) is read before its revision: a rename committed between the two must not leave the
+    old names kept under the new revision. The names are part of a view's key."""
+    couple = demo_store.couples.all()[0]
+    demo_store.close()
+    db, catalog = app_store(), resources.get_catalog()
+    view = resources.trends_view_for(db, catalog, couple, EVERY_MONTH, 12, False)
+    first = couple.partners[0]
+    renamed = dataclasses.replace(couple, partners=(dataclasses.replace(first, name="Renamed"), *couple.partners[1:]))
+    again = resources.trends_view_for(db, catalog, renamed, EVERY_MONTH, 12, False)
+    assert again is not view and again is not None
+    drawn = {t.name for inst in again.instruments for c in inst.charts for t in c.figure.data}
+    assert "Renamed" in drawn and first.name not in drawn
