@@ -336,6 +336,8 @@ class BoardCache:
         # the database for every couple's scores (most of the time of building every row)
         self._changes: dict[int, tuple[Hashable, pd.DataFrame]] = {}
         self._lock = threading.Lock()
+        # counts `forget` calls: a build that read the database before an erasure keeps nothing it read then
+        self._generation = 0
 
     def build(
         self,
@@ -353,15 +355,16 @@ class BoardCache:
         common = (today, safety_flag, analysis.reference_token(ref), catalog_version)
         keys = {int(c): (db.revision(int(c)), *common) for c in dict.fromkeys(couple_ids)}
         with self._lock:
+            generation = self._generation
             kept = {c: entry[1] for c, key in keys.items() if (entry := self._rows.get(c)) and entry[0] == key}
         missing = [c for c in keys if c not in kept]
         built: dict[int, Row] = {}
         asked: list[int] = []
         if missing:
-            changes, asked = self._latest(db, missing, keys)
+            changes, asked = self._latest(db, missing, keys, generation)
             built = rows(db, missing, catalog, today, safety_flag=safety_flag, ref=ref, changes=changes)
         with self._lock:
-            for c in missing:
+            for c in missing if generation == self._generation else ():
                 if c in built:
                     self._rows[c] = (keys[c], built[c])
                 else:  # asked for, and not there: erased
@@ -370,7 +373,7 @@ class BoardCache:
         return Built(assemble([*kept.values(), *built.values()]), sorted(built), sorted(asked))
 
     def _latest(
-        self, db: Database, couple_ids: list[int], keys: Mapping[int, tuple[Hashable, ...]]
+        self, db: Database, couple_ids: list[int], keys: Mapping[int, tuple[Hashable, ...]], generation: int
     ) -> tuple[pd.DataFrame, list[int]]:
         """The couples' `latest_changes` in the query's order, kept ones where the couple and the questionnaires
         are as they were, the rest asked for in one query; and the couples asked for."""
@@ -382,7 +385,7 @@ class BoardCache:
         if fresh is not None:
             by_couple = {int(c): part for c, part in fresh.groupby("couple_id", sort=False)}
             with self._lock:
-                for c in need:
+                for c in need if generation == self._generation else ():
                     self._changes[c] = (version[c], by_couple.get(c, fresh.iloc[0:0]))
             kept |= {c: by_couple.get(c, fresh.iloc[0:0]) for c in need}
         parts = [kept[c] for c in couple_ids]
@@ -395,6 +398,7 @@ class BoardCache:
     def forget(self) -> None:
         """Forget every kept row (after an erasure: nothing of an erased couple stays in memory)."""
         with self._lock:
+            self._generation += 1
             self._rows.clear()
             self._changes.clear()
 

@@ -170,3 +170,29 @@ def test_a_board_cache_keeps_one_row_a_couple_and_forgets_an_erased_couple(
     assert all(c in cache for c in ids if c != gone)
     cache.forget()
     assert not [c for c in ids if c in cache]
+
+
+def test_a_build_that_read_before_an_erasure_keeps_nothing(
+    practice: Database, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An erasure (`forget`) lands while a board is being built from what was read before it: the build still
+    answers its caller, but keeps none of those rows (found: they were stored after `forget`, names and a safety
+    flag of an erased couple kept in memory)."""
+    ids = ids_of(practice)
+    cache = caseload.BoardCache()
+    ref = analysis.reference(practice)
+    real_rows = caseload.rows
+
+    def rows_then_erasure(*args: object, **kwargs: object) -> dict[int, caseload.Row]:
+        built = real_rows(*args, **kwargs)  # type: ignore[arg-type]
+        cache.forget()  # the Data page's erasure, between this build's reading and its keeping
+        return built
+
+    monkeypatch.setattr(caseload, "rows", rows_then_erasure)
+    built = cache.build(practice, ids, catalog, TODAY, safety_flag=True, ref=ref, catalog_version=1)
+    assert sorted(built.built) == sorted(ids)
+    assert len(cache) == 0
+    monkeypatch.setattr(caseload, "rows", real_rows)
+    assert sorted(cache.build(practice, ids, catalog, TODAY, safety_flag=True, ref=ref, catalog_version=1).built) == (
+        sorted(ids)
+    )  # nothing was kept: built again
