@@ -490,8 +490,12 @@ def kinds_figure(
     return _figure(data, layout)
 
 
-def repair_figure(ratio: pd.DataFrame, partners: Sequence[PartnerStyle]) -> go.Figure:
-    """The share of named small hurts that were mended or partly mended, per partner over months."""
+REPAIR_TITLE = "How much of what hurt got mended"
+
+
+def repair_figure(ratio: pd.DataFrame, partners: Sequence[PartnerStyle], title: str = REPAIR_TITLE) -> go.Figure:
+    """The share of named small hurts that were mended or partly mended, per partner over months (`title` ""
+    where a heading above it already says so)."""
     data = []
     for p in partners:
         mine = ratio[ratio["partner_id"] == p.partner_id].sort_values("period")
@@ -516,9 +520,9 @@ def repair_figure(ratio: pd.DataFrame, partners: Sequence[PartnerStyle]) -> go.F
             )
         )
     layout = _layout(
-        "How much of what hurt got mended",
-        320,
-        margin=fixed_margin(l=72),
+        title,
+        320 if title else 290,
+        margin=fixed_margin(l=72, t=60 if title else 30),
         yaxis={"range": [-5, 105], "title": {"text": "Mended or partly"}, "ticksuffix": "%"},
     )
     return _figure(data, layout)

@@ -416,12 +416,13 @@ def _themes(d: _Data) -> str:
         )
     )
 
-    out.append("<h3>How much of what hurt got mended</h3>")
+    out.append(f"<h3>{charts.REPAIR_TITLE}</h3>")
     gapped = views.repair_series(d.repair, d.styles, pd.Timestamp(d.start), pd.Timestamp(d.end))
     if gapped.empty:
         out.append(_note("Neither of you named a small hurt in these months, so there was nothing to mend."))
     else:
-        out.append(_chart(charts.repair_figure(gapped, d.styles), "repair", (FULL, 330)))
+        # the heading above names it: the chart is drawn without a title of its own (it said it twice)
+        out.append(_chart(charts.repair_figure(gapped, d.styles, title=""), "repair", (FULL, 300)))
         out.append(
             _note(
                 "Of the small hurts each of you named that month and answered “was it mended?” for, the share "

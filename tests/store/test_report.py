@@ -553,3 +553,10 @@ def test_a_chromium_that_hangs_or_fails_gets_a_plain_message(tmp_path: Path, mon
     monkeypatch.setenv(pdf.ENV, str(fake_chromium(tmp_path, "echo 'something broke' >&2; exit 3")))
     with pytest.raises(ReportError, match=r"could not print the PDF \(exit status 3: something broke\)"):
         pdf.html_to_pdf("<!DOCTYPE html><style></style>", "letter")
+
+
+def test_the_mending_chart_is_named_once(planted: Planted) -> None:
+    """The heading above the mending chart names it; the chart has no title of its own (it said it twice)."""
+    [repair] = [c for c in charts_in(planted.html) if c.kind == "repair"]
+    assert not (repair.layout.get("title") or {}).get("text")
+    assert planted.html.count(f"<h3>{charts.REPAIR_TITLE}</h3>") == 1
