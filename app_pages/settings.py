@@ -181,8 +181,11 @@ if viewer.is_owner:
 
 st.header("Questionnaires in the check-in")
 for inst in catalog.instruments:
-    st.markdown(f"**{inst.title}** · version {inst.version} · {len(inst.items)} questions")
-    st.caption(safe(catalog.sources.get(inst.id, "")))
+    st.markdown(f"**{safe(inst.title)}** · version {inst.version} · {len(inst.items)} questions")
+    if viewer.is_therapist:  # where each file is, and what is wrong with any: for those who look after them
+        st.caption(safe(catalog.sources.get(inst.id, "")))
+if not viewer.is_therapist:
+    st.stop()
 drifted = db.definitions.changed_without_version_bump(catalog.instruments)
 if drifted:
     st.info(

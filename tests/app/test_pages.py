@@ -758,3 +758,22 @@ def test_broken_instrument_file_is_named_and_the_rest_still_works(
         "How my body handled hard moments", "Mending", "Closeness and intimacy", "Feeling safe",
     ]  # fmt: skip
     assert "Look it over" in [s.value for s in at.header]
+
+
+def test_a_partners_settings_show_no_file_of_the_server(
+    store: Database, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A partner sees which questionnaires are in the check-in, not where the server keeps them (their paths
+    were shown to everyone); the therapist who looks after them sees the files."""
+    couple = make_couple(store)
+    [ann, _] = partner_accounts(store, couple)
+    doctor = therapist(store, "Dr Files", [couple.couple_id])
+    ann_cookie = sign_in(monkeypatch, store, ann)
+    doctor_cookie = sign_in(monkeypatch, store, doctor)
+    store.close()
+    as_signed_in(monkeypatch, ann_cookie)
+    partner_view = shown(open_page(start_app(), SETTINGS))
+    assert "Bids for connection" in partner_view
+    assert ".toml" not in partner_view and "MENDWELL_ASSESSMENTS" not in partner_view
+    as_signed_in(monkeypatch, doctor_cookie)
+    assert ".toml" in shown(open_page(start_app(), SETTINGS))
