@@ -104,17 +104,25 @@ elif done:
             f"{safe(done[0].name)} has checked in; {safe(open_[0].name)}'s check-in for {month} is still open. "
             "The month opens on Together once both have checked in."
         )
-    st.info(waiting + " Neither of you sees the other's answers here.", icon=":material/schedule:")
-else:
+    private = " Neither of you sees the other's answers here." if page.viewer.is_partner else ""
+    st.info(waiting + private, icon=":material/schedule:")
+elif page.viewer.is_partner:
     st.info(
         "Each of you checks in on your own, at your own pace; it takes about ten minutes. "
         "Your answers are saved as you go, so you can stop and come back.",
         icon=":material/schedule:",
     )
+else:  # a therapist reads about the couple, not to them
+    st.info(
+        f"Neither has checked in for {periods.label(this_month)} yet. Each checks in on their own; their answers "
+        "are saved as they go.",
+        icon=":material/schedule:",
+    )
 if newest_open is not None and newest_open != this_month:
+    invite = " Look at it together whenever you like." if page.viewer.is_partner else ""
     st.markdown(
         f"{periods.label(newest_open)} is open on Together, since {who} both checked in: what {each} felt, "
-        "side by side. Look at it together whenever you like."
+        f"side by side.{invite}"
     )
 if newest_open is not None:
     st.page_link(

@@ -777,3 +777,21 @@ def test_a_partners_settings_show_no_file_of_the_server(
     assert ".toml" not in partner_view and "MENDWELL_ASSESSMENTS" not in partner_view
     as_signed_in(monkeypatch, doctor_cookie)
     assert ".toml" in shown(open_page(start_app(), SETTINGS))
+
+
+def test_home_speaks_about_the_couple_to_a_therapist_and_to_the_couple_themselves(
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Home said "Neither of you sees..." and "Each of you checks in..." to a therapist browsing a couple."""
+    couple = make_couple(store)
+    [ann, _] = partner_accounts(store, couple)
+    doctor = therapist(store, "Dr Home", [couple.couple_id])
+    ann_cookie, doctor_cookie = sign_in(monkeypatch, store, ann), sign_in(monkeypatch, store, doctor)
+    store.close()
+    as_signed_in(monkeypatch, doctor_cookie)
+    said = shown(start_app())
+    assert f"Neither has checked in for {periods.label(THIS_MONTH)} yet." in said
+    assert "Each of you" not in said and "Your answers" not in said
+    as_signed_in(monkeypatch, ann_cookie)
+    said = shown(start_app())
+    assert "Each of you checks in on your own" in said and "Neither has checked in" not in said
