@@ -21,6 +21,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from mendwell.limits import QUESTIONNAIRE_FILE_BYTES_MAX, QUESTIONNAIRE_ITEMS_MAX
+
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=64)]
 Kind = Literal["likert", "choice", "multi", "count", "yesno", "text"]
@@ -367,6 +369,8 @@ def _check_meaning(name: str, inst: Instrument, theme_ids: Iterable[str] | None)
     if inst.response is not None:
         _check_scale(add, "response", inst.response, need_labels=True)
 
+    if len(inst.items) > QUESTIONNAIRE_ITEMS_MAX:
+        add("items", f"{len(inst.items)} questions: a questionnaire holds at most {QUESTIONNAIRE_ITEMS_MAX}")
     seen: dict[str, int] = {}
     for idx, it in enumerate(inst.items):
         where = f"items[{it.id}]"
@@ -543,6 +547,13 @@ def _check_bands(
 
 def _read_toml(path: Path) -> tuple[dict[str, Any] | None, Problem | None]:
     try:
+        size = path.stat().st_size
+        if size > QUESTIONNAIRE_FILE_BYTES_MAX:
+            return None, Problem(
+                str(path),
+                "(file)",
+                f"is {size:,} bytes: a questionnaire file is at most {QUESTIONNAIRE_FILE_BYTES_MAX:,}",
+            )
         data = path.read_bytes()
     except OSError as exc:
         return None, Problem(str(path), "(file)", f"cannot be read ({exc.strerror or exc})")

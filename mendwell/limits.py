@@ -20,6 +20,10 @@ CHECKIN_DAY_DEFAULT = 28
 NOTE_MAX = 4000  # characters in a check-in's note
 TEXT_ANSWER_MAX = 4000  # characters in a free-text answer, unless the item sets a lower `max_chars`
 
+# -- questionnaire files (written by therapists) --------------------------------------------------------
+QUESTIONNAIRE_ITEMS_MAX = 150  # questions in one file: the check-in is done on a phone (the built-in total is 59)
+QUESTIONNAIRE_FILE_BYTES_MAX = 512 * 1024  # a file larger than this is refused before it is read
+
 # -- passcodes ----------------------------------------------------------------------------------
 PASSCODE_MIN = 4
 PASSCODE_MAX = 256

@@ -21,6 +21,7 @@ from mendwell.instruments import (
     load_instrument,
     load_themes,
 )
+from mendwell.limits import QUESTIONNAIRE_FILE_BYTES_MAX, QUESTIONNAIRE_ITEMS_MAX
 
 ASSESSMENTS = PROJECT_DIR / "assessments"
 Data = dict[str, Any]
@@ -788,3 +789,17 @@ def test_a_private_questions_help_says_it_is_private_once(catalog: Catalog) -> N
         assert said.lower().count(PRIVATE_NOTICE.lower()) == 1, (it.id, said)
     shared = next(it for inst in catalog.instruments for it in inst.items if not it.private and it.help)
     assert help_for(shared) == shared.help
+
+
+def test_a_questionnaire_too_long_for_a_phone_or_too_big_to_read_is_refused(tmp_path: Path) -> None:
+    """Found: a file of 20,000 questions loaded. The limits are `QUESTIONNAIRE_ITEMS_MAX` questions and
+    `QUESTIONNAIRE_FILE_BYTES_MAX` bytes (refused before the file is read)."""
+    many = [{"id": f"x{i}", "kind": "likert", "text": f"Question {i}?"} for i in range(QUESTIONNAIRE_ITEMS_MAX)]
+    (tmp_path / "many").mkdir()
+    p = only_problem(tmp_path / "many", lambda d: d["items"].extend(many))
+    assert p.field == "items" and f"at most {QUESTIONNAIRE_ITEMS_MAX}" in p.message
+    big = tmp_path / "big"
+    big.mkdir()
+    path = write_dir(big, to_toml(valid_instrument()) + "\n# " + "x" * QUESTIONNAIRE_FILE_BYTES_MAX + "\n")
+    [problem] = load_catalog([path.parent]).problems
+    assert problem.field == "(file)" and "a questionnaire file is at most" in problem.message
