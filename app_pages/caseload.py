@@ -48,7 +48,8 @@ board = st.dataframe(
     column_config={
         "Couple": st.column_config.TextColumn(pinned=True),
         caseload.MOST_PRESSING: st.column_config.TextColumn(
-            help="The most pressing kind of flag for this couple; sort by it to see that order again.",
+            help="The most pressing kind of flag for this couple, with its rank (1 is the most pressing kind); "
+            "sort by it to see that order again.",
         ),
         **{
             kind.column: st.column_config.TextColumn(

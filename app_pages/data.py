@@ -16,6 +16,7 @@ from mendwell.backups import backups_folder, delete_backups, list_backups
 from mendwell.config import db_path
 from mendwell.errors import ArchiveError, MendwellError
 from mendwell.export import FORMATS, export, scope_for
+from mendwell.text import possessive
 from ui import feedback, state
 from ui.auth import sealing_key
 from ui.gates import sealing_key_gate
@@ -36,10 +37,10 @@ if viewer.is_partner:
         "your own private answers and notes. Your partner's private answers and notes are never in it, nor "
         "the private safety check."
     )
-else:
+elif couple is not None:
     st.caption(
-        "This couple's shared answers as tables you can open in a spreadsheet. Private answers, private notes "
-        "and the private safety check are never in it."
+        f"{possessive(safe(couple.name))} shared answers, from the check-ins they submitted, as tables you can "
+        "open in a spreadsheet. Private answers, private notes and the private safety check are never in it."
     )
 if couple is None:
     st.info("There is no couple to export yet.")
