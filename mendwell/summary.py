@@ -138,12 +138,12 @@ def latest_table(rc: pd.DataFrame, partner_id: int, titles: Mapping[tuple[str, s
 
 def _who(rows: pd.DataFrame, names: Mapping[int, str], newest: pd.Timestamp) -> str:
     """Whom a glance sentence is about: "both of you" only when both latest months are the newest (the month
-    the glance is headed with); a partner whose latest month is older is named with it."""
+    the glance is headed with); a partner alone at the newest month by name; otherwise each named with their own
+    month, so no month reads as the other's."""
     when = {int(p): pd.Timestamp(m) for p, m in zip(rows["partner_id"], rows["period"], strict=True)}
-    if len(when) == 2 and all(m == newest for m in when.values()):
-        return "both of you"
-    named = [names.get(p, "one of you") + ("" if m == newest else f" (in {label(m.date())})") for p, m in when.items()]
-    return " and ".join(named)
+    if all(m == newest for m in when.values()):
+        return "both of you" if len(when) == 2 else names.get(next(iter(when)), "one of you")
+    return " and ".join(f"{names.get(p, 'one of you')} (in {label(m.date())})" for p, m in when.items())
 
 
 def months_words(months: Sequence[pd.Timestamp]) -> str:
@@ -154,9 +154,18 @@ def months_words(months: Sequence[pd.Timestamp]) -> str:
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
+WAITING_LISTED = 3  # months a "waiting" sentence names one by one; more are counted
+
+
 def waiting_sentence(name: str, kept_back: Sequence[pd.Timestamp]) -> str:
     """What a page keeps back of a partner's answers, and when it shows them (never before both have answered)."""
     one = len(kept_back) == 1
+    if len(kept_back) > WAITING_LISTED:  # a long list reads as a ledger: how many, and the latest
+        latest = label(pd.Timestamp(max(kept_back)).date())
+        return (
+            f"{name} has checked in for {len(kept_back)} months not open to you both (the latest, {latest}). "
+            "A month shows here once it opens on Together, when you have both checked in."
+        )
     return (
         f"{name} has checked in for {months_words(kept_back)}. {'It shows' if one else 'They show'} here once "
         f"{'that month opens' if one else 'those months open'} on Together, when you have both checked in."

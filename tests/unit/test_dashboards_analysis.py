@@ -458,7 +458,10 @@ def test_sentences_name_changes_warmly_and_never_blame(store: Database, catalog:
     older = rc[~(is_bob & (periods_ == ts(11)))].copy()
     older.loc[is_bob & (periods_ == ts(12)), "period"] = ts(11)
     said = summary.sentences(older, recurring, people, titles_of(catalog), theme_titles_of(catalog), 6)
-    assert "For Ann and Bob (in December 2025), “How I met my partner's reaches” is reliably higher" in "\n".join(said)
+    assert (
+        "For Ann (in January 2026) and Bob (in December 2025), “How I met my partner's reaches” is reliably higher"
+        in ("\n".join(said))
+    )
     assert not [line for line in said if "both of you" in line]
 
 

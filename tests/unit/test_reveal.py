@@ -84,3 +84,11 @@ def test_whom_each_viewer_waits_on() -> None:
     assert _viewer(BOB).lens(couple) == Lens.of([ANN])
     assert _viewer(None).lens(couple) == EVERY_MONTH
     assert _viewer(None, sharing=7).lens(couple) == Lens.of([ANN, BOB])
+
+
+def test_many_months_kept_back_are_counted_not_listed() -> None:
+    months = [pd.Timestamp(2025, m, 1) for m in (3, 6, 9, 12)]
+    assert summary.waiting_sentence("Elias", months) == (
+        "Elias has checked in for 4 months not open to you both (the latest, December 2025). A month shows here "
+        "once it opens on Together, when you have both checked in."
+    )
