@@ -35,7 +35,10 @@ def _who(a: Account) -> str:
     if not a.is_therapist:
         return "partner"
     granted = [couples[c].name for c in db.accounts.granted(a.account_id) if c in couples]
-    return "therapist, sees " + (", ".join(granted) if granted else "no couple yet")
+    if len(granted) > 1 and len(granted) == len(couples):
+        return f"therapist, sees every couple ({len(granted)})"
+    shown = ", ".join(granted[:3]) + (f" and {len(granted) - 3} more" if len(granted) > 3 else "")
+    return "therapist, sees " + (shown or "no couple yet")
 
 
 st.dataframe(
