@@ -163,7 +163,8 @@ def test_deep_link_as_first_request_lands_on_its_page(
     expect(page.locator("h1")).to_have_count(1)
     expect(h1(page, "History")).to_have_count(1)
     expect(h1(page, couples[0][1])).to_have_count(0)  # Home's title is the couple's name
-    expect(page).to_have_url(re.compile(r"/history$"))
+    # still History; the address now holds the couple on screen, for a reload (no sharing in it)
+    expect(page).to_have_url(re.compile(rf"/history\?couple={couples[0][0]}$"))
     expect(page.get_by_test_id("stSidebar").get_by_text("Only this couple's charts are on screen")).to_have_count(0)
     page.screenshot(path=str(artifacts / "first-request-history.png"))
 
