@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
 from mendwell import periods, recording, safety, security, views
@@ -35,13 +36,32 @@ period: dt.date = st.session_state[state.CHECKIN_PERIOD]
 checkin = db.checkins.get(partner.partner_id, period)
 
 
-def _month_label(d: dt.date) -> str:
+# where each month stands, said in the month picker: which are done, which begun, which wait only for you
+_listing = db.checkins.listing(couple.couple_id)
+_status = {(int(r.partner_id), pd.Timestamp(r.period).date()): str(r.status) for r in _listing.itertuples()}
+_other = couple.other(partner.partner_id)
+me = partner.partner_id
+
+
+def _month_name(d: dt.date) -> str:
     return periods.label(d) + (" (this month)" if d == months[0] else "")
+
+
+def _month_label(d: dt.date) -> str:
+    """A month as the picker offers it: with where it stands."""
+    mine = _status.get((me, d))
+    if mine == "submitted":
+        return _month_name(d) + " · checked in"
+    if mine == "draft":
+        return _month_name(d) + " · started"
+    if _other is not None and _status.get((_other.partner_id, d)) == "submitted":
+        return _month_name(d) + f" · {_other.name} checked in"  # it opens on Together once you have too
+    return _month_name(d)
 
 
 # The header, short: it is seen once, above the first section; each later section opens below it.
 st.caption(
-    f"{safe(partner.name)} · {_month_label(period)} · saved as you go"
+    f"{safe(partner.name)} · {_month_name(period)} · saved as you go"
     + (f" · started {checkin.started_at:%d %b}" if checkin is not None and checkin.started_at else "")
 )
 with st.expander("Another month"):

@@ -37,7 +37,16 @@ from tests.support.apptest import (
     unescape,
 )
 from tests.support.auth import PASSCODE, as_signed_in, partner_accounts, therapist
-from tests.support.data import HOSTILE_COUPLE, HOSTILE_FIRST, HOSTILE_FULL, HOSTILE_SECOND, THIS_MONTH, make_couple
+from tests.support.data import (
+    HOSTILE_COUPLE,
+    HOSTILE_FIRST,
+    HOSTILE_FULL,
+    HOSTILE_SECOND,
+    THIS_MONTH,
+    check_in,
+    make_couple,
+    whole_plan,
+)
 from tests.support.ui import ACCOUNTS, CHECKIN, HISTORY, HOME, SETTINGS, SUBMIT
 
 PAGES = [HOME, CHECKIN, HISTORY, SETTINGS]
@@ -795,3 +804,24 @@ def test_home_speaks_about_the_couple_to_a_therapist_and_to_the_couple_themselve
     as_signed_in(monkeypatch, ann_cookie)
     said = shown(start_app())
     assert "Each of you checks in on your own" in said and "Neither has checked in" not in said
+
+
+def test_the_month_picker_says_where_each_month_stands(
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "Another month" offered bare months: which were done, begun, or waiting only for this partner (the
+    other's answers open on Together once both have checked in) could not be told."""
+    couple = make_couple(store)
+    ann, bob = (p.partner_id for p in couple.partners)
+    last, before = periods.add_months(THIS_MONTH, -1), periods.add_months(THIS_MONTH, -2)
+    check_in(store, catalog, ann, before, whole_plan(catalog, 2))
+    check_in(store, catalog, bob, last, whole_plan(catalog, 2))
+    check_in(store, catalog, ann, THIS_MONTH, {}, submit=False)
+    sign_in_partner(monkeypatch, store, couple, slot=1)
+    store.close()
+    options = open_page(start_app(), CHECKIN).selectbox(key="checkin_period").options
+    assert options[:3] == [
+        f"{periods.label(THIS_MONTH)} (this month) · started",
+        f"{periods.label(last)} · Bob checked in",
+        f"{periods.label(before)} · checked in",
+    ]
