@@ -161,9 +161,15 @@ if checkin.submitted:
     if other:
         theirs = db.checkins.get(other[0].partner_id, period)
         if theirs is not None and theirs.submitted:
-            st.markdown("You have both checked in for this month.")
+            st.markdown(f"You have both checked in for {periods.label(period)}, so it is open on Together.")
+            st.session_state[state.TOGETHER_MONTH] = period  # Together opens on it
+            st.page_link("app_pages/together.py", label=f"Open {periods.label(period)} together",
+                         icon=":material/diversity_1:")  # fmt: skip
         else:
-            st.markdown(f"When {safe(other[0].name)} has checked in too, you can look at the month together.")
+            st.markdown(
+                f"When {safe(other[0].name)} has checked in for {periods.label(period)} too, you can look at the "
+                "month together."
+            )
     st.page_link("app_pages/home.py", label="Back to Home", icon=":material/home:")
     st.stop()
 

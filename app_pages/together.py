@@ -9,6 +9,7 @@ import streamlit as st
 
 from mendwell import analysis, periods, together, views
 from mendwell.text import md_escape
+from ui import state
 from ui.page import page_setup
 from ui.resources import analysis_for
 
@@ -24,13 +25,13 @@ st.markdown(
 
 months = periods.recent_periods(24)
 opened = set(together.revealed_months(db, couple.couple_id))
-default = next((m for m in months if m in opened), months[0])
+if st.session_state.get(state.TOGETHER_MONTH) not in months:  # the newest open month, unless one was chosen
+    st.session_state[state.TOGETHER_MONTH] = next((m for m in months if m in opened), months[0])
 period: dt.date = st.selectbox(
     "Month",
     months,
-    index=months.index(default),
     format_func=lambda d: periods.label(d) + (" · open" if d in opened else ""),
-    key="together_month",
+    key=state.TOGETHER_MONTH,
 )
 
 status = db.checkins.month_status(couple.couple_id, period)

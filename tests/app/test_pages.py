@@ -47,7 +47,7 @@ from tests.support.data import (
     make_couple,
     whole_plan,
 )
-from tests.support.ui import ACCOUNTS, CHECKIN, HISTORY, HOME, SETTINGS, SUBMIT
+from tests.support.ui import ACCOUNTS, CHECKIN, HISTORY, HOME, SETTINGS, SUBMIT, TOGETHER
 
 PAGES = [HOME, CHECKIN, HISTORY, SETTINGS]
 KINDS = ["unheard", "forgotten", "brushed_off", "sarcasm", "advance_missed", "unrepaired_conflict"]
@@ -825,3 +825,25 @@ def test_the_month_picker_says_where_each_month_stands(
         f"{periods.label(last)} · Bob checked in",
         f"{periods.label(before)} · checked in",
     ]
+
+
+def test_a_month_both_checked_in_opens_together_from_the_check_in(
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The thank-you of a month both have checked in for offered only "Back to Home" and said "this month" of
+    any month: it names the month and opens it on Together (not the newest open month)."""
+    couple = make_couple(store)
+    last, before = periods.add_months(THIS_MONTH, -1), periods.add_months(THIS_MONTH, -2)
+    for p in couple.partners:
+        for month in (last, before):
+            check_in(store, catalog, p.partner_id, month, whole_plan(catalog, 2))
+    sign_in_partner(monkeypatch, store, couple, slot=1)
+    store.close()
+    at = open_page(start_app(), CHECKIN)
+    at.selectbox(key="checkin_period").set_value(before).run()
+    assert f"You have both checked in for {periods.label(before)}, so it is open on Together." in shown(at)
+    [link] = [p for p in at.get("page_link") if "together" in p.proto.page]
+    assert link.proto.label == f"Open {periods.label(before)} together"
+    open_page(at, TOGETHER)
+    assert at.selectbox(key="together_month").value == before
+    assert f"{periods.label(before)}, side by side" in [h.value for h in at.header]
