@@ -314,8 +314,13 @@ def _review(c: Checkin, answers: dict[str, dict[str, Answer]], cat: Catalog) -> 
     )
     if st.session_state.get(state.NOTE_ERROR):
         st.warning(st.session_state[state.NOTE_ERROR])
-    if sealing:
-        st.caption(":material/lock: Your private notes are stored encrypted with your passcode.")
+    if st.session_state.get(vis_key) == "shared":  # said of the choice made: a shared note is not sealed
+        st.caption(
+            ":material/diversity_1: Your partner reads this note on Together once you have both checked in for "
+            "the month (and so does a therapist you use Mendwell with)."
+        )
+    elif sealing:
+        st.caption(":material/lock: This note is stored encrypted with your passcode: only you can read it.")
     else:
         st.caption(
             "Without a passcode, private notes are kept as plain text in the database file on this computer. "

@@ -378,6 +378,12 @@ def test_full_checkin_through_the_ui(
     assert "Small hurts this month: 10 of 10 answered" in expanders
 
     at.text_area(key=f"note:{checkin_id}").input("We laughed a lot this month.").run()
+    # what is said of the note follows the choice of who reads it (it spoke of encryption for a shared note)
+    assert "This note is stored encrypted with your passcode: only you can read it." in shown(at)
+    who = next(r for r in at.radio if r.label == "Who can read it?")
+    who.set_value("shared").run()
+    assert "Your partner reads this note on Together" in shown(at) and "stored encrypted" not in shown(at)
+    next(r for r in at.radio if r.label == "Who can read it?").set_value("private").run()
     click(at, SUBMIT)
     assert "Thank you, Ann." in at.success[0].value
     assert not [b for b in at.button if b.label in (SUBMIT, "Begin")]
