@@ -30,7 +30,7 @@ DEFAULT_RESOURCES = (
 )
 
 DEVICE_NOTE = (
-    "If someone else can use this computer or see your screen, they may be able to see that Mendwell is "
+    "If someone else can use this phone or computer, or see your screen, they may be able to see that Mendwell is "
     "open. Your answers here are private, but a passcode keeps your check-in closed to them, and the "
     "Leave now button takes you to a neutral page at once."
 )
