@@ -57,9 +57,13 @@ GLOBAL_CSS = f"""<style>
 [data-testid="stSidebar"][data-collapsed="true"] {{ visibility: hidden; transition: visibility 0s linear 0.3s; }}
 .stApp [role="tablist"] {{ flex-wrap: wrap; row-gap: 0.25rem; }}
 @media (max-width: 480px) {{ .stApp h1 {{ font-size: 2.25rem; }} }}
-/* a chosen pill says so by more than a tint (WCAG 1.4.1): a check mark and a firm border */
-.stApp [data-testid="stButtonGroup"] button[aria-pressed="true"] {{ border: 2px solid {FOCUS_RING}; font-weight: 600; }}
-.stApp [data-testid="stButtonGroup"] button[aria-pressed="true"]::before {{ content: "\\2713"; margin-right: 0.35em; }}
+/* a chosen pill or segment says so by more than a tint (WCAG 1.4.1): a check mark and a firm border */
+.stApp [data-testid="stButtonGroup"] button:is([aria-pressed="true"], [aria-checked="true"]) {{
+  border: 2px solid {FOCUS_RING}; font-weight: 600;
+}}
+.stApp [data-testid="stButtonGroup"] button:is([aria-pressed="true"], [aria-checked="true"])::before {{
+  content: "\\2713"; margin-right: 0.35em;
+}}
 .stApp [data-testid="stDateInputField"] [role="spinbutton"] {{
   min-width: 24px; min-height: 24px; display: inline-flex; align-items: center; justify-content: center;
 }}

@@ -38,6 +38,13 @@ def test_dashboards_draw_in_chromium(
     assert sum(tabs.values()) == shared_subscale_count(catalog) + 2 == 13
     browser_sign_in(page, server.url, partner, path="/trends")
     expect(page.get_by_role("heading", name="Trends")).to_be_visible()
+    # the time span chosen says so by a check mark too, not by a tint alone (WCAG 1.4.1); the others have none
+    expect(page.locator('[data-testid="stButtonGroup"] button[aria-checked="true"]').first).to_be_visible()
+    marks = page.locator('[data-testid="stButtonGroup"] button').evaluate_all(
+        "bs => bs.map(b => [b.getAttribute('aria-checked'), getComputedStyle(b, '::before').content])"
+    )
+    assert marks and {m for pressed, m in marks if pressed == "true"} == {'"\u2713"'}, marks
+    assert {m for pressed, m in marks if pressed != "true"} <= {"none", "normal"}, marks
     # a tab per questionnaire (a chart per shared subscale), then the two perspectives (a chart per partner);
     # the first is open, and only the open tab's charts are on the page
     first, *rest = tabs
