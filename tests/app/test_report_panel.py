@@ -93,7 +93,7 @@ def test_the_panel_offers_a_pdf_on_the_paper_chosen(
         manager = _KeptMediaFiles.made[-1]
         url = manager.execute_deferred(file_id)
         # both are in the audit trail: a session report goes into a clinic file
-        said = [(e.actor, e.detail) for e in audit.entries(db) if e.action == audit.REPORT]
+        said = [(e.actor, e.detail) for e in audit.entries(db) if e.action == audit.REPORT and e.actor == ACTOR]
         span = f"{planted.start:%Y-%m} to {planted.end:%Y-%m}"
         assert said == [(ACTOR, f"prepared, {span}"), (ACTOR, "printed to PDF (letter)")]
     content = manager._storage.get_file(url.rsplit("/", 1)[1])  # type: ignore[attr-defined]
