@@ -230,21 +230,24 @@ def where_from() -> None:
         return
     rows = signals[(signals["theme_id"] == choice) & (pd.to_datetime(signals["period"]) >= start)]
     item_labels = pd.DataFrame(
-        [(inst.id, it.id, inst.short(it), inst.title) for inst in catalog.instruments for it in inst.items],
+        [
+            (inst.id, it.id, views.question_words(inst, it), inst.title)
+            for inst in catalog.instruments
+            for it in inst.items
+        ],
         columns=["instrument_id", "item_id", "Question", "Part of the check-in"],
     )
     detail = (
         rows.merge(item_labels, on=["instrument_id", "item_id"], how="left")
-        .assign(
-            Month=lambda d: pd.to_datetime(d["period"]).dt.strftime("%Y-%m"),
-            Partner=lambda d: d["partner_id"].map(names),
-        )
+        .assign(_when=lambda d: pd.to_datetime(d["period"]), Partner=lambda d: d["partner_id"].map(names))
+        .sort_values(["_when", "Partner"], ascending=[False, True])
+        .assign(Month=lambda d: [periods.label(m.date()) for m in d["_when"]])
         .fillna({"Question": "", "Part of the check-in": ""})[["Month", "Partner", "Question", "Part of the check-in"]]
-        .sort_values(["Month", "Partner"], ascending=[False, True])
     )
     if detail.empty:
         st.caption("This theme did not come up in the months shown above.")
     else:
+        st.caption(f"The answers that pointed to it, {summary.span_words(list(view.months))}.")
         st.dataframe(detail, hide_index=True, width="stretch")
 
 

@@ -36,6 +36,13 @@ def month_grid(start: pd.Timestamp | object, end: pd.Timestamp | object) -> pd.D
     return pd.DataFrame({"period": pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq="MS")})
 
 
+def question_words(inst: Instrument, it: Item) -> str:
+    """A question as a table names it: its own words, and for a follow-up the question it follows (a chart's
+    short label, "Forgotten (themes)", says little out of its chart)."""
+    follows = next((o for o in inst.items if it.show_if is not None and o.id == it.show_if.item), None)
+    return f"{it.text} (after “{inst.short(follows)}”)" if follows is not None else it.text
+
+
 def shared_only(df: pd.DataFrame) -> pd.DataFrame:
     """Rows that may be shown to both partners, a therapist and a shared screen (no private subscale)."""
     if df.empty or "private" not in df:

@@ -19,7 +19,7 @@ import pytest
 from numpy.typing import NDArray
 from streamlit.testing.v1 import AppTest
 
-from mendwell import analysis
+from mendwell import analysis, periods
 from mendwell.checkin import make_answer
 from mendwell.data import Database
 from mendwell.instruments import Catalog, Subscale
@@ -37,6 +37,7 @@ from tests.support.apptest import (
     ok,
     open_numbers,
     open_page,
+    shown,
     sign_in,
     sign_in_partner,
     start_app,
@@ -578,7 +579,11 @@ def test_where_a_theme_came_from_shows_its_answers_once_a_theme_is_chosen(
     chooser.set_value(unseen).run()
     ok(at)
     [table] = [d.value for d in at.dataframe if "Question" in d.value.columns]
-    assert table["Month"].tolist() == [f"{month(2):%Y-%m}", f"{month(0):%Y-%m}"]  # the latest first
+    assert table["Month"].tolist() == [periods.label(month(2)), periods.label(month(0))]  # the latest first
     assert set(table["Partner"]) == {"Ann"}
     assert set(table["Part of the check-in"]) == {instrument(catalog, "micro_hurts").title}
-    assert all(table["Question"])
+    # the question in its own words, and the hurt it followed (a chart's short label said "Unheard (themes)")
+    micro = instrument(catalog, "micro_hurts")
+    asked = micro.item("unheard_themes").text
+    assert set(table["Question"]) == {f"{asked} (after “{micro.short(micro.item('unheard_often'))}”)"}
+    assert "The answers that pointed to it, " in shown(at)
