@@ -449,6 +449,9 @@ def _mirrors(d: _Data) -> str:
     return "".join(out)
 
 
+NO_SCORE_CELL = '<td class="n"><span aria-label="no score">—</span></td>'  # said under the table
+
+
 def _scores_by_month(d: _Data, months: Sequence[dt.date]) -> str:
     """Each shared part's scores in the given months, a row per partner: one compact table per 12 months."""
     periods = {pd.Timestamp(m) for m in months}
@@ -469,7 +472,12 @@ def _scores_by_month(d: _Data, months: Sequence[dt.date]) -> str:
         if (inst.id, sc.id) in keys and not inst.is_private_subscale(sc.id)
     ]
     partners = list(d.couple.partners)
-    out = []
+    out = [
+        _note(
+            "A dash marks a part with no score that month: none of its questions was asked (a follow-up appears "
+            "only after some answers) or answered."
+        )
+    ]
     for i in range(0, len(months), MONTHS_PER_TABLE):
         chunk = [pd.Timestamp(m) for m in months[i : i + MONTHS_PER_TABLE]]
         head = '<th scope="col">Part</th><th scope="col">Who</th>' + "".join(
@@ -479,7 +487,7 @@ def _scores_by_month(d: _Data, months: Sequence[dt.date]) -> str:
         for inst_id, sub_id, title in parts:
             rows = []
             for k, p in enumerate(partners):
-                tds = "".join(cells.get((inst_id, sub_id, p.partner_id, m), '<td class="n"></td>') for m in chunk)
+                tds = "".join(cells.get((inst_id, sub_id, p.partner_id, m), NO_SCORE_CELL) for m in chunk)
                 part = f'<th scope="rowgroup" rowspan="{len(partners)}">{esc(title)}</th>' if k == 0 else ""
                 rows.append(f'<tr>{part}<td class="who">{esc(p.name)}</td>{tds}</tr>')
             body.append(f"<tbody>{''.join(rows)}</tbody>")

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from mendwell import stats
+
 __all__ = ["EVERY_MONTH", "Lens", "seen", "seen_frame", "waiting_months"]
 
 
@@ -35,6 +37,11 @@ class Lens:
 
 EVERY_MONTH = Lens()  # a therapist's and the machine operator's: every submitted month
 
+# what a waited-on partner's score loses when the month it is compared with is not open to the viewer
+MONTH_BEFORE = ("previous_score", "previous_period", "previous_tone", "month_change")
+FROM_THE_START = ("reference_score", "change", "rc", "clinical_class")
+HIDDEN_START = "their starting point is a month not open to you both yet"
+
 
 def _periods(months: Iterable[dt.date | pd.Timestamp]) -> set[pd.Timestamp]:
     return {pd.Timestamp(m) for m in months}
@@ -48,7 +55,8 @@ def seen_frame(
 ) -> pd.DataFrame:
     """The rows of `frame` this lens shows: a waited-on partner's rows only from revealed months (all rows of a
     month when `partner_col` is None: rows that hold both partners' answers). A score's comparison with a month
-    the lens hides (the month before, the starting point) loses its hidden score; the verdict stays."""
+    the lens hides loses what would tell that month: the month before's score and change; for a starting point,
+    its score, the change, the verdict (can't tell, and why) and the clinical class."""
     if not lens or frame.empty:
         return frame
     shown = pd.to_datetime(frame["period"]).isin(_periods(revealed))
@@ -59,14 +67,23 @@ def seen_frame(
         return out
     out = out.copy()
     waited = out[partner_col].isin(lens.waiting)
-    hidden = {
-        "previous_period": ("previous_score", "previous_period", "previous_tone", "month_change"),
-        "reference_period": ("reference_score",),
-    }
-    for when, columns in hidden.items():
-        if when in out:
-            gone = waited & out[when].notna() & ~pd.to_datetime(out[when]).isin(_periods(revealed))
-            out.loc[gone, [c for c in columns if c in out]] = None
+    shown_months = _periods(revealed)
+
+    def hidden(when: str) -> pd.Series:
+        return waited & out[when].notna() & ~pd.to_datetime(out[when]).isin(shown_months)
+
+    if "previous_period" in out:  # "since the month before", when that month is not open to this viewer
+        gone = hidden("previous_period")
+        out.loc[gone, [c for c in MONTH_BEFORE if c in out]] = None
+    if "reference_period" in out:
+        # a comparison with a starting point not open to this viewer would tell it (its score is the score
+        # minus the change): no verdict is given, and it says why
+        gone = hidden("reference_period")
+        out.loc[gone, [c for c in FROM_THE_START if c in out]] = None
+        if "verdict" in out:
+            out.loc[gone, "verdict"] = stats.CANT_TELL
+        if "reason" in out:
+            out.loc[gone, "reason"] = HIDDEN_START
     return out
 
 

@@ -30,7 +30,7 @@ from tests.support.apptest import (
     start_app,
 )
 from tests.support.auth import therapist
-from tests.support.data import check_in, make_couple_ids, month, whole_plan
+from tests.support.data import check_in, make_couple_ids, month, reference_population, whole_plan
 from tests.support.ui import HISTORY, THEMES, TRENDS
 
 APRIL = pd.Timestamp(month(3))  # Bob's month, not yet Ann's
@@ -135,3 +135,43 @@ def test_a_therapist_sees_every_submitted_month_and_a_shared_screen_only_open_on
     assert APRIL not in months_on_screen(shared)
     open_page(shared, THEMES)
     assert APRIL not in months_on_screen(shared)
+
+
+def test_a_starting_point_not_open_to_both_is_not_told_by_the_changes_since(
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bob began a month before Ann (his starting point, never open to her). Every later month of his compares
+    with it: Ann's charts carry no change of his since then (its score was the score minus the change) and no
+    verdict; his line is there."""
+    reference_population(store, catalog)
+    couple_id, ann, bob = make_couple_ids(store, "Late Start")
+    check_in(store, catalog, bob, month(0), whole_plan(catalog, 0))  # alone: his start
+    for i in range(1, 5):
+        check_in(store, catalog, ann, month(i), whole_plan(catalog, 2))
+        check_in(store, catalog, bob, month(i), whole_plan(catalog, 4))  # far from his start: reliably changed
+    couple = store.couples.get(couple_id)
+    assert couple is not None
+    accounts = sign_in_partner(monkeypatch, store, couple, slot=1)  # Ann
+    store.close()
+
+    def bobs_words(at: AppTest) -> list[str]:
+        return [
+            str(words)
+            for fig in every_figure(at).values()
+            for trace in fig["data"]
+            if (trace.get("meta") or {}).get("role") == "partner" and trace["meta"]["partner_id"] == bob
+            for _, words in trace.get("customdata") or []
+            if words
+        ]
+
+    at = open_page(start_app(), TRENDS)
+    assert bob in set().union(*(partner_months(f).keys() for f in every_figure(at).values()))  # his line is drawn
+    assert bobs_words(at) == []
+    # a therapist sees his reliable changes since his start, with the numbers
+    from tests.support.auth import as_signed_in, cookie_for
+
+    assert accounts
+    db = app_store()
+    as_signed_in(monkeypatch, cookie_for(db, therapist(db, "Dr Start", [couple_id])))
+    told = bobs_words(open_page(start_app(), TRENDS))
+    assert told and all("since Jan 2025" in w for w in told)

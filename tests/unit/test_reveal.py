@@ -6,10 +6,10 @@ import datetime as dt
 
 import pandas as pd
 
-from mendwell import summary
+from mendwell import stats, summary
 from mendwell.access import Viewer
 from mendwell.model import Account, Couple, Partner, SignIn
-from mendwell.reveal import EVERY_MONTH, Lens, seen, seen_frame, waiting_months
+from mendwell.reveal import EVERY_MONTH, HIDDEN_START, Lens, seen, seen_frame, waiting_months
 
 JAN, FEB, MAR, APR = (pd.Timestamp(2025, m, 1) for m in (1, 2, 3, 4))
 ANN, BOB = 1, 2
@@ -38,14 +38,21 @@ def test_a_lens_hides_only_the_waited_on_partners_months_that_are_not_open() -> 
     assert set(both["period"]) == {JAN, MAR}
 
 
-def test_a_comparison_with_a_hidden_month_loses_its_score_not_its_verdict() -> None:
+def test_a_comparison_with_a_hidden_month_tells_nothing_of_it() -> None:
     """Bob's April is hidden; his March compares with January (open): kept. With only March open, his March
-    row compares with a hidden January: the January scores go, the verdict stays."""
-    march = seen_frame(scores(), Lens.of([BOB]), [MAR]).set_index(["partner_id", "period"]).loc[(BOB, MAR)]
+    row compares with a hidden January: its score goes, and so do the change and the index (the score minus the
+    change gave it back exactly, found by a review), the verdict (can't tell, and why) and the clinical class."""
+    frame = scores().assign(change=1.5, rc=2.0, clinical_class="recovered", reason="")
+    march = seen_frame(frame, Lens.of([BOB]), [MAR]).set_index(["partner_id", "period"]).loc[(BOB, MAR)]
     assert pd.isna(march["previous_score"]) and pd.isna(march["month_change"]) and pd.isna(march["previous_period"])
-    assert pd.isna(march["reference_score"]) and march["verdict"] == "better"
-    kept = seen_frame(scores(), Lens.of([BOB]), [JAN, MAR]).set_index(["partner_id", "period"]).loc[(BOB, MAR)]
+    for hidden in ("reference_score", "change", "rc", "clinical_class"):
+        assert pd.isna(march[hidden]), hidden
+    assert march["verdict"] == stats.CANT_TELL and march["reason"] == HIDDEN_START
+    kept = seen_frame(frame, Lens.of([BOB]), [JAN, MAR]).set_index(["partner_id", "period"]).loc[(BOB, MAR)]
     assert kept["previous_score"] == kept["score"] - 1 and kept["reference_score"] == 9.0
+    assert kept["change"] == 1.5 and kept["verdict"] == "better"
+    anns = seen_frame(frame, Lens.of([BOB]), [MAR]).set_index(["partner_id", "period"]).loc[(ANN, FEB)]
+    assert anns["change"] == 1.5  # her own rows are never touched
 
 
 def test_rows_that_hold_both_partners_show_only_open_months() -> None:
