@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from mendwell import periods, recording, views
-from mendwell.text import md_escape
+from mendwell import periods, recording, reveal, together, views
+from mendwell.text import md_escape, possessive
 from ui.auth import sealing_key
 from ui.gates import sealing_key_gate
 from ui.page import kept_back_note, page_setup, safe, still_allowed
@@ -28,9 +28,18 @@ partner_id = st.radio(
 partner = partners[partner_id]
 
 checkins = db.checkins.listing(couple.couple_id, partner.partner_id)
+own = partner.partner_id == page.viewer.partner_id
+if not own:
+    # another's check-ins: only those submitted, from months open to this viewer (`mendwell.reveal`); how many
+    # questions a check-in holds is for its author alone (the follow-ups asked would tell their answers)
+    done = checkins[checkins["status"] == "submitted"]
+    checkins = reveal.seen_frame(done, page.lens, together.revealed_months(db, couple.couple_id))
 if checkins.empty:
+    waiting = not own and not done.empty  # checked in, in months not open to this viewer yet (said above)
     st.info(
-        f"{safe(partner.name)} has not checked in yet. After the first check-in, each month appears here "
+        f"None of {possessive(safe(partner.name))} check-ins is open to you both yet."
+        if waiting
+        else f"{safe(partner.name)} has not checked in yet. After the first check-in, each month appears here "
         "with its scores; after a few months you can see how things are moving."
     )
     st.stop()
@@ -41,7 +50,7 @@ shown = pd.DataFrame(
         "Month": pd.to_datetime(checkins["period"]).dt.strftime("%B %Y"),
         "Status": checkins["status"].map({"submitted": "Checked in", "draft": "In progress"}),
         "Checked in on": pd.to_datetime(checkins["submitted_at"]).dt.strftime("%d %b %Y").fillna("—"),
-        "Questions answered": checkins["answers"],
+        **({"Questions answered": checkins["answers"]} if own else {}),
     }
 )
 st.dataframe(shown, hide_index=True, width="stretch")

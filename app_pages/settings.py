@@ -180,11 +180,12 @@ if viewer.is_owner:
     _saved("safety_settings")
 
 st.header("Questionnaires in the check-in")
+looks_after_files = viewer.is_therapist or viewer.is_owner  # at home, the partner who set Mendwell up
 for inst in catalog.instruments:
     st.markdown(f"**{safe(inst.title)}** · version {inst.version} · {len(inst.items)} questions")
-    if viewer.is_therapist:  # where each file is, and what is wrong with any: for those who look after them
+    if looks_after_files:  # where each file is, and what is wrong with any: for those who look after them
         st.caption(safe(catalog.sources.get(inst.id, "")))
-if not viewer.is_therapist:
+if not looks_after_files:
     st.stop()
 drifted = db.definitions.changed_without_version_bump(catalog.instruments)
 if drifted:

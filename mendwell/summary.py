@@ -383,9 +383,12 @@ def trend_sentence(
                         f"reliably {'higher' if up else 'lower'} than their start in {n} of these months "
                         f"{'▲' if up else '▼'}"
                     )
-        missed = int(np.isnan(scores[mine]).sum())
-        if missed:
-            more.append(f"no check-in in {missed} of {'them' if more else 'these months'}")
+        gaps = [pd.Timestamp(m) for m in periods[mine][np.isnan(scores[mine])]]
+        waiting = sum(m in set(person.kept_back) for m in gaps)  # checked in, not open to you both yet
+        if len(gaps) - waiting:
+            more.append(f"no check-in in {len(gaps) - waiting} of {'them' if more else 'these months'}")
+        if waiting:
+            more.append(f"{waiting} not open to you both yet")
         parts.append(words + (f" ({'; '.join(more)})" if more else ""))
     if not parts:
         return f"{head}: no scores in these months."

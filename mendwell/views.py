@@ -469,7 +469,7 @@ def themes_view(
             Month=pd.to_datetime(mine["period"]).dt.strftime("%Y-%m"), Theme=mine["theme_id"].map(titles)
         )[["Month", "Theme", "signals"]].rename(columns={"signals": "Answers"})
         came = checked_in(s.partner_id)
-        missed = [label(m.date()) for m in months if m not in came]
+        missed = [label(m.date()) for m in months if m not in came and m not in s.kept_back]
         heatmaps.append(
             ChartView(
                 key=f"heat_{s.partner_id}",

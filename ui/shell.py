@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 
 import streamlit as st
@@ -108,6 +109,12 @@ def _neutral() -> None:
     st.navigation([neutral], position="hidden").run()
 
 
+def couple_number(text: str) -> int | None:
+    """A couple's number as an address may write it: ASCII digits only, and small enough to be one (anything
+    else, "²" or a number past any couple's, is no couple; `int` took the first and the log refused the second)."""
+    return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else None
+
+
 def _couple_in_address(db: Database, viewer: Viewer) -> None:
     """A therapist's address holds the couple on screen (`?couple=ID`), so a reload or a bookmark opens the same
     couple. It is read once, at a session's first run, and only ever chooses among the couples this person may
@@ -118,11 +125,11 @@ def _couple_in_address(db: Database, viewer: Viewer) -> None:
     wanted = st.query_params.get("couple", "")
     if not wanted:
         return
-    if wanted.isdigit() and viewer.may_see(int(wanted)):
-        st.session_state[state.COUPLE] = int(wanted)
+    asked = couple_number(wanted)
+    if asked is not None and viewer.may_see(asked):
+        st.session_state[state.COUPLE] = asked
         return
     st.session_state[state.ADDRESS_REFUSED] = True
-    asked = int(wanted) if wanted.isdigit() and len(wanted) < 12 else None
     audit.record(db, viewer.actor, audit.REFUSED, asked, "a couple not granted, named in the address")
 
 
@@ -143,10 +150,10 @@ def _share_link(db: Database, viewer: Viewer) -> Viewer:
     """A therapist's bookmarked ?share=1&couple=ID starts sharing that couple (if theirs to see)."""
     if viewer.sharing is not None or not viewer.is_therapist or st.query_params.get("share") != "1":
         return viewer
-    wanted = st.query_params.get("couple", "")
-    if wanted.isdigit() and viewer.may_see(int(wanted)):
-        db.sign_ins.set_share(viewer.sign_in.sign_in_id, int(wanted))
-        audit.record(db, viewer.actor, audit.SHARE_START, int(wanted))
+    wanted = couple_number(st.query_params.get("couple", ""))
+    if wanted is not None and viewer.may_see(wanted):
+        db.sign_ins.set_share(viewer.sign_in.sign_in_id, wanted)
+        audit.record(db, viewer.actor, audit.SHARE_START, wanted)
         refreshed = current_viewer(db)
         return refreshed or viewer
     # a share link to a couple not theirs: nothing is shared, and the page says why (`_couple_in_address`)

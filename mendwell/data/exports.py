@@ -5,6 +5,7 @@ Answers to the private safety check are never exported.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,10 +45,12 @@ _MAY_SEE_SCORE = f"($all_private OR c.partner_id IS NOT DISTINCT FROM $private_o
 # A partner's own sealed text, opened for their export by the functions `copy_tables` is given (registered as
 # mw_open_answer / mw_open_note for the export's cursor): the sealing id is the check-in's `seal_ref`.
 _OWN = "c.partner_id IS NOT DISTINCT FROM $private_of AND {col} LIKE 'enc:%'"
+# {answer_fn} and {note_fn}: the functions' names, made for each export (DuckDB registers a Python function for
+# the whole connection, which every cursor shares: two exports at once must not meet)
 _TEXT_OPENED = {
-    "{answer_text}": f"CASE WHEN {_OWN.format(col='r.text')} THEN mw_open_answer(r.text, "
+    "{answer_text}": f"CASE WHEN {_OWN.format(col='r.text')} THEN {{answer_fn}}(r.text, "
     "coalesce(c.sealed_as, c.checkin_id), r.instrument_id, r.item_id) ELSE r.text END",
-    "{note_body}": f"CASE WHEN {_OWN.format(col='n.body')} THEN mw_open_note(n.body, "
+    "{note_body}": f"CASE WHEN {_OWN.format(col='n.body')} THEN {{note_fn}}(n.body, "
     "coalesce(c.sealed_as, c.checkin_id)) ELSE n.body END",
 }
 _TEXT_AS_STORED = {"{answer_text}": "r.text", "{note_body}": "n.body"}
@@ -69,7 +72,7 @@ TABLES = {
     "partners": "SELECT partner_id, couple_id, slot, name FROM partners "
     "WHERE ($couple IS NULL OR couple_id = $couple) ORDER BY partner_id",
     "checkins": "SELECT checkin_id, couple_id, partner_id, period, status, started_at, updated_at, submitted_at "
-    "FROM checkins WHERE ($couple IS NULL OR couple_id = $couple) ORDER BY checkin_id",
+    f"FROM checkins c WHERE ($couple IS NULL OR couple_id = $couple) AND {_MAY_SEE_CHECKIN} ORDER BY checkin_id",
     # Answers of submitted check-ins (what scores are computed from) ...
     "responses": _ANSWERS % {"status": "submitted"},
     # ... and of drafts still in progress, kept apart so nothing is lost.
@@ -104,12 +107,17 @@ def copy_tables(
     (None: none at all). With an `opener`, partner `private_of`'s own sealed text is written opened.
     """
     written: dict[str, Path] = {}
-    text = _TEXT_OPENED if opener is not None and private_of is not None else _TEXT_AS_STORED
+    text = dict(_TEXT_AS_STORED)
+    functions: list[str] = []
     with engine.cursor() as cur:
-        if text is _TEXT_OPENED:
-            assert opener is not None
-            cur.create_function("mw_open_answer", opener.answer, ["VARCHAR", "BIGINT", "VARCHAR", "VARCHAR"], "VARCHAR")
-            cur.create_function("mw_open_note", opener.note, ["VARCHAR", "BIGINT"], "VARCHAR")
+        if opener is not None and private_of is not None:
+            unique = uuid.uuid4().hex
+            answer_fn, note_fn = f"mw_open_answer_{unique}", f"mw_open_note_{unique}"
+            cur.create_function(answer_fn, opener.answer, ["VARCHAR", "BIGINT", "VARCHAR", "VARCHAR"], "VARCHAR")
+            functions.append(answer_fn)
+            cur.create_function(note_fn, opener.note, ["VARCHAR", "BIGINT"], "VARCHAR")
+            functions.append(note_fn)
+            text = {k: v.format(answer_fn=answer_fn, note_fn=note_fn) for k, v in _TEXT_OPENED.items()}
         cur.execute("BEGIN TRANSACTION")
         try:
             for table, template in TABLES.items():
@@ -139,6 +147,8 @@ def copy_tables(
             written["scores"] = path
         finally:
             cur.execute("ROLLBACK")
+            for name in functions:  # gone with the export: nothing of a partner's key outlives it
+                cur.remove_function(name)
     return written
 
 

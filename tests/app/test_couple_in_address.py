@@ -12,7 +12,7 @@ import pytest
 from mendwell import audit
 from mendwell.data import Database
 from mendwell.instruments import Catalog
-from tests.support.apptest import app_store, open_page, shown, sign_in, start_app, unescape
+from tests.support.apptest import app_store, ok, open_page, shown, sign_in, start_app, unescape
 from tests.support.auth import therapist
 from tests.support.data import THIS_MONTH, check_in, make_couple, whole_plan
 from tests.support.ui import TRENDS
@@ -60,3 +60,14 @@ def test_a_couple_not_granted_in_the_address_is_refused_out_loud(three: list[int
     open_page(at, TRENDS)
     assert REFUSED not in shown(at)  # said once
     assert len([e for e in audit.entries(app_store()) if e.action == audit.REFUSED]) == 1
+
+
+@pytest.mark.parametrize("typed", ["²", "99999999999", "2147483648", "-1", "1e3", " 1"])
+def test_an_address_with_no_couple_number_in_it_is_refused_calmly(three: list[int], typed: str) -> None:
+    """Found by a review: "²" passed `isdigit` and broke `int`, and a number past 32 bits broke the log; every
+    run of the session failed while the address held it."""
+    ada = three[0]
+    at = ok(start_app(couple=typed))
+    assert REFUSED in shown(at)
+    assert at.session_state[state.COUPLE] == ada
+    ok(start_app(couple=typed, share="1"))

@@ -106,8 +106,10 @@ def test_a_partner_sees_the_others_month_only_once_both_have_submitted(
     at.radio(key="history_partner").set_value(bob).run()
     ok(at)
     assert WAITS in shown(at)
-    [_, scores] = [d.value for d in at.dataframe]
-    assert "April 2025" not in list(scores.index)  # his check-in row says he finished; no score of it
+    [listed, scores] = [d.value for d in at.dataframe]
+    assert "April 2025" not in list(scores.index) and "April 2025" not in list(listed["Month"])
+    # how many questions his check-ins hold is his alone (the follow-ups asked would tell his answers)
+    assert "Questions answered" not in listed.columns and set(listed["Status"]) == {"Checked in"}
 
     # Ann submits April: it opens, on her charts too
     db = app_store()

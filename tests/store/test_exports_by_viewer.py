@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -165,6 +166,7 @@ def test_a_month_only_one_partner_submitted_and_drafts_stay_with_their_author(
         for table in ("responses", "scores", "changes"):
             assert _partners_in(out, table, TWO_AGO) == lone, (who, table)
         assert _partners_in(out, "draft_responses", THREE_AGO) == draft, who
+        assert _partners_in(out, "checkins", THREE_AGO) == draft, who  # a draft is not even listed to others
         assert _partners_in(out, "responses", LAST_MONTH) == {planted.a, planted.b}, who  # open to both
 
 
@@ -189,6 +191,18 @@ def test_a_partners_own_sealed_notes_come_out_readable_and_no_one_elses(
     export(store, tmp_path / "ivy", "csv", couple.couple_id, Scope(private_of=ivy), keys[ivy])
     notes = {int(r["partner_id"]): r["body"] for r in _rows(tmp_path / "ivy" / "notes.csv")}
     assert notes == {ivy: secrets[ivy]}
+    # again, and Jon's, in the same process (the opening functions of the first were left registered, and the
+    # second export failed: found by a review), and at once from two threads
+    with ThreadPoolExecutor(2) as pool:
+        done = list(pool.map(
+            lambda who: export(store, tmp_path / f"again-{who}", "csv", couple.couple_id, Scope(private_of=who),
+                               keys[who]),
+            (ivy, jon),
+        ))  # fmt: skip
+    assert len(done) == 2
+    for pid in (ivy, jon):
+        again = {int(r["partner_id"]): r["body"] for r in _rows(tmp_path / f"again-{pid}" / "notes.csv")}
+        assert again == {pid: secrets[pid]}
 
     export(store, tmp_path / "no-key", "csv", couple.couple_id, Scope(private_of=ivy))
     [kept] = _rows(tmp_path / "no-key" / "notes.csv")

@@ -99,3 +99,13 @@ def test_many_months_kept_back_are_counted_not_listed() -> None:
         "Elias has checked in for 4 months not open to you both (the latest, December 2025). A month shows here "
         "once it opens on Together, when you have both checked in."
     )
+
+
+def test_a_month_kept_back_is_not_called_a_missed_check_in() -> None:
+    """Bob checked in for April; it is not open to Ann yet: her chart's sentence says so, not "no check-in"."""
+    gridded = pd.DataFrame(
+        {"partner_id": [BOB] * 4, "period": [JAN, FEB, MAR, APR], "score": [1.0, float("nan"), 2.0, float("nan")]}
+    )
+    people = [summary.Person(BOB, "Bob", (APR,))]
+    said = summary.trend_sentence(gridded, people, "Reaches", "better", 0, 4)
+    assert "no check-in in 1 of these months; 1 not open to you both yet" in said, said
