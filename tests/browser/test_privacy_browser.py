@@ -201,8 +201,10 @@ def test_a_month_opens_in_together_when_the_second_partner_submits(
     expect(page.get_by_role("heading", name="Look it over")).to_be_visible()
     page.get_by_role("button", name="Submit my check-in").click()
     expect(page.get_by_text("Thank you, Sable.")).to_be_visible()
-    expect(page.get_by_text("You have both checked in for this month.")).to_be_visible()
+    expect(page.get_by_text(f"You have both checked in for {label}, so it is open on Together.")).to_be_visible()
 
+    # the thank-you opens the month on Together; the menu does too
+    expect(page.get_by_role("link", name=f"Open {label} together")).to_be_visible()
     nav(page, "Together")
     expect(page.get_by_role("heading", name=f"{label}, side by side")).to_be_visible()
     wait_for_calm(page)
