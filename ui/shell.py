@@ -63,7 +63,7 @@ GLOBAL_CSS = f"""<style>
   border: 2px solid {FOCUS_RING}; font-weight: 600;
 }}
 .stApp [data-testid="stButtonGroup"] button:is([aria-pressed="true"], [aria-checked="true"])::before {{
-  content: "\\2713"; margin-right: 0.35em;
+  content: "\\2713" / ""; margin-right: 0.35em;  /* seen, not read: aria-pressed / aria-checked say it */
 }}
 .stApp [data-testid="stDateInputField"] [role="spinbutton"] {{
   min-width: 24px; min-height: 24px; display: inline-flex; align-items: center; justify-content: center;
