@@ -50,13 +50,13 @@ def _month_name(d: dt.date) -> str:
 def _month_label(d: dt.date) -> str:
     """A month as the picker offers it: with where it stands."""
     mine = _status.get((me, d))
+    theirs = _other is not None and _status.get((_other.partner_id, d)) == "submitted"
     if mine == "submitted":
-        return _month_name(d) + " · checked in"
-    if mine == "draft":
-        return _month_name(d) + " · started"
-    if _other is not None and _status.get((_other.partner_id, d)) == "submitted":
-        return _month_name(d) + f" · {_other.name} checked in"  # it opens on Together once you have too
-    return _month_name(d)
+        return _month_name(d) + (" · you both checked in" if theirs else " · you checked in")
+    said = " · you started" if mine == "draft" else ""
+    if theirs and _other is not None:
+        said += f" · {_other.name} checked in"  # it opens on Together once you have too
+    return _month_name(d) + said
 
 
 # The header, short: it is seen once, above the first section; each later section opens below it.

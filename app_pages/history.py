@@ -74,8 +74,17 @@ def own_notes() -> None:
         ]
         if not written:
             st.caption("You have not written a note yet. The last step of each check-in has room for one.")
+        opened = set(together.revealed_months(db, couple.couple_id))
+        other = couple.other(partner.partner_id)
         for period, (body, private) in written:
-            who = "only you see this note" if private else "shared with your partner once the month opens"
+            month = pd.Timestamp(period).date()
+            who = (
+                "only you see this note"
+                if private
+                else f"shared with {safe(other.name)}"
+                if other is not None and month in opened
+                else "shared with your partner once the month opens on Together"
+            )
             st.markdown(f"**{periods.label(pd.Timestamp(period).date())}** · {who}")
             st.text(body)
 

@@ -68,8 +68,13 @@ for col, partner in zip(cols, couple.partners, strict=False):
 
 done_all = bool(couple.partners) and all(status.get(p.partner_id) == "submitted" for p in couple.partners)
 due = rhythm.due(dt.date.today(), db.couples.checkin_day(couple.couple_id), done_all)
-# the couple read "you"; a therapist reads the short note about them
-st.markdown(f":material/event: {due.text if page.viewer.is_partner else due.note[:1].upper() + due.note[1:] + '.'}")
+# the couple read "you"; a therapist reads the short note about them; a partner who has checked in is told what
+# the month waits for below (the check-in "still open, whenever you are ready" was said to them too)
+mine_done = page.viewer.partner_id is not None and status.get(page.viewer.partner_id) == "submitted"
+if not page.viewer.is_partner:
+    st.markdown(f":material/event: {due.note[:1].upper() + due.note[1:]}.")
+elif done_all or not mine_done:
+    st.markdown(f":material/event: {due.text}")
 
 st.header("What next")
 done = [p for p in couple.partners if status.get(p.partner_id) == "submitted"]

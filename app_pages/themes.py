@@ -20,11 +20,12 @@ from mendwell import periods, summary, views
 from mendwell.limits import THEMES_SHOWN
 from mendwell.text import md_escape
 from ui.page import kept_back_note, numbers_popover, page_setup, range_control, show_chart, still_allowed
-from ui.resources import analysis_for, submitted_for, themes_coming_back_for, themes_view_for
+from ui.resources import analysis_for, kept_back, submitted_for, themes_coming_back_for, themes_view_for
 
 page = page_setup("Recurring themes", page="themes")
 db, catalog, couple = page.db, page.catalog, page.the_couple
 kept_back_note(page)
+kept_styles = kept_back(db, couple, page.lens)  # each partner's months not open to this viewer yet
 names = {p.partner_id: p.name for p in couple.partners}
 sharing = page.sharing  # larger charts, one per row, no downloads
 
@@ -94,14 +95,15 @@ def coming_back() -> None:
         with col:
             st.markdown(f"**{md_escape(partner.name)}**")
             if partner.partner_id not in came_in:
-                st.caption(md_escape(summary.no_data_sentence(partner.name)))
+                kept = next((p.kept_back for p in kept_styles if p.partner_id == partner.partner_id), ())
+                st.caption(md_escape(summary.no_data_sentence(partner.name, kept)))
                 continue
             mine = recurring[recurring["partner_id"] == partner.partner_id]
             if mine.empty:
                 st.caption(f"No theme came up in {how_many} months.")
             lines = []
             for row in mine.head(THEMES_SHOWN).itertuples():
-                run = ", this month too" if row.this_month else ""
+                run = f", in {periods.label(last_period.date())} too" if row.this_month else ""
                 if row.streak > 1:
                     run = f", the last {row.streak} in a row"
                 title = md_escape(theme_titles.get(row.theme_id, row.theme_id))

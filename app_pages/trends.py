@@ -79,7 +79,7 @@ st.markdown("\n".join(f"- {md_escape(line)}" for line in view.glance))
 def glance_numbers() -> None:
     """This month's scores part by part, and how to read the marks, in a popover."""
     still_allowed(page)
-    box = numbers_popover("This month's scores, part by part", "glance")
+    box = numbers_popover(f"{periods.label(view.last_period.date())}: the scores, part by part", "glance")
     if box is None:
         return
     glance = view.glance_table

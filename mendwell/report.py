@@ -405,9 +405,12 @@ def _themes(d: _Data) -> str:
             continue
         fig = charts.theme_heatmap(mine, d.theme_titles, months, f"{s.name}: themes by month")
         out.append(_chart(fig, "themes", (FULL, 80 + 18 * len(d.theme_titles)), partner=str(s.slot)))
-        missed = [label(m.date()) for m in months if m not in came]
+        missed = [label(m.date()) for m in months if m not in came and m not in s.kept_back]
         if missed:
             out.append(_note(f"Months without a check-in from {esc(s.name)}: {esc(', '.join(missed))}."))
+        waiting = [m for m in s.kept_back if m in set(months)]
+        if waiting:
+            out.append(_note(esc(summary.waiting_sentence(s.name, waiting))))
     out.append(
         _note(
             "A cell darkens with the number of answers that pointed to a theme that month: a theme chosen in "

@@ -385,8 +385,8 @@ def trend_sentence(
                     )
         gaps = [pd.Timestamp(m) for m in periods[mine][np.isnan(scores[mine])]]
         waiting = sum(m in set(person.kept_back) for m in gaps)  # checked in, not open to you both yet
-        if len(gaps) - waiting:
-            more.append(f"no check-in in {len(gaps) - waiting} of {'them' if more else 'these months'}")
+        if len(gaps) - waiting:  # no check-in, or none of this part's questions asked (a follow-up)
+            more.append(f"no score in {len(gaps) - waiting} of {'them' if more else 'these months'}")
         if waiting:
             more.append(f"{waiting} not open to you both yet")
         parts.append(words + (f" ({'; '.join(more)})" if more else ""))

@@ -122,6 +122,8 @@ def _couple_in_address(db: Database, viewer: Viewer) -> None:
     if st.session_state.get(state.ADDRESS_READ) or not viewer.is_therapist:
         return
     st.session_state[state.ADDRESS_READ] = True
+    if viewer.sharing is not None:  # the shared couple is held by the sign-in; nothing is said before the couple
+        return
     wanted = st.query_params.get("couple", "")
     if not wanted:
         return
@@ -255,7 +257,7 @@ def run() -> None:
         st.query_params["couple"] = str(st.session_state[state.COUPLE])  # a reload opens the same couple
     if st.session_state.pop(state.ADDRESS_REFUSED, False):
         st.warning(
-            "The address named a couple that is not one of yours, so it was not opened. The couple on screen is "
+            "The couple in the address is not one you can open, so it was not opened. The couple on screen is "
             "one of yours; choose another in the sidebar.",
             icon=":material/block:",
         )

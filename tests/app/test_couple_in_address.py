@@ -18,7 +18,7 @@ from tests.support.data import THIS_MONTH, check_in, make_couple, whole_plan
 from tests.support.ui import TRENDS
 from ui import state
 
-REFUSED = "The address named a couple that is not one of yours"
+REFUSED = "The couple in the address is not one you can open"
 
 
 @pytest.fixture
@@ -71,3 +71,13 @@ def test_an_address_with_no_couple_number_in_it_is_refused_calmly(three: list[in
     assert REFUSED in shown(at)
     assert at.session_state[state.COUPLE] == ada
     ok(start_app(couple=typed, share="1"))
+
+
+def test_while_sharing_an_address_says_nothing_in_front_of_the_couple(three: list[int]) -> None:
+    """The shared couple is held by the sign-in: an address naming anything else is not answered on the shared
+    screen (a banner about "a couple that is not one of yours" was shown in front of the couple)."""
+    ada = three[0]
+    ok(start_app(share="1", couple=str(ada)))
+    for typed in ("abc", str(three[2]), str(three[1])):
+        at = ok(start_app(couple=typed))
+        assert REFUSED not in shown(at) and any("● Sharing" in m.value for m in at.sidebar.markdown)

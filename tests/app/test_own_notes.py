@@ -53,6 +53,8 @@ def test_history_shows_a_partner_their_own_notes_once_asked(ivy_signed_in: str) 
     notes = [t.value for t in at.text]
     assert notes == [SHARED, PRIVATE]  # newest first
     assert "only you see this note" in shown(at)
+    # her shared note's month is not open to Jon yet (he has not checked in for it): said so, not "shared"
+    assert "shared with your partner once the month opens on Together" in shown(at)
     assert HIS not in shown(at)
 
     # the server restarted: her key is gone until she gives her passcode again

@@ -827,9 +827,9 @@ def test_the_month_picker_says_where_each_month_stands(
     store.close()
     options = open_page(start_app(), CHECKIN).selectbox(key="checkin_period").options
     assert options[:3] == [
-        f"{periods.label(THIS_MONTH)} (this month) · started",
+        f"{periods.label(THIS_MONTH)} (this month) · you started",
         f"{periods.label(last)} · Bob checked in",
-        f"{periods.label(before)} · checked in",
+        f"{periods.label(before)} · you checked in",
     ]
 
 
@@ -853,3 +853,17 @@ def test_a_month_both_checked_in_opens_together_from_the_check_in(
     open_page(at, TOGETHER)
     assert at.selectbox(key="together_month").value == before
     assert f"{periods.label(before)}, side by side" in [h.value for h in at.header]
+
+
+def test_home_does_not_tell_a_partner_who_checked_in_that_the_check_in_is_still_open(
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found: "This month's check-in is still open, whenever you are ready" right above "You have checked in"."""
+    couple = make_couple(store)
+    check_in(store, catalog, couple.partners[0].partner_id, THIS_MONTH, whole_plan(catalog, 2))
+    sign_in_partner(monkeypatch, store, couple, slot=1)
+    store.close()
+    said = shown(start_app())
+    assert "You have checked in." in said
+    assert "whenever you are ready" not in said.split("You have checked in.")[0]
+    assert "Due " not in said and "check-in day was" not in said

@@ -177,3 +177,17 @@ def test_a_starting_point_not_open_to_both_is_not_told_by_the_changes_since(
     as_signed_in(monkeypatch, cookie_for(db, therapist(db, "Dr Start", [couple_id])))
     told = bobs_words(open_page(start_app(), TRENDS))
     assert told and all("since Jan 2025" in w for w in told)
+
+
+def test_the_report_never_calls_a_waiting_month_a_missed_one(
+    april_waits: tuple[int, int, int], store: Database, catalog: Catalog
+) -> None:
+    """Found: Ann's report listed Bob's April under "Months without a check-in from Bob"; he checked in, and the
+    month waits for her."""
+    from mendwell.report import build_report
+    from mendwell.reveal import Lens
+
+    couple_id, _, bob = april_waits
+    doc = build_report(store, catalog, couple_id, month(0), month(3), lens=Lens.of([bob]))
+    assert "Months without a check-in from Bob" not in doc
+    assert WAITS in doc

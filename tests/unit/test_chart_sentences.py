@@ -39,7 +39,7 @@ def test_trend_sentence_says_each_line_its_way_in_the_parts_direction() -> None:
     assert text == (
         "“Feeling close”, January 2026 to June 2026 (for this part, higher is better): "
         "Ann's line rose from 3.0 to 3.6; "
-        "Bob's line stayed about the same, from 2.0 to 2.1 (no check-in in 1 of these months)."
+        "Bob's line stayed about the same, from 2.0 to 2.1 (no score in 1 of these months)."
     )
     no_grades(text)
     # the same lines on a part where higher is harder: the words of the direction follow the part
@@ -60,7 +60,7 @@ def test_trend_sentence_counts_reliable_changes_and_ranges_on_the_way() -> None:
         "Ann's line stayed about the same, at 3.0, ranging from 1.0 to 3.0 on the way "
         "(reliably lower than their start in 2 of these months ▼); "
     ) in text
-    assert "Bob's line has one point, 2.0 in March 2026 (no check-in in 5 of these months)." in text
+    assert "Bob's line has one point, 2.0 in March 2026 (no score in 5 of these months)." in text
     no_grades(text)
 
 

@@ -108,4 +108,4 @@ def test_a_month_kept_back_is_not_called_a_missed_check_in() -> None:
     )
     people = [summary.Person(BOB, "Bob", (APR,))]
     said = summary.trend_sentence(gridded, people, "Reaches", "better", 0, 4)
-    assert "no check-in in 1 of these months; 1 not open to you both yet" in said, said
+    assert "no score in 1 of these months; 1 not open to you both yet" in said, said
