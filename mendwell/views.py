@@ -470,13 +470,16 @@ def themes_view(
         )[["Month", "Theme", "signals"]].rename(columns={"signals": "Answers"})
         came = checked_in(s.partner_id)
         missed = [label(m.date()) for m in months if m not in came and m not in s.kept_back]
+        waiting = [m for m in months if m in s.kept_back]  # blank columns that are not "nothing came up"
+        notes = [f"Months without a check-in from {s.name}: {', '.join(missed)}."] if missed else []
+        notes += [summary.waiting_sentence(s.name, waiting)] if waiting else []
         heatmaps.append(
             ChartView(
                 key=f"heat_{s.partner_id}",
                 title=f"{s.name}: themes by month",
                 figure=charts.for_screen(fig),
                 sentence=summary.heatmap_sentence(mine, s.name, titles, months, came),
-                notes=(f"Months without a check-in from {s.name}: {', '.join(missed)}.",) if missed else (),
+                notes=tuple(notes),
                 numbers=table,
                 csv=b"" if large else table.to_csv(index=False).encode("utf-8"),
                 file_name=f"mendwell-themes-partner{s.slot}.csv",
