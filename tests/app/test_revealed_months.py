@@ -62,10 +62,6 @@ def months_on_screen(at: AppTest) -> set[pd.Timestamp]:
     return found
 
 
-def text_of(at: AppTest) -> str:
-    return "\n".join(shown(t) for t in [at])
-
-
 def numbers_on_screen(at: AppTest) -> str:
     """The tables behind the charts (each popover opened), as text."""
     out = []
@@ -105,7 +101,7 @@ def test_a_partner_sees_the_others_month_only_once_both_have_submitted(
     open_page(at, THEMES)
     assert WAITS in shown(at)
     assert APRIL not in months_on_screen(at)
-    assert "Months without a check-in from Bob" not in "\n".join(text_of(tab) for tab in each_tab(at))
+    assert "Months without a check-in from Bob" not in "\n".join(shown(tab) for tab in each_tab(at))
 
     open_page(at, HISTORY)
     at.radio(key="history_partner").set_value(bob).run()
