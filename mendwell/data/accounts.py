@@ -41,16 +41,22 @@ class Accounts:
                 and cur.execute("SELECT 1 FROM partners WHERE partner_id = ?", [partner_id]).fetchone() is None
             ):
                 raise NotFound("That partner does not exist.")
+            # said plainly, each for what it is (a therapist was told "or that partner already has an account")
+            if cur.execute("SELECT 1 FROM accounts WHERE name_key = ?", [name_key(name)]).fetchone() is not None:
+                raise InvalidInput(f"There is already an account named {name!r}. Please choose another name.")
+            if (
+                partner_id is not None
+                and cur.execute("SELECT 1 FROM accounts WHERE partner_id = ?", [partner_id]).fetchone() is not None
+            ):
+                raise InvalidInput("That partner already has an account.")
             try:
                 row = cur.execute(
                     "INSERT INTO accounts (name, name_key, role, is_owner, partner_id, created_at) "
                     "VALUES (?, ?, ?, ?, ?, current_timestamp) RETURNING account_id",
                     [name, name_key(name), role, is_owner, partner_id],
                 ).fetchone()
-            except duckdb.ConstraintException:
-                raise InvalidInput(
-                    f"There is already an account named {name!r}, or that partner already has an account."
-                ) from None
+            except duckdb.ConstraintException:  # made by another at the same moment
+                raise InvalidInput(f"There is already an account named {name!r}. Please choose another name.") from None
             assert row is not None
             return int(row[0])
 

@@ -294,3 +294,14 @@ def test_account_commands(store: Database, db_file: Path) -> None:
         assert not accounts.check(db, "Ann", "ann-pass-1").ok
         assert accounts.check(db, "Ann", "ann-new-pass").ok
         assert viewer_for(db, sign_in, IDLE) is None, "the reset left a sign-in open"
+
+
+def test_a_name_taken_and_a_partner_with_an_account_are_each_said_for_what_they_are(store: Database) -> None:
+    """A therapist named like an existing account was told "...or that partner already has an account"."""
+    couple = make_couple(store, "Pair", ("Pat", "Sam"))
+    accounts.create(store, "Dr Same", accounts.THERAPIST, "pass-1234")
+    with pytest.raises(InvalidInput, match=r"^There is already an account named 'dr same'\. Please choose another"):
+        accounts.create(store, "dr same", accounts.THERAPIST, "pass-1234")
+    accounts.create(store, "Pat", accounts.PARTNER, None, partner_id=couple.partners[0].partner_id)
+    with pytest.raises(InvalidInput, match=r"^That partner already has an account\.$"):
+        accounts.create(store, "Patricia", accounts.PARTNER, None, partner_id=couple.partners[0].partner_id)
