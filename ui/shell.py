@@ -255,6 +255,8 @@ def run() -> None:
         st.query_params["couple"] = str(viewer.sharing)
     elif viewer.is_therapist and st.session_state.get(state.COUPLE) is not None:
         st.query_params["couple"] = str(st.session_state[state.COUPLE])  # a reload opens the same couple
+    elif "couple" in st.query_params:  # a partner has one couple: an address naming another says nothing
+        del st.query_params["couple"]
     if st.session_state.pop(state.ADDRESS_REFUSED, False):
         st.warning(
             "The couple in the address is not one you can open, so it was not opened. The couple on screen is "

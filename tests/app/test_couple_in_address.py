@@ -81,3 +81,18 @@ def test_while_sharing_an_address_says_nothing_in_front_of_the_couple(three: lis
     for typed in ("abc", str(three[2]), str(three[1])):
         at = ok(start_app(couple=typed))
         assert REFUSED not in shown(at) and any("● Sharing" in m.value for m in at.sidebar.markdown)
+
+
+def test_a_partners_address_names_no_couple(
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A partner has one couple: `?couple=` of another is dropped from the address (it stayed, naming a couple
+    the page was not showing)."""
+    from tests.support.apptest import sign_in_partner
+
+    ours = make_couple(store, "Ours", ("Oona", "Otto"))
+    theirs = make_couple(store, "Theirs", ("Tia", "Tom"))
+    sign_in_partner(monkeypatch, store, ours)
+    store.close()
+    at = ok(start_app(couple=str(theirs.couple_id)))
+    assert "couple" not in at.query_params and "Tia" not in shown(at) and "Oona" in shown(at)
