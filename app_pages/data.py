@@ -34,8 +34,9 @@ st.header("Export")
 if viewer.is_partner:
     st.caption(
         "Your couple's answers as tables you can open in a spreadsheet: everything the two of you share, and "
-        "your own private answers and notes. Your partner's private answers and notes are never in it, nor "
-        "the private safety check."
+        "your own private answers and notes, opened for you. Your partner's answers are in it from the months "
+        "you have both checked in for; their private answers and notes are never in it, nor the private safety "
+        "check."
     )
 elif couple is not None:
     st.caption(
