@@ -172,6 +172,26 @@ def waiting_sentence(name: str, kept_back: Sequence[pd.Timestamp]) -> str:
     )
 
 
+def waiting_note(people: Sequence[Person]) -> str:
+    """One sentence for everyone whose months are kept back (`Person.kept_back`): a partner's own, or on a shared
+    screen both partners' together ("" when none is)."""
+    waiting = [p for p in people if p.kept_back]
+    if len(waiting) == 1:
+        return waiting_sentence(waiting[0].name, waiting[0].kept_back)
+    if not waiting:
+        return ""
+    each = [
+        f"{p.name} for {months_words(p.kept_back)}"
+        if len(p.kept_back) <= WAITING_LISTED
+        else f"{p.name} for {len(p.kept_back)} months (the latest, {label(pd.Timestamp(max(p.kept_back)).date())})"
+        for p in waiting
+    ]
+    return (
+        f"Each of you has checked in for months the other has not yet: {'; '.join(each)}. A month shows here once "
+        "it opens on Together, when you have both checked in."
+    )
+
+
 def no_data_sentence(name: str, kept_back: Sequence[pd.Timestamp] = ()) -> str:
     """A kind sentence for a partner who has not checked in yet, or whose check-ins are not shown yet (instead
     of an empty chart)."""

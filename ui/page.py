@@ -86,9 +86,9 @@ def page_setup(title: str | None = None, *, page: str, needs_couple: bool = True
 def kept_back_note(page: Page) -> None:
     """Say which partner's months this page does not show yet (`mendwell.reveal`), and when it will: a partner
     sees the other's answers, and a shared screen anyone's, only from months both have submitted."""
-    for person in kept_back(page.db, page.the_couple, page.lens):
-        if person.kept_back:
-            st.caption(":material/lock_clock: " + md_escape(summary.waiting_sentence(person.name, person.kept_back)))
+    people = [summary.Person(s.partner_id, s.name, s.kept_back) for s in kept_back(page.db, page.the_couple, page.lens)]
+    if said := summary.waiting_note(people):
+        st.caption(":material/lock_clock: " + md_escape(said))
 
 
 def still_allowed(page: Page) -> None:

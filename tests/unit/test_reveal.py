@@ -109,3 +109,16 @@ def test_a_month_kept_back_is_not_called_a_missed_check_in() -> None:
     people = [summary.Person(BOB, "Bob", (APR,))]
     said = summary.trend_sentence(gridded, people, "Reaches", "better", 0, 4)
     assert "no score in 1 of these months; 1 not open to you both yet" in said, said
+
+
+def test_a_shared_screen_says_what_waits_in_one_sentence() -> None:
+    """On a shared screen both partners may have months the other has not checked in for: one sentence (two
+    notes in two styles were stacked)."""
+    ann = summary.Person(ANN, "Ann", (FEB,))
+    bob = summary.Person(BOB, "Bob", tuple(pd.Timestamp(2025, m, 1) for m in (3, 6, 9, 12)))
+    assert summary.waiting_note([ann, bob]) == (
+        "Each of you has checked in for months the other has not yet: Ann for February 2025; Bob for 4 months (the "
+        "latest, December 2025). A month shows here once it opens on Together, when you have both checked in."
+    )
+    assert summary.waiting_note([ann, summary.Person(BOB, "Bob")]) == summary.waiting_sentence("Ann", [FEB])
+    assert summary.waiting_note([summary.Person(ANN, "Ann")]) == ""
