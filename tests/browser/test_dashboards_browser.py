@@ -173,21 +173,23 @@ def test_plotly_js_is_ready_before_trends_is_opened_from_another_page(
     assert not [url for url in fetched if PLOTLY_JS_URL in url]
 
 
-# Records, for each chart box the page gains, whether Plotly had drawn it by the time the task that added it
-# ended (a MutationObserver's callback runs then, once the task's scripts are done).
+# Records, for each task that adds chart boxes to the page (a MutationObserver's callback runs once the task's
+# scripts are done), whether Plotly had drawn each box it added by then: one list per task.
 _DRAWN_WHEN_ADDED = """
 window.__drawnWhenAdded = [];
 const seen = new WeakSet();  // a box can be in several records of one callback (it and its column added)
 new MutationObserver(records => {
+  const task = [];
   for (const r of records) for (const node of r.addedNodes) {
     if (!(node instanceof Element)) continue;
     const boxes = node.matches('.CHART_CLASS') ? [node] : [...node.querySelectorAll('.CHART_CLASS')];
     for (const box of boxes) {
       if (seen.has(box)) continue;
       seen.add(box);
-      window.__drawnWhenAdded.push(box.querySelector('.main-svg') !== null);
+      task.push(box.querySelector('.main-svg') !== null);
     }
   }
+  if (task.length) window.__drawnWhenAdded.push(task);
 }).observe(document, {childList: true, subtree: true});
 """
 
@@ -210,7 +212,10 @@ def test_the_first_chart_of_an_update_is_drawn_in_the_task_that_adds_it(
     expect(page.get_by_role("heading", name="Trends")).to_be_visible()
     drawn = charts_drawn(page, 2)
     assert drawn >= 2
-    when_added: list[bool] = page.evaluate("() => window.__drawnWhenAdded")
-    assert len(when_added) == drawn, when_added
-    assert when_added[0] is True, when_added  # the first: drawn where it was added
-    assert not any(when_added[1:]), when_added  # the rest: each in a task of its own, later
+    tasks: list[list[bool]] = page.evaluate("() => window.__drawnWhenAdded")
+    when_added = [box for task in tasks for box in task]
+    assert len(when_added) == drawn, tasks
+    assert when_added[0] is True, tasks  # the first: drawn where it was added
+    # never more than one chart drawn in the task that adds charts: the rest each in a task of its own, later
+    # (on a busy machine Streamlit may add the boxes in tasks of their own; each may then be drawn at once)
+    assert all(sum(task) <= 1 for task in tasks), tasks
