@@ -29,10 +29,10 @@ partner = partners[partner_id]
 
 checkins = db.checkins.listing(couple.couple_id, partner.partner_id)
 own = partner.partner_id == page.viewer.partner_id
+done = checkins[checkins["status"] == "submitted"]
 if not own:
     # another's check-ins: only those submitted, from months open to this viewer (`mendwell.reveal`); how many
     # questions a check-in holds is for its author alone (the follow-ups asked would tell their answers)
-    done = checkins[checkins["status"] == "submitted"]
     checkins = reveal.seen_frame(done, page.lens, together.revealed_months(db, couple.couple_id))
 if checkins.empty:
     waiting = not own and not done.empty  # checked in, in months not open to this viewer yet (said above)
@@ -85,11 +85,11 @@ def own_notes() -> None:
                 if other is not None and month in opened
                 else "shared with your partner once the month opens on Together"
             )
-            st.markdown(f"**{periods.label(pd.Timestamp(period).date())}** · {who}")
+            st.markdown(f"**{periods.label(month)}** · {who}")
             st.text(body)
 
 
-if partner_id == page.viewer.partner_id:
+if own:
     own_notes()
 
 st.header("Scores")

@@ -20,12 +20,11 @@ from mendwell import periods, summary, views
 from mendwell.limits import THEMES_SHOWN
 from mendwell.text import md_escape
 from ui.page import kept_back_note, numbers_popover, page_setup, range_control, show_chart, still_allowed
-from ui.resources import analysis_for, kept_back, submitted_for, themes_coming_back_for, themes_view_for
+from ui.resources import analysis_for, submitted_for, themes_coming_back_for, themes_view_for
 
 page = page_setup("Recurring themes", page="themes")
 db, catalog, couple = page.db, page.catalog, page.the_couple
-kept_back_note(page)
-kept_styles = kept_back(db, couple, page.lens)  # each partner's months not open to this viewer yet
+kept_styles = kept_back_note(page)  # each partner's months not open to this viewer yet
 names = {p.partner_id: p.name for p in couple.partners}
 sharing = page.sharing  # larger charts, one per row, no downloads
 

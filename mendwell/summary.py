@@ -437,6 +437,13 @@ def _months_list(counts: list[tuple[str, int]], of: int, shown: int = 3, unit: s
     return ", ".join(said) + (f", and {rest} more less often" if rest > 0 else "")
 
 
+def _by_months(counts: pd.Series, titles: Mapping[str, str]) -> list[tuple[str, int]]:
+    """(“title”, months) of each id counted, most months first; ties in the order of `titles`."""
+    order = {k: i for i, k in enumerate(titles)}
+    ranked = sorted(counts.items(), key=lambda kn: (-int(kn[1]), order.get(str(kn[0]), len(order))))
+    return [(f"“{titles.get(str(k), str(k))}”", int(n)) for k, n in ranked]
+
+
 def _out_of(months: Sequence[pd.Timestamp], checked_in: Collection[pd.Timestamp] | None) -> tuple[int, str]:
     """What "in N of ..." counts: every month of the span, or (given `checked_in`) the partner's check-ins in it,
     so a month they did not check in is never counted as a month nothing came up."""
@@ -458,10 +465,8 @@ def heatmap_sentence(
     span = span_words(months)
     if months_df.empty or months_df["signals"].sum() == 0:
         return f"{possessive(name)} themes by month, {span}: no theme came up in these months."
-    counts = months_df[months_df["signals"] > 0].groupby("theme_id")["period"].nunique()
-    order = {t: i for i, t in enumerate(theme_titles)}  # ties in the heatmap's own order, top to bottom
-    ranked = sorted(counts.items(), key=lambda tn: (-int(tn[1]), order.get(str(tn[0]), len(order))))
-    listed = [(f"“{theme_titles.get(str(t), str(t))}”", int(n)) for t, n in ranked]
+    # ties in the heatmap's own order, top to bottom
+    listed = _by_months(months_df[months_df["signals"] > 0].groupby("theme_id")["period"].nunique(), theme_titles)
     of, unit = _out_of(months, checked_in)
     return f"{possessive(name)} themes by month, {span}: {_months_list(listed, of, unit=unit)}."
 
@@ -478,10 +483,7 @@ def kinds_sentence(
     span = span_words(months)
     if kinds.empty:
         return f"{possessive(name)} small hurts by month, {span}: none named in these months."
-    counts = kinds.groupby("item_id")["period"].nunique()
-    order = {k: i for i, k in enumerate(labels)}  # ties in the questionnaire's order
-    ranked = sorted(counts.items(), key=lambda kn: (-int(kn[1]), order.get(str(kn[0]), len(order))))
-    listed = [(f"“{labels.get(str(k), str(k))}”", int(n)) for k, n in ranked]
+    listed = _by_months(kinds.groupby("item_id")["period"].nunique(), labels)  # ties in the questionnaire's order
     of, unit = _out_of(months, checked_in)
     quiet = of - int(pd.to_datetime(kinds["period"]).nunique())
     tail = f"; none named in {quiet} of these {unit}s" if quiet > 0 else ""

@@ -83,12 +83,14 @@ def page_setup(title: str | None = None, *, page: str, needs_couple: bool = True
     return Page(db, catalog, viewer, couple, sharing)
 
 
-def kept_back_note(page: Page) -> None:
+def kept_back_note(page: Page) -> list[summary.Person]:
     """Say which partner's months this page does not show yet (`mendwell.reveal`), and when it will: a partner
-    sees the other's answers, and a shared screen anyone's, only from months both have submitted."""
+    sees the other's answers, and a shared screen anyone's, only from months both have submitted. Returns each
+    partner with their months kept back, for what the page says of them further down."""
     people = [summary.Person(s.partner_id, s.name, s.kept_back) for s in kept_back(page.db, page.the_couple, page.lens)]
     if said := summary.waiting_note(people):
         st.caption(":material/lock_clock: " + md_escape(said))
+    return people
 
 
 def still_allowed(page: Page) -> None:
