@@ -109,6 +109,11 @@ class SubscaleMeta:
 
 VALIDATE = False  # tests set this to True to check every spec against plotly's schema
 GRID = "#e8e6e1"
+MUTED = "#5b6770"  # words inside a chart (band names, the cut-off)
+# Words inside the plot are drawn over the lines (Plotly's annotations lie above its traces); a white halo keeps
+# them readable where a line or a mark crosses them, and a line under them still shows between the letters.
+HALO = "0 0 2px white, 0 0 2px white, 0 0 3px white"
+LABEL_FONT = {"size": 11, "color": MUTED, "shadow": HALO}
 
 # The screen's charts and the session report are drawn with plotly.js's cartesian bundle (assets/plotly/, its
 # README says why and how to upgrade it): the plotly.js version of the installed plotly package, with only the
@@ -277,13 +282,13 @@ def trend_figure(
         shapes.append(
             {
                 "type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": meta.cutoff,
-                "y1": meta.cutoff, "line": {"color": "#5b6770", "width": 1.5, "dash": "dot"}, "layer": "above",
+                "y1": meta.cutoff, "line": {"color": MUTED, "width": 1.5, "dash": "dot"}, "layer": "above",
             }
         )  # fmt: skip
         annotations.append(
             {
                 "xref": "x domain", "x": 0.995, "yref": "y", "y": meta.cutoff, "showarrow": False,
-                "xanchor": "right", "yanchor": "bottom", "font": {"size": 11, "color": "#5b6770"},
+                "xanchor": "right", "yanchor": "bottom", "font": dict(LABEL_FONT),
                 "text": plot_text(f"Clinical cut-off {meta.cutoff:.2f} (norms: {meta.norms_source})"),
             }
         )  # fmt: skip
@@ -312,7 +317,7 @@ def trend_figure(
                 "showarrow": False,
                 "xanchor": "left",
                 "yanchor": "top",
-                "font": {"size": 11, "color": "#5b6770"},
+                "font": dict(LABEL_FONT),
             }
         )
     # one pass per partner over plain arrays: this runs for every chart of every couple after each write

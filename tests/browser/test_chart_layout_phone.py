@@ -56,3 +56,35 @@ def test_the_key_never_covers_the_title(page: Page, names: tuple[str, str], widt
     boxes = _boxes(page, json.loads(charts.spec_json(fig)), width)
     assert len(boxes["keys"]) == 2
     assert not [key for key in boxes["keys"] if _overlap(boxes["title"], key)], boxes
+
+
+def test_band_names_stay_readable_where_a_line_crosses_them(page: Page) -> None:
+    """A band's name sits inside the plot where the lines run (found: "Often met" half hidden under a line and a
+    mark): Plotly draws it above the lines, with a white halo round its letters."""
+    styles = [charts.PartnerStyle(1, "Kai", 1), charts.PartnerStyle(2, "Mateo", 2)]
+    # both lines start in the top band's corner, where its name is
+    df = pd.DataFrame(
+        {"partner_id": [1, 1, 2, 2], "period": ["2026-01-01", "2026-02-01"] * 2, "score": [3.9, 3.5, 3.8, 2.0],
+         "band": ["Often met", "Often met", "Often met", "Sometimes met"]}
+    )  # fmt: skip
+    bands = (charts.BandRegion(0, 2.5, "Sometimes met", "watch"), charts.BandRegion(2.5, 4, "Often met", "ok"))
+    meta = charts.SubscaleMeta("How my reaches were met", "better", 0, 4, bands, cutoff=2.2, norms_source="a study")
+    fig = charts.for_screen(charts.trend_figure(df, meta, styles))
+    page.set_content('<div id="c" style="width:330px"></div>')
+    page.add_script_tag(path=str(PLOTLY))
+    found: list[dict[str, Any]] = page.evaluate(
+        """async (fig) => {
+            const div = document.getElementById('c');
+            await Plotly.newPlot(div, fig.data, fig.layout, {responsive: true});
+            const svgs = [...div.querySelectorAll('svg.main-svg')];
+            const lines = svgs.indexOf(div.querySelector('.scatterlayer').closest('svg'));
+            return [...div.querySelectorAll('.annotation-text')].map(t => ({
+                text: t.textContent, shadow: getComputedStyle(t).textShadow,
+                above: svgs.indexOf(t.closest('svg')) > lines}));
+        }""",
+        json.loads(charts.spec_json(fig)),
+    )
+    assert {f["text"] for f in found} >= {"Often met", "Sometimes met"}, found
+    for label in found:
+        assert label["above"], label
+        assert label["shadow"] not in ("", "none") and "255, 255, 255" in label["shadow"], label
