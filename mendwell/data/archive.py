@@ -74,6 +74,7 @@ KEYS = {
 SAFETY_INSTRUMENTS = (
     "SELECT instrument_id FROM instrument_versions WHERE coalesce(json_extract(definition, '$.safety')::BOOLEAN, false)"
 )
+_NOT_SAFETY = f" AND instrument_id NOT IN ({SAFETY_INSTRUMENTS})"  # a condition to add to a query of answers
 
 
 def _select(table: str, couple_id: int | None) -> tuple[str, list[object]]:
@@ -159,10 +160,11 @@ class Staging:
                 cur.execute(f"ALTER TABLE imp_{table} ADD COLUMN {missing} {column_type}")
         return problems
 
-    def apply(self, dry_run: bool = False) -> ImportReport:
+    def apply(self, dry_run: bool = False, *, without_safety: bool = False) -> ImportReport:
         """Check the staged tables and add what is new, in one transaction (with `dry_run`: only say what
-        would be added, and change nothing)."""
-        return _apply(self._engine, self._cur, dry_run)
+        would be added, and change nothing). `without_safety`: the archive leaves the safety check's answers
+        out (a couple's archive), so those held here are neither a difference nor replaced."""
+        return _apply(self._engine, self._cur, dry_run, without_safety)
 
 
 def _plain(exc: Exception, parquet: Path) -> str:
@@ -430,9 +432,10 @@ def _advance_sequences(cur: Cursor) -> None:
             cur.execute(f"SELECT max(nextval('{seq}')) FROM range(?)", [gap])
 
 
-def _plan(cur: Cursor) -> tuple[list[str], list[str]]:
+def _plan(cur: Cursor, without_safety: bool) -> tuple[list[str], list[str]]:
     """Map the archive onto this database: each couple new (fresh ids) or the same couple as one here (by its
-    stable identifier), each check-in added, replacing a draft, kept, or in conflict. Returns (problems, lines)."""
+    stable identifier), each check-in added, replacing a draft, kept, or in conflict (answers compared without
+    the safety check's when the archive leaves them out). Returns (problems, lines)."""
     cur.execute(
         "CREATE OR REPLACE TEMP TABLE imp_couple_map AS SELECT i.couple_id AS old_id, i.name, "
         "coalesce(i.uid, uuid()::VARCHAR) AS uid, c.couple_id AS existing_id, c.name AS existing_name, "
@@ -459,6 +462,8 @@ def _plan(cur: Cursor) -> tuple[list[str], list[str]]:
     answers = (
         "SELECT instrument_id, instrument_version, item_id, value, "
         "CASE WHEN starts_with(text, $prefix) THEN '(sealed)' ELSE text END FROM {table} WHERE checkin_id = {id}"
+        + _NOT_SAFETY
+        * without_safety
     )
     differs = (
         f"EXISTS ({answers.format(table='imp_responses', id='m.old_id')} "
@@ -484,8 +489,13 @@ def _plan(cur: Cursor) -> tuple[list[str], list[str]]:
     ]
     if problems:
         problems.append(
-            "nothing was imported: keep this database as it is, or erase that couple here (after an archive of it) "
-            "and import again to take the archive's answers"
+            "nothing was imported: keep this database as it is, or, to take the archive's answers, make a backup, "
+            "erase that couple here and import again"
+            + (
+                " (their safety-check answers stay only in the backup: a couple's archive leaves them out)"
+                if without_safety
+                else ""
+            )
         )
     lines = []
     for name, existing_id, existing_name, new_id in cur.execute(
@@ -515,7 +525,7 @@ def _plan(cur: Cursor) -> tuple[list[str], list[str]]:
     return problems, lines
 
 
-def _write(cur: Cursor) -> dict[str, int]:
+def _write(cur: Cursor, without_safety: bool) -> dict[str, int]:
     """Add what the plan says, all inside the caller's transaction."""
     added: dict[str, int] = {}
 
@@ -537,7 +547,8 @@ def _write(cur: Cursor) -> dict[str, int]:
     )
     # a draft here, submitted in the archive: the archive's check-in takes its place
     replace = "SELECT new_id FROM imp_checkin_map WHERE action = 'replace'"
-    cur.execute(f"DELETE FROM responses WHERE checkin_id IN ({replace})")
+    # (the safety check's answers stay when the archive leaves them out: it has none to put in their place)
+    cur.execute(f"DELETE FROM responses WHERE checkin_id IN ({replace})" + _NOT_SAFETY * without_safety)
     cur.execute(f"DELETE FROM notes WHERE checkin_id IN ({replace})")
     cur.execute(
         "UPDATE checkins SET status = i.status, started_at = i.started_at, updated_at = i.updated_at, "
@@ -580,17 +591,17 @@ def _write(cur: Cursor) -> dict[str, int]:
     return added
 
 
-def _apply(engine: Engine, cur: Cursor, dry_run: bool = False) -> ImportReport:
+def _apply(engine: Engine, cur: Cursor, dry_run: bool = False, without_safety: bool = False) -> ImportReport:
     cur.execute("BEGIN TRANSACTION")
     try:
         # checked inside the transaction that writes: nothing another session adds meanwhile slips in between
         problems = _checks(cur) + _definition_problems(cur) + _answer_problems(cur)
         if problems:
             raise ArchiveError(problems)
-        conflicts, lines = _plan(cur)
+        conflicts, lines = _plan(cur, without_safety)
         if conflicts:
             raise ArchiveError(conflicts)
-        added = _write(cur)
+        added = _write(cur, without_safety)
         if dry_run:
             rollback(cur)
         else:

@@ -164,3 +164,42 @@ def test_a_month_answered_differently_is_refused_whole(tmp_path: Path, catalog: 
         with pytest.raises(ArchiveError, match="answered differently in this database and in the archive"):
             import_archive(db, changed)
         assert db.engine.table_counts() == before
+
+
+def _safety_answers(db: Database, couple_id: int) -> int:
+    row = db.engine.one(
+        "SELECT count(*) FROM responses r JOIN checkins c USING (checkin_id) WHERE c.couple_id = ? "
+        "AND r.instrument_id = 'safety'",
+        [couple_id],
+    )
+    return int(row[0]) if row else 0
+
+
+def test_a_couples_archive_goes_back_into_the_database_it_came_from(tmp_path: Path, catalog: Catalog) -> None:
+    """A couple's archive leaves their safety-check answers out (it may be handed to them); found: imported
+    back where it came from, every month was "answered differently" (the answers left out counted as a
+    difference) and nothing could be imported. A draft replaced by the archive's submitted month keeps its
+    safety answers, which the archive does not carry."""
+    home = tmp_path / "home.duckdb"
+    _home(home, catalog, "Us", 3, draft_last=True)
+    with opened(home) as h:
+        safety_before = _safety_answers(h, 1)
+        assert safety_before > 0  # every month answered the safety check too
+        first = export_archive(h, tmp_path / "us-1.zip", 1)
+        report = import_archive(h, first)  # the same couple, the same answers: nothing new, no conflict
+        assert all(n == 0 for n in report.values()), report
+        assert _safety_answers(h, 1) == safety_before
+    # the drafts were submitted in a copy (another device), whose archive comes back here
+    away = tmp_path / "away.duckdb"
+    away.write_bytes(home.read_bytes())
+    with opened(away) as a:
+        for p in _couple(a, 1).partners:
+            draft = a.checkins.get(p.partner_id, month(2))
+            assert draft is not None
+            assert a.checkins.submit(draft.checkin_id, catalog)
+        later = export_archive(a, tmp_path / "us-2.zip", 1)
+    with opened(home) as h:
+        report = import_archive(h, later)
+        assert any("2 draft(s) replaced" in line for line in report.lines), report.lines
+        assert _months(h, 1) == 3 * 2 and _months(h, 1, "draft") == 0
+        assert _safety_answers(h, 1) == safety_before  # the replaced drafts' safety answers are kept
