@@ -99,19 +99,36 @@ st.caption(
 )
 # Any file is taken (no `type=`): the uploader would refuse another kind with a hover tooltip only, so the
 # page says why in plain words instead.
-upload = st.file_uploader("Archive file (.zip)", key="import_upload")
+# a new key once an archive is imported: the page then forgets the file instead of offering it again
+imported_before = st.session_state.get(state.IMPORT_UPLOADS, 0)
+upload = st.file_uploader(
+    "Archive file (.zip)", key="import_upload" + (f"_{imported_before}" if imported_before else "")
+)
+if imported := st.session_state.pop(state.IMPORT_FLASH, None):
+    st.success(imported)
+
+ZIP_START = b"PK\x03\x04"  # how every zip file begins, a whole one or one cut short
 
 
-def _not_an_archive(name: str, content: bytes) -> bool:
-    """A file that cannot be a Mendwell archive: not named .zip, not a zip inside, or a zip with no manifest
-    (a spreadsheet export is a zip too: it was answered with a list of "unexpected members")."""
-    if not name.lower().endswith(".zip") or not zipfile.is_zipfile(io.BytesIO(content)):
-        return True
+def _not_an_archive(name: str, content: bytes) -> str | None:
+    """Why a file cannot be imported before it is even opened: "not" an archive (not named .zip, not a zip
+    inside, or a zip with no manifest: a spreadsheet export is a zip too), "cut short" (a zip whose end is
+    missing: a download that did not finish), or None."""
+    if not name.lower().endswith(".zip"):
+        return "not"
+    if not zipfile.is_zipfile(io.BytesIO(content)):
+        return "cut short" if content.startswith(ZIP_START) else "not"
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as zf:
-            return archive.MANIFEST not in zf.namelist()
+            return None if archive.MANIFEST in zf.namelist() else "not"
     except (zipfile.BadZipFile, OSError, ValueError):
-        return False  # damaged: the import's own checks say how
+        return None  # damaged inside: the import's own checks say how
+
+
+def _names(names: list[str]) -> str:
+    """Couples' names in a sentence: "A", "A and B", "A, B and C"."""
+    shown = [safe(n) for n in names]
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
 def _with_upload(work: Callable[[Path], archive.ImportReport]) -> archive.ImportReport | None:
@@ -130,7 +147,14 @@ def _with_upload(work: Callable[[Path], archive.ImportReport]) -> archive.Import
     return None
 
 
-if upload is not None and _not_an_archive(upload.name, upload.getvalue()):
+why_not = _not_an_archive(upload.name, upload.getvalue()) if upload is not None else None
+if upload is not None and why_not == "cut short":
+    st.warning(
+        f"\u201c{safe(upload.name)}\u201d looks like an archive that is damaged or did not finish downloading "
+        "(its end is missing), so nothing was imported. Copy or download it again, then choose it here.",
+        icon=":material/draft:",
+    )
+elif upload is not None and why_not:
     st.warning(
         f"\u201c{safe(upload.name)}\u201d is not a Mendwell archive, so nothing was imported. An archive is the "
         "one .zip file that `mendwell archive` makes (a spreadsheet export or a backup cannot be imported here). "
@@ -149,8 +173,20 @@ elif upload is not None:
             if added is not None:
                 # counts, never names: the trail outlives whatever is erased later
                 audit.record(db, viewer.actor, audit.IMPORT, None, added.counts)
+                said = f"Imported {added.words}."
+                if added.new_couples and viewer.is_therapist:
+                    # the owner who brought them in can open them (no one could before), as with "Add a couple"
+                    for new_id in added.new_couples:
+                        db.accounts.grant(viewer.account.account_id, new_id)
+                        audit.record(db, viewer.actor, audit.ACCOUNT, new_id, "granted imported couple to its importer")
+                    said += (
+                        f" {_names(list(added.new_couples.values()))} can now be opened from the sidebar; to let "
+                        "another therapist see them, grant them on Accounts."
+                    )
                 st.cache_data.clear()
-                st.success("Imported " + ", ".join(f"{n:,} {t}" for t, n in added.items() if n) + ".")
+                st.session_state[state.IMPORT_FLASH] = said
+                st.session_state[state.IMPORT_UPLOADS] = imported_before + 1
+                st.rerun()
 
 # -- backup -------------------------------------------------------------------------------------
 st.header("Backup")
@@ -171,10 +207,14 @@ st.markdown(
     "Erasing removes the answers, notes and names for good and rewrites the database file, so no trace of "
     "them is left in it. **It cannot be undone**: make an archive first if you may want them back."
 )
+# said above the forms: the one below now names the next couple, with nothing typed in it
+if flash := st.session_state.pop(state.ERASE_FLASH, None):
+    st.success(flash)
+    st.session_state.pop(state.ERASE_TYPED, None)
 if couple is not None:
     with st.form("erase_couple"):
         st.markdown(f"Erase **{safe(couple.name)}** and everything they answered.")
-        typed = st.text_input("Type the couple's name to confirm")
+        typed = st.text_input("Type the couple's name to confirm", key=state.ERASE_TYPED)
         if st.form_submit_button("Erase this couple"):
             if typed.strip() != couple.name:
                 st.warning("The name does not match, so nothing was erased.")
@@ -184,7 +224,9 @@ if couple is not None:
                 audit.record(db, viewer.actor, audit.ERASE, couple.couple_id)
                 forget_erased(db)
                 st.session_state.pop(state.COUPLE, None)
-                st.session_state[state.ERASE_FLASH] = "Erased. Nothing of them is left in the database file."
+                st.session_state[state.ERASE_FLASH] = (
+                    f"Erased {safe(couple.name)}. Nothing of them is left in the database file."
+                )
                 st.rerun()
 with st.form("erase_all"):
     st.markdown("Erase **everyone** in this database.")
@@ -203,16 +245,29 @@ with st.form("erase_all"):
                 "starts afresh, as on its first day."
             )
             st.rerun()
-if flash := st.session_state.pop(state.ERASE_FLASH, None):
+if flash := st.session_state.pop(state.BACKUPS_FLASH, None):
     st.success(flash)
 backups = list_backups(db_path())
 if backups:
+    some = f"{len(backups)} backup" + ("s" if len(backups) > 1 else "")
     st.warning(
-        f"{len(backups)} backup file(s) made here earlier still hold everything they held then, erased couples "
-        "included. Archives you downloaded hold it too: delete those yourself.",
+        f"{some} made here earlier still hold everything they held then, erased couples included. Archives you "
+        "downloaded hold it too: delete those yourself.",
         icon=":material/warning:",
     )
-    if st.button("Delete the backups made here"):
-        delete_backups(db_path())
-        audit.record(db, viewer.actor, audit.ERASE, None, "backups deleted")
-        st.rerun()
+    if not st.session_state.get(state.CONFIRM_DELETE_BACKUPS):
+        if st.button("Delete the backups made here"):
+            st.session_state[state.CONFIRM_DELETE_BACKUPS] = True
+            st.rerun()
+    else:  # asked once more: a backup is the only copy of whatever was erased since
+        st.markdown(f"Delete {some} for good? Whatever was erased since they were made is then gone everywhere.")
+        yes, keep = st.columns(2)
+        if yes.button(f"Yes, delete {some} for good", type="primary"):
+            deleted = delete_backups(db_path())
+            audit.record(db, viewer.actor, audit.ERASE, None, "backups deleted")
+            st.session_state.pop(state.CONFIRM_DELETE_BACKUPS, None)
+            st.session_state[state.BACKUPS_FLASH] = f"Deleted {deleted} backup" + ("s." if deleted != 1 else ".")
+            st.rerun()
+        if keep.button("Keep them"):
+            st.session_state.pop(state.CONFIRM_DELETE_BACKUPS, None)
+            st.rerun()

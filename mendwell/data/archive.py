@@ -386,9 +386,27 @@ def _answer_problems(cur: Cursor) -> list[str]:
 class ImportReport(dict[str, int]):
     """Rows added per table (a dict, as before), and in words what the import did for each couple."""
 
-    def __init__(self, added: dict[str, int], lines: list[str]) -> None:
+    def __init__(self, added: dict[str, int], lines: list[str], new_couples: dict[int, str] | None = None) -> None:
         super().__init__(added)
         self.lines = lines
+        self.new_couples = new_couples or {}  # the couples it brought in that were not here: id -> name
+
+    @property
+    def words(self) -> str:
+        """What was added, as a person says it: "1 couple, 2 partners and 1 check-in" (answers and notes go
+        with their check-ins; "nothing new" when nothing was)."""
+        said = [
+            f"{n:,} {one if n == 1 else many}"
+            for n, one, many in (
+                (self.get("couples", 0), "couple", "couples"),
+                (self.get("partners", 0), "partner", "partners"),
+                (self.get("checkins", 0), "check-in", "check-ins"),
+            )
+            if n
+        ]
+        if not said:
+            return "answers to drafts already here" if any(self.values()) else "nothing new"
+        return said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
 
     @property
     def counts(self) -> str:
@@ -432,10 +450,10 @@ def _advance_sequences(cur: Cursor) -> None:
             cur.execute(f"SELECT max(nextval('{seq}')) FROM range(?)", [gap])
 
 
-def _plan(cur: Cursor, without_safety: bool) -> tuple[list[str], list[str]]:
+def _plan(cur: Cursor, without_safety: bool) -> tuple[list[str], list[str], dict[int, str]]:
     """Map the archive onto this database: each couple new (fresh ids) or the same couple as one here (by its
     stable identifier), each check-in added, replacing a draft, kept, or in conflict (answers compared without
-    the safety check's when the archive leaves them out). Returns (problems, lines)."""
+    the safety check's when the archive leaves them out). Returns (problems, lines, the new couples' names)."""
     cur.execute(
         "CREATE OR REPLACE TEMP TABLE imp_couple_map AS SELECT i.couple_id AS old_id, i.name, "
         "coalesce(i.uid, uuid()::VARCHAR) AS uid, c.couple_id AS existing_id, c.name AS existing_name, "
@@ -497,7 +515,7 @@ def _plan(cur: Cursor, without_safety: bool) -> tuple[list[str], list[str]]:
                 else ""
             )
         )
-    lines = []
+    lines, new_couples = [], {}
     for name, existing_id, existing_name, new_id in cur.execute(
         "SELECT name, existing_id, existing_name, new_id FROM imp_couple_map ORDER BY old_id"
     ).fetchall():
@@ -508,6 +526,7 @@ def _plan(cur: Cursor, without_safety: bool) -> tuple[list[str], list[str]]:
         )
         added, replaced, kept = counts.get("add", 0), counts.get("replace", 0), counts.get("keep", 0)
         if existing_id is None:
+            new_couples[int(new_id)] = str(name)
             lines.append(f"{name}: a new couple here (#{new_id}), with {added} check-in(s)")
         else:
             line = f"{existing_name} (#{existing_id}): the same couple; {added} check-in(s) added"
@@ -522,7 +541,7 @@ def _plan(cur: Cursor, without_safety: bool) -> tuple[list[str], list[str]]:
             [new_id],
         ).fetchall():
             lines.append(f"  the archive calls a partner {p_name!r}; here they are {p_existing!r} (kept)")
-    return problems, lines
+    return problems, lines, new_couples
 
 
 def _write(cur: Cursor, without_safety: bool) -> dict[str, int]:
@@ -598,7 +617,7 @@ def _apply(engine: Engine, cur: Cursor, dry_run: bool = False, without_safety: b
         problems = _checks(cur) + _definition_problems(cur) + _answer_problems(cur)
         if problems:
             raise ArchiveError(problems)
-        conflicts, lines = _plan(cur, without_safety)
+        conflicts, lines, new_couples = _plan(cur, without_safety)
         if conflicts:
             raise ArchiveError(conflicts)
         added = _write(cur, without_safety)
@@ -619,4 +638,4 @@ def _apply(engine: Engine, cur: Cursor, dry_run: bool = False, without_safety: b
         raise
     if not dry_run:
         engine.bump(*(int(r[0]) for r in engine.rows("SELECT couple_id FROM couples")))
-    return ImportReport(added, lines)
+    return ImportReport(added, lines, new_couples)

@@ -135,12 +135,29 @@ def test_a_file_that_is_not_an_archive_is_explained_in_the_page(
         assert "This archive would add" not in shown(at)
     assert fingerprint(app_store()) == before
 
+    # an archive cut short (a download that did not finish) is said to be damaged, not "not an archive"
+    at.file_uploader(key="import_upload").set_value(("cy-di.zip", real[: len(real) // 2], "application/zip"))
+    ok(at.run())
+    [warning] = [w.value for w in at.warning]
+    assert NOT_AN_ARCHIVE not in warning and "damaged or did not finish downloading" in warning
+    assert fingerprint(app_store()) == before
+
     # a real archive is previewed, with no such message
     at.file_uploader(key="import_upload").set_value(("cy-di.zip", real, "application/zip"))
     ok(at.run())
     assert NOT_AN_ARCHIVE not in shown(at) and not at.warning
     assert "This archive would add:" in shown(at)
     assert [b.label for b in at.button if b.label == "Import it"] == ["Import it"]
+
+    # imported: said in words, not offered again, and the new couple is the owner's to open (found: it was no
+    # one's, so nobody could see, archive or erase it without a trip to Accounts first)
+    ok(button(at, "Import it").click().run())
+    [said] = [s.value.replace("\\", "") for s in at.success]
+    assert said.startswith("Imported 1 couple, 2 partners and 1 check-in.") and "Cy & Di can now be opened" in said
+    assert "This archive would add" not in shown(at) and not [b for b in at.button if b.label == "Import it"]
+    [cy] = [c for c in app_store().couples.all() if c.name == "Cy & Di"]
+    owner = app_store().accounts.by_name("Dr Owner")
+    assert owner is not None and cy.couple_id in app_store().accounts.granted(owner.account_id)
 
 
 # -- the caseload: a column per kind of flag ----------------------------------------------------------------
@@ -281,9 +298,13 @@ def test_the_data_page_erases_a_couple_only_when_its_name_is_typed_and_then_noth
     assert [w.value for w in at.warning][-1] == "The name does not match, so nothing was erased."
     assert [c.name for c in app_store().couples.all()] == ["Ada & Bo", "Cy & Di"]
     erase("erase_couple", "Type the couple's name to confirm", "Ada & Bo", "Erase this couple")
-    assert "Erased. Nothing of them is left in the database file." in [s.value for s in at.success]
+    # the message names who was erased (the form below now names the next couple), and only it does
+    erased = "Erased Ada & Bo. Nothing of them is left in the database file."
+    assert erased in [s.value.replace("\\", "") for s in at.success]
     assert [c.name for c in app_store().couples.all()] == ["Cy & Di"]
-    assert at.session_state[state.COUPLE] == cy.couple_id and "Ada" not in shown(at)
+    assert at.session_state[state.COUPLE] == cy.couple_id and "Ada" not in shown(at).replace(erased, "")
+    [box] = [t for t in at.text_input if t.form_id == "erase_couple"]
+    assert box.value == ""  # what was typed is not left aimed at the next couple
     assert ada.couple_id not in boards and not len(boards)  # forgotten, not left in memory
     assert [e.couple_id for e in audit.entries(app_store()) if e.action == audit.ERASE] == [ada.couple_id]
 
@@ -295,3 +316,27 @@ def test_the_data_page_erases_a_couple_only_when_its_name_is_typed_and_then_noth
     assert [t.value for t in at.title] == ["Sign in"]
     [said] = [s.value for s in at.success]
     assert said.startswith("Everything was erased, every account with it, and the database file was rewritten.")
+
+
+def test_backups_are_deleted_only_once_the_owner_says_yes_and_the_page_says_so(
+    store: Database, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found: one click on "Delete the backups made here" deleted every backup, with no question and no word."""
+    from mendwell.backups import list_backups
+    from mendwell.config import db_path
+
+    make_couple(store, "Ada & Bo", ("Ada", "Bo"))
+    sign_in(monkeypatch, store, therapist(store, "Dr Owner", [], owner=True))
+    store.close()
+    at = open_page(start_app(), DATA)
+    ok(button(at, "Make a backup now").click().run())
+    assert len(list_backups(db_path())) == 1
+    ok(button(at, "Delete the backups made here").click().run())
+    assert len(list_backups(db_path())) == 1  # asked first
+    ok(button(at, "Keep them").click().run())
+    assert len(list_backups(db_path())) == 1 and not [b for b in at.button if b.label.startswith("Yes, delete")]
+    ok(button(at, "Delete the backups made here").click().run())
+    ok(button(at, "Yes, delete 1 backup for good").click().run())
+    assert list_backups(db_path()) == []
+    assert "Deleted 1 backup." in [s.value for s in at.success]
+    assert not [b for b in at.button if b.label == "Delete the backups made here"]
