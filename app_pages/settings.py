@@ -20,11 +20,16 @@ db, catalog, couple, viewer = page.db, page.catalog, page.couple, page.viewer
 account = viewer.account
 
 
-def _done(where: str, message: str, detail: str) -> None:
-    """Record what was saved and say so under the form it was saved from (`where`), after the rerun."""
+def _done(where: str, message: str, detail: str, couple_id: int | None = None) -> None:
+    """Record what was saved (about `couple_id`, or about no couple: one's own sign-in, the practice) and say
+    so under the form it was saved from (`where`), after the rerun."""
     audit.record(db, viewer.actor, audit.ACCOUNT if "passcode" in detail or "factor" in detail else audit.SETTING,
-                 couple.couple_id if couple else None, detail)  # fmt: skip
+                 couple_id, detail)  # fmt: skip
     feedback.done(where, message)
+
+
+# a partner's own passcode is about their couple; a therapist's about no couple
+own_couple = couple.couple_id if couple is not None and account.is_partner else None
 
 
 _saved = feedback.said_under
@@ -69,7 +74,7 @@ if save or remove:
             feedback.show(exc)
         else:
             said = "Passcode removed: your private notes are plain text again." if remove else "Passcode saved."
-            _done("own_passcode", said, "own passcode " + ("removed" if remove else "changed"))
+            _done("own_passcode", said, "own passcode " + ("removed" if remove else "changed"), own_couple)
 
 # -- a therapist's second factor ---------------------------------------------------------------------
 if account.is_therapist:
@@ -80,9 +85,15 @@ if account.is_therapist:
             db.accounts.set_totp_secret(account.account_id, None)
             _done("second_step", "The second step is off.", "second factor removed")
         _saved("second_step")
+    elif not st.session_state.get(state.TOTP_PENDING):
+        # the key is drawn only once asked for: this screen may be shared in a session
+        st.caption("Adds a six-digit code from an authenticator app on your phone after your passcode.")
+        if st.button("Set up the second step"):
+            st.session_state[state.TOTP_PENDING] = accounts.new_second_factor()
+            st.rerun()
     else:
         st.caption("Adds a six-digit code from an authenticator app on your phone after your passcode.")
-        pending = st.session_state.setdefault(state.TOTP_PENDING, accounts.new_second_factor())
+        pending = str(st.session_state[state.TOTP_PENDING])
         uri = accounts.enrol_uri(pending, account)
         st.image(
             segno.make(uri, error="m").png_data_uri(scale=5),
@@ -118,7 +129,7 @@ if couple is not None and (viewer.is_partner or viewer.is_owner):
             except MendwellError as exc:
                 feedback.show(exc)
             else:
-                _done("rhythm", "Check-in day saved.", f"check-in day {int(new_day)}")
+                _done("rhythm", "Check-in day saved.", f"check-in day {int(new_day)}", couple.couple_id)
     _saved("rhythm")
     st.download_button(
         "Add a monthly reminder to your calendar (.ics)",
@@ -156,7 +167,7 @@ if viewer.is_owner and couple is not None:
             except MendwellError as exc:
                 feedback.show(exc)
             else:
-                _done("names", "Names saved.", "names changed")
+                _done("names", "Names saved.", "names changed", couple.couple_id)
     _saved("names")
 
 if viewer.is_owner:
