@@ -45,6 +45,7 @@ def test_a_second_steps_key_is_shown_only_once_asked_for(
     sign_in(monkeypatch, store, therapist(store, "Dr Owner", [], owner=True))
     store.close()
     at = open_page(start_app(), SETTINGS)
+
     def asked() -> list[object]:
         return [f for f in at.text_input if f.label == "The code the app shows now"]
 
