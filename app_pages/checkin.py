@@ -16,7 +16,7 @@ from mendwell.model import Checkin
 from mendwell.text import md_escape
 from ui import feedback, focus, scales, state
 from ui.auth import sealing_key
-from ui.gates import leave_now_button, sealing_key_gate, still_signed_in
+from ui.gates import leave_now_button, may_write, sealing_key_gate, still_signed_in
 from ui.page import page_setup, safe
 
 page = page_setup("Monthly check-in", page="checkin")
@@ -117,6 +117,8 @@ def _go_to(c: Checkin, step: int) -> None:
 
 def _next(c: Checkin, step: int) -> None:
     """on_click of Next: the next section; with questions still open here, ask once first (a second tap goes on)."""
+    if not may_write(db, c.partner_id):
+        return  # signed out meanwhile: their answers are not opened again (the page asks to sign in)
     inst = instruments[step]
     mine = recording.readable_answers(db, c.checkin_id, sealing).get(inst.id, {})
     asked = state.asked_once(c.checkin_id, step)
@@ -189,8 +191,11 @@ def _widget_value(inst: Instrument, it: Item, ans: Answer | None) -> object:
     return int(ans.value) if ans.value is not None else None
 
 
-def _save(checkin_id: int, inst: Instrument, it: Item, key: str) -> None:
-    """on_change: check and save one answer at once, so a closed tab loses nothing."""
+def _save(partner_id: int, checkin_id: int, inst: Instrument, it: Item, key: str) -> None:
+    """on_change: check and save one answer at once, so a closed tab loses nothing (only while its partner is
+    still signed in: a callback runs before the page checks)."""
+    if not may_write(db, partner_id):
+        return
     errors = st.session_state.setdefault(state.ANSWER_ERRORS, {})
     errors.pop(key, None)
     try:
@@ -220,7 +225,7 @@ def _ask(c: Checkin, inst: Instrument, it: Item, stored: Answer | None) -> None:
     key = _widget_key(c, inst, it)
     if key not in st.session_state:
         st.session_state[key] = _widget_value(inst, it, stored)
-    args = (c.checkin_id, inst, it, key)
+    args = (c.partner_id, c.checkin_id, inst, it, key)
     help_text = help_for(it)
     label = it.text + ("  :material/lock:" if it.private else "")
     lo, hi = inst.scale(it)
@@ -289,6 +294,8 @@ def _review(c: Checkin, answers: dict[str, dict[str, Answer]], cat: Catalog) -> 
         st.session_state[vis_key] = "private" if (stored is None or stored[1]) else "shared"
 
     def save_note() -> None:
+        if not may_write(db, c.partner_id):
+            return
         text = str(st.session_state[field])
         private = st.session_state[vis_key] == "private"
         try:

@@ -50,6 +50,14 @@ def still_signed_in(db: Database) -> Viewer | None:
     return viewer
 
 
+def may_write(db: Database, partner_id: int) -> bool:
+    """For a widget's callback, which Streamlit runs before the page's own checks: whether the person signed in
+    at this moment is still the partner who writes (not signed out, not gone idle, not sharing a screen). The
+    page's checks then ask them to sign in again."""
+    viewer = current_viewer(db)
+    return viewer is not None and viewer.sharing is None and viewer.account.partner_id == partner_id
+
+
 def left_at_the_tap() -> bool:
     """For a run that finds nobody signed in: True, with the neutral page set up, when this run answers a tap
     of "Leave now" whose own request ended the sign-in before the run began (`ui.quick_exit`)."""

@@ -146,3 +146,20 @@ def test_a_section_opened_by_a_tap_lands_on_its_title_and_a_saved_answer_moves_n
     second = landing(at)
     assert f'const token = "{checkin_id}:2",' in second and "toTop = false;" in second
     assert 'title = "Small hurts this month",' in second
+
+
+def test_an_answer_tapped_after_the_sign_in_ended_is_not_saved(
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found on a phone left idle: once the sign-in had ended, the next tap on an answer still saved it (the
+    answer is saved by the radio's callback, which Streamlit runs before the page checks who is signed in)
+    and only then did the page ask to sign in. Now nothing is written, and the page asks to sign in."""
+    checkin_id = checkin_at(monkeypatch, store, catalog, ())
+    at = open_page(start_app(), CHECKIN)
+    assert section_title(at) == "Bids for connection"
+    at.radio(key=f"a:{checkin_id}:bids:toward_me").set_value(2).run()
+    assert set(app_store().checkins.answers(checkin_id).get("bids", {})) == {"toward_me"}  # saved while signed in
+    app_store().engine.transaction(lambda cur: cur.execute("UPDATE sign_ins SET ended_at = current_timestamp"))
+    at.radio(key=f"a:{checkin_id}:bids:away_from_me").set_value(1).run()
+    assert set(app_store().checkins.answers(checkin_id).get("bids", {})) == {"toward_me"}
+    assert [t.value for t in at.title] == ["Sign in"]
