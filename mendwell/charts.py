@@ -28,7 +28,7 @@ import plotly.io as pio
 
 from mendwell import stats
 from mendwell.instruments import Instrument
-from mendwell.text import possessive
+from mendwell.text import no_bidi_controls, possessive
 
 PARTNER_COLOURS = {1: "#0072B2", 2: "#D55E00"}  # blue, vermillion
 PARTNER_DASH = {1: "solid", 2: "dash"}
@@ -41,7 +41,7 @@ FONT: dict[str, Any] = {"family": "Source Sans, Helvetica, Arial, sans-serif", "
 
 def plot_text(text: str) -> str:
     """Make text inert for Plotly, which reads <b>, <a href>, <br> and %{...} in labels and hovers."""
-    return html.escape(" ".join(str(text).split()), quote=False).replace("%", "&#37;")
+    return html.escape(" ".join(no_bidi_controls(text).split()), quote=False).replace("%", "&#37;")
 
 
 # A hover label's longest line, in characters. Plotly never wraps a label and shows it beside the point, where

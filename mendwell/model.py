@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from mendwell.errors import InvalidInput
 from mendwell.limits import NAME_MAX
+from mendwell.text import no_bidi_controls
 
 
 @dataclass(frozen=True)
@@ -93,8 +94,9 @@ class SignIn:
 
 
 def clean_name(name: str, what: str = "name") -> str:
-    """Trim a couple or partner name and refuse empty or oversized ones."""
-    name = " ".join(str(name).replace("\x00", "").split())
+    """Trim a couple or partner name (without characters that turn the direction of the text around it) and
+    refuse empty or oversized ones."""
+    name = " ".join(no_bidi_controls(str(name).replace("\x00", "")).split())
     if not name:
         raise InvalidInput(f"Please give a {what}.")
     if len(name) > NAME_MAX:

@@ -37,6 +37,7 @@ from mendwell.limits import THEMES_SHOWN
 from mendwell.model import Couple
 from mendwell.periods import add_months, label, month_start
 from mendwell.reveal import EVERY_MONTH, Lens
+from mendwell.text import no_bidi_controls
 
 CHART_CONFIG = {"displayModeBar": False, "staticPlot": False}
 DEFAULT_MONTHS = 12
@@ -60,7 +61,7 @@ CSP = (
 
 def esc(text: object) -> str:
     """Text from the data, safe to put in HTML (element content or attribute value)."""
-    return html.escape(str(text), quote=True)
+    return html.escape(no_bidi_controls(str(text)), quote=True)
 
 
 def range_label(start: dt.date, end: dt.date) -> str:

@@ -17,9 +17,20 @@ _TYPOGRAPHY = re.compile(r"(?<!\S)(<->|->|<-|--|>=|<=|~=)(?!\S)")
 WORD_JOINER = "\u2060"
 
 
+# Unicode's bidirectional embeddings, overrides and isolates: a person's words never need them (Hebrew or Arabic
+# in a name is laid out right without them), and one left open in a name turned the app's own sentence after it
+# backwards ("...yehT .6202 lirpA dna yraunaJ rof ni dekcehc sah").
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def no_bidi_controls(text: str) -> str:
+    """`text` without the characters that would change the direction of the text around it."""
+    return _BIDI_CONTROLS.sub("", str(text))
+
+
 def md_escape(text: str) -> str:
     """Escape `text` so a markdown renderer shows it literally, on one line."""
-    flat = " ".join(str(text).split())
+    flat = " ".join(no_bidi_controls(text).split())
     flat = _TYPOGRAPHY.sub(lambda m: m[0][0] + WORD_JOINER + m[0][1:], flat)
     return _MD_SPECIAL.sub(r"\\\1", flat)
 
