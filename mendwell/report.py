@@ -331,7 +331,8 @@ def _trends(d: _Data) -> str:
         _note(
             "One chart per part of the check-in, a line for each of you. Shaded bands give each part's own "
             "wording for a range of scores; a gap is a month without a check-in; a large triangle marks a "
-            "reliable change (▲ for the better, ▼ for the harder).",
+            "reliable change since the starting point (▲ where the line went up, ▼ where it went down; the words "
+            "beside it say whether that is better or harder for that part).",
             INTRO,
         )
     )

@@ -23,7 +23,7 @@ import pandas as pd
 from mendwell import stats
 from mendwell.limits import GLANCE_MAX, MIN_TREND_POINTS, TREND_MONTHS
 from mendwell.periods import label
-from mendwell.text import p_value, possessive
+from mendwell.text import possessive
 
 CANT_TELL_MARK = "can't tell yet"
 NO_CHANGE_MARK = "no reliable change"
@@ -106,10 +106,11 @@ def trend_words(t: stats.Trend | None, higher_is: str) -> str:
     if not t.direction:
         return f"no clear direction over the last {t.span} months ({t.n} check-ins)"
     up = t.direction == "up"
+    # in words only, for the couple too: ▲ and ▼ mark a reliable change on the charts, and a p-value is the
+    # test's business (how the direction is decided is said in the README and in `stats.trend`)
     return (
-        f"moving {'up' if up else 'down'} over the last {t.span} months ({arrow(1.0 if up else -1.0)}; "
-        f"{way_words(higher_is, up)}): about {abs(t.slope):.2f} a month over {t.n} check-ins, "
-        f"exact Mann-Kendall {p_value(t.p)}"
+        f"moving {'up' if up else 'down'} over the last {t.span} months ({way_words(higher_is, up)}): "
+        f"about {abs(t.slope):.2f} a month over {t.n} check-ins"
     )
 
 

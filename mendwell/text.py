@@ -51,8 +51,3 @@ def possessive(name: str) -> str:
     """A name's possessive, one way everywhere: "Elias's", "Ann's" (it was "Elias'" in a sentence beside a chart
     titled "Elias's")."""
     return f"{name}'s"
-
-
-def p_value(p: float) -> str:
-    """A p-value as written: three decimals, or "p < 0.001" (never "p = 0.000")."""
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"

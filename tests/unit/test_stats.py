@@ -110,12 +110,14 @@ def test_reference_stats_use_first_checkins_and_complete_answers() -> None:
 
 
 def test_trend_words_follow_the_direction() -> None:
+    """In words a couple reads: no ▲ or ▼ (they mark a reliable change) and no test statistics (found: "exact
+    Mann-Kendall p = 0.007" under a chart on a partner's phone and on a shared screen)."""
     t = stats.trend(range(6), [3, 2.5, 2, 1.5, 1, 0.5], MIN_TREND_POINTS)
-    assert summary.trend_words(t, "worse").startswith(
-        "moving down over the last 6 months (▼; for this part, lower is better)"
+    assert summary.trend_words(t, "worse") == (
+        "moving down over the last 6 months (for this part, lower is better): about 0.50 a month over 6 check-ins"
     )
     assert summary.trend_words(t, "better").startswith(
-        "moving down over the last 6 months (▼; for this part, lower is harder)"
+        "moving down over the last 6 months (for this part, lower is harder)"
     )
     assert summary.trend_words(None, "better").startswith("not enough months yet")
 
