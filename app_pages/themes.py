@@ -120,15 +120,16 @@ def coming_back() -> None:
                     )
             new_here = fresh[fresh["partner_id"] == partner.partner_id]
             if not new_here.empty:
+                # the latest month shown, by name: it is often last month (this one not open to both yet)
                 st.caption(
-                    "New this month: "
+                    f"New in {periods.label(last_period.date())}: "
                     + ", ".join(md_escape(theme_titles.get(t, t)) for t in new_here["theme_id"])
                     + "."
                 )
     st.caption(
         f"Up to {THEMES_SHOWN} themes each, those that came up in the most months first; then those that came "
-        "up several months in a row up to the latest, then this month. A theme that is new this month is named "
-        "on its own."
+        f"up several months in a row up to {periods.label(last_period.date())}, then in that month. A theme new "
+        "in that month is named on its own."
     )
 
 

@@ -54,3 +54,18 @@ def test_how_far_back_and_how_often_choose_the_themes_that_keep_coming_back(
     assert "Showing themes that came up in at least 1 of the 3 months from April 2025 to June 2025." in shown(at)
     assert lines() == ["- **Unseen**: 3 of 3 months, the last 3 in a row\n- **Alone**: 1 of 3 months"]
     assert not at.exception
+
+
+def test_a_theme_new_in_the_latest_month_is_named_with_that_month(
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found: "New this month" under themes from last month (this month not open to both yet, or not answered)."""
+    _, ann, _ = make_couple_ids(store, "Us")
+    for i in range(6):
+        themes = [UNSEEN, ALONE] if i == 5 else [UNSEEN]
+        check_in(store, catalog, ann, month(i), {"micro_hurts": {"unheard_often": 1, "unheard_themes": themes}})
+    sign_in_partner(monkeypatch, store, store.couples.all()[0])
+    store.close()
+    at = open_page(start_app(), THEMES)
+    assert "New in June 2025: Alone." in [c.value for c in at.caption]
+    assert "this month" not in shown(at).lower()
