@@ -290,15 +290,16 @@ def rows(
         month_words = _this_month(statuses.get(cid, {}), names, due)
         if due.past:
             gathered.add(PAST_DAY, month_words, f"This month so far: {month_words}.")
-        pressing = next((n for n, k in enumerate(KINDS) if gathered.count.get(k)), len(KINDS))
-        cells = {k.column: "; ".join(gathered.cells.get(k, [])) for k in flag_columns(safety_flag)}
+        shown = flag_columns(safety_flag)  # ranked among the kinds on the board: the first is always 1
+        pressing = next((n for n, k in enumerate(shown) if gathered.count.get(k)), len(KINDS))
+        cells = {k.column: "; ".join(gathered.cells.get(k, [])) for k in shown}
         cells[PAST_DAY.column] = month_words  # who has checked in shows even before it is a flag
         out[cid] = Row(
             cid,
             {
                 "couple_id": cid,
                 "Couple": str(c.name),
-                MOST_PRESSING: f"{pressing + 1} · {KINDS[pressing].short}" if pressing < len(KINDS) else NOTHING,
+                MOST_PRESSING: f"{pressing + 1} · {shown[pressing].short}" if pressing < len(shown) else NOTHING,
                 **cells,
                 FLAG_COUNT: sum(gathered.count.values()),
                 LAST: pd.Timestamp(c.last_checkin) if pd.notna(c.last_checkin) else pd.NaT,

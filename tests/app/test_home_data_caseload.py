@@ -200,6 +200,12 @@ def test_the_caseload_has_a_column_per_kind_most_pressing_first(
     pressing = list(board.table["Most pressing"])
     assert pressing[0] == "1 · safety check" and pressing[-1] == "nothing flagged"
     assert pressing == sorted(pressing)
+    # without the safety flag its kind has no column, and the ranks count the kinds shown: the most pressing is 1
+    # (found: "2 · reliably harder" at the top, with no 1 anywhere, beside a help saying 1 is the most pressing)
+    hidden = caseload.board(store, ids, catalog, today, safety_flag=False).table.set_index("Couple")
+    assert "Safety check" not in hidden.columns
+    assert hidden.loc["Lark & Moss", "Most pressing"] == "4 · past the check-in day"
+    assert hidden.loc["Safe Test", "Most pressing"] != "1 · safety check"
     # the details: each flag as a sentence for the therapist
     [first, *_] = board.details[worried]
     assert first.startswith("Ann's private safety check raised a concern in the last three months")
