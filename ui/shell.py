@@ -258,9 +258,11 @@ def run() -> None:
     elif "couple" in st.query_params:  # a partner has one couple: an address naming another says nothing
         del st.query_params["couple"]
     if st.session_state.pop(state.ADDRESS_REFUSED, False):
+        # the sidebar offers a choice only to someone with more than one couple
+        choose = "; choose another in the sidebar." if len(viewer.couple_ids) > 1 else "."
         st.warning(
             "The couple in the address is not one you can open, so it was not opened. The couple on screen is "
-            "one of yours; choose another in the sidebar.",
+            f"one of yours{choose}",
             icon=":material/block:",
         )
     if page.url_path not in NO_PRELOAD:

@@ -51,7 +51,7 @@ def test_a_couple_not_granted_in_the_address_is_refused_out_loud(three: list[int
     ada, _, ed = three
     query = {"couple": str(ed), **({"share": "1"} if share else {})}
     at = start_app(**query)  # the page the address names: the first run of the session
-    assert REFUSED in shown(at)
+    assert REFUSED in shown(at) and "choose another in the sidebar" in shown(at)  # they have two
     assert at.session_state[state.COUPLE] == ada and "Ed & Flo" not in shown(at)
     assert "share" not in at.query_params and not any("● Sharing" in m.value for m in at.sidebar.markdown)
     assert at.query_params["couple"] in (str(ada), [str(ada)])  # the address now says what is on screen
@@ -96,3 +96,16 @@ def test_a_partners_address_names_no_couple(
     store.close()
     at = ok(start_app(couple=str(theirs.couple_id)))
     assert "couple" not in at.query_params and "Tia" not in shown(at) and "Oona" in shown(at)
+
+
+def test_the_refusal_points_to_a_choice_only_where_there_is_one(
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found: "choose another in the sidebar" said to a therapist with one couple, whose sidebar has no chooser."""
+    mine = make_couple(store, "Ada & Bo", ("Ada", "Bo"))
+    other = make_couple(store, "Cy & Di", ("Cy", "Di"))
+    sign_in(monkeypatch, store, therapist(store, "Dr One", [mine.couple_id]))
+    store.close()
+    at = start_app(couple=str(other.couple_id))
+    [said] = [w.value for w in at.warning if REFUSED in w.value]
+    assert "sidebar" not in said and not at.sidebar.selectbox
