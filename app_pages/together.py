@@ -65,7 +65,7 @@ if summary := together.gap_summary(gaps, titles):
 
 notes = together.shared_notes(db, couple.couple_id, period)
 if not notes.empty:  # their own words come first
-    st.subheader("Notes you chose to share")
+    st.subheader("Notes shared this month")  # not "you chose": the reader may have shared none
     for r in notes.itertuples():
         with st.container(border=True):
             st.markdown(f"**{md_escape(names[int(r.partner_id)])}**")
@@ -110,12 +110,16 @@ else:
             for r in mine.itertuples():
                 often_item = micro.item(r.often_item)
                 often = views.value_label(micro, often_item, r.often)
-                mended = "not answered"
+                mended = "mended: not answered"
                 if r.repaired_item is not None and not pd.isna(r.repaired):
-                    mended = views.value_label(micro, micro.item(r.repaired_item), r.repaired)
-                st.markdown(
-                    f"- {md_escape(micro.short(often_item))}: {md_escape(often.lower())}; mended: {md_escape(mended)}"
-                )
+                    said = views.value_label(micro, micro.item(r.repaired_item), r.repaired)
+                    # an answer that says it already ("Yes, we mended it") stands alone: "mended: Yes, we mended it"
+                    mended = (
+                        md_escape(said[:1].lower() + said[1:])
+                        if "mend" in said.lower()
+                        else f"mended: {md_escape(said)}"
+                    )
+                st.markdown(f"- {md_escape(micro.short(often_item))}: {md_escape(often.lower())}; {mended}")
 
 # -- prompts -----------------------------------------------------------------------------------
 st.subheader("To talk about, if you like")

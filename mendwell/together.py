@@ -178,11 +178,16 @@ def gap_summary(gaps: pd.DataFrame, titles: Mapping[tuple[str, str], str]) -> st
         return ""
     apart = known[known["reading"] == SEEING_DIFFERENTLY]
     close = len(known) - len(apart)
+    # "scores": the cards below show each one's words, which differ where two close scores sit either side of
+    # where one wording gives way to the next ("close together" over "Some" and "Many" read as a contradiction)
+    either_side = (
+        "; where your words below differ, your scores sat either side of where one wording gives way to the next"
+    )
     if apart.empty and len(known) == len(gaps):
-        return f"You were close together on every part this month ({close} of them)."
+        return f"Your scores were close on every part this month ({close} of them){either_side}."
     if apart.empty:
-        return f"You were close together on the {close} parts where it can be told yet."
-    rest = f"; on the other {close if close > 1 else 'one'} you were close together" if close else ""
+        return f"Your scores were close on the {close} parts where it can be told yet{either_side}."
+    rest = f"; on the other {close if close > 1 else 'one'} your scores were close" if close else ""
     if len(apart) > 3:
         said = f"You saw {len(apart)} of the {len(known)} parts differently this month (each is marked below)"
     else:

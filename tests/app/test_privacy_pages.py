@@ -165,7 +165,7 @@ def test_together_opens_only_when_both_have_checked_in(
     assert not at.info
     assert [h.value for h in at.header] == [f"{label}, side by side"]
     assert [h.value for h in at.subheader] == [
-        "Notes you chose to share",  # their own words first
+        "Notes shared this month",  # their own words first
         "How the month felt to each of you",
         "Where you saw it differently",
         "Small hurts each of you named",
@@ -577,7 +577,9 @@ def test_caseload_flags(store: Database, catalog: Catalog, app_env: Path, monkey
     # the couple to open is picked from the same order, the most pressing first
     assert at.selectbox(key="caseload_pick").options == [f"{n} (#{by_couple[n]})" for n in board["Couple"]]
     assert at.selectbox(key="caseload_pick").value == y.couple_id
-    assert list(board["Most pressing"][:3]) == ["2 · reliably harder"] * 3
+    assert (
+        list(board["Most pressing"][:3]) == ["1 · reliably harder"] * 3
+    )  # the safety flag is off: ranked among the kinds shown
     assert_absent(at, private_words(catalog), "Caseload")
 
     # choosing a row on the board chooses that couple to open (once: the chooser can still be changed after)

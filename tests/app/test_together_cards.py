@@ -68,7 +68,7 @@ def test_an_open_month_is_words_first_with_the_numbers_a_click_away(
     assert [h.value for h in at.header] == [f"{periods.label(THIS_MONTH)}, side by side"]
     n_close = int((close["Reading"] == together.CLOSE).sum())
     summary = (
-        f"You saw \u201c{REACHES}\u201d differently this month; on the other {n_close} you were close together. "
+        f"You saw \u201c{REACHES}\u201d differently this month; on the other {n_close} your scores were close. "
         "Different isn't wrong: it's something to be curious about together."
     )
     flat = list(nodes(at, main_only=True))

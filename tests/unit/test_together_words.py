@@ -52,3 +52,15 @@ def test_a_prompt_about_small_hurts_speaks_to_who_named_them() -> None:
     [each] = [p.text for p in together.prompts(NO_SCORES, both, [], {}, NAMES)
               if p.step == "Name the impact, not the intent"]  # fmt: skip
     assert each.startswith("You each named small hurts this month")
+
+
+def test_close_scores_are_not_said_to_be_close_words() -> None:
+    """Found: "You were close together on every part this month" over cards reading "Some small hurts" and "Many
+    small hurts this month". Two scores within chance of each other can still fall either side of where one
+    wording gives way to the next: the sentence speaks of scores, and says so."""
+    gaps = pd.DataFrame({"instrument_id": ["a", "b"], "subscale_id": ["x", "y"],
+                         "reading": [together.CLOSE, together.CLOSE]})  # fmt: skip
+    said = together.gap_summary(gaps, {})
+    assert said.startswith("Your scores were close on every part this month (2 of them)")
+    assert "either side of where one wording gives way to the next" in said
+    assert "close together" not in said
