@@ -227,7 +227,8 @@ def _ask(c: Checkin, inst: Instrument, it: Item, stored: Answer | None) -> None:
         st.session_state[key] = _widget_value(inst, it, stored)
     args = (c.partner_id, c.checkin_id, inst, it, key)
     help_text = help_for(it)
-    label = it.text + ("  :material/lock:" if it.private else "")
+    # in words: an icon's name is what a screen reader reads out ("... partner? lock"); its help says more
+    label = it.text + (" (private)" if it.private else "")
     lo, hi = inst.scale(it)
     if it.kind == "likert":
         labels = inst.labels(it)

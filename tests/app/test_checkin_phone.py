@@ -163,3 +163,18 @@ def test_an_answer_tapped_after_the_sign_in_ended_is_not_saved(
     at.radio(key=f"a:{checkin_id}:bids:away_from_me").set_value(1).run()
     assert set(app_store().checkins.answers(checkin_id).get("bids", {})) == {"toward_me"}
     assert [t.value for t in at.title] == ["Sign in"]
+
+
+def test_a_private_question_says_so_in_words_a_screen_reader_reads(
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found: a private question's lock icon was read out as the word "lock" after the question."""
+    order = [i.id for i in catalog.instruments]
+    first = next(i for i in catalog.instruments if any(it.private for it in i.items))
+    checkin_id = checkin_at(monkeypatch, store, catalog, tuple(order[: order.index(first.id)]))
+    at = open_page(start_app(), CHECKIN)
+    assert section_title(at) == first.title
+    private = next(it for it in first.items if it.private and it.show_if is None)
+    [label] = [w.label for w in at.radio if w.key == f"a:{checkin_id}:{first.id}:{private.id}"]
+    assert label == f"{private.text} (private)"
+    assert not [w.label for w in at.radio if ":material/" in w.label]
