@@ -109,6 +109,14 @@ def viewer_for(db: Database, sign_in_id: str, idle: dt.timedelta, now: dt.dateti
     return Viewer(account, sign_in, tuple(couples_of(db, account)))
 
 
+def is_live(db: Database, sign_in_id: str, idle: dt.timedelta, now: dt.datetime | None = None) -> bool:
+    """Whether a sign-in still holds, without noting any activity (asking is not using it): the page's own
+    check, every minute or so, that it may still show what it shows."""
+    now = now or dt.datetime.now()
+    sign_in = db.sign_ins.get(sign_in_id)
+    return sign_in is not None and sign_in.ended_at is None and now - sign_in.last_seen <= idle
+
+
 def couples_of(db: Database, account: Account) -> list[int]:
     """The couples an account may see: a partner their own, a therapist (owner or not) those granted."""
     if account.partner_id is not None:

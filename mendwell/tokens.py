@@ -15,6 +15,8 @@ from mendwell.data import Database
 
 COOKIE = "mendwell_sign_in"
 CSRF_COOKIE = "mendwell_form"
+LEFT_COOKIE = "qx"  # set by "Leave now": the sign-in address shows the neutral page until its "Done" (no word of us)
+LEFT_SECONDS = 12 * 3600
 _SECRET_KEY = "cookie_secret"
 
 

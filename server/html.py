@@ -7,6 +7,8 @@ from pathlib import Path
 
 import streamlit
 
+from mendwell import neutral
+
 
 def _app_font() -> str:
     """The app's own font as Streamlit serves it to its pages (a file named by its content), for these pages to
@@ -45,14 +47,26 @@ legend { font-weight: 600; padding: 0 .3rem; }
 )
 
 
-def page(title: str, body: str) -> str:
-    """A whole page; `body` is already escaped HTML."""
+def page(title: str, body: str, head: str = "") -> str:
+    """A whole page; `body` (and `head`, more for the head) already escaped HTML."""
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title>"
+        f"<title>{escape(title)}</title>{head}"
         f"<style>{STYLE}</style></head><body><main>{body}</main></body></html>"
     )
+
+
+def neutral_page(done: str) -> str:
+    """The neutral page of "Leave now" (`mendwell.neutral`): a recipe, its way back a link to `done`. No icon of
+    the app's (the tab shows none), no script, no word of Mendwell."""
+    ingredients = "".join(f"<li>{escape(line)}</li>" for line in neutral.INGREDIENTS)
+    steps = "".join(f"<li>{escape(step)}</li>" for step in neutral.STEPS)
+    body = (
+        f'<h1>{escape(neutral.TITLE)}</h1><p class="hint">{escape(neutral.SERVES)}</p>'
+        f'<ul>{ingredients}</ul><ol>{steps}</ol><p><a href="{escape(done)}">{escape(neutral.DONE)}</a></p>'
+    )
+    return page(neutral.TITLE, body, head='<link rel="icon" href="data:,">')
 
 
 def message(text: str, kind: str = "note") -> str:

@@ -103,13 +103,33 @@ _START_PLOTLY = (
 ).encode()
 
 
+# The page asks, every so often, whether its sign-in still holds; once it has ended (idle, signed out in another
+# tab, "Leave now"), the page is replaced by the sign-in address, so a phone put down does not keep showing
+# someone's answers until it is touched. The server decides (`server.routes.still_signed_in`); asking notes no
+# activity. A quarter of the idle time between askings, at most a minute.
+WATCH_URL = "/signin/alive"
+SIGNED_OUT_URL = "/signin?idle=1"
+
+
+def _watch() -> bytes:
+    every = max(2, min(60, round(idle_timeout().total_seconds() / 4)))
+    return (
+        "<script>(() => {"
+        f"const ask = () => fetch({script_literal(WATCH_URL)}, {{credentials: 'same-origin', cache: 'no-store'}})"
+        f".then(r => {{ if (r.status === 401) location.replace({script_literal(SIGNED_OUT_URL)}); }})"
+        ".catch(() => {});"
+        f"setInterval(ask, {every * 1000});"
+        "})();</script>"
+    ).encode()
+
+
 def with_head(page: bytes, *, charts: bool) -> bytes:
-    """Streamlit's page with where the server is, and with `charts` the start of plotly.js, at the end of its
-    head (any other page, one with no head, unchanged)."""
+    """Streamlit's page with where the server is, its sign-in watch, and with `charts` the start of plotly.js,
+    at the end of its head (any other page, one with no head, unchanged)."""
     at = page.find(b"</head>")
     if at < 0 or b'<div id="root">' not in page:
         return page
-    return page[:at] + _server_here() + (_START_PLOTLY if charts else b"") + page[at:]
+    return page[:at] + _server_here() + _watch() + (_START_PLOTLY if charts else b"") + page[at:]
 
 
 def middleware() -> list[Middleware]:

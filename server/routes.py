@@ -20,7 +20,8 @@ from starlette.routing import BaseRoute, Route
 
 from mendwell import accounts, audit, invitations, keyring, security, vault
 from mendwell import tokens as cookies
-from mendwell.config import db_path
+from mendwell.access import is_live
+from mendwell.config import db_path, idle_timeout
 from mendwell.data import Database, shared
 from mendwell.errors import MendwellError
 from mendwell.model import Account
@@ -119,13 +120,42 @@ def _code_form(request: Request, token: str, note: str = "") -> HTMLResponse:
     return _respond(request, "Second step · Mendwell", body)
 
 
+NEUTRAL_DONE = "/signin?done=1"  # the neutral page's way back: the sign-in form again
+
+
+def _neutral(request: Request) -> HTMLResponse:
+    response = HTMLResponse(html.neutral_page(NEUTRAL_DONE))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 async def sign_in_page(request: Request) -> Response:
-    """GET /signin: the form (or first-run setup when no account exists yet)."""
+    """GET /signin: the form (or first-run setup when no account exists yet); just after "Leave now" in this
+    browser, the neutral page instead, until its "Done": a reload, or the page finding its sign-in ended, shows
+    the recipe again, not "Sign in · Mendwell"."""
+    if request.cookies.get(cookies.LEFT_COOKIE) and not request.query_params.get("done"):
+        return _neutral(request)
     db = await run_in_threadpool(_db)
     if await run_in_threadpool(db.accounts.count) == 0:
         return RedirectResponse("/setup", status_code=303)
-    note = html.message("You are signed out.", "ok") if request.query_params.get("out") else ""
-    return _sign_in_form(request, note)
+    note = ""
+    if request.query_params.get("out"):
+        note = html.message("You are signed out.", "ok")
+    elif request.query_params.get("idle"):
+        note = html.message("You were signed out after a while without use, so nothing was left on screen.", "ok")
+    response = _sign_in_form(request, note)
+    response.delete_cookie(cookies.LEFT_COOKIE, httponly=True, samesite="strict", secure=_secure(request))
+    return response
+
+
+async def still_signed_in(request: Request) -> Response:
+    """GET /signin/alive: 204 while this browser's sign-in holds, else 401. Asked by every page of the app
+    every so often (`server.middleware`), so a page whose sign-in has ended (idle, signed out elsewhere) is
+    taken off the screen instead of staying readable on a phone put down. Asking notes no activity."""
+    db = await run_in_threadpool(_db)
+    found = cookies.sign_in_id(db, request.cookies.get(cookies.COOKIE))
+    live = found is not None and await run_in_threadpool(is_live, db, found, idle_timeout())
+    return Response(status_code=204 if live else 401, headers={"Cache-Control": "no-store"})
 
 
 async def sign_in(request: Request) -> Response:
@@ -197,6 +227,8 @@ async def leave_now(request: Request) -> Response:
     await run_in_threadpool(_end, request, "leave now")
     response = Response(status_code=204)
     response.delete_cookie(cookies.COOKIE, httponly=True, samesite="strict", secure=_secure(request))
+    response.set_cookie(cookies.LEFT_COOKIE, "1", max_age=cookies.LEFT_SECONDS, httponly=True, samesite="strict",
+                        secure=_secure(request))  # fmt: skip
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -333,6 +365,7 @@ def routes() -> list[BaseRoute]:
         Route("/signin", sign_in_page, methods=["GET"]),
         Route("/signin", sign_in, methods=["POST"]),
         Route("/signin/code", second_factor, methods=["POST"]),
+        Route("/signin/alive", still_signed_in, methods=["GET"]),
         Route("/signout", sign_out, methods=["GET"]),
         Route("/signout", leave_now, methods=["POST"]),
         Route("/setup", setup_page, methods=["GET"]),

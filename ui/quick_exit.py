@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from mendwell import neutral
 from mendwell.text import script_literal
 
-NEUTRAL_TITLE = "Lentil soup"  # the neutral page's title, and the tab's from the moment "Leave now" is tapped
+NEUTRAL_TITLE = neutral.TITLE  # the neutral page's title, and the tab's from the moment "Leave now" is tapped
 EXIT_KEY = "leave_now"  # the button's key: Streamlit gives its element the class st-key-<key>
 SIGN_OUT_NOW = "/signout"  # POSTed at the tap (server.routes.leave_now)
 _RULE_ID = "qx"  # the head's style element that hides the app while the neutral page is made

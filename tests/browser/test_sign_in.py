@@ -187,3 +187,47 @@ def test_pages_say_where_the_server_is_and_chart_pages_start_plotly_js_from_thei
         for name in ("cache-control", "referrer-policy", "x-content-type-options"):  # the sign-in check's
             assert headers[name] == light_headers[name], name
     assert light_headers["cache-control"] == "no-store"  # never kept by the browser (Streamlit says no-cache)
+
+
+def test_a_page_whose_sign_in_ended_is_taken_off_the_screen(
+    db_file: Path, catalog: Catalog, server_factory: ServerFactory, browser: Browser
+) -> None:
+    """Found on a phone put down: after the idle time the sign-in had ended on the server, but the check-in
+    stayed readable until someone touched it. Every page asks the server every so often whether its sign-in
+    holds (asking is no activity), and once it has ended goes to the sign-in page, which says why; a sign-out
+    in another tab does the same."""
+    new_database(db_file, catalog)
+    with opened(db_file) as db:
+        couple = make_couple(db, "Quinn & Reese", ("Quinn", "Reese"))
+        partner_accounts(db, couple)
+    srv = server_factory(db_file, {"MENDWELL_IDLE_MINUTES": "0.1"})  # six seconds; asked every two
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    browser_sign_in(page, srv.url, "Quinn", PASSCODE, "/history")
+    expect(page.locator("h1").filter(has_text="History")).to_be_visible()
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if r.url.endswith("/signin/alive") else None)
+    page.wait_for_url("**/signin?idle=1", timeout=30_000)  # nobody touched it
+    assert asked, "the page never asked whether its sign-in holds"
+    expect(page.get_by_text("signed out after a while without use")).to_be_visible()
+    assert "Quinn" not in page.content()
+    context.close()
+
+
+def test_after_leave_now_the_apps_address_shows_the_recipe_until_done(srv: Server, page: Page) -> None:
+    """Found: after "Leave now", a reload showed "Sign in · Mendwell" with the app's words. Until its "Done",
+    the sign-in address of that browser serves the neutral page; "Done" leads to the sign-in form."""
+    browser_sign_in(page, srv.url, "Quinn", PASSCODE, "/history")
+    expect(page.locator("h1").filter(has_text="History")).to_be_visible()
+    page.evaluate("() => fetch('/signout', {method: 'POST', credentials: 'same-origin'})")  # what the tap sends
+    for address in ("/history", "/signin", "/"):
+        page.goto(srv.url + address)
+        expect(page).to_have_title("Lentil soup")
+        expect(page.locator("h1")).to_have_text("Lentil soup")
+        html = page.content()
+        for word in ("Mendwell", "Sign in", "Quinn", "History", "passcode"):
+            assert word not in html, f"{word!r} on the neutral page at {address}"
+    page.get_by_role("link", name="Done").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    page.goto(srv.url + "/history")  # from now on, the sign-in page as ever
+    expect(page.get_by_label("Passcode")).to_be_visible()
