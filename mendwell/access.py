@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from mendwell import audit
 from mendwell.data import Database
 from mendwell.errors import MendwellError
-from mendwell.limits import SIGN_IN_TOUCH_SECONDS
+from mendwell.limits import SHARE_IDLE_MINUTES, SIGN_IN_TOUCH_SECONDS
 from mendwell.model import Account, Couple, SignIn
 from mendwell.reveal import EVERY_MONTH, Lens
 
@@ -98,7 +98,7 @@ def viewer_for(db: Database, sign_in_id: str, idle: dt.timedelta, now: dt.dateti
     sign_in = db.sign_ins.get(sign_in_id)
     if sign_in is None or sign_in.ended_at is not None:
         return None
-    if now - sign_in.last_seen > idle:
+    if now - sign_in.last_seen > _idle_for(sign_in, idle):
         db.sign_ins.end(sign_in_id, now)
         return None
     account = db.accounts.get(sign_in.account_id)
@@ -114,7 +114,13 @@ def is_live(db: Database, sign_in_id: str, idle: dt.timedelta, now: dt.datetime 
     check, every minute or so, that it may still show what it shows."""
     now = now or dt.datetime.now()
     sign_in = db.sign_ins.get(sign_in_id)
-    return sign_in is not None and sign_in.ended_at is None and now - sign_in.last_seen <= idle
+    return sign_in is not None and sign_in.ended_at is None and now - sign_in.last_seen <= _idle_for(sign_in, idle)
+
+
+def _idle_for(sign_in: SignIn, idle: dt.timedelta) -> dt.timedelta:
+    """How long this sign-in may go without activity: a screen shared with a couple holds through a session's
+    talk (its page leaves the screen once the sign-in ends), anything else `idle`."""
+    return max(idle, dt.timedelta(minutes=SHARE_IDLE_MINUTES)) if sign_in.share_couple_id is not None else idle
 
 
 def couples_of(db: Database, account: Account) -> list[int]:

@@ -72,6 +72,7 @@ def human_bytes(n: int) -> str:
 
 # -- sign-in ------------------------------------------------------------------------------------
 IDLE_MINUTES_DEFAULT = 15  # a sign-in ends after this long without activity (MENDWELL_IDLE_MINUTES)
+SHARE_IDLE_MINUTES = 60  # ... or, while it shares a couple's charts, this long at least (a session, talking)
 SIGN_IN_TOUCH_SECONDS = 30  # activity is written back at most this often per sign-in
 TOTP_VALID_WINDOW = 1  # codes from the step before and after are accepted too (clock drift)
 

@@ -13,7 +13,8 @@ import pyotp
 import pytest
 
 from mendwell import accounts, periods, recording, security, tokens, vault
-from mendwell.access import viewer_for
+from mendwell.access import is_live, viewer_for
+from mendwell.limits import SHARE_IDLE_MINUTES
 from mendwell.data import Database
 from mendwell.errors import InvalidInput, MendwellError, PasscodeError
 from mendwell.instruments import Catalog
@@ -180,6 +181,22 @@ def test_an_owner_reset_ends_sign_ins_and_old_sealed_notes_stay_sealed(store: Da
 
 
 # -- idle time-out ------------------------------------------------------------------------------------
+
+
+def test_a_shared_screen_idles_out_after_a_session_not_a_quarter_of_one(store: Database) -> None:
+    """A therapist sharing a couple's charts may talk with them for a long while without a click; since a page
+    leaves the screen once its sign-in ends (its watch), a shared screen holds for `SHARE_IDLE_MINUTES`, not
+    the usual idle time; stopping the share brings the usual time back."""
+    couple = make_couple(store, "Ada & Bo", ("Ada", "Bo"))
+    doc = therapist(store, "Dr Share", [couple.couple_id])
+    sign_in = accounts.start(store, doc, T0)
+    store.sign_ins.set_share(sign_in, couple.couple_id)
+    later = T0 + dt.timedelta(minutes=40)
+    assert is_live(store, sign_in, IDLE, later) and viewer_for(store, sign_in, IDLE, later) is not None
+    assert not is_live(store, sign_in, IDLE, later + dt.timedelta(minutes=SHARE_IDLE_MINUTES + 1))
+    assert viewer_for(store, sign_in, IDLE, later + dt.timedelta(minutes=SHARE_IDLE_MINUTES + 1)) is None
+    plain = accounts.start(store, doc, T0)
+    assert not is_live(store, plain, IDLE, later) and viewer_for(store, plain, IDLE, later) is None
 
 
 def test_a_sign_in_idles_out(store: Database) -> None:
