@@ -14,11 +14,10 @@ import pytest
 
 from mendwell import accounts, periods, recording, security, tokens, vault
 from mendwell.access import is_live, viewer_for
-from mendwell.limits import SHARE_IDLE_MINUTES
 from mendwell.data import Database
 from mendwell.errors import InvalidInput, MendwellError, PasscodeError
 from mendwell.instruments import Catalog
-from mendwell.limits import FREE_ATTEMPTS, PASSCODE_MAX, PASSCODE_MIN
+from mendwell.limits import FREE_ATTEMPTS, PASSCODE_MAX, PASSCODE_MIN, SHARE_IDLE_MINUTES
 from mendwell.model import Account
 from tests.support.auth import PASSCODE, partner_accounts, therapist
 from tests.support.data import check_in, make_couple, opened, whole_plan
