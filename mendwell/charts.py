@@ -49,6 +49,18 @@ def plot_text(text: str) -> str:
 # beside any point of a chart on a 360 px phone.
 HOVER_CHARS = 24
 LEGEND_BESIDE_TITLE = 20  # characters of both names together that fit beside a chart's title on a phone
+NAME_IN_CHART = 24  # characters of a name a chart shows (a key's entry, a title): a phone's chart holds no more
+TITLE_CHARS = 30  # characters of a chart's title a line holds on a phone (longer titles go on to another line)
+TITLE_LINE = 22  # px: a title's line
+
+
+def in_chart_name(name: str) -> str:
+    """A name as a chart shows it: whole up to `NAME_IN_CHART` characters, else cut there with "…" (a name may
+    be 80 long; in a chart's key it ran off a phone's screen, and Plotly wraps none of it)."""
+    flat = " ".join(str(name).split())
+    return flat if len(flat) <= NAME_IN_CHART else flat[: NAME_IN_CHART - 1].rstrip() + "…"
+
+
 LEGEND_ROW = 22  # px: a row of the key, which gets rows of its own when the names are longer
 
 
@@ -75,8 +87,8 @@ class PartnerStyle:
 
     @property
     def label(self) -> str:
-        """The name, safe to put in a figure."""
-        return plot_text(self.name)
+        """The name as a figure shows it: cut to `NAME_IN_CHART` characters (`in_chart_name`), made inert."""
+        return plot_text(in_chart_name(self.name))
 
 
 @dataclass(frozen=True)
@@ -446,13 +458,16 @@ def theme_heatmap(
     # fixed margins (see fixed_margin): room for the longest theme's name on the left, the colour bar right
     lines = [line for t in themes for line in textwrap.wrap(" ".join(theme_titles[t].split()), HOVER_CHARS)]
     widest = max(map(len, lines), default=0)
-    margin = fixed_margin(l=min(240, max(60, 16 + round(7.5 * widest))), r=64)
+    # the title (a name and "themes by month") in lines a phone's chart holds, the top margin a line taller for each
+    heading = textwrap.wrap(" ".join(title.split()), TITLE_CHARS) or [""]
+    extra = TITLE_LINE * (len(heading) - 1)
+    margin = fixed_margin(l=min(240, max(60, 16 + round(7.5 * widest))), r=64, t=60 + extra)
     rows = max((len(textwrap.wrap(" ".join(theme_titles[t].split()), HOVER_CHARS)) for t in themes), default=1)
     n = len(months)  # the grid can be narrow on a phone: fewer month labels than on a line chart
     ticks = {"dtick": "M1" if n <= 6 else "M3" if n <= 12 else "M6" if n <= 24 else "M12"}
     layout = _layout(
-        plot_text(title),
-        120 + (34 if rows <= 2 else 17 * rows) * len(themes),  # a row is tall enough for its name's lines
+        "<br>".join(plot_text(line) for line in heading),
+        120 + extra + (34 if rows <= 2 else 17 * rows) * len(themes),  # a row is tall enough for its name's lines
         margin=margin,
         yaxis={"autorange": "reversed", "showgrid": False},
         xaxis=ticks,

@@ -405,7 +405,7 @@ def _themes(d: _Data) -> str:
         if mine.empty:
             out.append(_note(f"No theme came up for {esc(s.name)} in these months."))
             continue
-        fig = charts.theme_heatmap(mine, d.theme_titles, months, f"{s.name}: themes by month")
+        fig = charts.theme_heatmap(mine, d.theme_titles, months, f"{charts.in_chart_name(s.name)}: themes by month")
         out.append(_chart(fig, "themes", (FULL, 80 + 18 * len(d.theme_titles)), partner=str(s.slot)))
         missed = [label(m.date()) for m in months if m not in came and m not in s.kept_back]
         if missed:

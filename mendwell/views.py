@@ -464,7 +464,7 @@ def themes_view(
         if s.partner_id not in came_in:
             continue  # a kind sentence on the page, not an empty heatmap
         mine = monthly[monthly["partner_id"] == s.partner_id]
-        fig = charts.theme_heatmap(mine, titles, months, f"{s.name}: themes by month")
+        fig = charts.theme_heatmap(mine, titles, months, f"{charts.in_chart_name(s.name)}: themes by month")
         table = mine.assign(
             Month=pd.to_datetime(mine["period"]).dt.strftime("%Y-%m"), Theme=mine["theme_id"].map(titles)
         )[["Month", "Theme", "signals"]].rename(columns={"signals": "Answers"})
@@ -476,7 +476,7 @@ def themes_view(
         heatmaps.append(
             ChartView(
                 key=f"heat_{s.partner_id}",
-                title=f"{s.name}: themes by month",
+                title=f"{charts.in_chart_name(s.name)}: themes by month",
                 figure=charts.for_screen(fig),
                 sentence=summary.heatmap_sentence(mine, s.name, titles, months, came),
                 notes=tuple(notes),

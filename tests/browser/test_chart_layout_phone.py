@@ -88,3 +88,44 @@ def test_band_names_stay_readable_where_a_line_crosses_them(page: Page) -> None:
     for label in found:
         assert label["above"], label
         assert label["shadow"] not in ("", "none") and "255, 255, 255" in label["shadow"], label
+
+
+LONGEST = ("Maximiliana Theodora Bartholomew-Featherstonehaugh of the Northern Hills", "Élise")
+
+
+def test_the_longest_names_keep_inside_a_phones_chart(page: Page) -> None:
+    """Found at 360 px: a name of the longest kind allowed ran off the chart in the key, and a heatmap's title was
+    cut. In a chart a name is cut to `charts.NAME_IN_CHART` characters and ends in "…" (the sentences beside the
+    chart name it whole)."""
+    styles = [charts.PartnerStyle(1, LONGEST[0], 1), charts.PartnerStyle(2, LONGEST[1], 2)]
+    df = pd.DataFrame(
+        {"partner_id": [1, 1, 2, 2], "period": ["2026-01-01", "2026-02-01"] * 2, "score": [1.0, 2.0, 3.0, 2.5],
+         "band": ["a", "b", "c", "b"]}
+    )  # fmt: skip
+    trend = charts.for_screen(charts.trend_figure(df, charts.SubscaleMeta("How my reaches were met", "better", 0, 4),
+                                                  styles))  # fmt: skip
+    heat = charts.for_screen(
+        charts.theme_heatmap(
+            pd.DataFrame({"period": ["2026-01-01"], "theme_id": ["t"], "signals": [2]}),
+            {"t": "Unseen"},
+            [pd.Timestamp("2026-01-01")],
+            charts.in_chart_name(LONGEST[0]) + ": themes by month",
+        )
+    )
+    for fig in (trend, heat):
+        page.set_content('<div id="c" style="width:330px"></div>')
+        page.add_script_tag(path=str(PLOTLY))
+        found: dict[str, Any] = page.evaluate(
+            """async (fig) => {
+                const div = document.getElementById('c');
+                await Plotly.newPlot(div, fig.data, fig.layout, {responsive: true});
+                const right = el => el.getBoundingClientRect().right;
+                return {width: right(div), texts: [...div.querySelectorAll('.legendtext, .gtitle')].map(t =>
+                    ({text: t.textContent, right: right(t)}))};
+            }""",
+            json.loads(charts.spec_json(fig)),
+        )
+        assert found["texts"], found
+        for text in found["texts"]:
+            assert text["right"] <= found["width"] + 1, text
+    assert charts.in_chart_name(LONGEST[0]).endswith("…") and charts.in_chart_name(LONGEST[1]) == LONGEST[1]
