@@ -476,7 +476,7 @@ def themes_view(
         heatmaps.append(
             ChartView(
                 key=f"heat_{s.partner_id}",
-                title=f"{charts.in_chart_name(s.name)}: themes by month",
+                title=f"{s.name}: themes by month",
                 figure=charts.for_screen(fig),
                 sentence=summary.heatmap_sentence(mine, s.name, titles, months, came),
                 notes=tuple(notes),
@@ -512,7 +512,9 @@ def themes_view(
                     ChartView(
                         key=f"kinds_{s.partner_id}",
                         title=f"{s.name}: small hurts by month",
-                        figure=charts.for_screen(charts.kinds_figure(mine, labels, months, s.name)),
+                        figure=charts.for_screen(
+                            charts.kinds_figure(mine, labels, months, charts.in_chart_name(s.name))
+                        ),
                         sentence=summary.kinds_sentence(mine, s.name, labels, months, checked_in(s.partner_id)),
                     ),
                 )

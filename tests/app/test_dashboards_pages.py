@@ -493,9 +493,10 @@ def test_a_subscale_without_reliability_never_gets_a_mark(
 
 HOSTILE_ANN = "<b>x</b> %{y} <a href='javascript:alert(1)'>go</a>"
 HOSTILE_BOB = "**Bo** [x](javascript:alert(1)) <i>i</i> %{x|%B}"
-# by hand: < and > become entities, % becomes &#37; so Plotly reads no tag and no template
-SAFE_ANN = "&lt;b&gt;x&lt;/b&gt; &#37;{y} &lt;a href='javascript:alert(1)'&gt;go&lt;/a&gt;"
-SAFE_BOB = "**Bo** [x](javascript:alert(1)) &lt;i&gt;i&lt;/i&gt; &#37;{x|&#37;B}"
+# by hand: < and > become entities, % becomes &#37; so Plotly reads no tag and no template (a chart shows a name
+# cut to charts.NAME_IN_CHART characters, "…" at its end)
+SAFE_ANN = "&lt;b&gt;x&lt;/b&gt; &#37;{y} &lt;a href='…"
+SAFE_BOB = "**Bo** [x](javascript:a…"
 
 
 @pytest.mark.parametrize("page", [TRENDS, THEMES])
@@ -529,7 +530,7 @@ def test_hostile_names_are_inert_in_figures(
             f"How {SAFE_BOB} saw themselves meeting them",
         ]
     else:
-        assert figs[f"heat_{ann}"]["layout"]["title"]["text"] == f"{SAFE_ANN}: themes by month"
+        assert figs[f"heat_{ann}"]["layout"]["title"]["text"].replace("<br>", " ") == f"{SAFE_ANN}: themes by month"
         assert figs[f"kinds_{bob}"]["layout"]["title"]["text"] == SAFE_BOB
         assert {t["name"] for t in traces(figs["repair"], "partner")} == {SAFE_ANN, SAFE_BOB}
 
