@@ -131,7 +131,9 @@ if therapists and couples:
     with st.form("grants"):
         who = st.selectbox("Therapist", [a.account_id for a in therapists],
                            format_func=lambda i: next(a.name for a in therapists if a.account_id == i))  # fmt: skip
-        which = st.selectbox("Couple", list(couples), format_func=lambda cid: f"{couples[cid].name} (#{cid})")
+        which = st.selectbox(
+            "Couple they may see", list(couples), format_func=lambda cid: f"{couples[cid].name} (#{cid})"
+        )
         grant, revoke = st.columns(2)
         do_grant = grant.form_submit_button("Let them see this couple")
         do_revoke = revoke.form_submit_button("Stop them seeing it")

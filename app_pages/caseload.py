@@ -73,7 +73,7 @@ st.session_state[state.CASELOAD_ROW_PICKED] = row_couple
 
 st.header("Open a couple")
 names = dict(zip(couples["couple_id"], couples["name"], strict=True))
-choice = st.selectbox("Couple", ids, format_func=lambda cid: f"{names[cid]} (#{cid})", key=state.CASELOAD_PICK)
+choice = st.selectbox("Couple to open", ids, format_func=lambda cid: f"{names[cid]} (#{cid})", key=state.CASELOAD_PICK)
 said = found.details.get(int(choice), [])
 # their flags in sentences and their start of therapy: a view of this couple, logged once each time it is opened
 if st.session_state.get(state.CASELOAD_VIEWED) != int(choice):

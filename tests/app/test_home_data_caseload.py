@@ -216,6 +216,8 @@ def test_the_caseload_has_a_column_per_kind_most_pressing_first(
     sign_in(monkeypatch, store, therapist(store, "Dr Board", ids))
     store.close()
     at = open_page(start_app(), CASELOAD)
+    labels = [f.label for f in at.selectbox]  # the sidebar's too
+    assert len(labels) == len(set(labels)) and "Couple to open" in labels, labels  # one name, one chooser
     frame = at.dataframe[0]
     assert "couple_id" not in frame.value.columns
     assert frame.value["Couple"].iloc[0] == "Safe Test"
