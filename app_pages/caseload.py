@@ -35,9 +35,12 @@ ids = [int(c) for c in found.table["couple_id"]]  # as on the board: most pressi
 board_key = state.caseload_board(ids)
 room_above_table(board_key)  # its toolbar covered the end of the caption
 ROW, HEADER = 68, 35  # px: a row (two lines of words), the header row (Streamlit's own height)
+kinds = [kind.column for kind in caseload.flag_columns(flag_on)]
 board = st.dataframe(
     found.table.drop(columns="couple_id"),
     key=board_key,
+    # the short columns first, so they are in view on a laptop; the kinds' words after them, scrolled to
+    column_order=["Couple", caseload.MOST_PRESSING, caseload.FLAG_COUNT, caseload.LAST, *kinds],
     on_select="rerun",
     selection_mode="single-row",
     hide_index=True,

@@ -219,6 +219,8 @@ def test_the_caseload_has_a_column_per_kind_most_pressing_first(
     labels = [f.label for f in at.selectbox]  # the sidebar's too
     assert len(labels) == len(set(labels)) and "Couple to open" in labels, labels  # one name, one chooser
     frame = at.dataframe[0]
+    # the short columns first, in view on a laptop (found: the count and the last check-in were off to the right)
+    assert list(frame.proto.column_order)[:4] == ["Couple", "Most pressing", "Flags", "Last check-in"]
     assert "couple_id" not in frame.value.columns
     assert frame.value["Couple"].iloc[0] == "Safe Test"
     config = json.loads(frame.proto.columns)
