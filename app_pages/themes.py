@@ -71,7 +71,8 @@ def coming_back() -> None:
     st.header("Themes that keep coming back")
     left, right = st.columns(2)
     with left:
-        back = st.segmented_control(
+        # pills, as beside it: on a phone a segmented control wrapped its last choice onto a row of its own
+        back = st.pills(
             "Look back over", list(LOOK_BACK), default="6 months", required=True, wrap=True, key="themes_look_back"
         )
     with right:
