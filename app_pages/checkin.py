@@ -104,6 +104,24 @@ def _opened(checkin_id: int) -> None:
     st.session_state[key] = int(st.session_state.get(key, 0)) + 1
 
 
+SECTION_PARAM = "section"  # the open section in the address (1, 2, ... or "review"): a reload opens it again
+
+
+def _section_in_address() -> int | None:
+    """The step the address names, if it names one there is: a phone that reloads a tab it had put aside (or a
+    reload by hand) reopens the section the partner was on, not the first one with a question left open."""
+    said = str(st.query_params.get(SECTION_PARAM, ""))
+    if said == "review":
+        return STEP_REVIEW
+    return int(said) - 1 if said.isascii() and said.isdigit() and 1 <= int(said) <= STEP_REVIEW else None
+
+
+def _keep_in_address(step: int) -> None:
+    said = "review" if step >= STEP_REVIEW else str(step + 1)
+    if st.query_params.get(SECTION_PARAM) != said:
+        st.query_params[SECTION_PARAM] = said
+
+
 def _go_to(c: Checkin, step: int) -> None:
     """on_click of Back / Change answers / Review my answers: open another step.
 
@@ -112,6 +130,7 @@ def _go_to(c: Checkin, step: int) -> None:
     pending full rerun, or any AppTest run), and the callback needs no extra rerun.
     """
     st.session_state[_step_key(c)] = step
+    _keep_in_address(step)
     _opened(c.checkin_id)
 
 
@@ -347,6 +366,8 @@ def _review(c: Checkin, answers: dict[str, dict[str, Answer]], cat: Catalog) -> 
             feedback.show(exc, "Your check-in could not be submitted just now. Your answers are still saved.")
         else:
             _opened(c.checkin_id)  # the thank-you is what opens next
+            if SECTION_PARAM in st.query_params:
+                del st.query_params[SECTION_PARAM]
             st.rerun()
 
 
@@ -358,11 +379,17 @@ def draft(c: Checkin) -> None:
     answers = recording.readable_answers(db, c.checkin_id, sealing)
     step_key = _step_key(c)
     if step_key not in st.session_state:
-        # resume at the first section with something unanswered
-        st.session_state[step_key] = next(
-            (i for i, inst in enumerate(instruments) if unanswered(inst, answers.get(inst.id, {}))), STEP_REVIEW
+        # the section the address names (a reload), else the first section with something unanswered
+        found = _section_in_address()
+        st.session_state[step_key] = (
+            found
+            if found is not None
+            else next(
+                (i for i, inst in enumerate(instruments) if unanswered(inst, answers.get(inst.id, {}))), STEP_REVIEW
+            )
         )
     step = min(int(st.session_state[step_key]), STEP_REVIEW)
+    _keep_in_address(step)
     with st.container(key=SECTION):
         _section(c, step, answers)
 

@@ -178,3 +178,22 @@ def test_a_private_question_says_so_in_words_a_screen_reader_reads(
     [label] = [w.label for w in at.radio if w.key == f"a:{checkin_id}:{first.id}:{private.id}"]
     assert label == f"{private.text} (private)"
     assert not [w.label for w in at.radio if ":material/" in w.label]
+
+
+def test_a_reload_opens_the_section_the_partner_was_on(
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found: on section 7 with a question of section 1 left open, a reload (a phone reloading a tab it had put
+    aside) went back to section 1. The address holds the open section; a new session opens it again."""
+    checkin_at(monkeypatch, store, catalog, ())
+    at = open_page(start_app(), CHECKIN)
+    assert section_title(at) == catalog.instruments[0].title and at.query_params["section"] in ("1", ["1"])
+    for _ in range(4):  # Next, twice a section (its open questions are asked about once, then it goes on)
+        if section_title(at) != catalog.instruments[2].title:
+            next(b for b in at.button if b.label == "Next").click().run()
+    assert section_title(at) == catalog.instruments[2].title
+    assert at.query_params["section"] in ("3", ["3"]), at.query_params
+    again = open_page(start_app(section="3"), CHECKIN)  # the same address in a new session
+    assert section_title(again) == catalog.instruments[2].title
+    for odd in ("0", "99", "²", "review; drop"):
+        assert section_title(open_page(start_app(section=odd), CHECKIN)) == catalog.instruments[0].title
