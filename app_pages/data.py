@@ -207,14 +207,16 @@ st.markdown(
     "Erasing removes the answers, notes and names for good and rewrites the database file, so no trace of "
     "them is left in it. **It cannot be undone**: make an archive first if you may want them back."
 )
-# said above the forms: the one below now names the next couple, with nothing typed in it
+# said above the forms: the one below now names the next couple
 if flash := st.session_state.pop(state.ERASE_FLASH, None):
     st.success(flash)
-    st.session_state.pop(state.ERASE_TYPED, None)
 if couple is not None:
-    with st.form("erase_couple"):
-        st.markdown(f"Erase **{safe(couple.name)}** and everything they answered.")
-        typed = st.text_input("Type the couple's name to confirm", key=state.ERASE_TYPED)
+    # a form of this couple's own, emptied once sent: what was typed for one couple is never sent for another
+    # (found: the browser kept the erased couple's name in the box, and one more click with nothing typed erased
+    # the next couple, which had the same name)
+    with st.form(f"erase_couple_{couple.couple_id}", clear_on_submit=True):
+        st.markdown(f"Erase **{safe(couple.name)}** (#{couple.couple_id}) and everything they answered.")
+        typed = st.text_input("Type the couple's name to confirm")
         if st.form_submit_button("Erase this couple"):
             if typed.strip() != couple.name:
                 st.warning("The name does not match, so nothing was erased.")

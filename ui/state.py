@@ -21,7 +21,6 @@ ANSWER_ERRORS = "answer_errors"
 NOTE_ERROR = "note_error"
 SAVED = "saved_flash"  # (the form an action was done from, what to say under it): `ui.feedback.done`
 ERASE_FLASH = "erase_flash"
-ERASE_TYPED = "erase_couple_typed"  # the couple's name typed to confirm an erasure (emptied once it is done)
 IMPORT_FLASH = "import_flash"  # what an import added, said once the page is drawn again without its file
 IMPORT_UPLOADS = "import_uploads"  # how many archives were imported this session: the uploader's key changes
 CONFIRM_DELETE_BACKUPS = "confirm_delete_backups"
