@@ -610,9 +610,23 @@ def _write(cur: Cursor, without_safety: bool) -> dict[str, int]:
     return added
 
 
+# Unicode's bidirectional embeddings, overrides and isolates (as `mendwell.text.no_bidi_controls`): an archive's
+# names come in without them, as names saved here are
+_DIRECTION_CONTROLS = r"[\x{202A}-\x{202E}\x{2066}-\x{2069}]"
+
+
+def _clean_names(cur: Cursor) -> None:
+    for table in ("imp_couples", "imp_partners"):
+        cur.execute(
+            f"UPDATE {table} SET name = trim(regexp_replace(name, ?, '', 'g')) WHERE regexp_matches(name, ?)",
+            [_DIRECTION_CONTROLS, _DIRECTION_CONTROLS],
+        )
+
+
 def _apply(engine: Engine, cur: Cursor, dry_run: bool = False, without_safety: bool = False) -> ImportReport:
     cur.execute("BEGIN TRANSACTION")
     try:
+        _clean_names(cur)
         # checked inside the transaction that writes: nothing another session adds meanwhile slips in between
         problems = _checks(cur) + _definition_problems(cur) + _answer_problems(cur)
         if problems:

@@ -203,3 +203,19 @@ def test_a_couples_archive_goes_back_into_the_database_it_came_from(tmp_path: Pa
         assert any("2 draft(s) replaced" in line for line in report.lines), report.lines
         assert _months(h, 1) == 3 * 2 and _months(h, 1, "draft") == 0
         assert _safety_answers(h, 1) == safety_before  # the replaced drafts' safety answers are kept
+
+
+def test_names_come_in_without_direction_controls(tmp_path: Path, catalog: Catalog) -> None:
+    """Found: an archive's couple "Lena\\u202e & Ada" came in as it was, and the sidebar's chooser read backwards."""
+    home = tmp_path / "home.duckdb"
+    _home(home, catalog, "Lena & Ada", 1, draft_last=False)
+    with opened(home) as h:  # as an older Mendwell, or a hand-made archive, may hold them
+        h.engine.transaction(lambda cur: cur.execute("UPDATE couples SET name = 'Lena\u202e & Ada'"))
+        h.engine.transaction(lambda cur: cur.execute("UPDATE partners SET name = '\u2067' || name || '\u2069'"))
+        arc = export_archive(h, tmp_path / "lena.zip", 1)
+    practice = tmp_path / "practice.duckdb"
+    with opened(practice) as db:
+        db.definitions.register(catalog.instruments)
+        import_archive(db, arc)
+        [couple] = db.couples.all()
+        assert couple.name == "Lena & Ada" and [p.name for p in couple.partners] == ["Sam", "Alex"]

@@ -448,3 +448,25 @@ def test_second_process_gets_a_plain_message(db_file: Path, store: Database) -> 
     freed = cli_info(db_file)
     assert freed.returncode == 0, freed.stderr
     assert "couples: 1" in freed.stdout
+
+
+def test_upgrade_takes_direction_controls_out_of_names_saved_before(tmp_path: Path) -> None:
+    """Names saved before names were cleaned could hold a right-to-left override left open, which turned the
+    sidebar's chooser, the caseload and the audit log backwards ("Ada(5#) niboR &"): schema 8 takes them out."""
+    path = tmp_path / "old.duckdb"
+    old = Database(path, upgrade_to=7)
+    with old.engine.cursor() as cur:
+        row = cur.execute("INSERT INTO couples (name) VALUES (?) RETURNING couple_id", ["Ada\u202e & Robin"]).fetchone()
+        assert row is not None
+        cur.execute("INSERT INTO partners (couple_id, slot, name) VALUES (?, 1, ?)", [row[0], "\u2067Ada\u2069"])
+        cur.execute(
+            "INSERT INTO accounts (name, name_key, role, created_at) VALUES (?, 'dr rtl', 'therapist', now())",
+            ["Dr \u202eRtl"],
+        )
+    old.close()
+    db = Database(path)
+    assert db.engine.schema_version() >= 8
+    assert [c.name for c in db.couples.all()] == ["Ada & Robin"]
+    assert [p.name for p in db.couples.all()[0].partners] == ["Ada"]
+    assert db.engine.rows("SELECT name, name_key FROM accounts") == [("Dr Rtl", "dr rtl")]
+    db.close()
