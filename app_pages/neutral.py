@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from mendwell import neutral
-from ui import state
 
 st.title(neutral.TITLE)
 st.caption(neutral.SERVES)
@@ -14,6 +13,6 @@ st.markdown(
     + "\n\n"
     + "\n".join(f"{n}. {step}" for n, step in enumerate(neutral.STEPS, start=1))
 )
-if st.button(neutral.DONE, type="tertiary"):
-    st.session_state.pop(state.NEUTRAL, None)
-    st.rerun()
+# the way back is the sign-in address's own "Done": it forgets "Leave now" in this browser (a button here left it,
+# and the sign-in address then served the recipe again)
+st.html(f'<p><a href="{neutral.DONE_URL}" target="_self">{neutral.DONE}</a></p>')

@@ -24,3 +24,4 @@ STEPS = (
     "Blend half of it, season, and finish with lemon.",
 )
 DONE = "Done"  # the way back, worded as the end of a recipe
+DONE_URL = "/signin?done=1"  # where it leads: the sign-in form, with "Leave now" forgotten in that browser

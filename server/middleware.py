@@ -108,16 +108,17 @@ _START_PLOTLY = (
 # someone's answers until it is touched. The server decides (`server.routes.still_signed_in`); asking notes no
 # activity. A quarter of the idle time between askings, at most a minute.
 WATCH_URL = "/signin/alive"
-SIGNED_OUT_URL = "/signin?idle=1"
 
 
 def _watch() -> bytes:
+    # to the sign-in page with why (unused too long, or signed out) and where to come back to after signing in
     every = max(2, min(60, round(idle_timeout().total_seconds() / 4)))
     return (
         "<script>(() => {"
         f"const ask = () => fetch({script_literal(WATCH_URL)}, {{credentials: 'same-origin', cache: 'no-store'}})"
-        f".then(r => {{ if (r.status === 401) location.replace({script_literal(SIGNED_OUT_URL)}); }})"
-        ".catch(() => {});"
+        ".then(r => r.status === 401 ? r.text().then(why => location.replace('/signin?'"
+        " + (why === 'idle' ? 'idle=1' : 'out=1') + '&next=' + encodeURIComponent(location.pathname"
+        " + location.search))) : null).catch(() => {});"
         f"setInterval(ask, {every * 1000});"
         "})();</script>"
     ).encode()

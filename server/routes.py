@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from mendwell import accounts, audit, invitations, keyring, security, vault
+from mendwell import accounts, audit, invitations, keyring, neutral, security, vault
 from mendwell import tokens as cookies
 from mendwell.access import is_live
 from mendwell.config import db_path, idle_timeout
@@ -120,11 +120,8 @@ def _code_form(request: Request, token: str, note: str = "") -> HTMLResponse:
     return _respond(request, "Second step · Mendwell", body)
 
 
-NEUTRAL_DONE = "/signin?done=1"  # the neutral page's way back: the sign-in form again
-
-
 def _neutral(request: Request) -> HTMLResponse:
-    response = HTMLResponse(html.neutral_page(NEUTRAL_DONE))
+    response = HTMLResponse(html.neutral_page(neutral.DONE_URL))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -155,7 +152,14 @@ async def still_signed_in(request: Request) -> Response:
     db = await run_in_threadpool(_db)
     found = cookies.sign_in_id(db, request.cookies.get(cookies.COOKIE))
     live = found is not None and await run_in_threadpool(is_live, db, found, idle_timeout())
-    return Response(status_code=204 if live else 401, headers={"Cache-Control": "no-store"})
+    headers = {"Cache-Control": "no-store"}
+    if live:
+        return Response(status_code=204, headers=headers)
+    # why, for the sign-in page's words: still open but unused too long ("idle"), or ended (signed out here or in
+    # another tab, "Leave now", or an idle one ended since)
+    sign_in = await run_in_threadpool(db.sign_ins.get, found) if found is not None else None
+    idle = sign_in is not None and sign_in.ended_at is None
+    return Response("idle" if idle else "ended", status_code=401, headers=headers, media_type="text/plain")
 
 
 async def sign_in(request: Request) -> Response:

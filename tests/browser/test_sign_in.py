@@ -207,10 +207,18 @@ def test_a_page_whose_sign_in_ended_is_taken_off_the_screen(
     expect(page.locator("h1").filter(has_text="History")).to_be_visible()
     asked = []
     page.on("request", lambda r: asked.append(r.url) if r.url.endswith("/signin/alive") else None)
-    page.wait_for_url("**/signin?idle=1", timeout=30_000)  # nobody touched it
+    page.wait_for_url("**/signin?idle=1&next=%2Fhistory", timeout=30_000)  # nobody touched it
     assert asked, "the page never asked whether its sign-in holds"
     expect(page.get_by_text("signed out after a while without use")).to_be_visible()
     assert "Quinn" not in page.content()
+    _fill(page, "Quinn", PASSCODE)  # back where they were
+    expect(page.locator("h1").filter(has_text="History")).to_be_visible()
+    # signed out on purpose, in another tab: the page says so, not "after a while without use" (found by a
+    # walk-through, after "Sign out" in the sidebar)
+    other = context.new_page()
+    other.goto(srv.url + "/signout")
+    page.wait_for_url("**/signin?out=1&next=%2Fhistory", timeout=30_000)
+    expect(page.get_by_text("You are signed out.")).to_be_visible()
     context.close()
 
 
