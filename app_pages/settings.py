@@ -111,6 +111,9 @@ if account.is_therapist:
                 else:
                     st.session_state.pop(state.TOTP_PENDING, None)
                     _done("second_step", "The second step is on.", "second factor enrolled")
+        if st.button("Not now"):  # hides the key again (leaving Settings does too)
+            st.session_state.pop(state.TOTP_PENDING, None)
+            st.rerun()
         _saved("second_step")
 
 # -- the couple's rhythm ---------------------------------------------------------------------------------
@@ -146,7 +149,7 @@ if viewer.is_owner and couple is not None:
     st.header("Names")
     st.caption(f"Couple id {couple.couple_id}: the number to use with the command line, e.g. `mendwell report`.")
     with st.form("names"):
-        couple_name = st.text_input("Couple", value=couple.name, max_chars=NAME_MAX)
+        couple_name = st.text_input("Couple's name", value=couple.name, max_chars=NAME_MAX)  # not the sidebar's
         partner_names = {
             p.partner_id: st.text_input(
                 f"Partner {p.slot}", value=p.name, max_chars=NAME_MAX, key=f"pname_{p.partner_id}"

@@ -140,7 +140,7 @@ with st.expander("The numbers behind these words", icon=":material/table:"):
         "Each part's score for each of you, and how far apart the two are. Any two answers differ a little by "
         "chance: a gap is called \u201cseeing it differently\u201d only when it is bigger than that chance "
         "wobble for two people (1.96 \u00d7 SE_D, SE_D = \u221a(SE\u2081\u00b2 + SE\u2082\u00b2), and at "
-        "least one answer step); otherwise you are close together, or, until enough people have checked in "
+        "least one answer step); otherwise your scores are close, or, until enough people have checked in "
         "to know a part's spread, it can't be told yet."
     )
     st.dataframe(

@@ -265,6 +265,10 @@ def run() -> None:
             f"one of yours{choose}",
             icon=":material/block:",
         )
+    if page.url_path != "settings":
+        # a second step's key shows only on the visit it was asked for (a screen may be shared): leaving
+        # Settings forgets an enrolment not finished
+        st.session_state.pop(state.TOTP_PENDING, None)
     if page.url_path not in NO_PRELOAD:
         chart_element.preload(soon=page.url_path in CHART_PAGES)
     _sidebar(db, viewer)

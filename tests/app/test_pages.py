@@ -729,7 +729,7 @@ def test_settings_rename_persists_and_empty_name_changes_nothing(
     # an empty (blank) name, together with other changes in the same form: nothing is saved
     open_page(at, SETTINGS)
     assert at.text_input(key=f"pname_{bob.partner_id}").value == "Robin"
-    next(t for t in at.text_input if t.label == "Couple" and t.form_id == "names").input("Ann & Robin, renamed")
+    next(t for t in at.text_input if t.label == "Couple's name" and t.form_id == "names").input("Ann & Robin, renamed")
     at.text_input(key=f"pname_{ann.partner_id}").input("Annie")
     at.text_input(key=f"pname_{bob.partner_id}").input("   ")
     click(at, "Save names")

@@ -12,7 +12,7 @@ from mendwell.data import Database
 from tests.support.apptest import app_store, button, ok, open_page, shown, sign_in, start_app
 from tests.support.auth import PASSCODE, therapist
 from tests.support.data import make_couple
-from tests.support.ui import SETTINGS
+from tests.support.ui import HOME, SETTINGS
 
 
 def test_practice_settings_and_a_therapists_own_are_about_no_couple_in_the_trail(
@@ -52,3 +52,10 @@ def test_a_second_steps_key_is_shown_only_once_asked_for(
     assert "type this key" not in shown(at) and not asked()
     ok(button(at, "Set up the second step").click().run())
     assert "type this key" in shown(at) and asked()
+    ok(button(at, "Not now").click().run())
+    assert "type this key" not in shown(at) and not asked()
+    # asked for, then another page: back on Settings it is hidden again (found: it came back on its own)
+    ok(button(at, "Set up the second step").click().run())
+    open_page(at, HOME)
+    open_page(at, SETTINGS)
+    assert "type this key" not in shown(at) and not asked()

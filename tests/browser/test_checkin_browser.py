@@ -279,7 +279,7 @@ def test_hostile_names_are_inert_text(
     assert_inert(page)
 
     page.goto(f"{srv.url}/settings")  # the owner's names form
-    expect(page.get_by_label("Couple", exact=True)).to_have_value(HOSTILE_COUPLE)
+    expect(page.get_by_label("Couple's name", exact=True)).to_have_value(HOSTILE_COUPLE)
     expect(page.get_by_label("Partner 1")).to_have_value(HOSTILE_FIRST)
     wait_for_calm(page)
 
