@@ -104,7 +104,10 @@ def viewer_for(db: Database, sign_in_id: str, idle: dt.timedelta, now: dt.dateti
     account = db.accounts.get(sign_in.account_id)
     if account is None:
         return None
-    if (now - sign_in.last_seen).total_seconds() >= SIGN_IN_TOUCH_SECONDS:
+    # a shared screen's clicks are not the therapist's activity: its longer hold counts from their last click
+    # outside it, so stopping the share after the usual idle time asks them to sign in again (the couple at the
+    # screen, or anyone, cannot stop it into the therapist's whole sign-in)
+    if sign_in.share_couple_id is None and (now - sign_in.last_seen).total_seconds() >= SIGN_IN_TOUCH_SECONDS:
         db.sign_ins.touch(sign_in_id, now)
     return Viewer(account, sign_in, tuple(couples_of(db, account)))
 
@@ -114,7 +117,9 @@ def is_live(db: Database, sign_in_id: str, idle: dt.timedelta, now: dt.datetime 
     check, every minute or so, that it may still show what it shows."""
     now = now or dt.datetime.now()
     sign_in = db.sign_ins.get(sign_in_id)
-    return sign_in is not None and sign_in.ended_at is None and now - sign_in.last_seen <= _idle_for(sign_in, idle)
+    if sign_in is None or sign_in.ended_at is not None or now - sign_in.last_seen > _idle_for(sign_in, idle):
+        return False
+    return db.accounts.get(sign_in.account_id) is not None
 
 
 def _idle_for(sign_in: SignIn, idle: dt.timedelta) -> dt.timedelta:

@@ -7,6 +7,7 @@ request and every script run.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -24,6 +25,13 @@ def _serializer(db: Database) -> URLSafeSerializer:
     # read first: the secret is made once, and a write on every check (several a run) cost a transaction each
     secret = db.settings.get(_SECRET_KEY) or db.settings.set_if_absent(_SECRET_KEY, secrets.token_hex(32))
     return URLSafeSerializer(secret, salt="mendwell-sign-in")
+
+
+def watch_tag(sign_in_id: str) -> str:
+    """What a page served to a sign-in names it by when it asks whether that sign-in still holds (`/signin/alive`):
+    a digest, so the page holds nothing that signs anyone in, and another sign-in made since in the same browser
+    (a partner signing in after the other signed out) does not keep the first one's page on screen."""
+    return hashlib.sha256(f"mendwell-watch:{sign_in_id}".encode()).hexdigest()[:32]
 
 
 def sign(db: Database, sign_in_id: str) -> str:

@@ -77,7 +77,9 @@ class PageHead(BaseHTTPMiddleware):
             return response
         body = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
         headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
-        return Response(with_head(body, charts=path.strip("/") in CHART_PAGES), status_code=200, headers=headers)
+        tag = await run_in_threadpool(_watch_tag, request.cookies.get(cookies.COOKIE))
+        charts = path.strip("/") in CHART_PAGES
+        return Response(with_head(body, charts=charts, watch_for=tag), status_code=200, headers=headers)
 
 
 def _server_here() -> bytes:
@@ -110,12 +112,15 @@ _START_PLOTLY = (
 WATCH_URL = "/signin/alive"
 
 
-def _watch() -> bytes:
-    # to the sign-in page with why (unused too long, or signed out) and where to come back to after signing in
+def _watch(tag: str) -> bytes:
+    # the sign-in this page was served to, by its tag (`tokens.watch_tag`): another sign-in made since in the same
+    # browser does not keep it on screen. To the sign-in page with why (unused too long, or signed out) and where
+    # to come back to after signing in.
     every = max(2, min(60, round(idle_timeout().total_seconds() / 4)))
+    url = f"{WATCH_URL}?for={tag}"
     return (
         "<script>(() => {"
-        f"const ask = () => fetch({script_literal(WATCH_URL)}, {{credentials: 'same-origin', cache: 'no-store'}})"
+        f"const ask = () => fetch({script_literal(url)}, {{credentials: 'same-origin', cache: 'no-store'}})"
         ".then(r => r.status === 401 ? r.text().then(why => location.replace('/signin?'"
         " + (why === 'idle' ? 'idle=1' : 'out=1') + '&next=' + encodeURIComponent(location.pathname"
         " + location.search))) : null).catch(() => {});"
@@ -124,13 +129,19 @@ def _watch() -> bytes:
     ).encode()
 
 
-def with_head(page: bytes, *, charts: bool) -> bytes:
-    """Streamlit's page with where the server is, its sign-in watch, and with `charts` the start of plotly.js,
-    at the end of its head (any other page, one with no head, unchanged)."""
+def with_head(page: bytes, *, charts: bool, watch_for: str = "") -> bytes:
+    """Streamlit's page with where the server is, the watch of the sign-in it is served to (`watch_for`, its tag),
+    and with `charts` the start of plotly.js, at the end of its head (any other page, one with no head,
+    unchanged)."""
     at = page.find(b"</head>")
     if at < 0 or b'<div id="root">' not in page:
         return page
-    return page[:at] + _server_here() + _watch() + (_START_PLOTLY if charts else b"") + page[at:]
+    return page[:at] + _server_here() + _watch(watch_for) + (_START_PLOTLY if charts else b"") + page[at:]
+
+
+def _watch_tag(value: str | None) -> str:
+    found = cookies.sign_in_id(shared(db_path()), value)
+    return cookies.watch_tag(found) if found is not None else ""
 
 
 def middleware() -> list[Middleware]:

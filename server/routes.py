@@ -88,6 +88,8 @@ def _signed_in(request: Request, db: Database, account: Account, passcode: str, 
     response.set_cookie(
         cookies.COOKIE, cookies.sign(db, sign_in_id), httponly=True, samesite="strict", secure=_secure(request)
     )
+    # signed in again, however (a form open since before "Leave now", an invitation): the recipe is done with
+    response.delete_cookie(cookies.LEFT_COOKIE, httponly=True, samesite="strict", secure=_secure(request))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -151,6 +153,8 @@ async def still_signed_in(request: Request) -> Response:
     taken off the screen instead of staying readable on a phone put down. Asking notes no activity."""
     db = await run_in_threadpool(_db)
     found = cookies.sign_in_id(db, request.cookies.get(cookies.COOKIE))
+    if found is not None and cookies.watch_tag(found) != request.query_params.get("for"):
+        found = None  # this browser now holds another sign-in: the page's own has ended
     live = found is not None and await run_in_threadpool(is_live, db, found, idle_timeout())
     headers = {"Cache-Control": "no-store"}
     if live:
@@ -231,8 +235,9 @@ async def leave_now(request: Request) -> Response:
     await run_in_threadpool(_end, request, "leave now")
     response = Response(status_code=204)
     response.delete_cookie(cookies.COOKIE, httponly=True, samesite="strict", secure=_secure(request))
-    response.set_cookie(cookies.LEFT_COOKIE, "1", max_age=cookies.LEFT_SECONDS, httponly=True, samesite="strict",
-                        secure=_secure(request))  # fmt: skip
+    if request.headers.get("sec-fetch-site", "same-origin") == "same-origin":  # never for another site's post
+        response.set_cookie(cookies.LEFT_COOKIE, "1", max_age=cookies.LEFT_SECONDS, httponly=True,
+                            samesite="strict", secure=_secure(request))  # fmt: skip
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -206,7 +207,7 @@ def test_a_page_whose_sign_in_ended_is_taken_off_the_screen(
     browser_sign_in(page, srv.url, "Quinn", PASSCODE, "/history")
     expect(page.locator("h1").filter(has_text="History")).to_be_visible()
     asked = []
-    page.on("request", lambda r: asked.append(r.url) if r.url.endswith("/signin/alive") else None)
+    page.on("request", lambda r: asked.append(r.url) if "/signin/alive?for=" in r.url else None)
     page.wait_for_url("**/signin?idle=1&next=%2Fhistory", timeout=30_000)  # nobody touched it
     assert asked, "the page never asked whether its sign-in holds"
     expect(page.get_by_text("signed out after a while without use")).to_be_visible()
@@ -239,3 +240,33 @@ def test_after_leave_now_the_apps_address_shows_the_recipe_until_done(srv: Serve
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     page.goto(srv.url + "/history")  # from now on, the sign-in page as ever
     expect(page.get_by_label("Passcode")).to_be_visible()
+
+
+def test_a_page_asks_about_the_sign_in_it_was_served_to(
+    db_file: Path, catalog: Catalog, server_factory: ServerFactory
+) -> None:
+    """Found by a review: the watch asked about whatever sign-in the browser held at the time, so on a shared
+    tablet a page of one partner's stayed up once the other had signed in in another tab. A page names its own
+    sign-in (`tokens.watch_tag`); another one held since answers "ended"; the tag never signs anyone in."""
+    from mendwell import tokens
+
+    new_database(db_file, catalog)
+    with opened(db_file) as db:
+        couple = make_couple(db, "Quinn & Reese", ("Quinn", "Reese"))
+        quinn, reese = partner_accounts(db, couple)
+        first, second = cookie_for(db, quinn), cookie_for(db, reese)
+        tags = [tokens.watch_tag(str(tokens.sign_in_id(db, c))) for c in (first, second)]
+    srv = server_factory(db_file)
+
+    def ask(cookie: str, tag: str) -> tuple[int, str]:
+        request = urllib.request.Request(f"{srv.url}/signin/alive?for={tag}", headers={"Cookie": f"{COOKIE}={cookie}"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                return answer.status, answer.read().decode()
+        except urllib.error.HTTPError as refused:
+            return refused.code, refused.read().decode()
+
+    assert ask(second, tags[1])[0] == 204  # the page's own sign-in, live
+    assert ask(second, tags[0]) == (401, "ended")  # a page of the first partner's, the second now signed in
+    assert ask(second, "")[0] == 401
+    assert ask("not-a-cookie", tags[0]) == (401, "ended")

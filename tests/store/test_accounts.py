@@ -196,6 +196,13 @@ def test_a_shared_screen_idles_out_after_a_session_not_a_quarter_of_one(store: D
     assert viewer_for(store, sign_in, IDLE, later + dt.timedelta(minutes=SHARE_IDLE_MINUTES + 1)) is None
     plain = accounts.start(store, doc, T0)
     assert not is_live(store, plain, IDLE, later) and viewer_for(store, plain, IDLE, later) is None
+    # the share's clicks are not the therapist's: stopping it after the usual idle time asks for a sign-in again
+    # (found by a review: anyone at a screen left shared could stop it into the therapist's whole sign-in)
+    again = accounts.start(store, doc, T0)
+    store.sign_ins.set_share(again, couple.couple_id)
+    assert viewer_for(store, again, IDLE, T0 + dt.timedelta(minutes=30)) is not None  # a click while shared
+    store.sign_ins.set_share(again, None)  # "Stop sharing"
+    assert viewer_for(store, again, IDLE, T0 + dt.timedelta(minutes=31)) is None
 
 
 def test_a_sign_in_idles_out(store: Database) -> None:
