@@ -110,10 +110,12 @@ SECTION_PARAM = "section"  # the open section in the address (1, 2, ... or "revi
 def _section_in_address() -> int | None:
     """The step the address names, if it names one there is: a phone that reloads a tab it had put aside (or a
     reload by hand) reopens the section the partner was on, not the first one with a question left open."""
+    if st.session_state.get(state.SECTION_READ):
+        return None  # read once a session: another month chosen later opens where it should
+    st.session_state[state.SECTION_READ] = True
     said = str(st.query_params.get(SECTION_PARAM, ""))
-    if said == "review":
-        return STEP_REVIEW
-    return int(said) - 1 if said.isascii() and said.isdigit() and 1 <= int(said) <= STEP_REVIEW else None
+    steps = {str(n + 1): n for n in range(STEP_REVIEW)} | {"review": STEP_REVIEW}  # nothing else is parsed
+    return steps.get(said)
 
 
 def _keep_in_address(step: int) -> None:

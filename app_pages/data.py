@@ -218,7 +218,7 @@ if couple is not None:
         st.markdown(f"Erase **{safe(couple.name)}** (#{couple.couple_id}) and everything they answered.")
         typed = st.text_input("Type the couple's name to confirm")
         if st.form_submit_button("Erase this couple"):
-            if typed.strip() != couple.name:
+            if not typed.strip() or typed.strip() != couple.name:
                 st.warning("The name does not match, so nothing was erased.")
             else:
                 with st.spinner("Waiting for the other windows to finish, then erasing…"):

@@ -21,6 +21,7 @@ WORD_JOINER = "\u2060"
 # in a name is laid out right without them), and one left open in a name turned the app's own sentence after it
 # backwards ("...yehT .6202 lirpA dna yraunaJ rof ni dekcehc sah").
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+BIDI_CONTROLS_SQL = r"[\x{202A}-\x{202E}\x{2066}-\x{2069}]"  # the same characters, for DuckDB's regexp_*
 
 
 def no_bidi_controls(text: str) -> str:

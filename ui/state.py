@@ -16,6 +16,7 @@ ADDRESS_REFUSED = "_mendwell_address_refused"  # the address named a couple this
 NEUTRAL = "neutral_page"  # "Leave now" was pressed: only the neutral page until the person returns
 CONFIRM_STOP_SHARING = "confirm_stop_sharing"
 CHECKIN_PERIOD = "checkin_period"
+SECTION_READ = "checkin_section_read"  # the check-in's section in the address was read (once a session)
 TOGETHER_MONTH = "together_month"  # the month open on Together (set by the check-in's thank-you, too)
 ANSWER_ERRORS = "answer_errors"
 NOTE_ERROR = "note_error"

@@ -28,6 +28,7 @@ from mendwell.limits import (
     TEXT_ANSWER_MAX,
     sealed_length,
 )
+from mendwell.text import BIDI_CONTROLS_SQL
 
 # Columns of each archived table, in order, with their SQL types.
 TABLES: dict[str, dict[str, str]] = {
@@ -582,8 +583,11 @@ def _write(cur: Cursor, without_safety: bool) -> dict[str, int]:
         "JOIN imp_checkin_map m ON m.old_id = i.checkin_id WHERE m.action = 'add'",
     )
     moved = "JOIN imp_checkin_map m ON m.old_id = x.checkin_id WHERE m.action IN ('add', 'replace')"
+    # an archive that should hold no safety answers brings none, whatever its file says (a replaced draft keeps
+    # its own: two of one question would be kept otherwise)
     run("responses", f"SELECT m.new_id, x.instrument_id, x.instrument_version, x.item_id, x.value, x.text "
-                     f"FROM imp_responses x {moved}")  # fmt: skip
+                     f"FROM imp_responses x {moved}"
+                     + f" AND x.instrument_id NOT IN ({SAFETY_INSTRUMENTS})" * without_safety)  # fmt: skip
     run("notes", f"SELECT m.new_id, x.body, x.is_private, x.updated_at FROM imp_notes x {moved}")
     new_versions = (
         "SELECT i.* FROM imp_instrument_versions i WHERE NOT EXISTS (SELECT 1 FROM instrument_versions t "
@@ -610,16 +614,14 @@ def _write(cur: Cursor, without_safety: bool) -> dict[str, int]:
     return added
 
 
-# Unicode's bidirectional embeddings, overrides and isolates (as `mendwell.text.no_bidi_controls`): an archive's
-# names come in without them, as names saved here are
-_DIRECTION_CONTROLS = r"[\x{202A}-\x{202E}\x{2066}-\x{2069}]"
-
-
 def _clean_names(cur: Cursor) -> None:
+    """An archive's names come in as a save makes them (`mendwell.model.clean_name`): without the characters that
+    turn the text around them, spaces collapsed (a name left empty is then refused by the checks)."""
     for table in ("imp_couples", "imp_partners"):
         cur.execute(
-            f"UPDATE {table} SET name = trim(regexp_replace(name, ?, '', 'g')) WHERE regexp_matches(name, ?)",
-            [_DIRECTION_CONTROLS, _DIRECTION_CONTROLS],
+            f"UPDATE {table} SET name = trim(regexp_replace(regexp_replace(name, ?, '', 'g'), '\\s+', ' ', 'g')) "
+            "WHERE regexp_matches(name, ?)",
+            [BIDI_CONTROLS_SQL, BIDI_CONTROLS_SQL],
         )
 
 

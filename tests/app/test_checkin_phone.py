@@ -195,5 +195,5 @@ def test_a_reload_opens_the_section_the_partner_was_on(
     assert at.query_params["section"] in ("3", ["3"]), at.query_params
     again = open_page(start_app(section="3"), CHECKIN)  # the same address in a new session
     assert section_title(again) == catalog.instruments[2].title
-    for odd in ("0", "99", "²", "review; drop"):
+    for odd in ("0", "99", "²", "review; drop", "1" * 5000):  # (int() of 5,000 digits raised)
         assert section_title(open_page(start_app(section=odd), CHECKIN)) == catalog.instruments[0].title

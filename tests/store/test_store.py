@@ -456,9 +456,12 @@ def test_upgrade_takes_direction_controls_out_of_names_saved_before(tmp_path: Pa
     path = tmp_path / "old.duckdb"
     old = Database(path, upgrade_to=7)
     with old.engine.cursor() as cur:
-        row = cur.execute("INSERT INTO couples (name) VALUES (?) RETURNING couple_id", ["Ada\u202e & Robin"]).fetchone()
+        row = cur.execute(
+            "INSERT INTO couples (name) VALUES (?) RETURNING couple_id", ["Ada \u202e & Robin"]
+        ).fetchone()
         assert row is not None
         cur.execute("INSERT INTO partners (couple_id, slot, name) VALUES (?, 1, ?)", [row[0], "\u2067Ada\u2069"])
+        cur.execute("INSERT INTO partners (couple_id, slot, name) VALUES (?, 2, ?)", [row[0], "\u202e"])
         cur.execute(
             "INSERT INTO accounts (name, name_key, role, created_at) VALUES (?, 'dr rtl', 'therapist', now())",
             ["Dr \u202eRtl"],
@@ -466,7 +469,7 @@ def test_upgrade_takes_direction_controls_out_of_names_saved_before(tmp_path: Pa
     old.close()
     db = Database(path)
     assert db.engine.schema_version() >= 8
-    assert [c.name for c in db.couples.all()] == ["Ada & Robin"]
-    assert [p.name for p in db.couples.all()[0].partners] == ["Ada"]
+    assert [c.name for c in db.couples.all()] == ["Ada & Robin"]  # spaces as a save makes them
+    assert [p.name for p in db.couples.all()[0].partners] == ["Ada", "Partner 2"]  # never an empty name
     assert db.engine.rows("SELECT name, name_key FROM accounts") == [("Dr Rtl", "dr rtl")]
     db.close()
