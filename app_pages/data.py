@@ -16,7 +16,7 @@ from mendwell.backups import backups_folder, delete_backups, list_backups
 from mendwell.config import db_path
 from mendwell.errors import ArchiveError, MendwellError
 from mendwell.export import FORMATS, export, scope_for
-from mendwell.text import possessive
+from mendwell.text import listed, possessive
 from ui import feedback, state
 from ui.auth import sealing_key
 from ui.gates import sealing_key_gate
@@ -125,12 +125,6 @@ def _not_an_archive(name: str, content: bytes) -> str | None:
         return None  # damaged inside: the import's own checks say how
 
 
-def _names(names: list[str]) -> str:
-    """Couples' names in a sentence: "A", "A and B", "A, B and C"."""
-    shown = [safe(n) for n in names]
-    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
-
-
 def _with_upload(work: Callable[[Path], archive.ImportReport]) -> archive.ImportReport | None:
     """Run `work` on the uploaded file (written to a temporary file of our own); None after a kind message."""
     assert upload is not None
@@ -179,9 +173,10 @@ elif upload is not None:
                     for new_id in added.new_couples:
                         db.accounts.grant(viewer.account.account_id, new_id)
                         audit.record(db, viewer.actor, audit.ACCOUNT, new_id, "granted imported couple to its importer")
+                    names = listed([safe(n) for n in added.new_couples.values()])
                     said += (
-                        f" {_names(list(added.new_couples.values()))} can now be opened from the sidebar; to let "
-                        "another therapist see them, grant them on Accounts."
+                        f" {names} can now be opened from the sidebar; to let another therapist see them, grant them "
+                        "on Accounts."
                     )
                 st.cache_data.clear()
                 st.session_state[state.IMPORT_FLASH] = said

@@ -25,6 +25,7 @@ from mendwell.data import Database
 from mendwell.instruments import Catalog
 from mendwell.limits import MIN_REFERENCE_PARTNERS
 from mendwell.periods import month_start
+from mendwell.text import listed
 
 WORSENING = "reliable worsening since the start"
 RUNNING = "concern two months running"
@@ -116,10 +117,6 @@ LAST = "Last check-in"
 MAX_NAMED = 2  # a cell names at most this many parts per partner; the couple's details name them all
 
 
-def _listed(words: Sequence[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-
-
 @dataclass
 class _Flags:
     """One couple's flags being gathered: a short cell and the full sentences, per kind."""
@@ -171,7 +168,7 @@ def _parts(
         name, month = names.get(pid, "?"), f"{pd.Timestamp(str(period)):%b %Y}"
         parts = [titles.get(k, k[1]) for k in keys]
         shown = ", ".join(parts) if len(parts) <= MAX_NAMED else f"{len(parts)} parts"
-        quoted = _listed([f"\u201c{t}\u201d" for t in parts])
+        quoted = listed([f"\u201c{t}\u201d" for t in parts])
         if kind is HARDER:
             sentence = f"{name}'s check-in of {month} is reliably harder than at their start on {quoted}."
         else:
@@ -187,7 +184,7 @@ def _this_month(status: Mapping[int, str], names: Mapping[int, str], due: rhythm
     waiting = [names[p] for p, s in status.items() if s != "submitted" and p in names]
     if not done:
         return f"{'neither' if len(waiting) > 1 else 'not'} yet, {due.note}"
-    return f"{_listed(done)} checked in; {_listed(waiting)} not yet, {due.note}"
+    return f"{listed(done)} checked in; {listed(waiting)} not yet, {due.note}"
 
 
 @dataclass(frozen=True)
@@ -284,7 +281,7 @@ def rows(
                 gathered.add(
                     THEMES_BACK,
                     f"{name}: " + ", ".join(themes[:MAX_NAMED]) + ("…" if len(themes) > MAX_NAMED else ""),
-                    f"Themes that keep coming back for {name}, most persistent first: {_listed(themes)}.",
+                    f"Themes that keep coming back for {name}, most persistent first: {listed(themes)}.",
                 )
         due = rhythm.due(today, int(c.checkin_day), int(c.submitted_now) >= int(c.partners) > 0)
         month_words = _this_month(statuses.get(cid, {}), names, due)

@@ -23,7 +23,7 @@ import pandas as pd
 from mendwell import stats
 from mendwell.limits import GLANCE_MAX, MIN_TREND_POINTS, TREND_MONTHS
 from mendwell.periods import label
-from mendwell.text import possessive
+from mendwell.text import listed, possessive
 
 CANT_TELL_MARK = "can't tell yet"
 NO_CHANGE_MARK = "no reliable change"
@@ -152,7 +152,7 @@ def months_words(months: Sequence[pd.Timestamp]) -> str:
     labels = [label(pd.Timestamp(m).date()) for m in sorted(months)]
     if len({m[-4:] for m in labels}) == 1 and len(labels) > 1:
         labels = [m[:-5] for m in labels[:-1]] + labels[-1:]
-    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    return listed(labels)
 
 
 WAITING_LISTED = 3  # months a "waiting" sentence names one by one; more are counted

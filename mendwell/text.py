@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 
 # Every ASCII punctuation mark that markdown (or Streamlit's :color[...] and
 # :emoji: directives) could read as syntax gets a backslash.
@@ -52,3 +53,10 @@ def possessive(name: str) -> str:
     """A name's possessive, one way everywhere: "Elias's", "Ann's" (it was "Elias'" in a sentence beside a chart
     titled "Elias's")."""
     return f"{name}'s"
+
+
+def listed(words: Sequence[str]) -> str:
+    """Words in a sentence, one way everywhere: "A", "A and B", "A, B and C" ("" for none)."""
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]

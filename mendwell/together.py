@@ -18,6 +18,7 @@ from mendwell import charts, stats, views
 from mendwell.analysis import FREQUENCY, MICRO_HURTS, REPAIRED
 from mendwell.data import Database
 from mendwell.instruments import Catalog, Subscale
+from mendwell.text import listed
 
 # Shared numeric items both partners answered that month, furthest apart first
 # (distance as a share of the item's scale, so 0..4 and 0..2 items compare).
@@ -193,8 +194,7 @@ def gap_summary(gaps: pd.DataFrame, titles: Mapping[tuple[str, str], str]) -> st
     else:
         named = [titles.get((i, s), s) for i, s in zip(apart["instrument_id"], apart["subscale_id"], strict=True)]
         quoted = [f"\u201c{t}\u201d" for t in named]
-        listed = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
-        said = f"You saw {listed} differently this month"
+        said = f"You saw {listed(quoted)} differently this month"
     return f"{said}{rest}. Different isn't wrong: it's something to be curious about together."
 
 

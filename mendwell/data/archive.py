@@ -28,7 +28,7 @@ from mendwell.limits import (
     TEXT_ANSWER_MAX,
     sealed_length,
 )
-from mendwell.text import BIDI_CONTROLS_SQL
+from mendwell.text import BIDI_CONTROLS_SQL, listed
 
 # Columns of each archived table, in order, with their SQL types.
 TABLES: dict[str, dict[str, str]] = {
@@ -407,7 +407,7 @@ class ImportReport(dict[str, int]):
         ]
         if not said:
             return "answers to drafts already here" if any(self.values()) else "nothing new"
-        return said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
+        return listed(said)
 
     @property
     def counts(self) -> str:
