@@ -387,10 +387,13 @@ def _answer_problems(cur: Cursor) -> list[str]:
 class ImportReport(dict[str, int]):
     """Rows added per table (a dict, as before), and in words what the import did for each couple."""
 
-    def __init__(self, added: dict[str, int], lines: list[str], new_couples: dict[int, str] | None = None) -> None:
+    def __init__(
+        self, added: dict[str, int], lines: list[str], new_couples: dict[int, str] | None = None, replaced: int = 0
+    ) -> None:
         super().__init__(added)
         self.lines = lines
         self.new_couples = new_couples or {}  # the couples it brought in that were not here: id -> name
+        self.replaced = replaced  # drafts here that the archive's submitted check-ins took the place of
 
     @property
     def words(self) -> str:
@@ -402,11 +405,16 @@ class ImportReport(dict[str, int]):
                 (self.get("couples", 0), "couple", "couples"),
                 (self.get("partners", 0), "partner", "partners"),
                 (self.get("checkins", 0), "check-in", "check-ins"),
+                (
+                    self.replaced,
+                    "draft replaced by its submitted check-in",
+                    "drafts replaced by their submitted check-ins",
+                ),
             )
             if n
         ]
         if not said:
-            return "answers to drafts already here" if any(self.values()) else "nothing new"
+            return "questionnaire versions and starting points" if any(self.values()) else "nothing new"
         return listed(said)
 
     @property
@@ -637,6 +645,8 @@ def _apply(engine: Engine, cur: Cursor, dry_run: bool = False, without_safety: b
         if conflicts:
             raise ArchiveError(conflicts)
         added = _write(cur, without_safety)
+        row = cur.execute("SELECT count(*) FROM imp_checkin_map WHERE action = 'replace'").fetchone()
+        replaced = int(row[0]) if row else 0
         if dry_run:
             rollback(cur)
         else:
@@ -654,4 +664,4 @@ def _apply(engine: Engine, cur: Cursor, dry_run: bool = False, without_safety: b
         raise
     if not dry_run:
         engine.bump(*(int(r[0]) for r in engine.rows("SELECT couple_id FROM couples")))
-    return ImportReport(added, lines, new_couples)
+    return ImportReport(added, lines, new_couples, replaced)

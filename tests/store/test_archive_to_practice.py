@@ -201,6 +201,7 @@ def test_a_couples_archive_goes_back_into_the_database_it_came_from(tmp_path: Pa
     with opened(home) as h:
         report = import_archive(h, later)
         assert any("2 draft(s) replaced" in line for line in report.lines), report.lines
+        assert report.words == "2 drafts replaced by their submitted check-ins"  # (it said "answers to drafts")
         assert _months(h, 1) == 3 * 2 and _months(h, 1, "draft") == 0
         assert _safety_answers(h, 1) == safety_before  # the replaced drafts' safety answers are kept
 
