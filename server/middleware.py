@@ -23,14 +23,16 @@ from mendwell.config import db_path, idle_timeout
 from mendwell.data import shared
 from mendwell.text import script_literal
 
+SIGN_IN_KEY = "mendwell.sign_in"  # the request's scope holds the live sign-in SignInFirst found, once
 # Streamlit's own machinery and our sign-in routes pass untouched.
 _OPEN = ("/_stcore", "/static", "/media", "/component", "/signin", "/signout", "/setup", "/invite/", "/favicon")
 
 
-def _signed_in(value: str | None) -> bool:
+def _live_sign_in(value: str | None) -> str | None:
+    """The live sign-in a cookie names, or None."""
     db = shared(db_path())
     found = cookies.sign_in_id(db, value)
-    return found is not None and viewer_for(db, found, idle_timeout()) is not None
+    return found if found is not None and viewer_for(db, found, idle_timeout()) is not None else None
 
 
 class SignInFirst(BaseHTTPMiddleware):
@@ -41,9 +43,12 @@ class SignInFirst(BaseHTTPMiddleware):
         path = request.url.path
         wants_page = request.method == "GET" and "text/html" in request.headers.get("accept", "")
         protected = wants_page and not path.startswith(_OPEN)
-        if protected and not await run_in_threadpool(_signed_in, request.cookies.get(cookies.COOKIE)):
-            target = path + (f"?{request.url.query}" if request.url.query else "")
-            return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)
+        if protected:
+            found = await run_in_threadpool(_live_sign_in, request.cookies.get(cookies.COOKIE))
+            if found is None:
+                target = path + (f"?{request.url.query}" if request.url.query else "")
+                return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)
+            request.scope[SIGN_IN_KEY] = found  # for the page's head: the sign-in its watch asks about
         response = await call_next(request)
         if wants_page:
             # Streamlit's own page says no-cache; a page of this app is never kept (nor in the back-forward cache)
@@ -77,7 +82,10 @@ class PageHead(BaseHTTPMiddleware):
             return response
         body = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
         headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
-        tag = await run_in_threadpool(_watch_tag, request.cookies.get(cookies.COOKIE))
+        found = request.scope.get(SIGN_IN_KEY)  # found by SignInFirst, in front of this middleware
+        if found is None:
+            found = await run_in_threadpool(cookies.sign_in_id, shared(db_path()), request.cookies.get(cookies.COOKIE))
+        tag = cookies.watch_tag(found) if found is not None else ""
         charts = path.strip("/") in CHART_PAGES
         return Response(with_head(body, charts=charts, watch_for=tag), status_code=200, headers=headers)
 
@@ -137,11 +145,6 @@ def with_head(page: bytes, *, charts: bool, watch_for: str = "") -> bytes:
     if at < 0 or b'<div id="root">' not in page:
         return page
     return page[:at] + _server_here() + _watch(watch_for) + (_START_PLOTLY if charts else b"") + page[at:]
-
-
-def _watch_tag(value: str | None) -> str:
-    found = cookies.sign_in_id(shared(db_path()), value)
-    return cookies.watch_tag(found) if found is not None else ""
 
 
 def middleware() -> list[Middleware]:
