@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -250,6 +251,18 @@ class ChartView:
     numbers: pd.DataFrame | None = None
     csv: bytes = b""  # the numbers as a CSV file to download, when they may be downloaded
     file_name: str = ""
+
+    @cached_property
+    def spec(self) -> str:
+        """The figure as the JSON Plotly is handed (`charts.spec_json`), made once: a view is kept per write and
+        drawn on every visit."""
+        return charts.spec_json(self.figure)
+
+    @property
+    def height(self) -> int | None:
+        """The figure's height in pixels, if it sets one."""
+        height = self.figure.layout.height
+        return None if height is None else int(height)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from streamlit import config as st_config
 
 from mendwell import tokens as cookies
 from mendwell.access import viewer_for
+from mendwell.chart_drawing import DRAWING_HEAD
 from mendwell.charts import CHART_PAGES, PLOTLY_JS_URL, PLOTLY_LOADER
 from mendwell.config import db_path, idle_timeout
 from mendwell.data import shared
@@ -59,7 +60,7 @@ class SignInFirst(BaseHTTPMiddleware):
 
 
 class PageHead(BaseHTTPMiddleware):
-    """Adds two things to the head of Streamlit's page (its index.html, served for every page's address):
+    """Adds to the head of Streamlit's page (its index.html, served for every page's address):
 
     - where the server is (`window.__streamlit`, Streamlit's own setting for it). Without it, Streamlit's
       scripts on a page's own address (/trends) first asked /trends/_stcore/health, got a 404 and tried again
@@ -68,6 +69,8 @@ class PageHead(BaseHTTPMiddleware):
       Streamlit's own scripts have started (the page then waits for the server): the library is ready when the
       first chart arrives (from the page's own scripts it started only with the charts, and the first chart
       waited for it; run at once, it held Streamlit's start back by some 20 ms).
+    - the watch of the sign-in the page is served to (below), and the script that draws the charts, on every
+      page (a chart page opened from the sidebar is drawn by the page first opened).
     """
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
@@ -139,12 +142,13 @@ def _watch(tag: str) -> bytes:
 
 def with_head(page: bytes, *, charts: bool, watch_for: str = "") -> bytes:
     """Streamlit's page with where the server is, the watch of the sign-in it is served to (`watch_for`, its tag),
-    and with `charts` the start of plotly.js, at the end of its head (any other page, one with no head,
-    unchanged)."""
+    the script that draws the charts (`mendwell.chart_drawing`), and with `charts` the start of plotly.js, at the
+    end of its head (any other page, one with no head, unchanged)."""
     at = page.find(b"</head>")
     if at < 0 or b'<div id="root">' not in page:
         return page
-    return page[:at] + _server_here() + _watch(watch_for) + (_START_PLOTLY if charts else b"") + page[at:]
+    head = _server_here() + _watch(watch_for) + DRAWING_HEAD.encode() + (_START_PLOTLY if charts else b"")
+    return page[:at] + head + page[at:]
 
 
 def middleware() -> list[Middleware]:

@@ -8,6 +8,9 @@ returns the person with the couples they may see, or None.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import streamlit as st
 
@@ -30,6 +33,27 @@ def current_viewer(db: Database) -> Viewer | None:
     if sign_in_id is None:
         return None
     return viewer_for(db, sign_in_id, idle_timeout())
+
+
+# the person the shell found at the start of this run, for the page it runs (`ui.page.page_setup`)
+_THIS_RUN: ContextVar[Viewer | None] = ContextVar("mendwell_viewer_this_run", default=None)
+
+
+@contextmanager
+def found_for_this_run(viewer: Viewer) -> Iterator[None]:
+    """While the shell runs the page: `viewer` is who this run found signed in, so the page does not look the
+    cookie and the sign-in up a second time in the same run."""
+    token = _THIS_RUN.set(viewer)
+    try:
+        yield
+    finally:
+        _THIS_RUN.reset(token)
+
+
+def viewer_this_run(db: Database) -> Viewer | None:
+    """Who is signed in: as this run's shell found it, or found now when the page runs outside the shell."""
+    found = _THIS_RUN.get()
+    return found if found is not None else current_viewer(db)
 
 
 def sealing_key(viewer: Viewer) -> bytes | None:

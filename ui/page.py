@@ -17,7 +17,7 @@ from mendwell.model import Couple
 from mendwell.reveal import Lens
 from mendwell.text import md_escape
 from ui import chart_element, state
-from ui.auth import current_viewer, signed_out_page
+from ui.auth import current_viewer, signed_out_page, viewer_this_run
 from ui.resources import get_catalog, get_db, kept_back
 
 PAGE_NAMES = {"home": "Home"}
@@ -53,7 +53,7 @@ def page_setup(title: str | None = None, *, page: str, needs_couple: bool = True
     `needs_couple`, a page with no couple to show says so and stops here.
     """
     db = get_db()
-    viewer = current_viewer(db)
+    viewer = viewer_this_run(db)
     if viewer is None:
         signed_out_page()
         st.stop()
@@ -166,4 +166,4 @@ def numbers_popover(label: str, key: str) -> DeltaGenerator | None:
 def show_chart(view: views.ChartView, kind: str) -> None:
     """A chart as every dashboard draws it: Plotly drawn by the page (`ui.chart_element`), our own styling,
     and a short text alternative naming its `kind`; the sentence under it says more."""
-    chart_element.draw(view.figure, f"{kind}: {view.title}. The sentence under it says what it shows.", view.key)
+    chart_element.draw(view, f"{kind}: {view.title}. The sentence under it says what it shows.")

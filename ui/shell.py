@@ -20,7 +20,7 @@ from mendwell.access import Viewer, pages_for
 from mendwell.charts import CHART_PAGES
 from mendwell.data import Database
 from ui import chart_element, quick_exit, state
-from ui.auth import current_viewer, sign_out, signed_out_page
+from ui.auth import current_viewer, found_for_this_run, sign_out, signed_out_page
 from ui.gates import left_at_the_tap
 from ui.page import safe
 from ui.resources import get_catalog, get_db
@@ -285,7 +285,8 @@ def run() -> None:
             st.code("\n".join(str(p) for p in catalog.problems), language=None, wrap_lines=True)
     _record_view(db, viewer, page.title, page.url_path)
     try:
-        page.run()
+        with found_for_this_run(viewer):
+            page.run()
     except Exception:  # st.stop and reruns are BaseExceptions and pass through
         if os.environ.get("MENDWELL_DEBUG"):
             raise

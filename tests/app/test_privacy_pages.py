@@ -46,8 +46,8 @@ from tests.support.apptest import (
     each_tab,
     elements,
     every_figure,
+    figure_in,
     figures,
-    figures_in,
     json_strings,
     nodes,
     ok,
@@ -101,8 +101,8 @@ def sent(at: AppTest, main_only: bool = False) -> str:
         if kind in ("dataframe", "table"):
             assert isinstance(node, Element), node
             out += frame_strings(node.value)
-        elif kind == "html":
-            out += [text for fig in figures_in(proto.body).values() for text in json_strings(fig)]
+        elif kind == "text" and (chart := figure_in(proto.body)) is not None:
+            out += json_strings(chart[1])
     return "\n".join(out).replace("\\", "").replace("\u2060", "")
 
 

@@ -88,7 +88,7 @@ def _medians(runs: int) -> dict[str, float]:
             at.run()
             times.append(time.perf_counter() - start)
         assert not at.exception, at.exception
-        assert figures(at), f"{name} drew no chart"  # each an `st.html` element holding its figure (ui.chart_element)
+        assert figures(at), f"{name} drew no chart"  # each a text element holding its message (ui.chart_element)
         out[name] = statistics.median(times)
     st.cache_resource.clear()
     return out

@@ -76,7 +76,7 @@ PROBE = (
   mw.titleAt = null;
   const frame = () => {
     const now = performance.now();
-    // a chart is drawn when Plotly's SVG in the page's chart box (ui.chart_element) has a size; attributes
+    // a chart is drawn when Plotly's SVG in the page's chart box (mendwell.chart_drawing) has a size; attributes
     // only, so the probe forces no layout
     document.querySelectorAll('.mw-chart.js-plotly-plot').forEach(el => {
       if (seen.has(el) || el.style.visibility === 'hidden' || el.style.display === 'none') return;

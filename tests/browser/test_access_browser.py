@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, WebSocket, WebSocketRoute, expect
 
 from mendwell import periods, tokens
+from mendwell.chart_drawing import MARK
 from mendwell.checkin import make_answer
 from mendwell.data import Database
 from mendwell.instruments import Catalog
@@ -336,6 +337,6 @@ def test_a_tab_opened_after_signing_out_elsewhere_shows_nothing_more(
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     wait_for_calm(page)
     after = b"\n".join(watched.frames[before:]).decode("utf-8", "replace")
-    assert "data-mw-figure" not in after  # no chart was sent after the sign-in ended
+    assert f'"{MARK}"' not in after  # no chart was sent after the sign-in ended
     assert first.name not in page.inner_text("body")
     watched.context.close()

@@ -3,11 +3,13 @@ and a screenshot of each page in test-artifacts/ to look at."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from mendwell.chart_drawing import HOLDER_PREFIX, MARK
 from mendwell.instruments import Catalog
 from tests.support.auth import browser_sign_in, partner_accounts
 from tests.support.browser import CHART_BOX, charts_drawn, nav, open_tab, screenshot, wait_for_calm
@@ -200,7 +202,7 @@ def test_the_first_chart_of_an_update_is_drawn_in_the_task_that_adds_it(
     """With plotly.js ready, the first chart a page update brings is drawn at once, where its element is added:
     a task of its own for it waited behind the rest of Streamlit's work on the update (40 to 70 ms on Trends).
     The others follow one at a time, each in a task of its own, so a tap is never kept waiting behind them."""
-    from ui.chart_element import CHART_CLASS
+    from mendwell.chart_drawing import CHART_CLASS
 
     db, partner = demo_db
     server = server_factory(db)
@@ -219,3 +221,39 @@ def test_the_first_chart_of_an_update_is_drawn_in_the_task_that_adds_it(
     # never more than one chart drawn in the task that adds charts: the rest each in a task of its own, later
     # (on a busy machine Streamlit may add the boxes in tasks of their own; each may then be drawn at once)
     assert all(sum(task) <= 1 for task in tasks), tasks
+
+
+# how many months each chart on the page draws (Plotly keeps a chart's data on its box), and its name
+POINTS = """sel => [...document.querySelectorAll(sel)].map(box =>
+  [Math.max(...box.data.map(trace => trace.x.length)), box.getAttribute('role'), box.getAttribute('aria-label')])"""
+
+
+def test_a_new_time_span_draws_each_chart_again_in_its_place_and_the_messages_stay_out_of_sight(
+    page: Page, demo_db: tuple[Path, str], server_factory: ServerFactory
+) -> None:
+    """A chart comes as a message (mendwell.chart_drawing): the page's drawing script draws it where it comes and
+    again when it changes. Choosing another time span redraws every chart with the months of that span, with no
+    box left over from before; the messages themselves are never seen nor read out, the boxes are named images."""
+    db, partner = demo_db
+    server = server_factory(db)
+    browser_sign_in(page, server.url, partner, path="/trends")
+    drawn = charts_drawn(page, 2)
+    year = page.evaluate(POINTS, CHART_BOX)
+    assert len(year) == drawn and {months for months, _, _ in year} == {12}, year  # "1 year", the default
+    assert all(role == "img" and name.startswith("Line chart: ") for _, role, name in year), year
+    messages = page.locator(f'[class*="st-key-{HOLDER_PREFIX}"] [data-testid="stText"]')
+    assert messages.count() == drawn
+    for i in range(drawn):
+        expect(messages.nth(i)).to_be_hidden()
+    body = page.inner_text("body")
+    assert MARK not in body and '"figure"' not in body
+    expect(page.get_by_role("img", name=re.compile("^Line chart: "))).to_have_count(drawn)
+    layers = page.locator(f"{CHART_BOX} .main-svg").count()
+
+    page.locator('[data-testid="stButtonGroup"] button', has_text="6 months").click()
+    page.wait_for_function(f"sel => ({POINTS})(sel).every(([months]) => months === 6)", arg=CHART_BOX)
+    wait_for_calm(page)
+    half = page.evaluate(POINTS, CHART_BOX)
+    assert len(half) == drawn and {months for months, _, _ in half} == {6}, half
+    assert page.locator(CHART_BOX).count() == drawn  # no box left over from the year
+    assert page.locator(f"{CHART_BOX} .main-svg").count() == layers  # each drawn again, not drawn twice

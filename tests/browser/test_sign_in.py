@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from mendwell.chart_drawing import DRAWING_HEAD
 from mendwell.charts import PLOTLY_JS_FILE, PLOTLY_JS_URL
 from mendwell.instruments import Catalog
 from mendwell.tokens import COOKIE
@@ -148,8 +149,9 @@ def test_pages_say_where_the_server_is_and_chart_pages_start_plotly_js_from_thei
     db_file: Path, catalog: Catalog, server_factory: ServerFactory
 ) -> None:
     """Every page's head tells Streamlit where its server is (it probed the page's own address first: a 404 and
-    0.12 s lost on every fresh open); Trends and Themes also fetch plotly.js from there, and run it once Streamlit
-    has started (the first chart waited for it before). The rest of Streamlit's page is unchanged."""
+    0.12 s lost on every fresh open) and carries the script that draws charts; Trends and Themes also fetch
+    plotly.js from there, and run it once Streamlit has started (the first chart waited for it before). The rest
+    of Streamlit's page is unchanged."""
     new_database(db_file, catalog)
     with opened(db_file) as db:
         first, _ = partner_accounts(db, make_couple(db, "Quinn & Reese", ("Quinn", "Reese")))
@@ -170,7 +172,11 @@ def test_pages_say_where_the_server_is_and_chart_pages_start_plotly_js_from_thei
         return body.decode("utf-8"), headers
 
     light, light_headers = page("/settings")
-    assert PLOTLY_JS_URL not in light and '<div id="root">' in light
+    preload = f'<link rel="preload" href="{PLOTLY_JS_URL}" as="script">'
+    assert preload not in light and '<div id="root">' in light
+    # every page draws the charts it is sent (a chart page opened from its sidebar is drawn by this page's head),
+    # and loads plotly.js only once a chart comes
+    assert DRAWING_HEAD in light.partition("</head>")[0] and light.count(PLOTLY_JS_URL) == 1
     # every page of the app says where the server is (Streamlit's scripts asked /settings/_stcore/health first)
     assert "BACKEND_BASE_URL: window.location.origin" in light.partition("</head>")[0]
     signin, _ = page("/signin")
@@ -180,8 +186,8 @@ def test_pages_say_where_the_server_is_and_chart_pages_start_plotly_js_from_thei
         head, _, rest = html.partition("</head>")
         # fetched at once (a preload), run once Streamlit's scripts have started and the page waits for the
         # server (running it at once held Streamlit's start back by some 20 ms)
-        assert f'<link rel="preload" href="{PLOTLY_JS_URL}" as="script">' in head, path
-        assert head.count(PLOTLY_JS_URL) == 2 and PLOTLY_JS_URL not in rest, path
+        assert preload in head and DRAWING_HEAD in head, path
+        assert head.count(PLOTLY_JS_URL) == 3 and PLOTLY_JS_URL not in rest, path  # the drawing script's too
         assert "DOMContentLoaded" in head and "requestIdleCallback" in head, path
         assert "window.__mwPlotly" in head  # the promise every chart of the page waits on
         assert html.replace(head, "") == light.replace(light.partition("</head>")[0], ""), path  # same body

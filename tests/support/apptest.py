@@ -11,8 +11,6 @@ always given by its absolute path. Pages are switched to by their path, e.g. "ap
 
 from __future__ import annotations
 
-import html
-import json
 import re
 from collections.abc import Iterator
 from typing import Any, TypeVar
@@ -21,11 +19,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, Button, Element, Node
 
+from mendwell.chart_drawing import read_message
 from mendwell.data import Database
 from mendwell.model import Account, Couple
 from tests.support.auth import PASSCODE, as_signed_in, cookie_for, partner_accounts
 from tests.support.paths import APP_PY
-from ui.chart_element import FIGURE_ATTR
 from ui.page import NUMBERS_PREFIX
 
 TIMEOUT = 30  # seconds a script run may take on a busy machine
@@ -151,21 +149,19 @@ def widget_keys(at: AppTest) -> list[str]:
     return [k for n in nodes(at) if (k := getattr(n, "key", None))]
 
 
-# a chart's figure, as the page's HTML holds it for its script (ui.chart_element)
-_FIGURE_BLOCK = re.compile(rf'<script type="application/json" {FIGURE_ATTR}="([^"]*)">(.*?)</script>', re.S)
-
-
-def figures_in(body: str) -> dict[str, Figure]:
-    """{chart key: figure} of the charts in one piece of the page's HTML."""
-    return {html.unescape(key): json.loads(spec.replace("<\\/", "</")) for key, spec in _FIGURE_BLOCK.findall(body)}
+def figure_in(text: str) -> tuple[str, Figure] | None:
+    """(chart key, figure) of a chart's message (`mendwell.chart_drawing`), or None for any other text."""
+    return read_message(text)
 
 
 def figures(at: AppTest) -> dict[str, Figure]:
-    """{chart key: figure} of every Plotly chart on the page (each an `st.html` element holding its figure
-    as a JSON block, which the page's script hands to Plotly)."""
+    """{chart key: figure} of every Plotly chart on the page (each a text element holding its message, which the
+    page's drawing script hands to Plotly)."""
     out: dict[str, Figure] = {}
-    for el in at.get("html"):
-        for key, figure in figures_in(el.proto.body).items():
+    for el in at.get("text"):
+        found = figure_in(el.proto.body)
+        if found is not None:
+            key, figure = found
             assert key not in out, key
             out[key] = figure
     return out

@@ -12,9 +12,9 @@ from pathlib import Path
 from axe_playwright_python.base import AXE_SCRIPT  # axe-core itself, bundled in the package: no network
 from playwright.sync_api import Locator, Page, expect
 
+from mendwell.chart_drawing import CHART_CLASS
 from tests.support.auth import PASSCODE
 from tests.support.paths import ARTIFACTS
-from ui.chart_element import CHART_CLASS
 
 # the page's charts (ui.chart_element): the box Plotly draws into, its SVGs once drawn
 CHART_BOX = f".{CHART_CLASS}"
