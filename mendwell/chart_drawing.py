@@ -130,7 +130,7 @@ _SCRIPT = """(() => {
     holders.forEach(look);
     // a container Streamlit gave to something else keeps no box of ours
     for (const box of [...document.getElementsByClassName(BOX)]) {
-      if (!box.parentElement || !box.parentElement.matches(HOLDER)) box.remove();
+      if (drawnFrom.has(box) && !(box.parentElement && box.parentElement.matches(HOLDER))) box.remove();
     }
   }).observe(document, {childList: true, subtree: true, characterData: true});
 })();"""
