@@ -1,8 +1,8 @@
 """Recurring themes: what the small hurts keep touching, month after month.
 
 The charts are built once per couple, write and time span (`ui.resources.themes_view_for`); the list of
-themes that keep coming back, the charts' tabs and "where a theme came from" are fragments, so choosing
-how far back to look, a tab or a theme to trace redraws only that part. Only the open tab's charts are
+themes that keep coming back, the charts' parts and "where a theme came from" are fragments, so choosing
+how far back to look, a part or a theme to trace redraws only that part. Only the chosen part's charts are
 sent (see app_pages/trends.py), and the answers behind a theme only once one is chosen: a table is much
 for a phone to draw. Each chart has a sentence under it that says what it shows. Charts are drawn by
 `ui.chart_element` (see app_pages/trends.py).
@@ -19,7 +19,15 @@ import streamlit as st
 from mendwell import periods, summary, views
 from mendwell.limits import THEMES_SHOWN
 from mendwell.text import md_escape
-from ui.page import kept_back_note, numbers_popover, page_setup, range_control, show_chart, still_allowed
+from ui.page import (
+    kept_back_note,
+    numbers_popover,
+    page_setup,
+    part_picker,
+    range_control,
+    show_chart,
+    still_allowed,
+)
 from ui.resources import analysis_for, submitted_for, themes_coming_back_for, themes_view_for
 
 page = page_setup("Recurring themes", page="themes")
@@ -144,7 +152,7 @@ assert found is not None  # there are submitted check-ins
 view: views.ThemesView = found
 start = view.start
 BY_MONTH, KINDS, MENDED = "Themes by month", "Which small hurts happened", "Share of small hurts mended"
-VIEWS = "themes_view"  # the tabs' key: which of the three is open
+VIEWS = "themes_view"  # the parts' key: which of the three is shown
 
 
 def by_month() -> None:
@@ -195,17 +203,14 @@ def mended() -> None:
 @st.fragment
 def month_by_month() -> None:
     """The themes by month, then (with a small-hurts questionnaire) which hurts happened and how much was
-    mended, each a tab: only the open tab's charts are sent, and choosing one reruns only this part."""
+    mended, each a part chosen by pills: only the chosen part's charts are sent, and choosing one reruns only
+    this part."""
     still_allowed(page)
-    if not view.kinds:  # no small-hurts questionnaire: the themes alone, no tabs
+    if not view.kinds:  # no small-hurts questionnaire: the themes alone, nothing to choose
         by_month()
         return
     parts: dict[str, Callable[[], None]] = {BY_MONTH: by_month, KINDS: kinds, MENDED: mended}
-    tabs = st.tabs(list(parts), key=VIEWS, on_change="rerun")
-    for tab, show in zip(tabs, parts.values(), strict=True):
-        if tab.open:
-            with tab:
-                show()
+    parts[part_picker("What to show", list(parts), VIEWS)]()
 
 
 month_by_month()

@@ -1,10 +1,10 @@
 """Trends: each partner's line per subscale, at a glance, and two perspectives.
 
 Everything drawn here is built once per couple, write and time span (`ui.resources.trends_view_for`), so
-a visit only sends it. The parts are one tab per questionnaire, and only the open tab's charts are sent: a
-dozen charts at once kept a phone waiting for all of them. The tabs are a fragment: choosing one redraws
-only the tabs. Each chart has a sentence under it that says what it shows; its numbers are one click away,
-in a popover whose table is sent only once it is opened (`ui.page.numbers_popover`).
+a visit only sends it. The parts are one per questionnaire, chosen by pills (`ui.page.part_picker`), and only
+the chosen part's charts are sent: a dozen charts at once kept a phone waiting for all of them. The parts are a
+fragment: choosing one redraws only them. Each chart has a sentence under it that says what it shows; its
+numbers are one click away, in a popover whose table is sent only once it is opened (`ui.page.numbers_popover`).
 
 The charts are drawn by the page with Plotly itself (`ui.chart_element`), not Streamlit's chart element:
 every colour and font is set in `mendwell.charts`, and Plotly draws each chart once.
@@ -20,14 +20,22 @@ import streamlit as st
 
 from mendwell import periods, views
 from mendwell.text import md_escape
-from ui.page import kept_back_note, numbers_popover, page_setup, range_control, show_chart, still_allowed
+from ui.page import (
+    kept_back_note,
+    numbers_popover,
+    page_setup,
+    part_picker,
+    range_control,
+    show_chart,
+    still_allowed,
+)
 from ui.report_panel import report_panel
 from ui.resources import analysis_for, trends_view_for
 
 page = page_setup("Trends", page="trends")
 db, catalog, couple = page.db, page.catalog, page.the_couple
 kept_back_note(page)
-PARTS = "trend_part"  # the tabs' key: which questionnaire is open
+PARTS = "trend_part"  # the parts' key: which questionnaire is shown
 sharing = page.sharing  # larger charts, one per row, no downloads
 
 shared = views.shared_only(analysis_for(db, couple.couple_id, page.lens)["reliable"])
@@ -107,11 +115,11 @@ if view.single_month:
     st.info("One month so far: a line needs two months, so each of you shows as a single point for now.")
 
 
-TWO_SIDES = "Both sides"  # the last tab: the two perspectives on each one's reaches
+TWO_SIDES = "Both sides"  # the last part: the two perspectives on each one's reaches
 
 
 def unique(labels: list[str]) -> list[str]:
-    """Tab labels, each made different from those before it (the open tab is remembered by its label)."""
+    """Part labels, each made different from those before it (the part shown is remembered by its label)."""
     out: list[str] = []
     for n, label in enumerate(labels, start=1):
         out.append(label if label not in out else f"{label} ({n})")
@@ -136,19 +144,17 @@ def two_sides() -> None:
 
 @st.fragment
 def each_part() -> None:
-    """A tab per questionnaire, then the two perspectives. Only the open tab's charts are sent, and choosing
-    a tab reruns only this part of the page."""
+    """A part per questionnaire, then the two perspectives. Only the chosen part's charts are sent, and choosing
+    another reruns only this part of the page."""
     still_allowed(page)
     parts: list[tuple[str, Callable[[], None]]] = [
         (md_escape(inst.title), partial(charts_of, inst)) for inst in view.instruments
     ]
     if view.mirrors or view.both_present:
         parts.append((TWO_SIDES, two_sides))
-    tabs = st.tabs(unique([label for label, _ in parts]), key=PARTS, on_change="rerun")
-    for tab, (_, show) in zip(tabs, parts, strict=True):
-        if tab.open:
-            with tab:
-                show()
+    labels = unique([label for label, _ in parts])
+    chosen = part_picker("Part of the check-in", labels, PARTS)
+    parts[labels.index(chosen)][1]()
 
 
 def charts_of(inst: views.InstrumentCharts) -> None:

@@ -6,7 +6,8 @@ message, JSON naming the chart, its text alternative, its height and the figure.
 `DRAWING_HEAD` (added by `server.middleware.PageHead`): a style that hides the message, and a script that
 watches the page for such containers and, as soon as one is added or its message changes, puts a box in it
 (`CHART_CLASS`, an image to assistive technology, named by the text alternative) and has Plotly draw the figure
-there, once.
+there, once. The box says which chart it is to show (`data-chart`, its key) and, once Plotly has drawn it,
+which it shows (`data-drawn`).
 
 Why not an `st.html` element with its own script: Streamlit loads that element's code only when a page first
 uses it and runs its script only after the browser has shown the page, so the first chart on a freshly opened
@@ -61,6 +62,7 @@ _SCRIPT = """(() => {
     const figure = figures.get(box);
     figures.delete(box);
     window.Plotly.react(box, figure.data, figure.layout, config);
+    box.setAttribute('data-drawn', box.getAttribute('data-chart'));  // which chart it shows now
     if (box.__mwWatch) return;
     // the column can change width without the window (the sidebar folded away or opened): follow it, but never
     // redraw for the first report, of the size it was just drawn at (read from the report: asking the box for
@@ -109,6 +111,8 @@ _SCRIPT = """(() => {
       holder.appendChild(box);
     }
     box.setAttribute('aria-label', chart.alt);
+    box.setAttribute('data-chart', chart[MARK]);
+    box.removeAttribute('data-drawn');
     box.style.height = chart.height + 'px';
     drawnFrom.set(box, said);
     figures.set(box, chart.figure);

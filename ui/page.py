@@ -152,6 +152,17 @@ def room_above_table(key: str) -> None:
     st.html(f"<style>.stApp .st-key-{key} {{ margin-top: 1.75rem; }}</style>")
 
 
+def part_picker(label: str, options: list[str], key: str) -> str:
+    """Which part of a page to show, one of `options` (only the chosen part is drawn and sent), remembered by
+    `key`; a part no longer offered (a time span without it) gives way to the first. Pills, not tabs: Streamlit's
+    tabs watch their panel and have the browser lay the page out again at every change inside it, each chart's
+    drawing included, which kept a fresh Trends' first chart some 40 ms longer (`make bench`)."""
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = options[0]
+    chosen = st.pills(label, options, required=True, key=key, label_visibility="collapsed")
+    return chosen if chosen in options else options[0]
+
+
 NUMBERS_PREFIX = "numbers_"  # the keys of the numbers popovers: NUMBERS_PREFIX + what they hold
 
 

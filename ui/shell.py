@@ -36,8 +36,7 @@ NEUTRAL_ICON = ROOT / "assets" / "neutral.png"
 # background and 6.7:1 on the sidebar. A focused element scrolled into view stays clear of the top bar (2.4.11),
 # a closed sidebar (on a phone it starts closed) takes no Tab stops and says nothing to a screen reader, where
 # Streamlit leaves its links focusable off-screen (2.4.3, 2.4.7), and a date's day and month are targets of at
-# least 24 px, easier to tap (2.5.8). Tabs wrap onto more lines rather than hide behind a sideways scroll: on a
-# phone every questionnaire's tab on Trends is in view. On a phone a page's title is a size smaller, so "Monthly
+# least 24 px, easier to tap (2.5.8). On a phone a page's title is a size smaller, so "Monthly
 # check-in" and "Recurring themes" stay on one line (at Streamlit's 44 px they broke in two at 360 px).
 # Our own CSS, no user text: sent with st.html, which puts style-only HTML where it takes no room on the page.
 FOCUS_RING = "#1f5a5d"
@@ -56,7 +55,6 @@ GLOBAL_CSS = f"""<style>
 .stApp :focus-visible {{ scroll-margin-top: 4.5rem; }}
 .stApp [data-testid="stMain"]:focus-visible {{ outline-offset: -3px; }}
 [data-testid="stSidebar"][data-collapsed="true"] {{ visibility: hidden; transition: visibility 0s linear 0.3s; }}
-.stApp [role="tablist"] {{ flex-wrap: wrap; row-gap: 0.25rem; }}
 @media (max-width: 480px) {{ .stApp h1 {{ font-size: 2.25rem; }} }}
 /* a chosen pill or segment says so by more than a tint (WCAG 1.4.1): a check mark and a firm border */
 .stApp [data-testid="stButtonGroup"] button:is([aria-pressed="true"], [aria-checked="true"]) {{

@@ -27,7 +27,7 @@ from mendwell.data import Database, release, shared
 from mendwell.demo import generate
 from mendwell.instruments import Catalog
 from mendwell.model import Account, Couple
-from tests.support.apptest import TIMEOUT, each_tab, figures, json_strings, nodes
+from tests.support.apptest import TIMEOUT, each_part, figures, json_strings, nodes
 from tests.support.auth import PASSCODE, as_signed_in, cookie_for, partner_accounts, therapist
 from tests.support.data import check_in, instrument, opened, whole_plan
 from tests.support.paths import APP_PY
@@ -211,7 +211,7 @@ def everything(at: AppTest) -> str:
     sends a tab's charts only while it is open): each element's protobuf (labels, options, markdown,
     captions, html, page links), each dataframe's values, each Plotly figure's JSON."""
     parts: list[str] = []
-    for view in each_tab(at):
+    for view in each_part(at):
         for node in nodes(view):
             proto = getattr(node, "proto", None)
             if proto is not None:

@@ -30,18 +30,18 @@ from tests.support.apptest import (
     TREND_PARTS,
     Figure,
     app_store,
-    each_tab,
+    each_part,
     every_figure,
     figures,
     json_strings,
     ok,
     open_numbers,
     open_page,
+    part_labels,
     shown,
     sign_in,
     sign_in_partner,
     start_app,
-    tab_labels,
     texts,
     unescape,
 )
@@ -171,7 +171,7 @@ def test_thin_data_renders_and_explains(
         first_partner_signed_in(monkeypatch, store)
     store.close()
     at = visit(page)
-    text = "\n".join(text_of(tab) for tab in each_tab(at))
+    text = "\n".join(text_of(tab) for tab in each_part(at))
     figs = every_figure(at)
     assert figs
 
@@ -245,7 +245,7 @@ def test_demo_trends_one_chart_per_shared_subscale_with_bands_direction_and_gaps
     at = visit(TRENDS)
     # one tab per questionnaire, the first open; each tab's charts are sent only while it is open
     shared = [i for i in catalog.instruments if any(not i.is_private_subscale(sc.id) for sc in i.subscales)]
-    assert tab_labels(at) == [*(md_escape(inst.title) for inst in shared), TWO_SIDES]
+    assert part_labels(at) == [*(md_escape(inst.title) for inst in shared), TWO_SIDES]
     assert set(trend_figures(figures(at))) == {k for k in non_private_subscales(catalog) if k.startswith("trend_bids_")}
     figs = every_figure(at)
     trend = trend_figures(figs)
@@ -297,7 +297,7 @@ def test_demo_themes_has_a_heatmap_per_partner(demo: Demo, catalog: Catalog, app
 
     at = visit(THEMES)
     # three tabs, the first open: only its heatmaps are sent until another is opened
-    assert tab_labels(at) == list(THEME_TABS)
+    assert part_labels(at) == list(THEME_TABS)
     assert set(figures(at)) == {f"heat_{p.partner_id}" for p in demo.couple.partners}
     figs = every_figure(at)
     couple = demo.couple

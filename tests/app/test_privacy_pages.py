@@ -43,7 +43,7 @@ from mendwell.model import Couple, SignIn
 from tests.support.apptest import (
     app_store,
     click,
-    each_tab,
+    each_part,
     elements,
     every_figure,
     figure_in,
@@ -109,7 +109,7 @@ def sent(at: AppTest, main_only: bool = False) -> str:
 def assert_absent(at: AppTest, forbidden: list[str], where: str) -> None:
     """None of `forbidden` anywhere on the page, with each of its tabs open in turn (Trends sends a tab's
     charts only while it is open)."""
-    for view in each_tab(at):
+    for view in each_part(at):
         text = sent(view)
         leaked = [f for f in forbidden if f in text]
         assert not leaked, f"{where}: {leaked} on the page"

@@ -19,7 +19,7 @@ from mendwell.instruments import Catalog
 from tests.support.apptest import (
     Figure,
     app_store,
-    each_tab,
+    each_part,
     every_figure,
     ok,
     open_numbers,
@@ -65,7 +65,7 @@ def months_on_screen(at: AppTest) -> set[pd.Timestamp]:
 def numbers_on_screen(at: AppTest) -> str:
     """The tables behind the charts (each popover opened), as text."""
     out = []
-    for tab in each_tab(at):
+    for tab in each_part(at):
         out += [d.value.to_string() for d in open_numbers(tab).dataframe]
     return "\n".join(out)
 
@@ -101,7 +101,7 @@ def test_a_partner_sees_the_others_month_only_once_both_have_submitted(
     open_page(at, THEMES)
     assert WAITS in shown(at)
     assert APRIL not in months_on_screen(at)
-    assert "Months without a check-in from Bob" not in "\n".join(shown(tab) for tab in each_tab(at))
+    assert "Months without a check-in from Bob" not in "\n".join(shown(tab) for tab in each_part(at))
 
     open_page(at, HISTORY)
     at.radio(key="history_partner").set_value(bob).run()

@@ -67,22 +67,24 @@ PROBE = (
     + r"""
 (() => {
   const mw = window.__mw = {t0: 0, title: null, charts: [], finished: [], sentAt: null, runs: [], calm: null, bytes: 0};
-  const seen = new WeakSet();
+  const seen = new WeakMap();  // box -> the chart it was seen showing (a box can show another part's next)
   mw.reset = (title) => {
     mw.t0 = performance.now(); mw.title = title; mw.charts = []; mw.finished = []; mw.runs = [];
     mw.titleAt = null; mw.calm = null; mw.sentAt = null; mw.bytes = 0;
-    document.querySelectorAll('.js-plotly-plot').forEach(el => seen.add(el));  // none should be there
+    document.querySelectorAll('.js-plotly-plot').forEach(el => seen.set(el, el.getAttribute('data-drawn')));
   };
   mw.titleAt = null;
   const frame = () => {
     const now = performance.now();
-    // a chart is drawn when Plotly's SVG in the page's chart box (mendwell.chart_drawing) has a size; attributes
-    // only, so the probe forces no layout
-    document.querySelectorAll('.mw-chart.js-plotly-plot').forEach(el => {
-      if (seen.has(el) || el.style.visibility === 'hidden' || el.style.display === 'none') return;
+    // a chart is drawn when the page's drawing script says which chart its box shows (data-drawn, set once
+    // Plotly has drawn it: mendwell.chart_drawing) and Plotly's SVG in it has a size; attributes only, so the
+    // probe forces no layout
+    document.querySelectorAll('.mw-chart.js-plotly-plot[data-drawn]').forEach(el => {
+      const shows = el.getAttribute('data-drawn');
+      if (seen.get(el) === shows || el.style.visibility === 'hidden' || el.style.display === 'none') return;
       const svg = el.querySelector('.main-svg');
       if (svg && Number(svg.getAttribute('width')) > 0 && Number(svg.getAttribute('height')) > 0) {
-        seen.add(el); mw.charts.push(now - mw.t0);
+        seen.set(el, shows); mw.charts.push(now - mw.t0);
       }
     });
     if (mw.title !== null && mw.titleAt === null) {
@@ -127,13 +129,16 @@ CLICK = """([name, title]) => {
   window.__mw.reset(title);
   link.click();
 }"""
-TAB = """([label, title]) => {
-  const tabs = [...document.querySelectorAll('[role="tab"]')];
-  if (tabs[0]?.getAttribute('aria-selected') !== 'true') throw new Error('the page did not open on its first tab');
-  const tab = tabs.find(t => t.innerText.trim() === label);
-  if (!tab) throw new Error('no tab ' + label);
+# Trends' parts are pills (ui.page.part_picker): radio buttons in the group named by PICKER
+PICKER = "Part of the check-in"
+TAB = """([label, title, picker]) => {
+  const group = document.querySelector('[role="radiogroup"][aria-label="' + picker + '"]');
+  const parts = group ? [...group.querySelectorAll('[role="radio"]')] : [];
+  if (parts[0]?.getAttribute('aria-checked') !== 'true') throw new Error('the page did not open on its first part');
+  const part = parts.find(t => t.innerText.trim() === label);
+  if (!part) throw new Error('no part ' + label);
   window.__mw.reset(title);
-  tab.click();
+  part.click();
 }"""
 DONE = """([charts]) => {
   const mw = window.__mw;
@@ -188,8 +193,8 @@ class Floor:
     queries: float  # seconds, median
     specs: float  # seconds, median: build every figure and serialise it as the page sends it
     charts: dict[str, int]  # page -> how many charts it draws when it opens
-    built: int  # figures Trends builds (every tab's: a view is built whole, once per write and span)
-    tab: tuple[str, int]  # Trends' second tab: its label, and the charts it draws when opened
+    built: int  # figures Trends builds (every part's: a view is built whole, once per write and span)
+    tab: tuple[str, int]  # Trends' second part: its label, and the charts it draws when chosen
 
 
 def floor_and_counts(db_file: Path, runs: int) -> tuple[Floor, str, str]:
@@ -241,7 +246,7 @@ def floor_and_counts(db_file: Path, runs: int) -> tuple[Floor, str, str]:
             t = time.perf_counter()
             serialise(figures(data))
             s.append(time.perf_counter() - t)
-        # each page opens on its first tab, and sends only that tab's charts: Trends the first questionnaire's,
+        # each page opens on its first part, and sends only that part's charts: Trends the first questionnaire's,
         # Themes a heatmap per partner who has checked in
         shared = views.shared_only(data["reliable"])
         last, first = pd.to_datetime(shared["period"]).max(), pd.to_datetime(shared["period"]).min()
@@ -274,7 +279,7 @@ def cpu_ms(pid: int) -> float:
 
 
 def visit(page: Any, url: str, name: str, how: str, charts: int, server_pid: int = 0) -> Visit:
-    """Open `name` (a fresh page load or a sidebar click; or, `how` "tab", the tab "trends:<label>" of an open
+    """Open `name` (a fresh page load or a sidebar click; or, `how` "tab", the part "trends:<label>" of an open
     Trends) and wait until it is calm with all its charts."""
     title = TITLES[name.split(":", 1)[0]]
     cpu_before = cpu_ms(server_pid) if server_pid else 0.0
@@ -282,8 +287,8 @@ def visit(page: Any, url: str, name: str, how: str, charts: int, server_pid: int
         page.goto(f"{url}/{name}", wait_until="commit")
         page.wait_for_function("() => window.__mw !== undefined")
         page.evaluate("t => { window.__mw.title = t; }", title)
-    elif how == "tab":  # Trends is open on its first tab: open the tab named in `name` after the colon
-        page.evaluate(TAB, [name.split(":", 1)[1], title])
+    elif how == "tab":  # Trends is open on its first part: choose the part named in `name` after the colon
+        page.evaluate(TAB, [name.split(":", 1)[1], title, PICKER])
     else:
         # on a phone the sidebar is folded away: open it first, as a person would (not timed)
         opener = page.get_by_test_id("stExpandSidebarButton")
@@ -325,7 +330,7 @@ def browse(
 ) -> Results:
     """Sign in, then visit the light page and the chart pages, fresh and from the sidebar (each sidebar visit from
     a fresh `start` page), and after each visit
-    of Trends from the sidebar open its second tab (`tab`: its label and charts; `pid`: the app's)."""
+    of Trends from the sidebar choose its second part (`tab`: its label and charts; `pid`: the app's)."""
     from playwright.sync_api import sync_playwright
 
     from tests.support.auth import browser_sign_in
@@ -417,7 +422,7 @@ def report(results: Results, floor: Floor, args: argparse.Namespace) -> dict[str
         out["pages"]["trends/tab"] = opened
         drawn = opened["all_charts"]
         print(
-            f"trends, another tab ({floor.tab[0]}, {floor.tab[1]} charts): every chart {seconds(drawn).strip()} s"
+            f"trends, another part ({floor.tab[0]}, {floor.tab[1]} charts): every chart {seconds(drawn).strip()} s"
             + (f" ({drawn / light:.2f}x the light page from the sidebar)" if drawn else "")
             + f", its run {seconds(opened['server_run']).strip()} s"
         )

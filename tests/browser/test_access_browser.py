@@ -28,10 +28,11 @@ from tests.app.test_access_matrix import (
     role_name,
 )
 from tests.support.auth import PASSCODE, browser_sign_in, partner_accounts
-from tests.support.browser import open_tab, screenshot, wait_for_calm
+from tests.support.browser import open_part, part_names, screenshot, wait_for_calm
 from tests.support.data import make_couple, new_database, opened, trend_tabs
 from tests.support.report import raw_for
 from tests.support.server import Server, ServerFactory
+from tests.support.ui import TREND_PICKER
 from ui.shell import PAGES
 
 pytestmark = pytest.mark.browser
@@ -171,8 +172,8 @@ def test_screen_sharing_holds_until_stopped(
         screenshot(page, "sharing-started-stale-sidebar.png")
     problems = _share_view_ok(page, world, shared, "started")
     screenshot(page, "sharing-trends.png")
-    for label in page.get_by_role("tab").all_inner_texts()[1:]:  # each questionnaire's tab sends its charts
-        open_tab(page, label, 1)
+    for label in part_names(page, TREND_PICKER)[1:]:  # each questionnaire's part sends its charts
+        open_part(page, label, 1)
         problems += _share_view_ok(page, world, shared, f"Trends, {label}")
     page.reload()
     problems += _share_view_ok(page, world, shared, "reload")
@@ -323,7 +324,7 @@ def test_a_tab_opened_after_signing_out_elsewhere_shows_nothing_more(
     settle(page)
     tabs = trend_tabs(catalog)
     first_tab, second_tab = list(tabs)[:2]
-    assert open_tab(page, first_tab, tabs[first_tab])  # the tabs work while signed in
+    assert open_part(page, first_tab, tabs[first_tab])  # the tabs work while signed in
 
     other = watched.new_page()
     other.goto(srv.url + "/settings")
@@ -333,7 +334,7 @@ def test_a_tab_opened_after_signing_out_elsewhere_shows_nothing_more(
     other.close()
 
     before = len(watched.frames)
-    page.get_by_role("tab", name=second_tab, exact=True).click()
+    page.get_by_role("radio", name=second_tab, exact=True).click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     wait_for_calm(page)
     after = b"\n".join(watched.frames[before:]).decode("utf-8", "replace")

@@ -12,10 +12,10 @@ from playwright.sync_api import Page, expect
 from mendwell.chart_drawing import HOLDER_PREFIX, MARK
 from mendwell.instruments import Catalog
 from tests.support.auth import browser_sign_in, partner_accounts
-from tests.support.browser import CHART_BOX, charts_drawn, nav, open_tab, screenshot, wait_for_calm
+from tests.support.browser import CHART_BOX, charts_drawn, nav, open_part, part_names, screenshot, wait_for_calm
 from tests.support.data import new_database, opened, shared_subscale_count, trend_tabs
 from tests.support.server import ServerFactory
-from tests.support.ui import THEME_TABS
+from tests.support.ui import THEME_PICKER, THEME_TABS, TREND_PICKER
 
 pytestmark = pytest.mark.browser
 
@@ -53,11 +53,11 @@ def test_dashboards_draw_in_chromium(
     assert charts_drawn(page, tabs[first]) == tabs[first]
     # plotly.js loaded once: started by the page's head, and every chart waited on that same load
     assert page.locator('script[src*="/assets/plotly-"]').count() == 1
-    assert page.get_by_role("tab").all_inner_texts() == list(tabs)
+    assert part_names(page, TREND_PICKER) == list(tabs)
     screenshot(page, "trends.png")
     seen_words = set()
     for title in rest:  # each tab brings its own charts and takes the last one's away
-        assert open_tab(page, title, tabs[title]) == tabs[title], title
+        assert open_part(page, title, tabs[title]) == tabs[title], title
         seen_words |= {w for w in ("Higher is better", "Higher is harder") if page.get_by_text(w).count()}
     assert seen_words == {"Higher is better", "Higher is harder"}
     screenshot(page, "trends-two-sides.png")
@@ -66,13 +66,13 @@ def test_dashboards_draw_in_chromium(
     expect(page.get_by_role("heading", name="Recurring themes")).to_be_visible()
     # three tabs: a heatmap per partner, a kinds chart per partner, and the repair chart
     assert charts_drawn(page, 2) == 2
-    assert page.get_by_role("tab").all_inner_texts() == list(THEME_TABS)
+    assert part_names(page, THEME_PICKER) == list(THEME_TABS)
     expect(page.locator(f"{CHART_BOX} .heatmaplayer")).to_have_count(2)
     screenshot(page, "themes.png")
     _, kinds, mended = THEME_TABS
-    assert open_tab(page, kinds, 2) == 2
+    assert open_part(page, kinds, 2) == 2
     expect(page.locator(f"{CHART_BOX} .barlayer")).to_have_count(2)
-    assert open_tab(page, mended, 1) == 1
+    assert open_part(page, mended, 1) == 1
     screenshot(page, "themes-mended.png")
 
 
@@ -147,11 +147,11 @@ def test_a_tab_opened_after_signing_out_elsewhere_shows_no_charts(
     other.get_by_role("button", name="Sign out").click()
     expect(other.get_by_role("heading", name="Sign in")).to_be_visible()
     other.close()
-    page.get_by_role("tab", name=tabs[1], exact=True).click()
+    page.get_by_role("radio", name=tabs[1], exact=True).click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     wait_for_calm(page)
     expect(page.locator(CHART_BOX)).to_have_count(0)
-    expect(page.get_by_role("tab")).to_have_count(0)
+    expect(page.get_by_role("radiogroup", name=TREND_PICKER)).to_have_count(0)
 
 
 def test_plotly_js_is_ready_before_trends_is_opened_from_another_page(

@@ -18,7 +18,7 @@ from mendwell.data import Database
 from mendwell.instruments import Catalog
 from mendwell.model import Couple
 from tests.support.auth import browser_sign_in, partner_accounts, therapist
-from tests.support.browser import charts_drawn, nav, open_tab, screenshot, wait_for_calm
+from tests.support.browser import charts_drawn, nav, open_part, screenshot, wait_for_calm
 from tests.support.data import (
     THIS_MONTH,
     check_in,
@@ -110,9 +110,9 @@ def test_share_link_in_chromium_shows_one_couple_only(
     assert leaks(page, forbidden) == []
     screenshot(page, "share-mode.png")
     for title in rest:
-        assert open_tab(page, title, tabs[title]) == tabs[title], title
+        assert open_part(page, title, tabs[title]) == tabs[title], title
         assert leaks(page, forbidden) == [], title
-    open_tab(page, first_tab, tabs[first_tab])
+    open_part(page, first_tab, tabs[first_tab])
 
     nav(page, "Themes")
     expect(page.get_by_role("heading", name="Recurring themes")).to_be_visible()
@@ -120,7 +120,7 @@ def test_share_link_in_chromium_shows_one_couple_only(
     sharing_badge(page)
     assert leaks(page, forbidden) == []
     for title, charts in zip(THEME_TABS[1:], (2, 1), strict=True):
-        assert open_tab(page, title, charts) == charts, title
+        assert open_part(page, title, charts) == charts, title
         assert leaks(page, forbidden) == [], title
 
     nav(page, "Together")

@@ -19,8 +19,9 @@ from mendwell.checkin import make_answer
 from mendwell.data import Database
 from mendwell.instruments import Catalog
 from tests.support.auth import PASSCODE, browser_sign_in, partner_accounts
-from tests.support.browser import CHART, open_tab
+from tests.support.browser import CHART, open_part, part_names
 from tests.support.caddy import Stack, start_stack
+from tests.support.ui import TREND_PICKER
 
 CADDY = shutil.which("caddy")
 pytestmark = [
@@ -79,9 +80,8 @@ def test_sign_in_check_in_and_trends_over_https(
     page.goto(stack.url + "/trends")
     expect(page.locator("h1").filter(has_text="Trends")).to_be_visible()
     expect(page.locator(CHART).first).to_be_visible()
-    # another questionnaire's tab: its charts come over the same websocket, through Caddy
-    second = page.get_by_role("tab").nth(1)
-    open_tab(page, second.inner_text(), 1)
+    # another questionnaire's part: its charts come over the same websocket, through Caddy
+    open_part(page, part_names(page, TREND_PICKER)[1], 1)
     page.screenshot(path=str(artifacts / "caddy-trends-phone.png"))
 
     metrics = context.request.get(stack.url + "/_stcore/metrics")

@@ -27,6 +27,7 @@ from tests.support.data import (
     whole_plan,
 )
 from tests.support.server import Server
+from tests.support.ui import TREND_PICKER
 
 WIDTH, HEIGHT = 360, 800
 FIRST, SECOND = "Wrenna", "Tobiah"
@@ -127,18 +128,18 @@ def test_together_fits_a_phone(server: Server, phone: Page, catalog: Catalog) ->
     assert page.evaluate(OVERFLOW) == []
 
 
-def test_trends_tabs_all_in_view_on_a_phone(server: Server, phone: Page, catalog: Catalog) -> None:
-    """Every questionnaire's tab on Trends is on screen at once (the tab bar wraps instead of hiding tabs
+def test_trends_parts_all_in_view_on_a_phone(server: Server, phone: Page, catalog: Catalog) -> None:
+    """Every questionnaire's part on Trends is on screen at once (the pills wrap instead of hiding parts
     behind a sideways scroll), and the page does not scroll sideways."""
     page = phone
     browser_sign_in(page, server.url, SECOND, path="/trends")
-    tabs = page.get_by_role("tab")
+    picker = page.get_by_role("radiogroup", name=TREND_PICKER)
+    tabs = picker.get_by_role("radio")
     expect(tabs.first).to_be_visible()
     wait_for_calm(page)
     assert tabs.all_inner_texts() == list(trend_tabs(catalog))
-    tablist = page.get_by_role("tablist")
-    tablist.scroll_into_view_if_needed()
-    assert tablist.evaluate("el => el.scrollWidth <= el.clientWidth + 0.5")  # nothing to scroll to
+    picker.scroll_into_view_if_needed()
+    assert picker.evaluate("el => el.scrollWidth <= el.clientWidth + 0.5")  # nothing to scroll to
     for i in range(tabs.count()):
         box = tabs.nth(i).bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= WIDTH + 0.5, (i, box)

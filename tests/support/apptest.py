@@ -167,15 +167,17 @@ def figures(at: AppTest) -> dict[str, Figure]:
     return out
 
 
-# the keys of the pages' tabs, each drawn only while open: Trends' (one per questionnaire, then the two
-# perspectives) and Themes' (by month, which hurts, how much was mended)
+# the keys of the pages' parts (`ui.page.part_picker`), each drawn only while chosen: Trends' (one per
+# questionnaire, then the two perspectives) and Themes' (by month, which hurts, how much was mended)
 TREND_PARTS, THEME_VIEWS = "trend_part", "themes_view"
-TAB_KEYS = (TREND_PARTS, THEME_VIEWS)
+PART_KEYS = (TREND_PARTS, THEME_VIEWS)
 
 
-def tab_labels(at: AppTest) -> list[str]:
-    """The labels of every tab on the page, in order."""
-    return [t.label for t in at.tabs]
+def part_labels(at: AppTest) -> list[str]:
+    """The labels of the parts the page offers to choose from, in order (none on a page without parts)."""
+    pickers = [g for g in at.button_group if g.key in PART_KEYS]
+    assert len(pickers) <= 1, [g.key for g in pickers]
+    return list(pickers[0].options) if pickers else []
 
 
 def open_numbers(at: AppTest) -> AppTest:
@@ -189,23 +191,23 @@ def open_numbers(at: AppTest) -> AppTest:
     return at
 
 
-def each_tab(at: AppTest) -> Iterator[AppTest]:
-    """The page with each of its lazily drawn tabs open in turn (a tab's charts are sent only while it is
-    open), with every numbers popover of it open too: yields `at` with each open, the one already open as it
-    is, the others opened through the tabs' key, and leaves the one that was open open again. A page without
-    tabs is yielded once, its numbers open."""
-    labels = tab_labels(at)
+def each_part(at: AppTest) -> Iterator[AppTest]:
+    """The page with each of its lazily drawn parts chosen in turn (a part's charts are sent only while it is
+    chosen), with every numbers popover of it open too: yields `at` with each chosen, the one already chosen as
+    it is, the others chosen through the parts' key, and leaves the one that was chosen chosen again. A page
+    without parts is yielded once, its numbers open."""
+    labels = part_labels(at)
     if not labels:
         yield open_numbers(at)
         return
-    [key] = [k for k in TAB_KEYS if k in at.session_state]
+    [key] = [k for k in PART_KEYS if k in at.session_state]
     first = current = at.session_state[key]
     for label in labels:
         if label != current:
             at.session_state[key] = label
             ok(at.run(timeout=TIMEOUT))
             current = label
-        assert tab_labels(at) == labels
+        assert part_labels(at) == labels
         yield open_numbers(at)
     if current != first:  # leave the page as it was found
         at.session_state[key] = first
@@ -213,11 +215,11 @@ def each_tab(at: AppTest) -> Iterator[AppTest]:
 
 
 def every_figure(at: AppTest) -> dict[str, Figure]:
-    """{chart key: figure} of every chart the page draws, each of its tabs opened in turn."""
+    """{chart key: figure} of every chart the page draws, each of its parts chosen in turn."""
     out: dict[str, Figure] = {}
-    for tab in each_tab(at):
-        for k, fig in figures(tab).items():
-            assert out.get(k, fig) == fig, k  # a chart outside the tabs is the same in every run
+    for part in each_part(at):
+        for k, fig in figures(part).items():
+            assert out.get(k, fig) == fig, k  # a chart outside the parts is the same in every run
             out[k] = fig
     return out
 

@@ -81,19 +81,34 @@ def charts_drawn(page: Page, at_least: int) -> int:
     return page.locator(CHART_BOX).count()
 
 
-def open_tab(page: Page, label: str, charts: int) -> int:
-    """Open the tab `label` and wait until its `charts` charts are drawn in it and the run is over (a lazy tab's
-    content is sent only once it is open); return how many charts the whole page has then."""
-    tab = page.get_by_role("tab", name=label, exact=True)
-    tab.click()
-    expect(tab).to_have_attribute("aria-selected", "true")
+def open_part(page: Page, label: str, charts: int) -> int:
+    """Choose the part `label` (`ui.page.part_picker`) and wait until its `charts` charts are drawn and the run is
+    over (a part's content is sent only once it is chosen); return how many charts the whole page has then.
+
+    The charts of the part chosen before are known by their keys (`data-drawn`, set by the page's drawing script
+    once Plotly has drawn a chart): the new part's are drawn when as many boxes show a chart not shown before.
+    The part already chosen is not chosen again."""
+    pill = page.get_by_role("radio", name=label, exact=True)
+    before: list[str] = []  # the part already chosen: its charts count as they are
+    if pill.get_attribute("aria-checked") != "true":
+        before = page.evaluate(_DRAWN_KEYS, CHART_BOX)
+        pill.click()
+        expect(pill).to_have_attribute("aria-checked", "true")
     page.wait_for_function(
-        "([sel, n]) => document.querySelectorAll(sel).length >= n",
-        arg=[f'[role="tabpanel"] {DRAWN_CHART}', charts],
+        f"([sel, old, n]) => ({_DRAWN_KEYS})(sel).filter(k => !old.includes(k)).length >= n",
+        arg=[CHART_BOX, before, charts],
         timeout=60_000,
     )
     wait_for_calm(page)
     return page.locator(CHART_BOX).count()
+
+
+def part_names(page: Page, picker: str) -> list[str]:
+    """The parts offered by the picker named `picker` (`ui.page.part_picker`), in order."""
+    return page.get_by_role("radiogroup", name=picker).get_by_role("radio").all_inner_texts()
+
+
+_DRAWN_KEYS = "sel => [...document.querySelectorAll(sel)].map(b => b.getAttribute('data-drawn')).filter(Boolean)"
 
 
 def screenshot(page: Page, name: str, *, full_page: bool = False) -> Path:
