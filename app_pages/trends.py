@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-import pandas as pd
 import streamlit as st
 
 from mendwell import periods, views
@@ -25,12 +24,13 @@ from ui.page import (
     numbers_popover,
     page_setup,
     part_picker,
+    range_chosen,
     range_control,
     show_chart,
     still_allowed,
 )
 from ui.report_panel import report_panel
-from ui.resources import analysis_for, trends_view_for
+from ui.resources import trends_view_for
 
 page = page_setup("Trends", page="trends")
 db, catalog, couple = page.db, page.catalog, page.the_couple
@@ -38,19 +38,19 @@ kept_back_note(page)
 PARTS = "trend_part"  # the parts' key: which questionnaire is shown
 sharing = page.sharing  # larger charts, one per row, no downloads
 
-shared = views.shared_only(analysis_for(db, couple.couple_id, page.lens)["reliable"])
-if shared.empty:
+SPAN = "trend_range"  # the time span control's key
+# the view for the span chosen (kept per couple, write and span): None until there are shared scores, and then
+# the page says so without a time span to choose
+found = trends_view_for(db, catalog, couple, page.lens, range_chosen(SPAN), sharing)
+if found is None:
     st.info(
         "Your trends appear here once you have checked in. Each part of the check-in gets a chart with a line "
         "for each of you; after a few months you can see which way things are moving.",
         icon=":material/show_chart:",
     )
     st.stop()
-
-months_back = range_control("trend_range")
-found = trends_view_for(db, catalog, couple, page.lens, months_back, sharing)
-assert found is not None  # there are shared scores
 view: views.TrendsView = found
+range_control(SPAN)  # the span the view was built for
 
 
 def draw(chart: views.ChartView) -> None:
@@ -173,8 +173,7 @@ each_part()
 def session_report() -> None:
     """The report form, folded away until opened; opening it or preparing a report reruns only this part."""
     still_allowed(page)
-    months = pd.to_datetime(shared["period"])
-    report_panel(db, catalog, couple, page.lens, page.viewer.actor, months.min(), months.max())
+    report_panel(db, catalog, couple, page.lens, page.viewer.actor, view.first_period, view.last_period)
 
 
 if not sharing:

@@ -279,6 +279,7 @@ class TrendsView:
     """Everything the Trends page shows for one couple and time span, computed once per write."""
 
     last_period: pd.Timestamp
+    first_period: pd.Timestamp  # the first month with shared scores, whatever the span (the report's choices)
     glance: tuple[str, ...]  # at most a few sentences about the latest month
     glance_table: pd.DataFrame
     start_mark: dt.date | None  # the start of therapy, when a therapist marked one
@@ -408,6 +409,7 @@ def trends_view(
             )
     return TrendsView(
         last_period=last,
+        first_period=first,
         glance=tuple(glance),
         glance_table=summary.glance_table(shared, people, titles),
         start_mark=start_mark,

@@ -141,6 +141,13 @@ def range_control(key: str) -> int | None:
     return RANGES[choice or "1 year"]
 
 
+def range_chosen(key: str) -> int | None:
+    """The time span the control keyed `key` holds in this run, before the control is drawn (a page that may
+    have nothing to show asks first, then draws the control only when there is): months, or None for all."""
+    choice = st.session_state.get(key)
+    return RANGES[choice if choice in RANGES else "1 year"]
+
+
 def safe(text: str) -> str:
     """A person's words, escaped for a markdown context."""
     return md_escape(text)
