@@ -27,7 +27,9 @@ from mendwell.text import inert_json, script_literal
 CHART_CLASS = "mw-chart"  # the box Plotly draws into
 HOLDER_PREFIX = "mwchart-"  # the key of a chart's container, before the chart's own key
 MARK = "mw_chart"  # the first field of a chart's message, naming the chart
-CONFIG = {"displayModeBar": False, "responsive": True}
+# not Plotly's "responsive": it listens to the window for every chart drawn and lets go only when purged; the
+# script follows each box's own width instead
+CONFIG = {"displayModeBar": False, "responsive": False}
 DEFAULT_HEIGHT = 360  # px, for a figure that sets none (Plotly's own default is 450)
 
 
@@ -54,25 +56,36 @@ _SCRIPT = """(() => {
   const url = %(url)s, config = %(config)s, load = %(load)s;
   const HOLDER = %(holder)s, BOX = %(box)s, MARK = %(mark)s;
   const MESSAGE = ':scope > [data-testid="stElementContainer"] [data-testid="stText"]';
+  const ours = new WeakSet();  // the boxes this script made
   const drawnFrom = new WeakMap();  // box -> the message it shows
-  const figures = new WeakMap();  // box -> the figure to draw
+  const figures = new WeakMap();  // box -> the figure still to draw
   const queue = {waiting: [], busy: false};
+  let retryIn = 1000;  // plotly.js could not be fetched: try again after this long, twice as long each time
+  const forget = box => {
+    if (box.__mwWatch) { box.__mwWatch.disconnect(); box.__mwWatch = undefined; }
+    if (window.Plotly && box._fullLayout) window.Plotly.purge(box);  // its listeners and data go with it
+    box.remove();
+  };
   const draw = box => {
-    if (!box.isConnected || !figures.has(box)) return;  // gone before its turn (another page, another tab)
+    if (!box.isConnected || !figures.has(box)) return;  // gone before its turn (another page, another part)
     const figure = figures.get(box);
     figures.delete(box);
-    window.Plotly.react(box, figure.data, figure.layout, config);
-    box.setAttribute('data-drawn', box.getAttribute('data-chart'));  // which chart it shows now
+    const key = box.getAttribute('data-chart');
+    Promise.resolve(window.Plotly.react(box, figure.data, figure.layout, config)).then(() => {
+      if (box.getAttribute('data-chart') === key) box.setAttribute('data-drawn', key);  // which chart it shows
+    }, () => {});
+    box.__mwWidth = box._fullLayout ? box._fullLayout.width : 0;  // the width Plotly drew it at
     if (box.__mwWatch) return;
-    // the column can change width without the window (the sidebar folded away or opened): follow it, but never
-    // redraw for the first report, of the size it was just drawn at (read from the report: asking the box for
-    // its size here would make the browser lay the whole page out once more before showing it)
-    let width = null;
+    // The column can change width without the window (the sidebar folded away or opened, the window resized):
+    // follow it, comparing with the width Plotly drew at (asking the box for its size here would make the
+    // browser lay the whole page out once more before showing it). A box taken off the page lets go of Plotly.
     box.__mwWatch = new ResizeObserver(entries => {
-      if (!box.isConnected) { box.__mwWatch.disconnect(); box.__mwWatch = undefined; return; }
+      if (!box.isConnected) { forget(box); return; }
       const now = entries[entries.length - 1].contentRect.width;
-      if (width === null) { width = now; return; }
-      if (Math.abs(now - width) > 1 && box._fullLayout) { width = now; window.Plotly.Plots.resize(box); }
+      if (now > 0 && box._fullLayout && Math.abs(now - box.__mwWidth) > 1) {
+        window.Plotly.Plots.resize(box);
+        box.__mwWidth = box._fullLayout.width;
+      }
     });
     box.__mwWatch.observe(box);
   };
@@ -81,33 +94,32 @@ _SCRIPT = """(() => {
   const pump = () => {
     const next = queue.waiting.shift();
     if (!next) { queue.busy = false; return; }
-    try { draw(next); } finally { requestAnimationFrame(() => setTimeout(pump, 0)); }
+    try { draw(next); } catch (e) { console.error(e); } finally { requestAnimationFrame(() => setTimeout(pump, 0)); }
   };
+  const start = () => load(url).then(() => { retryIn = 1000; setTimeout(pump, 0); }, () => {
+    // not fetched (offline, the server restarting): the charts wait and it is tried again
+    setTimeout(start, retryIn);
+    retryIn = Math.min(2 * retryIn, 30000);
+  });
   const add = box => {
     if (!queue.waiting.includes(box)) queue.waiting.push(box);
     if (queue.busy) return;
     queue.busy = true;
-    if (window.Plotly) { pump(); return; }  // drawn at once, in the render that added it
-    load(url).then(() => setTimeout(pump, 0), () => {
-      // plotly.js could not be fetched: the next change to a chart tries again
-      for (const box of queue.waiting) drawnFrom.delete(box);
-      queue.waiting.length = 0;
-      queue.busy = false;
-    });
+    if (window.Plotly) pump(); else start();  // with plotly.js ready, drawn at once, in the render that added it
   };
   const look = holder => {
     const text = holder.querySelector(MESSAGE);
-    let box = holder.querySelector(':scope > .' + BOX);
+    let box = [...holder.children].find(child => ours.has(child));
     const said = text ? text.textContent : '';
-    if (!said.startsWith('{"' + MARK + '"')) { if (box) box.remove(); return; }
+    if (!said.startsWith('{"' + MARK + '"')) { if (box) forget(box); return; }
     if (box && drawnFrom.get(box) === said) return;
-    let chart;
-    try { chart = JSON.parse(said); } catch (e) { return; }
+    const chart = JSON.parse(said);
     if (!box) {
       box = document.createElement('div');
       box.className = BOX;
       box.setAttribute('role', 'img');
       box.style.width = '100%%';
+      ours.add(box);
       holder.appendChild(box);
     }
     box.setAttribute('aria-label', chart.alt);
@@ -124,17 +136,19 @@ _SCRIPT = """(() => {
       const nodes = r.type === 'characterData' ? [r.target] : [r.target, ...r.addedNodes];
       for (const node of nodes) {
         const el = node.nodeType === 1 ? node : node.parentElement;
-        if (!el) continue;
+        if (!el || el.closest('.' + BOX)) continue;  // most changes are Plotly's own, inside a box
         const up = el.closest(HOLDER);
         if (up) holders.add(up);
         const added = r.type === 'childList' && node !== r.target;
         if (added && el.firstElementChild) el.querySelectorAll(HOLDER).forEach(h => holders.add(h));
       }
     }
-    holders.forEach(look);
+    for (const holder of holders) {
+      try { look(holder); } catch (e) { console.error(e); }  // one chart that cannot be read stops no other
+    }
     // a container Streamlit gave to something else keeps no box of ours
     for (const box of [...document.getElementsByClassName(BOX)]) {
-      if (drawnFrom.has(box) && !(box.parentElement && box.parentElement.matches(HOLDER))) box.remove();
+      if (ours.has(box) && !(box.parentElement && box.parentElement.matches(HOLDER))) forget(box);
     }
   }).observe(document, {childList: true, subtree: true, characterData: true});
 })();"""

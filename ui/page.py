@@ -137,7 +137,9 @@ RANGES = {"6 months": 6, "1 year": 12, "2 years": 24, "All": None}
 
 def range_control(key: str) -> int | None:
     """The 6 months / 1 year / 2 years / all control; returns months or None for all."""
-    choice = st.segmented_control("Time span", list(RANGES), default="1 year", key=key)
+    # always one span chosen: a tap on the chosen one leaves it chosen (it showed none chosen while the page
+    # used a year)
+    choice = st.segmented_control("Time span", list(RANGES), default="1 year", required=True, key=key)
     return RANGES[choice or "1 year"]
 
 

@@ -146,7 +146,7 @@ def _choose_couple(db: Database, viewer: Viewer) -> None:
     st.session_state[state.COUPLE] = st.session_state[state.COUPLE]
 
 
-def _share_link(db: Database, viewer: Viewer) -> Viewer:
+def _share_link(db: Database, viewer: Viewer) -> Viewer | None:
     """A therapist's bookmarked ?share=1&couple=ID starts sharing that couple (if theirs to see)."""
     if viewer.sharing is not None or not viewer.is_therapist or st.query_params.get("share") != "1":
         return viewer
@@ -154,8 +154,7 @@ def _share_link(db: Database, viewer: Viewer) -> Viewer:
     if wanted is not None and viewer.may_see(wanted):
         db.sign_ins.set_share(viewer.sign_in.sign_in_id, wanted)
         audit.record(db, viewer.actor, audit.SHARE_START, wanted)
-        refreshed = current_viewer(db)
-        return refreshed or viewer
+        return current_viewer(db)  # None if the sign-in ended meanwhile: the run then shows the way to sign in
     # a share link to a couple not theirs: nothing is shared, and the page says why (`_couple_in_address`)
     del st.query_params["share"]
     return viewer
@@ -239,11 +238,12 @@ def run() -> None:
         return
     st.set_page_config(page_title="Mendwell", page_icon=str(ICON), layout="wide")
     st.html(GLOBAL_CSS)
+    if viewer is not None:
+        viewer = _share_link(db, viewer)
     if viewer is None:
         st.session_state.pop(state.COUPLE, None)
         st.navigation([st.Page(signed_out_page, title="Sign in", default=True)], position="hidden").run()
         return
-    viewer = _share_link(db, viewer)
     _choose_couple(db, viewer)
     sharing = viewer.sharing is not None
     page = st.navigation([_page(key, sharing) for key in pages_for(viewer)])

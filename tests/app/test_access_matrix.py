@@ -27,7 +27,7 @@ from mendwell.data import Database, release, shared
 from mendwell.demo import generate
 from mendwell.instruments import Catalog
 from mendwell.model import Account, Couple
-from tests.support.apptest import TIMEOUT, each_part, figures, json_strings, nodes
+from tests.support.apptest import TIMEOUT, chart_messages, each_part, json_strings, nodes
 from tests.support.auth import PASSCODE, as_signed_in, cookie_for, partner_accounts, therapist
 from tests.support.data import check_in, instrument, opened, whole_plan
 from tests.support.paths import APP_PY
@@ -207,9 +207,9 @@ ADMIN_PAGES = ("accounts", "audit")  # the owner's: they name every account, to 
 
 
 def everything(at: AppTest) -> str:
-    """Every string the session's rendered tree holds, with each of the page's tabs open in turn (Trends
-    sends a tab's charts only while it is open): each element's protobuf (labels, options, markdown,
-    captions, html, page links), each dataframe's values, each Plotly figure's JSON."""
+    """Every string the session's rendered tree holds, with each of the page's parts chosen in turn (Trends
+    sends a part's charts only while it is chosen): each element's protobuf (labels, options, markdown,
+    captions, html, page links), each dataframe's values, each chart's message decoded."""
     parts: list[str] = []
     for view in each_part(at):
         for node in nodes(view):
@@ -218,8 +218,8 @@ def everything(at: AppTest) -> str:
                 parts.append(str(proto))
         for df in view.dataframe:
             parts.append(df.value.to_csv())
-        for fig in figures(view).values():
-            parts.extend(json_strings(fig))
+        for message in chart_messages(view):  # each chart's figure and its text alternative
+            parts.extend(json_strings(message))
     return "\n".join(parts)
 
 

@@ -19,6 +19,7 @@ through the app's own cached store (`app_store()`).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,8 +102,8 @@ def sent(at: AppTest, main_only: bool = False) -> str:
         if kind in ("dataframe", "table"):
             assert isinstance(node, Element), node
             out += frame_strings(node.value)
-        elif kind == "text" and (chart := figure_in(proto.body)) is not None:
-            out += json_strings(chart[1])
+        elif kind == "text" and figure_in(proto.body) is not None:
+            out += json_strings(json.loads(proto.body))  # the whole message: its text alternative names people
     return "\n".join(out).replace("\\", "").replace("\u2060", "")
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import plotly.graph_objects as go
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
-from mendwell.chart_drawing import HOLDER_PREFIX, MARK
+from mendwell import charts
+from mendwell.chart_drawing import HOLDER_PREFIX, MARK, message
 from mendwell.instruments import Catalog
 from tests.support.auth import browser_sign_in, partner_accounts
 from tests.support.browser import CHART_BOX, charts_drawn, nav, open_part, part_names, screenshot, wait_for_calm
@@ -225,7 +227,8 @@ def test_the_first_chart_of_an_update_is_drawn_in_the_task_that_adds_it(
 
 # how many months each chart on the page draws (Plotly keeps a chart's data on its box), and its name
 POINTS = """sel => [...document.querySelectorAll(sel)].map(box =>
-  [Math.max(...box.data.map(trace => trace.x.length)), box.getAttribute('role'), box.getAttribute('aria-label')])"""
+  [Math.max(0, ...(box.data || []).map(trace => trace.x.length)), box.getAttribute('role'),
+   box.getAttribute('aria-label')])"""
 
 
 def test_a_new_time_span_draws_each_chart_again_in_its_place_and_the_messages_stay_out_of_sight(
@@ -249,11 +252,104 @@ def test_a_new_time_span_draws_each_chart_again_in_its_place_and_the_messages_st
     assert MARK not in body and '"figure"' not in body
     expect(page.get_by_role("img", name=re.compile("^Line chart: "))).to_have_count(drawn)
     layers = page.locator(f"{CHART_BOX} .main-svg").count()
+    page.evaluate("sel => document.querySelectorAll(sel).forEach((box, i) => { box.__before = i; })", CHART_BOX)
 
     page.locator('[data-testid="stButtonGroup"] button', has_text="6 months").click()
-    page.wait_for_function(f"sel => ({POINTS})(sel).every(([months]) => months === 6)", arg=CHART_BOX)
+    page.wait_for_function(
+        f"([sel, n]) => {{ const p = ({POINTS})(sel); return p.length === n && p.every(([months]) => months === 6); }}",
+        arg=[CHART_BOX, drawn],
+    )
     wait_for_calm(page)
+    # the same boxes, drawn again where they were (not new ones beside or instead of them)
+    assert page.evaluate("sel => [...document.querySelectorAll(sel)].map(box => box.__before)", CHART_BOX) == list(
+        range(drawn)
+    )
     half = page.evaluate(POINTS, CHART_BOX)
     assert len(half) == drawn and {months for months, _, _ in half} == {6}, half
     assert page.locator(CHART_BOX).count() == drawn  # no box left over from the year
+    # a tap on the span already chosen leaves it chosen (a time span is always shown as chosen)
+    six = page.locator('[data-testid="stButtonGroup"] button', has_text="6 months")
+    six.click()
+    wait_for_calm(page)
+    expect(six).to_have_attribute("aria-checked", "true")
+    assert {months for months, _, _ in page.evaluate(POINTS, CHART_BOX)} == {6}
     assert page.locator(f"{CHART_BOX} .main-svg").count() == layers  # each drawn again, not drawn twice
+
+
+# A chart's container as Streamlit builds it (a keyed container holding the message in a text element), put into
+# the page by hand inside a wrapper of the given width: the page's drawing script cannot tell it from the app's.
+_HOLDER_BY_HAND = """([said, key, width]) => {
+  const wrap = document.createElement('div');
+  wrap.id = 'by-hand';
+  wrap.style.width = width + 'px';
+  wrap.innerHTML = '<div class="st-key-' + key + '"><div data-testid="stElementContainer">'
+    + '<div data-testid="stText"></div></div></div>';
+  wrap.querySelector('[data-testid="stText"]').textContent = said;
+  document.querySelector('[data-testid="stMain"]').prepend(wrap);
+  return wrap;
+}"""
+
+
+def _message_by_hand() -> tuple[str, str]:
+    fig = go.Figure({"data": [{"type": "scatter", "x": [1, 2, 3], "y": [3, 1, 2]}], "layout": {"height": 240}})
+    return message(charts.spec_json(fig), 240, "Line chart: by hand", "by_hand"), f"{HOLDER_PREFIX}by_hand"
+
+
+def test_a_chart_follows_its_column_even_when_it_narrows_as_it_is_drawn(
+    page: Page, demo_db: tuple[Path, str], server_factory: ServerFactory
+) -> None:
+    """The column may change width right after Plotly has drawn a chart, before the browser has reported any size
+    (a scrollbar appearing, the rest of an update landing): the chart is drawn again at the column's width, not
+    left at the width it was first drawn at."""
+    db, partner = demo_db
+    server = server_factory(db)
+    browser_sign_in(page, server.url, partner, path="/trends")
+    charts_drawn(page, 2)
+    said, key = _message_by_hand()
+    # narrowed once the drawing script has drawn it (its observer runs first), before the browser lays out
+    narrow = "wrap => queueMicrotask(() => { wrap.style.width = '400px'; })"
+    page.evaluate(f"args => ({narrow})(({_HOLDER_BY_HAND})(args))", [said, key, 900])
+    box = "document.querySelector('#by-hand .mw-chart')"
+    page.wait_for_function(f"() => {box} && {box}._fullLayout !== undefined")
+    page.wait_for_function(f"() => Math.abs({box}._fullLayout.width - 400) <= 2", timeout=5_000)
+
+
+def test_charts_wait_for_plotly_js_that_could_not_be_fetched_and_are_drawn_once_it_can(
+    page: Page, demo_db: tuple[Path, str], server_factory: ServerFactory
+) -> None:
+    """plotly.js not fetched (a phone offline for a moment, the server restarting): the charts' boxes wait, named,
+    and are drawn as soon as plotly.js can be fetched again, without anyone touching the page."""
+    db, partner = demo_db
+    server = server_factory(db)
+    blocked = {"on": True}
+
+    def plotly_js(route: Route) -> None:
+        if blocked["on"]:
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/assets/plotly-*", plotly_js)
+    browser_sign_in(page, server.url, partner, path="/trends")
+    expect(page.locator(CHART_BOX).first).to_be_attached()
+    wait_for_calm(page)
+    assert page.locator(f"{CHART_BOX} .main-svg").count() == 0  # nothing to draw with yet
+    blocked["on"] = False
+    assert charts_drawn(page, 2) >= 2  # tried again on its own
+
+
+def test_a_chart_taken_off_the_page_lets_go_of_plotly(
+    page: Page, demo_db: tuple[Path, str], server_factory: ServerFactory
+) -> None:
+    """Leaving Trends takes its charts off the page: each lets go of what Plotly keeps for it (its data, its
+    listeners), so a person going back and forth all evening does not fill the phone's memory."""
+    db, partner = demo_db
+    server = server_factory(db)
+    browser_sign_in(page, server.url, partner, path="/trends")
+    drawn = charts_drawn(page, 2)
+    page.evaluate("sel => { window.__old = [...document.querySelectorAll(sel)]; }", CHART_BOX)
+    nav(page, "Settings")
+    expect(page.get_by_role("heading", name="Settings")).to_be_visible()
+    wait_for_calm(page)
+    page.wait_for_function("() => window.__old.every(box => !box.isConnected && !box._fullLayout)", timeout=5_000)
+    assert page.evaluate("() => window.__old.length") == drawn

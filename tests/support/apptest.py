@@ -11,6 +11,7 @@ always given by its absolute path. Pages are switched to by their path, e.g. "ap
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any, TypeVar
@@ -152,6 +153,12 @@ def widget_keys(at: AppTest) -> list[str]:
 def figure_in(text: str) -> tuple[str, Figure] | None:
     """(chart key, figure) of a chart's message (`mendwell.chart_drawing`), or None for any other text."""
     return read_message(text)
+
+
+def chart_messages(at: AppTest) -> list[dict[str, Any]]:
+    """Every chart's whole message on the page, decoded: its key, text alternative, height and figure (what a
+    privacy check searches: the alternative names people too)."""
+    return [json.loads(el.proto.body) for el in at.get("text") if figure_in(el.proto.body) is not None]
 
 
 def figures(at: AppTest) -> dict[str, Figure]:
