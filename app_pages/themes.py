@@ -177,10 +177,10 @@ def by_month() -> None:
 
 
 def kinds() -> None:
-    """Which kinds of small hurt each partner named, side by side."""
-    cols = st.columns(len(view.kinds))
-    for col, partner in zip(cols, view.kinds, strict=True):
-        with col:
+    """Which kinds of small hurt each partner named, side by side (one under the other on a shared screen)."""
+    cols = st.columns(1 if sharing else len(view.kinds))
+    for i, partner in enumerate(view.kinds):
+        with cols[i % len(cols)]:
             if partner.chart is None:
                 st.caption(md_escape(partner.instead))
             else:
@@ -203,7 +203,7 @@ def mended() -> None:
 @st.fragment
 def month_by_month() -> None:
     """The themes by month, then (with a small-hurts questionnaire) which hurts happened and how much was
-    mended, each a part chosen by pills: only the chosen part's charts are sent, and choosing one reruns only
+    mended, each a part chosen by radio buttons: only the chosen part's charts are sent, and choosing one reruns only
     this part."""
     still_allowed(page)
     if not view.kinds:  # no small-hurts questionnaire: the themes alone, nothing to choose

@@ -1,7 +1,7 @@
 """Trends: each partner's line per subscale, at a glance, and two perspectives.
 
 Everything drawn here is built once per couple, write and time span (`ui.resources.trends_view_for`), so
-a visit only sends it. The parts are one per questionnaire, chosen by pills (`ui.page.part_picker`), and only
+a visit only sends it. The parts are one per questionnaire, chosen by radio buttons (`ui.page.part_picker`), and only
 the chosen part's charts are sent: a dozen charts at once kept a phone waiting for all of them. The parts are a
 fragment: choosing one redraws only them. Each chart has a sentence under it that says what it shows; its
 numbers are one click away, in a popover whose table is sent only once it is opened (`ui.page.numbers_popover`).

@@ -424,9 +424,15 @@ def _reliable_marks(mine: pd.DataFrame, p: PartnerStyle) -> list[dict[str, Any]]
 
 
 def theme_heatmap(
-    months_df: pd.DataFrame, theme_titles: Mapping[str, str], months: Sequence[pd.Timestamp], title: str
+    months_df: pd.DataFrame,
+    theme_titles: Mapping[str, str],
+    months: Sequence[pd.Timestamp],
+    title: str,
+    *,
+    large: bool = False,
 ) -> go.Figure:
-    """Months across, themes down; each cell counts the answers that pointed to the theme."""
+    """Months across, themes down; each cell counts the answers that pointed to the theme (`large`: for a
+    shared screen, in larger type with taller rows)."""
     themes = list(theme_titles)
     grid = (
         months_df.assign(period=pd.to_datetime(months_df["period"]))
@@ -461,13 +467,16 @@ def theme_heatmap(
     # the title (a name and "themes by month") in lines a phone's chart holds, the top margin a line taller for each
     heading = textwrap.wrap(" ".join(title.split()), TITLE_CHARS) or [""]
     extra = TITLE_LINE * (len(heading) - 1)
-    margin = fixed_margin(l=min(240, max(60, 16 + round(7.5 * widest))), r=64, t=60 + extra)
+    scale = 18 / FONT["size"] if large else 1.0
+    margin = fixed_margin(l=round(scale * min(240, max(60, 16 + round(7.5 * widest)))), r=64, t=60 + extra)
     rows = max((len(textwrap.wrap(" ".join(theme_titles[t].split()), HOVER_CHARS)) for t in themes), default=1)
     n = len(months)  # the grid can be narrow on a phone: fewer month labels than on a line chart
     ticks = {"dtick": "M1" if n <= 6 else "M3" if n <= 12 else "M6" if n <= 24 else "M12"}
     layout = _layout(
         "<br>".join(plot_text(line) for line in heading),
-        120 + extra + (34 if rows <= 2 else 17 * rows) * len(themes),  # a row is tall enough for its name's lines
+        # a row is tall enough for its name's lines
+        120 + extra + round(scale * (34 if rows <= 2 else 17 * rows)) * len(themes),
+        large,
         margin=margin,
         yaxis={"autorange": "reversed", "showgrid": False},
         xaxis=ticks,
@@ -476,9 +485,9 @@ def theme_heatmap(
 
 
 def kinds_figure(
-    kinds: pd.DataFrame, labels: Mapping[str, str], months: Sequence[pd.Timestamp], title: str
+    kinds: pd.DataFrame, labels: Mapping[str, str], months: Sequence[pd.Timestamp], title: str, *, large: bool = False
 ) -> go.Figure:
-    """Stacked bars: which kinds of small hurt happened each month."""
+    """Stacked bars: which kinds of small hurt happened each month (`large`: for a shared screen)."""
     data = []
     for i, (item_id, raw) in enumerate(labels.items()):
         rows = kinds[kinds["item_id"] == item_id]
@@ -501,7 +510,8 @@ def kinds_figure(
         xaxis["range"] = [(months[0] - pad).strftime("%Y-%m-%d"), (months[-1] + pad).strftime("%Y-%m-%d")]
     layout = _layout(
         plot_text(title),
-        340,
+        420 if large else 340,
+        large,
         barmode="stack",
         bargap=0.25,
         xaxis=xaxis,
@@ -513,9 +523,11 @@ def kinds_figure(
 REPAIR_TITLE = "How much of what hurt got mended"
 
 
-def repair_figure(ratio: pd.DataFrame, partners: Sequence[PartnerStyle], title: str = REPAIR_TITLE) -> go.Figure:
+def repair_figure(
+    ratio: pd.DataFrame, partners: Sequence[PartnerStyle], title: str = REPAIR_TITLE, *, large: bool = False
+) -> go.Figure:
     """The share of named small hurts that were mended or partly mended, per partner over months (`title` ""
-    where a heading above it already says so)."""
+    where a heading above it already says so; `large`: for a shared screen)."""
     data = []
     for p in partners:
         mine = ratio[ratio["partner_id"] == p.partner_id].sort_values("period")
@@ -541,8 +553,9 @@ def repair_figure(ratio: pd.DataFrame, partners: Sequence[PartnerStyle], title: 
         )
     layout = _layout(
         title,
-        320 if title else 290,
-        margin=fixed_margin(l=72, t=60 if title else 30),
+        (380 if large else 320) if title else 290,
+        large,
+        margin=fixed_margin(large, l=72, t=60 if title else 30),
         yaxis={"range": [-5, 105], "title": {"text": "Mended or partly"}, "ticksuffix": "%"},
     )
     return _figure(data, layout)

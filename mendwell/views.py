@@ -479,7 +479,9 @@ def themes_view(
         if s.partner_id not in came_in:
             continue  # a kind sentence on the page, not an empty heatmap
         mine = monthly[monthly["partner_id"] == s.partner_id]
-        fig = charts.theme_heatmap(mine, titles, months, f"{charts.in_chart_name(s.name)}: themes by month")
+        fig = charts.theme_heatmap(
+            mine, titles, months, f"{charts.in_chart_name(s.name)}: themes by month", large=large
+        )
         table = mine.assign(
             Month=pd.to_datetime(mine["period"]).dt.strftime("%Y-%m"), Theme=mine["theme_id"].map(titles)
         )[["Month", "Theme", "signals"]].rename(columns={"signals": "Answers"})
@@ -528,7 +530,7 @@ def themes_view(
                         key=f"kinds_{s.partner_id}",
                         title=f"{s.name}: small hurts by month",
                         figure=charts.for_screen(
-                            charts.kinds_figure(mine, labels, months, charts.in_chart_name(s.name))
+                            charts.kinds_figure(mine, labels, months, charts.in_chart_name(s.name), large=large)
                         ),
                         sentence=summary.kinds_sentence(mine, s.name, labels, months, checked_in(s.partner_id)),
                     ),
@@ -540,7 +542,7 @@ def themes_view(
             repair = ChartView(
                 key="repair",
                 title="How much of what hurt got mended",
-                figure=charts.for_screen(charts.repair_figure(gapped, styles)),
+                figure=charts.for_screen(charts.repair_figure(gapped, styles, large=large)),
                 sentence=summary.repair_sentence(gapped, people),
             )
     return ThemesView(start, tuple(months), tuple(heatmaps), tuple(kinds), repair)

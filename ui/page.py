@@ -163,12 +163,15 @@ def room_above_table(key: str) -> None:
 
 def part_picker(label: str, options: list[str], key: str) -> str:
     """Which part of a page to show, one of `options` (only the chosen part is drawn and sent), remembered by
-    `key`; a part no longer offered (a time span without it) gives way to the first. Pills, not tabs: Streamlit's
-    tabs watch their panel and have the browser lay the page out again at every change inside it, each chart's
-    drawing included, which kept a fresh Trends' first chart some 40 ms longer (`make bench`)."""
+    `key`; a part no longer offered (a time span without it) gives way to the first.
+
+    Radio buttons in a row, not tabs and not pills: Streamlit's tabs watch their panel and have the browser lay
+    the page out again at every change inside it, each chart's drawing included (a fresh Trends' first chart
+    came some 40 ms later, `make bench`), and its pills hand the focus back to the chosen pill when a tap
+    enters them, which on a phone scrolled a half-hidden chosen pill into view and lost the tap."""
     if st.session_state.get(key) not in options:
         st.session_state[key] = options[0]
-    chosen = st.pills(label, options, required=True, key=key, label_visibility="collapsed")
+    chosen = st.radio(label, options, horizontal=True, key=key, label_visibility="collapsed")
     return chosen if chosen in options else options[0]
 
 

@@ -129,12 +129,12 @@ CLICK = """([name, title]) => {
   window.__mw.reset(title);
   link.click();
 }"""
-# Trends' parts are pills (ui.page.part_picker): radio buttons in the group named by PICKER
+# Trends' parts are radio buttons in a row (ui.page.part_picker), in the group named by PICKER
 PICKER = "Part of the check-in"
 TAB = """([label, title, picker]) => {
   const group = document.querySelector('[role="radiogroup"][aria-label="' + picker + '"]');
-  const parts = group ? [...group.querySelectorAll('[role="radio"]')] : [];
-  if (parts[0]?.getAttribute('aria-checked') !== 'true') throw new Error('the page did not open on its first part');
+  const parts = group ? [...group.querySelectorAll('label[data-testid="stRadioOption"]')] : [];
+  if (!parts[0]?.querySelector('input')?.checked) throw new Error('the page did not open on its first part');
   const part = parts.find(t => t.innerText.trim() === label);
   if (!part) throw new Error('no part ' + label);
   window.__mw.reset(title);
@@ -288,6 +288,8 @@ def visit(page: Any, url: str, name: str, how: str, charts: int, server_pid: int
         page.wait_for_function("() => window.__mw !== undefined")
         page.evaluate("t => { window.__mw.title = t; }", title)
     elif how == "tab":  # Trends is open on its first part: choose the part named in `name` after the colon
+        # the parts' buttons are drawn once Streamlit has loaded their code, which may come after the charts
+        page.locator(f'[role="radiogroup"][aria-label="{PICKER}"] [data-testid="stRadioOption"]').first.wait_for()
         page.evaluate(TAB, [name.split(":", 1)[1], title, PICKER])
     else:
         # on a phone the sidebar is folded away: open it first, as a person would (not timed)

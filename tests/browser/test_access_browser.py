@@ -28,7 +28,7 @@ from tests.app.test_access_matrix import (
     role_name,
 )
 from tests.support.auth import PASSCODE, browser_sign_in, partner_accounts
-from tests.support.browser import open_part, part_names, screenshot, wait_for_calm
+from tests.support.browser import open_part, part_names, part_option, screenshot, wait_for_calm
 from tests.support.data import make_couple, new_database, opened, trend_tabs
 from tests.support.report import raw_for
 from tests.support.server import Server, ServerFactory
@@ -334,7 +334,7 @@ def test_a_tab_opened_after_signing_out_elsewhere_shows_nothing_more(
     other.close()
 
     before = len(watched.frames)
-    page.get_by_role("radio", name=second_tab, exact=True).click()
+    part_option(page, second_tab).click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     wait_for_calm(page)
     after = b"\n".join(watched.frames[before:]).decode("utf-8", "replace")

@@ -14,7 +14,16 @@ from mendwell import charts
 from mendwell.chart_drawing import HOLDER_PREFIX, MARK, message
 from mendwell.instruments import Catalog
 from tests.support.auth import browser_sign_in, partner_accounts
-from tests.support.browser import CHART_BOX, charts_drawn, nav, open_part, part_names, screenshot, wait_for_calm
+from tests.support.browser import (
+    CHART_BOX,
+    charts_drawn,
+    nav,
+    open_part,
+    part_names,
+    part_option,
+    screenshot,
+    wait_for_calm,
+)
 from tests.support.data import new_database, opened, shared_subscale_count, trend_tabs
 from tests.support.server import ServerFactory
 from tests.support.ui import THEME_PICKER, THEME_TABS, TREND_PICKER
@@ -149,7 +158,7 @@ def test_a_tab_opened_after_signing_out_elsewhere_shows_no_charts(
     other.get_by_role("button", name="Sign out").click()
     expect(other.get_by_role("heading", name="Sign in")).to_be_visible()
     other.close()
-    page.get_by_role("radio", name=tabs[1], exact=True).click()
+    part_option(page, tabs[1]).click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     wait_for_calm(page)
     expect(page.locator(CHART_BOX)).to_have_count(0)

@@ -16,7 +16,7 @@ from mendwell import periods
 from mendwell.data import Database
 from mendwell.instruments import Catalog
 from tests.support.auth import browser_sign_in, partner_accounts
-from tests.support.browser import screenshot, wait_for_calm
+from tests.support.browser import open_part, part_option, screenshot, wait_for_calm
 from tests.support.data import (
     THIS_MONTH,
     check_in,
@@ -129,12 +129,12 @@ def test_together_fits_a_phone(server: Server, phone: Page, catalog: Catalog) ->
 
 
 def test_trends_parts_all_in_view_on_a_phone(server: Server, phone: Page, catalog: Catalog) -> None:
-    """Every questionnaire's part on Trends is on screen at once (the pills wrap instead of hiding parts
+    """Every questionnaire's part on Trends is on screen at once (the options wrap instead of hiding parts
     behind a sideways scroll), and the page does not scroll sideways."""
     page = phone
     browser_sign_in(page, server.url, SECOND, path="/trends")
     picker = page.get_by_role("radiogroup", name=TREND_PICKER)
-    tabs = picker.get_by_role("radio")
+    tabs = picker.get_by_test_id("stRadioOption")
     expect(tabs.first).to_be_visible()
     wait_for_calm(page)
     assert tabs.all_inner_texts() == list(trend_tabs(catalog))
@@ -145,3 +145,33 @@ def test_trends_parts_all_in_view_on_a_phone(server: Server, phone: Page, catalo
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= WIDTH + 0.5, (i, box)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     screenshot(page, "trends-tabs-phone.png")
+
+
+def test_a_tap_on_a_part_chooses_it_even_with_the_chosen_one_half_off_the_screen(
+    server: Server, phone: Page, catalog: Catalog
+) -> None:
+    """Read down to the charts, the chosen part's button half off the bottom of the screen, then tap another part
+    higher up: the tapped one is chosen and the page stays put (Streamlit's pills handed the focus back to the
+    chosen pill, scrolled it into view and lost the tap)."""
+    page = phone
+    browser_sign_in(page, server.url, SECOND, path="/trends")
+    parts = trend_tabs(catalog)
+    names = list(parts)
+    chosen, wanted = names[4], names[2]
+    open_part(page, chosen, parts[chosen])
+    page.locator("h1").first.tap()  # the focus leaves the parts
+    page.evaluate(
+        """([label, y]) => {
+          const main = document.querySelector('[data-testid="stMain"]');
+          const option = [...document.querySelectorAll('[data-testid="stRadioOption"]')]
+            .find(o => o.innerText.trim() === label);
+          main.scrollTop += option.getBoundingClientRect().top - y;
+        }""",
+        [chosen, HEIGHT - 14],
+    )
+    page.wait_for_timeout(300)
+    box = part_option(page, wanted).bounding_box()
+    assert box is not None and box["y"] + box["height"] < HEIGHT, box  # the wanted part is in full view
+    page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.get_by_role("radio", name=wanted, exact=True)).to_be_checked()
+    wait_for_calm(page)

@@ -182,7 +182,7 @@ PART_KEYS = (TREND_PARTS, THEME_VIEWS)
 
 def part_labels(at: AppTest) -> list[str]:
     """The labels of the parts the page offers to choose from, in order (none on a page without parts)."""
-    pickers = [g for g in at.button_group if g.key in PART_KEYS]
+    pickers = [r for r in at.radio if r.key in PART_KEYS]
     assert len(pickers) <= 1, [g.key for g in pickers]
     return list(pickers[0].options) if pickers else []
 

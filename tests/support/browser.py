@@ -81,6 +81,11 @@ def charts_drawn(page: Page, at_least: int) -> int:
     return page.locator(CHART_BOX).count()
 
 
+def part_option(page: Page, label: str) -> Locator:
+    """The option `label` of a page's parts (`ui.page.part_picker`: radio buttons in a row), to tap."""
+    return page.get_by_test_id("stRadioOption").filter(has=page.get_by_role("radio", name=label, exact=True))
+
+
 def open_part(page: Page, label: str, charts: int) -> int:
     """Choose the part `label` (`ui.page.part_picker`) and wait until its `charts` charts are drawn and the run is
     over (a part's content is sent only once it is chosen); return how many charts the whole page has then.
@@ -88,12 +93,12 @@ def open_part(page: Page, label: str, charts: int) -> int:
     The charts of the part chosen before are known by their keys (`data-drawn`, set by the page's drawing script
     once Plotly has drawn a chart): the new part's are drawn when as many boxes show a chart not shown before.
     The part already chosen is not chosen again."""
-    pill = page.get_by_role("radio", name=label, exact=True)
+    radio = page.get_by_role("radio", name=label, exact=True)
     before: list[str] = []  # the part already chosen: its charts count as they are
-    if pill.get_attribute("aria-checked") != "true":
+    if not radio.is_checked():
         before = page.evaluate(_DRAWN_KEYS, CHART_BOX)
-        pill.click()
-        expect(pill).to_have_attribute("aria-checked", "true")
+        part_option(page, label).click()
+        expect(radio).to_be_checked()
     page.wait_for_function(
         f"([sel, old, n]) => ({_DRAWN_KEYS})(sel).filter(k => !old.includes(k)).length >= n",
         arg=[CHART_BOX, before, charts],
@@ -105,7 +110,7 @@ def open_part(page: Page, label: str, charts: int) -> int:
 
 def part_names(page: Page, picker: str) -> list[str]:
     """The parts offered by the picker named `picker` (`ui.page.part_picker`), in order."""
-    return page.get_by_role("radiogroup", name=picker).get_by_role("radio").all_inner_texts()
+    return page.get_by_role("radiogroup", name=picker).get_by_test_id("stRadioOption").all_inner_texts()
 
 
 _DRAWN_KEYS = "sel => [...document.querySelectorAll(sel)].map(b => b.getAttribute('data-drawn')).filter(Boolean)"

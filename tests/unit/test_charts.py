@@ -220,3 +220,24 @@ def test_charts_are_drawn_in_the_font_streamlit_loads() -> None:
     names = {m for f in scripts for m in re.findall(r'sansSerif:`"([^"]+)"', f.read_text(encoding="utf-8"))}
     assert len(names) == 1, names
     assert charts.FONT["family"].split(",")[0].strip() == names.pop()
+
+
+def test_themes_charts_are_larger_on_a_shared_screen(demo_store: Database, catalog: Catalog) -> None:
+    """On a shared screen (a therapist's video call) the Themes charts are drawn in larger type and taller, as
+    Trends' are: the heatmap, the kinds of small hurt and the share mended (they stayed the size of a phone's)."""
+    couple = demo_store.couples.all()[0]
+    styles = [charts.PartnerStyle(p.partner_id, p.name, p.slot) for p in couple.partners]
+    rc = analysis.reliable_change(demo_store, couple.couple_id)
+    months = list(pd.date_range(pd.to_datetime(rc["period"]).min(), pd.to_datetime(rc["period"]).max(), freq="MS"))
+    titles = {t.id: t.title for t in catalog.themes.values()}
+    heat = analysis.theme_months(analysis.theme_signals(demo_store, couple.couple_id))
+    kinds = analysis.micro_hurt_kinds(demo_store, couple.couple_id).assign(how_often="Once")
+    ratio = analysis.repair_ratio(demo_store, couple.couple_id)
+    for build in (
+        lambda large: charts.theme_heatmap(heat, titles, months, "Themes", large=large),
+        lambda large: charts.kinds_figure(kinds, {"unheard_often": "Not heard"}, months, "Kinds", large=large),
+        lambda large: charts.repair_figure(ratio, styles, large=large),
+    ):
+        small, big = build(False).layout, build(True).layout
+        assert big.font.size == 18 > small.font.size, (big.font.size, small.font.size)
+        assert big.height > small.height and big.margin.l >= small.margin.l
