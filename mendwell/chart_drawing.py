@@ -74,6 +74,8 @@ _SCRIPT = """(() => {
     Promise.resolve(window.Plotly.react(box, figure.data, figure.layout, config)).then(() => {
       if (box.getAttribute('data-chart') === key) box.setAttribute('data-drawn', key);  // which chart it shows
     }, () => {});
+    // the box is one image named by its text alternative: Plotly's drawing inside it says nothing more
+    for (const svg of box.querySelectorAll('svg')) svg.setAttribute('aria-hidden', 'true');
     box.__mwWidth = box._fullLayout ? box._fullLayout.width : 0;  // the width Plotly drew it at
     if (box.__mwWatch) return;
     // The column can change width without the window (the sidebar folded away or opened, the window resized):

@@ -260,6 +260,9 @@ def test_a_new_time_span_draws_each_chart_again_in_its_place_and_the_messages_st
     body = page.inner_text("body")
     assert MARK not in body and '"figure"' not in body
     expect(page.get_by_role("img", name=re.compile("^Line chart: "))).to_have_count(drawn)
+    # nothing of Plotly's drawing is read out besides the box's name (its axes' words are in the sentence)
+    svgs = page.locator(f"{CHART_BOX} svg")
+    assert svgs.count() and svgs.evaluate_all("els => els.every(e => e.getAttribute('aria-hidden') === 'true')")
     layers = page.locator(f"{CHART_BOX} .main-svg").count()
     page.evaluate("sel => document.querySelectorAll(sel).forEach((box, i) => { box.__before = i; })", CHART_BOX)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -233,11 +234,12 @@ def test_themes_charts_are_larger_on_a_shared_screen(demo_store: Database, catal
     heat = analysis.theme_months(analysis.theme_signals(demo_store, couple.couple_id))
     kinds = analysis.micro_hurt_kinds(demo_store, couple.couple_id).assign(how_often="Once")
     ratio = analysis.repair_ratio(demo_store, couple.couple_id)
-    for build in (
+    builds: list[Callable[[bool], go.Figure]] = [
         lambda large: charts.theme_heatmap(heat, titles, months, "Themes", large=large),
         lambda large: charts.kinds_figure(kinds, {"unheard_often": "Not heard"}, months, "Kinds", large=large),
         lambda large: charts.repair_figure(ratio, styles, large=large),
-    ):
+    ]
+    for build in builds:
         small, big = build(False).layout, build(True).layout
         assert big.font.size == 18 > small.font.size, (big.font.size, small.font.size)
         assert big.height > small.height and big.margin.l >= small.margin.l
