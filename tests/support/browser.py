@@ -109,8 +109,13 @@ def open_part(page: Page, label: str, charts: int) -> int:
 
 
 def part_names(page: Page, picker: str) -> list[str]:
-    """The parts offered by the picker named `picker` (`ui.page.part_picker`), in order."""
-    return page.get_by_role("radiogroup", name=picker).get_by_test_id("stRadioOption").all_inner_texts()
+    """The parts offered by the picker named `picker` (`ui.page.part_picker`), in order.
+
+    Waits for the picker first: Streamlit fetches a radio group's code the first time a page shows one, so a chart
+    below it (drawn from a plain text element) can be on the screen before the picker is."""
+    group = page.get_by_role("radiogroup", name=picker)
+    expect(group.get_by_test_id("stRadioOption").first).to_be_visible()
+    return group.get_by_test_id("stRadioOption").all_inner_texts()
 
 
 _DRAWN_KEYS = "sel => [...document.querySelectorAll(sel)].map(b => b.getAttribute('data-drawn')).filter(Boolean)"
