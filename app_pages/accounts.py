@@ -11,7 +11,7 @@ from mendwell.errors import MendwellError
 from mendwell.limits import INVITATION_DAYS, NAME_MAX
 from mendwell.model import Account
 from ui import feedback, state
-from ui.page import choose_couple, page_setup, safe
+from ui.page import choose_couple, page_setup, safe, steady_table
 
 page = page_setup("Accounts", page="accounts", needs_couple=False)
 db, viewer = page.db, page.viewer
@@ -41,7 +41,7 @@ def _who(a: Account) -> str:
     return "therapist, sees " + (shown or "no couple yet")
 
 
-st.dataframe(
+steady_table(
     pd.DataFrame(
         {
             "Name": [a.name for a in everyone],
@@ -50,6 +50,7 @@ st.dataframe(
             "Second step": ["on" if a.has_second_factor else "off" for a in everyone],
         }
     ),
+    "accounts",
     hide_index=True,
     width="stretch",
 )

@@ -7,7 +7,7 @@ import datetime as dt
 import streamlit as st
 
 from mendwell import audit
-from ui.page import page_setup, room_above_table
+from ui.page import page_setup, room_above_table, steady_table
 
 page = page_setup("Audit log", page="audit", needs_couple=False)
 db = page.db
@@ -32,8 +32,9 @@ TABLE = "audit_table"
 room_above_table(TABLE)
 log = audit.table(db, chosen or None, since or None)
 with st.container(key=TABLE):  # a table drawn without selection has no key of its own in the page
-    st.dataframe(
+    steady_table(
         log,
+        "audit",
         hide_index=True,
         width="stretch",
         column_config={

@@ -9,7 +9,7 @@ from mendwell import periods, recording, reveal, together, views
 from mendwell.text import md_escape, possessive
 from ui.auth import sealing_key
 from ui.gates import sealing_key_gate
-from ui.page import kept_back_note, page_setup, safe, still_allowed
+from ui.page import kept_back_note, page_setup, safe, steady_table, still_allowed
 from ui.resources import scores_for
 
 page = page_setup("History", page="history")
@@ -53,7 +53,7 @@ shown = pd.DataFrame(
         **({"Questions answered": checkins["answers"]} if own else {}),
     }
 )
-st.dataframe(shown, hide_index=True, width="stretch")
+steady_table(shown, "history-checkins", hide_index=True, width="stretch")
 
 
 @st.fragment
@@ -111,7 +111,7 @@ table = mine.pivot_table(index="period", columns="subscale", values="cell", aggf
 table = table.sort_index(ascending=False)
 table.index = [periods.label(pd.Timestamp(p).date()) for p in table.index]
 table.index.name = "Month"
-st.dataframe(table, width="stretch", placeholder=NOT_SCORED)
+steady_table(table, "history-scores", width="stretch", placeholder=NOT_SCORED)
 st.caption(
     "Each score is the average of that part's answers (0 to 4, or 0 to 2 for mending), after turning round "
     f"the questions asked the other way. Questions that were skipped or not asked are left out, not counted "

@@ -22,6 +22,7 @@ from mendwell.chart_drawing import DRAWING_HEAD
 from mendwell.charts import CHART_PAGES, PLOTLY_JS_URL, PLOTLY_LOADER
 from mendwell.config import db_path, idle_timeout
 from mendwell.data import shared
+from mendwell.page_style import PAGE_STYLE
 from mendwell.text import script_literal
 
 SIGN_IN_KEY = "mendwell.sign_in"  # the request's scope holds the live sign-in SignInFirst found, once
@@ -60,8 +61,9 @@ class SignInFirst(BaseHTTPMiddleware):
 
 
 class PageHead(BaseHTTPMiddleware):
-    """Adds to the head of Streamlit's page (its index.html, served for every page's address):
+    """Adds to Streamlit's page (its index.html, served for every page's address):
 
+    - the app's own style (`mendwell.page_style`), there from the page's first render (at the end of the body).
     - where the server is (`window.__streamlit`, Streamlit's own setting for it). Without it, Streamlit's
       scripts on a page's own address (/trends) first asked /trends/_stcore/health, got a 404 and tried again
       at the root about 0.12 s later: every fresh open of a page but Home waited for that.
@@ -90,7 +92,7 @@ class PageHead(BaseHTTPMiddleware):
             found = await run_in_threadpool(cookies.sign_in_id, shared(db_path()), request.cookies.get(cookies.COOKIE))
         tag = cookies.watch_tag(found) if found is not None else ""
         charts = path.strip("/") in CHART_PAGES
-        return Response(with_head(body, charts=charts, watch_for=tag), status_code=200, headers=headers)
+        return Response(with_additions(body, charts=charts, watch_for=tag), status_code=200, headers=headers)
 
 
 def _server_here() -> bytes:
@@ -140,15 +142,17 @@ def _watch(tag: str) -> bytes:
     ).encode()
 
 
-def with_head(page: bytes, *, charts: bool, watch_for: str = "") -> bytes:
-    """Streamlit's page with where the server is, the watch of the sign-in it is served to (`watch_for`, its tag),
-    the script that draws the charts (`mendwell.chart_drawing`), and with `charts` the start of plotly.js, at the
-    end of its head (any other page, one with no head, unchanged)."""
-    at = page.find(b"</head>")
-    if at < 0 or b'<div id="root">' not in page:
+def with_additions(page: bytes, *, charts: bool, watch_for: str = "") -> bytes:
+    """Streamlit's page with, at the end of its head, where the server is, the watch of the sign-in it is served
+    to (`watch_for`, its tag), the script that draws the charts (`mendwell.chart_drawing`) and with `charts` the
+    start of plotly.js; and at the end of its body the app's own style (`mendwell.page_style`): after the styles
+    Streamlit adds to the head as it draws, so that ours win where both say something (a page with no head or
+    body is unchanged)."""
+    at, end = page.find(b"</head>"), page.rfind(b"</body>")
+    if at < 0 or end < at or b'<div id="root">' not in page:
         return page
     head = _server_here() + _watch(watch_for) + DRAWING_HEAD.encode() + (_START_PLOTLY if charts else b"")
-    return page[:at] + head + page[at:]
+    return page[:at] + head + page[at:end] + PAGE_STYLE.encode() + page[end:]
 
 
 def middleware() -> list[Middleware]:

@@ -16,6 +16,7 @@ from mendwell.chart_drawing import HOLDER_PREFIX, message
 from mendwell.charts import PLOTLY_JS_URL, PLOTLY_LOADER
 from mendwell.text import script_literal
 from mendwell.views import ChartView
+from ui.unseen import unseen_html
 
 
 def draw(chart: ChartView, alt: str) -> None:
@@ -39,8 +40,7 @@ _PRELOAD = """<script data-mendwell="plotly">(() => {
     if (window.requestIdleCallback) requestIdleCallback(load, {timeout: 3000}); else setTimeout(load, 500);
   };
   wait();
-})();</script>
-<style>[data-testid="stElementContainer"]:has(script[data-mendwell="plotly"]) { display: none; }</style>"""
+})();</script>"""
 
 
 def preload(*, soon: bool) -> None:
@@ -48,5 +48,5 @@ def preload(*, soon: bool) -> None:
     drawn before anything else of the page, the library starts while the server is still building the page),
     or once this page is drawn and the browser is idle, so that Trends or Themes opened next draws its first
     chart without waiting for the library. Takes no room."""
-    st.html(_PRELOAD % {"url": script_literal(PLOTLY_JS_URL), "soon": script_literal(soon), "load": PLOTLY_LOADER},
-            unsafe_allow_javascript=True)  # fmt: skip
+    values = {"url": script_literal(PLOTLY_JS_URL), "soon": script_literal(soon), "load": PLOTLY_LOADER}
+    unseen_html(_PRELOAD % values, "plotly", script=True)

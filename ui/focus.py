@@ -9,9 +9,8 @@ scroll the opened part's top into view below the app's top bar and move keyboard
 
 from __future__ import annotations
 
-import streamlit as st
-
 from mendwell.text import script_literal
+from ui.unseen import unseen_html
 
 # The script's element takes no room (its container is hidden; the script has run by then). `token` is
 # null for a run that opened nothing, so redrawing the same opening (an answer saved) never moves anything;
@@ -54,8 +53,7 @@ _SCRIPT = """<script data-mendwell="land-on">(() => {
     el.focus({preventScroll: true});
   };
   requestAnimationFrame(land);
-})();</script>
-<style>[data-testid="stElementContainer"]:has(script[data-mendwell="land-on"]) { display: none; }</style>"""
+})();</script>"""
 
 
 def land_on(
@@ -75,4 +73,4 @@ def land_on(
         "title": script_literal(title),
         "to_top": script_literal(to_top),
     }
-    st.html(script, unsafe_allow_javascript=True)
+    unseen_html(script, f"focus-{area}", script=True)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -14,11 +16,13 @@ from mendwell.charts import PartnerStyle
 from mendwell.data import Database
 from mendwell.instruments import Catalog
 from mendwell.model import Couple
+from mendwell.page_style import TABLE_BOX_PREFIX
 from mendwell.reveal import Lens
 from mendwell.text import md_escape
 from ui import chart_element, state
 from ui.auth import current_viewer, signed_out_page, viewer_this_run
 from ui.resources import get_catalog, get_db, kept_back
+from ui.unseen import unseen_html
 
 PAGE_NAMES = {"home": "Home"}
 
@@ -155,10 +159,31 @@ def safe(text: str) -> str:
     return md_escape(text)
 
 
+TABLE_ROW_PX = 35  # Streamlit's table row and header row, each (px)
+
+
+def table_height(rows: int, *, row_px: int = TABLE_ROW_PX, most: int = 10) -> int:
+    """The height in px of a table of `rows` rows of `row_px` each, showing at most `most` before it scrolls
+    (Streamlit's own rule for a table given no height: ten rows)."""
+    return row_px * min(rows, most) + TABLE_ROW_PX + 3
+
+
+def steady_table(data: pd.DataFrame, box: str, **options: Any) -> Any:
+    """`st.dataframe(data, **options)` in a box of its height, from the page's first render, keyed `box` (unique
+    in the run): Streamlit fetches a table's code the first time a page shows one and holds a 40 px placeholder
+    until then, so what is under a table jumped down by the table's height a moment after the page was shown.
+    What `st.dataframe` returns."""
+    height = options.setdefault("height", table_height(len(data)))
+    # the page's style lets the table's resize handle stick out of the box, as it does anywhere else, rather
+    # than the box scrolling by those few pixels (`mendwell.page_style`)
+    with st.container(height=height, border=False, key=TABLE_BOX_PREFIX + box):
+        return st.dataframe(data, **options)
+
+
 def room_above_table(key: str) -> None:
     """Room above the table (an `st.dataframe`) keyed `key` for its own toolbar, which Streamlit shows over the end
-    of whatever is above the table (on hover, and once a row is chosen). Our own CSS, no user text."""
-    st.html(f"<style>.stApp .st-key-{key} {{ margin-top: 1.75rem; }}</style>")
+    of whatever is above the table (on hover, and once a row is chosen)."""
+    unseen_html(f"<style>.stApp .st-key-{key} {{ margin-top: 1.75rem; }}</style>", f"room-{key}")
 
 
 def part_picker(label: str, options: list[str], key: str) -> str:

@@ -14,10 +14,9 @@ side. Nothing here names the product: the neutral page's HTML hints at nothing.
 
 from __future__ import annotations
 
-import streamlit as st
-
 from mendwell import neutral
 from mendwell.text import script_literal
+from ui.unseen import unseen_html
 
 NEUTRAL_TITLE = neutral.TITLE  # the neutral page's title, and the tab's from the moment "Leave now" is tapped
 EXIT_KEY = "leave_now"  # the button's key: Streamlit gives its element the class st-key-<key>
@@ -25,7 +24,6 @@ SIGN_OUT_NOW = "/signout"  # POSTed at the tap (server.routes.leave_now)
 _RULE_ID = "qx"  # the head's style element that hides the app while the neutral page is made
 
 # The elements holding these scripts take no room (their containers are hidden; the scripts have run).
-_HIDE_HOLDER = '<style>[data-testid="stElementContainer"]:has(script[data-qx]) { display: none; }</style>'
 
 _ARM = """<script data-qx="arm">(() => {
   // One listener for the page's life, on the document: a button Streamlit draws again is covered too. It
@@ -79,7 +77,7 @@ def _values() -> dict[str, str]:
 
 def arm() -> None:
     """Beside the "Leave now" button (drawn with key `EXIT_KEY`): its tap blanks the page at once."""
-    st.html(_ARM % _values() + _HIDE_HOLDER, unsafe_allow_javascript=True)
+    unseen_html(_ARM % _values(), "quick-exit", script=True)
 
 
 # The neutral page has no sidebar, but under load Streamlit can keep the old one, empty, with its button.
@@ -90,4 +88,4 @@ _NO_SIDEBAR = (
 
 def reveal() -> None:
     """On the neutral page: no sidebar, and the app shown again once the page before it is gone."""
-    st.html(_REVEAL % _values() + _HIDE_HOLDER + _NO_SIDEBAR, unsafe_allow_javascript=True)
+    unseen_html(_REVEAL % _values() + _NO_SIDEBAR, "reveal", script=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import streamlit as st
+from ui.unseen import unseen_html
 
 PHONE_PX = 328  # the width of the page's column on a 360 px phone (Streamlit leaves 16 px each side)
 CHAR_PX = 7.0  # a generous average width of a character of the options' 13 px type
@@ -62,4 +62,4 @@ def one_line_scales(area: str) -> None:
     """Draw the horizontal radio groups inside the container keyed `area` as one-line scales (a style only:
     it takes no room). Give those radios `horizontal=True` only when `fits_one_line(their labels)`, and
     `width="stretch"`."""
-    st.html(_css(area))
+    unseen_html(_css(area), f"scales-{area}")

@@ -31,43 +31,6 @@ ROOT = Path(__file__).resolve().parent.parent
 ICON = ROOT / "assets" / "icon.png"
 NEUTRAL_ICON = ROOT / "assets" / "neutral.png"
 
-# One clear focus ring on whatever the keyboard reached (WCAG 2.4.7), in place of Streamlit's faint shadow and
-# the nothing a radio gets (its input is hidden: the ring goes on its label). The dark teal is 7.5:1 on the
-# background and 6.7:1 on the sidebar. A focused element scrolled into view stays clear of the top bar (2.4.11),
-# a closed sidebar (on a phone it starts closed) takes no Tab stops and says nothing to a screen reader, where
-# Streamlit leaves its links focusable off-screen (2.4.3, 2.4.7), and a date's day and month are targets of at
-# least 24 px, easier to tap (2.5.8). On a phone a page's title is a size smaller, so "Monthly
-# check-in" and "Recurring themes" stay on one line (at Streamlit's 44 px they broke in two at 360 px).
-# Our own CSS, no user text: sent with st.html, which puts style-only HTML where it takes no room on the page.
-FOCUS_RING = "#1f5a5d"
-GLOBAL_CSS = f"""<style>
-.stApp :is(a, button, summary, [role="tab"], [role="radio"], [role="checkbox"], [role="switch"],
-           [role="option"], [role="spinbutton"], [tabindex]:not([tabindex="-1"])):focus-visible,
-.stApp [data-focus-visible] {{
-  outline: 3px solid {FOCUS_RING}; outline-offset: 2px;
-}}
-.stApp label:has(input:is([type="radio"], [type="checkbox"]):focus-visible) {{
-  outline: 3px solid {FOCUS_RING}; outline-offset: 3px; border-radius: 0.375rem;
-}}
-.stApp :is([data-baseweb="input"], [data-baseweb="textarea"], [data-baseweb="select"]):has(:focus-visible) {{
-  outline: 2px solid {FOCUS_RING}; outline-offset: 1px;
-}}
-.stApp :focus-visible {{ scroll-margin-top: 4.5rem; }}
-.stApp [data-testid="stMain"]:focus-visible {{ outline-offset: -3px; }}
-[data-testid="stSidebar"][data-collapsed="true"] {{ visibility: hidden; transition: visibility 0s linear 0.3s; }}
-@media (max-width: 480px) {{ .stApp h1 {{ font-size: 2.25rem; }} }}
-/* a chosen pill or segment says so by more than a tint (WCAG 1.4.1): a check mark and a firm border */
-.stApp [data-testid="stButtonGroup"] button:is([aria-pressed="true"], [aria-checked="true"]) {{
-  border: 2px solid {FOCUS_RING}; font-weight: 600;
-}}
-.stApp [data-testid="stButtonGroup"] button:is([aria-pressed="true"], [aria-checked="true"])::before {{
-  content: "\\2713" / ""; margin-right: 0.35em;  /* seen, not read: aria-pressed / aria-checked say it */
-}}
-.stApp [data-testid="stDateInputField"] [role="spinbutton"] {{
-  min-width: 24px; min-height: 24px; display: inline-flex; align-items: center; justify-content: center;
-}}
-</style>"""
-
 # key: (script, title, icon, address)
 PAGES: dict[str, tuple[str, str, str, str]] = {
     "home": ("app_pages/home.py", "Home", ":material/home:", ""),
@@ -101,7 +64,6 @@ def _neutral() -> None:
     # "Leave now" from the safety check: a neutral page and nothing else, until the person chooses to return.
     # Its tab title and icon say nothing of Mendwell either.
     st.set_page_config(page_title=quick_exit.NEUTRAL_TITLE, page_icon=str(NEUTRAL_ICON), layout="centered")
-    st.html(GLOBAL_CSS)
     quick_exit.reveal()  # the tap blanked the page in the browser: shown again once the check-in is gone
     neutral = st.Page("app_pages/neutral.py", title=quick_exit.NEUTRAL_TITLE, default=True)
     st.navigation([neutral], position="hidden").run()
@@ -237,7 +199,6 @@ def run() -> None:
         _neutral()
         return
     st.set_page_config(page_title="Mendwell", page_icon=str(ICON), layout="wide")
-    st.html(GLOBAL_CSS)
     if viewer is not None:
         viewer = _share_link(db, viewer)
     if viewer is None:

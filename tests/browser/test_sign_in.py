@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 from mendwell.chart_drawing import DRAWING_HEAD
 from mendwell.charts import PLOTLY_JS_FILE, PLOTLY_JS_URL
 from mendwell.instruments import Catalog
+from mendwell.page_style import PAGE_STYLE
 from mendwell.tokens import COOKIE
 from tests.support.auth import PASSCODE, browser_sign_in, cookie_for, partner_accounts, therapist
 from tests.support.browser import screenshot, wait_for_calm
@@ -177,6 +178,9 @@ def test_pages_say_where_the_server_is_and_chart_pages_start_plotly_js_from_thei
     # every page draws the charts it is sent (a chart page opened from its sidebar is drawn by this page's head),
     # and loads plotly.js only once a chart comes
     assert DRAWING_HEAD in light.partition("</head>")[0] and light.count(PLOTLY_JS_URL) == 1
+    # the app's own style is part of the page, so it applies from the first render (`mendwell.page_style`), and
+    # comes after the styles Streamlit adds to the head as it draws
+    assert light.count(PAGE_STYLE) == 1 and light.index(PAGE_STYLE) > light.index('<div id="root">')
     # every page of the app says where the server is (Streamlit's scripts asked /settings/_stcore/health first)
     assert "BACKEND_BASE_URL: window.location.origin" in light.partition("</head>")[0]
     signin, _ = page("/signin")

@@ -1,0 +1,126 @@
+"""A page opened afresh stays where it was first shown: no heading on its first screen moves or changes size
+once it is shown, at 390x844 with touch and at 1440x900, in Chromium on a real server.
+
+Streamlit fetches an element's code the first time a page shows one and holds a 40 px placeholder in its place
+until then. The app's own style used to come that way (an `st.html` element), and so did the scripts that take
+no room: a moment after the page was first shown the style applied and the placeholders went, and the title
+and everything under it moved (56 px up on a phone, the title a size smaller). The style is now in the page's
+head, and those elements sit in containers it hides from the start (`mendwell.page_style`). The room the
+head keeps for a few controls on the chart pages' first screen, while their code is fetched, is measured here
+against what they take once drawn.
+
+Tables keep their room the same way, in a box of their height (`ui.page.steady_table`), and so do a few
+controls above what a person reads first (`ROOM_FOR`) and the fields of a form.
+
+A script added before the page's own records each heading's box at every frame from the moment it is shown
+until the page has drawn everything; one server, one demo couple, each page loaded once per size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext
+
+from mendwell.instruments import Catalog
+from mendwell.page_style import ROOM_FOR, TABLE_BOX_PREFIX, UNSEEN_PREFIX
+from tests.support.auth import browser_sign_in, partner_accounts
+from tests.support.browser import screenshot, wait_for_drawn
+from tests.support.data import new_database, opened
+from tests.support.server import Server
+from ui.shell import PAGES
+
+pytestmark = pytest.mark.browser
+
+SIZES = {"phone": (390, 844), "desktop": (1440, 900)}
+PAGES_SEEN = ("home", "checkin", "together", "trends", "themes", "history", "settings")
+
+# every frame from the page's start: the box (top, height) of each heading of the page first shown on its first
+# screen, at each change, by its words
+TRACK_HEADINGS = """(() => {
+  window.__mwHeadings = {};
+  const tick = () => {
+    for (const h of document.querySelectorAll('[data-testid="stMain"] :is(h1, h2, h3)')) {
+      const words = h.textContent.trim(), r = h.getBoundingClientRect();
+      if (!words || r.height === 0) continue;
+      const now = [Math.round(r.top * 10) / 10, Math.round(r.height * 10) / 10];
+      const seen = window.__mwHeadings[words];
+      if (!seen) { if (r.top < window.innerHeight) window.__mwHeadings[words] = [now]; continue; }
+      const last = seen[seen.length - 1];
+      if (last[0] !== now[0] || last[1] !== now[1]) seen.push(now);
+    }
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})();"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog) -> Iterator[Server]:
+    srv = Server(new_database(tmp_path_factory.mktemp("steady") / "mendwell.duckdb", catalog, demo=(1, 13, 7)))
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def partner(server: Server) -> str:
+    with opened(server.db) as store:
+        return partner_accounts(store, store.couples.all()[0])[0].name
+
+
+def _signed_in(browser: Browser, server: Server, name: str, size: str) -> BrowserContext:
+    width, height = SIZES[size]
+    context = browser.new_context(viewport={"width": width, "height": height}, has_touch=size == "phone")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    browser_sign_in(page, server.url, name, path="/settings")
+    wait_for_drawn(page)
+    page.close()
+    return context
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_a_page_opened_afresh_keeps_its_headings_where_they_were_first_shown(
+    browser: Browser, server: Server, partner: str, size: str
+) -> None:
+    context = _signed_in(browser, server, partner, size)
+    moved: dict[str, dict[str, list[list[float]]]] = {}
+    drawn: dict[str, float] = {}
+    tables = 0
+    try:
+        for key in PAGES_SEEN:
+            page = context.new_page()
+            page.set_default_timeout(60_000)
+            page.add_init_script(TRACK_HEADINGS)
+            page.goto(server.url + "/" + PAGES[key][3])
+            wait_for_drawn(page)
+            page.wait_for_timeout(300)  # a few frames more: anything still to move has moved
+            headings: dict[str, list[list[float]]] = page.evaluate("window.__mwHeadings")
+            assert headings, f"{key}: no heading on the first screen"
+            if any(len(boxes) > 1 for boxes in headings.values()):
+                moved[key] = {words: boxes for words, boxes in headings.items() if len(boxes) > 1}
+                screenshot(page, f"steady-{key}-{size}.png")
+            # what holds only a script or a style takes no room
+            unseen = page.locator(f'[class*="st-key-{UNSEEN_PREFIX}"]')
+            assert key == "checkin" or unseen.count() > 0, key  # the plotly.js preload: every page but the check-in
+            heights = unseen.evaluate_all("els => els.map(e => e.getBoundingClientRect().height)")
+            assert set(heights) == {0}, (key, heights)
+            # a table's box is the table's height: no gap under it, nothing cut off
+            for box in page.locator(f'[class*="st-key-{TABLE_BOX_PREFIX}"]').all():
+                table = box.get_by_test_id("stDataFrame")
+                sizes = [round(x.evaluate("e => e.getBoundingClientRect().height")) for x in (box, table)]
+                assert abs(sizes[0] - sizes[1]) <= 1, (key, sizes)
+                tables += 1
+            # the room kept for a control while its code is fetched is the room it takes once drawn
+            for control, px in ROOM_FOR.items():
+                found = page.locator(f".st-key-{control}")
+                if found.count():
+                    drawn[control] = round(found.evaluate("e => e.getBoundingClientRect().height"), 1)
+                    assert abs(drawn[control] - px) <= 1, (key, control, drawn[control], px)
+            page.close()
+    finally:
+        context.close()
+    assert not moved, f"headings that moved once shown (top, height at each change): {moved}"
+    assert set(drawn) == set(ROOM_FOR), drawn  # every control with room kept for it was measured
+    assert tables == 2, tables  # History's two
