@@ -9,7 +9,7 @@ from mendwell import periods, recording, reveal, together, views
 from mendwell.text import md_escape, possessive
 from ui.auth import sealing_key
 from ui.gates import sealing_key_gate
-from ui.page import kept_back_note, page_setup, safe, steady_table, still_allowed
+from ui.page import KEPT, kept_back_note, page_setup, safe, steady_table, still_allowed
 from ui.resources import scores_for
 
 page = page_setup("History", page="history")
@@ -24,6 +24,7 @@ partner_id = st.radio(
     format_func=lambda pid: md_escape(partners[pid].name),
     horizontal=True,
     key="history_partner",
+    persist_state=KEPT,
 )
 partner = partners[partner_id]
 

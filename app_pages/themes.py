@@ -20,6 +20,7 @@ from mendwell import periods, summary, views
 from mendwell.limits import THEMES_SHOWN
 from mendwell.text import md_escape
 from ui.page import (
+    KEPT,
     kept_back_note,
     numbers_popover,
     page_setup,
@@ -81,13 +82,14 @@ def coming_back() -> None:
     with left:
         # pills, as beside it: on a phone a segmented control wrapped its last choice onto a row of its own
         back = st.pills(
-            "Look back over", list(LOOK_BACK), default="6 months", required=True, wrap=True, key="themes_look_back"
-        )
+            "Look back over", list(LOOK_BACK), default="6 months", required=True, wrap=True,
+            key="themes_look_back", persist_state=KEPT,
+        )  # fmt: skip
     with right:
         # in a column, choices stay on one row and are cut off on a phone unless told to wrap
         often = st.pills(
             "Show a theme when it came up", list(HOW_OFTEN), default=OFTEN, required=True, wrap=True,
-            key="themes_often",
+            key="themes_often", persist_state=KEPT,
         )  # fmt: skip
     months = LOOK_BACK[back]
     least = max(1, math.ceil(HOW_OFTEN[often] * months - 1e-9))

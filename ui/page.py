@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import pandas as pd
 import streamlit as st
@@ -137,13 +137,19 @@ def partner_styles(couple: Couple) -> list[PartnerStyle]:
 
 
 RANGES = {"6 months": 6, "1 year": 12, "2 years": 24, "All": None}
+# A choice of what a page shows (a time span, a part, a month) is kept for the session: a therapist who set Trends
+# to six months and a part, looked at Together and came back found Trends as it opens (Streamlit forgets a
+# widget's value once a run does not draw it). Signing out forgets it with everything else.
+KEPT: Final = "session"
 
 
 def range_control(key: str) -> int | None:
     """The 6 months / 1 year / 2 years / all control; returns months or None for all."""
     # always one span chosen: a tap on the chosen one leaves it chosen (it showed none chosen while the page
     # used a year)
-    choice = st.segmented_control("Time span", list(RANGES), default="1 year", required=True, key=key)
+    choice = st.segmented_control(
+        "Time span", list(RANGES), default="1 year", required=True, key=key, persist_state=KEPT
+    )
     return RANGES[choice or "1 year"]
 
 
@@ -196,7 +202,7 @@ def part_picker(label: str, options: list[str], key: str) -> str:
     enters them, which on a phone scrolled a half-hidden chosen pill into view and lost the tap."""
     if st.session_state.get(key) not in options:
         st.session_state[key] = options[0]
-    chosen = st.radio(label, options, horizontal=True, key=key, label_visibility="collapsed")
+    chosen = st.radio(label, options, horizontal=True, key=key, label_visibility="collapsed", persist_state=KEPT)
     return chosen if chosen in options else options[0]
 
 

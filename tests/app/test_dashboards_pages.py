@@ -27,6 +27,7 @@ from mendwell.model import Couple
 from mendwell.scoring import scores
 from mendwell.text import md_escape
 from tests.support.apptest import (
+    THEME_VIEWS,
     TREND_PARTS,
     Figure,
     app_store,
@@ -56,7 +57,7 @@ from tests.support.data import (
     reference_population,
     whole_plan,
 )
-from tests.support.ui import THEME_TABS, THEMES, TRENDS, TWO_SIDES
+from tests.support.ui import SETTINGS, THEME_TABS, THEMES, TOGETHER, TRENDS, TWO_SIDES
 from ui.page import NUMBERS_PREFIX
 
 
@@ -340,6 +341,41 @@ def test_the_open_tab_stays_open_when_the_time_span_changes(demo: Demo, catalog:
     ok(at)
     assert at.session_state[TREND_PARTS] == mending
     assert set(trend_figures(figures(at))) == {"trend_repair_practice", "trend_repair_fruits"}
+
+
+def test_the_choices_on_the_dashboards_are_kept_while_other_pages_are_visited(
+    demo: Demo, catalog: Catalog, app_env: Path
+) -> None:
+    """A therapist on a call sets Trends to six months and a part, looks at Together, comes back: Trends is as
+    they left it (Streamlit forgets a widget's value once a run does not draw it, unless told to keep it), and
+    so are Themes' choices and the month open on Together."""
+    at = visit(TRENDS)
+    mending = instrument(catalog, "repair").title
+    at.session_state[TREND_PARTS] = mending
+    ok(at.run())
+    at.button_group(key="trend_range").set_value("6 months").run()
+    ok(at)
+    open_page(at, THEMES)
+    at.button_group(key="themes_range").set_value("2 years").run()
+    at.button_group(key="themes_look_back").set_value("3 months").run()
+    at.session_state[THEME_VIEWS] = THEME_TABS[1]
+    ok(at.run())
+    open_page(at, TOGETHER)
+    month = at.selectbox(key="together_month")
+    chosen = month.options[1]
+    month.select_index(1).run()
+    ok(at)
+    open_page(at, SETTINGS)
+    open_page(at, TRENDS)
+    assert at.button_group(key="trend_range").value == "6 months"
+    assert at.radio(key=TREND_PARTS).value == mending
+    assert set(trend_figures(figures(at))) == {"trend_repair_practice", "trend_repair_fruits"}
+    open_page(at, THEMES)
+    assert at.button_group(key="themes_range").value == "2 years"
+    assert at.button_group(key="themes_look_back").value == "3 months"
+    assert at.radio(key=THEME_VIEWS).value == THEME_TABS[1]
+    open_page(at, TOGETHER)
+    assert at.selectbox(key="together_month").format_func(at.selectbox(key="together_month").value) == chosen
 
 
 def test_range_control_shrinks_the_charts_to_six_months(demo: Demo, app_env: Path) -> None:

@@ -207,7 +207,7 @@ def each_part(at: AppTest) -> Iterator[AppTest]:
     if not labels:
         yield open_numbers(at)
         return
-    [key] = [k for k in PART_KEYS if k in at.session_state]
+    [key] = [r.key for r in at.radio if r.key in PART_KEYS]  # this page's (another's choice is kept too)
     first = current = at.session_state[key]
     for label in labels:
         if label != current:
