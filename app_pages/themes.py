@@ -21,8 +21,8 @@ from mendwell.limits import THEMES_SHOWN
 from mendwell.text import md_escape
 from ui.page import (
     KEPT,
+    chart_numbers,
     kept_back_note,
-    numbers_popover,
     page_setup,
     part_picker,
     range_control,
@@ -161,16 +161,7 @@ def by_month() -> None:
     """A heatmap per partner of the themes month by month, each with its numbers a click away."""
     for heat in view.heatmaps:
         chart(heat, "Heatmap")
-        assert heat.numbers is not None
-        box = numbers_popover("Show the numbers", heat.key)
-        if box is None:
-            continue
-        box.dataframe(heat.numbers, hide_index=True, width="stretch")
-        if heat.csv:
-            box.download_button(
-                "Download (CSV)", heat.csv, file_name=heat.file_name, mime="text/csv", on_click="ignore",
-                key=f"dl_{heat.key}",
-            )  # fmt: skip
+        chart_numbers(heat)
     st.caption(
         "A cell darkens with the number of answers that pointed to a theme that month: a theme chosen in "
         "“What did it stir in me?”, or a question tied to the theme answered toward its harder end. "
@@ -187,6 +178,7 @@ def kinds() -> None:
                 st.caption(md_escape(partner.instead))
             else:
                 chart(partner.chart, "Bar chart")
+                chart_numbers(partner.chart)
 
 
 def mended() -> None:
@@ -195,10 +187,12 @@ def mended() -> None:
         st.caption("Once a small hurt has been named, this shows how much of it was mended.")
         return
     chart(view.repair, "Line chart")
+    chart_numbers(view.repair)
     st.caption(
         "Of the small hurts each of you named that month and answered “was it mended?” for, the share that "
         "were mended or partly mended. A blank answer counts as not known, so it is left out of the share "
-        "(hover a point to see how many were not answered)."
+        "(in the numbers: how many were named, how many had \u201cwas it mended?\u201d answered, and how many of "
+        "those were mended or partly)."
     )
 
 

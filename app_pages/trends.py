@@ -20,6 +20,7 @@ import streamlit as st
 from mendwell import periods, views
 from mendwell.text import md_escape
 from ui.page import (
+    chart_numbers,
     kept_back_note,
     numbers_popover,
     page_setup,
@@ -59,22 +60,7 @@ def draw(chart: views.ChartView) -> None:
     # one element: the sentence first, then any notes as paragraphs of their own (each markdown element
     # costs the browser a parse)
     st.caption("\n\n".join(md_escape(line) for line in (chart.sentence, *chart.notes)))
-    if chart.numbers is None:
-        return
-    box = numbers_popover("Show the numbers", chart.key)
-    if box is None:
-        return
-    with box:
-        st.dataframe(chart.numbers, hide_index=True, width="stretch")
-        if chart.csv:
-            st.download_button(
-                "Download these numbers (CSV)",
-                chart.csv,
-                file_name=chart.file_name,
-                mime="text/csv",
-                on_click="ignore",
-                key=f"dl_{chart.key.removeprefix('trend_')}",
-            )
+    chart_numbers(chart)
 
 
 # -- this month at a glance ------------------------------------------------------------

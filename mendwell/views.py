@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -189,6 +190,43 @@ def repair_series(
         ],
         ignore_index=True,
     )
+
+
+def kinds_numbers(kinds: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFrame:
+    """The numbers behind a partner's small-hurts chart: each small hurt named, by month (newest first), with how
+    often it happened in that partner's words."""
+    rows = kinds[kinds["item_id"].isin(list(labels))]
+    table = pd.DataFrame(
+        {
+            "Month": pd.to_datetime(rows["period"]).dt.strftime("%Y-%m"),
+            "Small hurt": rows["item_id"].map(labels),
+            "How often": rows["how_often"].fillna("") if "how_often" in rows else "",
+        }
+    )
+    order = {item: n for n, item in enumerate(labels)}
+    table = table.assign(_order=rows["item_id"].map(order)).sort_values(["Month", "_order"], ascending=[False, True])
+    return table.drop(columns="_order").reset_index(drop=True)
+
+
+def repair_numbers(repair: pd.DataFrame, styles: list[charts.PartnerStyle]) -> pd.DataFrame:
+    """The numbers behind the mending chart: for each partner and month with a small hurt named, how many were
+    named, how many had "was it mended?" answered, how many of those were mended or partly, and that share."""
+    names = {s.partner_id: s.name for s in styles}
+    named = repair[repair["named"].fillna(0) > 0].sort_values(["period", "partner_id"], ascending=[False, True])
+    answered = named["answered"].fillna(0).astype(int)
+    return pd.DataFrame(
+        {
+            "Month": pd.to_datetime(named["period"]).dt.strftime("%Y-%m"),
+            "Who": named["partner_id"].map(names),
+            "Named": named["named"].astype(int),
+            "Answered": answered,  # "was it mended?" answered (a blank answer is not known)
+            "Mended or partly": named["mended"].fillna(0).astype(int),
+            "Share": [
+                f"{ratio:.0%}" if n and pd.notna(ratio) else "not known"
+                for n, ratio in zip(answered, named["ratio"], strict=True)
+            ],
+        }
+    ).reset_index(drop=True)
 
 
 def mirror_bounds(inst: Instrument | None, subscale_id: str) -> tuple[float, float]:
@@ -522,6 +560,7 @@ def themes_view(
                 kinds.append(PartnerChart(s.partner_id, s.name, None, summary.no_data_sentence(s.name, s.kept_back)))
                 continue
             mine = in_span[in_span["partner_id"] == s.partner_id]
+            table = kinds_numbers(mine, labels)
             kinds.append(
                 PartnerChart(
                     s.partner_id,
@@ -533,16 +572,23 @@ def themes_view(
                             charts.kinds_figure(mine, labels, months, charts.in_chart_name(s.name), large=large)
                         ),
                         sentence=summary.kinds_sentence(mine, s.name, labels, months, checked_in(s.partner_id)),
+                        numbers=table,
+                        csv=b"" if large else table.to_csv(index=False).encode("utf-8"),
+                        file_name=f"mendwell-small-hurts-partner{s.slot}.csv",
                     ),
                 )
             )
         gapped = repair_series(data["repair"], styles, start, last) if not data["repair"].empty else data["repair"]
         if not gapped.empty:
             people = [summary.Person(s.partner_id, s.name, s.kept_back) for s in styles]
+            table = repair_numbers(gapped, styles)
             repair = ChartView(
                 key="repair",
                 title="How much of what hurt got mended",
                 figure=charts.for_screen(charts.repair_figure(gapped, styles, large=large)),
                 sentence=summary.repair_sentence(gapped, people),
+                numbers=table,
+                csv=b"" if large else table.to_csv(index=False).encode("utf-8"),
+                file_name="mendwell-small-hurts-mended.csv",
             )
     return ThemesView(start, tuple(months), tuple(heatmaps), tuple(kinds), repair)

@@ -217,6 +217,27 @@ def numbers_popover(label: str, key: str) -> DeltaGenerator | None:
     return box if box.open else None
 
 
+def chart_numbers(chart: views.ChartView, label: str = "Show the numbers") -> None:
+    """The numbers behind `chart` a click away (sent only once opened), with their CSV to download when the chart
+    has one (never on a shared screen)."""
+    if chart.numbers is None:
+        return
+    box = numbers_popover(label, chart.key)
+    if box is None:
+        return
+    with box:
+        st.dataframe(chart.numbers, hide_index=True, width="stretch")
+        if chart.csv:
+            st.download_button(
+                "Download these numbers (CSV)",
+                chart.csv,
+                file_name=chart.file_name,
+                mime="text/csv",
+                on_click="ignore",
+                key=f"dl_{chart.key}",
+            )
+
+
 def show_chart(view: views.ChartView, kind: str) -> None:
     """A chart as every dashboard draws it: Plotly drawn by the page (`ui.chart_element`), our own styling,
     and a short text alternative naming its `kind`; the sentence under it says more."""

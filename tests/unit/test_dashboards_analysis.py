@@ -15,7 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mendwell import analysis, summary
+from mendwell import analysis, summary, views
+from mendwell.charts import PartnerStyle
 from mendwell.data import Database
 from mendwell.instruments import Catalog, Instrument
 from mendwell.limits import GLANCE_MAX
@@ -321,6 +322,57 @@ def test_repair_ratio_and_kinds_count_only_what_happened(store: Database, catalo
         (ann, ts(0), "sarcasm_often", 3.0),
         (bob, ts(0), "advance_missed_often", 4.0),
     ]
+
+
+def test_the_small_hurts_charts_have_their_numbers(store: Database, catalog: Catalog) -> None:
+    """Themes' small-hurts chart and mending chart have the numbers behind them, like every other chart: for
+    each kind named, the month and how often in the partner's own words; for each month with a hurt named, how
+    many were named, answered, mended or partly, and the share. January, Ann: unheard (2), forgotten (1,
+    partly mended), sarcasm (3, mended), "was it mended?" left blank for unheard: named 3, answered 2, mended
+    2, share 100%. February, Ann: nothing named (no row). January, Bob: a missed reach (4), not mended."""
+    couple_id, ann, bob = couple_of(store)
+    check_in(store, catalog, ann, month(0), {"micro_hurts": {
+        "unheard_often": 2, "forgotten_often": 1, "forgotten_repaired": 1, "sarcasm_often": 3, "sarcasm_repaired": 2,
+        "brushed_off_often": 0, "advance_missed_often": 0, "unrepaired_conflict_often": 0,
+    }})  # fmt: skip
+    check_in(store, catalog, ann, month(1), {"micro_hurts": {f"{k}_often": 0 for k in ("unheard", "sarcasm")}})
+    check_in(store, catalog, bob, month(0), {"micro_hurts": {"advance_missed_often": 4, "advance_missed_repaired": 0}})
+    couple = store.couples.get(couple_id)
+    assert couple is not None
+    data = {
+        "signals": analysis.theme_signals(store, couple_id),
+        "kinds": analysis.micro_hurt_kinds(store, couple_id),
+        "repair": analysis.repair_ratio(store, couple_id),
+    }
+    styles = [PartnerStyle(p.partner_id, p.name, p.slot) for p in couple.partners]
+    submitted = views.submitted_months(store.checkins.listing(couple_id))
+    view = views.themes_view(data, submitted, catalog, styles, None)
+    assert view is not None
+    micro = catalog.get(analysis.MICRO_HURTS)
+    assert micro is not None
+    word = {it.id: dict(zip(range(micro.scale(it)[0], 99), micro.labels(it), strict=False)) for it in micro.items}
+    short = {it.id: micro.short(it) for it in micro.items}
+    by_who = {k.partner_id: k.chart for k in view.kinds}
+    ann_kinds, bob_kinds = by_who[ann], by_who[bob]
+    assert ann_kinds is not None and ann_kinds.numbers is not None and ann_kinds.csv
+    assert ann_kinds.numbers.to_dict("records") == [
+        {"Month": ts(0).strftime("%Y-%m"), "Small hurt": short[item], "How often": word[item][value]}
+        for item, value in (("unheard_often", 2), ("forgotten_often", 1), ("sarcasm_often", 3))
+    ]
+    assert bob_kinds is not None and bob_kinds.numbers is not None
+    assert list(bob_kinds.numbers["Small hurt"]) == [short["advance_missed_often"]]
+
+    assert view.repair is not None and view.repair.numbers is not None and view.repair.csv
+    rows = view.repair.numbers.to_dict("records")
+    assert [(r["Who"], r["Named"], r["Answered"], r["Mended or partly"], r["Share"]) for r in rows] == [
+        ("Ann", 3, 2, 2, "100%"),
+        ("Bob", 1, 1, 0, "0%"),
+    ]
+    assert {r["Month"] for r in rows} == {ts(0).strftime("%Y-%m")}
+
+    shared = views.themes_view(data, submitted, catalog, styles, None, large=True)  # on a shared screen
+    assert shared is not None and shared.repair is not None and shared.repair.numbers is not None
+    assert shared.repair.csv == b"" and all(k.chart is not None and k.chart.csv == b"" for k in shared.kinds)
 
 
 # -- two perspectives --------------------------------------------------------------------------
