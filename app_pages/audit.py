@@ -7,7 +7,7 @@ import datetime as dt
 import streamlit as st
 
 from mendwell import audit
-from ui.page import page_setup, room_above_table, steady_table
+from ui.page import page_setup, steady_table
 
 page = page_setup("Audit log", page="audit", needs_couple=False)
 db = page.db
@@ -21,27 +21,25 @@ else:
 couples = audit.couples_named(db)  # those erased too, by number: who saw them, and when, stays to be asked
 EVERY = 0
 left, right = st.columns(2)
-since = left.date_input("From", value=dt.date.today() - dt.timedelta(days=30))
+since = left.date_input("From", value=dt.date.today() - dt.timedelta(days=30), key="audit_since")
 chosen = right.selectbox(
     "Entries about",
     [EVERY, *couples],
     format_func=lambda c: "Every couple" if c == EVERY else couples[c],
     key="audit_couple",
 )
-TABLE = "audit_table"
-room_above_table(TABLE)
 log = audit.table(db, chosen or None, since or None)
-with st.container(key=TABLE):  # a table drawn without selection has no key of its own in the page
-    steady_table(
-        log,
-        "audit",
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "#": st.column_config.NumberColumn(format="%d", width="small"),
-            "When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
-        },
-    )
+steady_table(
+    log,
+    "audit",
+    toolbar_room=True,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "#": st.column_config.NumberColumn(format="%d", width="small"),
+        "When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
+    },
+)
 st.caption(
     "Who did what, when, to which couple; never what anyone answered. A couple since erased is named by its "
     "number. The same log is printed by `mendwell audit`; `mendwell audit verify` checks the chain."

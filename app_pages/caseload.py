@@ -9,8 +9,9 @@ import streamlit as st
 
 from mendwell import analysis, audit, caseload, periods, safety
 from mendwell.limits import MIN_REFERENCE_PARTNERS
+from mendwell.page_style import WORDS_ROW_PX, table_height
 from ui import state
-from ui.page import choose_couple, page_setup, room_above_table, safe
+from ui.page import choose_couple, page_setup, safe, steady_table
 from ui.resources import board_for
 
 page = page_setup("Caseload", page="caseload", needs_couple=False)
@@ -33,11 +34,12 @@ st.caption(
 )
 ids = [int(c) for c in found.table["couple_id"]]  # as on the board: most pressing first
 board_key = state.caseload_board(ids)
-room_above_table(board_key)  # its toolbar covered the end of the caption
-ROW, HEADER = 68, 35  # px: a row (two lines of words), the header row (Streamlit's own height)
+ROW = WORDS_ROW_PX  # taller than 4rem: Streamlit wraps a cell's words onto two lines instead of cutting them
 kinds = [kind.column for kind in caseload.flag_columns(flag_on)]
-board = st.dataframe(
+board = steady_table(
     found.table.drop(columns="couple_id"),
+    "caseload",
+    toolbar_room=True,  # its toolbar covered the end of the caption
     key=board_key,
     # the short columns first, so they are in view on a laptop; the kinds' words after them, scrolled to
     column_order=["Couple", caseload.MOST_PRESSING, caseload.FLAG_COUNT, caseload.LAST, *kinds],
@@ -45,9 +47,9 @@ board = st.dataframe(
     selection_mode="single-row",
     hide_index=True,
     width="stretch",
-    row_height=ROW,  # taller than 4rem, so Streamlit wraps a cell's words onto two lines instead of cutting them
+    row_height=ROW,
     placeholder="not yet",  # the only empty cell: the last check-in of a couple who has not checked in yet
-    height=ROW * min(len(found.table), 10) + HEADER + 3,  # up to ten couples in view, then it scrolls
+    height=table_height(len(found.table), ROW, capped=False),  # up to ten couples in view, then it scrolls
     column_config={
         "Couple": st.column_config.TextColumn(pinned=True),
         caseload.MOST_PRESSING: st.column_config.TextColumn(

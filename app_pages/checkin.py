@@ -90,7 +90,7 @@ if not instruments:
 
 STEP_REVIEW = len(instruments)
 SECTION = "checkin_section"  # the container of the open section (progress, title, questions, buttons)
-QUESTIONS = "checkin_questions"  # the container of its questions, whose scales fit one line on a phone
+QUESTIONS = scales.one_line_area("checkin")  # the container of its questions, whose scales fit one line on a phone
 DONE = "checkin_done"  # the thank-you after submitting
 
 
@@ -418,7 +418,6 @@ def _section(c: Checkin, step: int, answers: dict[str, dict[str, Answer]]) -> No
     st.markdown(inst.summary)
     mine = answers.get(inst.id, {})
     with st.container(key=QUESTIONS):
-        scales.one_line_scales(QUESTIONS)
         for it in visible_items(inst, mine):
             _ask(c, inst, it, mine.get(it.id))
     if safety.concerning(inst, mine):

@@ -191,7 +191,7 @@ def mended() -> None:
     st.caption(
         "Of the small hurts each of you named that month and answered “was it mended?” for, the share that "
         "were mended or partly mended. A blank answer counts as not known, so it is left out of the share "
-        "(in the numbers: how many were named, how many had \u201cwas it mended?\u201d answered, and how many of "
+        "(in the numbers: how many were named, how many had “was it mended?” answered, and how many of "
         "those were mended or partly)."
     )
 

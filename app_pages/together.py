@@ -10,7 +10,7 @@ import streamlit as st
 from mendwell import analysis, periods, together, views
 from mendwell.text import md_escape
 from ui import state
-from ui.page import KEPT, page_setup
+from ui.page import page_setup
 from ui.resources import analysis_for
 
 page = page_setup("Together", page="together")
@@ -32,7 +32,6 @@ period: dt.date = st.selectbox(
     months,
     format_func=lambda d: periods.label(d) + (" · open" if d in opened else ""),
     key=state.TOGETHER_MONTH,
-    persist_state=KEPT,
 )
 
 status = db.checkins.month_status(couple.couple_id, period)

@@ -1,19 +1,44 @@
 """The app's own style, part of every page Streamlit serves (`server.middleware.PageHead`: at the end of the
 body, so that where Streamlit's own styles, added to the head as it draws, say otherwise, ours win).
 
-Part of the page, not sent by a page's run: Streamlit fetches the code of an `st.html` element the first time a page
-shows one, so a style sent that way applied a moment after the page was first shown, and every page's title
-and everything under it moved once it did (on a phone the title is a size smaller: it shrank, 56 px up).
-For the same reason an element that only carries a script or a style goes in a container whose key starts
-with `UNSEEN_PREFIX` (`ui.unseen.unseen_html`): hidden here from the start, it takes no room while its code is
-fetched (Streamlit keeps a 40 px placeholder for it until then), and a few controls near the top of a chart page
-have their room kept for them (`ROOM_FOR`).
+Part of the page, not sent by a page's run: Streamlit fetches the code of an `st.html` element the first time a
+page shows one (and puts a style-only one in a place of its own), so a style sent that way applied a moment after
+the page was first shown, and every page's title and everything under it moved once it did (on a phone the title
+is a size smaller: it shrank, 56 px up). Here too: the one-line answer scales of the check-in (`SCALES_PREFIX`),
+the room above a table for its toolbar, and the room a table (`TABLE_BOX_PREFIX`), a few controls (`ROOM_FOR`)
+and a form's fields keep while Streamlit fetches their code (it holds a 40 px placeholder until then); and the
+containers of our few lines of script (`UNSEEN_PREFIX`, `ui.unseen`), hidden from the start.
 """
 
 from __future__ import annotations
 
 UNSEEN_PREFIX = "mwunseen-"  # the keys of containers that hold only a script or a style
 TABLE_BOX_PREFIX = "mwtable-"  # the keys of the boxes that keep a table's room (`ui.page.steady_table`)
+TABLE_ROOM_PREFIX = TABLE_BOX_PREFIX + "room-"  # ... and room above it for the table's toolbar
+TABLE_ROW_PX = 35  # Streamlit's table row and header row, each
+TABLE_MOST_PX = 400  # the height Streamlit gives a table given none, once it has more rows than that holds
+WORDS_ROW_PX = 68  # a table row of two lines of words (the caseload board)
+TABLE_ROWS_PX = (TABLE_ROW_PX, WORDS_ROW_PX)  # the row heights of the app's tables
+
+
+def table_height(rows: int, row_px: int = TABLE_ROW_PX, *, capped: bool = True) -> int:
+    """The height in px of a table of `rows` rows of `row_px` (at least one: Streamlit draws no shorter table):
+    `capped`, the height Streamlit gives a table given none (measured in Chromium); else ten rows at most."""
+    if capped:
+        return min(row_px * max(rows, 1) + TABLE_ROW_PX + 2, TABLE_MOST_PX)
+    return row_px * min(max(rows, 1), 10) + TABLE_ROW_PX + 2
+
+
+# every height a table's box may keep (each kept only while Streamlit's placeholder is there)
+TABLE_HEIGHTS = sorted(
+    {table_height(n, row, capped=capped) for row in TABLE_ROWS_PX for n in range(1, 12) for capped in (True, False)}
+)
+_TABLE_ROOM = "\n".join(
+    f'.stApp :is([class*="st-key-{TABLE_BOX_PREFIX}{px}-"], [class*="st-key-{TABLE_ROOM_PREFIX}{px}-"])'
+    f':has([data-testid="stSkeleton"]) {{ min-height: {px}px; }}'
+    for px in TABLE_HEIGHTS
+)
+SCALES_PREFIX = "mwscales-"  # the keys of containers whose horizontal radio groups are one-line scales
 
 # Controls on a page's first screen above what a person reads first (charts, a table), by key, and the height in
 # px each has once drawn (the same on a phone and a desktop; a browser test measures them): that room is kept for
@@ -26,6 +51,9 @@ ROOM_FOR = {
     "themes_often": 96,
     "history_partner": 68,
     "together_month": 68,
+    "caseload_pick": 68,
+    "audit_since": 68,
+    "audit_couple": 68,
 }
 FORM_FIELD_PX = 68  # a text, number or date field or a choice list with its label: the usual field of a form
 # and in a form, any field as wide as the form (not its buttons): most are a field with its label
@@ -33,6 +61,20 @@ _FORM_FIELD = '.stApp [data-testid="stForm"] [data-testid="stElementContainer"][
 _ROOM = f'{_FORM_FIELD}:has(> [data-testid="stSkeleton"]) {{ min-height: {FORM_FIELD_PX}px; }}\n' + "\n".join(
     f'.stApp .st-key-{key}:has(> [data-testid="stSkeleton"]) {{ min-height: {px}px; }}' for key, px in ROOM_FOR.items()
 )
+
+# Answer scales on one line on a phone (`ui.scales`): each option's words under its button, in equal columns
+_GROUP = f'.stApp [class*="st-key-{SCALES_PREFIX}"] [data-testid="stRadioGroup"][aria-orientation="horizontal"]'
+_OPTION = f'{_GROUP} [data-testid="stRadioOption"]'
+_SCALES = f"""{_GROUP} {{ flex-wrap: nowrap; gap: 0; width: 100%; max-width: 36rem; align-items: stretch; }}
+{_GROUP}:not(:has(> :nth-child(4))) {{ max-width: 24rem; }}
+{_GROUP}:not(:has(> :nth-child(3))) {{ max-width: 16rem; }}
+{_GROUP} > div {{ flex: 1 1 0; min-width: 0; margin: 0; }}
+{_OPTION} {{ width: 100%; height: 100%; min-height: 3rem; margin: 0; padding: 0.25rem 0.125rem;
+  justify-content: center; align-items: flex-start; }}
+{_OPTION} > div {{ flex-direction: column; align-items: center; gap: 0.25rem; width: 100%; }}
+{_OPTION} [data-testid="stMarkdownContainer"] p {{ text-align: center; font-size: 0.8125rem; line-height: 1.25;
+  overflow-wrap: break-word; }}
+@media (min-width: 640px) {{ {_OPTION} [data-testid="stMarkdownContainer"] p {{ font-size: 0.875rem; }} }}"""
 
 # One clear focus ring on whatever the keyboard reached (WCAG 2.4.7), in place of Streamlit's faint shadow and
 # the nothing a radio gets (its input is hidden: the ring goes on its label). The dark teal is 7.5:1 on the
@@ -69,6 +111,8 @@ PAGE_STYLE = f"""<style>
   min-width: 24px; min-height: 24px; display: inline-flex; align-items: center; justify-content: center;
 }}
 .stApp [class*="st-key-{UNSEEN_PREFIX}"] {{ display: none; }}
-.stApp [class*="st-key-{TABLE_BOX_PREFIX}"] {{ overflow: visible; }}
+.stApp [class*="st-key-{TABLE_ROOM_PREFIX}"] {{ margin-top: 1.75rem; }}
+{_TABLE_ROOM}
+{_SCALES}
 {_ROOM}
 </style>"""

@@ -193,8 +193,8 @@ def repair_series(
 
 
 def kinds_numbers(kinds: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFrame:
-    """The numbers behind a partner's small-hurts chart: each small hurt named, by month (newest first), with how
-    often it happened in that partner's words."""
+    """The numbers behind a partner's small-hurts chart: each small hurt named, month by month, with how often it
+    happened in that partner's words."""
     rows = kinds[kinds["item_id"].isin(list(labels))]
     table = pd.DataFrame(
         {
@@ -204,22 +204,25 @@ def kinds_numbers(kinds: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFram
         }
     )
     order = {item: n for n, item in enumerate(labels)}
-    table = table.assign(_order=rows["item_id"].map(order)).sort_values(["Month", "_order"], ascending=[False, True])
+    table = table.assign(_order=rows["item_id"].map(order)).sort_values(["Month", "_order"])
     return table.drop(columns="_order").reset_index(drop=True)
+
+
+ANSWERED = "\u201cWas it mended?\u201d answered"  # a column of `repair_numbers`
 
 
 def repair_numbers(repair: pd.DataFrame, styles: list[charts.PartnerStyle]) -> pd.DataFrame:
     """The numbers behind the mending chart: for each partner and month with a small hurt named, how many were
     named, how many had "was it mended?" answered, how many of those were mended or partly, and that share."""
     names = {s.partner_id: s.name for s in styles}
-    named = repair[repair["named"].fillna(0) > 0].sort_values(["period", "partner_id"], ascending=[False, True])
+    named = repair[repair["named"].fillna(0) > 0].sort_values(["period", "partner_id"])
     answered = named["answered"].fillna(0).astype(int)
     return pd.DataFrame(
         {
             "Month": pd.to_datetime(named["period"]).dt.strftime("%Y-%m"),
-            "Who": named["partner_id"].map(names),
+            "Partner": named["partner_id"].map(names),
             "Named": named["named"].astype(int),
-            "Answered": answered,  # "was it mended?" answered (a blank answer is not known)
+            ANSWERED: answered,  # a blank answer is not known
             "Mended or partly": named["mended"].fillna(0).astype(int),
             "Share": [
                 f"{ratio:.0%}" if n and pd.notna(ratio) else "not known"

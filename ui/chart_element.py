@@ -16,7 +16,7 @@ from mendwell.chart_drawing import HOLDER_PREFIX, message
 from mendwell.charts import PLOTLY_JS_URL, PLOTLY_LOADER
 from mendwell.text import script_literal
 from mendwell.views import ChartView
-from ui.unseen import unseen_html
+from ui.unseen import unseen_script
 
 
 def draw(chart: ChartView, alt: str) -> None:
@@ -49,4 +49,4 @@ def preload(*, soon: bool) -> None:
     or once this page is drawn and the browser is idle, so that Trends or Themes opened next draws its first
     chart without waiting for the library. Takes no room."""
     values = {"url": script_literal(PLOTLY_JS_URL), "soon": script_literal(soon), "load": PLOTLY_LOADER}
-    unseen_html(_PRELOAD % values, "plotly", script=True)
+    unseen_script(_PRELOAD % values, "plotly")

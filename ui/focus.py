@@ -10,7 +10,7 @@ scroll the opened part's top into view below the app's top bar and move keyboard
 from __future__ import annotations
 
 from mendwell.text import script_literal
-from ui.unseen import unseen_html
+from ui.unseen import unseen_script
 
 # The script's element takes no room (its container is hidden; the script has run by then). `token` is
 # null for a run that opened nothing, so redrawing the same opening (an answer saved) never moves anything;
@@ -73,4 +73,4 @@ def land_on(
         "title": script_literal(title),
         "to_top": script_literal(to_top),
     }
-    unseen_html(script, f"focus-{area}", script=True)
+    unseen_script(script, f"focus-{area}")

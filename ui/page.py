@@ -16,13 +16,12 @@ from mendwell.charts import PartnerStyle
 from mendwell.data import Database
 from mendwell.instruments import Catalog
 from mendwell.model import Couple
-from mendwell.page_style import TABLE_BOX_PREFIX
+from mendwell.page_style import TABLE_BOX_PREFIX, TABLE_ROOM_PREFIX, TABLE_ROW_PX, table_height
 from mendwell.reveal import Lens
 from mendwell.text import md_escape
 from ui import chart_element, state
 from ui.auth import current_viewer, signed_out_page, viewer_this_run
 from ui.resources import get_catalog, get_db, kept_back
-from ui.unseen import unseen_html
 
 PAGE_NAMES = {"home": "Home"}
 
@@ -137,7 +136,7 @@ def partner_styles(couple: Couple) -> list[PartnerStyle]:
 
 
 RANGES = {"6 months": 6, "1 year": 12, "2 years": 24, "All": None}
-# A choice of what a page shows (a time span, a part, a month) is kept for the session: a therapist who set Trends
+# A choice of what a page shows (a time span, a part, whose history) is kept for the session: a therapist who set Trends
 # to six months and a part, looked at Together and came back found Trends as it opens (Streamlit forgets a
 # widget's value once a run does not draw it). Signing out forgets it with everything else.
 KEPT: Final = "session"
@@ -165,31 +164,21 @@ def safe(text: str) -> str:
     return md_escape(text)
 
 
-TABLE_ROW_PX = 35  # Streamlit's table row and header row, each (px)
+def steady_table(data: pd.DataFrame, box: str, *, toolbar_room: bool = False, **options: Any) -> Any:
+    """`st.dataframe(data, **options)` with its room kept from the page's first render, in a container keyed
+    by `box` (unique in the run); with `toolbar_room`, room above it for the table's own toolbar, which Streamlit
+    shows over the end of whatever is above the table (on hover, and once a row is chosen). What `st.dataframe`
+    returns.
 
-
-def table_height(rows: int, *, row_px: int = TABLE_ROW_PX, most: int = 10) -> int:
-    """The height in px of a table of `rows` rows of `row_px` each, showing at most `most` before it scrolls
-    (Streamlit's own rule for a table given no height: ten rows)."""
-    return row_px * min(rows, most) + TABLE_ROW_PX + 3
-
-
-def steady_table(data: pd.DataFrame, box: str, **options: Any) -> Any:
-    """`st.dataframe(data, **options)` in a box of its height, from the page's first render, keyed `box` (unique
-    in the run): Streamlit fetches a table's code the first time a page shows one and holds a 40 px placeholder
-    until then, so what is under a table jumped down by the table's height a moment after the page was shown.
-    What `st.dataframe` returns."""
-    height = options.setdefault("height", table_height(len(data)))
-    # the page's style lets the table's resize handle stick out of the box, as it does anywhere else, rather
-    # than the box scrolling by those few pixels (`mendwell.page_style`)
-    with st.container(height=height, border=False, key=TABLE_BOX_PREFIX + box):
+    Streamlit fetches a table's code the first time a page shows one and holds a 40 px placeholder until then,
+    so what is under a table jumped down by the table's height a moment after the page was shown. The page's
+    style keeps the table's height (its own `height`, or the one Streamlit gives a table given none) for the
+    container while that placeholder is there, and only then: once drawn, a table made taller by its handle
+    pushes the page down as anywhere else."""
+    room = options.get("height", table_height(len(data), options.get("row_height", TABLE_ROW_PX)))
+    kind = TABLE_ROOM_PREFIX if toolbar_room else TABLE_BOX_PREFIX
+    with st.container(key=f"{kind}{room}-{box}"):
         return st.dataframe(data, **options)
-
-
-def room_above_table(key: str) -> None:
-    """Room above the table (an `st.dataframe`) keyed `key` for its own toolbar, which Streamlit shows over the end
-    of whatever is above the table (on hover, and once a row is chosen)."""
-    unseen_html(f"<style>.stApp .st-key-{key} {{ margin-top: 1.75rem; }}</style>", f"room-{key}")
 
 
 def part_picker(label: str, options: list[str], key: str) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from mendwell import neutral
 from mendwell.text import script_literal
-from ui.unseen import unseen_html
+from ui.unseen import unseen_script
 
 NEUTRAL_TITLE = neutral.TITLE  # the neutral page's title, and the tab's from the moment "Leave now" is tapped
 EXIT_KEY = "leave_now"  # the button's key: Streamlit gives its element the class st-key-<key>
@@ -77,7 +77,7 @@ def _values() -> dict[str, str]:
 
 def arm() -> None:
     """Beside the "Leave now" button (drawn with key `EXIT_KEY`): its tap blanks the page at once."""
-    unseen_html(_ARM % _values(), "quick-exit", script=True)
+    unseen_script(_ARM % _values(), "quick-exit")
 
 
 # The neutral page has no sidebar, but under load Streamlit can keep the old one, empty, with its button.
@@ -88,4 +88,4 @@ _NO_SIDEBAR = (
 
 def reveal() -> None:
     """On the neutral page: no sidebar, and the app shown again once the page before it is gone."""
-    unseen_html(_REVEAL % _values() + _NO_SIDEBAR, "reveal", script=True)
+    unseen_script(_REVEAL % _values() + _NO_SIDEBAR, "reveal")

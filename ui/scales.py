@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ui.unseen import unseen_html
+from mendwell.page_style import SCALES_PREFIX
 
 PHONE_PX = 328  # the width of the page's column on a 360 px phone (Streamlit leaves 16 px each side)
 CHAR_PX = 7.0  # a generous average width of a character of the options' 13 px type
@@ -41,25 +41,8 @@ def fits_one_line(labels: Sequence[str]) -> bool:
     return True
 
 
-def _css(area: str) -> str:
-    group = f'.st-key-{area} [data-testid="stRadioGroup"][aria-orientation="horizontal"]'
-    option = f'{group} [data-testid="stRadioOption"]'
-    return f"""<style>
-{group} {{ flex-wrap: nowrap; gap: 0; width: 100%; max-width: 36rem; align-items: stretch; }}
-{group}:not(:has(> :nth-child(4))) {{ max-width: 24rem; }}
-{group}:not(:has(> :nth-child(3))) {{ max-width: 16rem; }}
-{group} > div {{ flex: 1 1 0; min-width: 0; margin: 0; }}
-{option} {{ width: 100%; height: 100%; min-height: 3rem; margin: 0; padding: 0.25rem 0.125rem;
-  justify-content: center; align-items: flex-start; }}
-{option} > div {{ flex-direction: column; align-items: center; gap: 0.25rem; width: 100%; }}
-{option} [data-testid="stMarkdownContainer"] p {{ text-align: center; font-size: 0.8125rem; line-height: 1.25;
-  overflow-wrap: break-word; }}
-@media (min-width: 640px) {{ {option} [data-testid="stMarkdownContainer"] p {{ font-size: 0.875rem; }} }}
-</style>"""
-
-
-def one_line_scales(area: str) -> None:
-    """Draw the horizontal radio groups inside the container keyed `area` as one-line scales (a style only:
-    it takes no room). Give those radios `horizontal=True` only when `fits_one_line(their labels)`, and
-    `width="stretch"`."""
-    unseen_html(_css(area), f"scales-{area}")
+def one_line_area(name: str) -> str:
+    """The key of a container (`st.container(key=...)`) whose horizontal radio groups are drawn as one-line
+    scales, by rules the page carries from its first render (`mendwell.page_style`). Give those radios
+    `horizontal=True` only when `fits_one_line(their labels)`, and `width="stretch"`."""
+    return SCALES_PREFIX + name

@@ -57,7 +57,7 @@ from tests.support.data import (
     reference_population,
     whole_plan,
 )
-from tests.support.ui import SETTINGS, THEME_TABS, THEMES, TOGETHER, TRENDS, TWO_SIDES
+from tests.support.ui import HISTORY, SETTINGS, THEME_TABS, THEMES, TOGETHER, TRENDS, TWO_SIDES
 from ui.page import NUMBERS_PREFIX
 
 
@@ -348,7 +348,8 @@ def test_the_choices_on_the_dashboards_are_kept_while_other_pages_are_visited(
 ) -> None:
     """A therapist on a call sets Trends to six months and a part, looks at Together, comes back: Trends is as
     they left it (Streamlit forgets a widget's value once a run does not draw it, unless told to keep it), and
-    so are Themes' choices and the month open on Together."""
+    so are Themes' choices and whose History is open. Together itself opens on the newest open month (Home's
+    link says so)."""
     at = visit(TRENDS)
     mending = instrument(catalog, "repair").title
     at.session_state[TREND_PARTS] = mending
@@ -358,12 +359,17 @@ def test_the_choices_on_the_dashboards_are_kept_while_other_pages_are_visited(
     open_page(at, THEMES)
     at.button_group(key="themes_range").set_value("2 years").run()
     at.button_group(key="themes_look_back").set_value("3 months").run()
+    at.button_group(key="themes_often").set_value("Every month").run()
     at.session_state[THEME_VIEWS] = THEME_TABS[1]
     ok(at.run())
+    open_page(at, HISTORY)
+    other = demo.couple.partners[1].partner_id  # the first partner is signed in: their own history opens first
+    assert at.radio(key="history_partner").value != other
+    at.session_state["history_partner"] = other
+    ok(at.run())
     open_page(at, TOGETHER)
-    month = at.selectbox(key="together_month")
-    chosen = month.options[1]
-    month.select_index(1).run()
+    newest = at.selectbox(key="together_month").value
+    at.selectbox(key="together_month").select_index(len(at.selectbox(key="together_month").options) - 1).run()
     ok(at)
     open_page(at, SETTINGS)
     open_page(at, TRENDS)
@@ -373,9 +379,12 @@ def test_the_choices_on_the_dashboards_are_kept_while_other_pages_are_visited(
     open_page(at, THEMES)
     assert at.button_group(key="themes_range").value == "2 years"
     assert at.button_group(key="themes_look_back").value == "3 months"
+    assert at.button_group(key="themes_often").value == "Every month"
     assert at.radio(key=THEME_VIEWS).value == THEME_TABS[1]
+    open_page(at, HISTORY)
+    assert at.radio(key="history_partner").value == other
     open_page(at, TOGETHER)
-    assert at.selectbox(key="together_month").format_func(at.selectbox(key="together_month").value) == chosen
+    assert at.selectbox(key="together_month").value == newest
 
 
 def test_range_control_shrinks_the_charts_to_six_months(demo: Demo, app_env: Path) -> None:

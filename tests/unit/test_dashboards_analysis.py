@@ -364,7 +364,7 @@ def test_the_small_hurts_charts_have_their_numbers(store: Database, catalog: Cat
 
     assert view.repair is not None and view.repair.numbers is not None and view.repair.csv
     rows = view.repair.numbers.to_dict("records")
-    assert [(r["Who"], r["Named"], r["Answered"], r["Mended or partly"], r["Share"]) for r in rows] == [
+    assert [(r["Partner"], r["Named"], r[views.ANSWERED], r["Mended or partly"], r["Share"]) for r in rows] == [
         ("Ann", 3, 2, 2, "100%"),
         ("Bob", 1, 1, 0, "0%"),
     ]
