@@ -4,7 +4,7 @@ Everything drawn here is built once per couple, write and time span (`ui.resourc
 a visit only sends it. The parts are one per questionnaire, chosen by radio buttons (`ui.page.part_picker`), and only
 the chosen part's charts are sent: a dozen charts at once kept a phone waiting for all of them. The parts are a
 fragment: choosing one redraws only them. Each chart has a sentence under it that says what it shows; its
-numbers are one click away, in a popover whose table is sent only once it is opened (`ui.page.numbers_popover`).
+numbers are one click away, folded: a table is sent only once it is opened (`ui.page.numbers_box`).
 
 The charts are drawn by the page with Plotly itself (`ui.chart_element`), not Streamlit's chart element:
 every colour and font is set in `mendwell.charts`, and Plotly draws each chart once.
@@ -22,7 +22,7 @@ from mendwell.text import md_escape
 from ui.page import (
     chart_numbers,
     kept_back_note,
-    numbers_popover,
+    numbers_box,
     page_setup,
     part_picker,
     range_chosen,
@@ -71,9 +71,9 @@ st.markdown("\n".join(f"- {md_escape(line)}" for line in view.glance))
 # words first, this month's numbers a click away: sent only when opened, rerunning only this part
 @st.fragment
 def glance_numbers() -> None:
-    """This month's scores part by part, and how to read the marks, in a popover."""
+    """This month's scores part by part, and how to read the marks, folded until opened."""
     still_allowed(page)
-    box = numbers_popover(f"{periods.label(view.last_period.date())}: the scores, part by part", "glance")
+    box = numbers_box(f"{periods.label(view.last_period.date())}: the scores, part by part", "glance")
     if box is None:
         return
     glance = view.glance_table

@@ -195,14 +195,15 @@ def part_picker(label: str, options: list[str], key: str) -> str:
     return chosen if chosen in options else options[0]
 
 
-NUMBERS_PREFIX = "numbers_"  # the keys of the numbers popovers: NUMBERS_PREFIX + what they hold
+NUMBERS_PREFIX = "numbers_"  # the keys of the folded numbers: NUMBERS_PREFIX + what they hold
 
 
-def numbers_popover(label: str, key: str) -> DeltaGenerator | None:
-    """A popover for the numbers behind a chart or a summary, sent only once it is opened (opening it asks the
-    server, a rerun of its fragment): a page visit does not carry every table. The popover to fill, or None
-    while it is closed."""
-    box = st.popover(label, icon=":material/table:", width="stretch", key=NUMBERS_PREFIX + key, on_change="rerun")
+def numbers_box(label: str, key: str) -> DeltaGenerator | None:
+    """A folded part for the numbers behind a chart or a summary, sent only once it is opened (opening it asks
+    the server, a rerun of its fragment): a page visit does not carry every table. The part to fill, or None
+    while it is folded. In the page, not over it: a popover opened near the bottom of a phone's screen was a few
+    pixels tall, and the page would not scroll while it was open."""
+    box = st.expander(label, icon=":material/table:", key=NUMBERS_PREFIX + key, on_change="rerun")
     return box if box.open else None
 
 
@@ -211,7 +212,7 @@ def chart_numbers(chart: views.ChartView, label: str = "Show the numbers") -> No
     has one (never on a shared screen)."""
     if chart.numbers is None:
         return
-    box = numbers_popover(label, chart.key)
+    box = numbers_box(label, chart.key)
     if box is None:
         return
     with box:

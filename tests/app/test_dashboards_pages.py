@@ -113,8 +113,8 @@ def non_private_subscales(catalog: Catalog) -> dict[str, tuple[str, Subscale]]:
 
 @pytest.mark.parametrize("page", [TRENDS, THEMES])
 def test_the_numbers_behind_the_charts_are_sent_only_once_asked_for(page: str, demo: Demo, app_env: Path) -> None:
-    """A visit carries the charts and their sentences; each table of numbers only once its popover is opened
-    (and then that one alone), and it goes again when the popover is closed."""
+    """A visit carries the charts and their sentences; each table of numbers only once it is opened
+    (and then that one alone), and it goes again when it is folded again."""
     at = visit(page)
     popovers = sorted(k for k in at.session_state if k.startswith(NUMBERS_PREFIX))
     assert popovers and not at.dataframe
@@ -515,7 +515,7 @@ def test_a_subscale_without_reliability_never_gets_a_mark(
     figs = figures(at)
     assert set(trend_figures(figs)) == {"trend_extra_with_rel", "trend_extra_no_rel"}
     # the numbers under each chart say the same: a change in one part, "can't tell yet" in the other
-    assert not at.dataframe  # the numbers are sent once their popover is opened
+    assert not at.dataframe  # the numbers are sent once they are unfolded
     numbers = [d.value for d in open_numbers(at).dataframe if "Spread (SD) from" in d.value.columns]
     assert len(numbers) == 2
     with_rel, no_rel_numbers = numbers

@@ -63,7 +63,7 @@ def months_on_screen(at: AppTest) -> set[pd.Timestamp]:
 
 
 def numbers_on_screen(at: AppTest) -> str:
-    """The tables behind the charts (each popover opened), as text."""
+    """The tables behind the charts (each folded part opened), as text."""
     out = []
     for tab in each_part(at):
         out += [d.value.to_string() for d in open_numbers(tab).dataframe]

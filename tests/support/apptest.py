@@ -188,8 +188,8 @@ def part_labels(at: AppTest) -> list[str]:
 
 
 def open_numbers(at: AppTest) -> AppTest:
-    """The page with every "numbers" popover on it open (`ui.page.numbers_popover`: a table is sent only once
-    its popover is opened), after one more run if any was closed."""
+    """The page with every folded "numbers" part on it open (`ui.page.numbers_box`: a table is sent only once
+    it is opened), after one more run if any was closed."""
     closed = [k for k in at.session_state if k.startswith(NUMBERS_PREFIX) and not at.session_state[k]]
     for key in closed:
         at.session_state[key] = True
@@ -200,7 +200,7 @@ def open_numbers(at: AppTest) -> AppTest:
 
 def each_part(at: AppTest) -> Iterator[AppTest]:
     """The page with each of its lazily drawn parts chosen in turn (a part's charts are sent only while it is
-    chosen), with every numbers popover of it open too: yields `at` with each chosen, the one already chosen as
+    chosen), with every folded numbers part of it open too: yields `at` with each chosen, the one already chosen as
     it is, the others chosen through the parts' key, and leaves the one that was chosen chosen again. A page
     without parts is yielded once, its numbers open."""
     labels = part_labels(at)
