@@ -23,7 +23,7 @@ import pandas as pd
 from mendwell import stats
 from mendwell.limits import GLANCE_MAX, MIN_TREND_POINTS, TREND_MONTHS
 from mendwell.periods import label
-from mendwell.text import listed, possessive
+from mendwell.text import listed, possessive, rounded
 
 CANT_TELL_MARK = "can't tell yet"
 NO_CHANGE_MARK = "no reliable change"
@@ -204,6 +204,16 @@ def no_data_sentence(name: str, kept_back: Sequence[pd.Timestamp] = ()) -> str:
     )
 
 
+def each_in_turn(ranked: Sequence[tuple[float, int, str]]) -> list[tuple[float, int, str]]:
+    """(rank, partner, sentence) in rank order, but each partner's best before anyone's second, and so on."""
+    turn: dict[int, int] = {}
+    keyed = []
+    for n, item in enumerate(ranked):
+        turn[item[1]] = turn.get(item[1], -1) + 1
+        keyed.append((turn[item[1]], n, item))
+    return [item for _, _, item in sorted(keyed)]
+
+
 def sentences(
     rc: pd.DataFrame,
     recurring: pd.DataFrame,
@@ -263,7 +273,8 @@ def sentences(
                 "questions usually vary by."
             )
         elif not judged.empty:
-            reason = judged["reason"].mode().iloc[0]
+            # a part's reason, said here of the parts at large ("this part" named none)
+            reason = str(judged["reason"].mode().iloc[0]).replace("this part", "each part")
             lead.append(f"Mendwell can't tell yet whether anything changed reliably: {reason}.")
         else:
             lead.append(
@@ -271,8 +282,10 @@ def sentences(
                 "with it, and a change is called a change only when it is reliable."
             )
 
-    # 2. directions over the recent months (not already said as a reliable change)
-    trends: list[tuple[float, str]] = []
+    # 2. directions over the recent months (not already said as a reliable change). No ▲ or ▼: on this page they
+    # mark a reliable change, and a direction is not one. Each partner's clearest first, so that the few lines
+    # there is room for are not all about one of them (on a shared screen that read as praising one).
+    trends: list[tuple[float, int, str]] = []
     for (pid, inst, sub), rows in shared.groupby(["partner_id", "instrument_id", "subscale_id"], sort=False):
         if (int(pid), inst, sub) in said:
             continue
@@ -283,12 +296,12 @@ def sentences(
         trends.append(
             (
                 t.p,
+                int(pid),
                 f"{part(inst, sub)} has been moving {'up' if up else 'down'} for {names.get(int(pid), 'one of you')} "
-                f"over the last {t.span} months ({arrow(1.0 if up else -1.0)}): "
-                f"{way_words(str(rows['higher_is'].iloc[0]), up)}.",
+                f"over the last {t.span} months: {way_words(str(rows['higher_is'].iloc[0]), up)}.",
             )
         )
-    lead += [text for _, text in sorted(trends)][: GLANCE_MAX - len(lead)]
+    lead += [text for _, _, text in each_in_turn(sorted(trends))][: GLANCE_MAX - len(lead)]
 
     # 3. the theme that kept coming back most
     if len(lead) < GLANCE_MAX and not recurring.empty:
@@ -346,17 +359,17 @@ def _line_words(periods: np.ndarray, values: np.ndarray, tolerance: float, fmt: 
     order = np.argsort(periods, kind="stable")
     periods, values = periods[order], values[order]
     if len(values) == 1:
-        return f"has one point, {fmt.format(values[0])} in {label(pd.Timestamp(periods[0]).date())}"
+        return f"has one point, {rounded(fmt, float(values[0]))} in {label(pd.Timestamp(periods[0]).date())}"
     first, last = float(values[0]), float(values[-1])
     low, high = float(values.min()), float(values.max())
-    ends = f"from {fmt.format(first)} to {fmt.format(last)}"
+    ends = f"from {rounded(fmt, first)} to {rounded(fmt, last)}"
     if abs(last - first) < tolerance:
-        same = fmt.format(first) == fmt.format(last)
-        words = f"stayed about the same, {f'at {fmt.format(first)}' if same else ends}"
+        same = rounded(fmt, first) == rounded(fmt, last)
+        words = f"stayed about the same, {f'at {rounded(fmt, first)}' if same else ends}"
     else:
         words = f"{'rose' if last > first else 'fell'} {ends}"
     if low < min(first, last) - tolerance or high > max(first, last) + tolerance:
-        words += f", ranging from {fmt.format(low)} to {fmt.format(high)} on the way"
+        words += f", ranging from {rounded(fmt, low)} to {rounded(fmt, high)} on the way"
     return words
 
 
@@ -427,7 +440,7 @@ def mirror_sentence(gridded: pd.DataFrame, receiver: str, giver: str, low: float
     both = gridded.dropna(subset=["receiver_view", "giver_view"])
     if not both.empty:
         gap = float((both["receiver_view"] - both["giver_view"]).abs().mean())
-        text += f". In the months both answered, the two views were on average {gap:.1f} apart"
+        text += f". In the months both answered, the two views were on average {rounded('{:.1f}', gap)} apart"
     return text + "."
 
 

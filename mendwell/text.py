@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
 
 # Every ASCII punctuation mark that markdown (or Streamlit's :color[...] and
 # :emoji: directives) could read as syntax gets a backslash.
@@ -60,3 +62,18 @@ def listed(words: Sequence[str]) -> str:
     if len(words) <= 1:
         return "".join(words)
     return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def rounded(fmt: str, value: float) -> str:
+    """`fmt.format(value)` for a `{:.Nf}` or `{:.N%}` format (and words after it), with a half rounded up, as
+    people round and as the tables beside the sentences show it: 3.25 reads "3.3" (Python's own format rounds a
+    half to even: "3.2", while 3.75 gave "3.8"; -0.25 reads "-0.3"). Any other format, or a value that is not a
+    finite number, as Python gives it."""
+    found = re.fullmatch(r"\{:\.(\d+)([f%])\}([^{}]*)", fmt)
+    if found is None or not math.isfinite(value):
+        return fmt.format(value)
+    places, percent = int(found[1]), found[2] == "%"
+    # the shortest decimal that reads back as the same float: 0.1 + 0.2 stays 0.30000000000000004, 3.25 is 3.25
+    exact = Decimal(repr(value)) * (100 if percent else 1)
+    shown = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{shown}{'%' if percent else ''}{found[3]}"

@@ -18,7 +18,7 @@ from mendwell import charts, stats, views
 from mendwell.analysis import FREQUENCY, MICRO_HURTS, REPAIRED
 from mendwell.data import Database
 from mendwell.instruments import Catalog, Subscale
-from mendwell.text import listed
+from mendwell.text import listed, rounded
 
 # Shared numeric items both partners answered that month, furthest apart first
 # (distance as a share of the item's scale, so 0..4 and 0..2 items compare).
@@ -119,7 +119,7 @@ def part_words(sc: Subscale, score: float, band: object) -> str:
     """A part's score in words: its band's label, else the score with the way it reads."""
     if isinstance(band, str) and band:
         return band
-    return f"{score:.1f} (higher is {sc.higher_is})"
+    return f"{rounded('{:.1f}', score)} (higher is {sc.higher_is})"
 
 
 def felt(
@@ -143,7 +143,7 @@ def felt(
                 meta = charts.subscale_meta(inst, sc.id)
                 scale = f" of {meta.low:g} to {meta.high:g}"
                 sides = tuple(
-                    Side(side.partner_id, f"{side.words} ({float(row.score):.1f}{scale})")
+                    Side(side.partner_id, f"{side.words} ({rounded('{:.1f}', float(row.score))}{scale})")
                     for side, (_, row) in zip(sides, rows, strict=True)
                 )
             if sides:

@@ -21,7 +21,7 @@ from mendwell import analysis, charts, summary
 from mendwell.checkin import Answer
 from mendwell.instruments import Catalog, Instrument, Item
 from mendwell.periods import label
-from mendwell.text import possessive
+from mendwell.text import possessive, rounded
 
 MonthsBack = int | None  # None: all months
 
@@ -225,7 +225,7 @@ def repair_numbers(repair: pd.DataFrame, styles: list[charts.PartnerStyle]) -> p
             ANSWERED: answered,  # a blank answer is not known
             "Mended or partly": named["mended"].fillna(0).astype(int),
             "Share": [
-                f"{ratio:.0%}" if n and pd.notna(ratio) else "not known"
+                rounded("{:.0%}", float(ratio)) if n and pd.notna(ratio) else "not known"
                 for n, ratio in zip(answered, named["ratio"], strict=True)
             ],
         }

@@ -151,3 +151,13 @@ def test_repair_sentence_speaks_in_shares() -> None:
         "Bob's share stayed about the same, from 50% to 52%."
     )
     no_grades(text)
+
+
+def test_a_half_is_rounded_up_in_sentences_as_in_the_tables() -> None:
+    """Scores are averages of whole answers, so halves are common (13 / 4 = 3.25). The tables show 3.25; the
+    sentence beside them rounds it as people do, 3.3, never 3.2 for 3.25 and 3.8 for 3.75 (Python's format
+    rounds a half to even)."""
+    points = pd.DataFrame({"period": MONTHS[:3], "v": [1.25, 3.75, 3.25]})
+    assert summary.line_words(points, "v", 0.25) == "rose from 1.3 to 3.3, ranging from 1.3 to 3.8 on the way"
+    shares = pd.DataFrame({"period": MONTHS[:2], "share": [12.5, 82.5]})
+    assert summary.line_words(shares, "share", 10, "{:.0f}%") == "rose from 13% to 83%"

@@ -547,6 +547,30 @@ def test_sentences_follow_the_direction_of_a_part_where_higher_is_worse() -> Non
     assert summary.marks(rows).tolist() == ["can't tell yet", "▼ better"]
 
 
+def test_glance_directions_take_turns_and_are_not_marked_as_reliable_changes() -> None:
+    """Two parts rose steadily for Ann over twelve months and one for Bob over eight (a weaker trend: fewer
+    months), and nothing can be called reliable yet. The glance has room for two directions: one for each of
+    them, not both for Ann (on a shared screen that read as praising one partner), and neither marked ▲, which
+    on the page means a reliable change. The reason nothing can be told names no "this part"."""
+    why = "Mendwell needs the first check-ins of at least 30 people to know how much this part usually varies"
+    rows = []
+    for pid, sub, months in ((1, "receiver_view", 12), (1, "giver_view", 12), (2, "receiver_view", 8)):
+        for m in range(12 - months, 12):
+            rows.append({
+                "partner_id": pid, "period": ts(m), "instrument_id": "bids", "subscale_id": sub,
+                "score": 1.0 + 0.2 * m, "change": 0.0, "rc": 0.0, "higher_is": "better", "private": False,
+                "verdict": "can't tell", "reason": why, "reference_period": ts(12 - months),
+            })  # fmt: skip
+    titles = {("bids", "receiver_view"): "How my reaches were met", ("bids", "giver_view"): "How I met theirs"}
+    people = [summary.Person(1, "Ann"), summary.Person(2, "Bob")]
+    lines = summary.sentences(pd.DataFrame(rows), pd.DataFrame(), people, titles, {}, 6)
+    assert len(lines) == GLANCE_MAX == 3
+    assert lines[0].startswith("Mendwell can't tell yet") and "each part usually varies" in lines[0]
+    moving = [line for line in lines if "has been moving up" in line]
+    assert [("for Ann" in line, "for Bob" in line) for line in moving] == [(True, False), (False, True)]
+    assert not [line for line in lines if "▲" in line or "▼" in line or "this part usually" in line]
+
+
 def test_sentences_on_demo_histories_never_blame(demo_store: Database, catalog: Catalog) -> None:
     """Every month of every demo couple, taken as if it were the latest."""
     titles, theme_titles = titles_of(catalog), theme_titles_of(catalog)
