@@ -33,6 +33,16 @@ from mendwell.text import no_bidi_controls, possessive
 PARTNER_COLOURS = {1: "#0072B2", 2: "#D55E00"}  # blue, vermillion
 PARTNER_DASH = {1: "solid", 2: "dash"}
 PARTNER_SYMBOL = {1: "circle", 2: "square"}
+# the first partner's line is drawn first, under the second's: a larger mark, so that where both scored the same
+# a ring of it shows around the other's (a walk-through found a month that seemed to have one score)
+PARTNER_MARK_SIZE = {1: 11, 2: 7}
+
+
+def by_slot(partners: Sequence[PartnerStyle]) -> list[PartnerStyle]:
+    """The partners in the order their lines are drawn: the first partner's first, under the other's."""
+    return sorted(partners, key=lambda p: p.slot)
+
+
 TONE_FILL = {"concern": "rgba(213, 94, 0, 0.10)", "watch": "rgba(230, 159, 0, 0.10)", "ok": "rgba(0, 158, 115, 0.09)"}
 KIND_COLOURS = ["#56B4E9", "#009E73", "#E69F00", "#CC79A7", "#0072B2", "#F0E442", "#D55E00", "#000000"]
 # the app's own font first: Streamlit loads it as "Source Sans" (the session report, offline, falls back)
@@ -262,7 +272,10 @@ def _partner_line(
         "y": y if isinstance(y, list) else _numbers(y), "name": name,
         "mode": "lines+markers", "connectgaps": False,
         "line": {"color": p.colour, "dash": PARTNER_DASH.get(p.slot, "solid"), "width": 3},
-        "marker": {"symbol": PARTNER_SYMBOL.get(p.slot, "circle"), "size": 7, "color": p.colour},
+        "marker": {
+            "symbol": PARTNER_SYMBOL.get(p.slot, "circle"), "size": PARTNER_MARK_SIZE.get(p.slot, 7),
+            "color": p.colour, "line": {"color": "#ffffff", "width": 1},
+        },
         "hovertemplate": hover, "meta": meta, **extra,
     }  # fmt: skip
 
@@ -334,7 +347,7 @@ def trend_figure(
         )
     # one pass per partner over plain arrays: this runs for every chart of every couple after each write
     by_partner = dict(tuple(df.groupby("partner_id", sort=False))) if not df.empty else {}
-    for p in partners:
+    for p in by_slot(partners):  # the first partner under the second: its larger mark rings an equal one
         mine = by_partner.get(p.partner_id)
         if mine is None or mine.empty:
             continue
@@ -430,15 +443,18 @@ def theme_heatmap(
     title: str,
     *,
     large: bool = False,
+    top: int | None = None,
 ) -> go.Figure:
     """Months across, themes down; each cell counts the answers that pointed to the theme (`large`: for a
-    shared screen, in larger type with taller rows)."""
+    shared screen, in larger type with taller rows). `top`: the count the darkest shade stands for, the same
+    for both partners' grids so that a shade means the same on each (else this grid's own highest)."""
     themes = list(theme_titles)
     grid = (
         months_df.assign(period=pd.to_datetime(months_df["period"]))
         .pivot_table(index="theme_id", columns="period", values="signals", aggfunc="sum", fill_value=0)
         .reindex(index=themes, columns=pd.DatetimeIndex(months), fill_value=0)
     )
+    darkest = max(1, int(grid.to_numpy().max(initial=0)), top or 0)
     data = [
         {
             "type": "heatmap",
@@ -449,13 +465,14 @@ def theme_heatmap(
             "y": [hover_text(theme_titles[t]) for t in themes],
             "colorscale": [[0, "#ffffff"], [0.01, "#e6f0f5"], [1, "#0b4f6c"]],
             "zmin": 0,
+            "zmax": darkest,
             "xgap": 2,
             "ygap": 2,
             "colorbar": {
                 "title": {"text": "answers", "side": "right"},  # upright, so the grid keeps its width
                 "thickness": 12,
                 "tickformat": "d",
-                **({"dtick": 1} if grid.to_numpy().max(initial=0) <= 8 else {}),
+                **({"dtick": 1} if darkest <= 8 else {}),
             },
             "hovertemplate": "%{x|%B %Y}<br>%{y}<br>%{z} answer(s) point here<extra></extra>",
             "meta": {"role": "themes"},
@@ -529,7 +546,7 @@ def repair_figure(
     """The share of named small hurts that were mended or partly mended, per partner over months (`title` ""
     where a heading above it already says so; `large`: for a shared screen)."""
     data = []
-    for p in partners:
+    for p in by_slot(partners):
         mine = ratio[ratio["partner_id"] == p.partner_id].sort_values("period")
         if mine.empty:
             continue

@@ -393,6 +393,8 @@ def _themes(d: _Data) -> str:
 
     out.append("<h3>Month by month</h3>")
     monthly = analysis.theme_months(d.signals_in)
+    # one scale for both partners' grids: a shade means as many answers on each
+    top = int(monthly.groupby(["partner_id", "theme_id", "period"])["signals"].sum().max()) if not monthly.empty else 0
     for s in d.styles:
         came = set(pd.to_datetime(d.submitted_in.loc[d.submitted_in["partner_id"] == s.partner_id, "period"]))
         mine = monthly[monthly["partner_id"] == s.partner_id] if not monthly.empty else monthly
@@ -405,7 +407,8 @@ def _themes(d: _Data) -> str:
         if mine.empty:
             out.append(_note(f"No theme came up for {esc(s.name)} in these months."))
             continue
-        fig = charts.theme_heatmap(mine, d.theme_titles, months, f"{charts.in_chart_name(s.name)}: themes by month")
+        title = f"{charts.in_chart_name(s.name)}: themes by month"
+        fig = charts.theme_heatmap(mine, d.theme_titles, months, title, top=top)
         out.append(_chart(fig, "themes", (FULL, 80 + 18 * len(d.theme_titles)), partner=str(s.slot)))
         missed = [label(m.date()) for m in months if m not in came and m not in s.kept_back]
         if missed:

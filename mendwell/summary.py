@@ -447,8 +447,15 @@ def mirror_sentence(gridded: pd.DataFrame, receiver: str, giver: str, low: float
 def _months_list(counts: list[tuple[str, int]], of: int, shown: int = 3, unit: str = "month") -> str:
     said = [f"{name} in {n} of {of} {unit}{'s' if of > 1 else ''}" for name, n in counts[:1]]
     said += [f"{name} in {n}" for name, n in counts[1:shown]]
-    rest = len(counts) - shown
-    return ", ".join(said) + (f", and {rest} more less often" if rest > 0 else "")
+    rest = counts[shown:]
+    if not rest:
+        return ", ".join(said)
+    # those left unnamed that came up as often as the last named are not "less often"
+    same = sum(n == counts[shown - 1][1] for _, n in rest)
+    less = len(rest) - same
+    if not same:
+        return ", ".join(said) + f", and {less} more less often"
+    return ", ".join(said) + f", {same} more as often" + (f", and {less} less often" if less else "")
 
 
 def _by_months(counts: pd.Series, titles: Mapping[str, str]) -> list[tuple[str, int]]:

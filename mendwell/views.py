@@ -516,12 +516,15 @@ def themes_view(
         return set(submitted.loc[submitted["partner_id"] == partner_id, "period"])
 
     heatmaps = []
+    # one scale for both grids: a shade means as many answers on each (one's went to 4, the other's to 7)
+    in_span = monthly[pd.to_datetime(monthly["period"]) <= last] if not monthly.empty else monthly
+    top = int(in_span.groupby(["partner_id", "theme_id", "period"])["signals"].sum().max()) if not in_span.empty else 0
     for s in styles:
         if s.partner_id not in came_in:
             continue  # a kind sentence on the page, not an empty heatmap
         mine = monthly[monthly["partner_id"] == s.partner_id]
         fig = charts.theme_heatmap(
-            mine, titles, months, f"{charts.in_chart_name(s.name)}: themes by month", large=large
+            mine, titles, months, f"{charts.in_chart_name(s.name)}: themes by month", large=large, top=top
         )
         table = mine.assign(
             Month=pd.to_datetime(mine["period"]).dt.strftime("%Y-%m"), Theme=mine["theme_id"].map(titles)

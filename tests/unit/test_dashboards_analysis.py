@@ -547,6 +547,30 @@ def test_sentences_follow_the_direction_of_a_part_where_higher_is_worse() -> Non
     assert summary.marks(rows).tolist() == ["can't tell yet", "▼ better"]
 
 
+def test_both_partners_theme_grids_share_one_scale(store: Database, catalog: Catalog) -> None:
+    """A shade means as many answers on each partner's grid: Ann's themes went to one answer a cell, Bob's to
+    more; both grids run from 0 to Bob's highest (the same shade on each was 4 on one and 7 on the other)."""
+    couple_id, ann, bob = couple_of(store)
+    check_in(store, catalog, ann, month(0), {"micro_hurts": hurt("unheard", 2, [FORGOTTEN])})
+    check_in(store, catalog, bob, month(0), {"micro_hurts": {
+        **hurt("unheard", 2, [FORGOTTEN]), **hurt("forgotten", 2, [FORGOTTEN]), **hurt("sarcasm", 2, [FORGOTTEN]),
+    }})  # fmt: skip
+    couple = store.couples.get(couple_id)
+    assert couple is not None
+    data = {
+        "signals": analysis.theme_signals(store, couple_id),
+        "kinds": analysis.micro_hurt_kinds(store, couple_id),
+        "repair": analysis.repair_ratio(store, couple_id),
+    }
+    styles = [PartnerStyle(p.partner_id, p.name, p.slot) for p in couple.partners]
+    view = views.themes_view(data, views.submitted_months(store.checkins.listing(couple_id)), catalog, styles, None)
+    assert view is not None and len(view.heatmaps) == 2
+    highest = {h.key: max(max(row) for row in h.figure.data[0].z) for h in view.heatmaps}
+    assert highest[f"heat_{ann}"] < highest[f"heat_{bob}"]  # Bob's grid holds more answers in one cell
+    assert {h.figure.data[0].zmax for h in view.heatmaps} == {highest[f"heat_{bob}"]}
+    assert {h.figure.data[0].zmin for h in view.heatmaps} == {0}
+
+
 def test_glance_directions_take_turns_and_are_not_marked_as_reliable_changes() -> None:
     """Two parts rose steadily for Ann over twelve months and one for Bob over eight (a weaker trend: fewer
     months), and nothing can be called reliable yet. The glance has room for two directions: one for each of
