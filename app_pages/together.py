@@ -23,7 +23,10 @@ st.markdown(
     "time. Private answers and private notes never appear here."
 )
 
-months = periods.recent_periods(24)
+# the last two years, from the couple's first check-in on (months before it could only say nobody had started)
+started = db.checkins.listing(couple.couple_id)["period"]
+first = pd.Timestamp(started.min()).date() if not started.empty else periods.month_start()
+months = [m for m in periods.recent_periods(24) if m >= first] or periods.recent_periods(1)
 opened = set(together.revealed_months(db, couple.couple_id))
 if st.session_state.get(state.TOGETHER_MONTH) not in months:  # the newest open month, unless one was chosen
     st.session_state[state.TOGETHER_MONTH] = next((m for m in months if m in opened), months[0])

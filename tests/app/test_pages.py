@@ -870,3 +870,18 @@ def test_home_does_not_tell_a_partner_who_checked_in_that_the_check_in_is_still_
     assert "You have checked in." in said
     assert "whenever you are ready" not in said.split("You have checked in.")[0]
     assert "Due " not in said and "check-in day was" not in said
+
+
+def test_together_offers_the_months_since_the_couple_first_checked_in(
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Together's month list began two years back whatever the couple's history: a couple who started three
+    months ago scrolled past 21 months in which nobody had checked in. It begins at their first check-in."""
+    couple = make_couple(store)
+    first = periods.add_months(THIS_MONTH, -2)
+    check_in(store, catalog, couple.partners[1].partner_id, first, whole_plan(catalog, 2))
+    sign_in_partner(monkeypatch, store, couple, slot=1)
+    store.close()
+    at = open_page(start_app(), TOGETHER)
+    month = at.selectbox(key="together_month")
+    assert month.options == [periods.label(periods.add_months(THIS_MONTH, -i)) for i in range(3)]
