@@ -345,7 +345,7 @@ def trend_numbers(gridded: pd.DataFrame, names: dict[int, str]) -> pd.DataFrame:
             "Band": rows["band"].fillna(""),
             "Since the start": summary.marks(rows),
             "Compared with": pd.to_datetime(rows["reference_period"]).dt.strftime("%Y-%m").fillna(""),
-            "Since the month before": [
+            "Since the check-in before": [  # the words name the month: a missed one is skipped
                 analysis.movement_words(c, h, p)
                 for c, h, p in zip(rows["month_change"], rows["higher_is"], rows["previous_period"], strict=True)
             ],
