@@ -51,7 +51,13 @@ with st.form("own_passcode", clear_on_submit=True):
     save = left.form_submit_button("Change passcode" if has else "Set passcode")
     remove = right.form_submit_button("Remove passcode") if has and account.is_partner else False
 _saved("own_passcode")
-if save or remove:
+if remove and (new or again):
+    # both buttons sit side by side under the new passcode: a slip of the finger must not remove it
+    st.warning(
+        "You typed a new passcode, so it was not removed. To change it, choose “Change passcode”; to remove "
+        "your passcode, leave the new one empty."
+    )
+elif save or remove:
     subject = accounts.passcode_subject(account)
     check = security.verify(db, subject, current, throttle=accounts.throttle_subject(account.name)) if has else None
     if check is not None and not check.ok:

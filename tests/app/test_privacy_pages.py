@@ -409,6 +409,15 @@ def test_settings_passcode_form_is_her_own_only(
     assert not accounts.check(app_store(), "Uma", "something-else").ok
     app_store().settings.clear_failures(throttle)
 
+    # "Remove passcode" beside "Change passcode", tapped with a new passcode typed: nothing is removed
+    fill(at, {"Current passcode": PASSCODE, "New passcode": "new-pass-9", "The new passcode again": "new-pass-9"},
+         "Remove passcode")  # fmt: skip
+    assert [w.value for w in at.warning] == [
+        "You typed a new passcode, so it was not removed. To change it, choose “Change passcode”; to remove your "
+        "passcode, leave the new one empty."
+    ]
+    assert security.verify(app_store(), subject, PASSCODE).ok
+
     # removing it needs the current passcode, with the same slow-down as the sign-in
     for _ in range(2):
         fill(at, {"Current passcode": "guess-guess"}, "Remove passcode")
