@@ -122,7 +122,7 @@ def coming_back() -> None:
                 st.markdown("\n".join(lines))
             rest = mine.iloc[THEMES_SHOWN:]
             if not rest.empty:
-                with st.expander(f"{len(rest)} more that came up less often"):
+                with st.expander(f"{len(rest)} more that came up"):  # some as often as the last above
                     st.markdown(
                         "\n".join(
                             f"- {md_escape(theme_titles.get(r.theme_id, r.theme_id))}: {r.months} of {months}"

@@ -24,8 +24,7 @@ st.markdown(
 )
 
 # the last two years, from the couple's first check-in on (months before it could only say nobody had started)
-started = db.checkins.listing(couple.couple_id)["period"]
-first = pd.Timestamp(started.min()).date() if not started.empty else periods.month_start()
+first = db.checkins.first_month(couple.couple_id) or periods.month_start()
 months = [m for m in periods.recent_periods(24) if m >= first] or periods.recent_periods(1)
 opened = set(together.revealed_months(db, couple.couple_id))
 if st.session_state.get(state.TOGETHER_MONTH) not in months:  # the newest open month, unless one was chosen

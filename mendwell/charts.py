@@ -32,10 +32,11 @@ from mendwell.text import no_bidi_controls, possessive
 
 PARTNER_COLOURS = {1: "#0072B2", 2: "#D55E00"}  # blue, vermillion
 PARTNER_DASH = {1: "solid", 2: "dash"}
-PARTNER_SYMBOL = {1: "circle", 2: "square"}
-# the first partner's line is drawn first, under the second's: a larger mark, so that where both scored the same
-# a ring of it shows around the other's (a walk-through found a month that seemed to have one score)
-PARTNER_MARK_SIZE = {1: 11, 2: 7}
+# The second partner's line is drawn over the first's: an open square, so that where both scored the same the
+# first's dot shows inside it (a walk-through found a month that seemed to have one score). Both marks the same
+# size: neither line looks heavier than the other.
+PARTNER_SYMBOL = {1: "circle", 2: "square-open"}
+PARTNER_MARK_SIZE = 9
 
 
 def by_slot(partners: Sequence[PartnerStyle]) -> list[PartnerStyle]:
@@ -273,8 +274,8 @@ def _partner_line(
         "mode": "lines+markers", "connectgaps": False,
         "line": {"color": p.colour, "dash": PARTNER_DASH.get(p.slot, "solid"), "width": 3},
         "marker": {
-            "symbol": PARTNER_SYMBOL.get(p.slot, "circle"), "size": PARTNER_MARK_SIZE.get(p.slot, 7),
-            "color": p.colour, "line": {"color": "#ffffff", "width": 1},
+            "symbol": PARTNER_SYMBOL.get(p.slot, "circle"), "size": PARTNER_MARK_SIZE, "color": p.colour,
+            "line": {"color": p.colour, "width": 2},
         },
         "hovertemplate": hover, "meta": meta, **extra,
     }  # fmt: skip
@@ -347,7 +348,7 @@ def trend_figure(
         )
     # one pass per partner over plain arrays: this runs for every chart of every couple after each write
     by_partner = dict(tuple(df.groupby("partner_id", sort=False))) if not df.empty else {}
-    for p in by_slot(partners):  # the first partner under the second: its larger mark rings an equal one
+    for p in by_slot(partners):  # the first partner under the second: its dot shows in an equal open square
         mine = by_partner.get(p.partner_id)
         if mine is None or mine.empty:
             continue

@@ -14,6 +14,7 @@ least `MIN_TREND_POINTS` months), then the theme that kept coming back most.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -204,9 +205,20 @@ def no_data_sentence(name: str, kept_back: Sequence[pd.Timestamp] = ()) -> str:
     )
 
 
-def each_in_turn(ranked: Sequence[tuple[float, int, str]]) -> list[tuple[float, int, str]]:
-    """(rank, partner, sentence) in rank order, but each partner's best before anyone's second, and so on."""
-    turn: dict[int, int] = {}
+# a part's reason for "can't tell yet", said of the parts at large in the glance
+GLANCE_REASONS = {
+    "this part has": "some parts have",
+    "its questions did not move together": "some parts' questions did not move together",
+    "this part usually varies": "a part usually varies",
+}
+
+
+def each_in_turn(
+    ranked: Sequence[tuple[float, int, str]], told: Mapping[int, int] | None = None
+) -> list[tuple[float, int, str]]:
+    """(rank, partner, sentence) in rank order, but each partner's best before anyone's second, and so on,
+    counting the lines already said about each partner (`told`)."""
+    turn: dict[int, int] = {pid: n - 1 for pid, n in (told or {}).items()}
     keyed = []
     for n, item in enumerate(ranked):
         turn[item[1]] = turn.get(item[1], -1) + 1
@@ -242,7 +254,7 @@ def sentences(
     latest = shared[periods == periods.groupby(shared["partner_id"]).transform("max")]
 
     # 1. reliable changes since each partner's starting point, biggest first
-    found: list[tuple[float, str]] = []
+    found: list[tuple[float, list[int], str]] = []
     said: set[tuple[int, str, str]] = set()
     reliable = latest[latest["verdict"].isin([stats.IMPROVED, stats.WORSENED])]
     for (inst, sub, _verdict, up), rows in reliable.groupby(
@@ -255,12 +267,15 @@ def sentences(
         found.append(
             (
                 float(rows["rc"].abs().max()),
+                ids,
                 f"For {who}, {part(inst, sub)} is reliably {'higher' if up else 'lower'} {when} "
                 f"({arrow(1.0 if up else -1.0)}): {way_words(str(rows['higher_is'].iloc[0]), bool(up))}.",
             )
         )
         said |= {(i, inst, sub) for i in ids}
-    lead = [text for _, text in sorted(found, key=lambda f: -f[0])][:GLANCE_MAX]
+    kept = sorted(found, key=lambda f: -f[0])[:GLANCE_MAX]
+    lead = [text for _, _, text in kept]
+    already = Counter(i for _, ids, _ in kept for i in ids)  # lines so far about each partner
 
     if not lead:
         judged = latest[~latest["reason"].isin(["this is the starting point later months are compared with"])]
@@ -274,7 +289,9 @@ def sentences(
             )
         elif not judged.empty:
             # a part's reason, said here of the parts at large ("this part" named none)
-            reason = str(judged["reason"].mode().iloc[0]).replace("this part", "each part")
+            reason = str(judged["reason"].mode().iloc[0])
+            for one, many in GLANCE_REASONS.items():
+                reason = reason.replace(one, many)
             lead.append(f"Mendwell can't tell yet whether anything changed reliably: {reason}.")
         else:
             lead.append(
@@ -301,7 +318,7 @@ def sentences(
                 f"over the last {t.span} months: {way_words(str(rows['higher_is'].iloc[0]), up)}.",
             )
         )
-    lead += [text for _, _, text in each_in_turn(sorted(trends))][: GLANCE_MAX - len(lead)]
+    lead += [text for _, _, text in each_in_turn(sorted(trends), already)][: GLANCE_MAX - len(lead)]
 
     # 3. the theme that kept coming back most
     if len(lead) < GLANCE_MAX and not recurring.empty:
@@ -455,7 +472,9 @@ def _months_list(counts: list[tuple[str, int]], of: int, shown: int = 3, unit: s
     less = len(rest) - same
     if not same:
         return ", ".join(said) + f", and {less} more less often"
-    return ", ".join(said) + f", {same} more as often" + (f", and {less} less often" if less else "")
+    if not less:
+        return ", ".join(said) + f", and {same} more as often"
+    return ", ".join(said) + f", {same} more as often, and {less} less often"
 
 
 def _by_months(counts: pd.Series, titles: Mapping[str, str]) -> list[tuple[str, int]]:
@@ -518,8 +537,9 @@ def repair_sentence(gapped: pd.DataFrame, people: Sequence[Person]) -> str:
         mine = gapped[gapped["partner_id"] == person.partner_id]
         if mine.empty or mine["ratio"].notna().sum() == 0:
             continue
-        points = mine.assign(share=mine["ratio"].astype(float) * 100)
-        parts.append(f"{possessive(person.name)} share {line_words(points, 'share', 100 * SAME_SHARE, '{:.0f}%')}")
+        # the share as a ratio, rounded as the numbers table rounds it ("{:.0%}")
+        points = mine.assign(share=mine["ratio"].astype(float))
+        parts.append(f"{possessive(person.name)} share {line_words(points, 'share', SAME_SHARE, '{:.0%}')}")
     head = f"How much of what hurt got mended, {span_words(gapped['period'])}"
     if not parts:
         return f"{head}: no answers about mending in these months."

@@ -6,7 +6,7 @@ import json
 import math
 import re
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 # Every ASCII punctuation mark that markdown (or Streamlit's :color[...] and
 # :emoji: directives) could read as syntax gets a backslash.
@@ -73,7 +73,10 @@ def rounded(fmt: str, value: float) -> str:
     if found is None or not math.isfinite(value):
         return fmt.format(value)
     places, percent = int(found[1]), found[2] == "%"
-    # the shortest decimal that reads back as the same float: 0.1 + 0.2 stays 0.30000000000000004, 3.25 is 3.25
-    exact = Decimal(repr(value)) * (100 if percent else 1)
-    shown = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    try:
+        # the shortest decimal that reads back as the same float (3.25 is 3.25), of a numpy number too
+        exact = Decimal(repr(float(value))) * (100 if percent else 1)
+        shown = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # too many digits for the decimal context (1e30)
+        return fmt.format(value)
     return f"{shown}{'%' if percent else ''}{found[3]}"

@@ -146,6 +146,12 @@ class Checkins:
             {"couple": couple_id, "partner": partner_id},
         )
 
+    def first_month(self, couple_id: int) -> dt.date | None:
+        """The month of the couple's first check-in, of either partner and in any state (None before any)."""
+        found = self._engine.read("SELECT min(period) AS first FROM checkins WHERE couple_id = $c", {"c": couple_id})
+        first = found["first"].iloc[0]
+        return None if pd.isna(first) else pd.Timestamp(first).date()
+
     # -- writing ----------------------------------------------------------------------------
     def open(self, partner_id: int, period: dt.date) -> Checkin:
         """The partner's check-in for the month, starting a draft when there is none."""

@@ -103,7 +103,7 @@ def test_heatmap_sentence_lists_the_themes_of_most_months_first() -> None:
     text = summary.heatmap_sentence(monthly, "Ann", titles, list(MONTHS))
     assert text == (  # the months of the chart, not only those with a theme
         "Ann's themes by month, January 2026 to June 2026: “Unseen” in 5 of 6 months, “Alone” in 2, "
-        "“Unheard” in 1, 2 more as often."  # Blamed and Stuck came up in one month too: not "less often"
+        "“Unheard” in 1, and 2 more as often."  # Blamed and Stuck came up in one month too: not "less often"
     )
     rows += [("stuck", MONTHS[3], 1), ("unheard", MONTHS[4], 1)]  # Stuck and Unheard in 2, Blamed in 1
     text = summary.heatmap_sentence(pd.DataFrame(rows, columns=["theme_id", "period", "signals"]), "Ann", titles,

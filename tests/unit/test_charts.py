@@ -171,14 +171,15 @@ def test_missed_month_is_a_gap(strict: None) -> None:
 
 
 def test_where_both_scored_the_same_both_marks_show(strict: None) -> None:
-    """Both partners scored 2.25 in June: the mark drawn first (under the other) is the larger, so a ring of it
-    shows around the other's (a walk-through saw one mark, and the sentence counted two), and each has an edge."""
+    """Both partners scored 2.25 in June: the mark drawn over the other is open, so the first partner's dot shows
+    inside it (a walk-through saw one mark, and the sentence counted two); both marks the same size, so neither
+    partner's line looks heavier."""
     df = pd.DataFrame({"partner_id": [1, 2], "period": ["2026-06-01"] * 2, "score": [2.25, 2.25], "band": ["b", "b"]})
     for order in (STYLES, STYLES[::-1]):  # whichever order the partners come in
         lines = [t for t in charts.trend_figure(df, charts.SubscaleMeta("T", "better", 0, 4), order).data
                  if (t.meta or {}).get("role") == "partner"]  # fmt: skip
-        assert len(lines) == 2 and all(t.marker.line.width >= 1 for t in lines)
-        assert lines[0].marker.size > lines[1].marker.size, [(t.name, t.marker.size) for t in lines]
+        assert len(lines) == 2 and lines[0].marker.size == lines[1].marker.size
+        assert not lines[0].marker.symbol.endswith("-open") and lines[1].marker.symbol.endswith("-open")
 
 
 def _trend_df() -> pd.DataFrame:

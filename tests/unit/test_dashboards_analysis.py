@@ -589,10 +589,30 @@ def test_glance_directions_take_turns_and_are_not_marked_as_reliable_changes() -
     people = [summary.Person(1, "Ann"), summary.Person(2, "Bob")]
     lines = summary.sentences(pd.DataFrame(rows), pd.DataFrame(), people, titles, {}, 6)
     assert len(lines) == GLANCE_MAX == 3
-    assert lines[0].startswith("Mendwell can't tell yet") and "each part usually varies" in lines[0]
+    assert lines[0].startswith("Mendwell can't tell yet") and "how much a part usually varies" in lines[0]
     moving = [line for line in lines if "has been moving up" in line]
     assert [("for Ann" in line, "for Bob" in line) for line in moving] == [(True, False), (False, True)]
     assert not [line for line in lines if "▲" in line or "▼" in line or "this part usually" in line]
+
+
+def test_glance_turns_count_the_reliable_changes_already_said() -> None:
+    """Ann has two reliable changes and a part rising, Bob a part rising: the two reliable changes lead (both
+    Ann's), and the last line goes to Bob's direction, not to a third about Ann."""
+    rows = []
+    for pid, sub in ((1, "receiver_view"), (1, "giver_view"), (1, "safety"), (2, "receiver_view")):
+        reliable = pid == 1 and sub != "safety"
+        for m in range(12):
+            rows.append({
+                "partner_id": pid, "period": ts(m), "instrument_id": "bids", "subscale_id": sub,
+                "score": 1.0 + 0.2 * m, "change": 0.2 * m, "rc": 3.0 if reliable else 0.0, "higher_is": "better",
+                "private": False, "verdict": "improved" if reliable and m == 11 else "no reliable change",
+                "reason": "", "reference_period": ts(0),
+            })  # fmt: skip
+    titles = {("bids", "receiver_view"): "Met", ("bids", "giver_view"): "Meeting", ("bids", "safety"): "Safe"}
+    people = [summary.Person(1, "Ann"), summary.Person(2, "Bob")]
+    lines = summary.sentences(pd.DataFrame(rows), pd.DataFrame(), people, titles, {}, 6)
+    assert [line.split(",")[0] for line in lines[:2]] == ["For Ann"] * 2
+    assert "has been moving up for Bob" in lines[2], lines
 
 
 def test_sentences_on_demo_histories_never_blame(demo_store: Database, catalog: Catalog) -> None:
