@@ -53,6 +53,22 @@ def hurt(kind: str, often: int, themes: list[int] | None = None) -> dict[str, ob
     return out
 
 
+def themes_of(store: Database, catalog: Catalog, couple_id: int, *, large: bool = False) -> views.ThemesView:
+    """The Themes page's view of a couple over all its months, built as the page builds it."""
+    couple = store.couples.get(couple_id)
+    assert couple is not None
+    data = {
+        "signals": analysis.theme_signals(store, couple_id),
+        "kinds": analysis.micro_hurt_kinds(store, couple_id),
+        "repair": analysis.repair_ratio(store, couple_id),
+    }
+    styles = [PartnerStyle(p.partner_id, p.name, p.slot) for p in couple.partners]
+    submitted = views.submitted_months(store.checkins.listing(couple_id))
+    view = views.themes_view(data, submitted, catalog, styles, None, large=large)
+    assert view is not None
+    return view
+
+
 FORGOTTEN = 3  # option value of "Forgotten" in every `<kind>_themes` question
 
 
@@ -337,17 +353,7 @@ def test_the_small_hurts_charts_have_their_numbers(store: Database, catalog: Cat
     }})  # fmt: skip
     check_in(store, catalog, ann, month(1), {"micro_hurts": {f"{k}_often": 0 for k in ("unheard", "sarcasm")}})
     check_in(store, catalog, bob, month(0), {"micro_hurts": {"advance_missed_often": 4, "advance_missed_repaired": 0}})
-    couple = store.couples.get(couple_id)
-    assert couple is not None
-    data = {
-        "signals": analysis.theme_signals(store, couple_id),
-        "kinds": analysis.micro_hurt_kinds(store, couple_id),
-        "repair": analysis.repair_ratio(store, couple_id),
-    }
-    styles = [PartnerStyle(p.partner_id, p.name, p.slot) for p in couple.partners]
-    submitted = views.submitted_months(store.checkins.listing(couple_id))
-    view = views.themes_view(data, submitted, catalog, styles, None)
-    assert view is not None
+    view = themes_of(store, catalog, couple_id)
     micro = catalog.get(analysis.MICRO_HURTS)
     assert micro is not None
     word = {it.id: dict(zip(range(micro.scale(it)[0], 99), micro.labels(it), strict=False)) for it in micro.items}
@@ -370,8 +376,8 @@ def test_the_small_hurts_charts_have_their_numbers(store: Database, catalog: Cat
     ]
     assert {r["Month"] for r in rows} == {ts(0).strftime("%Y-%m")}
 
-    shared = views.themes_view(data, submitted, catalog, styles, None, large=True)  # on a shared screen
-    assert shared is not None and shared.repair is not None and shared.repair.numbers is not None
+    shared = themes_of(store, catalog, couple_id, large=True)  # on a shared screen
+    assert shared.repair is not None and shared.repair.numbers is not None
     assert shared.repair.csv == b"" and all(k.chart is not None and k.chart.csv == b"" for k in shared.kinds)
 
 
@@ -555,16 +561,8 @@ def test_both_partners_theme_grids_share_one_scale(store: Database, catalog: Cat
     check_in(store, catalog, bob, month(0), {"micro_hurts": {
         **hurt("unheard", 2, [FORGOTTEN]), **hurt("forgotten", 2, [FORGOTTEN]), **hurt("sarcasm", 2, [FORGOTTEN]),
     }})  # fmt: skip
-    couple = store.couples.get(couple_id)
-    assert couple is not None
-    data = {
-        "signals": analysis.theme_signals(store, couple_id),
-        "kinds": analysis.micro_hurt_kinds(store, couple_id),
-        "repair": analysis.repair_ratio(store, couple_id),
-    }
-    styles = [PartnerStyle(p.partner_id, p.name, p.slot) for p in couple.partners]
-    view = views.themes_view(data, views.submitted_months(store.checkins.listing(couple_id)), catalog, styles, None)
-    assert view is not None and len(view.heatmaps) == 2
+    view = themes_of(store, catalog, couple_id)
+    assert len(view.heatmaps) == 2
     highest = {h.key: max(max(row) for row in h.figure.data[0].z) for h in view.heatmaps}
     assert highest[f"heat_{ann}"] < highest[f"heat_{bob}"]  # Bob's grid holds more answers in one cell
     assert {h.figure.data[0].zmax for h in view.heatmaps} == {highest[f"heat_{bob}"]}
