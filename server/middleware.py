@@ -67,10 +67,10 @@ class PageHead(BaseHTTPMiddleware):
     - where the server is (`window.__streamlit`, Streamlit's own setting for it). Without it, Streamlit's
       scripts on a page's own address (/trends) first asked /trends/_stcore/health, got a 404 and tried again
       at the root about 0.12 s later: every fresh open of a page but Home waited for that.
-    - on a page that draws charts, plotly.js: fetched at once, and run at the browser's first idle moment once
-      Streamlit's own scripts have started (the page then waits for the server): the library is ready when the
-      first chart arrives (from the page's own scripts it started only with the charts, and the first chart
-      waited for it; run at once, it held Streamlit's start back by some 20 ms).
+    - on a page that draws charts, plotly.js: fetched at once, and run once Streamlit's connection to the server
+      has opened (the page then waits for the server): the library is ready when the first chart arrives (from
+      the page's own scripts it started only with the charts, and the first chart waited for it; run at once, or
+      at the browser's first idle moment, it could hold Streamlit's start back by 20 to 50 ms).
     - the watch of the sign-in the page is served to (below), and the script that draws the charts, on every
       page (a chart page opened from the sidebar is drawn by the page first opened).
     """
@@ -105,15 +105,21 @@ def _server_here() -> bytes:
     ).encode()
 
 
-# plotly.js fetched at once (a preload: no work for the page yet), and run once Streamlit's own scripts have
-# started and the page waits for the server (the browser's first idle moment): running it straight away held
-# Streamlit's start back by the 20-odd ms it takes
+# plotly.js fetched at once (a preload: no work for the page yet), and run in the page's first wait for the server:
+# once Streamlit's connection has opened, the server takes 50 ms or more to answer, and the browser has nothing
+# else to do. Run at the first idle moment instead, it sometimes ran before Streamlit opened its connection and
+# held the whole page back by the 20 to 50 ms it takes, or came only after the page's first render and held the
+# first chart back. A page that opens no connection runs it a second after loading.
 _START_PLOTLY = (
     f'<link rel="preload" href="{PLOTLY_JS_URL}" as="script">'
     "<script>(() => {"
-    f"const start = () => ({PLOTLY_LOADER})({script_literal(PLOTLY_JS_URL)}).catch(() => {{}});"
-    "const idle = () => window.requestIdleCallback ? requestIdleCallback(start, {timeout: 300}) : setTimeout(start);"
-    "if (document.readyState === 'loading') addEventListener('DOMContentLoaded', idle, {once: true}); else idle();"
+    f"const load = () => ({PLOTLY_LOADER})({script_literal(PLOTLY_JS_URL)}).catch(() => {{}});"
+    "let started = false;"
+    "const start = () => { if (!started) { started = true; setTimeout(load, 0); } };"
+    "const Native = window.WebSocket;"
+    "window.WebSocket = class extends Native {"
+    " constructor(...args) { super(...args); this.addEventListener('open', start, {once: true}); } };"
+    "addEventListener('load', () => setTimeout(start, 1000), {once: true});"
     "})();</script>"
 ).encode()
 

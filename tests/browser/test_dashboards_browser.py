@@ -186,6 +186,51 @@ def test_plotly_js_is_ready_before_trends_is_opened_from_another_page(
     assert not [url for url in fetched if PLOTLY_JS_URL in url]
 
 
+# When, on a freshly opened page, Streamlit made its connection to the server, when it opened, when its first
+# message came and when plotly.js ran (it sets window.Plotly as it runs).
+_WHEN = """
+window.__when = {};
+const Native = window.WebSocket;
+window.WebSocket = class extends Native {
+  constructor(...args) {
+    super(...args);
+    window.__when.made ??= performance.now();
+    this.addEventListener('open', () => { window.__when.opened ??= performance.now(); });
+    this.addEventListener('message', () => { window.__when.message ??= performance.now(); });
+  }
+};
+let plotly;
+Object.defineProperty(window, 'Plotly', {
+  configurable: true, get: () => plotly, set: v => { plotly = v; window.__when.plotly ??= performance.now(); },
+});
+"""
+
+
+def test_a_fresh_chart_page_runs_plotly_js_while_it_waits_for_the_server(
+    page: Page, demo_db: tuple[Path, str], server_factory: ServerFactory
+) -> None:
+    """plotly.js takes the browser 20 to 50 ms to run. A freshly opened Trends runs it once Streamlit's connection
+    to the server is open, while the server works out the page. Run at the browser's first idle moment, it often
+    ran before Streamlit had made its connection and held the whole page back. Streamlit's first question to
+    the server (is it up?) is held back half a second here, so the browser is idle long before the connection."""
+    db, partner = demo_db
+    server = server_factory(db)
+    browser_sign_in(page, server.url, partner, path="/settings")
+    expect(page.get_by_role("heading", name="Settings")).to_be_visible()
+
+    def slow_health(route: Route) -> None:
+        page.wait_for_timeout(500)
+        route.continue_()
+
+    page.route("**/_stcore/health", slow_health)
+    page.add_init_script(_WHEN)
+    page.goto(f"{server.url}/trends")
+    assert charts_drawn(page, 2) >= 2
+    when: dict[str, float] = page.evaluate("() => window.__when")
+    assert {"made", "opened", "message", "plotly"} <= when.keys(), when
+    assert when["made"] <= when["opened"] <= when["plotly"], when
+
+
 # Records, for each task that adds chart boxes to the page (a MutationObserver's callback runs once the task's
 # scripts are done), whether Plotly had drawn each box it added by then: one list per task.
 _DRAWN_WHEN_ADDED = """
