@@ -125,12 +125,14 @@ else:
 
 # -- prompts -----------------------------------------------------------------------------------
 st.subheader("To talk about, if you like")
+# the same months and measure as Themes opens with: a theme that came up in half the last six months or more
 recurring = analysis.recurring_themes(data["signals"], pd.Timestamp(period))
-theme_titles = views.theme_titles(catalog)
+theme = together.theme_prompt(
+    recurring, views.theme_titles(catalog), names, pd.Timestamp(period), analysis.RECURRING_WINDOW
+)
 labels = {it.id: micro.short(it) for it in micro.items} if micro else {}
-recurring_named = [theme_titles.get(t, t) for t in recurring["theme_id"]]
-for prompt in together.prompts(month_scores, hurts, recurring_named, labels, names):
-    st.markdown(f"**{prompt.step}.** {prompt.text}")
+for prompt in together.prompts(month_scores, hurts, theme, labels, names):
+    st.markdown(f"**{prompt.step}.** {md_escape(prompt.text)}")
 if not sharing:
     st.caption("Take your time. It is fine to stop after one prompt, and to come back another day.")
 if notes.empty:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from mendwell import charts, stats, views
+from mendwell import charts, periods, stats, views
 from mendwell.analysis import FREQUENCY, MICRO_HURTS, REPAIRED
 from mendwell.data import Database
 from mendwell.instruments import Catalog, Subscale
@@ -236,14 +236,47 @@ class Prompt:
     text: str
 
 
+def theme_prompt(
+    recurring: pd.DataFrame,
+    theme_titles: Mapping[str, str],
+    names: Mapping[int, str],
+    month: pd.Timestamp,
+    window: int,
+) -> Prompt | None:
+    """The prompt about a theme that keeps coming back (`analysis.recurring_themes` over the `window` months up
+    to `month`), naming whom it came up for and in how many months: a theme both partners meet first, then the
+    one that came up in the most months. None when no theme keeps coming back."""
+    if recurring.empty:
+        return None
+    by_theme = recurring.groupby("theme_id").agg(
+        people=("partner_id", "nunique"), most=("months", "max"), best=("rank", "min")
+    )
+    top = by_theme.sort_values(["people", "most", "best"], ascending=[False, False, True]).index[0]
+    rows = recurring[recurring["theme_id"] == top].sort_values(["months", "partner_id"], ascending=[False, True])
+    title = "\u201c" + theme_titles.get(str(top), str(top)) + "\u201d"
+    span = f"the {window} months up to {periods.label(month.date())}"
+    if len(rows) == 1:
+        [row] = rows.itertuples()
+        said = f"{title} came up for {names.get(int(row.partner_id), 'one of you')} in {row.months} of {span}."
+    else:
+        first, *rest = [f"for {names.get(int(r.partner_id), 'one of you')} in {r.months}" for r in rows.itertuples()]
+        said = f"{title} came up for both of you in {span}: {first} of them" + "".join(f", {r}" for r in rest) + "."
+    return Prompt(
+        "Notice the theme underneath",
+        said + " Without looking for who is to blame, you could wonder together when this feeling first showed "
+        "up, and what would help it ease.",
+    )
+
+
 def prompts(
     month_scores: pd.DataFrame,
     hurts: pd.DataFrame,
-    recurring_titles: Sequence[str],
+    theme: Prompt | None,
     hurt_labels: Mapping[str, str],
     names: Mapping[int, str],
 ) -> list[Prompt]:
-    """A few prompts chosen from what this month's answers show (always at least one); `names` by partner id."""
+    """A few prompts chosen from what this month's answers show (always at least one): `theme` is the one about
+    a theme that keeps coming back (`theme_prompt`), if any; `names` by partner id."""
     out: list[Prompt] = []
     shared = month_scores[~month_scores["private"].astype(bool)] if not month_scores.empty else month_scores
     stirred = shared[(shared["instrument_id"] == "nervous_system") & shared["band_tone"].isin(["concern", "watch"])]
@@ -281,16 +314,8 @@ def prompts(
                     "for each other this week, while it is still close?",
                 )
             )
-    if recurring_titles:
-        out.append(
-            Prompt(
-                "Notice the theme underneath",
-                "\u201c"
-                + recurring_titles[0]
-                + "\u201d keeps coming back. Without looking for who is to blame, you could wonder together "
-                "when this feeling first showed up, and what would help it ease.",
-            )
-        )
+    if theme is not None:
+        out.append(theme)
     if not out:
         out.append(
             Prompt(

@@ -113,3 +113,28 @@ def _blocks(at: AppTest) -> list[Block]:
         for n in nodes(at, main_only=True)
         if isinstance(n, Block) and n.type == "flex_container" and n.proto.flex_container.border
     ]
+
+
+def test_a_theme_that_keeps_coming_back_is_said_with_whose_and_how_often(
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The prompt about a theme names whom it came up for and in how many of which months (it said only
+    "'Unseen' keeps coming back"), in the months Themes opens with."""
+    from mendwell import analysis, views
+
+    couple = make_couple(store, "Eno & Fay", ("Eno", "Fay"))
+    eno, fay = couple.partners
+    for back in (2, 1, 0):  # the same answers three months running: the same themes each month
+        for p in (eno, fay):
+            check_in(store, catalog, p.partner_id, periods.add_months(THIS_MONTH, -back), whole_plan(catalog, 1))
+    sign_in_partner(monkeypatch, store, couple, slot=1)
+    store.close()
+
+    at = open_page(start_app(), TOGETHER)
+    said = [unescape(m.value) for m in at.markdown if "Notice the theme underneath" in m.value]
+    assert len(said) == 1, [m.value for m in at.markdown]
+    window = analysis.RECURRING_WINDOW
+    titles = set(views.theme_titles(catalog).values())
+    named = [t for t in titles if f"\u201c{t}\u201d came up for both of you" in said[0]]
+    assert len(named) == 1, said
+    assert f"in the {window} months up to {periods.label(THIS_MONTH)}: for Eno in 3 of them, for Fay in 3." in said[0]

@@ -44,12 +44,12 @@ def test_a_part_seen_differently_in_the_same_words_shows_the_scores(catalog: Cat
 
 def test_a_prompt_about_small_hurts_speaks_to_who_named_them() -> None:
     hurts = pd.DataFrame({"partner_id": [ANN, ANN], "often_item": ["a", "b"], "repaired": [1, 1]})
-    [only_ann] = [p.text for p in together.prompts(NO_SCORES, hurts, [], {"a": "Forgotten"}, NAMES)
+    [only_ann] = [p.text for p in together.prompts(NO_SCORES, hurts, None, {"a": "Forgotten"}, NAMES)
                   if p.step == "Name the impact, not the intent"]  # fmt: skip
     assert only_ann.startswith("Ann named small hurts this month (forgotten, b). Ann, say how one of them")
     assert "Bob's only task is to understand" in only_ann and "You each" not in only_ann
     both = pd.concat([hurts, hurts.assign(partner_id=BOB)])
-    [each] = [p.text for p in together.prompts(NO_SCORES, both, [], {}, NAMES)
+    [each] = [p.text for p in together.prompts(NO_SCORES, both, None, {}, NAMES)
               if p.step == "Name the impact, not the intent"]  # fmt: skip
     assert each.startswith("You each named small hurts this month")
 
@@ -64,3 +64,28 @@ def test_close_scores_are_not_said_to_be_close_words() -> None:
     assert said.startswith("Your scores were close on every part this month (2 of them)")
     assert "either side of where one wording gives way to the next" in said
     assert "close together" not in said
+
+
+def test_the_theme_prompt_says_whose_theme_and_how_often() -> None:
+    """Found in a walk-through: "'Feeling unseen' keeps coming back" said neither for whom nor over which months,
+    on a screen the two of them share. The prompt names who it came up for and in how many of which months."""
+    month = pd.Timestamp("2026-10-01")
+    recurring = pd.DataFrame(
+        {"partner_id": [BOB, ANN, ANN], "theme_id": ["alone", "unseen", "alone"], "months": [3, 5, 4],
+         "rank": [1, 1, 2]}
+    )  # fmt: skip
+    titles = {"unseen": "Feeling unseen", "alone": "Feeling alone"}
+    prompt = together.theme_prompt(recurring, titles, NAMES, month, window=6)
+    assert prompt is not None
+    # a theme both of them meet comes first, with each one's months
+    assert prompt.text.startswith(
+        "\u201cFeeling alone\u201d came up for both of you in the 6 months up to October 2026: for Ann in 4 of "
+        "them, for Bob in 3."
+    ), prompt.text
+    only_ann = together.theme_prompt(recurring[recurring["partner_id"] == ANN], titles, NAMES, month, window=6)
+    assert only_ann is not None
+    assert only_ann.text.startswith(
+        "\u201cFeeling unseen\u201d came up for Ann in 5 of the 6 months up to October 2026."
+    ), only_ann.text
+    assert "blame" in only_ann.text  # still an invitation to wonder together, never a verdict
+    assert together.theme_prompt(recurring.iloc[0:0], titles, NAMES, month, window=6) is None
