@@ -22,7 +22,7 @@ from mendwell.chart_drawing import DRAWING_HEAD
 from mendwell.charts import CHART_PAGES, PLOTLY_JS_URL, PLOTLY_LOADER
 from mendwell.config import db_path, idle_timeout
 from mendwell.data import shared
-from mendwell.page_style import PAGE_STYLE
+from mendwell.page_style import PAGE_STYLE, SIGNED_IN_STYLE
 from mendwell.text import script_literal
 
 SIGN_IN_KEY = "mendwell.sign_in"  # the request's scope holds the live sign-in SignInFirst found, once
@@ -151,14 +151,15 @@ def _watch(tag: str) -> bytes:
 def with_additions(page: bytes, *, charts: bool, watch_for: str = "") -> bytes:
     """Streamlit's page with, at the end of its head, where the server is, the watch of the sign-in it is served
     to (`watch_for`, its tag), the script that draws the charts (`mendwell.chart_drawing`) and with `charts` the
-    start of plotly.js; and at the end of its body the app's own style (`mendwell.page_style`): after the styles
-    Streamlit adds to the head as it draws, so that ours win where both say something (a page with no head or
-    body is unchanged)."""
+    start of plotly.js; and at the end of its body the app's own style (`mendwell.page_style`; for a sign-in, the
+    room of its sidebar too): after the styles Streamlit adds to the head as it draws, so that ours win where both
+    say something (a page with no head or body is unchanged)."""
     at, end = page.find(b"</head>"), page.rfind(b"</body>")
     if at < 0 or end < at or b'<div id="root">' not in page:
         return page
     head = _server_here() + _watch(watch_for) + DRAWING_HEAD.encode() + (_START_PLOTLY if charts else b"")
-    return page[:at] + head + page[at:end] + PAGE_STYLE.encode() + page[end:]
+    style = PAGE_STYLE + (SIGNED_IN_STYLE if watch_for else "")  # a sign-in's page has a sidebar (its room)
+    return page[:at] + head + page[at:end] + style.encode() + page[end:]
 
 
 def middleware() -> list[Middleware]:
