@@ -140,6 +140,10 @@ RANGES = {"6 months": 6, "1 year": 12, "2 years": 24, "All": None}
 # to six months and a part, looked at Together and came back found Trends as it opens (Streamlit forgets a
 # widget's value once a run does not draw it). Signing out forgets it with everything else.
 KEPT: Final = "session"
+# The time span and part of the charts are in the address too (`?trend_range=6+months&trend_part=Mending`), so a
+# reload or a link opens the page as it was; only what names no one (History's person is kept, not shown there).
+# The server still decides what is shown: a value the page does not offer is ignored and taken off the address.
+IN_ADDRESS: Final = "query-params"
 
 
 def range_control(key: str) -> int | None:
@@ -147,7 +151,7 @@ def range_control(key: str) -> int | None:
     # always one span chosen: a tap on the chosen one leaves it chosen (it showed none chosen while the page
     # used a year)
     choice = st.segmented_control(
-        "Time span", list(RANGES), default="1 year", required=True, key=key, persist_state=KEPT
+        "Time span", list(RANGES), default="1 year", required=True, key=key, persist_state=KEPT, bind=IN_ADDRESS
     )
     return RANGES[choice or "1 year"]
 
@@ -155,8 +159,14 @@ def range_control(key: str) -> int | None:
 def range_chosen(key: str) -> int | None:
     """The time span the control keyed `key` holds in this run, before the control is drawn (a page that may
     have nothing to show asks first, then draws the control only when there is): months, or None for all."""
-    choice = st.session_state.get(key)
+    choice = chosen_before_drawn(key)
     return RANGES[choice if choice in RANGES else "1 year"]
+
+
+def chosen_before_drawn(key: str) -> Any:
+    """What the control keyed `key` holds in this run, before it is drawn: its value in this session, or, on a
+    page just opened, the one the address names for it (`IN_ADDRESS`), which the control is about to take."""
+    return st.session_state[key] if key in st.session_state else st.query_params.get(key)
 
 
 def safe(text: str) -> str:
@@ -189,9 +199,11 @@ def part_picker(label: str, options: list[str], key: str) -> str:
     the page out again at every change inside it, each chart's drawing included (a fresh Trends' first chart
     came some 40 ms later, `make bench`), and its pills hand the focus back to the chosen pill when a tap
     enters them, which on a phone scrolled a half-hidden chosen pill into view and lost the tap."""
-    if st.session_state.get(key) not in options:
+    if chosen_before_drawn(key) not in options:
         st.session_state[key] = options[0]
-    chosen = st.radio(label, options, horizontal=True, key=key, label_visibility="collapsed", persist_state=KEPT)
+    chosen = st.radio(
+        label, options, horizontal=True, key=key, label_visibility="collapsed", persist_state=KEPT, bind=IN_ADDRESS
+    )
     return chosen if chosen in options else options[0]
 
 

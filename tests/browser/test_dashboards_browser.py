@@ -410,3 +410,43 @@ def test_a_chart_taken_off_the_page_lets_go_of_plotly(
     wait_for_calm(page)
     page.wait_for_function("() => window.__old.every(box => !box.isConnected && !box._fullLayout)", timeout=5_000)
     assert page.evaluate("() => window.__old.length") == drawn
+
+
+def _months_drawn(page: Page) -> set[int]:
+    return {months for months, _, _ in page.evaluate(POINTS, CHART_BOX)}
+
+
+def test_the_time_span_and_part_are_in_the_address_so_a_reload_keeps_them(
+    page: Page, demo_db: tuple[Path, str], catalog: Catalog, server_factory: ServerFactory
+) -> None:
+    """A therapist who set Trends to two years and a part, then reloaded the page (or opened it from a link),
+    found it back at a year and the first part. The span and the part are in the address: a reload or a link
+    opens the page as it was, charts built for that span from the first run; what the page does not offer is
+    ignored and taken off the address."""
+    db, partner = demo_db
+    server = server_factory(db)
+    first, second, *_ = trend_tabs(catalog)
+    browser_sign_in(page, server.url, partner, path="/settings")
+    page.goto(f"{server.url}/trends?trend_range=2+years&trend_part={second.replace(' ', '+')}")
+    expect(page.get_by_role("radio", name=second, exact=True)).to_be_checked()
+    charts_drawn(page, 1)
+    wait_for_calm(page)
+    assert _months_drawn(page) == {24}  # the two years the address names, not the year a page opens with
+    expect(page.locator('[data-testid="stButtonGroup"] button[aria-checked="true"]')).to_have_text("2 years")
+
+    page.locator('[data-testid="stButtonGroup"] button', has_text="6 months").click()
+    page.wait_for_function(f"sel => ({POINTS})(sel).every(([months]) => months === 6)", arg=CHART_BOX)
+    wait_for_calm(page)
+    assert "trend_range=6+months" in page.url
+    page.reload()
+    expect(page.get_by_role("radio", name=second, exact=True)).to_be_checked()
+    charts_drawn(page, 1)
+    wait_for_calm(page)
+    assert _months_drawn(page) == {6}
+
+    page.goto(f"{server.url}/trends?trend_range=forever&trend_part=Nothing+here")
+    expect(page.get_by_role("radio", name=first, exact=True)).to_be_checked()
+    charts_drawn(page, 1)
+    wait_for_calm(page)
+    assert _months_drawn(page) == {12}
+    assert "forever" not in page.url and "Nothing" not in page.url
