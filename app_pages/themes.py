@@ -29,7 +29,7 @@ from ui.page import (
     show_chart,
     still_allowed,
 )
-from ui.resources import analysis_for, submitted_for, themes_coming_back_for, themes_view_for
+from ui.resources import signals_for, submitted_for, themes_coming_back_for, themes_view_for
 
 page = page_setup("Recurring themes", page="themes")
 db, catalog, couple = page.db, page.catalog, page.the_couple
@@ -46,8 +46,7 @@ st.markdown(
     "Small hurts often carry a theme: feeling unseen, unheard, alone. When the same theme keeps coming back "
     "for one of you, it may be worth tending to together, gently and without blame."
 )
-data = analysis_for(db, couple.couple_id, page.lens)
-signals = data["signals"]
+signals = signals_for(db, couple.couple_id, page.lens)
 submitted = submitted_for(db, couple.couple_id, page.lens)
 
 if submitted.empty:

@@ -14,6 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 import pandas as pd
@@ -114,7 +117,33 @@ def _reference_version(path: str, signature: tuple[int, int, int]) -> str:
 def reference_version(db: Database) -> str:
     """A name for the content of the practice's reference figures: part of the key of every result judged by
     them, which another couple's first check-in changes without any write of the couple judged."""
-    return _reference_version(str(db.path), db.analytics.submitted_signature())
+    return _reference_version(str(db.path), _signature_this_run(db))
+
+
+# The practice's submitted check-ins' signature, asked of the database once per run of a page (`one_look_per_run`,
+# around the page's run): every kept result of a couple is looked up under it (`_couple_key`), and Themes looks
+# up four, each asking again (4 ms each on 500 couples x 120 months). A fragment's run alone asks each time.
+_SIGNATURES: ContextVar[dict[str, tuple[int, int, int]] | None] = ContextVar("mendwell_signatures", default=None)
+
+
+@contextmanager
+def one_look_per_run() -> Iterator[None]:
+    """While the shell runs a page: the signature of the practice's check-ins is asked of the database once."""
+    token = _SIGNATURES.set({})
+    try:
+        yield
+    finally:
+        _SIGNATURES.reset(token)
+
+
+def _signature_this_run(db: Database) -> tuple[int, int, int]:
+    seen = _SIGNATURES.get()
+    if seen is None:
+        return db.analytics.submitted_signature()
+    key = str(db.path)
+    if key not in seen:
+        seen[key] = db.analytics.submitted_signature()
+    return seen[key]
 
 
 def _couple_key(db: Database, couple_id: int, lens: Lens) -> tuple[str, int, int, str, Lens]:
@@ -281,6 +310,17 @@ def themes_coming_back_for(
     (`analysis.new_themes`) over `window` months up to `last_period`, as `lens` shows them: worked out once per
     write and choice (about 40 ms of pandas, on every visit to Themes before)."""
     return _themes_coming_back(*_couple_key(db, couple_id, lens), last_period, window, min_months)
+
+
+@st.cache_data(show_spinner=False, max_entries=64, ttl=3600)
+def _signals(path: str, couple_id: int, revision: int, reference: str, lens: Lens) -> pd.DataFrame:
+    return couple_analysis(path, couple_id, revision, reference, lens)["signals"]
+
+
+def signals_for(db: Database, couple_id: int, lens: Lens) -> pd.DataFrame:
+    """A couple's theme signals as `lens` shows them (`analysis.theme_signals`), kept like `analysis_for`: a page
+    that needs only them is not handed a copy of every table of the couple (10 to 15 ms on Themes)."""
+    return _signals(*_couple_key(db, couple_id, lens))
 
 
 def analysis_for(db: Database, couple_id: int, lens: Lens) -> dict[str, pd.DataFrame]:

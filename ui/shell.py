@@ -23,7 +23,7 @@ from ui import chart_element, quick_exit, state
 from ui.auth import current_viewer, found_for_this_run, sign_out, signed_out_page
 from ui.gates import left_at_the_tap
 from ui.page import safe
-from ui.resources import get_catalog, get_db
+from ui.resources import get_catalog, get_db, one_look_per_run
 from ui.sharing import SHARE_CSS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -244,7 +244,7 @@ def run() -> None:
             st.code("\n".join(str(p) for p in catalog.problems), language=None, wrap_lines=True)
     _record_view(db, viewer, page.title, page.url_path)
     try:
-        with found_for_this_run(viewer):
+        with found_for_this_run(viewer), one_look_per_run():
             page.run()
     except Exception:  # st.stop and reruns are BaseExceptions and pass through
         if os.environ.get("MENDWELL_DEBUG"):

@@ -54,6 +54,32 @@ def test_a_rerun_writes_nothing_and_opening_a_page_writes_only_its_audit_entry(
     assert "append" in writes[0], writes
 
 
+def test_a_page_run_asks_the_practice_s_signature_once(
+    demo_store: Database, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every kept result of a couple is looked up under the signature of the practice's check-ins (it changes
+    when the reference figures may have), and Themes looks up four: each asked the database again (4 ms each on
+    500 couples x 120 months). A page's run asks once."""
+    from mendwell.data.analytics import Analytics
+
+    sign_in_partner(monkeypatch, demo_store, demo_store.couples.all()[0])
+    demo_store.close()
+    at = open_page(start_app(), THEMES)
+    asked: list[int] = []
+    real: Callable[..., Any] = Analytics.submitted_signature
+
+    def counted(self: Analytics) -> Any:
+        asked.append(1)
+        return real(self)
+
+    monkeypatch.setattr(Analytics, "submitted_signature", counted)
+    ok(at.run())  # Themes again
+    assert len(asked) == 1, asked
+    asked.clear()
+    open_page(at, TRENDS)
+    assert len(asked) == 1, asked
+
+
 def test_streamlit_does_not_collect_all_garbage_after_every_run() -> None:
     """The project's config turns Streamlit's post-run `gc.collect(2)` off, and Streamlit still has that option
     (an upgrade that renamed it would silently bring the pause back)."""
