@@ -117,31 +117,52 @@ PAGE_STYLE = f"""<style>
 {_ROOM}
 </style>"""
 
-# What Streamlit shows before a page's run has said how the page is laid out, on a wide screen:
+# What Streamlit shows before a page's first run has said how the page is laid out, on a wide screen:
 # - it lays the page out narrow ("centered"); every page of the app but the neutral one of "Leave now" is wide,
 #   so whatever showed first moved 200 px aside at 1440x900 once the run said so;
 # - a signed-in page has a sidebar (the page links, who is signed in), which Streamlit draws only once the run
 #   sends it: everything already shown (the top bar, the page's first elements) then moved 300 px aside.
-# Chrome's layout shift of a fresh load at 1440x900 was 0.28, nearly all of it these two. While a run is under
-# way, the page is laid out wide, as Streamlit lays a wide page out (the neutral page is narrow again at the end
-# of each of its runs), and a signed-in page keeps the sidebar's room until the sidebar comes (the page served to
-# someone not signed in, `server.middleware`, has no sidebar and keeps none).
+# Chrome's layout shift of a fresh load at 1440x900 was 0.28, nearly all of it these two. Until the page's first
+# run is over (`OPENING`, an attribute of the document the script below takes off then), the page is laid out
+# wide, as Streamlit lays a wide page out, and keeps the sidebar's room: at the width Streamlit will give it (the
+# one a person dragged it to, which Streamlit keeps in the browser), and none when they folded it away. Only on a
+# signed-in page (`server.middleware`): the page served to someone not signed in has no sidebar.
 WIDE_SIDE_PX = 80  # Streamlit's side padding of a wide page ...
 WIDE_FROM_PX = 864  # ... on a screen at least this wide (its narrow page's 736 px and twice 80 - 16 px)
 SIDEBAR_PX = 300  # Streamlit's sidebar, as it opens on a wide screen
 SIDEBAR_INLINE_PX = 768  # from this width on, Streamlit's sidebar opens beside the page, not over it
-_FIRST = '.stApp:is([data-test-script-state="initial"], [data-test-script-state="running"])'
-_WIDE_FIRST = f"""
+OPENING = "data-mw-opening"  # on the document until the page's first run is over
+_OPENING = f"""<script>(() => {{
+  const root = document.documentElement;
+  root.setAttribute('{OPENING}', '');
+  try {{  // what Streamlit keeps in the browser of its sidebar: folded away, or dragged to another width
+    const keys = Object.keys(window.localStorage);
+    if (keys.some(k => k.startsWith('stSidebarCollapsed-') && localStorage.getItem(k) === 'true')) {{
+      root.setAttribute('data-mw-sidebar', 'folded');
+    }}
+    const width = parseInt(localStorage.getItem('sidebarWidth') || '', 10);
+    if (width > 0) root.style.setProperty('--mw-sidebar', width + 'px');
+  }} catch (e) {{}}
+  const watch = new MutationObserver(() => {{
+    const app = document.querySelector('[data-testid="stApp"]');
+    if (app && app.getAttribute('data-test-script-state') === 'notRunning') {{
+      root.removeAttribute('{OPENING}');
+      watch.disconnect();
+    }}
+  }});
+  watch.observe(document, {{subtree: true, childList: true, attributes: true,
+                            attributeFilter: ['data-test-script-state']}});
+}})();</script>"""
+_FIRST = f"html[{OPENING}]"
+SIGNED_IN_STYLE = f"""{_OPENING}<style>
 {_FIRST} [data-testid="stMainBlockContainer"] {{ max-width: initial; min-width: auto; }}
 @media (min-width: {WIDE_FROM_PX}px) {{
-  {_FIRST} [data-testid="stMainBlockContainer"] {{
-    padding-left: {WIDE_SIDE_PX}px; padding-right: {WIDE_SIDE_PX}px;
-  }}
-}}"""
-SIGNED_IN_STYLE = f"""<style>{_WIDE_FIRST}
+  {_FIRST} [data-testid="stMainBlockContainer"] {{ padding-left: {WIDE_SIDE_PX}px; padding-right: {WIDE_SIDE_PX}px; }}
+}}
 @media (min-width: {SIDEBAR_INLINE_PX}px) {{
-  {_FIRST} [data-testid="stAppViewContainer"]:not(:has(> [data-testid="stSidebar"])) > :has(> [data-testid="stMain"]) {{
-    margin-left: {SIDEBAR_PX}px;
+  {_FIRST}:not([data-mw-sidebar="folded"])
+    [data-testid="stAppViewContainer"]:not(:has(> [data-testid="stSidebar"])) > :has(> [data-testid="stMain"]) {{
+    margin-left: var(--mw-sidebar, {SIDEBAR_PX}px);
   }}
 }}
 </style>"""

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from mendwell.instruments import Catalog
 from mendwell.page_style import ROOM_FOR, TABLE_BOX_PREFIX, UNSEEN_PREFIX
@@ -178,3 +178,30 @@ def test_a_page_opened_afresh_keeps_its_headings_where_they_were_first_shown(
     assert not shifted, f"pages whose layout shifted {GOOD_SHIFT} or more as they opened: {shifted}"
     assert set(drawn) == set(ROOM_FOR), drawn  # every control with room kept for it was measured
     assert tables == 5, tables  # History's two, the caseload board, the accounts, the audit log
+
+
+def test_a_folded_sidebar_keeps_no_room_as_a_page_opens(browser: Browser, server: Server, people: People) -> None:
+    """The sidebar's room is kept while a page opens on a wide screen, at the width Streamlit will give it: none
+    for someone who folded it away (Streamlit keeps that in the browser), whose pages otherwise opened 300 px to
+    the right and jumped back."""
+    context = _signed_in(browser, server, people.partner, "desktop")
+    try:
+        page = context.new_page()
+        page.goto(server.url + "/settings")
+        wait_for_drawn(page)
+        page.get_by_test_id("stSidebar").hover()  # its button shows on hover
+        page.get_by_role("button", name="Collapse sidebar").click()
+        expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "true")
+        page.close()
+        for key in ("trends", "settings"):
+            page = context.new_page()
+            page.add_init_script(TRACK_HEADINGS)
+            page.goto(server.url + "/" + PAGES[key][3])
+            wait_for_drawn(page)
+            page.wait_for_timeout(300)
+            expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "true")
+            shift = float(page.evaluate("window.__mwShift"))
+            assert shift < GOOD_SHIFT, (key, shift)
+            page.close()
+    finally:
+        context.close()
