@@ -125,11 +125,17 @@ else:
 
 # -- prompts -----------------------------------------------------------------------------------
 st.subheader("To talk about, if you like")
-# the same months and measure as Themes opens with: a theme that came up in half the last six months or more
-recurring = analysis.recurring_themes(data["signals"], pd.Timestamp(period))
-theme = together.theme_prompt(
-    recurring, views.theme_titles(catalog), names, pd.Timestamp(period), analysis.RECURRING_WINDOW
-)
+# A theme that came up in half the last six months or more, as Themes opens with, counted in the months open to
+# both up to this one and from their first check-in on: the two of them, and their therapist, read the same counts
+# (a partner's own months not open to the other yet would count for one of them only).
+counted = [
+    m for m in (periods.add_months(period, -back) for back in range(analysis.RECURRING_WINDOW - 1, -1, -1))
+    if m >= first
+]  # fmt: skip
+signals = data["signals"]
+signals = signals[pd.to_datetime(signals["period"]).dt.date.isin(opened)]
+recurring = analysis.recurring_themes(signals, pd.Timestamp(period))
+theme = together.theme_prompt(recurring, views.theme_titles(catalog), names, counted)
 labels = {it.id: micro.short(it) for it in micro.items} if micro else {}
 for prompt in together.prompts(month_scores, hurts, theme, labels, names):
     st.markdown(f"**{prompt.step}.** {md_escape(prompt.text)}")

@@ -240,21 +240,24 @@ def theme_prompt(
     recurring: pd.DataFrame,
     theme_titles: Mapping[str, str],
     names: Mapping[int, str],
-    month: pd.Timestamp,
-    window: int,
+    months: Sequence[dt.date],
 ) -> Prompt | None:
-    """The prompt about a theme that keeps coming back (`analysis.recurring_themes` over the `window` months up
-    to `month`), naming whom it came up for and in how many months: a theme both partners meet first, then the
-    one that came up in the most months. None when no theme keeps coming back."""
-    if recurring.empty:
+    """The prompt about a theme that keeps coming back (`analysis.recurring_themes`, counted over `months`, oldest
+    first, the last the month opened), naming whom it came up for and in how many of those months: a theme both
+    partners meet first, then the one that came up in the most months; the two named in the couple's order
+    (`names`), never by who has more. None when no theme keeps coming back."""
+    if recurring.empty or not months:
         return None
     by_theme = recurring.groupby("theme_id").agg(
         people=("partner_id", "nunique"), most=("months", "max"), best=("rank", "min")
     )
     top = by_theme.sort_values(["people", "most", "best"], ascending=[False, False, True]).index[0]
-    rows = recurring[recurring["theme_id"] == top].sort_values(["months", "partner_id"], ascending=[False, True])
-    title = "\u201c" + theme_titles.get(str(top), str(top)) + "\u201d"
-    span = f"the {window} months up to {periods.label(month.date())}"
+    order = {pid: n for n, pid in enumerate(names)}
+    rows = recurring[recurring["theme_id"] == top]
+    rows = rows.assign(_order=rows["partner_id"].map(lambda p: order.get(int(p), len(order)))).sort_values("_order")
+    title = "\u201c" + theme_titles.get(str(top), str(top).replace("_", " ")) + "\u201d"
+    start, end = periods.label(months[0]), periods.label(months[-1])
+    span = f"the {len(months)} months from {start} to {end}" if len(months) > 1 else end
     if len(rows) == 1:
         [row] = rows.itertuples()
         said = f"{title} came up for {names.get(int(row.partner_id), 'one of you')} in {row.months} of {span}."

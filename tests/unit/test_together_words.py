@@ -68,24 +68,32 @@ def test_close_scores_are_not_said_to_be_close_words() -> None:
 
 def test_the_theme_prompt_says_whose_theme_and_how_often() -> None:
     """Found in a walk-through: "'Feeling unseen' keeps coming back" said neither for whom nor over which months,
-    on a screen the two of them share. The prompt names who it came up for and in how many of which months."""
-    month = pd.Timestamp("2026-10-01")
+    on a screen the two of them share. The prompt names who it came up for and in how many of which months, the
+    two in the couple's order (never who has more first)."""
+    import datetime as dt
+
+    months = [dt.date(2026, m, 1) for m in range(5, 11)]  # May to October 2026
     recurring = pd.DataFrame(
-        {"partner_id": [BOB, ANN, ANN], "theme_id": ["alone", "unseen", "alone"], "months": [3, 5, 4],
+        {"partner_id": [BOB, ANN, ANN], "theme_id": ["alone", "unseen", "alone"], "months": [4, 5, 3],
          "rank": [1, 1, 2]}
     )  # fmt: skip
     titles = {"unseen": "Feeling unseen", "alone": "Feeling alone"}
-    prompt = together.theme_prompt(recurring, titles, NAMES, month, window=6)
+    prompt = together.theme_prompt(recurring, titles, NAMES, months)
     assert prompt is not None
-    # a theme both of them meet comes first, with each one's months
-    assert prompt.text.startswith(
-        "\u201cFeeling alone\u201d came up for both of you in the 6 months up to October 2026: for Ann in 4 of "
-        "them, for Bob in 3."
+    # a theme both of them meet comes first; Ann before Bob as the couple is written, though Bob has more months
+    assert prompt.text == (
+        "\u201cFeeling alone\u201d came up for both of you in the 6 months from May 2026 to October 2026: for Ann "
+        "in 3 of them, for Bob in 4. Without looking for who is to blame, you could wonder together when this "
+        "feeling first showed up, and what would help it ease."
     ), prompt.text
-    only_ann = together.theme_prompt(recurring[recurring["partner_id"] == ANN], titles, NAMES, month, window=6)
+    # a couple three months in: the months they have, not six
+    three = pd.DataFrame({"partner_id": [ANN], "theme_id": ["unseen"], "months": [3], "rank": [1]})
+    only_ann = together.theme_prompt(three, titles, NAMES, months[3:])
     assert only_ann is not None
     assert only_ann.text.startswith(
-        "\u201cFeeling unseen\u201d came up for Ann in 5 of the 6 months up to October 2026."
+        "\u201cFeeling unseen\u201d came up for Ann in 3 of the 3 months from August 2026 to October 2026."
     ), only_ann.text
-    assert "blame" in only_ann.text  # still an invitation to wonder together, never a verdict
-    assert together.theme_prompt(recurring.iloc[0:0], titles, NAMES, month, window=6) is None
+    assert together.theme_prompt(recurring.iloc[0:0], titles, NAMES, months) is None
+    # a theme with no title says its name in words, not as an identifier
+    untitled = together.theme_prompt(three.assign(theme_id="feeling_unseen"), {}, NAMES, months[3:])
+    assert untitled is not None and untitled.text.startswith("\u201cfeeling unseen\u201d"), untitled
