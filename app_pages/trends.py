@@ -18,14 +18,13 @@ from functools import partial
 import streamlit as st
 
 from mendwell import periods, views
-from mendwell.text import md_escape
+from mendwell.text import md_escape, md_label
 from ui.page import (
     chart_numbers,
     kept_back_note,
     numbers_box,
     page_setup,
     part_picker,
-    range_chosen,
     range_control,
     show_chart,
     still_allowed,
@@ -40,10 +39,15 @@ PARTS = "trend_part"  # the parts' key: which questionnaire is shown
 sharing = page.sharing  # larger charts, one per row, no downloads
 
 SPAN = "trend_range"  # the time span control's key
-# the view for the span chosen (kept per couple, write and span): None until there are shared scores, and then
-# the page says so without a time span to choose
-found = trends_view_for(db, catalog, couple, page.lens, range_chosen(SPAN), sharing)
+# The span first, then the view for it (kept per couple, write and span): the control's value is what it shows,
+# also when the address decides it (a reload, a link, the browser's Back). None until there are shared scores,
+# and then the page says so without a time span to choose.
+span_box = st.empty()
+with span_box:
+    months_back = range_control(SPAN)
+found = trends_view_for(db, catalog, couple, page.lens, months_back, sharing)
 if found is None:
+    span_box.empty()
     st.info(
         "Your trends appear here once you have checked in. Each part of the check-in gets a chart with a line "
         "for each of you; after a few months you can see which way things are moving.",
@@ -51,7 +55,6 @@ if found is None:
     )
     st.stop()
 view: views.TrendsView = found
-range_control(SPAN)  # the span the view was built for
 
 
 def draw(chart: views.ChartView) -> None:
@@ -134,7 +137,7 @@ def each_part() -> None:
     another reruns only this part of the page."""
     still_allowed(page)
     parts: list[tuple[str, Callable[[], None]]] = [
-        (md_escape(inst.title), partial(charts_of, inst)) for inst in view.instruments
+        (md_label(inst.title), partial(charts_of, inst)) for inst in view.instruments
     ]
     if view.mirrors or view.both_present:
         parts.append((TWO_SIDES, two_sides))

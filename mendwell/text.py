@@ -39,6 +39,18 @@ def md_escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", flat)
 
 
+# words Markdown shows as they are: a letter first, then letters, digits, spaces and a little punctuation (no
+# `_`, `*`, brackets, `:`, `#`, backslash, a leading digit or dash: emphasis, links, emoji codes, lists)
+_PLAIN_WORDS = re.compile(r"[^\W\d_](?:[^\W_]|[ ,'\u2019?-])*")
+
+
+def md_label(text: str) -> str:
+    """`text` for a Markdown label that is also a value the page keeps in its address (a part's name): as it is
+    when Markdown would show it so ("Built-up feelings"), else escaped (`md_escape`), where the address would
+    otherwise carry escapes ("Built%5C-up+feelings")."""
+    return text if _PLAIN_WORDS.fullmatch(text) and text == " ".join(text.split()) else md_escape(text)
+
+
 def inert_json(spec: str) -> str:
     """JSON the HTML parser reads as plain text inside a script element: no `<`, `>` or `&` (outside strings
     JSON has none, and inside them `\\u003c` and the like mean the same), so no name or note can end the

@@ -109,7 +109,7 @@ def _server_here() -> bytes:
 # once Streamlit's connection has opened, the server takes 50 ms or more to answer, and the browser has nothing
 # else to do. Run at the first idle moment instead, it sometimes ran before Streamlit opened its connection and
 # held the whole page back by the 20 to 50 ms it takes, or came only after the page's first render and held the
-# first chart back. A page that opens no connection runs it a second after loading.
+# first chart back. A page that opens no connection runs it three seconds after loading.
 _START_PLOTLY = (
     f'<link rel="preload" href="{PLOTLY_JS_URL}" as="script">'
     "<script>(() => {"
@@ -119,7 +119,7 @@ _START_PLOTLY = (
     "const Native = window.WebSocket;"
     "window.WebSocket = class extends Native {"
     " constructor(...args) { super(...args); this.addEventListener('open', start, {once: true}); } };"
-    "addEventListener('load', () => setTimeout(start, 1000), {once: true});"
+    "addEventListener('load', () => setTimeout(start, 3000), {once: true});"
     "})();</script>"
 ).encode()
 

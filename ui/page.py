@@ -156,13 +156,6 @@ def range_control(key: str) -> int | None:
     return RANGES[choice or "1 year"]
 
 
-def range_chosen(key: str) -> int | None:
-    """The time span the control keyed `key` holds in this run, before the control is drawn (a page that may
-    have nothing to show asks first, then draws the control only when there is): months, or None for all."""
-    choice = chosen_before_drawn(key)
-    return RANGES[choice if choice in RANGES else "1 year"]
-
-
 def chosen_before_drawn(key: str) -> Any:
     """What the control keyed `key` holds in this run, before it is drawn: its value in this session, or, on a
     page just opened, the one the address names for it (`IN_ADDRESS`), which the control is about to take."""

@@ -25,7 +25,7 @@ from mendwell.data import Database
 from mendwell.instruments import Catalog, Subscale
 from mendwell.model import Couple
 from mendwell.scoring import scores
-from mendwell.text import md_escape
+from mendwell.text import md_label
 from tests.support.apptest import (
     THEME_VIEWS,
     TREND_PARTS,
@@ -246,7 +246,7 @@ def test_demo_trends_one_chart_per_shared_subscale_with_bands_direction_and_gaps
     at = visit(TRENDS)
     # one tab per questionnaire, the first open; each tab's charts are sent only while it is open
     shared = [i for i in catalog.instruments if any(not i.is_private_subscale(sc.id) for sc in i.subscales)]
-    assert part_labels(at) == [*(md_escape(inst.title) for inst in shared), TWO_SIDES]
+    assert part_labels(at) == [*(md_label(inst.title) for inst in shared), TWO_SIDES]
     assert set(trend_figures(figures(at))) == {k for k in non_private_subscales(catalog) if k.startswith("trend_bids_")}
     figs = every_figure(at)
     trend = trend_figures(figs)

@@ -25,3 +25,15 @@ def test_no_name_turns_the_text_around_it(shown: object) -> None:
 def test_marks_that_only_mark_a_direction_stay() -> None:
     """Left-to-right and right-to-left marks change nothing around them; a joiner holds emoji together."""
     assert no_bidi_controls("a\u200eb\u200fc👩\u200d👩") == "a\u200eb\u200fc👩\u200d👩"
+
+
+def test_a_label_kept_in_the_address_is_escaped_only_where_markdown_would_read_it() -> None:
+    """A part's name is its radio button's label (Markdown) and its value in the address: "Built-up feelings"
+    went into the address as "Built%5C-up+feelings". Plain words stay as they are; anything Markdown reads
+    (emphasis, lists, links, emoji codes) is escaped as before."""
+    from mendwell.text import md_escape, md_label
+
+    for plain in ("Built-up feelings", "Small hurts this month", "Émotions partagées", "What\u2019s new?"):
+        assert md_label(plain) == plain
+    for marked in ("**bold**", "- a list", "1. first", "a_b_c", "[a](https://x)", ":smile:", "#tag", "x  y"):
+        assert md_label(marked) == md_escape(marked), marked
