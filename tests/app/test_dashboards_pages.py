@@ -45,6 +45,7 @@ from tests.support.apptest import (
     start_app,
     texts,
     unescape,
+    widget_keys,
 )
 from tests.support.auth import therapist
 from tests.support.data import (
@@ -148,6 +149,7 @@ def test_no_checkins_yet_is_a_kind_empty_state(
     assert "appear here" in info
     if page == TRENDS:
         assert info.startswith("Your trends appear here once you have checked in.")
+        assert "trend_range" not in widget_keys(at)  # no time span to choose while there is nothing to show
     else:
         assert info.startswith("Themes appear here after your first check-ins.")
 
