@@ -150,8 +150,9 @@ _OPENING = f"""<script>(() => {{
       watch.disconnect();
     }}
   }});
-  watch.observe(document, {{subtree: true, childList: true, attributes: true,
-                            attributeFilter: ['data-test-script-state']}});
+  // Streamlit's app element changes this attribute as runs start and end: only that is watched, not every
+  // element the page adds
+  watch.observe(document, {{subtree: true, attributes: true, attributeFilter: ['data-test-script-state']}});
 }})();</script>"""
 _FIRST = f"html[{OPENING}]"
 SIGNED_IN_STYLE = f"""{_OPENING}<style>
