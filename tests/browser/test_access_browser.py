@@ -7,6 +7,7 @@ The database is the AppTest matrix's (`tests.app.test_access_matrix.build_world`
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -83,6 +84,16 @@ def world(tmp_path: Path, catalog: Catalog) -> World:
     return build_world(tmp_path / "mendwell.duckdb", catalog)
 
 
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog) -> Iterator[tuple[World, Server]]:
+    """A world and its server for the tests that only look (each role in a browser context of its own): a
+    server's start is most of a short test's time."""
+    world = build_world(tmp_path_factory.mktemp("access") / "mendwell.duckdb", catalog)
+    server = Server(world.db)
+    yield world, server
+    server.stop()
+
+
 def _on_screen(world: World, role: str) -> CoupleMarks:
     """The couple a fresh sign-in shows first: a partner's own, a therapist's lowest granted id."""
     if role.startswith("partner"):
@@ -96,9 +107,9 @@ def _other(world: World, role: str) -> CoupleMarks:
 
 @pytest.mark.parametrize("role", ["partner_a", "therapist", "owner"])  # partner_b: in the AppTest matrix
 def test_every_address_with_tampered_queries(
-    role: str, world: World, server_factory: ServerFactory, browser: Browser, artifacts: Path
+    role: str, served: tuple[World, Server], browser: Browser, artifacts: Path
 ) -> None:
-    srv = server_factory(world.db)
+    world, srv = served
     watched = Watched(browser)
     page = watched.new_page()
     browser_sign_in(page, srv.url, role_name(world, role))
@@ -216,10 +227,8 @@ def test_screen_sharing_holds_until_stopped(
     watched.context.close()
 
 
-def test_the_cookie_is_http_only_and_same_site_strict(
-    world: World, server_factory: ServerFactory, browser: Browser
-) -> None:
-    srv = server_factory(world.db)
+def test_the_cookie_is_http_only_and_same_site_strict(served: tuple[World, Server], browser: Browser) -> None:
+    world, srv = served
     watched = Watched(browser)
     page = watched.new_page()
     browser_sign_in(page, srv.url, world.x.partner_names[0])

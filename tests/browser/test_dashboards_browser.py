@@ -4,6 +4,7 @@ and a screenshot of each page in test-artifacts/ to look at."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote_plus
 
@@ -26,27 +27,27 @@ from tests.support.browser import (
     wait_for_calm,
 )
 from tests.support.data import new_database, opened, shared_subscale_count, trend_tabs
-from tests.support.server import ServerFactory
+from tests.support.server import Server
 from tests.support.ui import THEME_PICKER, THEME_TABS, TREND_PICKER
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def demo_db(db_file: Path, catalog: Catalog) -> tuple[Path, str]:
-    """Three demo couples with two years each and accounts for the first couple's partners, written and
-    closed (the server opens the file); returns the file and the name the first partner signs in with."""
-    new_database(db_file, catalog, demo=(3, 24, 11))
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog) -> Iterator[tuple[Server, str]]:
+    """One server for the module on three demo couples with two years each and accounts for the first couple's
+    partners; with the name the first partner signs in with. The tests only read (each signs in in a browser
+    context of its own), so they share it: a server's start is most of a short test's time."""
+    db_file = new_database(tmp_path_factory.mktemp("dashboards") / "mendwell.duckdb", catalog, demo=(3, 24, 11))
     with opened(db_file) as db:
         first, _ = partner_accounts(db, db.couples.all()[0])
-    return db_file, first.name
+    server = Server(db_file)
+    yield server, first.name
+    server.stop()
 
 
-def test_dashboards_draw_in_chromium(
-    page: Page, demo_db: tuple[Path, str], catalog: Catalog, server_factory: ServerFactory
-) -> None:
-    db, partner = demo_db
-    server = server_factory(db)
+def test_dashboards_draw_in_chromium(page: Page, served: tuple[Server, str], catalog: Catalog) -> None:
+    server, partner = served
 
     tabs = trend_tabs(catalog)
     assert sum(tabs.values()) == shared_subscale_count(catalog) + 2 == 13
@@ -94,12 +95,12 @@ WIDTHS = """sel => [...document.querySelectorAll(sel)].map(box =>
 
 
 def test_charts_follow_their_column_when_the_sidebar_folds(
-    page: Page, demo_db: tuple[Path, str], server_factory: ServerFactory
+    page: Page,
+    served: tuple[Server, str],
 ) -> None:
     """Folding the sidebar widens the columns without resizing the window: every chart is drawn again at
     its column's width (it stayed at the old width, with a blank strip beside it, before)."""
-    db, partner = demo_db
-    server = server_factory(db)
+    server, partner = served
     browser_sign_in(page, server.url, partner, path="/trends")
     charts = charts_drawn(page, 2)
     before = page.evaluate(WIDTHS, CHART_BOX)
@@ -115,12 +116,12 @@ def test_charts_follow_their_column_when_the_sidebar_folds(
 
 
 def test_the_session_report_opens_on_trends_and_downloads(
-    page: Page, demo_db: tuple[Path, str], server_factory: ServerFactory
+    page: Page,
+    served: tuple[Server, str],
 ) -> None:
     """The report form is folded away until opened (a visit to Trends does not wait for it); opened, it makes
     the report and offers it as an HTML file, all without leaving the page."""
-    db, partner = demo_db
-    server = server_factory(db)
+    server, partner = served
     browser_sign_in(page, server.url, partner, path="/trends")
     wait_for_calm(page)
     expect(page.get_by_role("button", name="Prepare the report")).to_have_count(0)
@@ -144,12 +145,11 @@ def test_the_session_report_opens_on_trends_and_downloads(
 
 
 def test_a_tab_opened_after_signing_out_elsewhere_shows_no_charts(
-    page: Page, demo_db: tuple[Path, str], catalog: Catalog, server_factory: ServerFactory
+    page: Page, served: tuple[Server, str], catalog: Catalog
 ) -> None:
     """Choosing a tab reruns only the tabs, but who is signed in is checked again: signed out in another
     browser tab, the next tab chosen here shows the way to sign in, and no chart."""
-    db, partner = demo_db
-    server = server_factory(db)
+    server, partner = served
     browser_sign_in(page, server.url, partner, path="/trends")
     tabs = list(trend_tabs(catalog))
     assert charts_drawn(page, 2) == 2
@@ -167,14 +167,14 @@ def test_a_tab_opened_after_signing_out_elsewhere_shows_no_charts(
 
 
 def test_plotly_js_is_ready_before_trends_is_opened_from_another_page(
-    page: Page, demo_db: tuple[Path, str], server_factory: ServerFactory
+    page: Page,
+    served: tuple[Server, str],
 ) -> None:
     """A light page loads plotly.js once it is drawn and the browser is idle, so Trends opened from it draws its
     first chart without fetching the library (before, the first chart waited for it)."""
     from mendwell.charts import PLOTLY_JS_URL
 
-    db, partner = demo_db
-    server = server_factory(db)
+    server, partner = served
     browser_sign_in(page, server.url, partner, path="/settings")
     expect(page.get_by_role("heading", name="Settings")).to_be_visible()
     wait_for_calm(page)
@@ -208,14 +208,14 @@ Object.defineProperty(window, 'Plotly', {
 
 
 def test_a_fresh_chart_page_runs_plotly_js_while_it_waits_for_the_server(
-    page: Page, demo_db: tuple[Path, str], server_factory: ServerFactory
+    page: Page,
+    served: tuple[Server, str],
 ) -> None:
     """plotly.js takes the browser 20 to 50 ms to run. A freshly opened Trends runs it once Streamlit's connection
     to the server is open, while the server works out the page. Run at the browser's first idle moment, it often
     ran before Streamlit had made its connection and held the whole page back. Streamlit's first question to
     the server (is it up?) is held back half a second here, so the browser is idle long before the connection."""
-    db, partner = demo_db
-    server = server_factory(db)
+    server, partner = served
     browser_sign_in(page, server.url, partner, path="/settings")
     expect(page.get_by_role("heading", name="Settings")).to_be_visible()
 
@@ -254,15 +254,15 @@ new MutationObserver(records => {
 
 
 def test_the_first_chart_of_an_update_is_drawn_in_the_task_that_adds_it(
-    page: Page, demo_db: tuple[Path, str], server_factory: ServerFactory
+    page: Page,
+    served: tuple[Server, str],
 ) -> None:
     """With plotly.js ready, the first chart a page update brings is drawn at once, where its element is added:
     a task of its own for it waited behind the rest of Streamlit's work on the update (40 to 70 ms on Trends).
     The others follow one at a time, each in a task of its own, so a tap is never kept waiting behind them."""
     from mendwell.chart_drawing import CHART_CLASS
 
-    db, partner = demo_db
-    server = server_factory(db)
+    server, partner = served
     browser_sign_in(page, server.url, partner, path="/settings")
     expect(page.get_by_role("heading", name="Settings")).to_be_visible()
     page.wait_for_function("() => window.Plotly !== undefined && typeof window.Plotly.react === 'function'")
@@ -287,13 +287,13 @@ POINTS = """sel => [...document.querySelectorAll(sel)].map(box =>
 
 
 def test_a_new_time_span_draws_each_chart_again_in_its_place_and_the_messages_stay_out_of_sight(
-    page: Page, demo_db: tuple[Path, str], server_factory: ServerFactory
+    page: Page,
+    served: tuple[Server, str],
 ) -> None:
     """A chart comes as a message (mendwell.chart_drawing): the page's drawing script draws it where it comes and
     again when it changes. Choosing another time span redraws every chart with the months of that span, with no
     box left over from before; the messages themselves are never seen nor read out, the boxes are named images."""
-    db, partner = demo_db
-    server = server_factory(db)
+    server, partner = served
     browser_sign_in(page, server.url, partner, path="/trends")
     drawn = charts_drawn(page, 2)
     year = page.evaluate(POINTS, CHART_BOX)
@@ -354,13 +354,13 @@ def _message_by_hand() -> tuple[str, str]:
 
 
 def test_a_chart_follows_its_column_even_when_it_narrows_as_it_is_drawn(
-    page: Page, demo_db: tuple[Path, str], server_factory: ServerFactory
+    page: Page,
+    served: tuple[Server, str],
 ) -> None:
     """The column may change width right after Plotly has drawn a chart, before the browser has reported any size
     (a scrollbar appearing, the rest of an update landing): the chart is drawn again at the column's width, not
     left at the width it was first drawn at."""
-    db, partner = demo_db
-    server = server_factory(db)
+    server, partner = served
     browser_sign_in(page, server.url, partner, path="/trends")
     charts_drawn(page, 2)
     said, key = _message_by_hand()
@@ -373,12 +373,12 @@ def test_a_chart_follows_its_column_even_when_it_narrows_as_it_is_drawn(
 
 
 def test_charts_wait_for_plotly_js_that_could_not_be_fetched_and_are_drawn_once_it_can(
-    page: Page, demo_db: tuple[Path, str], server_factory: ServerFactory
+    page: Page,
+    served: tuple[Server, str],
 ) -> None:
     """plotly.js not fetched (a phone offline for a moment, the server restarting): the charts' boxes wait, named,
     and are drawn as soon as plotly.js can be fetched again, without anyone touching the page."""
-    db, partner = demo_db
-    server = server_factory(db)
+    server, partner = served
     blocked = {"on": True}
 
     def plotly_js(route: Route) -> None:
@@ -397,12 +397,12 @@ def test_charts_wait_for_plotly_js_that_could_not_be_fetched_and_are_drawn_once_
 
 
 def test_a_chart_taken_off_the_page_lets_go_of_plotly(
-    page: Page, demo_db: tuple[Path, str], server_factory: ServerFactory
+    page: Page,
+    served: tuple[Server, str],
 ) -> None:
     """Leaving Trends takes its charts off the page: each lets go of what Plotly keeps for it (its data, its
     listeners), so a person going back and forth all evening does not fill the phone's memory."""
-    db, partner = demo_db
-    server = server_factory(db)
+    server, partner = served
     browser_sign_in(page, server.url, partner, path="/trends")
     drawn = charts_drawn(page, 2)
     page.evaluate("sel => { window.__old = [...document.querySelectorAll(sel)]; }", CHART_BOX)
@@ -418,14 +418,13 @@ def _months_drawn(page: Page) -> set[int]:
 
 
 def test_the_time_span_and_part_are_in_the_address_so_a_reload_keeps_them(
-    page: Page, demo_db: tuple[Path, str], catalog: Catalog, server_factory: ServerFactory
+    page: Page, served: tuple[Server, str], catalog: Catalog
 ) -> None:
     """A therapist who set Trends to two years and a part, then reloaded the page (or opened it from a link),
     found it back at a year and the first part. The span and the part are in the address: a reload or a link
     opens the page as it was, charts built for that span from the first run; what the page does not offer is
     ignored and taken off the address."""
-    db, partner = demo_db
-    server = server_factory(db)
+    server, partner = served
     first, _, second, *_ = trend_tabs(catalog)
     assert "-" in second  # "Built-up feelings": in the address as the words, with no Markdown escape
     browser_sign_in(page, server.url, partner, path="/settings")

@@ -7,6 +7,7 @@ import gzip
 import re
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,14 +26,18 @@ from tests.support.server import Server, ServerFactory
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def srv(db_file: Path, catalog: Catalog, server_factory: ServerFactory) -> Server:
-    new_database(db_file, catalog)
+@pytest.fixture(scope="module")
+def srv(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog) -> Iterator[Server]:
+    """One server for the tests that need only a couple and their therapist (each test its own browser
+    context): a server's start is most of a short test's time. One wrong try per name at most (no wait)."""
+    db_file = new_database(tmp_path_factory.mktemp("signin") / "mendwell.duckdb", catalog)
     with opened(db_file) as db:
         couple = make_couple(db, "Quinn & Reese", ("Quinn", "Reese"))
         partner_accounts(db, couple)
         therapist(db, "Dr Sign", [couple.couple_id])
-    return server_factory(db_file)
+    server = Server(db_file)
+    yield server
+    server.stop()
 
 
 def _fill(page: Page, name: str, passcode: str) -> None:
