@@ -150,9 +150,21 @@ OWNER_PAGES = ("accounts", "audit")
 SHARE_PAGES = ("home", "trends", "themes", "together")
 
 
+def _own_pages(viewer: Viewer) -> tuple[str, ...]:
+    base = PARTNER_PAGES if viewer.is_partner else THERAPIST_PAGES
+    return base + (OWNER_PAGES if viewer.is_owner else ())
+
+
 def pages_for(viewer: Viewer) -> tuple[str, ...]:
     """The pages this person may open now (fewer while screen sharing)."""
     if viewer.sharing is not None:
         return SHARE_PAGES
-    base = PARTNER_PAGES if viewer.is_partner else THERAPIST_PAGES
-    return base + (OWNER_PAGES if viewer.is_owner else ())
+    return _own_pages(viewer)
+
+
+def put_away(viewer: Viewer) -> tuple[str, ...]:
+    """While sharing, the person's own pages that are not shared: their addresses say only that the page opens
+    once sharing stops (none of the page is run). None otherwise."""
+    if viewer.sharing is None:
+        return ()
+    return tuple(key for key in _own_pages(viewer) if key not in SHARE_PAGES)

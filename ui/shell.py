@@ -16,7 +16,7 @@ from pathlib import Path
 import streamlit as st
 
 from mendwell import audit
-from mendwell.access import Viewer, pages_for
+from mendwell.access import Viewer, pages_for, put_away
 from mendwell.charts import CHART_PAGES
 from mendwell.data import Database
 from ui import chart_element, quick_exit, state
@@ -58,6 +58,23 @@ def _page(key: str, sharing: bool) -> st.Page:
     if address:
         return st.Page(script, title=title, icon=icon, url_path=address)
     return st.Page(script, title=title, icon=icon, default=True)
+
+
+def _put_away_page(key: str) -> st.Page:
+    # While sharing, the address of a page not shared (typed, or from a bookmark) says so in the app's words,
+    # instead of Streamlit's "Page not found" over the shared screen. None of that page's script is run.
+    _, title, _, address = PAGES[key]
+
+    def put_away() -> None:
+        st.set_page_config(page_title=f"{title} · Mendwell")
+        st.title(title)
+        st.info(
+            f"{title} is put away while you share your screen: only what this couple may see opens now. "
+            "To open it, stop sharing in the sidebar first.",
+            icon=":material/present_to_all:",
+        )
+
+    return st.Page(put_away, title=title, url_path=address or None, visibility="hidden")
 
 
 def _neutral() -> None:
@@ -207,7 +224,9 @@ def run() -> None:
         return
     _choose_couple(db, viewer)
     sharing = viewer.sharing is not None
-    page = st.navigation([_page(key, sharing) for key in pages_for(viewer)])
+    own = [_page(key, sharing) for key in pages_for(viewer)]
+    page = st.navigation(own + [_put_away_page(key) for key in put_away(viewer)])
+    shown = any(page is p for p in own)
     if sharing:
         # the address names the shared couple, but the server decides: it is kept only for the reader
         st.query_params["share"] = "1"
@@ -242,7 +261,8 @@ def run() -> None:
         )
         with st.expander("What is wrong with them"):
             st.code("\n".join(str(p) for p in catalog.problems), language=None, wrap_lines=True)
-    _record_view(db, viewer, page.title, page.url_path)
+    if shown:  # a page put away while sharing shows nothing of anyone's: no view to record
+        _record_view(db, viewer, page.title, page.url_path)
     try:
         with found_for_this_run(viewer), one_look_per_run():
             page.run()
