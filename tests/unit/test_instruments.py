@@ -803,3 +803,15 @@ def test_a_questionnaire_too_long_for_a_phone_or_too_big_to_read_is_refused(tmp_
     path = write_dir(big, to_toml(valid_instrument()) + "\n# " + "x" * QUESTIONNAIRE_FILE_BYTES_MAX + "\n")
     [problem] = load_catalog([path.parent]).problems
     assert problem.field == "(file)" and "a questionnaire file is at most" in problem.message
+
+
+def test_a_month_with_no_small_hurts_is_not_called_few(catalog: Catalog) -> None:
+    """Found on Together: "Neither of you named a small hurt" above a chart band saying "Few small hurts this
+    month". The band that holds a month with none says so (version 2 of the questionnaire)."""
+    inst = catalog.get("micro_hurts")
+    assert inst is not None and inst.version >= 2
+    (frequency,) = [sc for sc in inst.subscales if sc.id == "frequency"]
+    assert inst.response is not None
+    lowest = inst.response.min  # "Not this month" for every kind of small hurt
+    holds_none = next(b for b in frequency.bands if b.below is None or lowest < b.below)
+    assert holds_none.label == "Few or no small hurts"
