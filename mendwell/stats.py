@@ -217,8 +217,8 @@ def mann_kendall_exact(y: Sequence[float]) -> tuple[int, float]:
 
 @dataclass(frozen=True)
 class Trend:
-    """A robust trend over `n` points spanning `span` units of t: slope per unit, Kendall's S, exact p,
-    and 'up', 'down' or ''."""
+    """A robust trend over `n` points spanning `span` units of t from `start` (the first point's t): slope per
+    unit, Kendall's S, exact p, and 'up', 'down' or ''."""
 
     n: int
     span: int
@@ -226,6 +226,7 @@ class Trend:
     s: int
     p: float
     direction: str  # "up" or "down" when p < TREND_P, else ""
+    start: float = 0.0
 
 
 def trend(t: Sequence[float], y: Sequence[float], min_points: int, p_below: float = TREND_P) -> Trend | None:
@@ -238,4 +239,4 @@ def trend(t: Sequence[float], y: Sequence[float], min_points: int, p_below: floa
     s, p = mann_kendall_exact(yy)
     slope = theil_sen(tt, yy)
     direction = ("up" if s > 0 else "down") if p < p_below and s != 0 else ""
-    return Trend(len(yy), round(tt[-1] - tt[0]) + 1, slope, s, p, direction)
+    return Trend(len(yy), round(tt[-1] - tt[0]) + 1, slope, s, p, direction, tt[0])

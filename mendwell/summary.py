@@ -13,6 +13,7 @@ least `MIN_TREND_POINTS` months), then the theme that kept coming back most.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
@@ -100,17 +101,30 @@ def trend_of(periods: np.ndarray, scores: np.ndarray, months: int | None = TREND
     return stats.trend(p.astype(float).tolist(), v.astype(float).tolist(), MIN_TREND_POINTS)
 
 
+def trend_months(t: stats.Trend) -> str:
+    """The months a trend (of `trend_of`: t in month numbers) was read over, by name: "from May 2026 to October
+    2026". Named, not counted back from now: two partners' last check-ins, or the first in the window, may differ
+    (a month missed or kept back), and "the last 11 months" beside "the last 12" said nothing of why."""
+    first = round(t.start)
+    return f"from {label(month_date(first))} to {label(month_date(first + t.span - 1))}"
+
+
+def month_date(number: int) -> dt.date:
+    """The first day of a month given as a month number (`month_numbers`)."""
+    return dt.date(1970 + number // 12, number % 12 + 1, 1)
+
+
 def trend_words(t: stats.Trend | None, higher_is: str) -> str:
     """A chart's direction in words: moving up or down over the months, no clear direction, or too few months."""
     if t is None:
         return f"not enough months yet to say which way this is moving ({MIN_TREND_POINTS} check-ins are needed)"
     if not t.direction:
-        return f"no clear direction over the last {t.span} months ({t.n} check-ins)"
+        return f"no clear direction {trend_months(t)} ({t.n} check-ins)"
     up = t.direction == "up"
     # in words only, for the couple too: ▲ and ▼ mark a reliable change on the charts, and a p-value is the
     # test's business (how the direction is decided is said in the README and in `stats.trend`)
     return (
-        f"moving {'up' if up else 'down'} over the last {t.span} months ({way_words(higher_is, up)}): "
+        f"moving {'up' if up else 'down'} {trend_months(t)} ({way_words(higher_is, up)}): "
         f"about {abs(t.slope):.2f} a month over {t.n} check-ins"
     )
 
@@ -315,7 +329,7 @@ def sentences(
                 t.p,
                 int(pid),
                 f"{part(inst, sub)} has been moving {'up' if up else 'down'} for {names.get(int(pid), 'one of you')} "
-                f"over the last {t.span} months: {way_words(str(rows['higher_is'].iloc[0]), up)}.",
+                f"{trend_months(t)}: {way_words(str(rows['higher_is'].iloc[0]), up)}.",
             )
         )
     lead += [text for _, _, text in each_in_turn(sorted(trends), already)][: GLANCE_MAX - len(lead)]

@@ -20,6 +20,7 @@ from mendwell.charts import PartnerStyle
 from mendwell.data import Database
 from mendwell.instruments import Catalog, Instrument
 from mendwell.limits import GLANCE_MAX
+from mendwell.periods import label
 from tests.support.data import (
     UNSEEN,
     RawAnswers,
@@ -591,6 +592,10 @@ def test_glance_directions_take_turns_and_are_not_marked_as_reliable_changes() -
     moving = [line for line in lines if "has been moving up" in line]
     assert [("for Ann" in line, "for Bob" in line) for line in moving] == [(True, False), (False, True)]
     assert not [line for line in lines if "▲" in line or "▼" in line or "this part usually" in line]
+    # each over the months of their own check-ins, by name (it said "the last 12 months" beside "the last 8")
+    last = label(ts(11).date())
+    assert f"for Ann from {label(ts(0).date())} to {last}: " in moving[0], moving
+    assert f"for Bob from {label(ts(4).date())} to {last}: " in moving[1], moving
 
 
 def test_glance_turns_count_the_reliable_changes_already_said() -> None:
