@@ -163,8 +163,8 @@ def pages_for(viewer: Viewer) -> tuple[str, ...]:
 
 
 def put_away(viewer: Viewer) -> tuple[str, ...]:
-    """While sharing, the person's own pages that are not shared: their addresses say only that the page opens
-    once sharing stops (none of the page is run). None otherwise."""
+    """While sharing, the person's own pages that are not shared: their addresses lead to the shared Home, which
+    says the page opens once sharing stops (none of the page is run). None otherwise."""
     if viewer.sharing is None:
         return ()
     return tuple(key for key in _own_pages(viewer) if key not in SHARE_PAGES)

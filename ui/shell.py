@@ -61,20 +61,16 @@ def _page(key: str, sharing: bool) -> st.Page:
 
 
 def _put_away_page(key: str) -> st.Page:
-    # While sharing, the address of a page not shared (typed, or from a bookmark) says so in the app's words,
-    # instead of Streamlit's "Page not found" over the shared screen. None of that page's script is run.
-    _, title, _, address = PAGES[key]
+    # While sharing, the address of a page not shared (typed, or a bookmark) leads to the shared Home, which says
+    # why, instead of Streamlit's "Page not found" over the shared screen. None of that page's script is run, and
+    # its name is not put on the shared screen.
+    address = PAGES[key][3]
 
     def put_away() -> None:
-        st.set_page_config(page_title=f"{title} · Mendwell")
-        st.title(title)
-        st.info(
-            f"{title} is put away while you share your screen: only what this couple may see opens now. "
-            "To open it, stop sharing in the sidebar first.",
-            icon=":material/present_to_all:",
-        )
+        st.session_state[state.PUT_AWAY] = True
+        st.switch_page(PAGES["home"][0])
 
-    return st.Page(put_away, title=title, url_path=address or None, visibility="hidden")
+    return st.Page(put_away, title="Sharing", url_path=address, visibility="hidden")
 
 
 def _neutral() -> None:
@@ -235,6 +231,12 @@ def run() -> None:
         st.query_params["couple"] = str(st.session_state[state.COUPLE])  # a reload opens the same couple
     elif "couple" in st.query_params:  # a partner has one couple: an address naming another says nothing
         del st.query_params["couple"]
+    if shown and st.session_state.pop(state.PUT_AWAY, False):
+        st.info(
+            "The page at that address opens once you stop sharing: while you share your screen, only what this "
+            "couple may see opens here.",
+            icon=":material/present_to_all:",
+        )
     if st.session_state.pop(state.ADDRESS_REFUSED, False):
         # the sidebar offers a choice only to someone with more than one couple
         choose = "; choose another in the sidebar." if len(viewer.couple_ids) > 1 else "."

@@ -13,6 +13,7 @@ COUPLE = "couple_id"  # the chosen couple, held by id
 NEXT_COUPLE = "_mendwell_next_couple"  # a couple chosen by a page, applied before the chooser is drawn
 ADDRESS_READ = "_mendwell_address_read"  # the address's ?couple= was read (once, at the session's first run)
 ADDRESS_REFUSED = "_mendwell_address_refused"  # the address named a couple this person may not see: say so once
+PUT_AWAY = "_mendwell_put_away"  # while sharing, an address of a page not shared was opened: say so once, on Home
 NEUTRAL = "neutral_page"  # "Leave now" was pressed: only the neutral page until the person returns
 CONFIRM_STOP_SHARING = "confirm_stop_sharing"
 CHECKIN_PERIOD = "checkin_period"
