@@ -2,7 +2,9 @@
 
 The navigation is built from `mendwell.access.pages_for(viewer)`, so a page
 someone may not open is not even registered for them; each page checks again
-in `page_setup`. Screen sharing is held on the server for the sign-in, so it
+in `page_setup`. While sharing, the addresses of the person's other pages
+(`access.put_away`) are hidden entries that run none of the page: they lead to
+the shared Home, which says why. Screen sharing is held on the server for the sign-in, so it
 survives reloads, new tabs, edited addresses and restarts.
 """
 
