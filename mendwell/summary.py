@@ -24,7 +24,7 @@ import pandas as pd
 
 from mendwell import stats
 from mendwell.limits import GLANCE_MAX, MIN_TREND_POINTS, TREND_MONTHS
-from mendwell.periods import label
+from mendwell.periods import add_months, label
 from mendwell.text import listed, possessive, rounded
 
 CANT_TELL_MARK = "can't tell yet"
@@ -111,7 +111,7 @@ def trend_months(t: stats.Trend) -> str:
 
 def month_date(number: int) -> dt.date:
     """The first day of a month given as a month number (`month_numbers`)."""
-    return dt.date(1970 + number // 12, number % 12 + 1, 1)
+    return add_months(dt.date(1970, 1, 1), number)  # month numbers count from January 1970 (numpy's epoch)
 
 
 def trend_words(t: stats.Trend | None, higher_is: str) -> str:
