@@ -7,9 +7,11 @@ browser/ and stress/.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ import pytest
 
 from mendwell.data import Database
 from mendwell.instruments import Catalog, load_catalog
+from tests.support.clock import wait_before_starting
 from tests.support.paths import ARTIFACTS, ASSESSMENTS
 from tests.support.report import Planted, plant
 from tests.support.server import Server, ServerFactory
@@ -27,6 +30,17 @@ from tests.support.server import Server, ServerFactory
 os.environ["MENDWELL_DEBUG"] = "1"
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Before any test module is imported (and before xdist starts its workers, which import them too): a run
+    that would cross the turn of a month waits for it first (`tests.support.clock`)."""
+    if hasattr(config, "workerinput"):
+        return
+    wait = wait_before_starting(dt.datetime.now())
+    if wait:
+        print(f"A new month begins in {wait:.0f} s: waiting for it, so that no test sees two months.", flush=True)
+        time.sleep(wait)
 
 
 @pytest.fixture(scope="session")
