@@ -488,8 +488,9 @@ def test_caseload_flag_only_when_the_setting_is_on(matrix_env: World, monkeypatc
 
 
 def test_screen_sharing_holds_on_the_server(matrix_env: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A therapist's ?share=1&couple=Y (granted) starts sharing Y; every page, new tab and address then shows
-    only Y's shared views, without download buttons, until Stop sharing is confirmed."""
+    """A therapist's ?share=1&couple=Y (granted) starts sharing Y; every page at every address, and a new tab
+    opened at each address, then shows only Y's shared views, without download buttons, until Stop sharing is
+    confirmed."""
     world = matrix_env
     shared_couple, other = world.y, world.x
     cookie = fresh_cookie(world, "therapist")
@@ -505,9 +506,11 @@ def test_screen_sharing_holds_on_the_server(matrix_env: World, monkeypatch: pyte
     }
     problems: list[str] = []
     for name, query in addresses.items():
-        for tab in (at, new_session(query)):  # the same tab, and a new one opened at that address
+        # the same tab at every page; and a new tab opened at that address, whose first page is the only one that
+        # differs from the same tab's (from then on it is the same server-side sign-in and session)
+        for tab, keys in ((at, tuple(PAGES)), (new_session(query), ("home",))):
             assert not tab.sidebar.selectbox, "a couple chooser while sharing"
-            for key in PAGES:
+            for key in keys:
                 shown, registered = visit(tab, key, query)
                 where = f"sharing {key} [{name}]"
                 if registered != (key in SHARE_PAGES):
