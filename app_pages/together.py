@@ -17,11 +17,20 @@ page = page_setup("Together", page="together")
 db, catalog, couple = page.db, page.catalog, page.the_couple
 names = {p.partner_id: p.name for p in couple.partners}
 sharing = page.sharing
+# the page speaks to the couple; a therapist reading it on their own is told so once, at the top (on a shared
+# screen the couple are the readers)
+for_therapist = page.viewer.is_therapist and not sharing
 
-st.markdown(
-    "A month opens here once you have both checked in. Look at it side by side, slowly, when you both have "
-    "time. Private answers and private notes never appear here."
-)
+if for_therapist:
+    st.markdown(
+        "A month opens here once both partners have checked in. This is the page as the two of them read it: "
+        "its words and prompts speak to them. Private answers and private notes never appear here."
+    )
+else:
+    st.markdown(
+        "A month opens here once you have both checked in. Look at it side by side, slowly, when you both have "
+        "time. Private answers and private notes never appear here."
+    )
 
 # the last two years, from the couple's first check-in on (months before it could only say nobody had started)
 first = db.checkins.first_month(couple.couple_id) or periods.month_start()
@@ -41,8 +50,8 @@ if period not in opened:
     words = {"submitted": "has checked in", "in progress": "has started", "not started": "has not started yet"}
     lines = [f"- {md_escape(names[pid])} {words[state]}" for pid, state in status.items()]
     st.info(
-        f"{periods.label(period)} opens when you have both checked in. Until then, nobody sees anyone's "
-        "answers here.\n\n" + "\n".join(lines),
+        f"{periods.label(period)} opens when {'they' if for_therapist else 'you'} have both checked in. Until "
+        "then, nobody sees anyone's answers here.\n\n" + "\n".join(lines),
         icon=":material/lock_clock:",
     )
     st.stop()

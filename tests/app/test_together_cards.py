@@ -18,7 +18,8 @@ from streamlit.testing.v1.element_tree import Block, Node
 from mendwell import periods, together
 from mendwell.data import Database
 from mendwell.instruments import Catalog
-from tests.support.apptest import nodes, open_page, sign_in_partner, start_app, unescape
+from tests.support.apptest import nodes, open_page, sign_in, sign_in_partner, start_app, unescape
+from tests.support.auth import therapist
 from tests.support.data import (
     THIS_MONTH,
     check_in,
@@ -144,3 +145,34 @@ def test_a_theme_that_keeps_coming_back_is_said_with_whose_and_how_often(
     counts = f"in the 4 months from {start} to {periods.label(THIS_MONTH)}: for Eno in 3 of them, for Fay in 3."
     assert counts in said[0], said
     assert analysis.RECURRING_WINDOW == 6  # the window Themes opens with, which these four months are within
+
+
+def test_a_therapist_reading_together_alone_is_told_it_speaks_to_the_couple(
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page speaks to the couple ("you both"); their therapist, reading it on their own, is told once that
+    its words are the couple's, and the closed month says "they"; on a shared screen the couple read it as theirs."""
+    couple = make_couple(store, "Noor & Ilya", ("Noor", "Ilya"))
+    noor, _ = couple.partners
+    check_in(store, catalog, noor.partner_id, THIS_MONTH, whole_plan(catalog, 2))
+    doctor = therapist(store, "Dr Reader", [couple.couple_id])
+    label = periods.label(THIS_MONTH)
+
+    sign_in(monkeypatch, store, doctor)
+    at = open_page(start_app(), TOGETHER)
+    intro = unescape(at.markdown[0].value)
+    assert intro.startswith("A month opens here once both partners have checked in. This is the page as the two")
+    [info] = [i.value for i in at.info]
+    assert info.startswith(f"{label} opens when they have both checked in.")
+    assert "you" not in intro.lower().split() and "you have" not in info
+
+    sign_in_partner(monkeypatch, store, couple, slot=2)
+    at = open_page(start_app(), TOGETHER)
+    assert unescape(at.markdown[0].value).startswith("A month opens here once you have both checked in.")
+    [info] = [i.value for i in at.info]
+    assert info.startswith(f"{label} opens when you have both checked in.")
+
+    sign_in(monkeypatch, store, doctor)  # sharing: the couple are the readers
+    at = open_page(start_app(share="1", couple=str(couple.couple_id)), TOGETHER)
+    assert unescape(at.markdown[0].value).startswith("A month opens here once you have both checked in.")
+    store.close()
