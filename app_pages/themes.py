@@ -44,15 +44,17 @@ HOW_OFTEN = {"Now and then": 1 / 3, "Half the months or more": 1 / 2, "Most mont
 
 st.markdown(
     "Small hurts often carry a theme: feeling unseen, unheard, alone. When the same theme keeps coming back "
-    "for one of you, it may be worth tending to together, gently and without blame."
+    f"for {'one partner' if page.to_therapist else 'one of you'}, it may be worth tending to together, gently "
+    "and without blame."
 )
 signals = signals_for(db, couple.couple_id, page.lens)
 submitted = submitted_for(db, couple.couple_id, page.lens)
 
 if submitted.empty:
     st.info(
-        "Themes appear here after your first check-ins. A theme keeps coming back once it has come up in "
-        "several of the recent months, so this page grows more useful with time.",
+        f"Themes appear here after {'their' if page.to_therapist else 'your'} first check-ins. A theme keeps "
+        "coming back once it has come up in several of the recent months, so this page grows more useful with "
+        "time.",
         icon=":material/category:",
     )
     st.stop()

@@ -17,9 +17,8 @@ page = page_setup("Together", page="together")
 db, catalog, couple = page.db, page.catalog, page.the_couple
 names = {p.partner_id: p.name for p in couple.partners}
 sharing = page.sharing
-# the page speaks to the couple; a therapist reading it on their own is told so once, at the top (on a shared
-# screen the couple are the readers)
-for_therapist = page.viewer.is_therapist and not sharing
+# the page speaks to the couple; a therapist reading it on their own is told so once, at the top
+for_therapist = page.to_therapist
 
 if for_therapist:
     st.markdown(

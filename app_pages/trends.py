@@ -49,8 +49,13 @@ found = trends_view_for(db, catalog, couple, page.lens, months_back, sharing)
 if found is None:
     span_box.empty()
     st.info(
-        "Your trends appear here once you have checked in. Each part of the check-in gets a chart with a line "
-        "for each of you; after a few months you can see which way things are moving.",
+        (
+            "Their trends appear here once they have checked in. Each part of the check-in gets a chart with a "
+            "line for each partner; after a few months you can see which way things are moving."
+            if page.to_therapist
+            else "Your trends appear here once you have checked in. Each part of the check-in gets a chart with a "
+            "line for each of you; after a few months you can see which way things are moving."
+        ),
         icon=":material/show_chart:",
     )
     st.stop()
@@ -101,7 +106,8 @@ glance_numbers()
 # -- one chart per subscale, a questionnaire at a time ------------------------------------
 st.header("Each part, month by month")
 if view.single_month:
-    st.info("One month so far: a line needs two months, so each of you shows as a single point for now.")
+    who = "each partner" if page.to_therapist else "each of you"
+    st.info(f"One month so far: a line needs two months, so {who} shows as a single point for now.")
 
 
 TWO_SIDES = "Both sides"  # the last part: the two perspectives on each one's reaches
@@ -118,7 +124,8 @@ def unique(labels: list[str]) -> list[str]:
 def two_sides() -> None:
     """The two perspectives: how each felt their reaches were met, and how the other saw meeting them."""
     if not view.mirrors:
-        st.caption("The two-perspectives chart appears once you have both checked in for the same month.")
+        who = "they have" if page.to_therapist else "you have"
+        st.caption(f"The two-perspectives chart appears once {who} both checked in for the same month.")
         return
     st.markdown(
         "The same moments, seen from each side: how one of you felt your reaches for connection were met, "

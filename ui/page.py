@@ -48,6 +48,12 @@ class Page:
         """Whose months of the couple on screen this person sees only once revealed (`Viewer.lens`)."""
         return self.viewer.lens(self.the_couple)
 
+    @property
+    def to_therapist(self) -> bool:
+        """Whether the page's words speak to a therapist reading on their own (about the couple, not to them);
+        on a shared screen the couple are the readers."""
+        return self.viewer.is_therapist and not self.sharing
+
 
 def page_setup(title: str | None = None, *, page: str, needs_couple: bool = True) -> Page:
     """Check who is signed in and that `page` is theirs to open, find the couple, and draw the title.

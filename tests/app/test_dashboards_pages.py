@@ -133,25 +133,43 @@ def test_the_numbers_behind_the_charts_are_sent_only_once_asked_for(page: str, d
 
 @pytest.mark.parametrize("page", [TRENDS, THEMES])
 @pytest.mark.parametrize("history", ["nothing", "a draft only"])
+@pytest.mark.parametrize("reader", ["partner", "therapist"])
 def test_no_checkins_yet_is_a_kind_empty_state(
-    history: str, page: str, store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+    reader: str,
+    history: str,
+    page: str,
+    store: Database,
+    catalog: Catalog,
+    app_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    _, ann, _ = make_couple_ids(store, "Us")
+    couple_id, ann, _ = make_couple_ids(store, "Us")
     if history == "a draft only":  # started but never submitted: nothing to show yet
         draft = store.checkins.open(ann, month(0))
         bids = instrument(catalog, "bids")
         store.checkins.save_answers(draft.checkin_id, bids, {"toward_me": make_answer(bids, bids.item("toward_me"), 1)})
-    first_partner_signed_in(monkeypatch, store)
+    if reader == "therapist":  # reading on their own: the words are about the couple, not to them
+        sign_in(monkeypatch, store, therapist(store, couple_ids=[couple_id]))
+    else:
+        first_partner_signed_in(monkeypatch, store)
     store.close()
     at = visit(page)
     assert not figures(at)
     [info] = [i.value for i in at.info]
     assert "appear here" in info
+    to_couple = reader == "partner"
     if page == TRENDS:
-        assert info.startswith("Your trends appear here once you have checked in.")
+        assert info.startswith(
+            "Your trends appear here once you have checked in."
+            if to_couple
+            else "Their trends appear here once they have checked in."
+        )
         assert "trend_range" not in widget_keys(at)  # no time span to choose while there is nothing to show
     else:
-        assert info.startswith("Themes appear here after your first check-ins.")
+        assert info.startswith(f"Themes appear here after {'your' if to_couple else 'their'} first check-ins.")
+    intro = "\n".join(unescape(m.value) for m in at.markdown)
+    if page == THEMES:
+        assert f"keeps coming back for {'one of you' if to_couple else 'one partner'}, it may be" in intro
 
 
 @pytest.mark.parametrize("page", [TRENDS, THEMES])
@@ -207,7 +225,8 @@ def test_thin_data_renders_and_explains(
         assert "One month so far" not in text
         assert partners_drawn == {ann}
     else:
-        assert "The two-perspectives chart appears once you have both checked in for the same month." in text
+        # read by their therapist: about the couple, not to them
+        assert "The two-perspectives chart appears once they have both checked in for the same month." in text
         assert partners_drawn == {ann, bob}
         # each line spans both months with a gap where that partner did not check in
         for f in trend.values():
