@@ -67,8 +67,10 @@ def generate(
     months: int = 24,
     seed: int = 7,
     end: dt.date | None = None,
+    now: dt.datetime | None = None,
 ) -> DemoResult:
-    """Add `couples` synthetic couples with `months` months of history ending this month."""
+    """Add `couples` synthetic couples with `months` months of history ending this month (or `end`'s), none of it
+    dated after `now` (local time, as the database's timestamps; the clock by default)."""
     import time
 
     start_time = time.perf_counter()
@@ -133,6 +135,7 @@ def generate(
             "timedelta64[s]"
         )
         submitted = started + rng.integers(300, 1200, k).astype("timedelta64[s]")
+        _not_after(now or dt.datetime.now(), periods[m_idx].astype("datetime64[s]"), started, submitted)
         load.append(
             "checkins",
             pa.table(
@@ -179,6 +182,22 @@ def generate(
     k, total, couple_ids = bulk_load(db.engine, write)
     db.engine.bump(*couple_ids)
     return DemoResult(couples, k, total, time.perf_counter() - start_time)
+
+
+def _not_after(now: dt.datetime, month_begins: np.ndarray, started: np.ndarray, submitted: np.ndarray) -> None:
+    """Move, in place, each check-in that would start or finish after `now` into the part of its month already
+    past: its start keeps its place in the month, scaled into the days gone by, and it ends by `now` at the
+    latest. Done without drawing again, so every other number of the demo stays the same for a seed."""
+    clock = int(np.datetime64(now.replace(microsecond=0), "s").astype(np.int64))
+    begin, start, end = (a.astype("datetime64[s]").astype(np.int64) for a in (month_begins, started, submitted))
+    late = end > clock
+    if not late.any():
+        return
+    took = end[late] - start[late]
+    gone = np.maximum(clock - begin[late] - took, 0)  # seconds of the month gone by, less the check-in's length
+    moved = begin[late] + (start[late] - begin[late]) * gone // (28 * 86400)  # drawn 3 to 27 days in
+    started[late] = moved.astype("datetime64[s]")
+    submitted[late] = np.minimum(moved + took, clock).astype("datetime64[s]")
 
 
 def _selection_json(picked: np.ndarray, option_values: list[int]) -> np.ndarray:
