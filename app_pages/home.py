@@ -132,7 +132,8 @@ if newest_open is not None and newest_open != this_month:
 if newest_open is not None:
     st.page_link(
         "app_pages/together.py",
-        label=f"Open {periods.label(newest_open)} together",
+        # the couple open it together; their therapist opens the page
+        label=f"Open {periods.label(newest_open)} {'on Together' if page.to_therapist else 'together'}",
         icon=":material/diversity_1:",
     )
 left, right = st.columns(2)

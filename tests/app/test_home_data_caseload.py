@@ -91,6 +91,9 @@ def test_home_points_to_together_once_both_have_checked_in(
         f"You have both checked in for {periods.label(THIS_MONTH)}, so the month is open on Together: what each "
         "of you felt, side by side, in your own words."
     )
+    as_signed_in(monkeypatch, doctor_cookie)  # their therapist opens the page; the couple open it together
+    [link] = together_links(start_app())
+    assert link.label == f"Open {periods.label(THIS_MONTH)} on Together"
 
 
 # -- a wrong file on the Data page ------------------------------------------------------------------------
