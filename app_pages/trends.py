@@ -87,11 +87,12 @@ def glance_numbers() -> None:
     glance = view.glance_table
     box.dataframe(glance, hide_index=True, width="stretch", height=35 * (len(glance) + 1) + 3)
     box.caption(
-        "Each month is compared with each of your starting points"
+        "Each month is compared with "
+        + ("each partner's starting point" if page.to_therapist else "each of your starting points")
         + (
             f" (from {periods.label(view.start_mark)}, marked as the start)"
             if view.start_mark
-            else " (your first check-in)"
+            else " (the first check-in)"
         )
         + ". ▲ and ▼ mark a reliable change since then (the Jacobson–Truax reliable change index, with the "
         "spread of everyone's first check-ins or a questionnaire's published norms): ▲ when the line went up, ▼ "
@@ -127,8 +128,9 @@ def two_sides() -> None:
         who = "they have" if page.to_therapist else "you have"
         st.caption(f"The two-perspectives chart appears once {who} both checked in for the same month.")
         return
+    one, yours = ("one partner", "their") if page.to_therapist else ("one of you", "your")
     st.markdown(
-        "The same moments, seen from each side: how one of you felt your reaches for connection were met, "
+        f"The same moments, seen from each side: how {one} felt {yours} reaches for connection were met, "
         "and how the other saw themselves meeting them. A space between the lines is not a verdict on who is "
         "right; it is something to be curious about together."
     )

@@ -654,3 +654,29 @@ def test_where_a_theme_came_from_shows_its_answers_once_a_theme_is_chosen(
     asked = micro.item("unheard_themes").text
     assert set(table["Question"]) == {f"{asked} (after “{micro.short(micro.item('unheard_often'))}”)"}
     assert "The answers that pointed to it, " in shown(at)
+
+
+@pytest.mark.parametrize("reader", ["partner", "therapist"])
+def test_trends_speaks_to_the_couple_and_about_them_to_their_therapist(
+    reader: str, store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The words around Trends' numbers and its two perspectives say "you" to a partner, and "each partner" and
+    "their" to a therapist reading on their own."""
+    couple_id, ann, bob = make_couple_ids(store, "Us")
+    for i in range(2):
+        check_in(store, catalog, ann, month(i), whole_plan(catalog, 2))
+        check_in(store, catalog, bob, month(i), whole_plan(catalog, 3))
+    if reader == "therapist":
+        sign_in(monkeypatch, store, therapist(store, couple_ids=[couple_id]))
+    else:
+        first_partner_signed_in(monkeypatch, store)
+    store.close()
+    words = "\n".join(text_of(part) for part in each_part(visit(TRENDS)))
+    to_couple = reader == "partner"
+    said = {
+        "Each month is compared with each of your starting points": to_couple,
+        "how one of you felt your reaches for connection were met": to_couple,
+        "Each month is compared with each partner's starting point": not to_couple,
+        "how one partner felt their reaches for connection were met": not to_couple,
+    }
+    assert {line: line in words for line in said} == said
