@@ -127,6 +127,10 @@ PAGE_STYLE = f"""<style>
 # wide, as Streamlit lays a wide page out, and keeps the sidebar's room: at the width Streamlit will give it (the
 # one a person dragged it to, which Streamlit keeps in the browser), and none when they folded it away. Only on a
 # signed-in page (`server.middleware`): the page served to someone not signed in has no sidebar.
+# The sidebar's room is the page's wrapper's margin until the sidebar is there (a sibling before it), said without
+# `:has()`: a rule that asked `:not(:has(> sidebar)) > :has(> main)` stayed in the page for good, and every change
+# Plotly made while drawing a chart then had the browser restyle the page (its measuring took 45 ms of the two
+# charts Trends opens with, instead of 12; a chart from the sidebar came 20 ms later: `make bench`).
 WIDE_SIDE_PX = 80  # Streamlit's side padding of a wide page ...
 WIDE_FROM_PX = 864  # ... on a screen at least this wide (its narrow page's 736 px and twice 80 - 16 px)
 SIDEBAR_PX = 300  # Streamlit's sidebar, as it opens on a wide screen
@@ -161,9 +165,9 @@ SIGNED_IN_STYLE = f"""{_OPENING}<style>
   {_FIRST} [data-testid="stMainBlockContainer"] {{ padding-left: {WIDE_SIDE_PX}px; padding-right: {WIDE_SIDE_PX}px; }}
 }}
 @media (min-width: {SIDEBAR_INLINE_PX}px) {{
-  {_FIRST}:not([data-mw-sidebar="folded"])
-    [data-testid="stAppViewContainer"]:not(:has(> [data-testid="stSidebar"])) > :has(> [data-testid="stMain"]) {{
+  {_FIRST}:not([data-mw-sidebar="folded"]) [data-testid="stAppViewContainer"] > div {{
     margin-left: var(--mw-sidebar, {SIDEBAR_PX}px);
   }}
+  {_FIRST} [data-testid="stAppViewContainer"] > [data-testid="stSidebar"] ~ div {{ margin-left: 0; }}
 }}
 </style>"""
