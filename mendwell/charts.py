@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import re
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -168,7 +169,11 @@ def _figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> go.Figure:
 
 def _screen_figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> go.Figure:
     revision = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
-    return go.Figure({"data": data, "layout": {**layout, "template": {}, "datarevision": revision}}, _validate=False)
+    # nothing to drag: a finger that lands on a chart scrolls the page (Plotly's zoom and pan held it), and a tap
+    # still shows the point's words
+    axes = {key: {**value, "fixedrange": True} for key, value in layout.items() if re.fullmatch(r"[xy]axis\d*", key)}
+    screen = {**layout, **axes, "dragmode": False, "template": {}, "datarevision": revision}
+    return go.Figure({"data": data, "layout": screen}, _validate=False)
 
 
 def spec_json(fig: go.Figure) -> str:
@@ -228,7 +233,8 @@ def _layout(
         "height": height,
         "margin": margin or {"l": 10, "r": 10, "t": 60, "b": 10},
         "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
-        "hoverlabel": {"font": {**font, "size": font["size"]}},
+        # dark words on white, the line's colour as the frame (on the line's own colour they fell to 2.6:1)
+        "hoverlabel": {"bgcolor": "white", "bordercolor": MUTED, "font": {**font, "size": font["size"]}},
         "plot_bgcolor": "white",
         "paper_bgcolor": "white",
         "xaxis": {**axis, "showgrid": False, **months},
@@ -277,7 +283,7 @@ def _partner_line(
             "symbol": PARTNER_SYMBOL.get(p.slot, "circle"), "size": PARTNER_MARK_SIZE, "color": p.colour,
             "line": {"color": p.colour, "width": 2},
         },
-        "hovertemplate": hover, "meta": meta, **extra,
+        "hovertemplate": hover, "hoverlabel": {"bordercolor": p.colour}, "meta": meta, **extra,
     }  # fmt: skip
 
 

@@ -10,7 +10,7 @@ from urllib.parse import quote_plus
 
 import plotly.graph_objects as go
 import pytest
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from mendwell import charts
 from mendwell.chart_drawing import HOLDER_PREFIX, MARK, message
@@ -454,3 +454,62 @@ def test_the_time_span_and_part_are_in_the_address_so_a_reload_keeps_them(
     wait_for_calm(page)
     assert _months_drawn(page) == {12}
     assert "forever" not in page.url and "Nothing" not in page.url
+
+
+# the relative luminance of an sRGB colour "rgb(r, g, b)" and the contrast of two (WCAG 2.2)
+def _luminance(colour: str) -> float:
+    r, g, b = (int(v) / 255 for v in re.findall(r"\d+", colour)[:3])
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def _swipe_up(page: Page, x: float, y: float) -> float:
+    """A finger drawn 250 px up the screen from (x, y), as on a phone; how far the page scrolled."""
+    cdp = page.context.new_cdp_session(page)
+    scrolled = "() => [...document.querySelectorAll('*')].reduce((t, e) => t + e.scrollTop, 0)"
+    before = float(page.evaluate(scrolled))
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for step in range(1, 11):
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y - 25 * step}]})
+        page.wait_for_timeout(16)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    page.wait_for_timeout(500)
+    return float(page.evaluate(scrolled)) - before
+
+
+def test_on_a_phone_a_chart_scrolls_with_the_page_and_a_tap_shows_readable_words(
+    browser: Browser, served: tuple[Server, str]
+) -> None:
+    """Found on a phone: a finger that landed on a chart (most of the screen on Trends) held the page still
+    (Plotly's zoom took the drag), and a tapped point's words were dark on the partner's blue (2.6:1)."""
+    server, partner = served
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        browser_sign_in(page, server.url, partner, path="/trends")
+        charts_drawn(page, 2)
+        chart = page.locator(CHART_BOX).first
+        chart.scroll_into_view_if_needed()
+        box = chart.bounding_box()
+        assert box is not None
+        assert _swipe_up(page, box["x"] + box["width"] / 2, box["y"] + box["height"] / 2) > 150
+        # a tap on a point shows its words, dark on white in a frame of the line's colour
+        chart.scroll_into_view_if_needed()
+        point = chart.locator(".scatterlayer .point").nth(3).bounding_box()
+        assert point is not None
+        page.touchscreen.tap(point["x"] + point["width"] / 2, point["y"] + point["height"] / 2)
+        label = chart.locator(".hoverlayer .hovertext").first
+        expect(label).to_be_visible()
+        words = label.locator("text.nums").evaluate("t => getComputedStyle(t).fill")
+        ground = label.locator("path").first.evaluate("p => getComputedStyle(p).fill")
+        said = label.evaluate("g => g.textContent")
+        assert re.search(r"Score \d", said), said
+        assert _contrast(words, ground) >= 4.5, (words, ground)
+        screenshot(page, "trends-tapped-point-phone.png")
+    finally:
+        context.close()
