@@ -443,6 +443,11 @@ def _reliable_marks(mine: pd.DataFrame, p: PartnerStyle) -> list[dict[str, Any]]
     return out
 
 
+def answers_pointing(n: int) -> str:
+    """How many answers pointed to a theme in a month, in words ("No answers", "1 answer", "3 answers")."""
+    return "No answers" if n == 0 else "1 answer" if n == 1 else f"{n} answers"
+
+
 def theme_heatmap(
     months_df: pd.DataFrame,
     theme_titles: Mapping[str, str],
@@ -481,7 +486,8 @@ def theme_heatmap(
                 "tickformat": "d",
                 **({"dtick": 1} if darkest <= 8 else {}),
             },
-            "hovertemplate": "%{x|%B %Y}<br>%{y}<br>%{z} answer(s) point here<extra></extra>",
+            "customdata": [[answers_pointing(int(v)) for v in row] for row in grid.to_numpy().tolist()],
+            "hovertemplate": "%{x|%B %Y}<br>%{y}<br>%{customdata} pointing here<extra></extra>",
             "meta": {"role": "themes"},
         }
     ]

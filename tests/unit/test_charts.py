@@ -75,10 +75,11 @@ def _hover_lines(fig: go.Figure) -> list[str]:
             continue  # shows no label
         body = str(trace.get("hovertemplate", "")).split("<extra>")[0]
         if trace["type"] == "heatmap":
+            words = trace.get("customdata") or [[None] * len(row) for row in trace["z"]]
             points = [
-                {"x": x, "y": y, "z": z}
-                for y, row in zip(trace["y"], trace["z"], strict=True)
-                for x, z in zip(trace["x"], row, strict=True)
+                {"x": x, "y": y, "z": z, "customdata": c}
+                for y, row, said in zip(trace["y"], trace["z"], words, strict=True)
+                for x, z, c in zip(trace["x"], row, said, strict=True)
             ]
         else:
             data = trace.get("customdata") or [None] * len(trace["x"])
@@ -94,6 +95,8 @@ def _hover_lines(fig: go.Figure) -> list[str]:
                 name, spec = m.group(1), m.group(2)
                 custom = name.startswith("customdata[")
                 value = point["customdata"][int(name[11:-1])] if custom else point[name]
+                if name == "customdata":
+                    return str(value)
                 if name == "x" and spec:
                     return str(pd.Timestamp(str(value)).strftime(spec))
                 return format(float(value), spec) if spec else str(value)
@@ -255,3 +258,12 @@ def test_themes_charts_are_larger_on_a_shared_screen(demo_store: Database, catal
         small, big = build(False).layout, build(True).layout
         assert big.font.size == 18 > small.font.size, (big.font.size, small.font.size)
         assert big.height > small.height and big.margin.l >= small.margin.l
+
+
+def test_a_theme_cell_says_how_many_answers_in_words(demo_store: Database, catalog: Catalog) -> None:
+    """A cell's label counts in words, never "0 answer(s)"."""
+    lines = [line for fig in _demo_figures(demo_store, catalog) for line in _hover_lines(fig)]
+    counted = [line for line in lines if line.endswith("pointing here")]
+    assert counted and not [line for line in lines if "(s)" in line]
+    assert {"No answers pointing here", "1 answer pointing here"} <= set(counted)
+    assert [charts.answers_pointing(n) for n in (0, 1, 2, 12)] == ["No answers", "1 answer", "2 answers", "12 answers"]
