@@ -29,7 +29,7 @@ import plotly.io as pio
 
 from mendwell import stats
 from mendwell.instruments import Instrument
-from mendwell.text import no_bidi_controls, possessive
+from mendwell.text import counted, no_bidi_controls, possessive
 
 PARTNER_COLOURS = {1: "#0072B2", 2: "#D55E00"}  # blue, vermillion
 PARTNER_DASH = {1: "solid", 2: "dash"}
@@ -445,7 +445,7 @@ def _reliable_marks(mine: pd.DataFrame, p: PartnerStyle) -> list[dict[str, Any]]
 
 def answers_pointing(n: int) -> str:
     """How many answers pointed to a theme in a month, in words ("No answers", "1 answer", "3 answers")."""
-    return "No answers" if n == 0 else "1 answer" if n == 1 else f"{n} answers"
+    return "No answers" if n == 0 else counted(n, "answer")
 
 
 def theme_heatmap(

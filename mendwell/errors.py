@@ -8,6 +8,8 @@ generic message.
 
 from __future__ import annotations
 
+from mendwell.text import counted
+
 
 class MendwellError(Exception):
     """A problem the person using the app should read, in plain words."""
@@ -48,7 +50,8 @@ class ArchiveError(MendwellError):
         self.problems = list(problems)
         shown = "\n".join(f"- {p}" for p in self.problems[:30])
         more = f"\n- … and {len(self.problems) - 30} more" if len(self.problems) > 30 else ""
-        super().__init__(f"Nothing was imported: the file has {len(self.problems)} problem(s).\n{shown}{more}")
+        found = counted(len(self.problems), "problem")
+        super().__init__(f"Nothing was imported: the file has {found}.\n{shown}{more}")
 
 
 class ReportError(MendwellError):

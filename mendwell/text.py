@@ -76,6 +76,11 @@ def listed(words: Sequence[str]) -> str:
     return ", ".join(words[:-1]) + " and " + words[-1]
 
 
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """A count in words, one way everywhere: "1 file", "2 files" ("many" for an irregular plural)."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
 def rounded(fmt: str, value: float) -> str:
     """`fmt.format(value)` for a `{:.Nf}` or `{:.N%}` format (and words after it), with a half rounded up, as
     people round and as the tables beside the sentences show it: 3.25 reads "3.3" (Python's own format rounds a

@@ -21,6 +21,7 @@ from mendwell import audit
 from mendwell.access import Viewer, pages_for, put_away
 from mendwell.charts import CHART_PAGES
 from mendwell.data import Database
+from mendwell.text import counted
 from ui import chart_element, quick_exit, state
 from ui.auth import current_viewer, found_for_this_run, sign_out, signed_out_page
 from ui.gates import left_at_the_tap
@@ -258,7 +259,7 @@ def run() -> None:
     if catalog.problems and not sharing and (viewer.is_owner or viewer.is_therapist):
         bad = catalog.bad_files
         st.warning(
-            f"{len(bad)} questionnaire file(s) could not be loaded, so they are left out of the check-in: "
+            f"{counted(len(bad), 'questionnaire file')} could not be loaded, so they are left out of the check-in: "
             + ", ".join(safe(name) for name in bad)
             + ". The other questionnaires work as usual.",
             icon=":material/warning:",

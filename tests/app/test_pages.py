@@ -761,7 +761,7 @@ def test_broken_instrument_file_is_named_and_the_rest_still_works(
     at = start_app()
     assert len(at.warning) == 1
     banner = unescape(at.warning[0].value)
-    assert banner.startswith("2 questionnaire file(s) could not be loaded")
+    assert banner.startswith("2 questionnaire files could not be loaded")
     assert "broken_syntax.toml" in banner and "missing_items.toml" in banner
     assert "### Ann" in texts(at)  # Home itself still works
 
