@@ -233,7 +233,7 @@ def _layout(
         "height": height,
         "margin": margin or {"l": 10, "r": 10, "t": 60, "b": 10},
         "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
-        # dark words on white, the line's colour as the frame (on the line's own colour they fell to 2.6:1)
+        # dark words on white in a frame (a partner's line: their colour); on the line's own colour they were 2.5:1
         "hoverlabel": {"bgcolor": "white", "bordercolor": MUTED, "font": {**font, "size": font["size"]}},
         "plot_bgcolor": "white",
         "paper_bgcolor": "white",

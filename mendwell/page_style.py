@@ -130,7 +130,7 @@ PAGE_STYLE = f"""<style>
 # The sidebar's room is the page's wrapper's margin until the sidebar is there (a sibling before it), said without
 # `:has()`: a rule that asked `:not(:has(> sidebar)) > :has(> main)` stayed in the page for good, and every change
 # Plotly made while drawing a chart then had the browser restyle the page (its measuring took 45 ms of the two
-# charts Trends opens with, instead of 12; a chart from the sidebar came 20 ms later: `make bench`).
+# charts Trends opens with, instead of 12; the first chart from the sidebar came about 30 ms later: `make bench`).
 WIDE_SIDE_PX = 80  # Streamlit's side padding of a wide page ...
 WIDE_FROM_PX = 864  # ... on a screen at least this wide (its narrow page's 736 px and twice 80 - 16 px)
 SIDEBAR_PX = 300  # Streamlit's sidebar, as it opens on a wide screen

@@ -259,7 +259,9 @@ def run() -> None:
     if catalog.problems and not sharing and (viewer.is_owner or viewer.is_therapist):
         bad = catalog.bad_files
         st.warning(
-            f"{counted(len(bad), 'questionnaire file')} could not be loaded, so they are left out of the check-in: "
+            f"{counted(len(bad), 'questionnaire file')} could not be loaded, so "
+            + ("it is" if len(bad) == 1 else "they are")
+            + " left out of the check-in: "
             + ", ".join(safe(name) for name in bad)
             + ". The other questionnaires work as usual.",
             icon=":material/warning:",
