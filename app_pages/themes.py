@@ -163,11 +163,7 @@ def by_month() -> None:
     for heat in view.heatmaps:
         chart(heat, "Heatmap")
         chart_numbers(heat)
-    st.caption(
-        "A cell darkens with the number of answers that pointed to a theme that month: a theme chosen in "
-        "“What did it stir in me?”, or a question tied to the theme answered toward its harder end. "
-        "A blank cell means nothing pointed to that theme that month."
-    )
+    st.caption(summary.heatmap_key(view.darkest))
 
 
 def kinds() -> None:

@@ -134,6 +134,9 @@ class SubscaleMeta:
 VALIDATE = False  # tests set this to True to check every spec against plotly's schema
 GRID = "#e8e6e1"
 MUTED = "#5b6770"  # words inside a chart (band names, the cut-off)
+# a heatmap's shades: one answer already 3.1:1 on white, so a cell with anything in it is seen (WCAG 1.4.11; the
+# old palest shade was 1.2:1), darkening to the most answers in a month
+HEAT_LIGHTEST, HEAT_DARKEST = "#6e98ad", "#0b4f6c"
 # Words inside the plot are drawn over the lines (Plotly's annotations lie above its traces); a white halo keeps
 # them readable where a line or a mark crosses them, and a line under them still shows between the letters.
 HALO = "0 0 2px white, 0 0 2px white, 0 0 3px white"
@@ -448,6 +451,15 @@ def answers_pointing(n: int) -> str:
     return "No answers" if n == 0 else counted(n, "answer")
 
 
+def heat_scale(darkest: int) -> list[list[Any]]:
+    """A heatmap's colour scale for counts 0 to `darkest`: a blank cell white, one answer `HEAT_LIGHTEST`,
+    darkening to `HEAT_DARKEST` at `darkest` (a step, not a blend, between none and one)."""
+    if darkest <= 1:
+        return [[0, "#ffffff"], [0.5, "#ffffff"], [0.5, HEAT_DARKEST], [1, HEAT_DARKEST]]
+    one = 1 / darkest
+    return [[0, "#ffffff"], [one / 2, "#ffffff"], [one / 2, HEAT_LIGHTEST], [one, HEAT_LIGHTEST], [1, HEAT_DARKEST]]
+
+
 def theme_heatmap(
     months_df: pd.DataFrame,
     theme_titles: Mapping[str, str],
@@ -459,7 +471,9 @@ def theme_heatmap(
 ) -> go.Figure:
     """Months across, themes down; each cell counts the answers that pointed to the theme (`large`: for a
     shared screen, in larger type with taller rows). `top`: the count the darkest shade stands for, the same
-    for both partners' grids so that a shade means the same on each (else this grid's own highest)."""
+    for both partners' grids so that a shade means the same on each (else this grid's own highest). No colour
+    bar: the words beside the grid say what the shades stand for (`summary.heatmap_key`), and a phone's grid
+    keeps the bar's width (the bar also took half the time Plotly spends drawing the grid)."""
     themes = list(theme_titles)
     grid = (
         months_df.assign(period=pd.to_datetime(months_df["period"]))
@@ -475,30 +489,25 @@ def theme_heatmap(
             # a theme's name on the axis and in the hover label, in lines of at most HOVER_CHARS (a questionnaire
             # file may name a theme at length): the label fits beside a cell, the axis leaves the grid its width
             "y": [hover_text(theme_titles[t]) for t in themes],
-            "colorscale": [[0, "#ffffff"], [0.01, "#e6f0f5"], [1, "#0b4f6c"]],
+            "colorscale": heat_scale(darkest),
             "zmin": 0,
             "zmax": darkest,
+            "showscale": False,
             "xgap": 2,
             "ygap": 2,
-            "colorbar": {
-                "title": {"text": "answers", "side": "right"},  # upright, so the grid keeps its width
-                "thickness": 12,
-                "tickformat": "d",
-                **({"dtick": 1} if darkest <= 8 else {}),
-            },
             "customdata": [[answers_pointing(int(v)) for v in row] for row in grid.to_numpy().tolist()],
             "hovertemplate": "%{x|%B %Y}<br>%{y}<br>%{customdata} pointing here<extra></extra>",
             "meta": {"role": "themes"},
         }
     ]
-    # fixed margins (see fixed_margin): room for the longest theme's name on the left, the colour bar right
+    # fixed margins (see fixed_margin): room for the longest theme's name on the left, half a month's label right
     lines = [line for t in themes for line in textwrap.wrap(" ".join(theme_titles[t].split()), HOVER_CHARS)]
     widest = max(map(len, lines), default=0)
     # the title (a name and "themes by month") in lines a phone's chart holds, the top margin a line taller for each
     heading = textwrap.wrap(" ".join(title.split()), TITLE_CHARS) or [""]
     extra = TITLE_LINE * (len(heading) - 1)
     scale = 18 / FONT["size"] if large else 1.0
-    margin = fixed_margin(l=round(scale * min(240, max(60, 16 + round(7.5 * widest)))), r=64, t=60 + extra)
+    margin = fixed_margin(l=round(scale * min(240, max(60, 16 + round(7.5 * widest)))), r=28, t=60 + extra)
     rows = max((len(textwrap.wrap(" ".join(theme_titles[t].split()), HOVER_CHARS)) for t in themes), default=1)
     n = len(months)  # the grid can be narrow on a phone: fewer month labels than on a line chart
     ticks = {"dtick": "M1" if n <= 6 else "M3" if n <= 12 else "M6" if n <= 24 else "M12"}

@@ -416,13 +416,7 @@ def _themes(d: _Data) -> str:
         waiting = [m for m in s.kept_back if m in set(months)]
         if waiting:
             out.append(_note(esc(summary.waiting_sentence(s.name, waiting))))
-    out.append(
-        _note(
-            "A cell darkens with the number of answers that pointed to a theme that month: a theme chosen in "
-            "“What did it stir in me?”, or a question tied to the theme answered toward its harder end. "
-            "A blank cell means nothing pointed to that theme that month."
-        )
-    )
+    out.append(_note(esc(summary.heatmap_key(max(1, top)))))
 
     out.append(f"<h3>{charts.REPAIR_TITLE}</h3>")
     gapped = views.repair_series(d.repair, d.styles, pd.Timestamp(d.start), pd.Timestamp(d.end))

@@ -25,7 +25,7 @@ import pandas as pd
 from mendwell import stats
 from mendwell.limits import GLANCE_MAX, MIN_TREND_POINTS, TREND_MONTHS
 from mendwell.periods import add_months, label
-from mendwell.text import listed, possessive, rounded
+from mendwell.text import counted, listed, possessive, rounded
 
 CANT_TELL_MARK = "can't tell yet"
 NO_CHANGE_MARK = "no reliable change"
@@ -523,6 +523,21 @@ def heatmap_sentence(
     listed = _by_months(months_df[months_df["signals"] > 0].groupby("theme_id")["period"].nunique(), theme_titles)
     of, unit = _out_of(months, checked_in)
     return f"{possessive(name)} themes by month, {span}: {_months_list(listed, of, unit=unit)}."
+
+
+def heatmap_key(darkest: int) -> str:
+    """What a themes heatmap's shades stand for, `darkest` being the count of its darkest shade (the same on
+    both partners' grids): said in words, as the grid has no colour bar."""
+    shades = (
+        "each shaded cell is 1 answer"
+        if darkest <= 1
+        else f"the palest shade is 1 answer, the darkest {counted(darkest, 'answer')}"
+    )
+    return (
+        "A cell darkens with the number of answers that pointed to a theme that month: a theme chosen in "
+        f"“What did it stir in me?”, or a question tied to the theme answered toward its harder end ({shades}). "
+        "A blank cell means nothing pointed to that theme that month."
+    )
 
 
 def kinds_sentence(

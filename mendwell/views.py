@@ -483,6 +483,7 @@ class ThemesView:
     heatmaps: tuple[ChartView, ...]  # one per partner who has checked in
     kinds: tuple[PartnerChart, ...]  # empty when there is no small-hurts questionnaire
     repair: ChartView | None  # None before anyone named a small hurt in the span
+    darkest: int  # the count the heatmaps' darkest shade stands for, on both (summary.heatmap_key says it)
 
 
 def submitted_months(checkins: pd.DataFrame) -> pd.DataFrame:
@@ -597,4 +598,4 @@ def themes_view(
                 csv=b"" if large else table.to_csv(index=False).encode("utf-8"),
                 file_name="mendwell-small-hurts-mended.csv",
             )
-    return ThemesView(start, tuple(months), tuple(heatmaps), tuple(kinds), repair)
+    return ThemesView(start, tuple(months), tuple(heatmaps), tuple(kinds), repair, max(1, top))

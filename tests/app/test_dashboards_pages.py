@@ -327,6 +327,7 @@ def test_demo_themes_has_a_heatmap_per_partner(demo: Demo, catalog: Catalog, app
     last: pd.Timestamp = demo.last
     window = [last - pd.DateOffset(months=n) for n in range(11, -1, -1)]
     theme_titles = [t.title for t in catalog.themes.values()]
+    tops = []
     for p in couple.partners:
         fig = figs[f"heat_{p.partner_id}"]
         assert fig["layout"]["title"]["text"] == f"{p.name}: themes by month"
@@ -337,6 +338,10 @@ def test_demo_themes_has_a_heatmap_per_partner(demo: Demo, catalog: Catalog, app
         z = values(heat["z"]).reshape(len(theme_titles), len(window))
         mine = signals[(signals["partner_id"] == p.partner_id) & (pd.to_datetime(signals["period"]) >= window[0])]
         assert z.sum() == len(mine) > 0  # every answer that pointed to a theme, counted once
+        tops.append(int(z.max()))
+    # one scale for both grids, its darkest shade said in words under them (there is no colour bar)
+    assert {heat["zmax"] for fig in figs.values() for heat in fig["data"] if heat["type"] == "heatmap"} == {max(tops)}
+    assert any(f"the darkest {max(tops)} answers)" in c.value for c in at.caption), [c.value for c in at.caption]
     assert {k for k in figs if k.startswith("kinds_")} == {f"kinds_{p.partner_id}" for p in couple.partners}
     assert "repair" in figs
 

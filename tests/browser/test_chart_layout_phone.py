@@ -4,11 +4,13 @@ the key over the title of every Trends chart at 390 px)."""
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
 import pandas as pd
 import pytest
+from PIL import Image
 from playwright.sync_api import Page
 
 from mendwell import charts
@@ -129,3 +131,47 @@ def test_the_longest_names_keep_inside_a_phones_chart(page: Page) -> None:
         for text in found["texts"]:
             assert text["right"] <= found["width"] + 1, text
     assert charts.in_chart_name(LONGEST[0]).endswith("…") and charts.in_chart_name(LONGEST[1]) == LONGEST[1]
+
+
+def _luminance(rgb: tuple[int, ...]) -> float:
+    c = [v / 255 for v in rgb[:3]]
+    lin = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in c]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def _contrast(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_a_heatmap_cell_with_anything_in_it_stands_out_from_the_page(page: Page) -> None:
+    """Found on Themes: a cell with one answer was drawn 1.2:1 on the white page, all but unseen. As Chromium
+    draws them: a blank cell is white, one answer already 3:1 on white (WCAG 1.4.11), and each answer more is
+    darker, up to the darkest shade; no colour bar (its words are beside the grid)."""
+    months = [pd.Timestamp(f"2026-0{m}-01") for m in range(1, 6)]
+    counts = [0, 1, 2, 4, 6]
+    heat = pd.DataFrame({"period": months, "theme_id": "t", "signals": counts})
+    fig = json.loads(charts.spec_json(charts.for_screen(charts.theme_heatmap(heat, {"t": "Unseen"}, months, "T"))))
+    assert all(trace.get("showscale") is False for trace in fig["data"])
+    page.set_viewport_size({"width": 390, "height": 400})
+    page.set_content('<div id="c" style="width:330px"></div>')
+    page.add_script_tag(path=str(PLOTLY))
+    centres: list[list[float]] = page.evaluate(
+        """async (fig) => {
+            const div = document.getElementById('c');
+            await Plotly.newPlot(div, fig.data, fig.layout);
+            const xa = div._fullLayout.xaxis, ya = div._fullLayout.yaxis, r = div.getBoundingClientRect();
+            return fig.data[0].x.map(x => [r.left + xa._offset + xa.d2p(x), r.top + ya._offset + ya.d2p('Unseen')]);
+        }""",
+        fig,
+    )
+    assert page.locator("#c .colorbar").count() == 0
+    shot = Image.open(io.BytesIO(page.screenshot())).convert("RGB")
+    colours = [shot.getpixel((round(x), round(y))) for x, y in centres]
+    white = (255, 255, 255)
+    assert colours[0] == white, colours
+    shaded = colours[1:]
+    assert _contrast(shaded[0], white) >= 3.0, shaded[0]
+    darkness = [_luminance(c) for c in shaded]
+    assert darkness == sorted(darkness, reverse=True) and len(set(shaded)) == len(shaded), shaded
+    assert _contrast(shaded[-1], white) >= 8.5, shaded[-1]  # the darkest shade (charts.HEAT_DARKEST: 8.9:1)

@@ -165,3 +165,10 @@ def test_a_half_is_rounded_up_in_sentences_as_in_the_tables() -> None:
     assert summary.line_words(points, "v", 0.25) == "rose from 1.3 to 3.3, ranging from 1.3 to 3.8 on the way"
     shares = pd.DataFrame({"period": MONTHS[:2], "share": [12.5, 82.5]})
     assert summary.line_words(shares, "share", 10, "{:.0f}%") == "rose from 13% to 83%"
+
+
+def test_the_heatmap_key_says_what_its_palest_and_darkest_shades_stand_for() -> None:
+    assert "(the palest shade is 1 answer, the darkest 6 answers)." in summary.heatmap_key(6)
+    assert "(the palest shade is 1 answer, the darkest 2 answers)." in summary.heatmap_key(2)
+    assert "(each shaded cell is 1 answer)." in summary.heatmap_key(1)
+    assert summary.heatmap_key(3).endswith("A blank cell means nothing pointed to that theme that month.")
