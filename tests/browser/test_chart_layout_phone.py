@@ -139,6 +139,12 @@ def _luminance(rgb: tuple[int, ...]) -> float:
     return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
 
 
+def _pixel(image: Image.Image, x: float, y: float) -> tuple[int, ...]:
+    found = image.getpixel((round(x), round(y)))
+    assert isinstance(found, tuple), found
+    return found
+
+
 def _contrast(a: tuple[int, ...], b: tuple[int, ...]) -> float:
     hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
     return (hi + 0.05) / (lo + 0.05)
@@ -167,7 +173,7 @@ def test_a_heatmap_cell_with_anything_in_it_stands_out_from_the_page(page: Page)
     )
     assert page.locator("#c .colorbar").count() == 0
     shot = Image.open(io.BytesIO(page.screenshot())).convert("RGB")
-    colours = [shot.getpixel((round(x), round(y))) for x, y in centres]
+    colours = [_pixel(shot, x, y) for x, y in centres]
     white = (255, 255, 255)
     assert colours[0] == white, colours
     shaded = colours[1:]
