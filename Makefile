@@ -46,7 +46,7 @@ lint: $(TEST_STAMP)
 bench: $(TEST_STAMP)
 	$(BIN)/python -m tests.bench.bench_pages
 	$(BIN)/python -m tests.bench.charts_browser
-	$(BIN)/python -m tests.bench.charts_browser --start history --json test-artifacts/charts_browser_history.json
+	$(BIN)/python -m tests.bench.charts_browser --start settings --json test-artifacts/charts_browser_rerun.json
 	$(BIN)/python -m tests.bench.caseload_board
 	$(BIN)/python -m tests.bench.capacity
 	$(BIN)/python -m tests.bench.phone_checkin

@@ -11,8 +11,10 @@ or with `--viewer therapist` as a therapist granted that couple. In one run it m
   a size) and to every chart drawn (as many as the domain says the page has), and when it is calm;
 
 each from a fresh open (a new page load: `page.goto`) and from the sidebar (a click on its link, made on a
-freshly opened Settings after a second of reading it, `--settle`, so Settings itself is clicked again while
-on screen; `--start history` makes every sidebar visit, Settings' too, a change of page from History),
+freshly opened History after a second of reading it, `--settle`: every sidebar visit, Settings' too, is a change
+of page; with `--start settings` Settings itself is clicked again while on screen, where Streamlit keeps its
+elements and only reruns it, so nothing is shown anew: that run's sidebar ratios are printed as a reference,
+not held to the targets),
 `--runs` times after one warm-up visit each (whose times, with cold caches, are printed too); the medians
 are compared with the light page's: targets are first chart <= 1.5x and every chart <= 2.5x.
 
@@ -392,6 +394,7 @@ def report(results: Results, floor: Floor, args: argparse.Namespace) -> dict[str
         f"{'app CPU':>8} {'received':>9}"
     )
     verdicts: dict[str, bool] = {}
+    references: list[str] = []
     for how in ("fresh", "sidebar"):
         light = median([v.shown for v in results.of(LIGHT, how)])
         for p in (LIGHT, *CHART_PAGES):
@@ -414,6 +417,9 @@ def report(results: Results, floor: Floor, args: argparse.Namespace) -> dict[str
             if p != LIGHT and light and row["first_chart"] and row["all_charts"]:
                 first, every = row["first_chart"] / light, row["all_charts"] / light
                 row["first_ratio"], row["all_ratio"] = first, every
+                if how == "sidebar" and args.start == LIGHT:  # the light page rerun, not shown anew
+                    references.append(f"{p} {how}: first chart {first:.2f}x, every chart {every:.2f}x")
+                    continue
                 verdicts[f"{p} {how}: first chart {first:.2f}x the light page (<= 1.5)"] = first <= 1.5
                 verdicts[f"{p} {how}: every chart {every:.2f}x the light page (<= 2.5)"] = every <= 2.5
     light = median([v.shown for v in results.of(LIGHT, "sidebar")])
@@ -447,6 +453,8 @@ def report(results: Results, floor: Floor, args: argparse.Namespace) -> dict[str
     print()
     for text, ok in verdicts.items():
         print(f"  {'met   ' if ok else 'MISSED'}  {text}")
+    for text in references:
+        print(f"  (ref)   {text} Settings clicked again while on screen (a rerun of a page already shown)")
     out["verdicts"] = verdicts
     return out
 
@@ -461,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--width", type=int, default=1440)
     parser.add_argument("--height", type=int, default=900)
     parser.add_argument(
-        "--start", choices=STARTS, default=LIGHT, help="the page each sidebar visit starts from (default: Settings)"
+        "--start", choices=STARTS, default="history", help="the page each sidebar visit starts from (default: History)"
     )
     parser.add_argument(
         "--settle", type=float, default=1.0, help="seconds on the start page before each sidebar click (reading)"

@@ -11,12 +11,14 @@ always given by its absolute path. Pages are switched to by their path, e.g. "ap
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator
 from typing import Any, TypeVar
 
 import pytest
+from streamlit.components.v2 import manifest_scanner
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, Button, Element, Node
 
@@ -28,6 +30,10 @@ from tests.support.paths import APP_PY
 from ui.page import NUMBERS_PREFIX
 
 TIMEOUT = 30  # seconds a script run may take on a busy machine
+
+# Each new AppTest scans every installed package for Streamlit components (0.2 s of its first run here, about a
+# sixth of a short test; the app has none). The packages do not change during a test run: scanned once.
+setattr(manifest_scanner, "scan_component_manifests", functools.cache(manifest_scanner.scan_component_manifests))
 
 Figure = dict[str, Any]  # a Plotly figure as JSON: {"data": [...], "layout": {...}}
 
