@@ -33,7 +33,7 @@ TIMEOUT = 30  # seconds a script run may take on a busy machine
 
 # Each new AppTest scans every installed package for Streamlit components (0.2 s of its first run here, about a
 # sixth of a short test; the app has none). The packages do not change during a test run: scanned once.
-setattr(manifest_scanner, "scan_component_manifests", functools.cache(manifest_scanner.scan_component_manifests))
+manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
 
 Figure = dict[str, Any]  # a Plotly figure as JSON: {"data": [...], "layout": {...}}
 
