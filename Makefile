@@ -35,7 +35,7 @@ serve: $(APP_STAMP)
 # Two workers (each test module stays on one, with its server), then what needs the machine to itself.
 test: lint
 	$(BIN)/python -m pytest -n 2 --dist loadscope -m "not serial"
-	$(BIN)/python -m pytest -m serial
+	$(BIN)/python -m pytest -m serial tests/stress
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .

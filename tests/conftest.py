@@ -115,6 +115,11 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # `make test` runs the serial tests from tests/stress alone (collecting only there saves its run 5 s): one
+    # marked serial anywhere else would be left out of both runs
+    astray = [i.nodeid for i in items if "serial" in i.keywords and not i.nodeid.startswith("tests/stress/")]
+    if astray:
+        raise pytest.UsageError(f"serial tests belong in tests/stress (make test runs them from there): {astray}")
     if CHROMIUM is not None:
         return
     skip = pytest.mark.skip(reason="Chromium is not installed: browser tests SKIPPED (apt-get install chromium)")
