@@ -23,21 +23,14 @@ DRAWN_CHART = f"{CHART_BOX}.js-plotly-plot:has(.main-svg)"  # one per chart draw
 ERROR_TEXTS = ("This app has encountered an error", "Something went wrong", "could not be", "Connection error")
 
 
-_CALM = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  return app !== null && app.getAttribute('data-test-script-state') !== 'running'
-    && !document.querySelector('[data-testid="stStatusWidget"]') && !document.querySelector('[data-stale="true"]');
-}"""
-
-
 def wait_for_calm(page: Page) -> None:
     """Wait until no script run is in progress, and check no exception is shown.
 
     Elements of the previous run stay on screen, marked stale, until the new run replaces them; a tap
     on one (the last section's "Next" under the new section's title) would be the old button's."""
-    # looked at every frame: expect()'s polling backs off (0.1, 0.25, 0.5, 1 s), and a calm that came just
-    # after a look waited for the next one
-    page.wait_for_function(_CALM, polling="raf")
+    expect(page.get_by_test_id("stApp")).not_to_have_attribute("data-test-script-state", "running")
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
+    expect(page.locator('[data-stale="true"]')).to_have_count(0)
     expect(page.get_by_test_id("stException")).to_have_count(0)
 
 
