@@ -15,6 +15,7 @@ from playwright.sync_api import Page
 
 from mendwell import charts
 from mendwell.config import PROJECT_DIR
+from tests.support.browser import contrast, luminance
 
 PLOTLY = PROJECT_DIR / "assets" / "plotly" / "plotly-cartesian.min.js"
 NAMES = [("Ann", "Bob"), ("Elias", "Aaron"), ("Aaron Christopher Montgomery", "Elias"), ("Maximiliana", "Bartholomew")]
@@ -133,21 +134,10 @@ def test_the_longest_names_keep_inside_a_phones_chart(page: Page) -> None:
     assert charts.in_chart_name(LONGEST[0]).endswith("…") and charts.in_chart_name(LONGEST[1]) == LONGEST[1]
 
 
-def _luminance(rgb: tuple[int, ...]) -> float:
-    c = [v / 255 for v in rgb[:3]]
-    lin = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in c]
-    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
-
-
 def _pixel(image: Image.Image, x: float, y: float) -> tuple[int, ...]:
     found = image.getpixel((round(x), round(y)))
     assert isinstance(found, tuple), found
     return found
-
-
-def _contrast(a: tuple[int, ...], b: tuple[int, ...]) -> float:
-    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (hi + 0.05) / (lo + 0.05)
 
 
 def test_a_heatmap_cell_with_anything_in_it_stands_out_from_the_page(page: Page) -> None:
@@ -177,7 +167,7 @@ def test_a_heatmap_cell_with_anything_in_it_stands_out_from_the_page(page: Page)
     white = (255, 255, 255)
     assert colours[0] == white, colours
     shaded = colours[1:]
-    assert _contrast(shaded[0], white) >= 3.0, shaded[0]
-    darkness = [_luminance(c) for c in shaded]
+    assert contrast(shaded[0], white) >= 3.0, shaded[0]
+    darkness = [luminance(c) for c in shaded]
     assert darkness == sorted(darkness, reverse=True) and len(set(shaded)) == len(shaded), shaded
-    assert _contrast(shaded[-1], white) >= 8.5, shaded[-1]  # the darkest shade (charts.HEAT_DARKEST: 8.9:1)
+    assert contrast(shaded[-1], white) >= 8.5, shaded[-1]  # the darkest shade (charts.HEAT_DARKEST: 8.9:1)

@@ -19,6 +19,7 @@ from tests.support.auth import browser_sign_in, partner_accounts
 from tests.support.browser import (
     CHART_BOX,
     charts_drawn,
+    contrast,
     nav,
     open_part,
     part_names,
@@ -456,18 +457,6 @@ def test_the_time_span_and_part_are_in_the_address_so_a_reload_keeps_them(
     assert "forever" not in page.url and "Nothing" not in page.url
 
 
-# the relative luminance of an sRGB colour "rgb(r, g, b)" and the contrast of two (WCAG 2.2)
-def _luminance(colour: str) -> float:
-    r, g, b = (int(v) / 255 for v in re.findall(r"\d+", colour)[:3])
-    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
-    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
-
-
-def _contrast(a: str, b: str) -> float:
-    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
-
-
 def _swipe_up(page: Page, x: float, y: float) -> float:
     """A finger drawn 250 px up the screen from (x, y), as on a phone; how far the page scrolled."""
     cdp = page.context.new_cdp_session(page)
@@ -509,7 +498,7 @@ def test_on_a_phone_a_chart_scrolls_with_the_page_and_a_tap_shows_readable_words
         ground = label.locator("path").first.evaluate("p => getComputedStyle(p).fill")
         said = label.evaluate("g => g.textContent")
         assert re.search(r"Score \d", said), said
-        assert _contrast(words, ground) >= 4.5, (words, ground)
+        assert contrast(words, ground) >= 4.5, (words, ground)
         screenshot(page, "trends-tapped-point-phone.png")
     finally:
         context.close()

@@ -245,3 +245,19 @@ def axe_findings(page: Page, allowed: Sequence[Allowed] = ()) -> list[Finding]:
         )
         for f in raw
     ]
+
+
+Colour = str | tuple[int, ...]  # CSS "rgb(r, g, b)" as the browser reports it, or a screenshot's pixel
+
+
+def luminance(colour: Colour) -> float:
+    """The relative luminance of an sRGB colour (WCAG 2.2)."""
+    values = [int(v) for v in re.findall(r"\d+", colour)[:3]] if isinstance(colour, str) else list(colour[:3])
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (v / 255 for v in values)]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast(a: Colour, b: Colour) -> float:
+    """The contrast ratio of two colours (WCAG 2.2): 1 to 21."""
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
