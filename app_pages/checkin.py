@@ -62,7 +62,7 @@ def _month_label(d: dt.date) -> str:
 # The header, short: it is seen once, above the first section; each later section opens below it.
 st.caption(
     f"{safe(partner.name)} · {_month_name(period)} · saved as you go"
-    + (f" · started {checkin.started_at:%d %b}" if checkin is not None and checkin.started_at else "")
+    + (f" · started {periods.day_label(checkin.started_at)}" if checkin is not None and checkin.started_at else "")
 )
 with st.expander("Another month"):
     st.selectbox(

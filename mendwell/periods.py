@@ -33,6 +33,11 @@ def label(period: dt.date) -> str:
     return period.strftime("%B %Y")
 
 
+def day_label(day: dt.date) -> str:
+    """A day as the app says it everywhere: '1 December' (no leading zero, the month in full)."""
+    return f"{day.day} {day:%B}"
+
+
 def recent_periods(n: int, today: dt.date | None = None) -> list[dt.date]:
     """The current month and the `n - 1` before it, newest first."""
     current = month_start(today)

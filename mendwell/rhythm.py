@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
+from mendwell import periods
 from mendwell.limits import CHECKIN_DAY_DEFAULT, CHECKIN_DAY_MAX, CHECKIN_DAY_MIN
 
 DEFAULT_DAY = CHECKIN_DAY_DEFAULT
@@ -27,7 +28,7 @@ class Due:
 
     @property
     def _day(self) -> str:
-        return f"{self.due_date.day} {self.due_date:%B}"
+        return periods.day_label(self.due_date)
 
     @property
     def text(self) -> str:

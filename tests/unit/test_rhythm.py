@@ -68,3 +68,12 @@ def test_the_last_day_of_a_short_month() -> None:
     assert rhythm.due(dt.date(2027, 2, 28), 28, False).text == "Due today."
     # March 31st with the default day: three days past, and still open
     assert rhythm.due(dt.date(2027, 3, 31), 28, False).note == "3 days past their check-in day"
+
+
+def test_a_day_is_said_one_way_everywhere() -> None:
+    """Due dates and a check-in's start read '1 December', never '01 Dec' (the check-in's header said that)."""
+    from mendwell import periods
+
+    assert periods.day_label(dt.date(2026, 12, 1)) == "1 December"
+    assert periods.day_label(dt.datetime(2026, 3, 9, 22, 15)) == "9 March"
+    assert "(by 5 December)" in rhythm.due(dt.date(2026, 12, 1), 5, done=False).text
