@@ -38,6 +38,8 @@ steady_table(
     column_config={
         "#": st.column_config.NumberColumn(format="%d", width="small"),
         "When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
+        "What": st.column_config.TextColumn(width="small"),
+        "Details": st.column_config.TextColumn(width="large"),  # the longest words: the rest make room for them
     },
 )
 st.caption(
