@@ -46,15 +46,28 @@ if checkins.empty:
     st.stop()
 
 st.header("Check-ins")
+# the month as a date, not words: a tap on the column's name sorts by it ("April 2026" came before "March 2026").
+# The day a check-in was sent stays words: a month still in progress reads "—" (a date column would say "None")
+sent_on = pd.to_datetime(checkins["submitted_at"])
 shown = pd.DataFrame(
     {
-        "Month": pd.to_datetime(checkins["period"]).dt.strftime("%B %Y"),
+        "Month": pd.to_datetime(checkins["period"]),
         "Status": checkins["status"].map({"submitted": "Checked in", "draft": "In progress"}),
-        "Checked in on": pd.to_datetime(checkins["submitted_at"]).dt.strftime("%d %b %Y").fillna("—"),
+        "Checked in on": (sent_on.dt.day.astype("Int64").astype(str) + sent_on.dt.strftime(" %b %Y")).where(
+            sent_on.notna(), "—"
+        ),
         **({"Questions answered": checkins["answers"]} if own else {}),
     }
 )
-steady_table(shown, "history-checkins", hide_index=True, width="stretch")
+steady_table(
+    shown,
+    "history-checkins",
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "Month": st.column_config.DateColumn(format="MMMM YYYY"),
+    },
+)
 
 
 @st.fragment
