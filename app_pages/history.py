@@ -123,9 +123,14 @@ band = mine["band"].fillna("")
 mine["cell"] = mine["score"].round(2).map("{:g}".format) + band.where(band == "", " · " + band)
 table = mine.pivot_table(index="period", columns="subscale", values="cell", aggfunc="first", sort=False)
 table = table.sort_index(ascending=False)
-table.index = [periods.label(pd.Timestamp(p).date()) for p in table.index]
-table.index.name = "Month"
-steady_table(table, "history-scores", width="stretch", placeholder=NOT_SCORED)
+table.index = pd.DatetimeIndex(pd.to_datetime(table.index), name="Month")  # sorts as months, shown in words
+steady_table(
+    table,
+    "history-scores",
+    width="stretch",
+    placeholder=NOT_SCORED,
+    column_config={"_index": st.column_config.DateColumn("Month", format="MMMM YYYY")},
+)
 st.caption(
     "Each score is the average of that part's answers (0 to 4, or 0 to 2 for mending), after turning round "
     f"the questions asked the other way. Questions that were skipped or not asked are left out, not counted "

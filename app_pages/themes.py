@@ -242,14 +242,19 @@ def where_from() -> None:
         rows.merge(item_labels, on=["instrument_id", "item_id"], how="left")
         .assign(_when=lambda d: pd.to_datetime(d["period"]), Partner=lambda d: d["partner_id"].map(names))
         .sort_values(["_when", "Partner"], ascending=[False, True])
-        .assign(Month=lambda d: [periods.label(m.date()) for m in d["_when"]])
+        .assign(Month=lambda d: d["_when"])  # a date shown as "March 2026": sorting by it keeps months in order
         .fillna({"Question": "", "Part of the check-in": ""})[["Month", "Partner", "Question", "Part of the check-in"]]
     )
     if detail.empty:
         st.caption("This theme did not come up in the months shown above.")
     else:
         st.caption(f"The answers that pointed to it, {summary.span_words(list(view.months))}.")
-        st.dataframe(detail, hide_index=True, width="stretch")
+        st.dataframe(
+            detail,
+            hide_index=True,
+            width="stretch",
+            column_config={"Month": st.column_config.DateColumn(format="MMMM YYYY")},
+        )
 
 
 where_from()

@@ -19,7 +19,7 @@ import pytest
 from numpy.typing import NDArray
 from streamlit.testing.v1 import AppTest
 
-from mendwell import analysis, periods
+from mendwell import analysis
 from mendwell.checkin import make_answer
 from mendwell.data import Database
 from mendwell.instruments import Catalog, Subscale
@@ -651,7 +651,8 @@ def test_where_a_theme_came_from_shows_its_answers_once_a_theme_is_chosen(
     chooser.set_value(unseen).run()
     ok(at)
     [table] = [d.value for d in at.dataframe if "Question" in d.value.columns]
-    assert table["Month"].tolist() == [periods.label(month(2)), periods.label(month(0))]  # the latest first
+    # months as dates (shown as "March 2026"), so sorting by the column keeps them in order; the latest first
+    assert table["Month"].tolist() == [pd.Timestamp(month(2)), pd.Timestamp(month(0))]
     assert set(table["Partner"]) == {"Ann"}
     assert set(table["Part of the check-in"]) == {instrument(catalog, "micro_hurts").title}
     # the question in its own words, and the hurt it followed (a chart's short label said "Unheard (themes)")
