@@ -9,7 +9,7 @@ from mendwell import periods, recording, reveal, together, views
 from mendwell.text import md_escape, possessive
 from ui.auth import sealing_key
 from ui.gates import sealing_key_gate
-from ui.page import KEPT, kept_back_note, page_setup, safe, steady_table, still_allowed
+from ui.page import KEPT, kept_back_note, month_column, page_setup, safe, steady_table, still_allowed
 from ui.resources import scores_for
 
 page = page_setup("History", page="history")
@@ -64,9 +64,7 @@ steady_table(
     "history-checkins",
     hide_index=True,
     width="stretch",
-    column_config={
-        "Month": st.column_config.DateColumn(format="MMMM YYYY"),
-    },
+    column_config={"Month": month_column()},
 )
 
 
@@ -129,7 +127,7 @@ steady_table(
     "history-scores",
     width="stretch",
     placeholder=NOT_SCORED,
-    column_config={"_index": st.column_config.DateColumn("Month", format="MMMM YYYY")},
+    column_config={"_index": month_column("Month")},
 )
 st.caption(
     "Each score is the average of that part's answers (0 to 4, or 0 to 2 for mending), after turning round "

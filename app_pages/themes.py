@@ -23,6 +23,7 @@ from ui.page import (
     KEPT,
     chart_numbers,
     kept_back_note,
+    month_column,
     page_setup,
     part_picker,
     range_control,
@@ -253,7 +254,7 @@ def where_from() -> None:
             detail,
             hide_index=True,
             width="stretch",
-            column_config={"Month": st.column_config.DateColumn(format="MMMM YYYY")},
+            column_config={"Month": month_column()},
         )
 
 

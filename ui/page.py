@@ -206,6 +206,12 @@ def part_picker(label: str, options: list[str], key: str) -> str:
     return chosen if chosen in options else options[0]
 
 
+def month_column(label: str | None = None) -> Any:
+    """A table's column of months: dates in the cells, so that sorting by the column keeps months in order,
+    shown as words ("March 2026") as everywhere else."""
+    return st.column_config.DateColumn(label, format="MMMM YYYY")
+
+
 NUMBERS_PREFIX = "numbers_"  # the keys of the folded numbers: NUMBERS_PREFIX + what they hold
 
 
