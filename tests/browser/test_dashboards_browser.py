@@ -140,7 +140,7 @@ def test_the_session_report_opens_on_trends_and_downloads(
     try:
         expect(download_button).to_be_visible(timeout=30_000)
     except AssertionError:
-        # Lost now and then on CI (about one run in five lately, never on this machine, even kept busy): the form
+        # Lost twice in recent CI runs (never on this machine, not even kept busy or tapped at once): the form
         # drawn, no run going, the tap made, and nothing for a minute. A person taps again; so does the test, and
         # it says so with the page's websocket messages, which tell where the tap went (never sent, or dropped).
         journal = "\n".join(frame_journal.lines())
