@@ -53,9 +53,7 @@ shown = pd.DataFrame(
     {
         "Month": pd.to_datetime(checkins["period"]),
         "Status": checkins["status"].map({"submitted": "Checked in", "draft": "In progress"}),
-        "Checked in on": (sent_on.dt.day.astype("Int64").astype(str) + sent_on.dt.strftime(" %b %Y")).where(
-            sent_on.notna(), "—"
-        ),
+        "Checked in on": sent_on.map(lambda t: f"{t.day} {t:%b %Y}" if pd.notna(t) else "—"),
         **({"Questions answered": checkins["answers"]} if own else {}),
     }
 )
