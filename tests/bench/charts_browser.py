@@ -41,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -379,6 +380,15 @@ def median(values: list[float | None]) -> float | None:
     return statistics.median(got) if got else None
 
 
+def quartiles(values: Sequence[float | None]) -> tuple[float, float] | None:
+    """The lower and upper quartiles of the values given (None when fewer than two)."""
+    got = [v for v in values if v is not None]
+    if len(got) < 2:
+        return None
+    q = statistics.quantiles(got, n=4, method="inclusive")
+    return q[0], q[2]
+
+
 def seconds(ms: float | None) -> str:
     return "   n/a" if ms is None else f"{ms / 1000:6.2f}"
 
@@ -422,6 +432,17 @@ def report(results: Results, floor: Floor, args: argparse.Namespace) -> dict[str
                     continue
                 verdicts[f"{p} {how}: first chart {first:.2f}x the light page (<= 1.5)"] = first <= 1.5
                 verdicts[f"{p} {how}: every chart {every:.2f}x the light page (<= 2.5)"] = every <= 2.5
+    # From the sidebar the light page takes a tenth of a second, so a few milliseconds either way move every ratio
+    # by a tenth or more: the middle half of each page's visits, to read the medians by.
+    spreads = [("settings", "shown", [v.shown for v in results.of(LIGHT, "sidebar")])] + [
+        (p, "1st chart", [v.first_chart for v in results.of(p, "sidebar")]) for p in CHART_PAGES
+    ]
+    found = [(p, what, quartiles(values)) for p, what, values in spreads]
+    if all(q is not None for _, _, q in found):
+        print(
+            "middle half of the sidebar visits, seconds: "
+            + "; ".join(f"{p} {what} {q[0] / 1000:.2f} to {q[1] / 1000:.2f}" for p, what, q in found if q)
+        )
     light = median([v.shown for v in results.of(LIGHT, "sidebar")])
     tabs = results.of("trends", "tab")
     if tabs and light:
