@@ -123,12 +123,10 @@ else:
                 mended = "mended: not answered"
                 if r.repaired_item is not None and not pd.isna(r.repaired):
                     said = views.value_label(micro, micro.item(r.repaired_item), r.repaired)
-                    # an answer that says it already ("Yes, we mended it") stands alone: "mended: Yes, we mended it"
-                    mended = (
-                        md_escape(said[:1].lower() + said[1:])
-                        if "mend" in said.lower()
-                        else f"mended: {md_escape(said)}"
-                    )
+                    # mid-sentence, as the "often" answer before it; an answer that says it already ("Yes, we
+                    # mended it") stands alone, not "mended: yes, we mended it"
+                    said = said[:1].lower() + said[1:]
+                    mended = md_escape(said) if "mend" in said else f"mended: {md_escape(said)}"
                 st.markdown(f"- {md_escape(micro.short(often_item))}: {md_escape(often.lower())}; {mended}")
 
 # -- prompts -----------------------------------------------------------------------------------

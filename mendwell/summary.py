@@ -484,11 +484,14 @@ def _months_list(counts: list[tuple[str, int]], of: int, shown: int = 3, unit: s
     # those left unnamed that came up as often as the last named are not "less often"
     same = sum(n == counts[shown - 1][1] for _, n in rest)
     less = len(rest) - same
+    def others(n: int) -> str:
+        return f"{n} other{'s' if n > 1 else ''}"
+
     if not same:
-        return ", ".join(said) + f", and {less} more less often"
+        return ", ".join(said) + f", and {others(less)} less often"
     if not less:
-        return ", ".join(said) + f", and {same} more as often"
-    return ", ".join(said) + f", {same} more as often, and {less} less often"
+        return ", ".join(said) + f", and {others(same)} as often"
+    return ", ".join(said) + f", {others(same)} as often, and {others(less)} less often"
 
 
 def _by_months(counts: pd.Series, titles: Mapping[str, str]) -> list[tuple[str, int]]:

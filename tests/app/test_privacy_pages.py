@@ -211,8 +211,8 @@ def test_together_opens_only_when_both_have_checked_in(
 
     # each partner's named small hurts
     hurts = [m.value for m in at.markdown if m.value.startswith("- ")]
-    assert "- Not heard: often; mended: Partly" in hurts  # Wren: 3 = "Often"
-    assert "- Not heard: once; mended: Partly" in hurts  # Tamsin: 1 = "Once"
+    assert "- Not heard: often; mended: partly" in hurts  # Wren: 3 = "Often"
+    assert "- Not heard: once; mended: partly" in hurts  # Tamsin: 1 = "Once"
     assert len(hurts) >= 12  # six kinds each
 
     # Tamsin's shared note, exactly as written; Wren's private one nowhere

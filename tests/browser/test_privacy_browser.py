@@ -214,6 +214,6 @@ def test_a_month_opens_in_together_when_the_second_partner_submits(
     expect(page.get_by_role("heading", name="Where you saw it differently")).to_be_visible()
     expect(page.get_by_text("The numbers behind these words")).to_be_visible()
     expect(page.get_by_text("SHARED-MARKER-BETA, for us")).to_be_visible()
-    expect(page.get_by_text("Not heard: often; mended: Partly")).to_be_visible()  # Rowan's named hurt
+    expect(page.get_by_text("Not heard: often; mended: partly")).to_be_visible()  # Rowan's named hurt
     assert leaks(page, ["PRIVATE-MARKER-ALPHA", *private_titles(catalog)]) == []
     screenshot(page, "together-revealed.png")

@@ -103,12 +103,16 @@ def test_heatmap_sentence_lists_the_themes_of_most_months_first() -> None:
     text = summary.heatmap_sentence(monthly, "Ann", titles, list(MONTHS))
     assert text == (  # the months of the chart, not only those with a theme
         "Ann's themes by month, January 2026 to June 2026: “Unseen” in 5 of 6 months, “Alone” in 2, "
-        "“Unheard” in 1, and 2 more as often."  # Blamed and Stuck came up in one month too: not "less often"
+        "“Unheard” in 1, and 2 others as often."  # Blamed and Stuck came up in one month too: not "less often"
     )
     rows += [("stuck", MONTHS[3], 1), ("unheard", MONTHS[4], 1)]  # Stuck and Unheard in 2, Blamed in 1
     text = summary.heatmap_sentence(pd.DataFrame(rows, columns=["theme_id", "period", "signals"]), "Ann", titles,
                                     list(MONTHS))  # fmt: skip
-    assert text.endswith("“Unseen” in 5 of 6 months, “Alone” in 2, “Unheard” in 2, 1 more as often, and 1 less often.")
+    assert text.endswith("“Unseen” in 5 of 6 months, “Alone” in 2, “Unheard” in 2, 1 other as often, and 1 other less often.")
+    rows += [("alone", MONTHS[2], 1), ("unheard", MONTHS[5], 1)]  # Alone and Unheard in 3: Stuck (2), Blamed (1) less
+    text = summary.heatmap_sentence(pd.DataFrame(rows, columns=["theme_id", "period", "signals"]), "Ann", titles,
+                                    list(MONTHS))  # fmt: skip
+    assert text.endswith("“Unseen” in 5 of 6 months, “Alone” in 3, “Unheard” in 3, and 2 others less often.")
     assert summary.heatmap_sentence(monthly.iloc[:0], "Ann", titles, list(MONTHS)) == (
         "Ann's themes by month, January 2026 to June 2026: no theme came up in these months."
     )
