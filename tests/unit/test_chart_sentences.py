@@ -108,7 +108,9 @@ def test_heatmap_sentence_lists_the_themes_of_most_months_first() -> None:
     rows += [("stuck", MONTHS[3], 1), ("unheard", MONTHS[4], 1)]  # Stuck and Unheard in 2, Blamed in 1
     text = summary.heatmap_sentence(pd.DataFrame(rows, columns=["theme_id", "period", "signals"]), "Ann", titles,
                                     list(MONTHS))  # fmt: skip
-    assert text.endswith("“Unseen” in 5 of 6 months, “Alone” in 2, “Unheard” in 2, 1 other as often, and 1 other less often.")
+    assert text.endswith(
+        "“Unseen” in 5 of 6 months, “Alone” in 2, “Unheard” in 2, 1 other as often, and 1 other less often."
+    )
     rows += [("alone", MONTHS[2], 1), ("unheard", MONTHS[5], 1)]  # Alone and Unheard in 3: Stuck (2), Blamed (1) less
     text = summary.heatmap_sentence(pd.DataFrame(rows, columns=["theme_id", "period", "signals"]), "Ann", titles,
                                     list(MONTHS))  # fmt: skip
