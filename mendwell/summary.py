@@ -484,6 +484,7 @@ def _months_list(counts: list[tuple[str, int]], of: int, shown: int = 3, unit: s
     # those left unnamed that came up as often as the last named are not "less often"
     same = sum(n == counts[shown - 1][1] for _, n in rest)
     less = len(rest) - same
+
     def others(n: int) -> str:
         return f"{n} other{'s' if n > 1 else ''}"
 
