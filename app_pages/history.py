@@ -9,7 +9,7 @@ from mendwell import periods, recording, reveal, together, views
 from mendwell.text import md_escape, possessive
 from ui.auth import sealing_key
 from ui.gates import sealing_key_gate
-from ui.page import KEPT, kept_back_note, month_column, page_setup, safe, steady_table, still_allowed
+from ui.page import EMPTY_CELL, KEPT, kept_back_note, month_column, page_setup, safe, steady_table, still_allowed
 from ui.resources import scores_for
 
 page = page_setup("History", page="history")
@@ -46,14 +46,13 @@ if checkins.empty:
     st.stop()
 
 st.header("Check-ins")
-# the month as a date, not words: a tap on the column's name sorts by it ("April 2026" came before "March 2026").
-# The day a check-in was sent stays words: a month still in progress reads "—" (a date column would say "None")
-sent_on = pd.to_datetime(checkins["submitted_at"])
+# the month and the day as dates, not words: a tap on the column's name sorts by it ("April 2026" came before
+# "March 2026" as words); a month still in progress was not sent yet: its empty cell reads "—"
 shown = pd.DataFrame(
     {
         "Month": pd.to_datetime(checkins["period"]),
         "Status": checkins["status"].map({"submitted": "Checked in", "draft": "In progress"}),
-        "Checked in on": sent_on.map(lambda t: f"{t.day} {t:%b %Y}" if pd.notna(t) else "—"),
+        "Checked in on": pd.to_datetime(checkins["submitted_at"]),
         **({"Questions answered": checkins["answers"]} if own else {}),
     }
 )
@@ -62,7 +61,8 @@ steady_table(
     "history-checkins",
     hide_index=True,
     width="stretch",
-    column_config={"Month": month_column()},
+    column_config={"Month": month_column(), "Checked in on": st.column_config.DateColumn(format="D MMM YYYY")},
+    placeholder=EMPTY_CELL,
 )
 
 
@@ -103,7 +103,6 @@ if own:
     own_notes()
 
 st.header("Scores")
-NOT_SCORED = "—"  # a part with no answer in a month (Streamlit would show "None")
 all_scores = scores_for(db, couple.couple_id, page.lens)
 mine = views.shared_only(all_scores[all_scores["partner_id"] == partner.partner_id])
 if mine.empty:
@@ -116,7 +115,8 @@ titles = pd.DataFrame(
 mine = mine.merge(titles, on=["instrument_id", "subscale_id"], how="left")
 mine["subscale"] = mine["subscale"].fillna(mine["instrument_id"] + " / " + mine["subscale_id"])
 band = mine["band"].fillna("")
-mine["cell"] = mine["score"].round(2).map("{:g}".format) + band.where(band == "", " · " + band)
+# two decimals, as Together's numbers: "3.00 · Often met" beside "2.67 · Often met", not "3 · Often met"
+mine["cell"] = mine["score"].map("{:.2f}".format) + band.where(band == "", " · " + band)
 table = mine.pivot_table(index="period", columns="subscale", values="cell", aggfunc="first", sort=False)
 table = table.sort_index(ascending=False)
 table.index = pd.DatetimeIndex(pd.to_datetime(table.index), name="Month")  # sorts as months, shown in words
@@ -124,13 +124,13 @@ steady_table(
     table,
     "history-scores",
     width="stretch",
-    placeholder=NOT_SCORED,
+    placeholder=EMPTY_CELL,  # a part with no answer that month
     column_config={"_index": month_column("Month")},
 )
 st.caption(
     "Each score is the average of that part's answers (0 to 4, or 0 to 2 for mending), after turning round "
     f"the questions asked the other way. Questions that were skipped or not asked are left out, not counted "
-    f"as zero; {NOT_SCORED} marks a part with no answer that month. Scores from private questions are kept out "
+    f"as zero; {EMPTY_CELL} marks a part with no answer that month. Scores from private questions are kept out "
     "of this shared view."
 )
 st.page_link("app_pages/trends.py", label="See these as charts on Trends", icon=":material/show_chart:")

@@ -224,16 +224,34 @@ def numbers_box(label: str, key: str) -> DeltaGenerator | None:
     return box if box.open else None
 
 
+MONTH_COLUMNS = ("Month", "Compared with")  # the columns of months in a chart's numbers ("2026-03" in their CSV)
+EMPTY_CELL = "—"  # what a table shows for a cell with nothing in it (Streamlit's own word is "None")
+
+
+def months_as_dates(numbers: pd.DataFrame) -> pd.DataFrame:
+    """A chart's numbers with their months ("2026-03", as their CSV says them) as dates, to be shown as words by
+    `month_column`: sorting by such a column keeps months in order. An empty month is an empty cell."""
+    found = {c: pd.to_datetime(numbers[c].replace("", None), format="%Y-%m") for c in MONTH_COLUMNS if c in numbers}
+    return numbers.assign(**found)
+
+
 def chart_numbers(chart: views.ChartView, label: str = "Show the numbers") -> None:
-    """The numbers behind `chart` a click away (sent only once opened), with their CSV to download when the chart
-    has one (never on a shared screen)."""
+    """The numbers behind `chart` a click away (sent only once opened), months in words ("March 2026"), with their
+    CSV to download when the chart has one (never on a shared screen)."""
     if chart.numbers is None:
         return
     box = numbers_box(label, chart.key)
     if box is None:
         return
     with box:
-        st.dataframe(chart.numbers, hide_index=True, width="stretch")
+        shown = months_as_dates(chart.numbers)
+        st.dataframe(
+            shown,
+            hide_index=True,
+            width="stretch",
+            column_config={c: month_column() for c in MONTH_COLUMNS if c in shown},
+            placeholder=EMPTY_CELL,
+        )
         if chart.csv:
             st.download_button(
                 "Download these numbers (CSV)",
