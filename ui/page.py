@@ -236,8 +236,8 @@ def months_as_dates(numbers: pd.DataFrame) -> pd.DataFrame:
 
 
 def chart_numbers(chart: views.ChartView, label: str = "Show the numbers") -> None:
-    """The numbers behind `chart` a click away (sent only once opened), months in words ("March 2026"), with their
-    CSV to download when the chart has one (never on a shared screen)."""
+    """The numbers behind `chart` a click away (sent only once opened), months in words ("March 2026") and scores
+    with two decimals, with their CSV to download when the chart has one (never on a shared screen)."""
     if chart.numbers is None:
         return
     box = numbers_box(label, chart.key)
@@ -245,11 +245,13 @@ def chart_numbers(chart: views.ChartView, label: str = "Show the numbers") -> No
         return
     with box:
         shown = months_as_dates(chart.numbers)
+        # scores with two decimals each, as on History ("3.00" above "3.67", not "3"); the CSV keeps them all
+        decimals = {c: st.column_config.NumberColumn(format="%.2f") for c in shown.select_dtypes("float").columns}
         st.dataframe(
             shown,
             hide_index=True,
             width="stretch",
-            column_config={c: month_column() for c in MONTH_COLUMNS if c in shown},
+            column_config={**decimals, **{c: month_column() for c in MONTH_COLUMNS if c in shown}},
             placeholder=EMPTY_CELL,
         )
         if chart.csv:

@@ -8,6 +8,7 @@ Each test prepares the database with its own `Database`, closes it, then runs th
 from __future__ import annotations
 
 import base64
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,13 +129,18 @@ def test_the_numbers_behind_the_charts_are_sent_only_once_asked_for(page: str, d
     at.session_state[one] = False
     ok(at.run())
     assert not at.dataframe
-    tables = [d.value for d in open_numbers(at).dataframe]
-    assert len(tables) == len(popovers)
-    # months as dates (shown as "March 2026"), so that sorting by the column keeps them in order
-    by_month = [table for table in tables if "Month" in table]  # Trends' glance is one month, part by part
+    opened = open_numbers(at).dataframe
+    assert len(opened) == len(popovers)
+    by_month = [d for d in opened if "Month" in d.value]  # Trends' glance is one month, part by part
     assert by_month
-    for table in by_month:
-        assert pd.api.types.is_datetime64_any_dtype(table["Month"]), table["Month"].head()
+    for d in by_month:
+        # months as dates shown as "March 2026", so that sorting by the column keeps them in order; every
+        # fractional number with two decimals ("3.00" above "3.67", not "3")
+        assert pd.api.types.is_datetime64_any_dtype(d.value["Month"]), d.value["Month"].head()
+        config = json.loads(d.proto.columns)
+        assert config["Month"]["type_config"]["format"] == "MMMM YYYY"
+        for column in d.value.select_dtypes("float").columns:
+            assert config[column]["type_config"]["format"] == "%.2f", column
 
 
 @pytest.mark.parametrize("page", [TRENDS, THEMES])
