@@ -160,11 +160,13 @@ VIEWS = "themes_view"  # the parts' key: which of the three is shown
 
 
 def by_month() -> None:
-    """A heatmap per partner of the themes month by month, each with its numbers a click away."""
+    """A heatmap per partner of the themes month by month, each with its numbers a click away; what the shades
+    stand for first, as a chart's key is read before the chart (under both grids, a phone's reader met it two
+    screens after the first)."""
+    st.caption(summary.heatmap_key(view.darkest))
     for heat in view.heatmaps:
         chart(heat, "Heatmap")
         chart_numbers(heat)
-    st.caption(summary.heatmap_key(view.darkest))
 
 
 def kinds() -> None:
