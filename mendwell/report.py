@@ -395,6 +395,9 @@ def _themes(d: _Data) -> str:
     monthly = analysis.theme_months(d.signals_in)
     # one scale for both partners' grids: a shade means as many answers on each
     top = int(monthly.groupby(["partner_id", "theme_id", "period"])["signals"].sum().max()) if not monthly.empty else 0
+    # what the shades stand for before the grids, as a key is read (on paper it stays with what follows); the grids
+    # one above the other, each month's column over the same month's
+    out.append(_note(esc(summary.heatmap_key(max(1, top))), INTRO))
     for s in d.styles:
         came = set(pd.to_datetime(d.submitted_in.loc[d.submitted_in["partner_id"] == s.partner_id, "period"]))
         mine = monthly[monthly["partner_id"] == s.partner_id] if not monthly.empty else monthly
@@ -416,7 +419,6 @@ def _themes(d: _Data) -> str:
         waiting = [m for m in s.kept_back if m in set(months)]
         if waiting:
             out.append(_note(esc(summary.waiting_sentence(s.name, waiting))))
-    out.append(_note(esc(summary.heatmap_key(max(1, top)))))
 
     out.append(f"<h3>{charts.REPAIR_TITLE}</h3>")
     gapped = views.repair_series(d.repair, d.styles, pd.Timestamp(d.start), pd.Timestamp(d.end))

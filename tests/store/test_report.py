@@ -200,6 +200,14 @@ def test_one_trend_chart_per_shared_subscale_with_data(planted: Planted, catalog
     assert len(planted.html.split('data-kind="trend"')) - 1 == len(expected)
 
 
+def test_the_themes_grids_key_comes_before_them(planted: Planted) -> None:
+    """What a shade stands for is read before the grids, and stays with them on paper (an intro note)."""
+    html = planted.html
+    key = html.index("A cell darkens with the number of answers")
+    assert key < html.index('data-kind="themes"')
+    assert html.rfind('<p class="quiet intro">', 0, key) > html.rfind("<h3>Month by month</h3>", 0, key) > 0
+
+
 def test_charts_stay_inside_the_range_with_gaps_for_missed_months(planted: Planted) -> None:
     months = [f"{m:%Y-%m-%d}" for m in month_list(planted.start, planted.end)]
     assert len(months) == 12
