@@ -10,7 +10,7 @@ import streamlit as st
 from mendwell import analysis, periods, together, views
 from mendwell.text import md_escape
 from ui import state
-from ui.page import page_setup
+from ui.page import numbers_table, page_setup
 from ui.resources import analysis_for
 
 page = page_setup("Together", page="together")
@@ -159,8 +159,4 @@ with st.expander("The numbers behind these words", icon=":material/table:"):
         "least one answer step); otherwise your scores are close, or, until enough people have checked in "
         "to know a part's spread, it can't be told yet."
     )
-    st.dataframe(
-        together.numbers_table(month_scores, gaps, titles, names, partner_ids),
-        hide_index=True,
-        width="stretch",
-    )
+    numbers_table(together.numbers_table(month_scores, gaps, titles, names, partner_ids))

@@ -235,6 +235,20 @@ def months_as_dates(numbers: pd.DataFrame) -> pd.DataFrame:
     return numbers.assign(**found)
 
 
+def numbers_table(numbers: pd.DataFrame) -> None:
+    """A table of numbers as every page shows one: fractional numbers with two decimals ("3.00" above "3.67", not
+    "3"; a download keeps them all), months (dates) in words, an empty cell "—", no index."""
+    decimals = {c: st.column_config.NumberColumn(format="%.2f") for c in numbers.select_dtypes("float").columns}
+    months = {c: month_column() for c in numbers.select_dtypes("datetime").columns}
+    st.dataframe(
+        numbers,
+        hide_index=True,
+        width="stretch",
+        column_config={**decimals, **months},
+        placeholder=EMPTY_CELL,
+    )
+
+
 def chart_numbers(chart: views.ChartView, label: str = "Show the numbers") -> None:
     """The numbers behind `chart` a click away (sent only once opened), months in words ("March 2026") and scores
     with two decimals, with their CSV to download when the chart has one (never on a shared screen)."""
@@ -244,16 +258,7 @@ def chart_numbers(chart: views.ChartView, label: str = "Show the numbers") -> No
     if box is None:
         return
     with box:
-        shown = months_as_dates(chart.numbers)
-        # scores with two decimals each, as on History ("3.00" above "3.67", not "3"); the CSV keeps them all
-        decimals = {c: st.column_config.NumberColumn(format="%.2f") for c in shown.select_dtypes("float").columns}
-        st.dataframe(
-            shown,
-            hide_index=True,
-            width="stretch",
-            column_config={**decimals, **{c: month_column() for c in MONTH_COLUMNS if c in shown}},
-            placeholder=EMPTY_CELL,
-        )
+        numbers_table(months_as_dates(chart.numbers))
         if chart.csv:
             st.download_button(
                 "Download these numbers (CSV)",

@@ -9,6 +9,7 @@ tests/app/test_privacy_pages.py.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,9 @@ def test_an_open_month_is_words_first_with_the_numbers_a_click_away(
     assert len(at.dataframe) == 1 and len(box.dataframe) == 1
     assert kinds.index("dataframe") > max(i for i, k in enumerate(kinds) if k == "markdown")
     numbers = box.dataframe[0].value.set_index("Part")
+    # every fractional number with two decimals ("3.00" above "2.67"), as in every table of numbers
+    config = json.loads(box.dataframe[0].proto.columns)
+    assert all(config[c]["type_config"]["format"] == "%.2f" for c in numbers.select_dtypes("float").columns)
     assert numbers.loc[REACHES, "Reading"] == together.SEEING_DIFFERENTLY
     close = numbers.drop(REACHES)
     assert set(close["Reading"]) <= {together.CLOSE, together.CANT_TELL_GAP}
