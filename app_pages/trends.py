@@ -171,7 +171,7 @@ each_part()
 def session_report() -> None:
     """The report form, folded away until opened; opening it or preparing a report reruns only this part."""
     still_allowed(page)
-    report_panel(db, catalog, couple, page.lens, page.viewer.actor, view.first_period, view.last_period)
+    report_panel(db, catalog, couple, page.viewer.actor, view.first_period, view.last_period)
 
 
 if not sharing:

@@ -176,7 +176,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             raise MendwellError(f"There is no couple with id {args.couple} (couple ids here: {ids}).")
         start, end = default_range(db, args.couple, start, end)
         if start > end:
-            to = f"--to ({end:%Y-%m})" if args.end else f"the couple's latest check-in ({end:%Y-%m})"
+            to = f"--to ({end:%Y-%m})" if args.end else f"the last month a report can show yet ({end:%Y-%m})"
             raise MendwellError(f"--from ({start:%Y-%m}) is after {to}; the report needs a start on or before its end.")
         html = build_report(db, catalog, args.couple, start, end)
         audit.record(db, audit.OPERATOR, audit.REPORT, args.couple, f"prepared, {start:%Y-%m} to {end:%Y-%m}")
@@ -370,10 +370,10 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser(
         "report",
         help="write a couple's session report as one HTML file that opens offline, or as a PDF",
-        description="Write a couple's session report (what screen-share mode shows, never anything private) "
-        "as one self-contained HTML file, or as a PDF when OUT ends in .pdf (printed offline by Chromium, "
-        "which must be installed; MENDWELL_CHROMIUM names another one). Months are inclusive; by default "
-        "the 12 months up to the couple's latest check-in.",
+        description="Write a couple's session report (what screen-share mode shows: each month once both "
+        "partners have checked in for it, never anything private) as one self-contained HTML file, or as a PDF "
+        "when OUT ends in .pdf (printed offline by Chromium, which must be installed; MENDWELL_CHROMIUM names "
+        "another one). Months are inclusive; by default the 12 months up to the latest month open to both.",
     )
     rep.add_argument("out", metavar="OUT.html|OUT.pdf", help="the file to write (a PDF when it ends in .pdf)")
     rep.add_argument(
@@ -383,7 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--couple", type=int, required=True, help="the couple id (1 for the first couple added, and so on)"
     )
     rep.add_argument("--from", dest="start", metavar="YYYY-MM", help="first month (default: 11 months before --to)")
-    rep.add_argument("--to", dest="end", metavar="YYYY-MM", help="last month (default: the latest check-in)")
+    rep.add_argument("--to", dest="end", metavar="YYYY-MM", help="last month (default: the latest open to both)")
     rep.set_defaults(func=cmd_report)
 
     arc = sub.add_parser("archive", help="write everything (or one couple) to a single archive file")

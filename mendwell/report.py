@@ -1,7 +1,8 @@
 """The therapist's session report: one self-contained HTML file for a couple and a span of months.
 
 The report shows exactly what screen-share mode shows, and nothing more: only
-this couple, no private subscale or item, no private note. Every query it
+this couple, only months both partners have checked in for (`report_lens`,
+whoever prepares it), no private subscale or item, no private note. Every query it
 draws on filters private data out (in SQL or on the `private` flag stored with
 each score), and every piece of text that comes from the data (names, notes,
 titles, band labels) is escaped here with `html.escape`; chart text goes
@@ -36,7 +37,7 @@ from mendwell.instruments import Catalog, Item
 from mendwell.limits import THEMES_SHOWN
 from mendwell.model import Couple
 from mendwell.periods import add_months, label, month_start
-from mendwell.reveal import EVERY_MONTH, Lens
+from mendwell.reveal import Lens
 from mendwell.text import no_bidi_controls
 
 CHART_CONFIG = {"displayModeBar": False, "staticPlot": False}
@@ -69,6 +70,13 @@ def range_label(start: dt.date, end: dt.date) -> str:
     return label(start) if start == end else f"{label(start)} to {label(end)}"
 
 
+def report_lens(couple: Couple) -> Lens:
+    """Whose months a session report waits on, whoever prepares it: both partners. The report is about the two of
+    them, in words to them, and is shown or handed to them: it holds what a shared screen shows, each month only
+    once both have checked in for it (a therapist sees a month one partner has sent on the pages, not sharing)."""
+    return Lens.of(p.partner_id for p in couple.partners)
+
+
 def latest_checkin(db: Database, couple_id: int) -> dt.date | None:
     """The month of the couple's latest submitted check-in, or None."""
     df = db.checkins.listing(couple_id)
@@ -82,9 +90,11 @@ def latest_checkin(db: Database, couple_id: int) -> dt.date | None:
 def default_range(
     db: Database, couple_id: int, start: dt.date | None = None, end: dt.date | None = None, today: dt.date | None = None
 ) -> tuple[dt.date, dt.date]:
-    """Fill in a missing end (the latest check-in, else this month) and start (12 months up to the end)."""
+    """Fill in a missing end (the latest month open to both, else the latest check-in, else this month) and start
+    (12 months up to the end)."""
     if end is None:
-        end = latest_checkin(db, couple_id) or month_start(today)
+        opened = db.analytics.revealed_months(couple_id)  # newest first
+        end = opened[0] if opened else latest_checkin(db, couple_id) or month_start(today)
     end = month_start(end)
     start = month_start(start) if start is not None else add_months(end, -(DEFAULT_MONTHS - 1))
     return start, end
@@ -211,8 +221,8 @@ def _header(d: _Data, today: dt.date) -> str:
         f"<h1>{esc(d.couple.name)}</h1>"
         f'<p class="range">{esc(range_label(d.start, d.end))}</p>'
         f'<p class="partners">{" and ".join(who)}</p>'
-        f'<p class="meta">Generated on {esc(generated)}. Private answers and private notes are never included '
-        "in this report.</p>"
+        f'<p class="meta">Generated on {esc(generated)}. A month is in this report once both of you have checked '
+        "in for it, as on Together; private answers and private notes never are.</p>"
         f"{_about()}"
         "</header>"
     )
@@ -237,6 +247,8 @@ def _recurring(d: _Data, last: pd.Timestamp) -> tuple[pd.DataFrame, int, int]:
 def _glance(d: _Data) -> str:
     last = pd.Timestamp(pd.to_datetime(d.shared_in["period"]).max())
     recurring, window, _ = _recurring(d, last)
+    if window < MIN_MONTHS:  # too few months to call a theme recurring, as the themes section says ("1 of 1")
+        recurring = recurring.iloc[:0]
     people = [summary.Person(s.partner_id, s.name, s.kept_back) for s in d.styles]
     lines = summary.sentences(d.shared_in, recurring, people, d.titles, d.theme_titles, window)
     glance = summary.glance_table(d.shared_in, people, d.titles)
@@ -356,8 +368,9 @@ def _themes(d: _Data) -> str:
     if window < MIN_MONTHS:
         out.append(
             _note(
-                f"A theme counts as recurring once it has come up in {MIN_MONTHS} months; these "
-                f"{window} month{'s' if window > 1 else ''} are too few to tell yet."
+                f"A theme counts as recurring once it has come up in {MIN_MONTHS} months; "
+                + (f"these {window} months are" if window > 1 else "one month is")
+                + " too few to tell yet."
             )
         )
     else:
@@ -820,10 +833,9 @@ def build_report(
     start: dt.date,
     end: dt.date,
     today: dt.date | None = None,
-    lens: Lens = EVERY_MONTH,
 ) -> str:
-    """The session report for one couple from `start` to `end` (months, both inclusive) as one HTML page, with
-    the months `lens` shows (a partner preparing it sees the other's months once both have submitted them)."""
+    """The session report for one couple from `start` to `end` (months, both inclusive) as one HTML page: each
+    month once both partners have checked in for it (`report_lens`), whoever prepares it."""
     couple = db.couples.get(couple_id)
     if couple is None:
         raise ReportError(f"There is no couple with id {couple_id}.")
@@ -831,7 +843,7 @@ def build_report(
     if start > end:
         raise ReportError(f"The report would start in {label(start)}, after it ends in {label(end)}.")
     today = today or dt.date.today()
-    d = _load(db, catalog, couple, start, end, lens)
+    d = _load(db, catalog, couple, start, end, report_lens(couple))
     title = f"Session report: {couple.name}, {range_label(start, end)}"
     running = running_header(couple.name, start, end)
 
@@ -840,9 +852,12 @@ def build_report(
         elsewhere = ""
         if not d.submitted.empty:
             months = pd.to_datetime(d.submitted["period"])
+            first, last = label(months.min().date()), label(months.max().date())
             elsewhere = (
-                f" Their check-ins so far run from {esc(label(months.min().date()))} to "
-                f"{esc(label(months.max().date()))}; a report over those months will show them."
+                f" Their check-ins so far are from {esc(first)}; a report over that month will show them."
+                if first == last
+                else f" Their check-ins so far run from {esc(first)} to {esc(last)}; a report over those months "
+                "will show them."
             )
         elsewhere += "".join(" " + esc(summary.waiting_sentence(s.name, s.kept_back)) for s in d.styles if s.kept_back)
         parts.append(

@@ -8,12 +8,11 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from mendwell import audit, pdf
+from mendwell import audit, pdf, together
 from mendwell.data import Database
 from mendwell.instruments import Catalog
 from mendwell.model import Couple
 from mendwell.report import PAPERS
-from mendwell.reveal import Lens
 from ui import state
 
 REPORT_OPEN = "report_open"  # the expander's key: whether the form is open
@@ -23,26 +22,25 @@ def report_panel(
     db: Database,
     catalog: Catalog,
     couple: Couple,
-    lens: Lens,
     actor: str,
     first_period: pd.Timestamp,
     last_period: pd.Timestamp,
 ) -> None:
-    """Draw the report form for `couple` as `lens` shows it (never while the screen is shared: callers check),
+    """Draw the report form for `couple` (never while the screen is shared: callers check),
     folded away until opened: its form is sent only then, so a visit to Trends does not wait for it. Preparing
     a report, and printing it to PDF, is logged as done by `actor` (`audit.actor`)."""
     st.subheader("Session report")
     why_no_pdf = pdf.unavailable_reason()
     st.caption(
-        "One HTML file with these charts, the themes and the months you opened together. It opens offline, "
-        "prints on A4 or Letter with page numbers, and never holds anything private."
-        + ("" if why_no_pdf else " It can also be downloaded as a PDF.")
+        "One HTML file with the charts, the themes and each month side by side, for the months both partners have "
+        "checked in for (as screen sharing shows them). It opens offline, prints on A4 or Letter with page "
+        "numbers, and never holds anything private." + ("" if why_no_pdf else " It can also be downloaded as a PDF.")
     )
     box = st.expander("Prepare a session report", icon=":material/description:", key=REPORT_OPEN, on_change="rerun")
     if not box.open:
         return
     with box:
-        _form(db, catalog, couple, lens, actor, first_period, last_period, why_no_pdf)
+        _form(db, catalog, couple, actor, first_period, last_period, why_no_pdf)
 
 
 def _printed(db: Database, actor: str, couple_id: int, html_report: str, paper: str) -> bytes:
@@ -56,7 +54,6 @@ def _form(
     db: Database,
     catalog: Catalog,
     couple: Couple,
-    lens: Lens,
     actor: str,
     first_period: pd.Timestamp,
     last_period: pd.Timestamp,
@@ -65,12 +62,14 @@ def _form(
     """The months and paper, then the downloads once the report is prepared."""
     with st.form("report_form"):
         choices = list(pd.date_range(first_period, last_period, freq="MS"))
-        default_from = choices[max(0, len(choices) - 12)]
+        # up to the latest month open to both (the report shows no other), over a year at most
+        opened = {pd.Timestamp(m) for m in together.revealed_months(db, couple.couple_id)}
+        to_index = max((i for i, m in enumerate(choices) if m in opened), default=len(choices) - 1)
         left, right = st.columns(2)
         rep_from = left.selectbox(
-            "From", choices, index=choices.index(default_from), format_func=lambda d: d.strftime("%B %Y")
+            "From", choices, index=max(0, to_index - 11), format_func=lambda d: d.strftime("%B %Y")
         )
-        rep_to = right.selectbox("To", choices, index=len(choices) - 1, format_func=lambda d: d.strftime("%B %Y"))
+        rep_to = right.selectbox("To", choices, index=to_index, format_func=lambda d: d.strftime("%B %Y"))
         paper = pdf.DEFAULT_PAPER
         if why_no_pdf is None:
             paper = st.radio("Paper for the PDF", list(PAPERS), format_func=PAPERS.__getitem__, horizontal=True)
@@ -82,7 +81,7 @@ def _form(
             from mendwell.report import build_report
 
             with st.spinner("Preparing the report…"):
-                html_report = build_report(db, catalog, couple.couple_id, rep_from.date(), rep_to.date(), lens=lens)
+                html_report = build_report(db, catalog, couple.couple_id, rep_from.date(), rep_to.date())
             span = f"{rep_from:%Y-%m}_{rep_to:%Y-%m}"
             audit.record(db, actor, audit.REPORT, couple.couple_id, f"prepared, {span.replace('_', ' to ')}")
             st.session_state[state.REPORT_HTML] = (couple.couple_id, html_report, span, paper)

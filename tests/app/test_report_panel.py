@@ -9,6 +9,7 @@ tested apart from the Trends page around it.
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -22,10 +23,10 @@ from streamlit.testing.v1.element_tree import DownloadButton
 from mendwell import audit, pdf
 from mendwell.data import Database
 from mendwell.instruments import Catalog
-from mendwell.reveal import EVERY_MONTH
+from mendwell.periods import add_months
 from tests.support.apptest import TIMEOUT, button, elements, ok, texts
 from tests.support.data import opened
-from tests.support.report import Planted
+from tests.support.report import Planted, full_checkin
 from ui.report_panel import REPORT_OPEN
 
 
@@ -53,9 +54,7 @@ def run_panel(db: Database, catalog: Catalog, planted: Planted) -> AppTest:
     couple = db.couples.get(planted.couple_id)
     assert couple is not None
     first, last = pd.Timestamp(planted.end) - pd.DateOffset(months=23), pd.Timestamp(planted.end)
-    at = AppTest.from_function(
-        panel, args=(db, catalog, couple, EVERY_MONTH, "account 1", first, last), default_timeout=TIMEOUT
-    )
+    at = AppTest.from_function(panel, args=(db, catalog, couple, "account 1", first, last), default_timeout=TIMEOUT)
     ok(at.run())
     # folded away until opened: the form is not sent before
     assert [e.label for e in at.expander] == ["Prepare a session report"]
@@ -117,3 +116,25 @@ def test_without_chromium_the_panel_says_why_there_is_no_pdf(
     why = pdf.unavailable_reason()
     assert why is not None
     assert f"No PDF is offered here. {why}" in [c.value for c in at.caption]
+
+
+def test_the_report_runs_to_the_latest_month_open_to_both(planted: Planted, catalog: Catalog, tmp_path: Path) -> None:
+    """One partner has sent a later month: the page's months reach it, but the report would not show it (it waits
+    for the other), so the form offers the year up to the month before, the latest open to both."""
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(planted.db, copy)
+    later = add_months(planted.end, 1)
+    with opened(copy) as db:
+        full_checkin(db, catalog, planted.partner_ids[0], later, "Sent early", private=False)
+        couple = db.couples.get(planted.couple_id)
+        assert couple is not None
+        first = pd.Timestamp(planted.end) - pd.DateOffset(months=23)
+        at = AppTest.from_function(
+            panel, args=(db, catalog, couple, ACTOR, first, pd.Timestamp(later)), default_timeout=TIMEOUT
+        )
+        ok(at.run())
+        at.session_state[REPORT_OPEN] = True
+        ok(at.run())
+        start, end = (s.value for s in at.selectbox)
+        assert end == pd.Timestamp(planted.end) and start == pd.Timestamp(add_months(planted.end, -11))
+        assert at.selectbox[1].options[-1] == later.strftime("%B %Y")  # the later month can still be chosen

@@ -25,7 +25,6 @@ from mendwell.errors import ReportError
 from mendwell.instruments import Catalog
 from mendwell.periods import add_months, label
 from mendwell.report import build_report, css_string, default_range, for_paper
-from mendwell.reveal import Lens
 from mendwell.scoring import scores
 from tests.support.cli import run_cli
 from tests.support.data import make_couple, opened
@@ -181,7 +180,8 @@ def test_sections_and_header(planted: Planted) -> None:
     assert f"<h1>{html.escape(planted.names[0])}</h1>" in doc
     assert f'<p class="range">{label(planted.start)} to {label(planted.end)}</p>' in doc
     assert "Generated on 15 January 2030." in doc
-    assert "Private answers and private notes are never included" in doc
+    assert "A month is in this report once both of you have checked in for it" in doc
+    assert "private answers and private notes never are" in doc
     assert "@media print" in doc and "page-break-inside: avoid" in doc
 
 
@@ -320,7 +320,38 @@ def test_an_empty_couple_gets_a_kind_report(store: Database, catalog: Catalog) -
 
 
 def test_thin_data_is_named_kindly(store: Database, catalog: Catalog) -> None:
-    """Only one partner has checked in, for two months: no empty charts, a kind word for what is missing."""
+    """One month open to both, Robin's next one waiting for Kim: no empty charts, each month a kind word."""
+    couple = make_couple(store, "Early Days", ("Robin", "Kim"))
+    couple_id, (robin, kim) = couple.couple_id, (p.partner_id for p in couple.partners)
+    first, march = dt.date(2026, 2, 1), dt.date(2026, 3, 1)
+    for month in (first, march):
+        full_checkin(store, catalog, robin, month, "Shared from Robin", private=False)
+    full_checkin(store, catalog, kim, first, "Shared from Kim", private=False)
+    doc = build_report(store, catalog, couple_id, first, march)
+    assert_well_formed(doc)
+    assert [sid for sid, _ in section_ids(doc)] == ["glance", "trends", "themes", "mirror", "together"]
+    assert "One month so far: a line needs two months, so each of you shows as a single point." in doc
+    assert "come up in 3 months; one month is too few to tell yet." in doc  # the one month open to both
+    assert "of the last 1 months" not in doc  # one month is no recurring theme, at a glance either
+    assert "Robin has checked in for March 2026. It shows here once that month opens on Together" in doc
+    assert "Shared from Robin" in doc and "Shared from Kim" in doc  # February's notes: open to both
+    found = charts_in(doc)
+    assert {c.kind for c in found} == {"trend", "themes", "repair", "mirror"}
+    # no chart shows a value for Robin's March: it waits for Kim
+    for chart in found:
+        for trace in chart.data:
+            if trace.get("meta", {}).get("partner_id") == robin:
+                points = dict(zip(trace.get("x", []), trace.get("y", []), strict=False))
+                assert points.get(f"{march:%Y-%m-%d}") is None, (chart.kind, trace.get("name"))
+
+    later = build_report(store, catalog, couple_id, dt.date(2026, 6, 1), dt.date(2026, 9, 1))
+    assert "Nothing to show yet" in later and charts_in(later) == []
+    assert "Their check-ins so far are from February 2026; a report over that month will show them." in later
+
+
+def test_a_report_waits_for_months_open_to_both_whoever_prepares_it(store: Database, catalog: Catalog) -> None:
+    """Only Robin has checked in: the report, whoever prepares it (a therapist sees those months on the pages,
+    but a report is shown and handed to the two of them), holds none of Robin's months and says why."""
     couple = make_couple(store, "Early Days", ("Robin", "Kim"))
     couple_id, robin = couple.couple_id, couple.partners[0].partner_id
     first = dt.date(2026, 2, 1)
@@ -328,38 +359,11 @@ def test_thin_data_is_named_kindly(store: Database, catalog: Catalog) -> None:
         full_checkin(store, catalog, robin, add_months(first, i), "Shared from Robin", private=False)
     doc = build_report(store, catalog, couple_id, first, add_months(first, 1))
     assert_well_formed(doc)
-    assert [sid for sid, _ in section_ids(doc)] == ["glance", "trends", "themes", "together"]  # no mirror
-    assert "Only Robin checked in during these months" in doc
-    assert "these 2 months are too few to tell yet" in doc
-    assert "Kim did not check in during these months" in doc
-    assert "No month in this span has been opened together yet" in doc
-    assert "Shared from Robin" not in doc  # a note shows only in a month both submitted
-    found = charts_in(doc)
-    assert {c.kind for c in found} == {"trend", "themes", "repair"}
-    assert sum(c.kind == "themes" for c in found) == 1  # Robin's heatmap only
-    for chart in found:  # one line each: Kim is in no chart
-        assert all(t.get("meta", {}).get("partner_id", robin) == robin for t in chart.data)
-
-    later = build_report(store, catalog, couple_id, dt.date(2026, 6, 1), dt.date(2026, 9, 1))
-    assert "Nothing to show yet" in later and charts_in(later) == []
-    assert "Their check-ins so far run from February 2026 to March 2026" in later
-
-
-def test_a_partners_report_waits_for_months_open_to_both(store: Database, catalog: Catalog) -> None:
-    """Kim prepares the report while only Robin has checked in: none of Robin's months is in it (they are not
-    open to both yet), and it says so; the therapist's report of the same months has Robin's line."""
-    couple = make_couple(store, "Early Days", ("Robin", "Kim"))
-    couple_id, robin = couple.couple_id, couple.partners[0].partner_id
-    first = dt.date(2026, 2, 1)
-    for i in range(2):
-        full_checkin(store, catalog, robin, add_months(first, i), "Shared from Robin", private=False)
-    kims = build_report(store, catalog, couple_id, first, add_months(first, 1), lens=Lens.of([robin]))
-    assert_well_formed(kims)
-    assert "Robin has checked in for February and March 2026. They show here once those months open" in kims
-    assert not [t for c in charts_in(kims) for t in c.data if t.get("meta", {}).get("partner_id") == robin]
-    therapists = build_report(store, catalog, couple_id, first, add_months(first, 1))
-    assert [t for c in charts_in(therapists) for t in c.data if t.get("meta", {}).get("partner_id") == robin]
-    assert "Robin has checked in for" not in therapists
+    assert "Robin has checked in for February and March 2026. They show here once those months open" in doc
+    assert not [t for c in charts_in(doc) for t in c.data if t.get("meta", {}).get("partner_id") == robin]
+    assert "Shared from Robin" not in doc
+    # the default span ends with the latest month open to both; with none yet, with the latest check-in
+    assert default_range(store, couple_id) == (add_months(first, -10), add_months(first, 1))
 
 
 # -- the command line ------------------------------------------------------------------------------------------
@@ -373,7 +377,7 @@ def test_cli_writes_the_report(planted: Planted) -> None:
     size = out.stat().st_size
     assert str(out) in result.stdout and f"{size / 1e6:.1f} MB" in result.stdout
     doc = out.read_text(encoding="utf-8")
-    # defaults: the 12 months up to the latest check-in, as in the fixture's report
+    # defaults: the 12 months up to the latest month open to both, as in the fixture's report
     assert f'<p class="range">{label(planted.start)} to {label(planted.end)}</p>' in doc
     assert SHARED_NOTE in doc and PRIVATE_NOTE not in doc
     assert plotly_libraries(doc) == 1
@@ -393,7 +397,7 @@ def test_cli_writes_the_report(planted: Planted) -> None:
         (["--couple", "1", "--from", "2026-13"], "'2026-13' is not a month"),
         (["--couple", "1", "--to", "March"], "'March' is not a month"),
         (["--couple", "1", "--from", "2026-09", "--to", "2026-03"], "--from (2026-09) is after --to (2026-03)"),
-        (["--couple", "1", "--from", "2999-01"], "is after the couple's latest check-in"),
+        (["--couple", "1", "--from", "2999-01"], "is after the last month a report can show yet"),
     ],
 )
 def test_cli_errors_are_plain(planted: Planted, args: list[str], message: str) -> None:
