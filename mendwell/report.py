@@ -173,9 +173,12 @@ class _Data:
     mirrors: pd.DataFrame
     titles: dict[tuple[str, str], str]
     theme_titles: dict[str, str]
+    this_month: dt.date  # the month the report was made in: still open, never "without a check-in"
 
 
-def _load(db: Database, catalog: Catalog, couple: Couple, start: dt.date, end: dt.date, lens: Lens) -> _Data:
+def _load(
+    db: Database, catalog: Catalog, couple: Couple, start: dt.date, end: dt.date, lens: Lens, today: dt.date
+) -> _Data:
     cid = couple.couple_id
     revealed = db.analytics.revealed_months(cid) if lens else []
     rc = reveal.seen_frame(analysis.reliable_change(db, cid), lens, revealed)
@@ -203,6 +206,7 @@ def _load(db: Database, catalog: Catalog, couple: Couple, start: dt.date, end: d
         mirrors=reveal.seen_frame(analysis.mirrored_views(db, cid), lens, revealed, None),
         titles=views.subscale_titles(catalog),
         theme_titles=views.theme_titles(catalog),
+        this_month=month_start(today),
     )
 
 
@@ -426,7 +430,7 @@ def _themes(d: _Data) -> str:
         title = f"{charts.in_chart_name(s.name)}: themes by month"
         fig = charts.theme_heatmap(mine, d.theme_titles, months, title, top=top)
         out.append(_chart(fig, "themes", (FULL, 80 + 18 * len(d.theme_titles)), partner=str(s.slot)))
-        missed = [label(m.date()) for m in months if m not in came and m not in s.kept_back]
+        missed = views.months_without_checkin(months, came, s.kept_back, d.this_month)
         if missed:
             out.append(_note(f"Months without a check-in from {esc(s.name)}: {esc(', '.join(missed))}."))
         waiting = [m for m in s.kept_back if m in set(months)]
@@ -843,7 +847,7 @@ def build_report(
     if start > end:
         raise ReportError(f"The report would start in {label(start)}, after it ends in {label(end)}.")
     today = today or dt.date.today()
-    d = _load(db, catalog, couple, start, end, report_lens(couple))
+    d = _load(db, catalog, couple, start, end, report_lens(couple), today)
     title = f"Session report: {couple.name}, {range_label(start, end)}"
     running = running_header(couple.name, start, end)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -20,7 +20,7 @@ import pandas as pd
 from mendwell import analysis, charts, summary
 from mendwell.checkin import Answer
 from mendwell.instruments import Catalog, Instrument, Item
-from mendwell.periods import label
+from mendwell.periods import label, month_start
 from mendwell.text import possessive, rounded
 
 MonthsBack = int | None  # None: all months
@@ -492,6 +492,18 @@ def submitted_months(checkins: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"partner_id": done["partner_id"].astype(int), "period": pd.to_datetime(done["period"])})
 
 
+def months_without_checkin(
+    months: Sequence[pd.Timestamp],
+    came: Collection[pd.Timestamp],
+    kept_back: Collection[pd.Timestamp],
+    this_month: dt.date,
+) -> list[str]:
+    """The months (in words) a partner sent no check-in for: not those waiting to open, and not this month, which
+    is still theirs to answer."""
+    now = pd.Timestamp(this_month)
+    return [label(m.date()) for m in months if m not in came and m not in kept_back and m < now]
+
+
 def themes_view(
     data: dict[str, pd.DataFrame],
     submitted: pd.DataFrame,
@@ -531,7 +543,7 @@ def themes_view(
             Month=pd.to_datetime(mine["period"]).dt.strftime("%Y-%m"), Theme=mine["theme_id"].map(titles)
         )[["Month", "Theme", "signals"]].rename(columns={"signals": "Answers"})
         came = checked_in(s.partner_id)
-        missed = [label(m.date()) for m in months if m not in came and m not in s.kept_back]
+        missed = months_without_checkin(months, came, s.kept_back, month_start())
         waiting = [m for m in months if m in s.kept_back]  # blank columns that are not "nothing came up"
         notes = [f"Months without a check-in from {s.name}: {', '.join(missed)}."] if missed else []
         notes += [summary.waiting_sentence(s.name, waiting)] if waiting else []

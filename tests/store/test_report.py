@@ -334,6 +334,9 @@ def test_thin_data_is_named_kindly(store: Database, catalog: Catalog) -> None:
     assert "come up in 3 months; one month is too few to tell yet." in doc  # the one month open to both
     assert "of the last 1 months" not in doc  # one month is no recurring theme, at a glance either
     assert "Robin has checked in for March 2026. It shows here once that month opens on Together" in doc
+    assert "Months without a check-in from Kim: March 2026." in doc  # made later: March has ended
+    in_march = build_report(store, catalog, couple_id, first, march, today=dt.date(2026, 3, 20))
+    assert "Months without a check-in from Kim" not in in_march  # March is still hers to answer
     assert "Shared from Robin" in doc and "Shared from Kim" in doc  # February's notes: open to both
     found = charts_in(doc)
     assert {c.kind for c in found} == {"trend", "themes", "repair", "mirror"}

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pandas as pd
 
-from mendwell import stats, summary
+from mendwell import stats, summary, views
 from mendwell.access import Viewer
 from mendwell.model import Account, Couple, Partner, SignIn
 from mendwell.reveal import EVERY_MONTH, HIDDEN_START, Lens, seen, seen_frame, waiting_months
@@ -122,3 +122,14 @@ def test_a_shared_screen_says_what_waits_in_one_sentence() -> None:
     )
     assert summary.waiting_note([ann, summary.Person(BOB, "Bob")]) == summary.waiting_sentence("Ann", [FEB])
     assert summary.waiting_note([summary.Person(ANN, "Ann")]) == ""
+
+
+def test_a_month_without_a_check_in_is_one_that_has_ended_and_does_not_wait() -> None:
+    """Named under a themes grid: months a partner sent nothing for. Not a month whose check-in waits to open,
+    and not this month, which is still theirs to answer (it said "December" on the first of December)."""
+    months = [pd.Timestamp(2026, m, 1) for m in (9, 10, 11, 12)]
+    came, waiting = {months[1]}, {months[2]}
+    assert views.months_without_checkin(months, came, waiting, dt.date(2026, 12, 1)) == ["September 2026"]
+    assert views.months_without_checkin(months, came, (), dt.date(2027, 1, 1)) == [
+        "September 2026", "November 2026", "December 2026"
+    ]  # fmt: skip
