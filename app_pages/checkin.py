@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from mendwell import periods, recording, safety, security, views
-from mendwell.checkin import Answer, help_for, progress, unanswered, visible_items
+from mendwell.checkin import Answer, help_for, progress, resume_step, unanswered, visible_items
 from mendwell.errors import MendwellError
 from mendwell.instruments import Catalog, Instrument, Item
 from mendwell.limits import NOTE_MAX, TEXT_ANSWER_MAX
@@ -381,15 +381,9 @@ def draft(c: Checkin) -> None:
     answers = recording.readable_answers(db, c.checkin_id, sealing)
     step_key = _step_key(c)
     if step_key not in st.session_state:
-        # the section the address names (a reload), else the first section with something unanswered
+        # the section the address names (a reload), else where the partner left off (`checkin.resume_step`)
         found = _section_in_address()
-        st.session_state[step_key] = (
-            found
-            if found is not None
-            else next(
-                (i for i, inst in enumerate(instruments) if unanswered(inst, answers.get(inst.id, {}))), STEP_REVIEW
-            )
-        )
+        st.session_state[step_key] = found if found is not None else resume_step(instruments, answers)
     step = min(int(st.session_state[step_key]), STEP_REVIEW)
     _keep_in_address(step)
     with st.container(key=SECTION):

@@ -18,6 +18,7 @@ __all__ = [
     "hidden_answered",
     "make_answer",
     "progress",
+    "resume_step",
     "unanswered",
     "visible_items",
 ]
@@ -102,6 +103,24 @@ def visible_items(inst: Instrument, answers: Answers) -> list[Item]:
 def unanswered(inst: Instrument, answers: Answers) -> list[Item]:
     """Items asked now and not answered yet."""
     return [it for it in visible_items(inst, answers) if it.id not in answers]
+
+
+def resume_step(instruments: Sequence[Instrument], answers: Mapping[str, Answers]) -> int:
+    """The section a check-in reopens at (an index of `instruments`; their count for the review): the last section
+    with an answer while it has a question open, else the next one after it with a question open. A question left
+    open in a section before it was left on purpose ("a question left blank is fine"): the review shows it, and
+    the partner is not sent back to it. With no answer yet, the first section."""
+    touched = [i for i, inst in enumerate(instruments) if answers.get(inst.id)]
+    if not touched:
+        return 0
+    return next(
+        (
+            i
+            for i in range(touched[-1], len(instruments))
+            if unanswered(instruments[i], answers.get(instruments[i].id, {}))
+        ),
+        len(instruments),
+    )
 
 
 def hidden_answered(inst: Instrument, answers: Answers) -> list[str]:

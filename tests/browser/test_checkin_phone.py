@@ -97,7 +97,7 @@ def test_each_section_opens_at_its_title_and_scales_fit_a_phone(
     draft = store.checkins.open(couple.partners[0].partner_id, periods.month_start())
     instruments = list(catalog.instruments)
     bids = instruments[0]
-    last = bids.items[-1]  # left open: the draft resumes at the first section
+    last = bids.items[-1]  # left open in the first section, which the address below opens
     for inst in instruments[:-1]:
         answers = {
             it.id: make_answer(inst, it, inst.scale(it)[0]) for it in inst.items if it.show_if is None and it != last
@@ -120,8 +120,9 @@ def test_each_section_opens_at_its_title_and_scales_fit_a_phone(
     phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
     page = phone.new_page()
     page.set_default_timeout(30_000)
-    browser_sign_in(page, srv.url, "Ann", path="/checkin")
-    expect(heading(page, bids.title)).to_be_visible()  # her draft resumes at its first open section
+    # the address names the first section (a link, a reload): her draft opens there, not where she left off
+    browser_sign_in(page, srv.url, "Ann", path="/checkin?section=1")
+    expect(heading(page, bids.title)).to_be_visible()
     expect(page.get_by_test_id("stRadio")).to_have_count(len(bids.items))
     wait_for_calm(page)
     one_line_scales(page, at_least=len(bids.items))
