@@ -148,6 +148,7 @@ PARTNER_PAGES = ("home", "checkin", "together", "trends", "themes", "history", "
 THERAPIST_PAGES = ("home", "together", "trends", "themes", "history", "caseload", "data", "settings")
 OWNER_PAGES = ("accounts", "audit")
 SHARE_PAGES = ("home", "trends", "themes", "together")
+ALL_PAGES = tuple(dict.fromkeys(PARTNER_PAGES + THERAPIST_PAGES + OWNER_PAGES))
 
 
 def _own_pages(viewer: Viewer) -> tuple[str, ...]:
@@ -163,8 +164,9 @@ def pages_for(viewer: Viewer) -> tuple[str, ...]:
 
 
 def put_away(viewer: Viewer) -> tuple[str, ...]:
-    """While sharing, the person's own pages that are not shared: their addresses lead to the shared Home, which
-    says the page opens once sharing stops (none of the page is run). None otherwise."""
+    """While sharing, every page not shared, the person's own and the others (a therapist's screen asked for the
+    check-in's address): their addresses lead to the shared Home, which says the page is not shown while sharing
+    (none of the page is run), never Streamlit's "Page not found" over the shared screen. None otherwise."""
     if viewer.sharing is None:
         return ()
-    return tuple(key for key in _own_pages(viewer) if key not in SHARE_PAGES)
+    return tuple(key for key in ALL_PAGES if key not in SHARE_PAGES)

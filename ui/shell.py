@@ -236,8 +236,8 @@ def run() -> None:
         del st.query_params["couple"]
     if shown and st.session_state.pop(state.PUT_AWAY, False):
         st.info(
-            "The page at that address opens once you stop sharing: while you share your screen, only what this "
-            "couple may see opens here.",
+            "The page at that address is not shown while you share your screen: only what this couple may see "
+            "opens here.",
             icon=":material/present_to_all:",
         )
     if st.session_state.pop(state.ADDRESS_REFUSED, False):

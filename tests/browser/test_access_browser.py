@@ -202,12 +202,12 @@ def test_screen_sharing_holds_until_stopped(
         tab.goto(srv.url + query)
         problems += _share_view_ok(tab, world, shared, query)
     screenshot(tab, "sharing-edited-address.png")
-    # the address of a page of the therapist's own that is not shared leads to the shared Home, which says why
-    # in the app's words (it showed Streamlit's "Page not found" box over the shared screen); none of that page
-    # is run, and its name is not put on the shared screen
-    for query, title in (("/caseload", "Caseload"), ("/history?share=0", "History")):
+    # the address of a page not shared, the therapist's own or a partner's (the check-in), leads to the shared
+    # Home, which says why in the app's words (it showed Streamlit's "Page not found" box over the shared
+    # screen); none of that page is run, and its name is not put on the shared screen
+    for query, title in (("/caseload", "Caseload"), ("/history?share=0", "History"), ("/checkin", "Check-in")):
         tab.goto(srv.url + query)
-        expect(tab.get_by_text("The page at that address opens once you stop sharing")).to_be_visible()
+        expect(tab.get_by_text("The page at that address is not shown while you share your screen")).to_be_visible()
         problems += _share_view_ok(tab, world, shared, query)
         expect(tab.locator("h1, h2, h3").filter(has_text=title)).to_have_count(0)
         expect(tab.get_by_text("Page not found")).to_have_count(0)
