@@ -410,6 +410,8 @@ def _section(c: Checkin, step: int, answers: dict[str, dict[str, Answer]]) -> No
 
     inst = instruments[step]
     st.markdown(inst.summary)
+    if inst.safety and safety.therapist_told(db, couple.couple_id):
+        st.caption(safety.THERAPIST_TOLD)
     mine = answers.get(inst.id, {})
     with st.container(key=QUESTIONS):
         for it in visible_items(inst, mine):

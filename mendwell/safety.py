@@ -67,6 +67,18 @@ def set_therapist_sees_flag(db: Database, on: bool) -> None:
     db.settings.set(THERAPIST_FLAG_KEY, "on" if on else "off")
 
 
+THERAPIST_TOLD = (
+    "In this practice your therapist sees a flag on their list of couples when one of these is answered “yes”: "
+    "never which one, never your answers, and never your partner."
+)
+
+
+def therapist_told(db: Database, couple_id: int) -> bool:
+    """Whether a "yes" here raises a flag a therapist of this couple sees (the setting is on and the couple has a
+    therapist): the check-in then says so, so that "only for you" is never more than true."""
+    return therapist_sees_flag(db) and db.accounts.has_therapist(couple_id)
+
+
 def recent_flags(db: Database, couple_ids: Sequence[int], months: int = 3) -> pd.DataFrame:
     """couple_id, partner_id (of `couple_ids`) where a safety check raised a concern in the last `months` months."""
     since = add_months(month_start(), -(months - 1))

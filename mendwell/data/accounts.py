@@ -132,6 +132,10 @@ class Accounts:
             )
         )
 
+    def has_therapist(self, couple_id: int) -> bool:
+        """Whether any therapist account is granted this couple."""
+        return self._engine.one("SELECT 1 FROM grants WHERE couple_id = ? LIMIT 1", [couple_id]) is not None
+
     def granted(self, account_id: int) -> list[int]:
         """The couples granted to an account, in id order."""
         return [

@@ -71,6 +71,24 @@ def test_a_yes_shows_help_only_there_and_leave_now_goes_neutral(
     assert f'href="{neutral.DONE_URL}"' in done and 'target="_self"' in done
 
 
+@pytest.mark.parametrize(("flag", "has_therapist"), [(False, True), (True, False), (True, True)])
+def test_the_safety_check_says_when_a_yes_reaches_the_therapist(
+    flag: bool, has_therapist: bool, store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "Only for you" is never more than true: with the practice's flag on and a therapist for this couple, the
+    section says a "yes" raises a flag (never which question); otherwise it says nothing of a therapist."""
+    safety.set_therapist_sees_flag(store, flag)
+    couple = make_couple(store, "Safe Test", ("Ann", "Bob"))
+    if has_therapist:
+        therapist(store, "Dr Safe", [couple.couple_id])
+    answer_all_but_safety(store, catalog, couple.partners[0].partner_id, periods.month_start())
+    sign_in_partner(monkeypatch, store, couple)
+    store.close()
+    at = open_page(start_app(), CHECKIN)
+    assert "Feeling safe" in [s.value for s in at.header]
+    assert (safety.THERAPIST_TOLD in _texts(at)) == (flag and has_therapist)
+
+
 def test_leave_now_after_the_tap_ended_the_sign_in_still_goes_neutral(
     store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
