@@ -414,6 +414,14 @@ def line_words(points: pd.DataFrame, value: str, tolerance: float, fmt: str = "{
     return _line_words(periods, points[value].to_numpy(dtype=float), tolerance, fmt)
 
 
+def _start_month(gridded: pd.DataFrame, mine: np.ndarray) -> str:
+    """ "January 2025 ": the month a partner's changes in `gridded` are measured from, when it names one."""
+    if "reference_period" not in gridded:
+        return ""
+    found = pd.to_datetime(gridded.loc[mine, "reference_period"]).dropna()
+    return f"{label(found.iloc[-1].date())} " if not found.empty else ""
+
+
 def trend_sentence(
     gridded: pd.DataFrame, people: Sequence[Person], title: str, higher_is: str, low: float, high: float
 ) -> str:
@@ -441,11 +449,13 @@ def trend_sentence(
         words = f"{possessive(person.name)} line {_line_words(periods[mine], scores[mine], tolerance, '{:.1f}')}"
         more = []
         if reliable is not None and change is not None:
+            # their start by name: often a month before the chart's first ("start" read as its left end)
+            began = _start_month(gridded, mine)
             for up in (True, False):
                 n = int((mine & reliable & ((change > 0) if up else (change < 0))).sum())
                 if n:
                     more.append(
-                        f"reliably {'higher' if up else 'lower'} than their start in {n} of these months "
+                        f"reliably {'higher' if up else 'lower'} than their {began}start in {n} of these months "
                         f"{'▲' if up else '▼'}"
                     )
         gaps = [pd.Timestamp(m) for m in periods[mine][np.isnan(scores[mine])]]

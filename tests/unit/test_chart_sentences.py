@@ -62,6 +62,10 @@ def test_trend_sentence_counts_reliable_changes_and_ranges_on_the_way() -> None:
     ) in text
     assert "Bob's line has one point, 2.0 in March 2026 (no score in 5 of these months)." in text
     no_grades(text)
+    # the start named when the grid says which month it was: often one before the chart's first
+    grid["reference_period"] = pd.Timestamp(2025, 1, 1)
+    named = summary.trend_sentence(grid, [ANN, BOB], "Trust", "better", 0.0, 4.0)
+    assert "(reliably lower than their January 2025 start in 2 of these months ▼)" in named
 
 
 def test_trend_sentence_leaves_out_a_partner_without_scores() -> None:
