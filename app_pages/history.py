@@ -130,7 +130,7 @@ steady_table(
 st.caption(
     "Each score is the average of that part's answers (0 to 4, or 0 to 2 for mending), after turning round "
     f"the questions asked the other way. Questions that were skipped or not asked are left out, not counted "
-    f"as zero; {EMPTY_CELL} marks a part with no answer that month. Scores from private questions are kept out "
-    "of this shared view."
+    f"as zero; {EMPTY_CELL} marks a part with no answer that month. Scores from private questions are never "
+    "shown on this page, whoever opens it."
 )
 st.page_link("app_pages/trends.py", label="See these as charts on Trends", icon=":material/show_chart:")
