@@ -78,9 +78,6 @@ st.session_state[state.CASELOAD_ROW_PICKED] = row_couple
 
 st.header("Open a couple")
 names = dict(zip(couples["couple_id"], couples["name"], strict=True))
-if state.CASELOAD_PICK not in st.session_state and page.couple is not None and page.couple.couple_id in ids:
-    # at first the couple the sidebar has open (it opened the most pressing, whatever the sidebar said)
-    st.session_state[state.CASELOAD_PICK] = page.couple.couple_id
 choice = st.selectbox("Couple to open", ids, format_func=lambda cid: f"{names[cid]} (#{cid})", key=state.CASELOAD_PICK)
 said = found.details.get(int(choice), [])
 # their flags in sentences and their start of therapy: a view of this couple, logged once each time it is opened
