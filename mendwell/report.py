@@ -242,17 +242,17 @@ def _section(sid: str, title: str, body: str) -> str:
 
 
 def _recurring(d: _Data, last: pd.Timestamp) -> tuple[pd.DataFrame, int, int]:
-    """Recurring themes over the months of the span that end at `last` (at most `WINDOW`)."""
+    """Recurring themes over the months of the span that end at `last` (at most `WINDOW`); none when those are
+    fewer than `MIN_MONTHS` (a theme in "1 of the last 1 months" is not recurring: the themes section says so)."""
     window = min(WINDOW, len(_months(d.start, last.date())))
     min_months = min(MIN_MONTHS, window)
-    return analysis.recurring_themes(d.signals_in, last, window=window, min_months=min_months), window, min_months
+    found = analysis.recurring_themes(d.signals_in, last, window=window, min_months=min_months)
+    return (found if window >= MIN_MONTHS else found.iloc[:0]), window, min_months
 
 
 def _glance(d: _Data) -> str:
     last = pd.Timestamp(pd.to_datetime(d.shared_in["period"]).max())
     recurring, window, _ = _recurring(d, last)
-    if window < MIN_MONTHS:  # too few months to call a theme recurring, as the themes section says ("1 of 1")
-        recurring = recurring.iloc[:0]
     people = [summary.Person(s.partner_id, s.name, s.kept_back) for s in d.styles]
     lines = summary.sentences(d.shared_in, recurring, people, d.titles, d.theme_titles, window)
     glance = summary.glance_table(d.shared_in, people, d.titles)

@@ -8,11 +8,11 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from mendwell import audit, pdf, together
+from mendwell import audit, pdf
 from mendwell.data import Database
 from mendwell.instruments import Catalog
 from mendwell.model import Couple
-from mendwell.report import PAPERS
+from mendwell.report import DEFAULT_MONTHS, PAPERS, default_range
 from ui import state
 
 REPORT_OPEN = "report_open"  # the expander's key: whether the form is open
@@ -62,13 +62,12 @@ def _form(
     """The months and paper, then the downloads once the report is prepared."""
     with st.form("report_form"):
         choices = list(pd.date_range(first_period, last_period, freq="MS"))
-        # up to the latest month open to both (the report shows no other), over a year at most
-        opened = {pd.Timestamp(m) for m in together.revealed_months(db, couple.couple_id)}
-        to_index = max((i for i, m in enumerate(choices) if m in opened), default=len(choices) - 1)
+        # the report's own default span (the year up to the latest month open to both), within the page's months
+        start, end = (pd.Timestamp(m) for m in default_range(db, couple.couple_id))
+        to_index = choices.index(end) if end in choices else len(choices) - 1
+        from_index = choices.index(start) if start in choices else max(0, to_index - (DEFAULT_MONTHS - 1))
         left, right = st.columns(2)
-        rep_from = left.selectbox(
-            "From", choices, index=max(0, to_index - 11), format_func=lambda d: d.strftime("%B %Y")
-        )
+        rep_from = left.selectbox("From", choices, index=from_index, format_func=lambda d: d.strftime("%B %Y"))
         rep_to = right.selectbox("To", choices, index=to_index, format_func=lambda d: d.strftime("%B %Y"))
         paper = pdf.DEFAULT_PAPER
         if why_no_pdf is None:
