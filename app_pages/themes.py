@@ -155,7 +155,7 @@ found = themes_view_for(db, catalog, couple, page.lens, months_back, sharing)
 assert found is not None  # there are submitted check-ins
 view: views.ThemesView = found
 start = view.start
-BY_MONTH, KINDS, MENDED = "Themes by month", "Which small hurts happened", "Share of small hurts mended"
+BY_MONTH, KINDS, MENDED = "Themes by month", "Which small hurts happened", "How far small hurts were mended"
 VIEWS = "themes_view"  # the parts' key: which of the three is shown
 
 
@@ -169,10 +169,11 @@ def by_month() -> None:
         chart_numbers(heat)
 
 
-def kinds() -> None:
-    """Which kinds of small hurt each partner named, side by side (one under the other on a shared screen)."""
-    cols = st.columns(1 if sharing else len(view.kinds))
-    for i, partner in enumerate(view.kinds):
+def per_partner(charts_of: tuple[views.PartnerChart, ...]) -> None:
+    """A chart per partner with its numbers, side by side (one under the other on a shared screen); a kind
+    sentence instead of an empty chart."""
+    cols = st.columns(1 if sharing else len(charts_of))
+    for i, partner in enumerate(charts_of):
         with cols[i % len(cols)]:
             if partner.chart is None:
                 st.caption(md_escape(partner.instead))
@@ -181,19 +182,18 @@ def kinds() -> None:
                 chart_numbers(partner.chart)
 
 
+def kinds() -> None:
+    """Which kinds of small hurt each partner named."""
+    per_partner(view.kinds)
+
+
 def mended() -> None:
-    """The share of each partner's small hurts that were mended, month by month."""
-    if view.repair is None:
-        st.caption("Once a small hurt has been named, this shows how much of it was mended.")
-        return
-    chart(view.repair, "Line chart")
-    chart_numbers(view.repair)
+    """How far each partner's small hurts were mended, month by month."""
     st.caption(
-        "Of the small hurts each of you named that month and answered “was it mended?” for, the share that "
-        "were mended or partly mended. A blank answer counts as not known, so it is left out of the share "
-        "(in the numbers: how many were named, how many had “was it mended?” answered, and how many of "
-        "those were mended or partly)."
+        "Each small hurt named that month, by what “was it mended?” said of it: mended, partly, or not yet. A "
+        "blank answer is shown as left blank, not as “not yet”."
     )
+    per_partner(view.mending)
 
 
 @st.fragment

@@ -389,10 +389,11 @@ def micro_hurt_kinds(db: Database, couple_id: int) -> pd.DataFrame:
     return db.analytics.hurt_kinds(couple_id, MICRO_HURTS, FREQUENCY)
 
 
-def repair_ratio(db: Database, couple_id: int) -> pd.DataFrame:
-    """Per partner and month: small hurts named, how many "was it mended?" were answered, how many of those
-    were mended or partly, and the share of those answered (a blank answer counts as not known)."""
-    return db.analytics.repair_ratio(couple_id, MICRO_HURTS, FREQUENCY, REPAIRED)
+def repair_counts(db: Database, couple_id: int) -> pd.DataFrame:
+    """Per partner and month: small hurts named, and how many of them "was it mended?" answered mended (the top
+    of its scale), partly, not yet (its bottom) or left blank (not known): `named`, `mended`, `partly`,
+    `not_yet`, `unanswered`."""
+    return db.analytics.repair_counts(couple_id, MICRO_HURTS, FREQUENCY, REPAIRED)
 
 
 # -- two perspectives on the same moments --------------------------------------------------

@@ -560,42 +560,52 @@ def kinds_figure(
 
 
 REPAIR_TITLE = "How much of what hurt got mended"
+# What "was it mended?" said of a small hurt, from the bottom of a month's bar up: one blue, darker the more it was
+# mended (no colour grades a partner), each bar outlined so the palest still shows on white; a blank answer is
+# hatched, not known rather than "not yet".
+MENDING = {
+    "mended": ("Mended", HEAT_DARKEST, ""),
+    "partly": ("Partly", HEAT_LIGHTEST, ""),
+    "not_yet": ("Not yet", "#dbe7ee", ""),
+    "unanswered": ("Left blank", "#ffffff", "/"),
+}
 
 
-def repair_figure(
-    ratio: pd.DataFrame, partners: Sequence[PartnerStyle], title: str = REPAIR_TITLE, *, large: bool = False
+def mending_figure(
+    counts: pd.DataFrame, months: Sequence[pd.Timestamp], title: str, *, large: bool = False
 ) -> go.Figure:
-    """The share of named small hurts that were mended or partly mended, per partner over months (`title` ""
-    where a heading above it already says so; `large`: for a shared screen)."""
+    """Stacked bars of one partner's small hurts each month, by how far "was it mended?" said each was mended
+    (`counts`: their rows of `analysis.repair_counts`; `large`: for a shared screen)."""
+    rows = counts[counts["named"].fillna(0) > 0].sort_values("period")
     data = []
-    for p in by_slot(partners):
-        mine = ratio[ratio["partner_id"] == p.partner_id].sort_values("period")
-        if mine.empty:
-            continue
+    for column, (words, colour, hatch) in MENDING.items():
+        if not rows[column].fillna(0).any():
+            continue  # no empty key entry ("Left blank" when every follow-up was answered)
         data.append(
-            _partner_line(
-                p,
-                mine["period"],
-                mine["ratio"] * 100,
-                p.label,
-                "%{x|%B %Y}<br>%{customdata[0]:.0f} of the %{customdata[1]:.0f} answered<br>mended or partly"
-                "<br>%{customdata[2]:.0f} not answered<extra>" + p.label + "</extra>",
-                {"role": "partner", "partner_id": p.partner_id},
-                customdata=(
-                    mine.assign(unanswered=mine["named"] - mine["answered"])[["mended", "answered", "unanswered"]]
-                    .astype(float)
-                    .fillna(0)
-                    .to_numpy()
-                    .tolist()
-                ),
-            )
-        )
+            {
+                "type": "bar",
+                "x": _dates(rows["period"]),
+                "y": [int(n) or None for n in rows[column].fillna(0)],  # a zero draws no sliver of outline
+                "name": words,
+                "marker": {"color": colour, "line": {"color": HEAT_DARKEST, "width": 1},
+                           "pattern": {"shape": hatch, "fgcolor": MUTED}},
+                "customdata": rows[["named"]].astype(int).to_numpy().tolist(),
+                "hovertemplate": f"%{{x|%B %Y}}<br>{words}: %{{y}} of %{{customdata[0]}}<extra></extra>",
+                "meta": {"role": "mending", "answer": column},
+            }
+        )  # fmt: skip
+    xaxis: dict[str, Any] = {}
+    if len(months):
+        pad = pd.Timedelta(days=20)
+        xaxis["range"] = [(months[0] - pad).strftime("%Y-%m-%d"), (months[-1] + pad).strftime("%Y-%m-%d")]
     layout = _layout(
-        title,
-        (380 if large else 320) if title else 290,
+        plot_text(title),
+        420 if large else 340,
         large,
-        margin=fixed_margin(large, l=72, t=60 if title else 30),
-        yaxis={"range": [-5, 105], "title": {"text": "Mended or partly"}, "ticksuffix": "%"},
+        barmode="stack",
+        bargap=0.25,
+        xaxis=xaxis,
+        yaxis={"title": {"text": "Small hurts named"}, "dtick": 1, "rangemode": "tozero"},
     )
     return _figure(data, layout)
 

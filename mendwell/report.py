@@ -202,7 +202,7 @@ def _load(
         signals_in=_in_range(reveal.seen_frame(analysis.theme_signals(db, cid), lens, revealed), start, end),
         submitted=submitted,
         submitted_in=_in_range(submitted, start, end),
-        repair=reveal.seen_frame(analysis.repair_ratio(db, cid), lens, revealed),
+        repair=reveal.seen_frame(analysis.repair_counts(db, cid), lens, revealed),
         mirrors=reveal.seen_frame(analysis.mirrored_views(db, cid), lens, revealed, None),
         titles=views.subscale_titles(catalog),
         theme_titles=views.theme_titles(catalog),
@@ -438,18 +438,25 @@ def _themes(d: _Data) -> str:
             out.append(_note(esc(summary.waiting_sentence(s.name, waiting))))
 
     out.append(f"<h3>{charts.REPAIR_TITLE}</h3>")
-    gapped = views.repair_series(d.repair, d.styles, pd.Timestamp(d.start), pd.Timestamp(d.end))
-    if gapped.empty:
+    came_in = set(d.submitted_in["partner_id"])
+    found = views.mending_charts(d.repair, d.styles, came_in, months)
+    if not any(p.chart for p in found):
         out.append(_note("Neither of you named a small hurt in these months, so there was nothing to mend."))
-    else:
-        # the heading above names it: the chart is drawn without a title of its own (it said it twice)
-        out.append(_chart(charts.repair_figure(gapped, d.styles, title=""), "repair", (FULL, 300)))
-        out.append(
-            _note(
-                "Of the small hurts each of you named that month and answered “was it mended?” for, the share "
-                "mended or partly mended. A blank answer counts as not known and is left out of the share."
-            )
+        return "".join(out)
+    out.append(
+        _note(
+            "Each small hurt named that month, by what “was it mended?” said of it: mended, partly, or not yet. "
+            "A blank answer is shown as left blank, not as “not yet”.",
+            INTRO,
         )
+    )
+    blocks = [
+        _chart(p.chart.figure, "mending", (HALF, 300), partner=str(s.slot))
+        for p, s in zip(found, d.styles, strict=True)
+        if p.chart is not None
+    ]
+    out.append(f'<div class="grid">{"".join(blocks)}</div>')
+    out.extend(_note(esc(p.chart.sentence if p.chart else p.instead)) for p in found)
     return "".join(out)
 
 

@@ -573,17 +573,26 @@ def kinds_sentence(
     return f"{possessive(name)} small hurts by month, {span}: {_months_list(listed, of, 4, unit)}{tail}."
 
 
-def repair_sentence(gapped: pd.DataFrame, people: Sequence[Person]) -> str:
-    """What the mending chart shows: how each partner's share of small hurts mended moved over the months."""
-    parts = []
-    for person in people:
-        mine = gapped[gapped["partner_id"] == person.partner_id]
-        if mine.empty or mine["ratio"].notna().sum() == 0:
-            continue
-        # the share as a ratio, rounded as the numbers table rounds it ("{:.0%}")
-        points = mine.assign(share=mine["ratio"].astype(float))
-        parts.append(f"{possessive(person.name)} share {line_words(points, 'share', SAME_SHARE, '{:.0%}')}")
-    head = f"How much of what hurt got mended, {span_words(gapped['period'])}"
-    if not parts:
-        return f"{head}: no answers about mending in these months."
-    return f"{head}: {'; '.join(parts)}."
+# what "was it mended?" said, in a chart's order from the bottom of a bar (the columns of `analysis.repair_counts`)
+MENDING_WORDS = {"mended": "mended", "partly": "partly", "not_yet": "not yet", "unanswered": "left blank"}
+
+
+def _mending_words(row: pd.Series) -> str:
+    """'2 mended, 1 partly and 1 not yet': what "was it mended?" said of the small hurts counted in `row`."""
+    said = [f"{int(row[k])} {words}" for k, words in MENDING_WORDS.items() if int(row[k])]
+    return said[0] if len(said) == 1 else ", ".join(said[:-1]) + f" and {said[-1]}"
+
+
+def mending_sentence(counts: pd.DataFrame, name: str, months: Sequence[pd.Timestamp]) -> str:
+    """What a partner's mending chart of `months` shows (`counts`: their rows of `analysis.repair_counts`): how
+    many small hurts they named and how far those were mended, over the months and in the latest with any."""
+    head = f"{possessive(name)} small hurts and how far they were mended, {span_words(months)}"
+    named = counts[counts["named"].fillna(0) > 0].sort_values("period")
+    if named.empty:
+        return f"{head}: none named in these months, so there was nothing to mend."
+    total = named[["named", *MENDING_WORDS]].fillna(0).sum()
+    text = f"{head}: {int(total['named'])} named; {_mending_words(total)}."
+    if len(named) > 1:
+        last = named.iloc[-1]
+        text += f" {label(pd.Timestamp(last['period']).date())}: {int(last['named'])} named; {_mending_words(last)}."
+    return text

@@ -1,5 +1,5 @@
 """What the pages and the session report both show, computed once: spans, shared rows, answer words,
-titles, and the figures of the trend, repair and two-perspectives charts.
+titles, and the figures of the trend, mending and two-perspectives charts.
 
 Pure functions over query results and the catalog; the pages draw what these
 return with Streamlit, the report with HTML.
@@ -21,7 +21,7 @@ from mendwell import analysis, charts, summary
 from mendwell.checkin import Answer
 from mendwell.instruments import Catalog, Instrument, Item
 from mendwell.periods import label, month_start
-from mendwell.text import possessive, rounded
+from mendwell.text import possessive
 
 MonthsBack = int | None  # None: all months
 
@@ -167,31 +167,6 @@ def trend_lines(chart: SubscaleChart, styles: list[charts.PartnerStyle]) -> list
     return out
 
 
-def repair_series(
-    repair: pd.DataFrame, styles: list[charts.PartnerStyle], start: pd.Timestamp, end: pd.Timestamp
-) -> pd.DataFrame:
-    """The repair share per partner on a monthly grid from `start` to `end` (empty when nothing was named).
-
-    A partner who named no small hurt in the span gets no line (and no empty legend entry).
-    """
-    rep = repair[(pd.to_datetime(repair["period"]) >= start) & (pd.to_datetime(repair["period"]) <= end)]
-    if rep.empty:
-        return rep
-    grid = month_grid(start, end)
-    return pd.concat(
-        [
-            grid.merge(
-                rep[rep["partner_id"] == s.partner_id].assign(period=lambda x: pd.to_datetime(x["period"])),
-                on="period",
-                how="left",
-            ).assign(partner_id=s.partner_id)
-            for s in styles
-            if (rep["partner_id"] == s.partner_id).any()
-        ],
-        ignore_index=True,
-    )
-
-
 def kinds_numbers(kinds: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFrame:
     """The numbers behind a partner's small-hurts chart: each small hurt named, month by month, with how often it
     happened in that partner's words."""
@@ -208,26 +183,15 @@ def kinds_numbers(kinds: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFram
     return table.drop(columns="_order").reset_index(drop=True)
 
 
-ANSWERED = "\u201cWas it mended?\u201d answered"  # a column of `repair_numbers`
-
-
-def repair_numbers(repair: pd.DataFrame, styles: list[charts.PartnerStyle]) -> pd.DataFrame:
-    """The numbers behind the mending chart: for each partner and month with a small hurt named, how many were
-    named, how many had "was it mended?" answered, how many of those were mended or partly, and that share."""
-    names = {s.partner_id: s.name for s in styles}
-    named = repair[repair["named"].fillna(0) > 0].sort_values(["period", "partner_id"])
-    answered = named["answered"].fillna(0).astype(int)
+def mending_numbers(counts: pd.DataFrame) -> pd.DataFrame:
+    """The numbers behind a partner's mending chart: each month they named a small hurt, how many, and what "was
+    it mended?" said of them (a blank answer is not known, never "not yet")."""
+    rows = counts[counts["named"].fillna(0) > 0].sort_values("period")
     return pd.DataFrame(
         {
-            "Month": pd.to_datetime(named["period"]).dt.strftime("%Y-%m"),
-            "Partner": named["partner_id"].map(names),
-            "Named": named["named"].astype(int),
-            ANSWERED: answered,  # a blank answer is not known
-            "Mended or partly": named["mended"].fillna(0).astype(int),
-            "Share": [
-                rounded("{:.0%}", float(ratio)) if n and pd.notna(ratio) else "not known"
-                for n, ratio in zip(answered, named["ratio"], strict=True)
-            ],
+            "Month": pd.to_datetime(rows["period"]).dt.strftime("%Y-%m"),
+            "Named": rows["named"].astype(int),
+            **{words: rows[k].fillna(0).astype(int) for k, (words, _, _) in charts.MENDING.items()},
         }
     ).reset_index(drop=True)
 
@@ -482,7 +446,7 @@ class ThemesView:
     months: tuple[pd.Timestamp, ...]
     heatmaps: tuple[ChartView, ...]  # one per partner who has checked in
     kinds: tuple[PartnerChart, ...]  # empty when there is no small-hurts questionnaire
-    repair: ChartView | None  # None before anyone named a small hurt in the span
+    mending: tuple[PartnerChart, ...]  # how far each one's small hurts were mended; empty as `kinds`
     darkest: int  # the count the heatmaps' darkest shade stands for, on both (summary.heatmap_key says it)
 
 
@@ -514,8 +478,8 @@ def themes_view(
     large: bool = False,
 ) -> ThemesView | None:
     """The Themes page's charts of one couple over a time span (None before the first submitted check-in):
-    a heatmap of themes and a chart of the kinds of small hurt per partner, and the share mended, each with
-    the sentence that says what it shows. `submitted` is `submitted_months` of the couple's check-ins."""
+    a heatmap of themes, a chart of the kinds of small hurt and one of how far they were mended per partner,
+    each with the sentence that says what it shows. `submitted` is `submitted_months` of the couple's check-ins."""
     if submitted.empty:
         return None
     last, first = submitted["period"].max(), submitted["period"].min()
@@ -561,7 +525,7 @@ def themes_view(
         )
     micro = catalog.get(analysis.MICRO_HURTS)
     kinds: list[PartnerChart] = []
-    repair = None
+    mending: list[PartnerChart] = []
     if micro is not None:
         kind_items = micro.items_of(analysis.FREQUENCY)
         labels = {it.id: micro.short(it) for it in kind_items}
@@ -597,17 +561,40 @@ def themes_view(
                     ),
                 )
             )
-        gapped = repair_series(data["repair"], styles, start, last) if not data["repair"].empty else data["repair"]
-        if not gapped.empty:
-            people = [summary.Person(s.partner_id, s.name, s.kept_back) for s in styles]
-            table = repair_numbers(gapped, styles)
-            repair = ChartView(
-                key="repair",
-                title="How much of what hurt got mended",
-                figure=charts.for_screen(charts.repair_figure(gapped, styles, large=large)),
-                sentence=summary.repair_sentence(gapped, people),
-                numbers=table,
-                csv=b"" if large else table.to_csv(index=False).encode("utf-8"),
-                file_name="mendwell-small-hurts-mended.csv",
-            )
-    return ThemesView(start, tuple(months), tuple(heatmaps), tuple(kinds), repair, max(1, top))
+        mending = mending_charts(data["repair"], styles, came_in, months, large=large)
+    return ThemesView(start, tuple(months), tuple(heatmaps), tuple(kinds), tuple(mending), max(1, top))
+
+
+def mending_charts(
+    counts: pd.DataFrame,
+    styles: list[charts.PartnerStyle],
+    came_in: Collection[int],
+    months: Sequence[pd.Timestamp],
+    *,
+    large: bool = False,
+) -> list[PartnerChart]:
+    """Each partner's chart of how far their small hurts in `months` were mended (`counts`: `analysis.repair_counts`
+    as the viewer may see it), or a kind sentence instead: before their first check-in, or when they named none."""
+    span = counts[pd.to_datetime(counts["period"]).isin(list(months))] if not counts.empty else counts
+    out = []
+    for s in styles:
+        if s.partner_id not in came_in:
+            out.append(PartnerChart(s.partner_id, s.name, None, summary.no_data_sentence(s.name, s.kept_back)))
+            continue
+        mine = span[span["partner_id"] == s.partner_id]
+        sentence = summary.mending_sentence(mine, s.name, months)
+        if mine.empty or not mine["named"].fillna(0).any():
+            out.append(PartnerChart(s.partner_id, s.name, None, sentence))
+            continue
+        table = mending_numbers(mine)
+        chart = ChartView(
+            key=f"mending_{s.partner_id}",
+            title=f"{s.name}: how far small hurts were mended",
+            figure=charts.for_screen(charts.mending_figure(mine, months, charts.in_chart_name(s.name), large=large)),
+            sentence=sentence,
+            numbers=table,
+            csv=b"" if large else table.to_csv(index=False).encode("utf-8"),
+            file_name=f"mendwell-small-hurts-mended-partner{s.slot}.csv",
+        )
+        out.append(PartnerChart(s.partner_id, s.name, chart))
+    return out

@@ -159,7 +159,7 @@ def _computed(path: str, couple_id: int, revision: int, reference: str) -> dict[
         "reliable": analysis.reliable_change(db, couple_id, reference_for(db)),
         "signals": analysis.theme_signals(db, couple_id),
         "kinds": analysis.micro_hurt_kinds(db, couple_id),
-        "repair": analysis.repair_ratio(db, couple_id),
+        "repair": analysis.repair_counts(db, couple_id),
         "mirrors": analysis.mirrored_views(db, couple_id),
     }
 

@@ -71,9 +71,9 @@ class Analytics:
         """Per partner and month, each kind of small hurt that happened and how often."""
         return self._run("hurt_kinds", couple_id=couple_id, instrument_id=instrument_id, subscale_id=subscale_id)
 
-    def repair_ratio(self, couple_id: int, instrument_id: str, often_subscale: str, subscale_id: str) -> pd.DataFrame:
-        """Per partner and month: small hurts named, how many "was it mended?" were answered, how many mended."""
-        return self._run("repair_ratio", couple_id=couple_id, instrument_id=instrument_id,
+    def repair_counts(self, couple_id: int, instrument_id: str, often_subscale: str, subscale_id: str) -> pd.DataFrame:
+        """Per partner and month: small hurts named, and how many of them were mended, partly, not yet, unanswered."""
+        return self._run("repair_counts", couple_id=couple_id, instrument_id=instrument_id,
                          often_subscale=often_subscale, subscale_id=subscale_id)  # fmt: skip
 
     def mirrored_views(self, couple_id: int) -> pd.DataFrame:

@@ -355,7 +355,7 @@ def test_demo_themes_has_a_heatmap_per_partner(demo: Demo, catalog: Catalog, app
     assert {heat["zmax"] for fig in figs.values() for heat in fig["data"] if heat["type"] == "heatmap"} == {max(tops)}
     assert any(f"the darkest {max(tops)} answers)" in c.value for c in at.caption), [c.value for c in at.caption]
     assert {k for k in figs if k.startswith("kinds_")} == {f"kinds_{p.partner_id}" for p in couple.partners}
-    assert "repair" in figs
+    assert {k for k in figs if k.startswith("mending_")} == {f"mending_{p.partner_id}" for p in couple.partners}
 
 
 @pytest.mark.parametrize("page", [TRENDS, THEMES])
@@ -615,7 +615,7 @@ def test_hostile_names_are_inert_in_figures(
     else:
         assert figs[f"heat_{ann}"]["layout"]["title"]["text"].replace("<br>", " ") == f"{SAFE_ANN}: themes by month"
         assert figs[f"kinds_{bob}"]["layout"]["title"]["text"] == SAFE_BOB
-        assert {t["name"] for t in traces(figs["repair"], "partner")} == {SAFE_ANN, SAFE_BOB}
+        assert figs[f"mending_{bob}"]["layout"]["title"]["text"] == SAFE_BOB
 
 
 # -- the Themes page tells a quiet month from a missed one -------------------------------------------

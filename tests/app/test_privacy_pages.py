@@ -788,7 +788,7 @@ def test_share_link_shows_one_couple_and_nothing_private(caseload_db: SharedDb) 
 
     open_page(at, THEMES)
     assert_sharing_chrome(at)
-    assert len(every_figure(at)) == 5  # a heatmap and a kinds chart per partner, and mending
+    assert len(every_figure(at)) == 6  # a heatmap, a kinds chart and a mending chart per partner
     assert set(at.selectbox(key="theme_detail").options) >= {"Unseen"}
     assert not at.get("download_button")
     assert_absent(at, forbidden, "Themes")

@@ -133,8 +133,8 @@ def test_the_report_draws_offline_in_chromium(planted: Planted, page: Page) -> N
         " b.querySelector('.js-plotly-plot')._fullLayout.width, b.getBoundingClientRect().width]); }"
     )
     assert len(sizes) == expected
-    assert {kind for kind, asked, _, _ in sizes if asked == HALF} == {"trend", "mirror"}
-    assert {kind for kind, asked, _, _ in sizes if asked == FULL} == {"themes", "repair"}
+    assert {kind for kind, asked, _, _ in sizes if asked == HALF} == {"trend", "mirror", "mending"}
+    assert {kind for kind, asked, _, _ in sizes if asked == FULL} == {"themes"}
     assert all(drawn == asked for _, asked, drawn, _ in sizes)
     # after printing, the charts take their boxes' width again
     page.evaluate("() => window.dispatchEvent(new Event('afterprint'))")

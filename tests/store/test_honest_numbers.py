@@ -157,9 +157,9 @@ def test_a_blank_was_it_mended_counts_as_not_known(store: Database, catalog: Cat
         {"micro_hurts": {"unheard_often": 2, "unheard_repaired": 2, "forgotten_often": 1, "sarcasm_often": 3,
                          "sarcasm_repaired": 0}},
     )  # fmt: skip
-    row = analysis.repair_ratio(store, couple_id).iloc[0]
-    assert (row["named"], row["answered"], row["mended"]) == (3, 2, 1)
-    assert row["ratio"] == 0.5  # of those answered, not 1 of 3
+    row = analysis.repair_counts(store, couple_id).iloc[0]
+    # forgotten's follow-up left blank: not known, never "not yet"
+    assert (row["named"], row["mended"], row["partly"], row["not_yet"], row["unanswered"]) == (3, 1, 0, 1, 1)
 
 
 def test_an_erased_couple_takes_its_start_mark_along(store: Database, catalog: Catalog) -> None:

@@ -212,7 +212,7 @@ def test_charts_stay_inside_the_range_with_gaps_for_missed_months(planted: Plant
     months = [f"{m:%Y-%m-%d}" for m in month_list(planted.start, planted.end)]
     assert len(months) == 12
     found = charts_in(planted.html)
-    assert {c.kind for c in found} == {"trend", "themes", "repair", "mirror"}
+    assert {c.kind for c in found} == {"trend", "themes", "mending", "mirror"}
     for chart in found:
         for trace in chart.data:
             assert set(trace.get("x", [])) <= set(months), (chart.kind, chart.attrs)
@@ -339,7 +339,7 @@ def test_thin_data_is_named_kindly(store: Database, catalog: Catalog) -> None:
     assert "Months without a check-in from Kim" not in in_march  # March is still hers to answer
     assert "Shared from Robin" in doc and "Shared from Kim" in doc  # February's notes: open to both
     found = charts_in(doc)
-    assert {c.kind for c in found} == {"trend", "themes", "repair", "mirror"}
+    assert {c.kind for c in found} == {"trend", "themes", "mending", "mirror"}
     # no chart shows a value for Robin's March: it waits for Kim
     for chart in found:
         for trace in chart.data:
@@ -570,8 +570,10 @@ def test_a_chromium_that_hangs_or_fails_gets_a_plain_message(tmp_path: Path, mon
         pdf.html_to_pdf("<!DOCTYPE html><style></style>", "letter")
 
 
-def test_the_mending_chart_is_named_once(planted: Planted) -> None:
-    """The heading above the mending chart names it; the chart has no title of its own (it said it twice)."""
-    [repair] = [c for c in charts_in(planted.html) if c.kind == "repair"]
-    assert not (repair.layout.get("title") or {}).get("text")
+def test_the_mending_charts_are_named_once(planted: Planted) -> None:
+    """The heading above the mending charts names them; each chart is titled with whose it is (not the heading
+    again), and says what it shows in a sentence under the two."""
+    mending = [c for c in charts_in(planted.html) if c.kind == "mending"]
+    assert mending and all((c.layout.get("title") or {}).get("text") in planted.names[1:] for c in mending)
     assert planted.html.count(f"<h3>{charts.REPAIR_TITLE}</h3>") == 1
+    assert "small hurts and how far they were mended" in planted.html

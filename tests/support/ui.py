@@ -17,6 +17,6 @@ NEUTRAL = "app_pages/neutral.py"
 
 SUBMIT = "Submit my check-in"
 TWO_SIDES = "Both sides"  # Trends' last part: the two perspectives, a chart per partner
-THEME_TABS = ("Themes by month", "Which small hurts happened", "Share of small hurts mended")  # Themes' parts
+THEME_TABS = ("Themes by month", "Which small hurts happened", "How far small hurts were mended")  # Themes' parts
 # the names of the pickers of the parts (ui.page.part_picker), read out to a screen reader
 TREND_PICKER, THEME_PICKER = "Part of the check-in", "What to show"

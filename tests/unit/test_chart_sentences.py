@@ -151,20 +151,32 @@ def test_a_month_without_a_check_in_is_not_a_month_nothing_came_up() -> None:
     )
 
 
-def test_repair_sentence_speaks_in_shares() -> None:
-    gapped = pd.DataFrame(
+def test_the_mending_sentence_counts_what_the_bars_show() -> None:
+    """Over the months, then the latest month with a small hurt named; a zero is not said, a blank answer is
+    "left blank" (never "not yet"), and one count stands alone without a list's "and"."""
+    counts = pd.DataFrame(
         {
-            "partner_id": [1, 1, 1, 2, 2, 2],
-            "period": list(MONTHS[:3]) * 2,
-            "ratio": [0.5, np.nan, 1.0, 0.5, 0.5, 0.52],
+            "period": [MONTHS[0], MONTHS[1], MONTHS[2]],
+            "named": [3, 0, 2],
+            "mended": [1, 0, 0],
+            "partly": [1, 0, 2],
+            "not_yet": [0, 0, 0],
+            "unanswered": [1, 0, 0],
         }
     )
-    text = summary.repair_sentence(gapped, [ANN, BOB])
+    text = summary.mending_sentence(counts, "Ann", list(MONTHS[:4]))
     assert text == (
-        "How much of what hurt got mended, January 2026 to March 2026: Ann's share rose from 50% to 100%; "
-        "Bob's share stayed about the same, from 50% to 52%."
+        "Ann's small hurts and how far they were mended, January 2026 to April 2026: 5 named; 1 mended, 3 partly "
+        "and 1 left blank. March 2026: 2 named; 2 partly."
     )
     no_grades(text)
+    one = summary.mending_sentence(counts.iloc[:1], "Ann", list(MONTHS[:1]))
+    assert (
+        one
+        == "Ann's small hurts and how far they were mended, January 2026: 3 named; 1 mended, 1 partly and 1 left blank."
+    )
+    none = summary.mending_sentence(counts.iloc[1:2], "Bob", list(MONTHS[:2]))
+    assert none.endswith("January 2026 to February 2026: none named in these months, so there was nothing to mend.")
 
 
 def test_a_half_is_rounded_up_in_sentences_as_in_the_tables() -> None:

@@ -33,7 +33,7 @@ def _revalidate(fig: go.Figure) -> None:
 
 
 def _demo_figures(demo_store: Database, catalog: Catalog) -> list[go.Figure]:
-    """Trend (both sizes), heatmap, kinds, repair and mirror figures of a demo couple."""
+    """Trend (both sizes), heatmap, kinds, mending and mirror figures of a demo couple."""
     couple = demo_store.couples.all()[0]
     styles = [charts.PartnerStyle(p.partner_id, p.name, p.slot) for p in couple.partners]
     rc = analysis.reliable_change(demo_store, couple.couple_id)
@@ -48,7 +48,8 @@ def _demo_figures(demo_store: Database, catalog: Catalog) -> list[go.Figure]:
     figs.append(charts.theme_heatmap(analysis.theme_months(signals), titles, months, "Themes"))
     kinds = analysis.micro_hurt_kinds(demo_store, couple.couple_id).assign(how_often="Once")
     figs.append(charts.kinds_figure(kinds, {"unheard_often": "Not heard"}, months, "Kinds"))
-    figs.append(charts.repair_figure(analysis.repair_ratio(demo_store, couple.couple_id), styles))
+    mending = analysis.repair_counts(demo_store, couple.couple_id)
+    figs.append(charts.mending_figure(mending[mending["partner_id"] == styles[0].partner_id], months, "Mended"))
     mirrors = analysis.mirrored_views(demo_store, couple.couple_id)
     figs.append(
         charts.mirror_figure(mirrors[mirrors["receiver_id"] == styles[0].partner_id], styles[0], styles[1], 0, 4)
@@ -240,19 +241,19 @@ def test_charts_are_drawn_in_the_font_streamlit_loads() -> None:
 
 def test_themes_charts_are_larger_on_a_shared_screen(demo_store: Database, catalog: Catalog) -> None:
     """On a shared screen (a therapist's video call) the Themes charts are drawn in larger type and taller, as
-    Trends' are: the heatmap, the kinds of small hurt and the share mended (they stayed the size of a phone's)."""
+    Trends' are: the heatmap, the kinds of small hurt and how far they were mended (they stayed the size of a
+    phone's)."""
     couple = demo_store.couples.all()[0]
-    styles = [charts.PartnerStyle(p.partner_id, p.name, p.slot) for p in couple.partners]
     rc = analysis.reliable_change(demo_store, couple.couple_id)
     months = list(pd.date_range(pd.to_datetime(rc["period"]).min(), pd.to_datetime(rc["period"]).max(), freq="MS"))
     titles = {t.id: t.title for t in catalog.themes.values()}
     heat = analysis.theme_months(analysis.theme_signals(demo_store, couple.couple_id))
     kinds = analysis.micro_hurt_kinds(demo_store, couple.couple_id).assign(how_often="Once")
-    ratio = analysis.repair_ratio(demo_store, couple.couple_id)
+    mending = analysis.repair_counts(demo_store, couple.couple_id)
     builds: list[Callable[[bool], go.Figure]] = [
         lambda large: charts.theme_heatmap(heat, titles, months, "Themes", large=large),
         lambda large: charts.kinds_figure(kinds, {"unheard_often": "Not heard"}, months, "Kinds", large=large),
-        lambda large: charts.repair_figure(ratio, styles, large=large),
+        lambda large: charts.mending_figure(mending, months, "Mended", large=large),
     ]
     for build in builds:
         small, big = build(False).layout, build(True).layout

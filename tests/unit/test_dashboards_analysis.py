@@ -61,7 +61,7 @@ def themes_of(store: Database, catalog: Catalog, couple_id: int, *, large: bool 
     data = {
         "signals": analysis.theme_signals(store, couple_id),
         "kinds": analysis.micro_hurt_kinds(store, couple_id),
-        "repair": analysis.repair_ratio(store, couple_id),
+        "repair": analysis.repair_counts(store, couple_id),
     }
     styles = [PartnerStyle(p.partner_id, p.name, p.slot) for p in couple.partners]
     submitted = views.submitted_months(store.checkins.listing(couple_id))
@@ -157,7 +157,7 @@ def test_drafts_and_other_couples_do_not_feed_themes(store: Database, catalog: C
     check_in(store, catalog, carl, month(0), {"micro_hurts": hurt("unheard", 3, [UNSEEN])})
     assert analysis.theme_signals(store, couple_id).empty
     assert analysis.micro_hurt_kinds(store, couple_id).empty
-    assert analysis.repair_ratio(store, couple_id).empty
+    assert analysis.repair_counts(store, couple_id).empty
 
 
 # -- the item rule: at or past the middle of the scale, toward the hard end ----------------------
@@ -294,9 +294,9 @@ def test_with_gaps_leaves_a_missed_month_empty_and_change_skips_it(store: Databa
 # -- kinds of small hurt and repair -------------------------------------------------------------
 
 
-def test_repair_ratio_and_kinds_count_only_what_happened(store: Database, catalog: Catalog) -> None:
+def test_repair_counts_and_kinds_count_only_what_happened(store: Database, catalog: Catalog) -> None:
     """January, Ann: three kinds happened, mended 0 (not yet), 1 (partly), 2 (yes):
-    named 3, mended 2, ratio 2/3. A "mended?" answer left over for a kind that did not
+    named 3, one each of not yet, partly and mended. A "mended?" answer left over for a kind that did not
     happen (changed back to "not this month") is hidden, dropped at submit, not counted.
     February, Ann: nothing happened, so nothing was named. January, Bob: one kind, mended."""
     couple_id, ann, bob = couple_of(store)
@@ -323,13 +323,12 @@ def test_repair_ratio_and_kinds_count_only_what_happened(store: Database, catalo
     check_in(store, catalog, ann, month(1), {"micro_hurts": {f"{k}_often": 0 for k in ("unheard", "sarcasm")}})
     check_in(store, catalog, bob, month(0), {"micro_hurts": {"advance_missed_often": 4, "advance_missed_repaired": 2}})
 
-    ratio = analysis.repair_ratio(store, couple_id)
-    rows = {(int(r.partner_id), pd.Timestamp(r.period)): r for r in ratio.itertuples()}
-    assert set(rows) == {(ann, ts(0)), (bob, ts(0))}
-    jan = rows[(ann, ts(0))]
-    assert (jan.named, jan.mended) == (3, 2)
-    assert jan.ratio == 2 / 3
-    assert (rows[(bob, ts(0))].named, rows[(bob, ts(0))].mended, rows[(bob, ts(0))].ratio) == (1, 1, 1.0)
+    counts = analysis.repair_counts(store, couple_id)
+    rows = {
+        (int(r.partner_id), pd.Timestamp(r.period)): (r.named, r.mended, r.partly, r.not_yet, r.unanswered)
+        for r in counts.itertuples()
+    }
+    assert rows == {(ann, ts(0)): (3, 1, 1, 1, 0), (bob, ts(0)): (1, 1, 0, 0, 0)}
 
     kinds = analysis.micro_hurt_kinds(store, couple_id)
     got = [(int(r.partner_id), pd.Timestamp(r.period), r.item_id, r.value) for r in kinds.itertuples()]
@@ -342,11 +341,11 @@ def test_repair_ratio_and_kinds_count_only_what_happened(store: Database, catalo
 
 
 def test_the_small_hurts_charts_have_their_numbers(store: Database, catalog: Catalog) -> None:
-    """Themes' small-hurts chart and mending chart have the numbers behind them, like every other chart: for
+    """Themes' small-hurts charts and mending charts have the numbers behind them, like every other chart: for
     each kind named, the month and how often in the partner's own words; for each month with a hurt named, how
-    many were named, answered, mended or partly, and the share. January, Ann: unheard (2), forgotten (1,
-    partly mended), sarcasm (3, mended), "was it mended?" left blank for unheard: named 3, answered 2, mended
-    2, share 100%. February, Ann: nothing named (no row). January, Bob: a missed reach (4), not mended."""
+    many were named and what "was it mended?" said of them. January, Ann: unheard (2), forgotten (1, partly
+    mended), sarcasm (3, mended), "was it mended?" left blank for unheard: named 3, 1 mended, 1 partly, 1 left
+    blank. February, Ann: nothing named (no row). January, Bob: a missed reach (4), not mended yet."""
     couple_id, ann, bob = couple_of(store)
     check_in(store, catalog, ann, month(0), {"micro_hurts": {
         "unheard_often": 2, "forgotten_often": 1, "forgotten_repaired": 1, "sarcasm_often": 3, "sarcasm_repaired": 2,
@@ -369,17 +368,31 @@ def test_the_small_hurts_charts_have_their_numbers(store: Database, catalog: Cat
     assert bob_kinds is not None and bob_kinds.numbers is not None
     assert list(bob_kinds.numbers["Small hurt"]) == [short["advance_missed_often"]]
 
-    assert view.repair is not None and view.repair.numbers is not None and view.repair.csv
-    rows = view.repair.numbers.to_dict("records")
-    assert [(r["Partner"], r["Named"], r[views.ANSWERED], r["Mended or partly"], r["Share"]) for r in rows] == [
-        ("Ann", 3, 2, 2, "100%"),
-        ("Bob", 1, 1, 0, "0%"),
-    ]
-    assert {r["Month"] for r in rows} == {ts(0).strftime("%Y-%m")}
+    mending = {m.partner_id: m.chart for m in view.mending}
+    ann_mending, bob_mending = mending[ann], mending[bob]
+    assert ann_mending is not None and ann_mending.numbers is not None and ann_mending.csv
+    jan = ts(0).strftime("%Y-%m")
+    head = ["Month", "Named", "Mended", "Partly", "Not yet", "Left blank"]
+    assert ann_mending.numbers.to_dict("records") == [dict(zip(head, [jan, 3, 1, 1, 0, 1], strict=True))]
+    assert bob_mending is not None and bob_mending.numbers is not None
+    assert bob_mending.numbers.to_dict("records") == [dict(zip(head, [jan, 1, 0, 0, 1, 0], strict=True))]
+    assert ann_mending.sentence.endswith(": 3 named; 1 mended, 1 partly and 1 left blank.")
 
     shared = themes_of(store, catalog, couple_id, large=True)  # on a shared screen
-    assert shared.repair is not None and shared.repair.numbers is not None
-    assert shared.repair.csv == b"" and all(k.chart is not None and k.chart.csv == b"" for k in shared.kinds)
+    assert all(m.chart is not None and m.chart.numbers is not None and m.chart.csv == b"" for m in shared.mending)
+    assert all(k.chart is not None and k.chart.csv == b"" for k in shared.kinds)
+
+
+def test_a_partner_who_named_no_small_hurt_is_told_so_instead_of_an_empty_mending_chart(
+    store: Database, catalog: Catalog
+) -> None:
+    """Ann named none in January; Bob has not checked in: neither gets a chart, each a sentence that says why."""
+    couple_id, ann, bob = couple_of(store)
+    check_in(store, catalog, ann, month(0), {"micro_hurts": {"unheard_often": 0, "sarcasm_often": 0}})
+    view = themes_of(store, catalog, couple_id)
+    said = {m.partner_id: (m.chart, m.instead) for m in view.mending}
+    assert said[ann][0] is None and said[ann][1].endswith(": none named in these months, so there was nothing to mend.")
+    assert said[bob][0] is None and "hasn't checked in yet" in said[bob][1]
 
 
 # -- two perspectives --------------------------------------------------------------------------
