@@ -10,6 +10,7 @@ for a phone to draw. Each chart has a sentence under it that says what it shows.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable
 
@@ -151,7 +152,7 @@ coming_back()
 # -- month by month -----------------------------------------------------------------------------
 st.header("Month by month")
 months_back = range_control("themes_range")
-found = themes_view_for(db, catalog, couple, page.lens, months_back, sharing)
+found = themes_view_for(db, catalog, couple, page.lens, months_back, sharing, dt.date.today())
 assert found is not None  # there are submitted check-ins
 view: views.ThemesView = found
 start = view.start

@@ -20,7 +20,7 @@ import pandas as pd
 from mendwell import analysis, charts, summary
 from mendwell.checkin import Answer
 from mendwell.instruments import Catalog, Instrument, Item
-from mendwell.periods import label, month_start
+from mendwell.periods import label
 from mendwell.text import possessive
 
 MonthsBack = int | None  # None: all months
@@ -474,12 +474,14 @@ def themes_view(
     catalog: Catalog,
     styles: list[charts.PartnerStyle],
     months_back: MonthsBack,
+    this_month: dt.date,
     *,
     large: bool = False,
 ) -> ThemesView | None:
     """The Themes page's charts of one couple over a time span (None before the first submitted check-in):
     a heatmap of themes, a chart of the kinds of small hurt and one of how far they were mended per partner,
-    each with the sentence that says what it shows. `submitted` is `submitted_months` of the couple's check-ins."""
+    each with the sentence that says what it shows. `submitted` is `submitted_months` of the couple's check-ins;
+    `this_month` is never called a month without a check-in (it is still open)."""
     if submitted.empty:
         return None
     last, first = submitted["period"].max(), submitted["period"].min()
@@ -507,7 +509,7 @@ def themes_view(
             Month=pd.to_datetime(mine["period"]).dt.strftime("%Y-%m"), Theme=mine["theme_id"].map(titles)
         )[["Month", "Theme", "signals"]].rename(columns={"signals": "Answers"})
         came = checked_in(s.partner_id)
-        missed = months_without_checkin(months, came, s.kept_back, month_start())
+        missed = months_without_checkin(months, came, s.kept_back, this_month)
         waiting = [m for m in months if m in s.kept_back]  # blank columns that are not "nothing came up"
         notes = [f"Months without a check-in from {s.name}: {', '.join(missed)}."] if missed else []
         notes += [summary.waiting_sentence(s.name, waiting)] if waiting else []

@@ -30,6 +30,7 @@ from mendwell.data import Database, release, shared
 from mendwell.errors import MendwellError
 from mendwell.instruments import Catalog, assessment_dirs, load_catalog
 from mendwell.model import Couple
+from mendwell.periods import month_start
 from mendwell.reveal import Lens
 from mendwell.scoring import scores
 from ui import feedback
@@ -259,6 +260,7 @@ def _themes_view(
     names: tuple[str, ...],
     months_back: views.MonthsBack,
     large: bool,
+    this_month: dt.date,
     catalog_signature: tuple[tuple[str, int], ...],
     _catalog: Catalog,
     _couple: Couple,
@@ -270,18 +272,33 @@ def _themes_view(
         _catalog,
         styles,
         months_back,
+        this_month,
         large=large,
     )
 
 
 def themes_view_for(
-    db: Database, catalog: Catalog, couple: Couple, lens: Lens, months_back: views.MonthsBack, large: bool
+    db: Database,
+    catalog: Catalog,
+    couple: Couple,
+    lens: Lens,
+    months_back: views.MonthsBack,
+    large: bool,
+    this_month: dt.date,
 ) -> views.ThemesView | None:
     """The charts of the Themes page of a couple over a time span as `lens` shows them, built once per write,
-    time span, screen-share size and questionnaire files (shared as is, like `trends_view_for`)."""
+    time span, screen-share size, month (this one is never "without a check-in", the one before is once it
+    ends) and questionnaire files (shared as is, like `trends_view_for`)."""
     signature = _catalog_signature(assessment_dirs())
     return _themes_view(
-        *_couple_key(db, couple.couple_id, lens), _names(couple), months_back, large, signature, catalog, couple
+        *_couple_key(db, couple.couple_id, lens),
+        _names(couple),
+        months_back,
+        large,
+        month_start(this_month),
+        signature,
+        catalog,
+        couple,
     )
 
 

@@ -5,6 +5,7 @@ of everyone's first check-ins), which another couple's first check-in changes.""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +15,7 @@ from mendwell.data import Database
 from mendwell.instruments import Catalog
 from mendwell.reveal import EVERY_MONTH
 from tests.support.apptest import app_store
-from tests.support.data import THIS_MONTH, check_in, make_couple, whole_plan
+from tests.support.data import THIS_MONTH, check_in, make_couple, make_couple_ids, month, whole_plan
 from ui import resources
 
 
@@ -51,11 +52,11 @@ def test_after_an_erasure_nothing_kept_in_memory_is_reused(demo_store: Database,
     db = app_store()
     catalog = resources.get_catalog()
     trends = resources.trends_view_for(db, catalog, couple, EVERY_MONTH, 12, False)
-    themes = resources.themes_view_for(db, catalog, couple, EVERY_MONTH, 12, False)
+    themes = resources.themes_view_for(db, catalog, couple, EVERY_MONTH, 12, False, THIS_MONTH)
     assert resources.trends_view_for(db, catalog, couple, EVERY_MONTH, 12, False) is trends  # kept
     resources.forget_erased(db)
     assert resources.trends_view_for(db, catalog, couple, EVERY_MONTH, 12, False) is not trends
-    assert resources.themes_view_for(db, catalog, couple, EVERY_MONTH, 12, False) is not themes
+    assert resources.themes_view_for(db, catalog, couple, EVERY_MONTH, 12, False, THIS_MONTH) is not themes
 
 
 def test_a_kept_view_is_drawn_with_the_names_it_is_asked_with(demo_store: Database, app_env: Path) -> None:
@@ -71,3 +72,28 @@ def test_a_kept_view_is_drawn_with_the_names_it_is_asked_with(demo_store: Databa
     assert again is not view and again is not None
     drawn = {t.name for inst in again.instruments for c in inst.charts for t in c.figure.data}
     assert "Renamed" in drawn and first.name not in drawn
+
+
+def test_the_themes_view_names_a_missed_month_once_it_has_ended(
+    store: Database, catalog: Catalog, app_env: Path
+) -> None:
+    """Both checked in for January; Ann for February too, Bob not yet. While February is this month it is still
+    Bob's to answer; once March comes, the kept view says he sent nothing for it (it was kept until the couple's
+    next write, up to an hour after the month turned)."""
+    couple_id, ann, bob = make_couple_ids(store, "Us")
+    for who, months in ((ann, (0, 1)), (bob, (0,))):
+        for i in months:
+            check_in(store, catalog, who, month(i), {"micro_hurts": {"unheard_often": 0}})
+    store.close()
+    db = app_store()
+    couple = db.couples.get(couple_id)
+    assert couple is not None
+
+    def said(today: dt.date) -> list[str]:
+        view = resources.themes_view_for(db, resources.get_catalog(), couple, EVERY_MONTH, 12, False, today)
+        assert view is not None
+        return [note for heat in view.heatmaps for note in heat.notes]
+
+    assert said(month(1)) == []
+    assert said(month(1).replace(day=17)) == []  # any day of the month keys the same view
+    assert said(month(2)) == ["Months without a check-in from Bob: February 2025."]

@@ -22,6 +22,7 @@ from mendwell.instruments import Catalog, Instrument
 from mendwell.limits import GLANCE_MAX
 from mendwell.periods import label
 from tests.support.data import (
+    THIS_MONTH,
     UNSEEN,
     RawAnswers,
     check_in,
@@ -65,7 +66,7 @@ def themes_of(store: Database, catalog: Catalog, couple_id: int, *, large: bool 
     }
     styles = [PartnerStyle(p.partner_id, p.name, p.slot) for p in couple.partners]
     submitted = views.submitted_months(store.checkins.listing(couple_id))
-    view = views.themes_view(data, submitted, catalog, styles, None, large=large)
+    view = views.themes_view(data, submitted, catalog, styles, None, THIS_MONTH, large=large)
     assert view is not None
     return view
 
