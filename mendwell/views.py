@@ -299,9 +299,10 @@ GLANCE_MIN_MONTHS = analysis.RECURRING_MIN_MONTHS
 
 
 def trend_numbers(gridded: pd.DataFrame, names: dict[int, str]) -> pd.DataFrame:
-    """The scores behind a trend chart as a readable table, one row per partner-month."""
+    """The scores behind a trend chart as a readable table, one row per partner-month (with a clinical class
+    only where the part has published norms)."""
     rows = gridded.dropna(subset=["score"])
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "Month": pd.to_datetime(rows["period"]).dt.strftime("%Y-%m"),
             "Partner": rows["partner_id"].map(names),
@@ -316,12 +317,15 @@ def trend_numbers(gridded: pd.DataFrame, names: dict[int, str]) -> pd.DataFrame:
             "Needed for a reliable change": rows["threshold"].round(2),
             "Spread (SD) from": rows["sd_source"].fillna(""),
             "Reliability from": rows["reliability_source"].fillna(""),
-            "Clinical class": [
-                f"{c} (norms: {n})" if isinstance(c, str) and c else ""
-                for c, n in zip(rows["clinical_class"], rows["norms_source"], strict=True)
-            ],
         }
     )
+    clinical = [
+        f"{c} (norms: {n})" if isinstance(c, str) and c else ""
+        for c, n in zip(rows["clinical_class"], rows["norms_source"], strict=True)
+    ]
+    if any(clinical):  # a part with published norms: a column always blank was one more to scroll past on a phone
+        table["Clinical class"] = clinical
+    return table
 
 
 def clinical_note(gridded: pd.DataFrame, names: dict[int, str]) -> str:

@@ -559,6 +559,7 @@ def test_a_subscale_without_reliability_never_gets_a_mark(
     with_rel, no_rel_numbers = numbers
     assert with_rel["Since the start"].tolist() == ["can't tell yet"] + ["no reliable change"] * 5 + ["▲ better"] * 6
     assert no_rel_numbers["Since the start"].tolist() == ["can't tell yet"] * 12
+    assert "Clinical class" not in with_rel.columns  # no published norms: no column that is always blank
     [glance] = [d.value for d in at.dataframe if "Part" in d.value.columns]
     assert dict(zip(glance["Part"], glance["Ann: since the start"], strict=True)) == {
         "With a reliability figure": "▲ better",

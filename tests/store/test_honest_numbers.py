@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mendwell import analysis, caseload, charts, stats
+from mendwell import analysis, caseload, charts, stats, views
 from mendwell.data import Database
 from mendwell.instruments import Catalog, load_catalog
 from mendwell.report import build_report
@@ -141,6 +141,8 @@ def test_norms_cutoff_is_drawn_and_the_report_shows_the_changes(store: Database,
     assert any("Test manual (2024)" in a.text for a in fig.layout.annotations)
     marks = [t for t in fig.data if (t.meta or {}).get("role") == "reliable_change"]
     assert marks and all(t.marker.symbol == "triangle-up" for t in marks)  # the line went up: ▲
+    classes = views.trend_numbers(analysis.with_gaps(rc), {partners[0]: "P"})["Clinical class"]
+    assert "recovered (norms: Test manual (2024))" in set(classes)
     html = build_report(store, catalog, 1, month(-13), month(-7))
     assert "Changes since the starting point" in html and "recovered (norms: Test manual (2024))" in html
     rel = caseload.reliability_table(store, catalog)
