@@ -140,7 +140,9 @@ HEAT_LIGHTEST, HEAT_DARKEST = "#6e98ad", "#0b4f6c"
 # Words inside the plot are drawn over the lines (Plotly's annotations lie above its traces); a white halo keeps
 # them readable where a line or a mark crosses them, and a line under them still shows between the letters.
 HALO = "0 0 2px white, 0 0 2px white, 0 0 3px white"
-LABEL_FONT = {"size": 11, "color": MUTED, "shadow": HALO}
+LABEL_SIZE = 11
+LABEL_FONT = {"size": LABEL_SIZE, "color": MUTED, "shadow": HALO}
+LABEL_SIZE_LARGE = 14  # on a shared screen, read across a video call: as much larger as the charts' other words
 
 # The screen's charts and the session report are drawn with plotly.js's cartesian bundle (assets/plotly/, its
 # README says why and how to upgrade it): the plotly.js version of the installed plotly package, with only the
@@ -313,6 +315,7 @@ def trend_figure(
     that is better or harder for this part.
     """
     shapes, annotations, data = [], [], []
+    label_font = {**LABEL_FONT, **({"size": LABEL_SIZE_LARGE} if large else {})}
     if meta.cutoff is not None:
         shapes.append(
             {
@@ -323,7 +326,7 @@ def trend_figure(
         annotations.append(
             {
                 "xref": "x domain", "x": 0.995, "yref": "y", "y": meta.cutoff, "showarrow": False,
-                "xanchor": "right", "yanchor": "bottom", "font": dict(LABEL_FONT),
+                "xanchor": "right", "yanchor": "bottom", "font": label_font,
                 "text": plot_text(f"Clinical cut-off {meta.cutoff:.2f} (norms: {meta.norms_source})"),
             }
         )  # fmt: skip
@@ -352,7 +355,7 @@ def trend_figure(
                 "showarrow": False,
                 "xanchor": "left",
                 "yanchor": "top",
-                "font": dict(LABEL_FONT),
+                "font": label_font,
             }
         )
     # one pass per partner over plain arrays: this runs for every chart of every couple after each write

@@ -268,3 +268,17 @@ def test_a_theme_cell_says_how_many_answers_in_words(demo_store: Database, catal
     assert counted and not [line for line in lines if "(s)" in line]
     assert {"No answers pointing here", "1 answer pointing here"} <= set(counted)
     assert [charts.answers_pointing(n) for n in (0, 1, 2, 12)] == ["No answers", "1 answer", "2 answers", "12 answers"]
+
+
+def test_the_words_inside_a_chart_are_larger_on_a_shared_screen(strict: None) -> None:
+    """Band names and the clinical cut-off are read across a video call too: larger with the chart's other
+    words, never smaller than on a phone."""
+    bands = (charts.BandRegion(0, 1.5, "Hard", "concern"), charts.BandRegion(1.5, 4, "Easier", "ok"))
+    meta = charts.SubscaleMeta("T", "better", 0, 4, bands, cutoff=2.0, norms_source="A manual")
+    sizes = {}
+    for large in (False, True):
+        layout = charts.trend_figure(_trend_df(), meta, STYLES, large=large).layout
+        assert len(layout.annotations) == 3  # two bands and the cut-off
+        sizes[large] = {a.font.size for a in layout.annotations}
+    assert sizes == {False: {charts.LABEL_SIZE}, True: {charts.LABEL_SIZE_LARGE}}
+    assert charts.LABEL_SIZE < charts.LABEL_SIZE_LARGE
