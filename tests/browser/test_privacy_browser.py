@@ -116,10 +116,10 @@ def test_share_link_in_chromium_shows_one_couple_only(
 
     nav(page, "Themes")
     expect(page.get_by_role("heading", name="Recurring themes")).to_be_visible()
-    assert charts_drawn(page, 2) == 2  # a heatmap per partner; then a kinds chart each, and mending
+    assert charts_drawn(page, 2) == 2  # a heatmap per partner; then a kinds chart and a mending chart each
     sharing_badge(page)
     assert leaks(page, forbidden) == []
-    for title, charts in zip(THEME_TABS[1:], (2, 1), strict=True):
+    for title, charts in zip(THEME_TABS[1:], (2, 2), strict=True):
         assert open_part(page, title, charts) == charts, title
         assert leaks(page, forbidden) == [], title
 
