@@ -350,7 +350,9 @@ class BoardCache:
     ) -> Built:
         """The same board as `board(...)` gives, from kept rows where nothing they depend on has changed; with the
         couples whose rows were built for it and those whose scores were asked for."""
-        common = (today, safety_flag, analysis.reference_token(ref), catalog_version)
+        # the flag's moment too: turned off and on again, it counts from the new moment
+        flag = safety.flag_counts_from(db) if safety_flag else None
+        common = (today, safety_flag, flag, analysis.reference_token(ref), catalog_version)
         keys = {int(c): (db.revision(int(c)), *common) for c in dict.fromkeys(couple_ids)}
         with self._lock:
             generation = self._generation

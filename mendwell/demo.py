@@ -41,6 +41,7 @@ SAMPLE_NOTES = [
 ]
 
 COURSES = ("improving", "worsening", "steady")
+SAFETY_YES_RATE = 0.004  # per safety question and check-in: about one couple in a demo of 16 says "yes" in a season
 
 
 @dataclass(frozen=True)
@@ -268,6 +269,10 @@ def _answer_instrument(
                 val = np.clip(lo + rng.poisson(0.3 + 4 * (p if d >= 0 else 1 - p)), lo, hi).astype(float)
             else:
                 val = np.round(lo + p * (hi - lo))
+            if inst.safety:
+                # a "yes" is rare, as in life (drawn as above was, then set aside, so every other answer of a
+                # seed stays as it was): a caseload with every partner flagged shows nothing of how it triages
+                val = np.where(rng.spawn(1)[0].random(k) < SAFETY_YES_RATE, hi, lo).astype(float)
         elif it.kind == "multi" and it.options:
             chosen = []
             for o in it.options:

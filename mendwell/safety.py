@@ -4,7 +4,8 @@ Answers to an instrument with `safety = true` are private to the partner who
 gives them. A "yes" to any of its questions shows that partner, and only
 them, a calm message with where to find help. Whether the therapist sees a
 flag on the caseload is a setting, off by default; the flag never says which
-question was answered or how.
+question was answered or how, and only a check-in sent while its partner was
+told so (the flag on, a therapist granted) can raise it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ from mendwell.periods import add_months, month_start
 
 RESOURCES_KEY = "safety_resources"
 THERAPIST_FLAG_KEY = "safety_flag_for_therapist"
+# when the flag was last turned on: only check-ins sent from then on can raise it (absent where it was turned on
+# before this was kept, and then every check-in counts, as it did)
+FLAG_SINCE_KEY = "safety_flag_for_therapist_since"
+EVERY_CHECKIN = "1970-01-01 00:00:00"
 
 DEFAULT_RESOURCES = (
     "If you are in danger right now, call your local emergency number.\n\n"
@@ -63,8 +68,16 @@ def therapist_sees_flag(db: Database) -> bool:
 
 
 def set_therapist_sees_flag(db: Database, on: bool) -> None:
-    """Turn the caseload safety flag on or off."""
+    """Turn the caseload safety flag on or off. Turning it on counts only check-ins sent from now on: answers
+    given while the check-in said they were only for the partner stay that way."""
+    if on and not therapist_sees_flag(db):
+        db.settings.stamp(FLAG_SINCE_KEY)  # first: a flag on without its moment would count every check-in
     db.settings.set(THERAPIST_FLAG_KEY, "on" if on else "off")
+
+
+def flag_counts_from(db: Database) -> str:
+    """The moment from which a sent check-in can raise the caseload flag (`set_therapist_sees_flag`)."""
+    return db.settings.get(FLAG_SINCE_KEY) or EVERY_CHECKIN
 
 
 THERAPIST_TOLD = (
@@ -75,11 +88,12 @@ THERAPIST_TOLD = (
 
 def therapist_told(db: Database, couple_id: int) -> bool:
     """Whether a "yes" here raises a flag a therapist of this couple sees (the setting is on and the couple has a
-    therapist): the check-in then says so, so that "only for you" is never more than true."""
+    therapist): the check-in then says so, so that what it says of who sees what is never more than true."""
     return therapist_sees_flag(db) and db.accounts.has_therapist(couple_id)
 
 
 def recent_flags(db: Database, couple_ids: Sequence[int], months: int = 3) -> pd.DataFrame:
-    """couple_id, partner_id (of `couple_ids`) where a safety check raised a concern in the last `months` months."""
+    """couple_id, partner_id (of `couple_ids`) where a safety check raised a concern in the last `months` months,
+    in a check-in sent since the flag was turned on."""
     since = add_months(month_start(), -(months - 1))
-    return db.analytics.safety_flags(since, list(couple_ids))
+    return db.analytics.safety_flags(since, list(couple_ids), flag_counts_from(db))

@@ -105,6 +105,7 @@ class Analytics:
         return self._run("caseload_overview", period=month_start(period), default_day=CHECKIN_DAY_DEFAULT,
                          couples=couple_ids)  # fmt: skip
 
-    def safety_flags(self, since: dt.date, couple_ids: list[int]) -> pd.DataFrame:
-        """couple_id, partner_id (of `couple_ids`) where a safety check raised a concern since `since`."""
-        return self._run("safety_flags", since=since, couples=couple_ids)
+    def safety_flags(self, since: dt.date, couple_ids: list[int], sent_from: str) -> pd.DataFrame:
+        """couple_id, partner_id (of `couple_ids`) where a safety check raised a concern in a month from `since`,
+        in a check-in submitted at or after `sent_from` (a timestamp as `Settings.stamp` stores it)."""
+        return self._run("safety_flags", since=since, couples=couple_ids, sent_from=sent_from)

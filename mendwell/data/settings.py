@@ -47,6 +47,17 @@ class Settings:
             )
         )
 
+    def stamp(self, key: str) -> None:
+        """Store the database's clock now under `key`: compared with the times the database stamps on rows
+        (a check-in's `submitted_at`), never with another clock's."""
+        self._engine.transaction(
+            lambda cur: cur.execute(
+                "INSERT INTO settings VALUES (?, CAST(CAST(current_timestamp AS TIMESTAMP) AS VARCHAR)) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key],
+            )
+        )
+
     def set_if_absent(self, key: str, value: str) -> str:
         """Store a setting unless one exists; returns the stored value (two sessions at once agree)."""
 

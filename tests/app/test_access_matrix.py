@@ -83,8 +83,11 @@ def _plan_with_safety_yes(catalog: Catalog) -> dict[str, dict[str, object]]:
     return plan
 
 
-def _hand_made(db: Database, catalog: Catalog, tag: str, names: tuple[str, str], yes_for_second: bool) -> CoupleMarks:
+def _hand_made(
+    db: Database, catalog: Catalog, tag: str, names: tuple[str, str], yes_for_second: bool, therapist_id: int
+) -> CoupleMarks:
     couple_id = db.couples.create(TWIN_NAME, list(names))
+    db.accounts.grant(therapist_id, couple_id)  # before they check in, as in a practice
     couple = db.couples.get(couple_id)
     assert couple is not None
     a, b = (p.partner_id for p in couple.partners)
@@ -137,15 +140,15 @@ def build_world(path: Path, catalog: Catalog) -> World:
         db.definitions.register(catalog.instruments)
         generate(db, catalog, couples=2, months=6, seed=5)
         demo_z, demo_w = db.couples.all()
-        x = _hand_made(db, catalog, "X", ("Xaviera", "Xerxes"), yes_for_second=True)
-        y = _hand_made(db, catalog, "Y", ("Yolanda", "Yannick"), yes_for_second=False)
+        doctor = therapist(db, World.therapist_name).account_id
+        x = _hand_made(db, catalog, "X", ("Xaviera", "Xerxes"), yes_for_second=True, therapist_id=doctor)
+        y = _hand_made(db, catalog, "Y", ("Yolanda", "Yannick"), yes_for_second=False, therapist_id=doctor)
         z = _demo_marks(db, demo_z, "Z", ("Zinnia", "Zebulon"))
         w = _demo_marks(db, demo_w, "W", ("Wilhelmina", "Wolfgang"))
         couple_x = db.couples.get(x.couple_id)
         assert couple_x is not None
         partner_accounts(db, couple_x)
         world = World(path, x, y, z, w)
-        therapist(db, world.therapist_name, [x.couple_id, y.couple_id])
         therapist(db, world.owner_name, [z.couple_id, w.couple_id], owner=True)
         safety.set_resources(db, SAFETY_HELP + " call someone you trust.")
         safety_inst = instrument(catalog, "safety")
@@ -473,6 +476,8 @@ def test_caseload_flag_only_when_the_setting_is_on(matrix_env: World, monkeypatc
     try:
         for on in (False, True):
             safety.set_therapist_sees_flag(db, on)
+            # on since before the world's check-ins were sent (turned on now, it counts only check-ins from now)
+            db.settings.set(safety.FLAG_SINCE_KEY, safety.EVERY_CHECKIN)
             at = new_session({})
             shown, _ = visit(at, "caseload", {})
             found = everything(shown)

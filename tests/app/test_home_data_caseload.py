@@ -20,7 +20,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import DownloadButton, PageLink
 
-from mendwell import audit, caseload, periods, safety, together
+from mendwell import audit, caseload, periods, together
 from mendwell.archive import export_archive
 from mendwell.data import Database
 from mendwell.instruments import Catalog
@@ -170,7 +170,9 @@ def test_the_caseload_has_a_column_per_kind_most_pressing_first(
     store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     today = THIS_MONTH + dt.timedelta(days=19)  # the 20th of this month
-    worried = safety_concerns_last_month(store, catalog)  # "Safe Test": both said yes last month
+    told = therapist(store, "Dr Told")
+    # "Safe Test": both said yes last month, told that a yes raises a flag (the flag was on, with a therapist)
+    worried = safety_concerns_last_month(store, catalog, told_by=told.account_id)
     late = make_couple(store, "Lark & Moss", ("Lark", "Moss"))
     store.couples.set_checkin_day(late.couple_id, 5)  # their day has gone by, and neither has checked in
     calm = make_couple(store, "Cato & Dell", ("Cato", "Dell"))  # their day (the 28th) is still to come
@@ -179,7 +181,6 @@ def test_the_caseload_has_a_column_per_kind_most_pressing_first(
         for p in themed.partners:
             check_in(store, catalog, p.partner_id, periods.add_months(THIS_MONTH, -back), whole_plan(catalog, 1))
     ids = [worried, late.couple_id, calm.couple_id, themed.couple_id]
-    safety.set_therapist_sees_flag(store, True)
 
     board = caseload.board(store, ids, catalog, today, safety_flag=True)
     table = board.table.set_index("Couple")

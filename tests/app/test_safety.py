@@ -9,12 +9,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mendwell import neutral, periods, safety
+from mendwell.checkin import Answer
 from mendwell.data import Database
 from mendwell.instruments import Catalog
 from mendwell.model import Account
 from tests.support.apptest import app_store, open_page, sign_in, sign_in_partner, start_app, texts
 from tests.support.auth import therapist
-from tests.support.data import answer_all_but_safety, make_couple, safety_concerns_last_month
+from tests.support.data import answer_all_but_safety, instrument, make_couple, safety_concerns_last_month
 from tests.support.ui import CASELOAD, CHECKIN, TOGETHER
 
 HELP_START = "If you are in danger right now"
@@ -118,8 +119,10 @@ def test_safety_answers_reach_no_shared_view(
 ) -> None:
     """Together and the caseload (unless the setting is on) never show the safety check to the therapist
     (exports: tests/store/test_safety_export.py)."""
-    couple_id = safety_concerns_last_month(store, catalog)
-    sign_in(monkeypatch, store, therapist(store, "Dr Safe", [couple_id]))
+    doctor = therapist(store, "Dr Safe")
+    safety_concerns_last_month(store, catalog, told_by=doctor.account_id)
+    safety.set_therapist_sees_flag(store, False)  # the practice turns it off again: off, nothing shows
+    sign_in(monkeypatch, store, doctor)
     store.close()
 
     at = open_page(start_app(), TOGETHER)
@@ -131,9 +134,13 @@ def test_safety_answers_reach_no_shared_view(
     at.switch_page(CASELOAD).run()
     assert not at.exception, at.exception
     caseload_text = _texts(at) + "\n".join(d.value.to_string() for d in at.dataframe)
-    assert "safety check raised a concern" not in caseload_text  # off by default
+    assert "safety check raised a concern" not in caseload_text  # off
 
-    safety.set_therapist_sees_flag(app_store(), True)
+    # on again: their check-ins were sent while it was on, so the flag shows (the moment it was first turned on,
+    # as the earlier run kept it: turned on again it counts from now, see the test below)
+    db = app_store()
+    safety.set_therapist_sees_flag(db, True)
+    db.settings.set(safety.FLAG_SINCE_KEY, safety.EVERY_CHECKIN)
     at.run()
     board = at.dataframe[0].value  # the couples table (the next one is about reliability)
     flags = board["Safety check"].to_string() + board["Most pressing"].to_string()
@@ -142,3 +149,39 @@ def test_safety_answers_reach_no_shared_view(
     caseload_text = _texts(at) + "\n".join(d.value.to_string() for d in at.dataframe)
     for word in ("afraid of my partner", "controlled by my partner", "hurt me physically", HELP_START):
         assert word not in caseload_text
+
+
+def test_an_answer_given_while_it_was_only_for_them_never_raises_the_flag_later(
+    store: Database, catalog: Catalog
+) -> None:
+    """A partner answers "yes" while the check-in says the safety check is only for them (the practice's flag is
+    off, or the couple has no therapist yet). Turning the flag on, or granting a therapist, afterwards must not
+    show their therapist that answer; a "yes" sent once they were told does raise it, and only for them."""
+    doctor = therapist(store, "Dr Later")
+    couple_id = safety_concerns_last_month(store, catalog)  # the flag off: "only for you"
+    store.accounts.grant(doctor.account_id, couple_id)
+    safety.set_therapist_sees_flag(store, True)
+    assert safety.recent_flags(store, [couple_id]).empty
+
+    unseen = make_couple(store, "Not Yet Granted", ("Cy", "Di"))  # the flag on, but no therapist: not told
+    checkin_id = answer_all_but_safety(store, catalog, unseen.partners[0].partner_id, periods.month_start())
+    check = instrument(catalog, "safety")
+    store.checkins.save_answers(checkin_id, check, {"afraid": Answer(value=1.0)})
+    store.checkins.submit(checkin_id, catalog)
+    store.accounts.grant(doctor.account_id, unseen.couple_id)
+    assert safety.recent_flags(store, [unseen.couple_id]).empty
+
+    # now told (the flag on, a therapist granted): Bob's "yes" this month raises it, and only his
+    couple = store.couples.get(couple_id)
+    assert couple is not None
+    bob = next(p for p in couple.partners if p.name == "Bob")
+    checkin_id = answer_all_but_safety(store, catalog, bob.partner_id, periods.month_start())
+    store.checkins.save_answers(checkin_id, check, {"hurt": Answer(value=1.0)})
+    store.checkins.submit(checkin_id, catalog)
+    flags = safety.recent_flags(store, [couple_id, unseen.couple_id])
+    assert [(int(r.couple_id), int(r.partner_id)) for r in flags.itertuples()] == [(couple_id, bob.partner_id)]
+
+    # turned off and on again: what was sent while it was off may have been read as "only for you"
+    safety.set_therapist_sees_flag(store, False)
+    safety.set_therapist_sees_flag(store, True)
+    assert safety.recent_flags(store, [couple_id]).empty

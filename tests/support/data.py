@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from mendwell import periods
+from mendwell import periods, safety
 from mendwell.checkin import Answer, make_answer
 from mendwell.data import Database
 from mendwell.demo import generate
@@ -227,16 +227,21 @@ def answer_all_but_safety(store: Database, catalog: Catalog, partner_id: int, pe
     return checkin.checkin_id
 
 
-def safety_concerns_last_month(store: Database, catalog: Catalog) -> int:
+def safety_concerns_last_month(store: Database, catalog: Catalog, *, told_by: int | None = None) -> int:
     """A couple whose partners both answered "yes" to two safety questions last month, then
-    submitted; returns the couple's id."""
+    submitted; returns the couple's id. With `told_by` (a therapist's account id), that therapist is granted
+    the couple and the practice's caseload flag is on before they answer: their check-ins said a "yes" raises
+    a flag (`safety.therapist_told`)."""
     couple_id, ann, bob = make_couple_ids(store, "Safe Test", ("Ann", "Bob"))
+    if told_by is not None:
+        store.accounts.grant(told_by, couple_id)
+        safety.set_therapist_sees_flag(store, True)
     last_month = periods.add_months(periods.month_start(), -1)
-    safety = instrument(catalog, "safety")
-    assert safety.safety
+    check = instrument(catalog, "safety")
+    assert check.safety
     for pid in (ann, bob):
         checkin_id = answer_all_but_safety(store, catalog, pid, last_month)
-        store.checkins.save_answers(checkin_id, safety, {"afraid": Answer(value=1.0), "hurt": Answer(value=1.0)})
+        store.checkins.save_answers(checkin_id, check, {"afraid": Answer(value=1.0), "hurt": Answer(value=1.0)})
         store.checkins.submit(checkin_id, catalog)
     return couple_id
 
