@@ -16,7 +16,7 @@ from mendwell.backups import backups_folder, delete_backups, list_backups
 from mendwell.config import db_path
 from mendwell.errors import ArchiveError, MendwellError
 from mendwell.export import FORMATS, export, scope_for
-from mendwell.text import listed, possessive
+from mendwell.text import counted, listed, possessive
 from ui import feedback, state
 from ui.auth import sealing_key
 from ui.gates import sealing_key_gate
@@ -75,15 +75,16 @@ if not viewer.is_owner:
 
 # -- the owner: archive, import, backup, erase -------------------------------------------------------
 st.markdown(
-    "Everything Mendwell knows lives in one file on this computer: "
+    "Everything Mendwell knows lives in one file on the computer that runs Mendwell: "
     f"{safe(str(db_path()))}. Here you can take a whole copy, bring one back, or erase it for good."
 )
 
 # -- archive ------------------------------------------------------------------------------------
 st.header("Archive")
 st.markdown(
-    "An archive holds everything, every partner's private answers and notes included, so it is made at "
-    "this computer's command line rather than downloaded through a browser:"
+    "An archive is one .zip file holding everything: every couple, every partner's private answers and notes "
+    "included. So it is made at the command line of the computer that runs Mendwell, by someone who may open its "
+    "files, never downloaded through a browser. While Mendwell runs, the command asks it to write the archive:"
 )
 # plain and wrapped: shell colours fall below 4.5:1 contrast, and a keyboard cannot scroll a block sideways
 st.code(
@@ -246,10 +247,12 @@ if flash := st.session_state.pop(state.BACKUPS_FLASH, None):
     st.success(flash)
 backups = list_backups(db_path())
 if backups:
-    some = f"{len(backups)} backup" + ("s" if len(backups) > 1 else "")
+    some, one = counted(len(backups), "backup"), len(backups) == 1
+    # said before anything is erased too: what a couple erased now leaves behind, not what was erased
     st.warning(
-        f"{some} made here earlier still hold everything they held then, erased couples included. Archives you "
-        "downloaded hold it too: delete those yourself.",
+        f"{some} made here earlier still {'holds' if one else 'hold'} everything {'it' if one else 'they'} held "
+        f"when {'it was' if one else 'they were'} made: any couple you erase now, or have erased since, stays in "
+        f"{'it' if one else 'them'}. Archives you downloaded hold them too: delete those yourself.",
         icon=":material/warning:",
     )
     if not st.session_state.get(state.CONFIRM_DELETE_BACKUPS):
@@ -257,13 +260,16 @@ if backups:
             st.session_state[state.CONFIRM_DELETE_BACKUPS] = True
             st.rerun()
     else:  # asked once more: a backup is the only copy of whatever was erased since
-        st.markdown(f"Delete {some} for good? Whatever was erased since they were made is then gone everywhere.")
+        st.markdown(
+            f"Delete {some} for good? Whatever was erased since {'it was' if one else 'they were'} made is then "
+            "gone everywhere."
+        )
         yes, keep = st.columns(2)
         if yes.button(f"Yes, delete {some} for good", type="primary"):
             deleted = delete_backups(db_path())
             audit.record(db, viewer.actor, audit.ERASE, None, "backups deleted")
             st.session_state.pop(state.CONFIRM_DELETE_BACKUPS, None)
-            st.session_state[state.BACKUPS_FLASH] = f"Deleted {deleted} backup" + ("s." if deleted != 1 else ".")
+            st.session_state[state.BACKUPS_FLASH] = f"Deleted {counted(deleted, 'backup')}."
             st.rerun()
         if keep.button("Keep them"):
             st.session_state.pop(state.CONFIRM_DELETE_BACKUPS, None)

@@ -29,6 +29,7 @@ from mendwell.data.sqlfiles import LATEST_SCHEMA
 from mendwell.errors import ArchiveError, InvalidInput, NotFound
 from mendwell.limits import (
     ARCHIVE_CHUNK_BYTES,
+    ARCHIVE_MANIFEST_MAX_BYTES,
     ARCHIVE_MAX_BYTES,
     ARCHIVE_MAX_RATIO,
     ARCHIVE_UNPACKED_MAX_BYTES,
@@ -45,6 +46,10 @@ FORMAT_VERSION = 2  # 2: couples carry a stable identifier; partners' salts and 
 # What reading a damaged zip can raise: a bad CRC, headers that disagree, an unknown compression
 # method, an "encrypted" flag, a truncated member, a name that is not valid UTF-8.
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, OSError, ValueError)
+# How a member may be packed: stored (as `export_archive` writes it) or deflated (by any zip tool). Python's
+# zipfile inflates bzip2 and LZMA without a bound on what one read gives, before cutting it to the size the member
+# declares: a member of a hundred bytes that says it holds a hundred would fill memory with gigabytes.
+_PACKED_AS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflated"}
 
 
 class _TableInfo(BaseModel):
@@ -101,14 +106,35 @@ def export_archive(db: Database, out: Path, couple_id: int | None = None) -> Pat
 # -- import ---------------------------------------------------------------------------------
 
 
-def _read_manifest(zf: zipfile.ZipFile, problems: list[str]) -> Manifest | None:
+def _manifest_bytes(zf: zipfile.ZipFile, problems: list[str]) -> bytes | None:
+    """manifest.json's bytes, read only up to ARCHIVE_MANIFEST_MAX_BYTES (a real one is about 1 KB)."""
     try:
-        raw = zf.read(MANIFEST)
+        info = zf.getinfo(MANIFEST)
     except KeyError:
         problems.append("manifest.json is missing: this is not a Mendwell archive")
         return None
-    except _ZIP_ERRORS as exc:
-        problems.append(f"manifest.json cannot be read: the archive is damaged ({exc})")
+    too_big = (
+        f"manifest.json unpacks to more than {human_bytes(ARCHIVE_MANIFEST_MAX_BYTES)}, far more than a Mendwell "
+        "archive's manifest; this is not a Mendwell archive"
+    )
+    if info.file_size > ARCHIVE_MANIFEST_MAX_BYTES:
+        problems.append(too_big)
+        return None
+    try:
+        with zf.open(info) as src:
+            raw = src.read(ARCHIVE_MANIFEST_MAX_BYTES + 1)  # never more, whatever its header says
+    except _ZIP_ERRORS:
+        problems.append("manifest.json cannot be read: the archive is damaged")
+        return None
+    if len(raw) > ARCHIVE_MANIFEST_MAX_BYTES:
+        problems.append(too_big)
+        return None
+    return raw
+
+
+def _read_manifest(zf: zipfile.ZipFile, problems: list[str]) -> Manifest | None:
+    raw = _manifest_bytes(zf, problems)
+    if raw is None:
         return None
     try:
         manifest = Manifest.model_validate(json.loads(raw.decode("utf-8")))
@@ -118,8 +144,17 @@ def _read_manifest(zf: zipfile.ZipFile, problems: list[str]) -> Manifest | None:
         )
         problems.append(f"manifest.json is not valid: {shown}")
         return None
-    except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, or nested too deep to read
-        problems.append(f"manifest.json is not valid: {type(exc).__name__}: {str(exc)[:200]}")
+    except UnicodeDecodeError:
+        problems.append("manifest.json is not valid: it is not text (UTF-8)")
+        return None
+    except json.JSONDecodeError as exc:  # what was expected, and where: never the exception's own words
+        problems.append(f"manifest.json is not valid JSON: {exc.msg} (line {exc.lineno:,}, column {exc.colno:,})")
+        return None
+    except RecursionError:
+        problems.append("manifest.json is not valid: it is nested too deeply to read")
+        return None
+    except ValueError:  # anything else json refuses
+        problems.append("manifest.json is not valid JSON")
         return None
     if manifest.format != FORMAT:
         problems.append(f"manifest.json: format is '{manifest.format}', not '{FORMAT}'")
@@ -137,7 +172,34 @@ def _read_manifest(zf: zipfile.ZipFile, problems: list[str]) -> Manifest | None:
     return manifest
 
 
+def _member_problems(zf: zipfile.ZipFile) -> list[str]:
+    """What the zip's directory says against it, read before any member is: names, packing, sizes, ratios."""
+    problems = []
+    allowed = {MANIFEST} | {f"{t}.parquet" for t in TABLES}
+    strange = [n for n in zf.namelist() if n not in allowed]
+    if strange:
+        problems.append(f"unexpected members in the archive: {', '.join(sorted(strange)[:5])}")
+    members = zf.infolist()
+    unpacked = sum(i.file_size for i in members)
+    if unpacked > ARCHIVE_UNPACKED_MAX_BYTES:
+        problems.append(f"the archive unpacks to more than {human_bytes(ARCHIVE_UNPACKED_MAX_BYTES)}; refused")
+    for info in members:
+        if info.compress_type not in _PACKED_AS:
+            problems.append(
+                f"{info.filename} is packed with a method Mendwell does not read (only "
+                f"{' or '.join(_PACKED_AS.values())}); this is not a Mendwell archive"
+            )
+        elif info.file_size > ARCHIVE_MAX_RATIO * max(info.compress_size, 1) + ARCHIVE_CHUNK_BYTES:
+            problems.append(
+                f"{info.filename} would unpack to {info.file_size / max(info.compress_size, 1):,.0f} times its packed "
+                f"size (at most {ARCHIVE_MAX_RATIO} is accepted); this is not a Mendwell archive"
+            )
+    return problems
+
+
 def _open_zip(path: Path, problems: list[str]) -> zipfile.ZipFile | None:
+    """The archive as a zip, once its directory has passed every check; None (and the problems) if it has not:
+    then no member has been read."""
     if not path.is_file():
         problems.append(f"{path.name} does not exist or is not a file")
         return None
@@ -150,23 +212,14 @@ def _open_zip(path: Path, problems: list[str]) -> zipfile.ZipFile | None:
         return None
     try:
         zf = zipfile.ZipFile(path)
-    except _ZIP_ERRORS as exc:
-        problems.append(f"the archive cannot be read: {exc}")
+    except _ZIP_ERRORS:
+        problems.append("the archive cannot be read: it is damaged")
         return None
-    allowed = {MANIFEST} | {f"{t}.parquet" for t in TABLES}
-    names = zf.namelist()
-    strange = [n for n in names if n not in allowed]
-    if strange:
-        problems.append(f"unexpected members in the archive: {', '.join(sorted(strange)[:5])}")
-    unpacked = sum(i.file_size for i in zf.infolist())
-    if unpacked > ARCHIVE_UNPACKED_MAX_BYTES:
-        problems.append(f"the archive unpacks to more than {human_bytes(ARCHIVE_UNPACKED_MAX_BYTES)}; refused")
-    for info in zf.infolist():
-        if info.file_size > ARCHIVE_MAX_RATIO * max(info.compress_size, 1) + ARCHIVE_CHUNK_BYTES:
-            problems.append(
-                f"{info.filename} would unpack to {info.file_size / max(info.compress_size, 1):,.0f} times its packed "
-                f"size (at most {ARCHIVE_MAX_RATIO} is accepted); this is not a Mendwell archive"
-            )
+    found = _member_problems(zf)
+    if found:  # a bomb, or not an archive of ours: stop here, before inflating anything
+        zf.close()
+        problems += found
+        return None
     return zf
 
 
@@ -213,8 +266,8 @@ def import_archive(db: Database, path: Path, *, dry_run: bool = False) -> Import
                 except KeyError:
                     problems.append(f"{table}.parquet is missing")
                     continue
-                except _ZIP_ERRORS as exc:
-                    problems.append(f"{table}.parquet cannot be read: the archive is damaged ({exc})")
+                except _ZIP_ERRORS:
+                    problems.append(f"{table}.parquet cannot be read: the archive is damaged")
                     continue
                 if trouble:
                     problems.append(trouble)

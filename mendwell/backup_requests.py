@@ -1,9 +1,10 @@
 """Asking the running app to do what only the process holding the database can.
 
 DuckDB lets one process open the file. While the app serves, `mendwell backup`
-drops a request file next to the database; a watcher thread in the app picks
-it up within a second, makes the backup on its own connection, and writes the
-result back. Only backups can be requested this way.
+and `mendwell archive` drop a request file next to the database; a watcher
+thread in the app picks it up within a second, makes the backup or archive on
+its own connection, and writes the result back. Only these two can be requested
+this way, by whoever may write in the database's folder (as the commands need).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import time
 import uuid
 from pathlib import Path
 
+from mendwell import audit
+from mendwell.archive import export_archive
 from mendwell.data import Database
 from mendwell.errors import DatabaseError, MendwellError
 
@@ -27,11 +30,25 @@ def request_dir(db: Path) -> Path:
 
 def ask_app_for_backup(db: Path, out: Path, timeout: float = 60.0) -> Path:
     """Ask the serving app to back up `db` to `out`; waits for its answer."""
+    return _ask(db, {"kind": BACKUP, "out": str(Path(out).resolve())}, timeout)
+
+
+def ask_app_for_archive(db: Path, out: Path, couple_id: int | None, timeout: float = 600.0) -> Path:
+    """Ask the serving app to write an archive of `db` (of one couple, or of everything) to `out`, logged as the
+    operator's, as the command line's own is; waits for its answer."""
+    return _ask(db, {"kind": ARCHIVE, "out": str(Path(out).resolve()), "couple": couple_id}, timeout)
+
+
+BACKUP, ARCHIVE = "backup", "archive"
+
+
+def _ask(db: Path, request: dict[str, object], timeout: float) -> Path:
+    what = str(request["kind"])
     folder = request_dir(db)
     folder.mkdir(parents=True, exist_ok=True)
     rid = uuid.uuid4().hex
     tmp = folder / f"{rid}.tmp"
-    tmp.write_text(json.dumps({"kind": "backup", "out": str(Path(out).resolve())}))
+    tmp.write_text(json.dumps(request))
     tmp.replace(folder / f"{rid}.request")
     answer = folder / f"{rid}.answer"
     deadline = time.monotonic() + timeout
@@ -41,7 +58,7 @@ def ask_app_for_backup(db: Path, out: Path, timeout: float = 60.0) -> Path:
             answer.unlink(missing_ok=True)
             if result.get("ok"):
                 return Path(result["out"])
-            raise DatabaseError(f"The app could not make the backup: {result.get('message')}")
+            raise DatabaseError(f"The app could not make the {what}: {result.get('message')}")
         time.sleep(0.2)
     (folder / f"{rid}.request").unlink(missing_ok=True)
     raise DatabaseError(
@@ -55,9 +72,14 @@ def _serve_once(db: Database, folder: Path) -> None:
         answer = req.with_suffix(".answer")
         try:
             data = json.loads(req.read_text())
-            if data.get("kind") != "backup":
-                raise MendwellError("only backups can be requested")
-            out = db.backup(Path(str(data["out"])))
+            if data.get("kind") == BACKUP:
+                out = db.backup(Path(str(data["out"])))
+            elif data.get("kind") == ARCHIVE:
+                couple = data.get("couple")
+                out = export_archive(db, Path(str(data["out"])), None if couple is None else int(couple))
+                audit.record(db, audit.OPERATOR, audit.ARCHIVE, None if couple is None else int(couple))
+            else:
+                raise MendwellError("only a backup or an archive can be requested")
             result = {"ok": True, "out": str(out)}
         except (MendwellError, OSError, ValueError, KeyError) as exc:
             result = {"ok": False, "message": str(exc)}
@@ -70,7 +92,7 @@ def _serve_once(db: Database, folder: Path) -> None:
 
 
 def start_watcher(db: Database) -> threading.Event:
-    """Serve backup requests for `db` in a daemon thread; set the returned event to stop."""
+    """Serve backup and archive requests for `db` in a daemon thread; set the returned event to stop."""
     stop = threading.Event()
     folder = request_dir(db.path)
 

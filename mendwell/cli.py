@@ -221,8 +221,14 @@ def cmd_couples(args: argparse.Namespace) -> int:
 
 def cmd_archive(args: argparse.Namespace) -> int:
     from mendwell.archive import export_archive
+    from mendwell.backup_requests import ask_app_for_archive
 
-    db = Database(db_path())
+    try:
+        db = Database(db_path())
+    except DatabaseBusy:  # the app serves it: it writes the archive on its own connection
+        out = ask_app_for_archive(db_path(), Path(args.out), args.couple)
+        print(f"Wrote {out} ({out.stat().st_size / 1024**2:.1f} MB, made by the running app).")
+        return 0
     try:
         db.definitions.register(_catalog().instruments)
         out = export_archive(db, Path(args.out), args.couple)
@@ -386,7 +392,9 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--to", dest="end", metavar="YYYY-MM", help="last month (default: the latest open to both)")
     rep.set_defaults(func=cmd_report)
 
-    arc = sub.add_parser("archive", help="write everything (or one couple) to a single archive file")
+    arc = sub.add_parser(
+        "archive", help="write everything (or one couple) to a single archive file, also while the app is serving"
+    )
     arc.add_argument("out")
     arc.add_argument("--couple", type=int, default=None, help="only this couple id")
     arc.set_defaults(func=cmd_archive)

@@ -60,6 +60,7 @@ def stored_text_max(chars: int, text: str) -> int:
 # -- archives -----------------------------------------------------------------------------------
 ARCHIVE_MAX_BYTES = 2 * 1024**3  # the archive file itself
 ARCHIVE_UNPACKED_MAX_BYTES = 8 * 1024**3  # everything in it, unpacked
+ARCHIVE_MANIFEST_MAX_BYTES = 1024**2  # manifest.json, unpacked (a real one is about 1 KB); larger: refused unread
 
 
 def human_bytes(n: int) -> str:

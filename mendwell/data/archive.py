@@ -20,15 +20,19 @@ from mendwell.data.engine import Cursor, Engine, rollback
 from mendwell.errors import ArchiveError
 from mendwell.instruments import Instrument
 from mendwell.limits import (
+    ARCHIVE_CHUNK_BYTES,
+    ARCHIVE_MAX_RATIO,
+    ARCHIVE_UNPACKED_MAX_BYTES,
     CHECKIN_DAY_MAX,
     CHECKIN_DAY_MIN,
     NAME_MAX,
     NOTE_MAX,
     SEALED_PREFIX,
     TEXT_ANSWER_MAX,
+    human_bytes,
     sealed_length,
 )
-from mendwell.text import BIDI_CONTROLS_SQL, listed
+from mendwell.text import BIDI_CONTROLS_SQL, counted, listed
 
 # Columns of each archived table, in order, with their SQL types.
 TABLES: dict[str, dict[str, str]] = {
@@ -143,6 +147,8 @@ class Staging:
         names = [r[0] for r in found]
         if names != list(columns):
             return [f"{table}.parquet: columns are {names}, expected {list(columns)}"]
+        if inflated := _inflated(cur, table, parquet):
+            return [inflated]
         casts = ", ".join(f"TRY_CAST({c} AS {t}) AS {c}" for c, t in columns.items())
         bad = " OR ".join(f"(TRY_CAST(raw.{c} AS {t}) IS NULL AND raw.{c} IS NOT NULL)" for c, t in columns.items())
         problems = []
@@ -166,6 +172,27 @@ class Staging:
         would be added, and change nothing). `without_safety`: the archive leaves the safety check's answers
         out (a couple's archive), so those held here are neither a difference nor replaced."""
         return _apply(self._engine, self._cur, dry_run, without_safety)
+
+
+def _inflated(cur: Cursor, table: str, parquet: Path) -> str | None:
+    """Why a Parquet file is refused before its rows are loaded: Parquet compresses its own pages, so a file that
+    is small in the zip (and 1:1 to it) can hold gigabytes. Its footer says how much its pages unpack to: the same
+    limits as for the zip's members apply. None when it is within them."""
+    try:
+        row = cur.execute(
+            "SELECT coalesce(sum(total_uncompressed_size), 0) FROM parquet_metadata(?)", [str(parquet)]
+        ).fetchone()
+    except duckdb.Error as exc:
+        return f"{table}.parquet cannot be read: {_plain(exc, parquet)}"
+    unpacked, size = int(row[0]) if row else 0, parquet.stat().st_size
+    if unpacked > ARCHIVE_UNPACKED_MAX_BYTES:
+        return f"{table}.parquet unpacks to more than {human_bytes(ARCHIVE_UNPACKED_MAX_BYTES)}; refused"
+    if unpacked > ARCHIVE_MAX_RATIO * max(size, 1) + ARCHIVE_CHUNK_BYTES:
+        return (
+            f"{table}.parquet would unpack to {unpacked / max(size, 1):,.0f} times its size (at most "
+            f"{ARCHIVE_MAX_RATIO} is accepted); this is not a Mendwell archive"
+        )
+    return None
 
 
 def _plain(exc: Exception, parquet: Path) -> str:
@@ -536,10 +563,15 @@ def _plan(cur: Cursor, without_safety: bool) -> tuple[list[str], list[str], dict
         added, replaced, kept = counts.get("add", 0), counts.get("replace", 0), counts.get("keep", 0)
         if existing_id is None:
             new_couples[int(new_id)] = str(name)
-            lines.append(f"{name}: a new couple here (#{new_id}), with {added} check-in(s)")
+            lines.append(f"{name}: a new couple here (#{new_id}), with {counted(added, 'check-in')}")
         else:
-            line = f"{existing_name} (#{existing_id}): the same couple; {added} check-in(s) added"
-            line += f", {replaced} draft(s) replaced by the submitted check-in" if replaced else ""
+            line = f"{existing_name} (#{existing_id}): the same couple; {counted(added, 'check-in')} added"
+            if replaced:
+                line += ", " + counted(
+                    replaced,
+                    "draft replaced by its submitted check-in",
+                    "drafts replaced by their submitted check-ins",
+                )
             line += f", {kept} already here" if kept else ""
             lines.append(line)
             if name != existing_name:

@@ -1,5 +1,5 @@
-"""Backups and erasure while the real app serves the database: the running app makes the copy
-for the command line, and an erase is refused (the rest: tests/store/test_data_ownership.py)."""
+"""Backups, archives and erasure while the real app serves the database: the running app makes the copy
+and the archive for the command line, and an erase is refused (the rest: tests/store/test_data_ownership.py)."""
 
 from __future__ import annotations
 
@@ -37,6 +37,11 @@ def test_backup_and_erase_while_the_app_serves(
     done = run_cli(db_file, "backup", str(out))
     assert done.returncode == 0, done.stderr
     assert f"Backed up to {out.resolve()} (made by the running app)." in done.stdout
+
+    # an archive too (the Data page shows its command while the app runs): the app writes it
+    archived = run_cli(db_file, "archive", str(tmp_path / "served.zip"))
+    assert archived.returncode == 0, archived.stderr
+    assert "made by the running app" in archived.stdout and (tmp_path / "served.zip").stat().st_size > 0
 
     erase = run_cli(db_file, "erase", "--couple", "1", "--yes")
     assert erase.returncode == 1

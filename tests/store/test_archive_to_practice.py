@@ -17,7 +17,7 @@ from mendwell.data import Database
 from mendwell.errors import ArchiveError
 from mendwell.instruments import Catalog
 from mendwell.model import Couple
-from tests.support.data import check_in, month, opened, whole_plan
+from tests.support.data import check_in, month, new_database, opened, whole_plan
 
 PASSCODE = "home-pass-1"
 
@@ -66,7 +66,7 @@ def test_home_archives_come_in_as_couples_of_their_own_and_later_ones_add_only_w
         before = {c.couple_id: c for c in db.couples.all()}
         plan = preview_archive(db, first_archive)
         assert {c.couple_id: c for c in db.couples.all()} == before  # a preview changes nothing
-        assert any("a new couple here" in line for line in plan.lines), plan.lines
+        assert plan.lines == ["Us: a new couple here (#3), with 6 check-ins"], plan.lines
         added = import_archive(db, first_archive)
         assert added["couples"] == 1 and added["partners"] == 2
         couples = db.couples.all()
@@ -95,7 +95,10 @@ def test_home_archives_come_in_as_couples_of_their_own_and_later_ones_add_only_w
         report = import_archive(db, later_archive)
         assert report["couples"] == 0 and report["partners"] == 0
         assert report["checkins"] == 2  # only the new month, for each partner
-        assert any("2 draft(s) replaced" in line for line in report.lines), report.lines
+        assert report.lines[0] == (
+            f"Us (#{imported.couple_id}): the same couple; 2 check-ins added, 2 drafts replaced by their submitted "
+            "check-ins, 4 already here"
+        ), report.lines
         assert any("'Samantha'" in line and "'Sam'" in line for line in report.lines), report.lines
         assert _months(db, imported.couple_id) == 4 * 2 and _months(db, imported.couple_id, "draft") == 0
         assert len(db.couples.all()) == 3
@@ -111,6 +114,38 @@ def test_home_archives_come_in_as_couples_of_their_own_and_later_ones_add_only_w
         us = [c for c in db.couples.all() if c.name == "Us"]
         assert len(us) == 3  # three different couples named "Us", none merged into another
         assert len({c.couple_id for c in us}) == 3
+
+
+def test_what_an_import_adds_is_counted_in_words(tmp_path: Path, catalog: Catalog) -> None:
+    """Found: "Ada & Priya: a new couple here (#20), with 11 check-in(s)" and "...; 3 check-in(s) added"."""
+    practice, home = tmp_path / "practice.duckdb", tmp_path / "home.duckdb"
+    new_database(practice, catalog)
+    with opened(home) as h:
+        h.definitions.register(catalog.instruments)
+        ada, priya = _couple(h, h.couples.create("Ada & Priya", ["Ada", "Priya"])).partners
+        draft = check_in(h, catalog, ada.partner_id, month(0), whole_plan(catalog, 1), submit=False)
+        first = export_archive(h, tmp_path / "first.zip")
+    with opened(practice) as db:
+        assert preview_archive(db, first).lines == ["Ada & Priya: a new couple here (#1), with 1 check-in"]
+        import_archive(db, first)
+
+    with opened(home) as h:  # the draft submitted, and a month more
+        assert h.checkins.submit(draft, catalog)
+        check_in(h, catalog, ada.partner_id, month(1), whole_plan(catalog, 2))
+        second = export_archive(h, tmp_path / "second.zip")
+    with opened(practice) as db:
+        assert import_archive(db, second).lines == [
+            "Ada & Priya (#1): the same couple; 1 check-in added, 1 draft replaced by its submitted check-in"
+        ]
+
+    with opened(home) as h:  # Priya's two months
+        for i in (0, 1):
+            check_in(h, catalog, priya.partner_id, month(i), whole_plan(catalog, 3))
+        third = export_archive(h, tmp_path / "third.zip")
+    with opened(practice) as db:
+        assert import_archive(db, third).lines == [
+            "Ada & Priya (#1): the same couple; 2 check-ins added, 2 already here"
+        ]
 
 
 def test_sealed_notes_open_with_the_same_passcode_in_the_practice(tmp_path: Path, catalog: Catalog) -> None:
@@ -200,7 +235,10 @@ def test_a_couples_archive_goes_back_into_the_database_it_came_from(tmp_path: Pa
         later = export_archive(a, tmp_path / "us-2.zip", 1)
     with opened(home) as h:
         report = import_archive(h, later)
-        assert any("2 draft(s) replaced" in line for line in report.lines), report.lines
+        assert report.lines == [
+            "Us (#1): the same couple; 0 check-ins added, 2 drafts replaced by their submitted check-ins, 4 already "
+            "here"
+        ], report.lines
         assert report.words == "2 drafts replaced by their submitted check-ins"  # (it said "answers to drafts")
         assert _months(h, 1) == 3 * 2 and _months(h, 1, "draft") == 0
         assert _safety_answers(h, 1) == safety_before  # the replaced drafts' safety answers are kept

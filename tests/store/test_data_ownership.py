@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from mendwell import archive
+from mendwell import archive, audit
 from mendwell.archive import export_archive, import_archive
 from mendwell.backup_requests import request_dir, start_watcher
 from mendwell.checkin import Answer
@@ -851,3 +851,27 @@ def test_cli_backup_asks_the_process_holding_the_database(demo_store: Database, 
     assert not list(request_dir(db_file).glob("*")), "requests and answers are cleaned up"
     with opened(out) as copy:
         assert fingerprint(copy) == fingerprint(demo_store)
+
+
+def test_cli_archive_asks_the_process_holding_the_database(
+    demo_store: Database, db_file: Path, tmp_path: Path, catalog: Catalog
+) -> None:
+    """The Data page shows `mendwell archive` while the app holds the file (found: it failed as "in use"): the
+    holder's watcher writes the archive, logged as the operator's, and it brings everything to another Mendwell."""
+    stop = start_watcher(demo_store)
+    try:
+        out = tmp_path / "whole.zip"
+        done = run_cli(db_file, "archive", str(out))
+        assert done.returncode == 0, done.stderr
+        assert "made by the running app" in done.stdout
+        one = run_cli(db_file, "archive", str(tmp_path / "one.zip"), "--couple", "1")
+        assert one.returncode == 0, one.stderr
+    finally:
+        stop.set()
+    assert not list(request_dir(db_file).glob("*")), "requests and answers are cleaned up"
+    logged = [(e.actor, e.couple_id) for e in audit.entries(demo_store) if e.action == audit.ARCHIVE]
+    assert logged == [(audit.OPERATOR, None), (audit.OPERATOR, 1)]
+    elsewhere = new_database(tmp_path / "elsewhere.duckdb", catalog)
+    with opened(elsewhere) as target:
+        import_archive(target, out)
+        assert len(target.couples.all()) == len(demo_store.couples.all())
