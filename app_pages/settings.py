@@ -4,14 +4,16 @@ settings; the questionnaires in use."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import segno
 import streamlit as st
 
 from mendwell import accounts, audit, keyring, rhythm, safety, security, vault
-from mendwell.errors import MendwellError
+from mendwell.errors import InvalidInput, MendwellError
 from mendwell.limits import CHECKIN_DAY_MAX, CHECKIN_DAY_MIN, NAME_MAX
 from mendwell.model import clean_name
+from mendwell.text import counted, listed
 from ui import feedback, state
 from ui.page import page_setup, safe
 
@@ -33,6 +35,19 @@ own_couple = couple.couple_id if couple is not None and account.is_partner else 
 
 
 _saved = feedback.said_under
+
+
+def _refused(check: security.Attempt, what: str, wrong: str, said: str) -> None:
+    """A change to one's own sign-in refused: the passcode given did not match, or was not checked at all (too
+    soon after wrong tries). Recorded as a refused sign-in is (`what`, then `wrong` or why it was not checked;
+    never what was typed), and said: `said` for a wrong one, with the wait it earned."""
+    why = "too soon after wrong tries, not checked" if check.refused else wrong
+    audit.record(db, viewer.actor, audit.ACCOUNT_REFUSED, own_couple, f"{what}: {why}")
+    wait = counted(check.wait_seconds, "second")
+    if check.refused:  # said, so that whoever typed the right one does not think it was wrong
+        st.warning(f"To keep guessing slow, your passcode was not checked yet. Please wait {wait} and try again.")
+    else:
+        st.warning(said + (f" Please wait {wait} before trying again." if check.wait_seconds else ""))
 
 
 # -- your passcode ---------------------------------------------------------------------------------
@@ -61,8 +76,8 @@ elif save or remove:
     subject = accounts.passcode_subject(account)
     check = security.verify(db, subject, current, throttle=accounts.throttle_subject(account.name)) if has else None
     if check is not None and not check.ok:
-        wait = f" Please wait {check.wait_seconds} seconds before trying again." if check.wait_seconds else ""
-        st.warning((("Your current passcode did not match." if not check.refused else "") + wait).strip())
+        what = "own passcode " + ("removal" if remove else "change")
+        _refused(check, what, "wrong current passcode", "Your current passcode did not match.")
     elif save and new != again:
         st.warning("The two new passcodes are not the same. Please type them again.")
     else:
@@ -87,10 +102,20 @@ if account.is_therapist:
     st.header("Second step at sign-in")
     if account.has_second_factor:
         st.markdown("A code from your authenticator app is asked for after your passcode.")
-        if st.button("Turn the second step off"):
-            db.accounts.set_totp_secret(account.account_id, None)
-            _done("second_step", "The second step is off.", "second factor removed")
-        _saved("second_step")
+        # asked for the passcode first, slowed down like sign-in: not anyone at a signed-in screen left alone
+        with st.form("second_step_off", clear_on_submit=True):
+            typed = st.text_input("Your passcode", type="password")
+            off = st.form_submit_button("Turn the second step off")
+        if off:
+            check = security.verify(
+                db, accounts.passcode_subject(account), typed, throttle=accounts.throttle_subject(account.name)
+            )
+            if check.ok:
+                db.accounts.set_totp_secret(account.account_id, None)
+                _done("second_step", "The second step is off.", "second factor removed")
+            else:
+                said = "That passcode did not match, so the second step is still on."
+                _refused(check, "second factor removal", "wrong passcode", said)
     elif not st.session_state.get(state.TOTP_PENDING):
         # the key is drawn only once asked for: this screen may be shared in a session
         st.caption("Adds a six-digit code from an authenticator app on your phone after your passcode.")
@@ -120,23 +145,24 @@ if account.is_therapist:
         if st.button("Not now"):  # hides the key again (leaving Settings does too)
             st.session_state.pop(state.TOTP_PENDING, None)
             st.rerun()
-        _saved("second_step")
+    _saved("second_step")  # in every case: after "off", the step is off when the message is drawn
 
 # -- the couple's rhythm ---------------------------------------------------------------------------------
 if couple is not None and (viewer.is_partner or viewer.is_owner):
-    st.header("Monthly rhythm")
+    theirs = viewer.partner_id in {p.partner_id for p in couple.partners}
+    # to a therapist (or an owner looking after another couple), whose rhythm it is
+    st.header("Monthly rhythm" if theirs else f"Monthly rhythm of {safe(couple.name)}")
     day = db.couples.checkin_day(couple.couple_id)
     with st.form("rhythm"):
-        new_day = st.number_input(
-            "Check in by this day of each month",
-            min_value=CHECKIN_DAY_MIN, max_value=CHECKIN_DAY_MAX, value=day, step=1,
-            help=f"From {CHECKIN_DAY_MIN} to {CHECKIN_DAY_MAX}, so the day exists in every month.",
-        )  # fmt: skip
+        # no bounds in the field itself: the browser's field stopped at them and said nothing, so a day out of
+        # range is refused here, out loud, with the rule in view under the field
+        new_day = st.number_input("Check in by this day of each month", value=day, step=1)
+        st.caption(f"From {CHECKIN_DAY_MIN} to {CHECKIN_DAY_MAX}, so the day exists in every month.")
         if st.form_submit_button("Save day"):
             try:
                 db.couples.set_checkin_day(couple.couple_id, int(new_day))
             except MendwellError as exc:
-                feedback.show(exc)
+                feedback.show(exc, f"Nothing was saved: check-ins stay due by day {day}.")
             else:
                 _done("rhythm", "Check-in day saved.", f"check-in day {int(new_day)}", couple.couple_id)
     _saved("rhythm")
@@ -166,8 +192,11 @@ if viewer.is_owner and couple is not None:
             try:
                 # check every name before writing any, so a refused name changes nothing
                 clean_name(couple_name, "couple name")
-                for new_name in partner_names.values():
-                    clean_name(new_name, "partner name")
+                cleaned = [clean_name(new_name, "partner name") for new_name in partner_names.values()]
+                if len({name.casefold() for name in cleaned}) < len(cleaned):  # "Aaron: … / Aaron: …" everywhere
+                    raise InvalidInput(
+                        "Two partners need different names so everyone can tell them apart — an initial is enough."
+                    )
                 if couple_name != couple.name:
                     db.couples.rename(couple.couple_id, couple_name)
                 for p in couple.partners:
@@ -192,6 +221,11 @@ if viewer.is_owner:
             "Show therapists a flag on the caseload when a partner answered “yes” (never which question)",
             value=safety.therapist_sees_flag(db),
         )
+        st.caption(
+            "While it is on, the check-in tells partners who have a therapist that a “yes” raises this flag. So "
+            "only check-ins sent after you turn it on (and after the couple has a therapist) can raise it: "
+            "answers given while the check-in said they reached no one stay that way."
+        )
         if st.form_submit_button("Save safety settings"):
             safety.set_resources(db, help_text)
             safety.set_therapist_sees_flag(db, flag)
@@ -203,10 +237,15 @@ st.header("Questionnaires in the check-in")
 looks_after_files = viewer.is_therapist or viewer.is_owner  # at home, the partner who set Mendwell up
 for inst in catalog.instruments:
     st.markdown(f"**{safe(inst.title)}** · version {inst.version} · {len(inst.items)} questions")
-    if looks_after_files:  # where each file is, and what is wrong with any: for those who look after them
-        st.caption(safe(catalog.sources.get(inst.id, "")))
+    # which file, for those who look after them: by its name only (the server's folders were listed in full)
+    if looks_after_files and inst.id in catalog.sources:
+        st.caption(safe(Path(catalog.sources[inst.id]).name))
 if not looks_after_files:
     st.stop()
+folders = list(dict.fromkeys(str(Path(source).parent) for source in catalog.sources.values()))
+if viewer.is_owner and folders:  # where the files are, once, for the one who looks after this Mendwell
+    where = "the folder" if len(folders) == 1 else "the folders"
+    st.caption(f"The files are in {where} {listed([safe(f) for f in folders])}.")
 drifted = db.definitions.changed_without_version_bump(catalog.instruments)
 if drifted:
     st.info(

@@ -46,6 +46,7 @@ ERASE = "erase"
 SHARE_START = "share start"
 SHARE_STOP = "share stop"
 ACCOUNT = "account change"
+ACCOUNT_REFUSED = "account change refused"  # one's own passcode or second step: the passcode did not match
 SETTING = "setting change"
 BACKUP = "backup"
 REFUSED = "refused"  # asked for something not theirs (a couple not granted)
