@@ -8,7 +8,16 @@ import pandas as pd
 import streamlit as st
 
 from mendwell import periods, recording, safety, security, views
-from mendwell.checkin import Answer, help_for, progress, resume_step, unanswered, visible_items
+from mendwell.checkin import (
+    Answer,
+    any_that_fit,
+    help_for,
+    open_question,
+    progress,
+    resume_step,
+    unanswered,
+    visible_items,
+)
 from mendwell.errors import MendwellError
 from mendwell.instruments import Catalog, Instrument, Item
 from mendwell.limits import NOTE_MAX, TEXT_ANSWER_MAX
@@ -299,12 +308,15 @@ def _review(c: Checkin, answers: dict[str, dict[str, Answer]], cat: Catalog) -> 
     for idx, inst in enumerate(instruments):
         mine = answers.get(inst.id, {})
         shown = visible_items(inst, mine)
-        blank = sum(1 for it in shown if it.id not in mine)
+        blank = sum(1 for it in shown if open_question(it, mine))  # "any that fit" with none chosen is answered
         title = f"{inst.title}: {len(shown) - blank} of {len(shown)} answered"
         with st.expander(title):
             for it in shown:
                 ans = mine.get(it.id)
-                value = md_escape(views.answer_label(inst, it, ans)) if ans else "_left blank_"
+                if ans:
+                    value = md_escape(views.answer_label(inst, it, ans))
+                else:
+                    value = "_none chosen_" if any_that_fit(it) else "_left blank_"
                 st.markdown(f"{it.text}  \n**{value}**")
             st.button("Change answers", key=f"edit_{inst.id}", on_click=_go_to, args=(c, idx))
 

@@ -88,8 +88,8 @@ for pair in (cards[i : i + 2] for i in range(0, len(cards), 2)):  # two a row on
         with col.container(border=True):
             st.markdown(f"#### {md_escape(card.title)}")
             for part in card.parts:
-                differently = part.reading == together.SEEING_DIFFERENTLY
-                mark = "  \n:material/compare_arrows: *You saw this part differently.*" if differently else ""
+                # a gap beyond chance: "seen differently" where the words differ, else that the scores were apart
+                mark = f"  \n:material/compare_arrows: *{md_escape(part.mark)}*" if part.mark else ""
                 st.markdown(f"**{md_escape(part.title)}**{mark}  \n{sides(part.sides)}")
 
 diff = together.differences(db, couple.couple_id, period)

@@ -15,8 +15,10 @@ __all__ = [
     "Answer",
     "AnswerError",
     "Answers",
+    "any_that_fit",
     "hidden_answered",
     "make_answer",
+    "open_question",
     "progress",
     "resume_step",
     "unanswered",
@@ -100,9 +102,21 @@ def visible_items(inst: Instrument, answers: Answers) -> list[Item]:
     return inst.visible_items(numeric_answers(answers))
 
 
+def any_that_fit(item: Item) -> bool:
+    """A question of options to choose any of (kind "multi", "Choose any that fit."): choosing none is an answer
+    too. Nothing is stored for it (`make_answer` gives None), as nothing was chosen: no theme comes of it."""
+    return item.kind == "multi"
+
+
+def open_question(item: Item, answers: Answers) -> bool:
+    """A question still to answer: not answered, and not one that may be left with none chosen (`any_that_fit`).
+    What the progress counts, "Next" asks about and a check-in reopens at."""
+    return item.id not in answers and not any_that_fit(item)
+
+
 def unanswered(inst: Instrument, answers: Answers) -> list[Item]:
-    """Items asked now and not answered yet."""
-    return [it for it in visible_items(inst, answers) if it.id not in answers]
+    """Items asked now and still open (`open_question`)."""
+    return [it for it in visible_items(inst, answers) if open_question(it, answers)]
 
 
 def resume_step(instruments: Sequence[Instrument], answers: Mapping[str, Answers]) -> int:
@@ -131,7 +145,8 @@ def hidden_answered(inst: Instrument, answers: Answers) -> list[str]:
 
 @dataclass(frozen=True)
 class Progress:
-    """How far a partner is through a check-in: questions answered of the questions asked now.
+    """How far a partner is through a check-in: questions answered of the questions asked now (a "choose any
+    that fit" question is answered whatever was chosen, none too: `open_question`).
 
     A follow-up that appears adds a question, so `answered / asked` can go down as the partner goes
     on. `shown` is what a progress bar draws: that fraction, but never less than the bar drew before.
@@ -160,5 +175,5 @@ def progress(instruments: Sequence[Instrument], answers: Mapping[str, Answers], 
         mine = answers.get(inst.id, {})
         shown = visible_items(inst, mine)
         asked += len(shown)
-        answered += sum(1 for it in shown if it.id in mine)
+        answered += sum(1 for it in shown if not open_question(it, mine))
     return Progress(answered, asked, shown_before)

@@ -58,9 +58,12 @@ def dyad_gaps(month_scores: pd.DataFrame) -> pd.DataFrame:
     SE_D = sqrt(SE_A^2 + SE_B^2), with each partner's SE the part's SEM (see mendwell/analysis.py). The two
     are "seeing it differently" only when the gap exceeds 1.96 x SE_D (and one answer step), the same
     bar as a reliable change; otherwise they are close together, or, without an SEM, it can't be told.
+    `same_words` says whether the two scores read in the same words (the same band; unbanded, the same
+    number), whatever the reading: a gap beyond chance can sit within one band, and is then not said in
+    words as "seen differently" (`PartWords.mark`, `gap_summary`).
     """
     cols = ["instrument_id", "subscale_id", "first_id", "first_score", "second_id", "second_score", "gap", "se_d",
-            "bound", "reading"]  # fmt: skip
+            "bound", "reading", "same_words"]  # fmt: skip
     if month_scores.empty:
         return pd.DataFrame(columns=cols)
     shared = month_scores[~month_scores["private"].astype(bool)]
@@ -74,8 +77,9 @@ def dyad_gaps(month_scores: pd.DataFrame) -> pd.DataFrame:
         step = max(float(a.step), float(b.step))
         bound = stats.threshold(se_d, step) if se_d == se_d else float("nan")
         reading = CANT_TELL_GAP if bound != bound else SEEING_DIFFERENTLY if gap > bound else CLOSE
+        same = _said(float(a.score), getattr(a, "band", None)) == _said(float(b.score), getattr(b, "band", None))
         rows.append((inst, sub, int(a.partner_id), float(a.score), int(b.partner_id), float(b.score), gap, se_d,
-                     bound, reading))  # fmt: skip
+                     bound, reading, same))  # fmt: skip
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -90,6 +94,10 @@ class Side:
     words: str
 
 
+SAW_DIFFERENTLY = "You saw this part differently."
+APART_IN_THE_SAME_WORDS = "Your scores were further apart than chance, though your words were the same."
+
+
 @dataclass(frozen=True)
 class PartWords:
     """A shared part of a questionnaire: each partner's words, and how far apart the two are."""
@@ -97,6 +105,15 @@ class PartWords:
     title: str
     sides: tuple[Side, ...]  # in the order of `partner_ids`
     reading: str  # SEEING_DIFFERENTLY, CLOSE, CANT_TELL_GAP, or "" unless both answered
+    same_words: bool = False  # both sides read in the same words (shown with each score when the gap is beyond chance)
+
+    @property
+    def mark(self) -> str:
+        """The words beside a part whose gap is beyond chance ("" for any other): "seen differently" only where
+        the words shown differ; where they are the same, that the scores were apart within them."""
+        if self.reading != SEEING_DIFFERENTLY:
+            return ""
+        return APART_IN_THE_SAME_WORDS if self.same_words else SAW_DIFFERENTLY
 
 
 @dataclass(frozen=True)
@@ -115,11 +132,15 @@ class AnswerPair:
     sides: tuple[Side, ...]
 
 
+def _said(score: float, band: object) -> str:
+    """What tells two partners' words for one part apart: its band's label, else its score to one decimal."""
+    return band if isinstance(band, str) and band else rounded("{:.1f}", score)
+
+
 def part_words(sc: Subscale, score: float, band: object) -> str:
     """A part's score in words: its band's label, else the score with the way it reads."""
-    if isinstance(band, str) and band:
-        return band
-    return f"{rounded('{:.1f}', score)} (higher is {sc.higher_is})"
+    said = _said(score, band)
+    return said if said == band else f"{said} (higher is {sc.higher_is})"
 
 
 def felt(
@@ -138,7 +159,8 @@ def felt(
             rows = [(pid, row) for pid in partner_ids if (row := scored.get((inst.id, sc.id, pid))) is not None]
             sides = tuple(Side(pid, part_words(sc, float(row.score), row.band)) for pid, row in rows)
             reading = readings.get((inst.id, sc.id), "")
-            if reading == SEEING_DIFFERENTLY and len(sides) > 1 and len({side.words for side in sides}) == 1:
+            same = len(sides) > 1 and len({side.words for side in sides}) == 1
+            if reading == SEEING_DIFFERENTLY and same:
                 # the same words, answers apart beyond chance: the scores say where the difference is
                 meta = charts.subscale_meta(inst, sc.id)
                 scale = f" of {meta.low:g} to {meta.high:g}"
@@ -147,7 +169,7 @@ def felt(
                     for side, (_, row) in zip(sides, rows, strict=True)
                 )
             if sides:
-                parts.append(PartWords(sc.title, sides, reading))
+                parts.append(PartWords(sc.title, sides, reading, same))
         if parts:
             out.append(QuestionnaireWords(inst.title, tuple(parts)))
     return out
@@ -173,7 +195,10 @@ def answered_differently(diff: pd.DataFrame, catalog: Catalog) -> list[AnswerPai
 
 
 def gap_summary(gaps: pd.DataFrame, titles: Mapping[tuple[str, str], str]) -> str:
-    """One sentence on where the two see the month differently, beyond chance; "" when it can't be told."""
+    """One sentence on where the two see the month differently, beyond chance; "" when it can't be told.
+
+    "Seen differently" is said only of parts whose words differ (`gaps.same_words`, as the cards below show them);
+    a gap beyond chance within the same words is said as that."""
     known = gaps[gaps["reading"].isin([SEEING_DIFFERENTLY, CLOSE])] if not gaps.empty else gaps
     if known.empty:
         return ""
@@ -188,13 +213,27 @@ def gap_summary(gaps: pd.DataFrame, titles: Mapping[tuple[str, str], str]) -> st
         return f"Your scores were close on every part this month ({close} of them){either_side}."
     if apart.empty:
         return f"Your scores were close on the {close} parts where it can be told yet{either_side}."
-    rest = f"; on the other {close if close > 1 else 'one'} your scores were close" if close else ""
-    if len(apart) > 3:
-        said = f"You saw {len(apart)} of the {len(known)} parts differently this month (each is marked below)"
+    in_same_words = apart["same_words"].astype(bool) if "same_words" in apart else pd.Series(False, apart.index)
+    differ, same = apart[~in_same_words], apart[in_same_words]
+
+    def named(parts: pd.DataFrame) -> str:
+        quoted = [f"\u201c{titles.get((i, s), s)}\u201d"
+                  for i, s in zip(parts["instrument_id"], parts["subscale_id"], strict=True)]  # fmt: skip
+        return listed(quoted)
+
+    though = "though your words were the same"
+    if differ.empty:  # apart only within the same words: nothing is said to be seen differently
+        where = f"{len(same)} of the {len(known)} parts (each is marked below)" if len(same) > 3 else named(same)
+        said = f"Your scores were further apart than chance on {where} this month, {though}"
     else:
-        named = [titles.get((i, s), s) for i, s in zip(apart["instrument_id"], apart["subscale_id"], strict=True)]
-        quoted = [f"\u201c{t}\u201d" for t in named]
-        said = f"You saw {listed(quoted)} differently this month"
+        if len(differ) > 3:
+            said = f"You saw {len(differ)} of the {len(known)} parts differently this month (each is marked below)"
+        else:
+            said = f"You saw {named(differ)} differently this month"
+        if not same.empty:
+            where = f"{len(same)} more" if len(differ) > 3 or len(same) > 3 else named(same)  # as those before
+            said += f"; on {where} your scores were further apart than chance, {though}"
+    rest = f"; on the other {close if close > 1 else 'one'} your scores were close" if close else ""
     return f"{said}{rest}. Different isn't wrong: it's something to be curious about together."
 
 

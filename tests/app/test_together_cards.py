@@ -180,3 +180,46 @@ def test_a_therapist_reading_together_alone_is_told_it_speaks_to_the_couple(
     at = open_page(start_app(share="1", couple=str(couple.couple_id)), TOGETHER)
     assert unescape(at.markdown[0].value).startswith("A month opens here once you have both checked in.")
     store.close()
+
+
+def test_scores_apart_in_the_same_words_are_marked_as_that_not_as_seen_differently(
+    store: Database, catalog: Catalog, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found on Together: "You saw this part differently." above "Elias: Few or no small hurts (0.0 of 0 to 4)" and
+    "Aaron: Few or no small hurts (1.0 of 0 to 4)". The gap is beyond chance, the words the same: the card and the
+    summary say so, and neither says the part was seen differently."""
+    reference_population(store, catalog)
+    couple = make_couple(store, "Elias & Aaron", ("Elias", "Aaron"))
+    elias, aaron = couple.partners
+    none_happened, once_each = whole_plan(catalog, 1), whole_plan(catalog, 1)
+    hurts = instrument(catalog, "micro_hurts")
+    none_happened["micro_hurts"] = {it.id: 0 for it in hurts.items if it.subscale == "frequency"}
+    once_each["micro_hurts"] = {
+        k: v for k, v in once_each["micro_hurts"].items() if hurts.item(k).subscale == "frequency"
+    }  # the same six "how often" answered "once", the follow-ups left out: only how often differs
+    check_in(store, catalog, elias.partner_id, THIS_MONTH, none_happened)
+    check_in(store, catalog, aaron.partner_id, THIS_MONTH, once_each)
+    sign_in_partner(monkeypatch, store, couple, slot=1)
+    store.close()
+
+    at = open_page(start_app(), TOGETHER)
+    often = hurts.subscale("frequency")
+    [box] = at.expander
+    numbers = box.dataframe[0].value.set_index("Part")
+    assert numbers.loc[often.title, "Reading"] == together.SEEING_DIFFERENTLY  # beyond chance: the reading stays
+    few = often.bands[0].label
+    markdown = [unescape(m.value) for m in at.markdown]
+    [card] = [m for m in markdown if m.startswith(f"**{often.title}**")]
+    assert card == (
+        f"**{often.title}**  \n:material/compare_arrows: *Your scores were further apart than chance, though your "
+        f"words were the same.*  \nElias: **{few} (0.0 of 0 to 4)**  \nAaron: **{few} (1.0 of 0 to 4)**"
+    ), card
+    assert not [m for m in markdown if "You saw this part differently." in m]
+    flat = list(nodes(at, main_only=True))
+    heading = next(i for i, n in enumerate(flat) if getattr(n, "type", "") == "header")
+    summary = _text(flat[heading + 1])
+    assert summary.startswith(
+        f"Your scores were further apart than chance on \u201c{often.title}\u201d this month, though your words "
+        "were the same"
+    ), summary
+    assert "You saw" not in summary

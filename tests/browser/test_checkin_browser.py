@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Dialog, Page, expect
 
 from mendwell import periods, recording, vault
-from mendwell.checkin import Answer, make_answer, visible_items
+from mendwell.checkin import Answer, any_that_fit, make_answer, visible_items
 from mendwell.data import Database
 from mendwell.instruments import Catalog, Instrument, Item
 from tests.support.auth import PASSCODE, browser_sign_in, partner_accounts
@@ -54,10 +54,14 @@ def browser_plan(inst: Instrument, it: Item) -> int:
 def answer_section_by_clicking(page: Page, inst: Instrument, answered: int) -> tuple[int, dict[str, int]]:
     """Click an answer for every visible question of the section, the way a person does:
     radio labels and pills, top to bottom, including follow-ups that appear on the way.
-    Returns the new answered count and {item_id: value} for the radios."""
+    Returns the new answered count and {item_id: value} for the radios.
+
+    A "choose any that fit" question (pills) counts as answered as soon as it shows, none chosen too: a radio
+    that brings one adds two to the count, a pill tapped adds none."""
     main = page.get_by_test_id("stMain")
     chosen: dict[str, int] = {}
     pills_done = 0
+    before = answered
     deadline = time.monotonic() + 90
     while True:
         # a click that lands while the section is still being redrawn is lost: wait for calm first
@@ -81,7 +85,12 @@ def answer_section_by_clicking(page: Page, inst: Instrument, answered: int) -> t
                 option.click()
             chosen[it.id] = value
         elif open_pills.count():
-            open_pills.first.get_by_role("button", name="Unheard", exact=True).click()
+            # held by its place, not as "the first open one", which moves on once it is chosen
+            groups = main.get_by_test_id("stButtonGroup")
+            place = groups.evaluate_all("els => els.findIndex(e => !e.querySelector('[aria-pressed=\"true\"]'))")
+            pill = groups.nth(int(place)).get_by_role("button", name="Unheard", exact=True)
+            pill.click()
+            expect(pill).to_have_attribute("aria-pressed", "true")  # its save moves no count: see it chosen
             pills_done += 1
         else:
             # done only when every question now visible (by the catalog) is answered: the section's
@@ -94,7 +103,8 @@ def answer_section_by_clicking(page: Page, inst: Instrument, answered: int) -> t
             assert time.monotonic() < deadline, (inst.id, [it.id for it in radios_left], pills_left)
             page.wait_for_timeout(200)
             continue
-        answered += 1
+        visible = inst.visible_items({k: float(v) for k, v in chosen.items()})
+        answered = before + len(chosen) + sum(1 for it in visible if any_that_fit(it))
         wait_for_answered(page, answered)
 
 

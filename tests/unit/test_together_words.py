@@ -97,3 +97,71 @@ def test_the_theme_prompt_says_whose_theme_and_how_often() -> None:
     # a theme with no title says its name in words, not as an identifier
     untitled = together.theme_prompt(three.assign(theme_id="feeling_unseen"), {}, NAMES, months[3:])
     assert untitled is not None and untitled.text.startswith("\u201cfeeling unseen\u201d"), untitled
+
+
+def _month(*parts: tuple[str, str, float, float, str, str]) -> pd.DataFrame:
+    """Hand-made month scores, as `dyad_gaps` and `felt` read them: per part (instrument, subscale, Ann's score,
+    Bob's score, Ann's band, Bob's band), SEM 0.2 and a sixth of a step for each (a mean of six answers)."""
+    rows = [
+        {"instrument_id": inst, "subscale_id": sub, "partner_id": pid, "score": score, "band": band,
+         "band_tone": "ok", "sem": 0.2, "step": 1 / 6, "private": False}
+        for inst, sub, ann, bob, ann_band, bob_band in parts
+        for pid, score, band in ((ANN, ann, ann_band), (BOB, bob, bob_band))
+    ]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_scores_apart_beyond_chance_in_the_same_words_are_not_called_seen_differently(catalog: Catalog) -> None:
+    """Found on Together: "You saw this part differently." above "Elias: Few or no small hurts (0.0 of 0 to 4)" and
+    "Aaron: Few or no small hurts (1.0 of 0 to 4)", and "You saw 9 of the 10 parts differently this month". The
+    gap is beyond chance (the reading stays), but the words on the card are the same: the mark and the summary say
+    so, and "seen differently" is kept for parts whose words differ."""
+    hurts = catalog.get("micro_hurts")
+    bids = catalog.get("bids")
+    assert hurts is not None and bids is not None
+    often, met = hurts.subscale("frequency"), bids.subscale("my_bids_met")
+    few, some = often.bands[0].label, often.bands[1].label
+    month = _month(
+        ("micro_hurts", "frequency", 0.0, 1.0, few, few),  # apart beyond chance, the same words
+        ("bids", "my_bids_met", 3.5, 0.5, met.bands[-1].label, met.bands[0].label),  # apart, in different words
+        ("micro_hurts", "repaired", 1.0, 1.0, "Some mending", "Some mending"),  # close
+    )
+    gaps = together.dyad_gaps(month)
+    assert set(gaps["reading"]) == {together.SEEING_DIFFERENTLY, together.CLOSE}  # the statistics stay
+    cards = together.felt(month, gaps, catalog, [ANN, BOB])
+    parts = {p.title: p for card in cards for p in card.parts}
+    same, apart, close = parts[often.title], parts[met.title], parts[hurts.subscale("repaired").title]
+    assert same.reading == apart.reading == together.SEEING_DIFFERENTLY
+    assert [s.words for s in same.sides] == [f"{few} (0.0 of 0 to 4)", f"{few} (1.0 of 0 to 4)"]
+    assert apart.mark == "You saw this part differently."
+    assert same.mark == "Your scores were further apart than chance, though your words were the same."
+    assert close.mark == ""
+
+    titles = {("micro_hurts", "frequency"): often.title, ("bids", "my_bids_met"): met.title,
+              ("micro_hurts", "repaired"): hurts.subscale("repaired").title}  # fmt: skip
+    said = together.gap_summary(gaps, titles)
+    assert said == (
+        f"You saw \u201c{met.title}\u201d differently this month; on \u201c{often.title}\u201d your scores were "
+        "further apart than chance, though your words were the same; on the other one your scores were close. "
+        "Different isn't wrong: it's something to be curious about together."
+    ), said
+
+    # only the same words apart: nothing is said to be seen differently
+    alone = together.gap_summary(gaps[gaps["subscale_id"] != "my_bids_met"], titles)
+    assert "saw" not in alone and "differently" not in alone, alone
+    assert alone.startswith(
+        f"Your scores were further apart than chance on \u201c{often.title}\u201d this month, though your words were "
+        "the same; on the other one your scores were close."
+    ), alone
+
+    # many parts, as found (nine apart of ten, three of them in the same words): counted apart
+    many = _month(
+        *[("i", f"d{n}", 0.0, 3.0, "Low", "High") for n in range(6)],
+        *[("i", f"s{n}", 0.0, 1.0, some, some) for n in range(3)],
+        ("i", "c", 1.0, 1.0, some, some),
+    )
+    counted = together.gap_summary(together.dyad_gaps(many), {})
+    assert counted.startswith(
+        "You saw 6 of the 10 parts differently this month (each is marked below); on 3 more your scores were "
+        "further apart than chance, though your words were the same; on the other one your scores were close."
+    ), counted
