@@ -31,6 +31,10 @@ class InvalidInput(MendwellError):
     """A name, note, day or setting that the app cannot store as given."""
 
 
+class NameTaken(InvalidInput):
+    """A sign-in name another account already has (whatever its case and spacing)."""
+
+
 class AlreadySubmitted(MendwellError):
     """A change to a check-in that was already submitted."""
 

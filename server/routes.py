@@ -25,6 +25,7 @@ from mendwell.config import db_path, idle_timeout
 from mendwell.data import Database, shared
 from mendwell.errors import MendwellError
 from mendwell.model import Account
+from mendwell.text import counted
 from server import html
 from server.assets import asset_routes
 
@@ -95,9 +96,12 @@ def _signed_in(request: Request, db: Database, account: Account, passcode: str, 
 
 
 def _wait_note(attempt: accounts.Attempt) -> str:
-    if attempt.refused:
-        return html.message(f"To keep guessing slow, please wait {attempt.wait_seconds} seconds before trying again.")
-    extra = f" To keep guessing slow, please wait {attempt.wait_seconds} seconds first." if attempt.wait_seconds else ""
+    wait = counted(attempt.wait_seconds, "second")
+    if attempt.refused:  # said, so that whoever typed the right passcode does not think it was wrong
+        return html.message(
+            f"To keep guessing slow, that passcode was not checked yet. Please wait {wait} and try again."
+        )
+    extra = f" To keep guessing slow, please wait {wait} before the next try." if attempt.wait_seconds else ""
     return html.message("That name and passcode did not match." + extra)
 
 
@@ -317,8 +321,9 @@ def _invite_form(request: Request, token: str, partner_name: str, note: str = ""
         + '<p class="hint">At least 4 characters. It also seals your private notes, so only you can read them.</p>'
     )
     body = (
-        "<h1>Welcome to Mendwell</h1><p>This link makes your own account, on this device. "
-        "Your answers stay yours: your partner sees only what you choose to share.</p>"
+        "<h1>Welcome to Mendwell</h1><p>This link makes your own account: yours alone, to sign in with on any "
+        "device. Your partner sees a month of your answers only once you have both checked in for it, and never "
+        "your private answers or private notes.</p>"
         + note
         + html.form(f"/invite/{token}", "__FORM_TOKEN__", inner, "Make my account")
     )

@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 
 from mendwell.data.engine import Cursor, Engine
-from mendwell.errors import InvalidInput, NotFound
+from mendwell.errors import InvalidInput, NameTaken, NotFound
 from mendwell.model import Account, SignIn
 
 _COLS = "account_id, name, role, is_owner, partner_id, totp_secret IS NOT NULL"
@@ -43,7 +43,7 @@ class Accounts:
                 raise NotFound("That partner does not exist.")
             # said plainly, each for what it is (a therapist was told "or that partner already has an account")
             if cur.execute("SELECT 1 FROM accounts WHERE name_key = ?", [name_key(name)]).fetchone() is not None:
-                raise InvalidInput(f"There is already an account named {name!r}. Please choose another name.")
+                raise NameTaken(f"There is already an account named {name!r}. Please choose another name.")
             if (
                 partner_id is not None
                 and cur.execute("SELECT 1 FROM accounts WHERE partner_id = ?", [partner_id]).fetchone() is not None
@@ -56,7 +56,7 @@ class Accounts:
                     [name, name_key(name), role, is_owner, partner_id],
                 ).fetchone()
             except duckdb.ConstraintException:  # made by another at the same moment
-                raise InvalidInput(f"There is already an account named {name!r}. Please choose another name.") from None
+                raise NameTaken(f"There is already an account named {name!r}. Please choose another name.") from None
             assert row is not None
             return int(row[0])
 

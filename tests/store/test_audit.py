@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import html
 import re
 import subprocess
 import threading
@@ -24,6 +25,7 @@ from starlette.types import Message
 from mendwell import audit, periods, tokens
 from mendwell.data import Database, release, shared
 from mendwell.instruments import Catalog
+from mendwell.limits import FREE_ATTEMPTS
 from server.routes import routes
 from tests.support.auth import PASSCODE, partner_accounts, therapist
 from tests.support.cli import ok, run_cli
@@ -163,6 +165,21 @@ def test_sign_in_success_failure_and_sign_out_are_recorded(
     text = entries_text(db)
     assert WRONG not in text and PASSCODE not in text, "a passcode typed was recorded"
     assert audit.verify(db).ok
+
+
+def test_the_sign_in_page_says_a_wait_in_plain_words_and_when_a_passcode_was_not_checked(
+    client: Client, planted: tuple[int, int]
+) -> None:
+    """Found: "please wait 1 seconds", and a try refused for coming too soon read like a wrong passcode (whoever
+    typed the right one thought it wrong)."""
+    said = [html.unescape(sign_in(client, "Dr Audit", WRONG)) for _ in range(FREE_ATTEMPTS)]
+    assert "That name and passcode did not match. To keep guessing slow, please wait 2 seconds" in said[-1]
+    too_soon = html.unescape(sign_in(client, "Dr Audit", PASSCODE))  # the right one, at once
+    assert too_soon.startswith("200")
+    assert re.search(
+        r"that passcode was not checked yet\. Please wait (1 second|[2-9] seconds) and try again", too_soon
+    )
+    assert "did not match" not in too_soon
 
 
 def test_leave_now_request_ends_only_the_sign_in_it_carries(

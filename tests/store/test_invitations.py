@@ -15,6 +15,7 @@ import pytest
 from mendwell import accounts, invitations
 from mendwell.data import Database, release, shared
 from mendwell.errors import InvalidInput
+from mendwell.limits import FREE_ATTEMPTS
 from tests.store.test_audit import Client, _token  # the small ASGI client for the real routes
 
 PASSCODE = "phone-pass-1"
@@ -105,3 +106,50 @@ def test_erasing_the_couple_removes_its_invitations(
     assert store.engine.one("SELECT count(*) FROM invitations") == (0,)
     with pytest.raises(invitations.InvitationUnusable):
         invitations.partner_for(store, ana)
+
+
+def _try_name(phone: Client, token: str, name: str) -> str:
+    page = phone.get(f"/invite/{token}")
+    answer = phone.post(
+        f"/invite/{token}", {"name": name, "passcode": PASSCODE, "again": PASSCODE, "form_token": _token(page.text)}
+    )
+    assert answer.status_code == 200, answer.status_code  # refused: the form again, with why
+    return answer.text.replace("&#x27;", "'").replace("&quot;", '"')
+
+
+def test_a_taken_name_is_refused_without_saying_whose_and_asking_about_names_is_slowed(
+    store: Database, invited: tuple[str, str, int], phone: Client
+) -> None:
+    """Found: the invitation page answered "There is already an account named 'Aaron'" as often and as fast as
+    asked, so one link told whether anyone was a client of the practice. A taken name is refused in words that
+    name no one else, and after a few refusals the link must wait, as a sign-in does."""
+    ana, _, _ = invited
+    accounts.create(store, "Dr Wren", accounts.THERAPIST, "therapist-pass")
+    said = _try_name(phone, ana, "dr wren")
+    assert "That name is already used for signing in here." in said and "an account named" not in said
+    tries = [_try_name(phone, ana, "Dr Wren") for _ in range(FREE_ATTEMPTS + 1)]
+    assert "To keep guessing slow, that name was not checked yet. Please wait" in tries[-1]
+    assert store.accounts.by_name("Ana") is None and invitations.partner_for(store, ana).name == "Ana"
+
+
+def test_the_other_partners_name_is_not_taken_from_them(
+    store: Database, invited: tuple[str, str, int], phone: Client
+) -> None:
+    """Found: Ben's link made an account named "Ana", and Ana's own link then refused her name."""
+    ana, ben, _ = invited
+    said = _try_name(phone, ben, " ana ")
+    assert "That is your partner's name here." in said
+    assert store.accounts.by_name("Ana") is None
+    made = invitations.accept(store, ana, "Ana", PASSCODE)
+    assert made.name == "Ana"
+
+
+def test_the_invitation_says_what_the_partner_will_and_will_not_see(
+    invited: tuple[str, str, int], phone: Client
+) -> None:
+    """Found: "on this device" (an account is not tied to one) and "your partner sees only what you choose to
+    share" (a month opens to both once both have checked in)."""
+    ana, _, _ = invited
+    page = phone.get(f"/invite/{ana}").text.replace("&#x27;", "'")
+    assert "on this device" not in page and "only what you choose" not in page
+    assert "only once you have both checked in for it" in page and "never your private answers" in page
