@@ -25,3 +25,6 @@ STEPS = (
 )
 DONE = "Done"  # the way back, worded as the end of a recipe
 DONE_URL = "/signin?done=1"  # where it leads: the sign-in form, with "Leave now" forgotten in that browser
+# Its address, in the address bar from the moment the page is drawn and after any reload: nothing of a sign-in or
+# of the check-in (the address had stayed "/?section=7", and a reload made it "/signin?next=%2F%3Fsection%3D7")
+PATH = "/lentil-soup"

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from streamlit import config as st_config
 
+from mendwell import neutral
 from mendwell import tokens as cookies
 from mendwell.access import viewer_for
 from mendwell.chart_drawing import DRAWING_HEAD
@@ -27,7 +28,10 @@ from mendwell.text import script_literal
 
 SIGN_IN_KEY = "mendwell.sign_in"  # the request's scope holds the live sign-in SignInFirst found, once
 # Streamlit's own machinery and our sign-in routes pass untouched.
-_OPEN = ("/_stcore", "/static", "/media", "/component", "/signin", "/signout", "/setup", "/invite/", "/favicon")
+_OPEN = (
+    "/_stcore", "/static", "/media", "/component", "/signin", "/signout", "/setup", "/invite/", "/favicon",
+    neutral.PATH,
+)  # fmt: skip
 
 
 def _live_sign_in(value: str | None) -> str | None:
@@ -47,6 +51,8 @@ class SignInFirst(BaseHTTPMiddleware):
         protected = wants_page and not path.startswith(_OPEN)
         if protected:
             found = await run_in_threadpool(_live_sign_in, request.cookies.get(cookies.COOKIE))
+            if found is None and request.cookies.get(cookies.LEFT_COOKIE):  # just left: no word of where they were
+                return RedirectResponse(neutral.PATH, status_code=303)
             if found is None:
                 target = path + (f"?{request.url.query}" if request.url.query else "")
                 return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)

@@ -137,7 +137,7 @@ async def sign_in_page(request: Request) -> Response:
     browser, the neutral page instead, until its "Done": a reload, or the page finding its sign-in ended, shows
     the recipe again, not "Sign in · Mendwell"."""
     if request.cookies.get(cookies.LEFT_COOKIE) and not request.query_params.get("done"):
-        return _neutral(request)
+        return RedirectResponse(neutral.PATH, status_code=303)  # an address that names no sign-in
     db = await run_in_threadpool(_db)
     if await run_in_threadpool(db.accounts.count) == 0:
         return RedirectResponse("/setup", status_code=303)
@@ -149,6 +149,12 @@ async def sign_in_page(request: Request) -> Response:
     response = _sign_in_form(request, note)
     response.delete_cookie(cookies.LEFT_COOKIE, httponly=True, samesite="strict", secure=_secure(request))
     return response
+
+
+async def neutral_page(request: Request) -> Response:
+    """GET the neutral page's own address (`neutral.PATH`): the recipe, whoever asks; its "Done" leads to the
+    sign-in form."""
+    return _neutral(request)
 
 
 async def still_signed_in(request: Request) -> Response:
@@ -377,6 +383,7 @@ def routes() -> list[BaseRoute]:
     """The routes `app.py` mounts beside Streamlit's."""
     return [
         Route("/signin", sign_in_page, methods=["GET"]),
+        Route(neutral.PATH, neutral_page, methods=["GET"]),
         Route("/signin", sign_in, methods=["POST"]),
         Route("/signin/code", second_factor, methods=["POST"]),
         Route("/signin/alive", still_signed_in, methods=["GET"]),

@@ -59,8 +59,11 @@ _REVEAL = """<script data-qx="reveal">(() => {
     const done = app && app.getAttribute('data-test-script-state') === 'notRunning';
     const left = document.querySelector('button[data-qx]') || (side && side.textContent.trim())
       || document.querySelector('[data-testid="stSidebarNav"]') || document.querySelector('[data-stale="true"]');
-    if (done && !left) rule.remove();
-    else setTimeout(reveal, 40);
+    if (done && !left) {
+      rule.remove();
+      // the address too: nothing of the check-in (its section) in the bar, and a reload serves the recipe
+      history.replaceState(null, '', %(path)s);
+    } else setTimeout(reveal, 40);
   };
   reveal();
 })();</script>"""
@@ -72,6 +75,7 @@ def _values() -> dict[str, str]:
         "rule": script_literal(_RULE_ID),
         "title": script_literal(NEUTRAL_TITLE),
         "signout": script_literal(SIGN_OUT_NOW),
+        "path": script_literal(neutral.PATH),
     }
 
 

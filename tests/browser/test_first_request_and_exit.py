@@ -18,7 +18,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from mendwell import periods
+from mendwell import neutral, periods
 from mendwell.checkin import Answer, make_answer
 from mendwell.data import Database
 from mendwell.demo import generate
@@ -246,9 +246,14 @@ def test_leave_now_takes_effect_on_the_first_click(
     expect(page.get_by_test_id("stProgress")).to_have_count(0)
     expect(page.get_by_test_id("stSidebar")).to_be_hidden()  # no empty sidebar either, however loaded
     expect(page.get_by_test_id("stExpandSidebarButton")).to_be_hidden()
+    # the address bar names nothing of the check-in (it had stayed "/?section=…"), and a reload keeps the recipe
+    expect(page).to_have_url(f"{srv.url}{neutral.PATH}")
     page.screenshot(path=str(artifacts / "leave-now-neutral.png"))
+    page.reload()
+    expect(h1(page, "Lentil soup")).to_be_visible()
+    expect(page).to_have_url(f"{srv.url}{neutral.PATH}")
 
-    # it signed her out: the app's address now asks to sign in, and shows nothing of hers
+    # it signed her out: the app's address shows nothing of hers, only the recipe, until its "Done"
     page.goto(f"{srv.url}/checkin")
-    expect(page).to_have_url(re.compile(r"/signin\?next="))
+    expect(page).to_have_url(f"{srv.url}{neutral.PATH}")
     assert "Rosalind" not in page.content() and "Feeling safe" not in body_text(page)

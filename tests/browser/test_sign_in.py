@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from mendwell import neutral
 from mendwell.chart_drawing import DRAWING_HEAD
 from mendwell.charts import PLOTLY_JS_FILE, PLOTLY_JS_URL
 from mendwell.instruments import Catalog
@@ -244,8 +245,9 @@ def test_after_leave_now_the_apps_address_shows_the_recipe_until_done(srv: Serve
     browser_sign_in(page, srv.url, "Quinn", PASSCODE, "/history")
     expect(page.locator("h1").filter(has_text="History")).to_be_visible()
     page.evaluate("() => fetch('/signout', {method: 'POST', credentials: 'same-origin'})")  # what the tap sends
-    for address in ("/history", "/signin", "/"):
+    for address in ("/history", "/signin", "/", "/checkin?section=7"):
         page.goto(srv.url + address)
+        expect(page).to_have_url(srv.url + neutral.PATH)  # an address that names no sign-in, no section
         expect(page).to_have_title("Lentil soup")
         expect(page.locator("h1")).to_have_text("Lentil soup")
         html = page.content()
