@@ -292,10 +292,17 @@ def _partner_line(
     }  # fmt: skip
 
 
+MONTH_PAD = pd.Timedelta(days=20)  # room beside the first and last month's point, less than half a month
+
+
 def month_ticks(periods: pd.Series) -> dict[str, Any]:
-    """One tick a month for short spans (Plotly would otherwise repeat month labels), fewer for long ones."""
-    n = pd.to_datetime(periods).dt.to_period("M").nunique()
-    return {"dtick": "M1" if n <= 9 else "M3" if n <= 36 else "M12"}
+    """One tick a month for short spans (Plotly would otherwise repeat month labels), fewer for long ones; the
+    axis from just before the first month to just after the last (Plotly's own padding ran a year's chart on to a
+    tick of the next January, a month the chart does not hold)."""
+    when = pd.to_datetime(periods)
+    n = when.dt.to_period("M").nunique()
+    span = [(when.min() - MONTH_PAD).strftime("%Y-%m-%d"), (when.max() + MONTH_PAD).strftime("%Y-%m-%d")]
+    return {"dtick": "M1" if n <= 9 else "M3" if n <= 36 else "M12", "range": span}
 
 
 def trend_figure(
@@ -548,8 +555,7 @@ def kinds_figure(
         )
     xaxis: dict[str, Any] = {}
     if len(months):
-        pad = pd.Timedelta(days=20)
-        xaxis["range"] = [(months[0] - pad).strftime("%Y-%m-%d"), (months[-1] + pad).strftime("%Y-%m-%d")]
+        xaxis["range"] = [(months[0] - MONTH_PAD).strftime("%Y-%m-%d"), (months[-1] + MONTH_PAD).strftime("%Y-%m-%d")]
     layout = _layout(
         plot_text(title),
         420 if large else 340,
@@ -599,8 +605,7 @@ def mending_figure(
         )  # fmt: skip
     xaxis: dict[str, Any] = {}
     if len(months):
-        pad = pd.Timedelta(days=20)
-        xaxis["range"] = [(months[0] - pad).strftime("%Y-%m-%d"), (months[-1] + pad).strftime("%Y-%m-%d")]
+        xaxis["range"] = [(months[0] - MONTH_PAD).strftime("%Y-%m-%d"), (months[-1] + MONTH_PAD).strftime("%Y-%m-%d")]
     layout = _layout(
         plot_text(title),
         420 if large else 340,
@@ -631,6 +636,7 @@ def mirror_figure(df: pd.DataFrame, receiver: PartnerStyle, giver: PartnerStyle,
         f"{possessive(receiver.label)} reaches, seen by both of you",
         380,
         yaxis={"range": [low - pad, high + pad], "title": {"text": "Higher: reaches met more"}},
+        xaxis=month_ticks(df["period"]) if not df.empty else {},
         # long legend entries go under the plot, clear of the title
         legend={"orientation": "v", "yanchor": "top", "y": -0.26, "xanchor": "left", "x": 0},
         margin=fixed_margin(t=50, b=112),
