@@ -69,9 +69,15 @@ def _month_label(d: dt.date) -> str:
 
 
 # The header, short: it is seen once, above the first section; each later section opens below it.
+sent_at = checkin.submitted_at if checkin is not None and checkin.submitted else None
 st.caption(
-    f"{safe(partner.name)} · {_month_name(period)} · saved as you go"
-    + (f" · started {periods.day_label(checkin.started_at)}" if checkin is not None and checkin.started_at else "")
+    f"{safe(partner.name)} · {_month_name(period)}"
+    + (
+        f" · sent {periods.day_label(sent_at)}"  # no longer "saved as you go": it is done
+        if sent_at is not None
+        else " · saved as you go"
+        + (f" · started {periods.day_label(checkin.started_at)}" if checkin is not None and checkin.started_at else "")
+    )
 )
 with st.expander("Another month"):
     st.selectbox(
@@ -423,7 +429,7 @@ def _section(c: Checkin, step: int, answers: dict[str, dict[str, Answer]]) -> No
     inst = instruments[step]
     st.markdown(inst.summary)
     if inst.safety and safety.therapist_told(db, couple.couple_id):
-        st.caption(safety.THERAPIST_TOLD)
+        st.markdown(safety.THERAPIST_TOLD)  # as plain as the summary above it: not the faintest words on screen
     mine = answers.get(inst.id, {})
     with st.container(key=QUESTIONS):
         for it in visible_items(inst, mine):

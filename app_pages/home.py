@@ -90,8 +90,12 @@ else:
 if len(done) == len(couple.partners) and done:
     st.success(
         f"{who[:1].upper() + who[1:]} have both checked in for {periods.label(this_month)}, so the month is "
-        f"open on Together: what {each} felt, side by side, in {own} own words. Look at it together when there "
-        "is a quiet moment; there is no hurry.",
+        f"open on Together: what {each} felt, side by side, in {own} own words. "
+        + (
+            "Look at it together when there is a quiet moment; there is no hurry."
+            if page.viewer.is_partner
+            else "It is theirs to look at together first; you can open it with them in a session."
+        ),
         icon=":material/favorite:",
     )
 elif done:

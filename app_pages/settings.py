@@ -10,9 +10,9 @@ import segno
 import streamlit as st
 
 from mendwell import accounts, audit, keyring, rhythm, safety, security, vault
-from mendwell.errors import InvalidInput, MendwellError
+from mendwell.errors import MendwellError
 from mendwell.limits import CHECKIN_DAY_MAX, CHECKIN_DAY_MIN, NAME_MAX
-from mendwell.model import clean_name
+from mendwell.model import clean_name, different_names
 from mendwell.text import counted, listed
 from ui import feedback, state
 from ui.page import page_setup, safe
@@ -192,11 +192,7 @@ if viewer.is_owner and couple is not None:
             try:
                 # check every name before writing any, so a refused name changes nothing
                 clean_name(couple_name, "couple name")
-                cleaned = [clean_name(new_name, "partner name") for new_name in partner_names.values()]
-                if len({name.casefold() for name in cleaned}) < len(cleaned):  # "Aaron: … / Aaron: …" everywhere
-                    raise InvalidInput(
-                        "Two partners need different names so everyone can tell them apart — an initial is enough."
-                    )
+                different_names([clean_name(new_name, "partner name") for new_name in partner_names.values()])
                 if couple_name != couple.name:
                     db.couples.rename(couple.couple_id, couple_name)
                 for p in couple.partners:

@@ -6,6 +6,7 @@ Plain data: the data layer builds these from rows, pages and reports read them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mendwell.errors import InvalidInput
@@ -102,3 +103,14 @@ def clean_name(name: str, what: str = "name") -> str:
     if len(name) > NAME_MAX:
         raise InvalidInput(f"That {what} is {len(name)} characters long; please keep it to {NAME_MAX}.")
     return name
+
+
+SAME_NAMES = "Two partners need different names so everyone can tell them apart: an initial is enough."
+
+
+def different_names(names: Sequence[str]) -> None:
+    """Refuse partners of one couple named alike, whatever the case and spacing ("Aaron: … / Aaron: …" on every
+    page and in every report; each name already cleaned by `clean_name`)."""
+    folded = [" ".join(n.split()).casefold() for n in names]
+    if len(set(folded)) < len(folded):
+        raise InvalidInput(SAME_NAMES)

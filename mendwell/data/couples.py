@@ -9,7 +9,7 @@ from mendwell.data.engine import Cursor, Engine
 from mendwell.data.settings import vault_salt_key
 from mendwell.errors import InvalidInput, NotFound
 from mendwell.limits import CHECKIN_DAY_DEFAULT, CHECKIN_DAY_MAX, CHECKIN_DAY_MIN, PARTNERS_PER_COUPLE
-from mendwell.model import Couple, Partner, clean_name
+from mendwell.model import Couple, Partner, clean_name, different_names
 
 _PARTNER_COLS = "partner_id, couple_id, slot, name"
 
@@ -30,6 +30,7 @@ class Couples:
         if len(partner_names) != PARTNERS_PER_COUPLE:
             raise InvalidInput("A couple has two partners.")
         names = [clean_name(n, "partner name") for n in partner_names]
+        different_names(names)
 
         def write(cur: Cursor) -> int:
             row = cur.execute("INSERT INTO couples (name) VALUES (?) RETURNING couple_id", [name]).fetchone()

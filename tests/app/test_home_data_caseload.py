@@ -91,9 +91,15 @@ def test_home_points_to_together_once_both_have_checked_in(
         f"You have both checked in for {periods.label(THIS_MONTH)}, so the month is open on Together: what each "
         "of you felt, side by side, in your own words."
     )
+    assert success.endswith("Look at it together when there is a quiet moment; there is no hurry.")
     as_signed_in(monkeypatch, doctor_cookie)  # their therapist opens the page; the couple open it together
-    [link] = together_links(start_app())
+    at = start_app()
+    [link] = together_links(at)
     assert link.label == f"Open {periods.label(THIS_MONTH)} on Together"
+    # said to the therapist as to a therapist (found: "Look at it together when there is a quiet moment")
+    [success] = [s.value for s in at.success]
+    assert success.startswith(f"Nell and Ode have both checked in for {periods.label(THIS_MONTH)}")
+    assert success.endswith("It is theirs to look at together first; you can open it with them in a session.")
 
 
 # -- a wrong file on the Data page ------------------------------------------------------------------------

@@ -857,6 +857,9 @@ def test_a_month_both_checked_in_opens_together_from_the_check_in(
     at = open_page(start_app(), CHECKIN)
     at.selectbox(key="checkin_period").set_value(before).run()
     assert f"You have both checked in for {periods.label(before)}, so it is open on Together." in shown(at)
+    # the header says it was sent, no longer "saved as you go" (found on a phone after submitting)
+    [header] = [c.value for c in at.caption if f"· {periods.label(before)}" in c.value]
+    assert " · sent " in header and "saved as you go" not in header, header
     [link] = [p for p in at.get("page_link") if "together" in p.proto.page]
     assert link.proto.label == f"Open {periods.label(before)} together"
     open_page(at, TOGETHER)

@@ -16,6 +16,7 @@ from mendwell import accounts, audit, security
 from mendwell.config import builtin_assessments_dir
 from mendwell.data import Database
 from mendwell.data.audit import Entry
+from mendwell.model import SAME_NAMES
 from tests.support.apptest import app_store, ok, open_page, shown, sign_in, start_app, unescape
 from tests.support.auth import PASSCODE, partner_accounts, therapist
 from tests.support.data import make_couple
@@ -190,7 +191,7 @@ def test_two_partners_may_not_share_a_name(
     at.text_input(key=f"pname_{bob.partner_id}").input(second)
     next(t for t in at.text_input if t.label == "Couple's name" and t.form_id == "names").input("The Aarons")
     ok(next(b for b in at.button if b.label == "Save names").click().run())
-    assert warnings(at) == ["Two partners need different names so everyone can tell them apart — an initial is enough."]
+    assert warnings(at) == [SAME_NAMES]
     assert not at.success
     after = app_store().couples.get(couple.couple_id)
     assert after is not None and (after.name, [p.name for p in after.partners]) == ("Ann & Bob", ["Ann", "Bob"])

@@ -372,6 +372,16 @@ def test_empty_names_are_refused(store: Database, bad: str) -> None:
     assert store.engine.table_counts()["couples"] == 0
 
 
+@pytest.mark.parametrize("second", ["Sam", " sam ", "SAM", "Sam\u202e"])
+def test_two_partners_of_a_couple_may_not_share_a_name(store: Database, second: str) -> None:
+    """Found: "Sam & Sam" was added with two partners both called Sam (every page then read "Sam: … / Sam: …"),
+    from the Accounts page, first-run setup or the command line alike. Refused, and nothing is written."""
+    with pytest.raises(MendwellError, match="Two partners need different names"):
+        store.couples.create("Sam & Sam", ["Sam", second])
+    assert store.engine.table_counts()["couples"] == 0
+    assert store.couples.create("Sam & Sam", ["Sam", "Sam B."])
+
+
 def test_long_names_are_refused_kindly(store: Database) -> None:
     """Over 80 characters is refused with a message saying how long it is and the limit."""
     assert store.couples.create("x" * NAME_LIMIT, ["a" * NAME_LIMIT, "b"])  # exactly the limit is fine
