@@ -167,14 +167,17 @@ if couple is not None and (viewer.is_partner or viewer.is_owner):
                 _done("rhythm", "Check-in day saved.", f"check-in day {int(new_day)}", couple.couple_id)
     _saved("rhythm")
     st.download_button(
-        "Add a monthly reminder to your calendar (.ics)",
+        "Add a monthly reminder to your calendar (.ics)" if theirs else "A monthly reminder for their calendar (.ics)",
         rhythm.ics(couple.couple_id, day, dt.date.today()).encode("utf-8"),
         file_name="mendwell-monthly-check-in.ics",
         mime="text/calendar",
         on_click="ignore",
         icon=":material/event:",
     )
-    st.caption("The reminder says only “Monthly check-in”: no names, in case your calendar syncs elsewhere.")
+    st.caption(
+        f"The reminder says only “Monthly check-in”: no names, in case {'your' if theirs else 'a'} calendar syncs "
+        "elsewhere."
+    )
 
 # -- the owner: names and practice settings ------------------------------------------------------------
 if viewer.is_owner and couple is not None:

@@ -11,13 +11,14 @@ from pathlib import Path
 import pyotp
 import pytest
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import DownloadButton
 
 from mendwell import accounts, audit, security
 from mendwell.config import builtin_assessments_dir
 from mendwell.data import Database
 from mendwell.data.audit import Entry
 from mendwell.model import SAME_NAMES
-from tests.support.apptest import app_store, ok, open_page, shown, sign_in, start_app, unescape
+from tests.support.apptest import app_store, elements, ok, open_page, shown, sign_in, start_app, unescape
 from tests.support.auth import PASSCODE, partner_accounts, therapist
 from tests.support.data import make_couple
 from tests.support.ui import SETTINGS
@@ -171,6 +172,9 @@ def test_the_monthly_rhythm_names_its_couple_to_a_therapist(
     store.close()
     at = open_page(start_app(), SETTINGS)
     assert [h.value for h in at.header if h.value.startswith("Monthly rhythm")] == [r"Monthly rhythm of Ada \& Bo"]
+    # and the reminder is theirs, not "your calendar"
+    labels = [b.label for b in elements(at, "download_button", DownloadButton)]
+    assert "A monthly reminder for their calendar (.ics)" in labels and not [x for x in labels if "your" in x]
 
 
 # -- 5. names ----------------------------------------------------------------------------------------------
