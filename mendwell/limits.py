@@ -67,7 +67,7 @@ def human_bytes(n: int) -> str:
     """A size in plain words, e.g. 8 GB."""
     for unit, size in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
         if n >= size:
-            return f"{n / size:g} {unit}"
+            return f"{round(n / size, 1):g} {unit}"  # "2 MB", "1.5 GB": never "2.00001 MB"
     return f"{n} bytes"
 
 

@@ -565,15 +565,17 @@ def _plan(cur: Cursor, without_safety: bool) -> tuple[list[str], list[str], dict
             new_couples[int(new_id)] = str(name)
             lines.append(f"{name}: a new couple here (#{new_id}), with {counted(added, 'check-in')}")
         else:
-            line = f"{existing_name} (#{existing_id}): the same couple; {counted(added, 'check-in')} added"
+            said = [f"{counted(added, 'check-in')} added"] if added else []  # never "0 check-ins added"
             if replaced:
-                line += ", " + counted(
-                    replaced,
-                    "draft replaced by its submitted check-in",
-                    "drafts replaced by their submitted check-ins",
+                said.append(
+                    counted(
+                        replaced,
+                        "draft replaced by its submitted check-in",
+                        "drafts replaced by their submitted check-ins",
+                    )
                 )
-            line += f", {kept} already here" if kept else ""
-            lines.append(line)
+            said += [f"{kept} already here"] if kept else []
+            lines.append(f"{existing_name} (#{existing_id}): the same couple; {', '.join(said) or 'nothing new'}")
             if name != existing_name:
                 lines.append(f"  the archive calls this couple {name!r}; here it is {existing_name!r} (kept)")
         for p_name, p_existing in cur.execute(

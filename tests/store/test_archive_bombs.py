@@ -214,3 +214,12 @@ def test_a_parquet_file_that_inflates_far_past_its_size_is_refused_before_it_is_
 
     [problem] = problems
     assert problem.startswith("responses.parquet would unpack to") and "not a Mendwell archive" in problem, problem
+
+
+def test_sizes_are_said_as_people_say_them() -> None:
+    """Found: "more than 2.00001 MB" in a refusal."""
+    from mendwell.limits import human_bytes
+
+    assert [human_bytes(n) for n in (512, 2 * 1024**2 + 10, 1536 * 1024**2, 8 * 1024**3)] == [
+        "512 bytes", "2 MB", "1.5 GB", "8 GB",
+    ]  # fmt: skip

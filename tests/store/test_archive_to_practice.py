@@ -236,8 +236,7 @@ def test_a_couples_archive_goes_back_into_the_database_it_came_from(tmp_path: Pa
     with opened(home) as h:
         report = import_archive(h, later)
         assert report.lines == [
-            "Us (#1): the same couple; 0 check-ins added, 2 drafts replaced by their submitted check-ins, 4 already "
-            "here"
+            "Us (#1): the same couple; 2 drafts replaced by their submitted check-ins, 4 already here"
         ], report.lines
         assert report.words == "2 drafts replaced by their submitted check-ins"  # (it said "answers to drafts")
         assert _months(h, 1) == 3 * 2 and _months(h, 1, "draft") == 0
