@@ -95,6 +95,7 @@ class Side:
 
 
 SAW_DIFFERENTLY = "You saw this part differently."
+IN_THE_SAME_WORDS = ", in the same words"  # after SEEING_DIFFERENTLY in the numbers, where the card says so
 APART_IN_THE_SAME_WORDS = "Your scores were further apart than chance, though your words were the same."
 
 
@@ -262,6 +263,8 @@ def numbers_table(
         row["Gap"] = None if g is None else round(float(g.gap), 2)
         row["More than chance above"] = None if g is None or g.bound != g.bound else round(float(g.bound), 2)
         row["Reading"] = "" if g is None else str(g.reading)
+        if g is not None and g.reading == SEEING_DIFFERENTLY and bool(getattr(g, "same_words", False)):
+            row["Reading"] += IN_THE_SAME_WORDS  # as the card says it: apart, within one wording
         rows.append(row)
     return pd.DataFrame(rows, columns=["Part", *(names[p] for p in partner_ids), "Gap", "More than chance above",
                                        "Reading"])  # fmt: skip
