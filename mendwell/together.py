@@ -262,9 +262,10 @@ def numbers_table(
         g = gap.get(key)
         row["Gap"] = None if g is None else round(float(g.gap), 2)
         row["More than chance above"] = None if g is None or g.bound != g.bound else round(float(g.bound), 2)
-        row["Reading"] = "" if g is None else str(g.reading)
-        if g is not None and g.reading == SEEING_DIFFERENTLY and bool(getattr(g, "same_words", False)):
-            row["Reading"] += IN_THE_SAME_WORDS  # as the card says it: apart, within one wording
+        reading = "" if g is None else str(g.reading)
+        if g is not None and reading == SEEING_DIFFERENTLY and bool(getattr(g, "same_words", False)):
+            reading += IN_THE_SAME_WORDS  # as the card says it: apart, within one wording
+        row["Reading"] = reading
         rows.append(row)
     return pd.DataFrame(rows, columns=["Part", *(names[p] for p in partner_ids), "Gap", "More than chance above",
                                        "Reading"])  # fmt: skip
