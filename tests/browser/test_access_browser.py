@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, WebSocket, WebSocketRoute, expect
 
-from mendwell import periods, tokens
+from mendwell import neutral, periods, tokens
 from mendwell.chart_drawing import MARK
 from mendwell.checkin import make_answer
 from mendwell.data import Database
@@ -263,11 +263,12 @@ def test_leave_now_ends_the_sign_in(
     expect(page.locator("h1").filter(has_text="Lentil soup")).to_be_visible()
     expect(page).to_have_title("Lentil soup")
     screenshot(page, "leave-now-signed-out.png")
-    page.reload()
-    page.wait_for_url("**/signin**")
+    page.reload()  # the recipe's own address, whatever the app's was: nothing of hers, no sign-in form
+    page.wait_for_url(f"**{neutral.PATH}")
+    expect(page.locator("h1")).to_have_text("Lentil soup")
     assert "Rosa" not in page.content()
     page.goto(srv.url + "/checkin")
-    page.wait_for_url("**/signin**")
+    page.wait_for_url(f"**{neutral.PATH}")
     watched.context.close()
 
 
@@ -276,7 +277,7 @@ def test_leave_now_signs_out_at_the_tap_even_when_the_server_does_not_hear_it(
 ) -> None:
     """The tap itself ends the sign-in (a request of its own, not the app's connection): with the click's
     message to the app held back (a busy server, a connection dropping), a reload right after the tap opens
-    the sign-in page, never the check-in again."""
+    the neutral page at its own address, never the check-in again."""
     srv = _rosa_at_the_safety_check(db_file, catalog, server_factory)
     watched = Watched(browser)
     held = {"on": False}
@@ -293,7 +294,8 @@ def test_leave_now_signs_out_at_the_tap_even_when_the_server_does_not_hear_it(
     assert answer.value.ok
     expect(page).to_have_title("Lentil soup")
     page.reload()
-    page.wait_for_url("**/signin**")
+    page.wait_for_url(f"**{neutral.PATH}")
+    expect(page.locator("h1")).to_have_text("Lentil soup")
     assert "Rosa" not in page.content()
     watched.context.close()
 
