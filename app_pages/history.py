@@ -53,7 +53,7 @@ shown = pd.DataFrame(
         "Month": pd.to_datetime(checkins["period"]),
         "Status": checkins["status"].map({"submitted": "Checked in", "draft": "In progress"}),
         "Checked in on": pd.to_datetime(checkins["submitted_at"]),
-        **({"Questions answered": checkins["answers"]} if own else {}),
+        **({"Answers": checkins["answers"]} if own else {}),  # short: four columns fit a phone's width
     }
 )
 steady_table(
@@ -117,17 +117,19 @@ mine["subscale"] = mine["subscale"].fillna(mine["instrument_id"] + " / " + mine[
 band = mine["band"].fillna("")
 # two decimals, as Together's numbers: "3.00 · Often met" beside "2.67 · Often met", not "3 · Often met"
 mine["cell"] = mine["score"].map("{:.2f}".format) + band.where(band == "", " · " + band)
-table = mine.pivot_table(index="period", columns="subscale", values="cell", aggfunc="first", sort=False)
-table = table.sort_index(ascending=False)
-table.index = pd.DatetimeIndex(pd.to_datetime(table.index), name="Month")  # sorts as months, shown in words
-steady_table(
-    table,
-    "history-scores",
-    width="stretch",
-    placeholder=EMPTY_CELL,  # a part with no answer that month
-    column_config={"_index": month_column("Month")},
+# a row per part, the newest month first beside it: on a phone the part and its latest score are what shows,
+# and earlier months are a swipe away (a column per part showed one part of eleven, the rest out of sight)
+table = mine.pivot_table(index="subscale", columns="period", values="cell", aggfunc="first", sort=False)
+table = table.reindex(
+    [t for t in dict.fromkeys(titles["subscale"]) if t in table.index]
+    + [t for t in table.index if t not in set(titles["subscale"])]
 )
+table = table[sorted(table.columns, reverse=True)]
+table.columns = [periods.label(pd.Timestamp(c).date()) for c in table.columns]
+table.index.name = "Part"
+steady_table(table, "history-scores", width="stretch", placeholder=EMPTY_CELL)  # EMPTY_CELL: no answer that month
 st.caption(
+    "The newest month first; earlier months are further right. "
     "Each score is the average of that part's answers (0 to 4, or 0 to 2 for mending), after turning round "
     f"the questions asked the other way. Questions that were skipped or not asked are left out, not counted "
     f"as zero; {EMPTY_CELL} marks a part with no answer that month. Scores from private questions are never "

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -206,7 +207,10 @@ def test_every_page_renders(
         assert at.radio(key="history_partner").options == names
         checkins_table, scores_table = at.dataframe
         assert len(checkins_table.value) > 12  # 24 demo months, a few skipped
-        assert "How my reaches were met" in scores_table.value.columns
+        # a row per part, the newest month first (a column per part showed one of eleven on a phone)
+        assert list(scores_table.value.index[:2]) == ["How my reaches were met", "How I met my partner's reaches"]
+        months_shown = [pd.Timestamp(m) for m in scores_table.value.columns]
+        assert months_shown == sorted(months_shown, reverse=True) and len(months_shown) > 12
         # a part with no answer in a month shows a dash, as the caption says, not Streamlit's "None"
         assert scores_table.value.isna().any().any() and scores_table.proto.placeholder == "—"
         assert "— marks a part with no answer that month" in text

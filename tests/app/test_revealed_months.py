@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from mendwell import periods
 from mendwell.data import Database
 from mendwell.instruments import Catalog
 from tests.support.apptest import (
@@ -108,7 +109,7 @@ def test_a_partner_sees_the_others_month_only_once_both_have_submitted(
     ok(at)
     assert WAITS in shown(at)
     [listed, scores] = [d.value for d in at.dataframe]
-    assert APRIL not in set(scores.index) and APRIL not in set(listed["Month"])
+    assert periods.label(APRIL.date()) not in set(scores.columns) and APRIL not in set(listed["Month"])
     # each score with two decimals, as in Together: "3.00 · Often met", never "3 · Often met"
     cells = scores.stack()
     assert len(cells) and cells.str.fullmatch(r"\d+\.\d\d( · .+)?").all(), cells.tolist()
@@ -116,7 +117,7 @@ def test_a_partner_sees_the_others_month_only_once_both_have_submitted(
     assert pd.api.types.is_datetime64_any_dtype(listed["Month"]) and listed["Month"].is_monotonic_decreasing
     assert pd.api.types.is_datetime64_any_dtype(listed["Checked in on"]) and listed["Checked in on"].notna().all()
     # how many questions his check-ins hold is his alone (the follow-ups asked would tell his answers)
-    assert "Questions answered" not in listed.columns and set(listed["Status"]) == {"Checked in"}
+    assert "Answers" not in listed.columns and set(listed["Status"]) == {"Checked in"}
 
     # Ann submits April: it opens, on her charts too
     db = app_store()
