@@ -21,6 +21,7 @@ import pytest
 from mendwell.data import Database
 from mendwell.instruments import Catalog, load_catalog
 from tests.support.clock import wait_before_starting
+from tests.support.data import new_database
 from tests.support.paths import ARTIFACTS, ASSESSMENTS
 from tests.support.report import Planted, plant
 from tests.support.server import Server, ServerFactory
@@ -62,20 +63,18 @@ def db_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def store(db_file: Path, catalog: Catalog) -> Iterator[Database]:
-    """An empty store on a real DuckDB file, instruments registered."""
-    s = Database(db_file)
-    s.definitions.register(catalog.instruments)
+    """An empty store on a real DuckDB file of its own, instruments registered."""
+    s = Database(new_database(db_file, catalog))
     yield s
     s.close()
 
 
 @pytest.fixture
-def demo_store(store: Database, catalog: Catalog) -> Database:
+def demo_store(db_file: Path, catalog: Catalog) -> Iterator[Database]:
     """A store holding three demo couples with 24 months each."""
-    from mendwell.demo import generate
-
-    generate(store, catalog, couples=3, months=24, seed=11)
-    return store
+    s = Database(new_database(db_file, catalog, demo=(3, 24, 11)))
+    yield s
+    s.close()
 
 
 @pytest.fixture(scope="session")

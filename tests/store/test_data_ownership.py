@@ -31,6 +31,7 @@ from mendwell.checkin import Answer
 from mendwell.data import Database
 from mendwell.data import archive as data_archive
 from mendwell.data.archive import TABLES
+from mendwell.demo import generate
 from mendwell.errors import ArchiveError, MendwellError
 from mendwell.instruments import Catalog, Instrument
 from mendwell.scoring import scores
@@ -138,6 +139,19 @@ class World:
     new: Path  # an archive of couple 4 alone (not in target)
     full: Path  # an archive of couples 1 to 4
     new_couple: int
+
+
+@pytest.fixture
+def demo_store(db_file: Path, catalog: Catalog) -> Iterator[Database]:
+    """Three demo couples, written into this file in the test's own run (not a copy of a file made once, as
+    tests/conftest.py's): the search for traces of erased text needs it stored as written. In a copy, the
+    markers planted later were packed with rows already there, and one draft note's was out of plain sight, so
+    "no trace" would have proved nothing for it."""
+    store = Database(db_file)
+    store.definitions.register(catalog.instruments)
+    generate(store, catalog, couples=3, months=24, seed=11)
+    yield store
+    store.close()
 
 
 @pytest.fixture(scope="module")
