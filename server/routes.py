@@ -337,7 +337,11 @@ def _invite_form(request: Request, token: str, partner_name: str, note: str = ""
 
 
 def _unusable(request: Request) -> HTMLResponse:
-    return _respond(request, "Invitation · Mendwell", "<h1>Invitation</h1>" + html.message(invitations.UNUSABLE), 410)
+    # the one most likely to open a used link again is whoever used it: the way to sign in, naming no one
+    again = '<p>Made your account with this link already? <a href="/signin">Sign in</a>.</p>'
+    return _respond(
+        request, "Invitation · Mendwell", "<h1>Invitation</h1>" + html.message(invitations.UNUSABLE) + again, 410
+    )
 
 
 async def invitation_page(request: Request) -> Response:

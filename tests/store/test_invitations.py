@@ -56,6 +56,7 @@ def test_a_link_makes_the_account_once_and_signs_it_in(
     again = Client().get(f"/invite/{ana}")
     assert again.status_code == 410 and invitations.UNUSABLE in again.text.replace("&#x27;", "'")
     assert "Ana" not in again.text and "Ben" not in again.text
+    assert '<a href="/signin">Sign in</a>' in again.text  # whoever used it is the likeliest to open it again
 
 
 def test_expired_and_altered_links_get_the_same_kind_answer(
