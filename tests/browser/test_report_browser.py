@@ -3,18 +3,20 @@ with the couple and months at the top of every page after the first, "Page i of 
 heading left at the foot of a page and no page but the last half empty (what it holds:
 tests/store/test_report.py).
 
-Printed once per paper: A4 through `mendwell.pdf` (Debian's Chromium, headless), Letter through
-`mendwell report ... OUT.pdf --paper letter`; read back with poppler-utils (pdfinfo, pdftotext).
+Printed once per paper: A4 through `mendwell.pdf` (the Chromium it finds first: Debian's headless build when it is
+here), Letter through `mendwell report ... OUT.pdf --paper letter` by the whole browser (Debian's `chromium`) when
+both are here, so that both builds are held to the same pages; read back with poppler-utils (pdfinfo, pdftotext).
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 from playwright.sync_api import Page, Route
 
-from mendwell.pdf import html_to_pdf
+from mendwell.pdf import ENV, find_chromium, html_to_pdf
 from mendwell.report import FULL, HALF, running_header
 from tests.support.browser import screenshot
 from tests.support.cli import run_cli
@@ -29,13 +31,18 @@ TOP, BOTTOM = 17 * MM, 15 * MM  # the report's page margins: the running header 
 
 @pytest.fixture(scope="module")
 def printed(planted: Planted, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Printed]:
-    """The 12-month report printed on A4 (by mendwell.pdf) and on Letter (by the command line)."""
+    """The 12-month report printed on A4 (by mendwell.pdf) and on Letter (by the command line, with the whole
+    browser when there is one besides the headless build found first)."""
     need_poppler()
     folder = tmp_path_factory.mktemp("printed")
     a4 = folder / "report-a4.pdf"
     a4.write_bytes(html_to_pdf(planted.html, "a4"))
     letter = folder / "report-letter.pdf"
-    result = run_cli(planted.db, "report", "--couple", str(planted.couple_id), "--paper", "letter", str(letter))
+    whole = shutil.which("chromium")
+    other = {ENV: whole} if whole and whole != find_chromium() else {}
+    result = run_cli(
+        planted.db, "report", "--couple", str(planted.couple_id), "--paper", "letter", str(letter), env_extra=other
+    )
     assert result.returncode == 0, result.stderr
     assert f"Wrote {letter}" in result.stdout and ", Letter)" in result.stdout
     return {"a4": read_pdf(a4), "letter": read_pdf(letter)}

@@ -11,11 +11,16 @@ BUSY = "in use by another Mendwell process"
 
 
 def run_cli(
-    db: Path, *args: str, extra_dirs: list[Path] | None = None, timeout: float = 120
+    db: Path,
+    *args: str,
+    extra_dirs: list[Path] | None = None,
+    timeout: float = 120,
+    env_extra: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """`python -m mendwell.cli ARGS` with MENDWELL_DB (and MENDWELL_ASSESSMENTS) set, every other
-    MENDWELL_ variable unset, in the database's folder, with no terminal on stdin."""
+    """`python -m mendwell.cli ARGS` with MENDWELL_DB (and MENDWELL_ASSESSMENTS, and `env_extra`) set, every
+    other MENDWELL_ variable unset, in the database's folder, with no terminal on stdin."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MENDWELL_")}
+    env.update(env_extra or {})
     env["MENDWELL_DB"] = str(db)
     if extra_dirs:
         env["MENDWELL_ASSESSMENTS"] = os.pathsep.join(str(d) for d in extra_dirs)

@@ -24,6 +24,7 @@ class FrameJournal:
         self._t0 = time.monotonic()
         self._lines: deque[str] = deque(maxlen=KEPT)
         self._elements = 0  # larger messages from the server since the last line
+        self.reruns_sent = 0  # reruns the page has asked for: a tap that was sent, or not
         page.on("websocket", self._watch)
 
     def lines(self) -> list[str]:
@@ -57,6 +58,7 @@ class FrameJournal:
             self._note(f"-> {kind}")
             return
         rerun = msg.rerun_script
+        self.reruns_sent += 1
         taps = [
             w.id.rsplit("-", 1)[-1] for w in rerun.widget_states.widgets if w.WhichOneof("value") == "trigger_value"
         ]
