@@ -198,9 +198,9 @@ if viewer.is_owner and couple is not None:
                 different_names([clean_name(new_name, "partner name") for new_name in partner_names.values()])
                 if couple_name != couple.name:
                     db.couples.rename(couple.couple_id, couple_name)
-                for p in couple.partners:
-                    if partner_names[p.partner_id] != p.name:
-                        db.couples.rename_partner(p.partner_id, partner_names[p.partner_id])
+                changed = {p.partner_id: partner_names[p.partner_id] for p in couple.partners}
+                if any(changed[p.partner_id] != p.name for p in couple.partners):
+                    db.couples.rename_partners(changed)  # both at once: a swap of names is not refused halfway
             except MendwellError as exc:
                 feedback.show(exc)
             else:

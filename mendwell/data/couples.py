@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mendwell.data.engine import Cursor, Engine
@@ -96,18 +96,30 @@ class Couples:
         self._engine.bump(couple_id)
 
     def rename_partner(self, partner_id: int, name: str) -> None:
-        """Change a partner's name."""
-        name = clean_name(name, "partner name")
+        """Change a partner's name (never to their partner's: `model.different_names`)."""
+        self.rename_partners({partner_id: name})
 
-        def write(cur: Cursor) -> int:
-            row = cur.execute(
-                "UPDATE partners SET name = ? WHERE partner_id = ? RETURNING couple_id", [name, partner_id]
-            ).fetchone()
-            if row is None:
-                raise NotFound("That partner no longer exists.")
-            return int(row[0])
+    def rename_partners(self, names: Mapping[int, str]) -> None:
+        """Change partners' names (partner id -> new name) in one transaction: the names of each couple are checked
+        as they will be, so two partners can swap names, and no partner can take the other's."""
+        cleaned = {int(pid): clean_name(n, "partner name") for pid, n in names.items()}
 
-        self._engine.bump(self._engine.transaction(write))
+        def write(cur: Cursor) -> set[int]:
+            couples: set[int] = set()
+            for pid, name in cleaned.items():
+                row = cur.execute(
+                    "UPDATE partners SET name = ? WHERE partner_id = ? RETURNING couple_id", [name, pid]
+                ).fetchone()
+                if row is None:
+                    raise NotFound("That partner no longer exists.")
+                couples.add(int(row[0]))
+            for couple_id in couples:
+                rows = cur.execute("SELECT name FROM partners WHERE couple_id = ?", [couple_id]).fetchall()
+                different_names([str(r[0]) for r in rows])  # refused: the transaction is rolled back
+            return couples
+
+        for couple_id in self._engine.transaction(write):
+            self._engine.bump(couple_id)
 
     def checkin_day(self, couple_id: int) -> int:
         """The day of the month the couple checks in (1..28)."""

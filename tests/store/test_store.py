@@ -402,6 +402,24 @@ def test_long_names_are_refused_kindly(store: Database) -> None:
     assert couple is not None and couple.name == "Ann & Bo" and couple.partners[0].name == "Ann"
 
 
+def test_partners_can_swap_names_but_never_share_one(store: Database) -> None:
+    """A partner renamed alone cannot take the other's name (every page would read "Ann: ... / Ann: ..."), and
+    nothing is changed by the refusal; both renamed at once may swap names."""
+    couple_id, p1, p2 = partners(store)
+    revision = store.engine.revision(couple_id)
+    with pytest.raises(MendwellError, match="different names"):
+        store.couples.rename_partner(p1, " bO ")
+    with pytest.raises(MendwellError, match="different names"):
+        store.couples.rename_partners({p1: "Cy", p2: "cy"})
+    couple = store.couples.get(couple_id)
+    assert couple is not None and [p.name for p in couple.partners] == ["Ann", "Bo"]
+    assert store.engine.revision(couple_id) == revision  # nothing written, so nothing cached went stale
+    store.couples.rename_partners({p1: "Bo", p2: "Ann"})
+    couple = store.couples.get(couple_id)
+    assert couple is not None and [p.name for p in couple.partners] == ["Bo", "Ann"]
+    assert store.engine.revision(couple_id) > revision
+
+
 def test_whitespace_in_names_is_tidied(store: Database) -> None:
     """Leading, trailing and repeated whitespace is collapsed to single spaces."""
     couple_id = store.couples.create("  Ann \t and\n\nBo  ", [" Ann ", "Bo"])
