@@ -7,7 +7,7 @@ import segno
 import streamlit as st
 
 from mendwell import accounts, audit, invitations, security
-from mendwell.errors import MendwellError
+from mendwell.errors import InvalidInput, MendwellError
 from mendwell.limits import INVITATION_DAYS, NAME_MAX
 from mendwell.model import Account
 from ui import feedback, state
@@ -57,16 +57,26 @@ steady_table(
 
 # -- a new couple: each partner makes their own account from an invitation -----------------------------
 st.header("Add a couple")
-with st.form("add_couple", clear_on_submit=True):
+_NEW_COUPLE = ("new_couple_name", "new_partner_1", "new_partner_2")
+if st.session_state.pop(_NEW_COUPLE[0] + "_done", False):  # added: the form starts empty for the next couple
+    for key in _NEW_COUPLE:
+        st.session_state[key] = ""
+with st.form("add_couple"):  # not cleared on submit: a refused name keeps what was typed, to be mended
     st.caption(
         "Each partner then gets an invitation: a link (and a QR code) that works once, for "
         f"{INVITATION_DAYS} days, with which they make their own account on their own phone."
     )
-    name = st.text_input("Couple name", max_chars=NAME_MAX, placeholder="e.g. Alex & Sam")
-    first = st.text_input("First partner's name", max_chars=NAME_MAX)
-    second = st.text_input("Second partner's name", max_chars=NAME_MAX)
+    name = st.text_input("Couple name", max_chars=NAME_MAX, placeholder="e.g. Alex & Sam", key=_NEW_COUPLE[0])
+    first = st.text_input("First partner's name", max_chars=NAME_MAX, key=_NEW_COUPLE[1])
+    second = st.text_input("Second partner's name", max_chars=NAME_MAX, key=_NEW_COUPLE[2])
     if st.form_submit_button("Add couple"):
+        missing = [which for which, given in (("first", first), ("second", second)) if not given.strip()]
         try:
+            if missing:
+                raise InvalidInput(
+                    f"Please give the {' and the '.join(missing)} partner's name{'s' if len(missing) > 1 else ''}: "
+                    "each partner is invited by name."
+                )
             new_id = db.couples.create(name or f"{first} & {second}", [first, second])
             created = db.couples.get(new_id)
             assert created is not None
@@ -79,6 +89,7 @@ with st.form("add_couple", clear_on_submit=True):
             feedback.show(exc)
         else:
             choose_couple(new_id)
+            st.session_state[_NEW_COUPLE[0] + "_done"] = True
             _done("add_couple", f"Added {safe(created.name)}. Their invitations are below.", "couple added", new_id)
 feedback.said_under("add_couple")
 

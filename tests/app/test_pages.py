@@ -213,6 +213,7 @@ def test_every_page_renders(
         assert months_shown == sorted(months_shown, reverse=True) and len(months_shown) > 12
         # a part with no answer in a month shows a dash, as the caption says, not Streamlit's "None"
         assert scores_table.value.isna().any().any() and scores_table.proto.placeholder == "—"
+        assert len(scores_table.value) == 11  # all in view, in Chromium: tests/browser/test_accessibility.py
         assert "— marks a part with no answer that month" in text
     else:
         assert "Names" in text
@@ -326,12 +327,23 @@ def test_accounts_add_couple_refuses_bad_names_kindly(
     sign_in(monkeypatch, store, therapist(store, "Dr Owner", owner=True))
     store.close()
     at = open_page(start_app(), ACCOUNTS)
+
+    def typed() -> list[str]:
+        return [str(t.value) for t in at.text_input if t.form_id == "add_couple"]
+
+    # which name is missing is said (it was "Please give a partner name."), and what was typed stays to be
+    # finished (the form emptied itself)
     add_couple(at, "Alex & Sam", "Alex", "")  # second partner left empty
-    assert [e.value for e in at.warning] == ["Please give a partner name."]
+    assert [e.value for e in at.warning] == ["Please give the second partner's name: each partner is invited by name."]
+    assert typed() == ["Alex & Sam", "Alex", ""]
     assert app_store().couples.count() == 0
 
     add_couple(at, "Alex & Sam", "   ", "Sam")  # only spaces
-    assert [e.value for e in at.warning] == ["Please give a partner name."]
+    assert [e.value for e in at.warning] == ["Please give the first partner's name: each partner is invited by name."]
+    add_couple(at, "", "", "")
+    assert [e.value for e in at.warning] == [
+        "Please give the first and the second partner's names: each partner is invited by name."
+    ]
     assert app_store().couples.count() == 0
 
     # a name over 80 characters cannot even be typed (the field stops at 80, as in the browser);
@@ -342,6 +354,11 @@ def test_accounts_add_couple_refuses_bad_names_kindly(
     assert field.value != HOSTILE_FULL
     assert app_store().couples.count() == 0
     assert [a.name for a in app_store().accounts.all()] == ["Dr Owner"]
+
+    # once a couple is added, the form is empty for the next
+    add_couple(at, "Alex & Sam", "Alex", "Sam")
+    assert [m.value for m in at.success] == ["Added Alex \\& Sam. Their invitations are below."]
+    assert typed() == ["", "", ""]
 
 
 # -- a full check-in through the UI ------------------------------------------------------------
