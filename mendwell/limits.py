@@ -86,6 +86,9 @@ MIN_TREND_POINTS = 5  # monthly points before "moving up/down" is said (an exact
 TREND_MONTHS = 12  # "at a glance" looks for a trend over at most this many recent months
 GLANCE_MAX = 3  # "at a glance" leads with at most this many things
 THEMES_SHOWN = 3  # themes ranked first per partner (the rest are one click away)
+# rows in any one table of an archive: a practice of 500 couples over ten years holds about 7 million answers.
+# Parquet packs a column of one value repeated into a few bytes, so this many rows can fit in a small file
+ARCHIVE_ROWS_MAX = 30_000_000
 ARCHIVE_MAX_RATIO = 100  # unpacked / packed for any one member: more is a zip bomb, not a Mendwell archive
 ARCHIVE_CHUNK_BYTES = 1024**2  # members are unpacked to disk this much at a time, never whole into memory
 INVITATION_DAYS = 7  # an invitation link works this many days, once

@@ -22,6 +22,7 @@ from mendwell.instruments import Instrument
 from mendwell.limits import (
     ARCHIVE_CHUNK_BYTES,
     ARCHIVE_MAX_RATIO,
+    ARCHIVE_ROWS_MAX,
     ARCHIVE_UNPACKED_MAX_BYTES,
     CHECKIN_DAY_MAX,
     CHECKIN_DAY_MIN,
@@ -147,8 +148,8 @@ class Staging:
         names = [r[0] for r in found]
         if names != list(columns):
             return [f"{table}.parquet: columns are {names}, expected {list(columns)}"]
-        if inflated := _inflated(cur, table, parquet):
-            return [inflated]
+        if refusal := _inflated(cur, table, parquet) or _rows_refused(cur, table, parquet, declared_rows):
+            return [refusal]
         casts = ", ".join(f"TRY_CAST({c} AS {t}) AS {c}" for c, t in columns.items())
         bad = " OR ".join(f"(TRY_CAST(raw.{c} AS {t}) IS NULL AND raw.{c} IS NOT NULL)" for c, t in columns.items())
         problems = []
@@ -192,6 +193,21 @@ def _inflated(cur: Cursor, table: str, parquet: Path) -> str | None:
             f"{table}.parquet would unpack to {unpacked / max(size, 1):,.0f} times its size (at most "
             f"{ARCHIVE_MAX_RATIO} is accepted); this is not a Mendwell archive"
         )
+    return None
+
+
+def _rows_refused(cur: Cursor, table: str, parquet: Path, declared_rows: int) -> str | None:
+    """Why a Parquet file is refused, from the rows its footer says it holds, before they are loaded: more than any
+    archive holds (a column of one repeated value packs millions of rows into a few KB, within every size limit),
+    or not the rows the manifest says. None when neither."""
+    row = cur.execute("SELECT coalesce(sum(num_rows), 0) FROM parquet_file_metadata(?)", [str(parquet)]).fetchone()
+    rows = int(row[0]) if row else 0
+    if rows > ARCHIVE_ROWS_MAX:
+        return (
+            f"{table}.parquet holds {rows:,} rows, more than a Mendwell archive holds ({ARCHIVE_ROWS_MAX:,}); refused"
+        )
+    if rows != declared_rows:
+        return f"{table}.parquet: {rows} rows, but the manifest says {declared_rows}"
     return None
 
 

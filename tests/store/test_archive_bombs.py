@@ -216,6 +216,47 @@ def test_a_parquet_file_that_inflates_far_past_its_size_is_refused_before_it_is_
     assert problem.startswith("responses.parquet would unpack to") and "not a Mendwell archive" in problem, problem
 
 
+def test_a_parquet_file_of_more_rows_than_any_archive_holds_is_refused_before_it_is_loaded(
+    store: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A column of one value repeated packs millions of rows into a few KB (50 million in 458 KB), within every size
+    limit, and DuckDB would load them all. The footer says how many rows there are: more than `ARCHIVE_ROWS_MAX`
+    is refused from there, and so is a count that is not the manifest's, before a row is loaded. (The limit is
+    lowered here so that the file is quick to write; the rule is the same.)"""
+    monkeypatch.setattr("mendwell.data.archive.ARCHIVE_ROWS_MAX", 50_000)
+    with zipfile.ZipFile(export_archive(store, tmp_path / "real.zip")) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    real_rows = {t: pq.read_metadata(pa.BufferReader(members[f"{t}.parquet"])).num_rows for t in TABLES}
+    n = 200_000
+    answers = pa.table(
+        {
+            "checkin_id": pa.array([1] * n, pa.int64()),
+            "instrument_id": ["bids"] * n,
+            "instrument_version": pa.array([1] * n, pa.int32()),
+            "item_id": ["b1"] * n,
+            "value": pa.array([1.0] * n, pa.float64()),
+            "text": pa.array([None] * n, pa.string()),
+        }
+    )
+    sink = pa.BufferOutputStream()
+    pq.write_table(answers, sink, compression="zstd")
+    members["responses.parquet"] = sink.getvalue().to_pybytes()
+    assert len(members["responses.parquet"]) * 10 < n  # packed far tighter than a byte a row
+    for declared, said in (
+        (n, "responses.parquet holds 200,000 rows, more than a Mendwell archive holds (50,000); refused"),
+        (5, None),
+    ):
+        members[MANIFEST] = manifest({**real_rows, "responses": declared})
+        bomb = tmp_path / f"rows-{declared}.zip"
+        with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name, data in members.items():
+                zf.writestr(name, data)
+        monkeypatch.setattr("mendwell.data.archive.ARCHIVE_ROWS_MAX", 50_000 if said else 10 * n)
+        problems, peak = refused(store, bomb)
+        assert problems == [said or f"responses.parquet: {n} rows, but the manifest says 5"], problems
+        assert peak < SMALL_PEAK
+
+
 def test_sizes_are_said_as_people_say_them() -> None:
     """Found: "more than 2.00001 MB" in a refusal."""
     from mendwell.limits import human_bytes
