@@ -325,6 +325,10 @@ def _review(c: Checkin, answers: dict[str, dict[str, Answer]], cat: Catalog) -> 
                     value = "_none chosen_" if any_that_fit(it) else "_left blank_"
                 st.markdown(f"{it.text}  \n**{value}**")
             st.button("Change answers", key=f"edit_{inst.id}", on_click=_go_to, args=(c, idx))
+        if inst.safety and safety.therapist_told(db, couple.couple_id):
+            # said again where the check-in is sent, whatever was answered: a "yes" given while the section said
+            # nothing of a therapist (the flag turned on since) is never sent without this having been said
+            st.markdown(safety.THERAPIST_TOLD)
 
     st.header("Anything you want to name this month?", anchor=False)
     field, vis_key = state.note_field(c.checkin_id), state.note_visibility(c.checkin_id)

@@ -88,6 +88,11 @@ def test_the_safety_check_says_when_a_yes_reaches_the_therapist(
     at = open_page(start_app(), CHECKIN)
     assert "Feeling safe" in [s.value for s in at.header]
     assert (safety.THERAPIST_TOLD in _texts(at)) == (flag and has_therapist)
+    # and again where the check-in is sent, whatever was answered: a "yes" given while the section said nothing of
+    # a therapist (the flag turned on since) is sent only once this has been said; it tells nothing of the answer
+    next(b for b in at.button if b.label == "Review my answers").click().run()  # the last section: never asks
+    assert "Look it over" in [s.value for s in at.header]
+    assert (safety.THERAPIST_TOLD in _texts(at)) == (flag and has_therapist)
 
 
 def test_leave_now_after_the_tap_ended_the_sign_in_still_goes_neutral(
