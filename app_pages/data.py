@@ -16,6 +16,7 @@ from mendwell.backups import backups_folder, delete_backups, list_backups
 from mendwell.config import db_path
 from mendwell.errors import ArchiveError, MendwellError
 from mendwell.export import FORMATS, export, scope_for
+from mendwell.page_style import WRAPPED_CODE_KEY
 from mendwell.text import counted, listed, possessive
 from ui import feedback, state
 from ui.auth import sealing_key
@@ -49,7 +50,9 @@ elif viewer.is_partner and not sealing_key_gate(db, viewer):
     pass  # their private notes go in opened: the passcode first, after a restart of the server
 else:
     with st.form("export_form"):
-        fmt = st.radio("Format", list(FORMATS), format_func=FORMAT_WORDS.__getitem__, horizontal=True)
+        # one choice a line, keyed: its room is kept while Streamlit fetches a radio's code (`page_style.ROOM_FOR`);
+        # in a row it wrapped on a phone and took another height there, and what was under it moved once drawn
+        fmt = st.radio("Format", list(FORMATS), format_func=FORMAT_WORDS.__getitem__, key="export_format")
         go_export = st.form_submit_button("Prepare the export")
     if go_export:
         with tempfile.TemporaryDirectory() as tmp:
@@ -86,10 +89,12 @@ st.markdown(
     "included. So it is made at the command line of the computer that runs Mendwell, by someone who may open its "
     "files, never downloaded through a browser. While Mendwell runs, the command asks it to write the archive:"
 )
-# plain and wrapped: shell colours fall below 4.5:1 contrast, and a keyboard cannot scroll a block sideways
-st.code(
-    f"MENDWELL_DB={db_path()} .venv/bin/mendwell archive mendwell-archive-{stamp}.zip", language=None, wrap_lines=True
-)
+# plain and wrapped (`page_style.WRAPPED_CODE_KEY`): shell colours fall below 4.5:1 contrast, and a keyboard cannot
+# scroll a block sideways. Words in a paragraph, not `st.code` nor a Markdown block: Streamlit fetches their code the
+# first time a page shows one, and what was under the command moved down once it came (by a height that follows the
+# width and the path, so no room can be kept for it)
+with st.container(key=WRAPPED_CODE_KEY):
+    st.markdown(f"`MENDWELL_DB={db_path()} .venv/bin/mendwell archive mendwell-archive-{stamp}.zip`")
 st.caption("Add `--couple ID` for one couple. Bring it to another Mendwell with Import below, or `mendwell import`.")
 
 # -- import -------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from mendwell import periods, recording, reveal, together, views
+from mendwell.page_style import WHOLE_ROWS_MOST, table_height
 from mendwell.text import md_escape, possessive
 from ui.auth import sealing_key
 from ui.gates import sealing_key_gate
@@ -127,7 +128,9 @@ table = table.reindex(
 table = table[sorted(table.columns, reverse=True)]
 table.columns = [periods.label(pd.Timestamp(c).date()) for c in table.columns]
 table.index.name = "Part"
-steady_table(table, "history-scores", width="stretch", placeholder=EMPTY_CELL)  # EMPTY_CELL: no answer that month
+# every part in view (Streamlit's own height showed ten, the eleventh scrolled out of sight inside the table)
+whole = table_height(len(table), capped=False, most=WHOLE_ROWS_MOST)
+steady_table(table, "history-scores", width="stretch", height=whole, placeholder=EMPTY_CELL)  # no answer: EMPTY_CELL
 st.caption(
     "The newest month first; earlier months are further right. "
     "Each score is the average of that part's answers (0 to 4, or 0 to 2 for mending), after turning round "

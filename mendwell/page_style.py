@@ -21,17 +21,21 @@ WORDS_ROW_PX = 68  # a table row of two lines of words (the caseload board)
 TABLE_ROWS_PX = (TABLE_ROW_PX, WORDS_ROW_PX)  # the row heights of the app's tables
 
 
-def table_height(rows: int, row_px: int = TABLE_ROW_PX, *, capped: bool = True) -> int:
+WHOLE_ROWS_MOST = 24  # a table shown whole (History's parts) keeps its room up to this many rows
+
+
+def table_height(rows: int, row_px: int = TABLE_ROW_PX, *, capped: bool = True, most: int = 10) -> int:
     """The height in px of a table of `rows` rows of `row_px` (at least one: Streamlit draws no shorter table):
-    `capped`, the height Streamlit gives a table given none (measured in Chromium); else ten rows at most."""
+    `capped`, the height Streamlit gives a table given none (measured in Chromium); else `most` rows at most."""
     if capped:
         return min(row_px * max(rows, 1) + TABLE_ROW_PX + 2, TABLE_MOST_PX)
-    return row_px * min(max(rows, 1), 10) + TABLE_ROW_PX + 2
+    return row_px * min(max(rows, 1), most) + TABLE_ROW_PX + 2
 
 
 # every height a table's box may keep (each kept only while Streamlit's placeholder is there)
 TABLE_HEIGHTS = sorted(
-    {table_height(n, row, capped=capped) for row in TABLE_ROWS_PX for n in range(1, 12) for capped in (True, False)}
+    {table_height(n, row) for row in TABLE_ROWS_PX for n in range(1, 12)}
+    | {table_height(n, row, capped=False, most=n) for row in TABLE_ROWS_PX for n in range(1, WHOLE_ROWS_MOST + 1)}
 )
 _TABLE_ROOM = "\n".join(
     f'.stApp :is([class*="st-key-{TABLE_BOX_PREFIX}{px}-"], [class*="st-key-{TABLE_ROOM_PREFIX}{px}-"])'
@@ -45,6 +49,7 @@ SCALES_PREFIX = "mwscales-"  # the keys of containers whose horizontal radio gro
 # them while Streamlit fetches their code (its placeholder is 40 px), so what is under them does not move when
 # they come.
 ROOM_FOR = {
+    "export_format": 95.17,  # three choices a line each, with their label
     "trend_range": 60,
     "themes_range": 60,
     "themes_look_back": 60,
@@ -83,6 +88,7 @@ _SCALES = f"""{_GROUP} {{ flex-wrap: nowrap; gap: 0; width: 100%; max-width: 36r
 # Streamlit leaves its links focusable off-screen (2.4.3, 2.4.7), and a date's day and month are targets of at
 # least 24 px, easier to tap (2.5.8). On a phone a page's title is a size smaller, so "Monthly
 # check-in" and "Recurring themes" stay on one line (at Streamlit's 44 px they broke in two at 360 px).
+WRAPPED_CODE_KEY = "mwwrapped-code"  # a command to copy, in a paragraph, whose lines wrap anywhere
 FOCUS_RING = "#1f5a5d"
 PAGE_STYLE = f"""<style>
 .stApp :is(a, button, summary, [role="tab"], [role="radio"], [role="checkbox"], [role="switch"],
@@ -112,6 +118,7 @@ PAGE_STYLE = f"""<style>
 }}
 .stApp [class*="st-key-{UNSEEN_PREFIX}"] {{ display: none; }}
 .stApp [class*="st-key-{TABLE_ROOM_PREFIX}"] {{ margin-top: 1.75rem; }}
+.stApp .st-key-{WRAPPED_CODE_KEY} code {{ white-space: pre-wrap; overflow-wrap: anywhere; font-size: 0.9em; }}
 {_TABLE_ROOM}
 {_SCALES}
 {_ROOM}
