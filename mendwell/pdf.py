@@ -22,8 +22,8 @@ from mendwell.errors import ReportError
 from mendwell.report import for_paper
 
 ENV = "MENDWELL_CHROMIUM"  # a Chromium to use instead of looking for one
-# Chromium's headless build first: it prints the same pages (the same Blink) in about half the time, and a server
-# needs nothing more of a browser
+# Chromium's headless build first: it prints the same pages (the same Blink) sooner (a year's report 1.7 s, against
+# 2.4 s by the whole browser), and a server needs nothing more of a browser
 NAMES = ("chromium-headless-shell", "chromium", "chromium-browser", "google-chrome")
 TIMEOUT = 120.0  # seconds: a hang guard (a 12-month report prints in a few seconds)
 DEFAULT_PAPER = "a4"

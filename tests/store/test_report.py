@@ -535,8 +535,8 @@ def test_without_chromium_a_pdf_is_declined_kindly(
 
 
 def test_the_headless_build_is_looked_for_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With both on the PATH, Chromium's headless build prints (the same pages in about half the time); the
-    whole browser serves alone."""
+    """With both on the PATH, Chromium's headless build prints (the same pages, sooner); the whole browser serves
+    alone."""
     for name in ("chromium", "chromium-headless-shell"):
         (tmp_path / name).write_text("#!/bin/sh\n")
         (tmp_path / name).chmod(0o755)
