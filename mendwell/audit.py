@@ -15,12 +15,14 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from mendwell.data import Database
 from mendwell.data.audit import Entry
 from mendwell.model import Account
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 OPERATOR = "operator"  # the person at the machine's command line
 ANONYMOUS = "anonymous"
@@ -107,7 +109,8 @@ def table(db: Database, couple_id: int | None = None, since: dt.date | None = No
     start = dt.datetime.combine(since, dt.time()) if since else None
     frame = db.audit.frame(couple_id, start)
     names, say = couples_named(db), named(db)
-    couples = ["" if pd.isna(c) else names.get(int(c), f"couple {int(c)}") for c in frame["couple_id"]]
+    ids = frame["couple_id"]
+    couples = ["" if none else names.get(int(c), f"couple {int(c)}") for c, none in zip(ids, ids.isna(), strict=True)]
     frame = frame.assign(couple=couples, actor=frame["actor"].map(say), detail=frame["detail"].map(say))
     return frame[list(TABLE_COLUMNS)].rename(columns=TABLE_COLUMNS)
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from mendwell.data.engine import Engine
 from mendwell.data.sqlfiles import query
 from mendwell.limits import CHECKIN_DAY_DEFAULT
 from mendwell.periods import month_start
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class Analytics:
@@ -82,8 +84,7 @@ class Analytics:
 
     def revealed_months(self, couple_id: int) -> list[dt.date]:
         """Months both partners submitted, newest first."""
-        df = self._run("revealed_months", couple_id=couple_id)
-        return [pd.Timestamp(p).date() for p in df["period"]]
+        return [row[0] for row in self._engine.rows(query("revealed_months"), {"couple_id": couple_id})]
 
     def differences(self, couple_id: int, period: dt.date, top: int) -> pd.DataFrame:
         """The shared answers where the two partners differ most in a month."""

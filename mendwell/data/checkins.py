@@ -10,9 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from mendwell.checkin import Answer, hidden_answered
 from mendwell.data.definitions import Definitions
@@ -22,6 +20,9 @@ from mendwell.instruments import Catalog, Instrument
 from mendwell.limits import NOTE_MAX, stored_text_max
 from mendwell.model import Checkin
 from mendwell.periods import month_start
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _COLS = "checkin_id, couple_id, partner_id, period, status, started_at, updated_at, submitted_at"
 STATUS_WORDS = {None: "not started", "draft": "in progress", "submitted": "submitted"}
@@ -148,9 +149,8 @@ class Checkins:
 
     def first_month(self, couple_id: int) -> dt.date | None:
         """The month of the couple's first check-in, of either partner and in any state (None before any)."""
-        found = self._engine.read("SELECT min(period) AS first FROM checkins WHERE couple_id = $c", {"c": couple_id})
-        first = found["first"].iloc[0]
-        return None if pd.isna(first) else pd.Timestamp(first).date()
+        found = self._engine.one("SELECT min(period) FROM checkins WHERE couple_id = $c", {"c": couple_id})
+        return found[0] if found else None
 
     # -- writing ----------------------------------------------------------------------------
     def open(self, partner_id: int, period: dt.date) -> Checkin:

@@ -17,13 +17,15 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
-import pandas as pd
 
 from mendwell.data.sqlfiles import LATEST_SCHEMA, migrations
 from mendwell.errors import DatabaseBusy, DatabaseError, InvalidInput
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 T = TypeVar("T")
 Cursor = duckdb.DuckDBPyConnection

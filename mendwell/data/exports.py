@@ -9,12 +9,14 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from mendwell.data.archive import SAFETY_INSTRUMENTS
 from mendwell.data.engine import Engine
 from mendwell.data.sqlfiles import query
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)

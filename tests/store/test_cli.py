@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+import subprocess
 import time
 import tomllib
 from collections import defaultdict
@@ -187,6 +188,28 @@ def test_demo_then_info(demo_db: Path) -> None:
         assert scalar(con, "SELECT count(DISTINCT period) FROM checkins") == 6
         assert scalar(con, "SELECT max(version) FROM schema_version") == LATEST_SCHEMA
     assert f"(schema {LATEST_SCHEMA})" in ok(run_cli(demo_db, "info")).stdout
+
+
+def imported_by(result: subprocess.CompletedProcess[str]) -> set[str]:
+    """The modules a run imported, from what `PYTHONPROFILEIMPORTTIME` printed."""
+    lines = (line for line in result.stderr.splitlines() if line.startswith("import time:"))
+    return {line.rsplit("|", 1)[1].strip() for line in lines} - {"imported package"}
+
+
+@pytest.mark.parametrize("args", [("info",), ("account", "list"), ("account", "--help")])
+def test_everyday_commands_start_without_the_analysis_libraries(demo_db: Path, args: tuple[str, ...]) -> None:
+    """The commands typed often load neither pandas nor plotly (half a second of every start, once): the data
+    layer imports pandas only where a query hands back a table."""
+    imported = imported_by(ok(run_cli(demo_db, *args, env_extra={"PYTHONPROFILEIMPORTTIME": "1"})))
+    assert {"duckdb", "mendwell.data"} <= imported  # the run was measured, and it read the database
+    assert not {"pandas", "plotly", "streamlit", "pyarrow"} & imported
+
+
+def test_a_table_command_still_loads_pandas_when_it_needs_it(demo_db: Path) -> None:
+    """The other side of the lazy import: an export builds its tables with pandas, and says so in its imports."""
+    out = demo_db.parent / "lazy_export"
+    imported = imported_by(ok(run_cli(demo_db, "export", str(out), env_extra={"PYTHONPROFILEIMPORTTIME": "1"})))
+    assert "pandas" in imported
 
 
 def test_demo_if_empty_adds_nothing_to_a_used_database(demo_db: Path) -> None:
