@@ -149,7 +149,7 @@ def felt(
 ) -> list[QuestionnaireWords]:
     """Each questionnaire with shared scores this month: every shared part with each partner's words."""
     shared = month_scores[~month_scores["private"].astype(bool)] if not month_scores.empty else month_scores
-    readings = {(r.instrument_id, r.subscale_id): str(r.reading) for r in gaps.itertuples()}
+    readings = {(r.instrument_id, r.subscale_id): (str(r.reading), bool(r.same_words)) for r in gaps.itertuples()}
     scored = {(r.instrument_id, r.subscale_id, int(r.partner_id)): r for r in shared.itertuples()}
     out: list[QuestionnaireWords] = []
     for inst in catalog.instruments:
@@ -159,8 +159,7 @@ def felt(
                 continue
             rows = [(pid, row) for pid in partner_ids if (row := scored.get((inst.id, sc.id, pid))) is not None]
             sides = tuple(Side(pid, part_words(sc, float(row.score), row.band)) for pid, row in rows)
-            reading = readings.get((inst.id, sc.id), "")
-            same = len(sides) > 1 and len({side.words for side in sides}) == 1
+            reading, same = readings.get((inst.id, sc.id), ("", False))  # both answered: `dyad_gaps` decided
             if reading == SEEING_DIFFERENTLY and same:
                 # the same words, answers apart beyond chance: the scores say where the difference is
                 meta = charts.subscale_meta(inst, sc.id)

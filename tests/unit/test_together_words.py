@@ -35,7 +35,7 @@ def test_a_part_seen_differently_in_the_same_words_shows_the_scores(catalog: Cat
         (together.SEEING_DIFFERENTLY, [f"{words} (0.0 of ", f"{words} (1.0 of "]),
         (together.CLOSE, [words, words]),
     ):
-        gaps = pd.DataFrame({"instrument_id": [inst], "subscale_id": [sub], "reading": [reading]})
+        gaps = together.dyad_gaps(scores.assign(sem=1.0, step=1.0)).assign(reading=reading)  # as if so judged
         [card] = [c for c in together.felt(scores, gaps, catalog, [ANN, BOB]) if c.parts]
         [part] = [p for p in card.parts if p.reading == reading]
         said = [side.words for side in part.sides]
