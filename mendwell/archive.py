@@ -29,12 +29,14 @@ from mendwell.data.sqlfiles import LATEST_SCHEMA
 from mendwell.errors import ArchiveError, InvalidInput, NotFound
 from mendwell.limits import (
     ARCHIVE_CHUNK_BYTES,
+    ARCHIVE_DIRECTORY_MAX_BYTES,
     ARCHIVE_MANIFEST_MAX_BYTES,
     ARCHIVE_MAX_BYTES,
     ARCHIVE_MAX_RATIO,
     ARCHIVE_UNPACKED_MAX_BYTES,
     human_bytes,
 )
+from mendwell.zip_directory import directory_size
 
 __all__ = [
     "FORMAT", "FORMAT_VERSION", "MANIFEST", "ImportReport", "export_archive", "import_archive", "preview_archive"
@@ -209,6 +211,13 @@ def _open_zip(path: Path, problems: list[str]) -> zipfile.ZipFile | None:
         return None
     if not zipfile.is_zipfile(path):
         problems.append("the file is not a zip archive")
+        return None
+    listed = directory_size(path)
+    if listed is not None and listed > ARCHIVE_DIRECTORY_MAX_BYTES:
+        problems.append(
+            f"the archive lists {human_bytes(listed)} of members, where a Mendwell archive lists a dozen; "
+            "this is not a Mendwell archive"
+        )
         return None
     try:
         zf = zipfile.ZipFile(path)

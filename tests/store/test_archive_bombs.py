@@ -148,6 +148,31 @@ def test_a_manifest_larger_than_any_manifest_is_refused_unread(store: Database, 
     assert problem.startswith("manifest.json unpacks to more than 1 MB") and "not a Mendwell archive" in problem
 
 
+@pytest.mark.parametrize("members", [3_000, 0x10000], ids=["end record", "zip64 end record"])
+def test_a_zip_listing_more_members_than_any_archive_is_refused_unopened(
+    store: Database, tmp_path: Path, members: int
+) -> None:
+    """Found: Python's zipfile reads a zip's whole list of members, and makes an object of each, to open it: a
+    47 MB file of one-letter entries took 370 MB and 5 s, so an upload at the page's limit (200 MB) would take
+    some 1.5 GB of the server's memory. The list's size is read from the zip's last bytes first (for a zip of
+    more than 65,535 members, from its Zip64 record, as zipfile writes it)."""
+    crowded = tmp_path / "crowded.zip"
+    with zipfile.ZipFile(crowded, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr(MANIFEST, manifest())
+        for n in range(members):
+            zf.writestr(str(n), b"")
+
+    problems, peak = refused(store, crowded)
+
+    assert peak < SMALL_PEAK // 8, f"{peak / MiB:.1f} MB allocated: the list of members was read"
+    [problem] = problems
+    assert re.fullmatch(
+        r"the archive lists [\d.]+ (KB|MB) of members, where a Mendwell archive lists a dozen; "
+        r"this is not a Mendwell archive",
+        problem,
+    ), problem
+
+
 def test_a_real_manifest_is_far_below_the_limit(store: Database, tmp_path: Path) -> None:
     archived = export_archive(store, tmp_path / "real.zip")
     with zipfile.ZipFile(archived) as zf:
