@@ -200,7 +200,10 @@ def _rows_refused(cur: Cursor, table: str, parquet: Path, declared_rows: int) ->
     """Why a Parquet file is refused, from the rows its footer says it holds, before they are loaded: more than any
     archive holds (a column of one repeated value packs millions of rows into a few KB, within every size limit),
     or not the rows the manifest says. None when neither."""
-    row = cur.execute("SELECT coalesce(sum(num_rows), 0) FROM parquet_file_metadata(?)", [str(parquet)]).fetchone()
+    try:
+        row = cur.execute("SELECT coalesce(sum(num_rows), 0) FROM parquet_file_metadata(?)", [str(parquet)]).fetchone()
+    except duckdb.Error as exc:  # a footer DuckDB cannot read (its writer's name not UTF-8, ...)
+        return f"{table}.parquet cannot be read: {_plain(exc, parquet)}"
     rows = int(row[0]) if row else 0
     if rows > ARCHIVE_ROWS_MAX:
         return (

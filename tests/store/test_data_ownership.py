@@ -296,6 +296,17 @@ def _replace(name: str, data: bytes) -> Callable[[Members], None]:
     return lambda members: members.__setitem__(name, data)
 
 
+def _footer_not_text(name: str) -> Callable[[Members], None]:
+    """The Parquet file's footer names its writer in bytes that are not UTF-8 (found by the fuzz test: the
+    footer's row count was then read unguarded, and the import ended in DuckDB's exception)."""
+
+    def damage(members: Members) -> None:
+        assert b"DuckDB version" in members[name]
+        members[name] = members[name].replace(b"DuckDB version", b"\xc4uckDB version")
+
+    return damage
+
+
 def _likert(df: pd.DataFrame) -> pd.Series:
     """Answers to the bids questionnaire's 0 to 4 questions (every one of them a likert scale)."""
     return (df["instrument_id"] == "bids") & df["value"].notna()
@@ -334,6 +345,7 @@ BROKEN: list[tuple[str, str, Callable[[Members], object], str]] = [
      "but the manifest says 1"),
     ("missing table member", "new", _drop("responses.parquet"), "responses.parquet is missing"),
     ("table not parquet", "new", _replace("notes.parquet", b"hello"), "notes.parquet cannot be read"),
+    ("footer not utf-8", "new", _footer_not_text("salts.parquet"), "salts.parquet cannot be read"),
     ("missing column", "new", edit_table("responses", lambda df: df.drop(columns=["text"])),
      "responses.parquet: columns are"),
     ("extra column", "new", edit_table("notes", lambda df: df.assign(mood="sunny")), "notes.parquet: columns are"),
