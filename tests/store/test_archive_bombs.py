@@ -282,6 +282,66 @@ def test_a_parquet_file_of_more_rows_than_any_archive_holds_is_refused_before_it
         assert peak < SMALL_PEAK
 
 
+def archive_with_responses(store: Database, tmp_path: Path, answers: pa.Table, name: str) -> Path:
+    """The store's real archive with `answers` as its responses.parquet (dictionary-encoded, as Parquet writers
+    do by default), the manifest counting them."""
+    with zipfile.ZipFile(export_archive(store, tmp_path / "real.zip")) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    real_rows = {t: pq.read_metadata(pa.BufferReader(members[f"{t}.parquet"])).num_rows for t in TABLES}
+    sink = pa.BufferOutputStream()
+    pq.write_table(answers, sink, compression="zstd")
+    members["responses.parquet"] = sink.getvalue().to_pybytes()
+    members[MANIFEST] = manifest({**real_rows, "responses": answers.num_rows})
+    path = tmp_path / name
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        for member, data in members.items():
+            zf.writestr(member, data)
+    return path
+
+
+def answers_with(text: pa.Array) -> pa.Table:
+    """Answers to one question, one row per value of `text`."""
+    n = len(text)
+    return pa.table(
+        {
+            "checkin_id": pa.array(range(n), pa.int64()),
+            "instrument_id": ["bids"] * n,
+            "instrument_version": pa.array([1] * n, pa.int32()),
+            "item_id": ["b1"] * n,
+            "value": pa.array([None] * n, pa.float64()),
+            "text": text,
+        }
+    )
+
+
+def test_a_text_stored_once_for_many_rows_is_refused_before_it_is_loaded(store: Database, tmp_path: Path) -> None:
+    """Found: Parquet stores a text once and each row as a reference to it, so a file of under a kilobyte can
+    hold a thousand written answers of 1 MB each. Its footer is honest and small, and DuckDB took 4.6 GB of memory
+    and 20 s to load it. The texts' lengths are read first (quickly: DuckDB measures each stored text once)."""
+    rows, each = 400, 256 * 1024
+    text = pa.DictionaryArray.from_arrays(pa.array([0] * rows, pa.int32()), pa.array(["a" * each]))
+    bomb = archive_with_responses(store, tmp_path, answers_with(text), "dictionary-bomb.zip")
+    with zipfile.ZipFile(bomb) as zf:
+        packed = zf.getinfo("responses.parquet").file_size
+    assert packed * ARCHIVE_MAX_RATIO < rows * each // 20  # far past the ratio accepted
+
+    problems, _ = refused(store, bomb)
+
+    [problem] = problems
+    assert problem.startswith("responses.parquet would unpack to") and "not a Mendwell archive" in problem, problem
+
+
+def test_a_column_of_lists_is_refused_before_it_is_loaded(store: Database, tmp_path: Path) -> None:
+    """One row of a list column can repeat a text a million times, and loading casts it to one long text."""
+    text = pa.array([["a short text"] * 1000] * 3, pa.list_(pa.string()))
+    odd = archive_with_responses(store, tmp_path, answers_with(text), "lists.zip")
+
+    problems, _ = refused(store, odd)
+
+    assert problems == ["responses.parquet: text holds lists or records, not single values; this is not a Mendwell "
+                        "archive"]  # fmt: skip
+
+
 def test_sizes_are_said_as_people_say_them() -> None:
     """Found: "more than 2.00001 MB" in a refusal."""
     from mendwell.limits import human_bytes
