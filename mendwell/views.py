@@ -21,7 +21,7 @@ from mendwell import analysis, charts, summary
 from mendwell.checkin import Answer
 from mendwell.instruments import Catalog, Instrument, Item
 from mendwell.periods import label
-from mendwell.text import possessive
+from mendwell.text import as_cell, possessive
 
 MonthsBack = int | None  # None: all months
 
@@ -397,7 +397,7 @@ def trends_view(
                     ),
                     notes=tuple(trend_lines(chart, styles)) + ((clinical,) if clinical else ()),
                     numbers=numbers,
-                    csv=b"" if large else numbers.to_csv(index=False).encode("utf-8"),
+                    csv=b"" if large else spreadsheet_csv(numbers),
                     file_name=f"mendwell-{inst.id}-{chart.subscale_id}.csv",
                 )
             )
@@ -525,7 +525,7 @@ def themes_view(
                 sentence=summary.heatmap_sentence(mine, s.name, titles, months, came),
                 notes=tuple(notes),
                 numbers=table,
-                csv=b"" if large else table.to_csv(index=False).encode("utf-8"),
+                csv=b"" if large else spreadsheet_csv(table),
                 file_name=f"mendwell-themes-partner{s.slot}.csv",
             )
         )
@@ -562,7 +562,7 @@ def themes_view(
                         ),
                         sentence=summary.kinds_sentence(mine, s.name, labels, months, checked_in(s.partner_id)),
                         numbers=table,
-                        csv=b"" if large else table.to_csv(index=False).encode("utf-8"),
+                        csv=b"" if large else spreadsheet_csv(table),
                         file_name=f"mendwell-small-hurts-partner{s.slot}.csv",
                     ),
                 )
@@ -599,8 +599,15 @@ def mending_charts(
             figure=charts.for_screen(charts.mending_figure(mine, months, charts.in_chart_name(s.name), large=large)),
             sentence=sentence,
             numbers=table,
-            csv=b"" if large else table.to_csv(index=False).encode("utf-8"),
+            csv=b"" if large else spreadsheet_csv(table),
             file_name=f"mendwell-small-hurts-mended-partner{s.slot}.csv",
         )
         out.append(PartnerChart(s.partner_id, s.name, chart))
     return out
+
+
+def spreadsheet_csv(table: pd.DataFrame) -> bytes:
+    """`table` as a CSV file's bytes, its names and texts as a spreadsheet shows them (`text.as_cell`): a partner
+    named "=HYPERLINK(...)" is a column's name in the numbers of every chart."""
+    safe = table.rename(columns=lambda c: as_cell(str(c))).map(lambda v: as_cell(v) if isinstance(v, str) else v)
+    return bytes(safe.to_csv(index=False).encode("utf-8"))

