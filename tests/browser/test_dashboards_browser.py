@@ -541,3 +541,16 @@ def test_on_a_phone_a_chart_scrolls_with_the_page_and_a_tap_shows_readable_words
         screenshot(page, "trends-tapped-point-phone.png")
     finally:
         context.close()
+
+
+def test_a_table_offers_no_download_of_its_own(page: Page, served: tuple[Server, str]) -> None:
+    """Found: every table's toolbar offered "Download as CSV": an export no one is told about, left out of the
+    audit trail, whose cells a spreadsheet would run as formulas (`text.as_cell`). Data is taken out on the Data
+    page (and a chart's numbers by its own button); a table keeps its search and its full-screen view."""
+    server, partner = served
+    browser_sign_in(page, server.url, partner, path="/history")
+    table = page.get_by_test_id("stDataFrame").first
+    table.hover()
+    toolbar = page.get_by_test_id("stElementToolbar").first
+    expect(toolbar.get_by_role("button", name="Search")).to_be_visible()
+    assert toolbar.get_by_role("button", name="Download as CSV").count() == 0
