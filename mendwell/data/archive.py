@@ -29,6 +29,7 @@ from mendwell.limits import (
     CHECKIN_DAY_MIN,
     NAME_MAX,
     NOTE_MAX,
+    SALT_BYTES,
     SEALED_PREFIX,
     TEXT_ANSWER_MAX,
     human_bytes,
@@ -207,6 +208,10 @@ def _too_large(table: str, parquet: Path, unpacked: int) -> str | None:
     return None
 
 
+# A salt as `vault` writes it: SALT_BYTES random bytes in base64 (16 bytes: 22 characters and "=="). Any other
+# would stop its partner's sign-in where their key is worked out.
+_SALT_PADDING = -SALT_BYTES % 3
+_SALT_WRITTEN = f"[A-Za-z0-9+/]{{{(SALT_BYTES + _SALT_PADDING) * 4 // 3 - _SALT_PADDING}}}={{{_SALT_PADDING}}}"
 _NESTED = re.compile(r"\[|^(STRUCT|MAP|UNION)\(")  # DuckDB's names of a list, an array, a record, ...
 _TEXT_BYTES = {"VARCHAR": "strlen", "BLOB": "octet_length"}
 _VALUE_BYTES = 8  # what any other single value takes, about
@@ -340,6 +345,10 @@ def _checks(cur: Cursor) -> list[str]:
         (
             "SELECT count(*) FROM imp_salts s WHERE s.partner_id NOT IN (SELECT partner_id FROM imp_partners)",
             "salts: refer to a partner that is not in the archive",
+        ),
+        (
+            f"SELECT count(*) FROM imp_salts WHERE salt IS NULL OR NOT regexp_full_match(salt, '{_SALT_WRITTEN}')",
+            "salts: a salt is not one Mendwell makes (a partner's sealed words could not be opened with it)",
         ),
         (
             "SELECT count(*) FROM imp_baselines b WHERE b.couple_id NOT IN (SELECT couple_id FROM imp_couples)",

@@ -296,6 +296,19 @@ def _replace(name: str, data: bytes) -> Callable[[Members], None]:
     return lambda members: members.__setitem__(name, data)
 
 
+def _salt_of_the_first_partner(salt: str | None) -> Callable[[Members], None]:
+    """The archive's first partner's salt, as given (found: any text was imported as a salt; one not in base64
+    stopped that partner's sign-in where their sealing key is worked out, and a short one weakens the key)."""
+
+    def edit(members: Members) -> None:
+        partner = int(frame(members, "partners")["partner_id"].iloc[0])
+        salts = frame(members, "salts")
+        salted = pd.DataFrame({"partner_id": pd.Series([partner], dtype="int32"), "salt": [salt]})
+        set_frame(members, "salts", pd.concat([salts[salts["partner_id"] != partner], salted], ignore_index=True))
+
+    return edit
+
+
 def _footer_not_text(name: str) -> Callable[[Members], None]:
     """The Parquet file's footer names its writer in bytes that are not UTF-8 (found by the fuzz test: the
     footer's row count was then read unguarded, and the import ended in DuckDB's exception)."""
@@ -346,6 +359,9 @@ BROKEN: list[tuple[str, str, Callable[[Members], object], str]] = [
     ("missing table member", "new", _drop("responses.parquet"), "responses.parquet is missing"),
     ("table not parquet", "new", _replace("notes.parquet", b"hello"), "notes.parquet cannot be read"),
     ("footer not utf-8", "new", _footer_not_text("salts.parquet"), "salts.parquet cannot be read"),
+    ("salt not base64", "new", _salt_of_the_first_partner("not a salt at all"), "salts: a salt is not one"),
+    ("salt too short", "new", _salt_of_the_first_partner("c2FsdA=="), "salts: a salt is not one"),
+    ("salt missing", "new", _salt_of_the_first_partner(None), "salts: a salt is not one"),
     ("missing column", "new", edit_table("responses", lambda df: df.drop(columns=["text"])),
      "responses.parquet: columns are"),
     ("extra column", "new", edit_table("notes", lambda df: df.assign(mood="sunny")), "notes.parquet: columns are"),
