@@ -354,6 +354,10 @@ def _checks(cur: Cursor) -> list[str]:
             "SELECT count(*) FROM imp_baselines b WHERE b.couple_id NOT IN (SELECT couple_id FROM imp_couples)",
             "baselines: refer to a couple that is not in the archive",
         ),
+        (  # "from that month on": a mark on the 15th would leave that month's check-in out of the baseline
+            "SELECT count(*) FROM imp_baselines WHERE period IS NULL OR day(period) <> 1",
+            "baselines: the start of therapy must be the first day of a month",
+        ),
         (
             "SELECT count(*) FROM imp_checkins WHERE status NOT IN ('draft', 'submitted')",
             "checkins: status must be draft or submitted",

@@ -225,6 +225,19 @@ def test_archive_round_trip_keeps_every_row_and_score(demo_store: Database, tmp_
         assert ck.checkin_id > int(rows(empty, "checkins", f"WHERE checkin_id <> {ck.checkin_id}")["checkin_id"].max())
 
 
+def test_a_start_of_therapy_travels_with_the_archive(demo_store: Database, tmp_path: Path) -> None:
+    """The other side of refusing a mark in mid-month: a couple's start of therapy, as the app marks it (a
+    month), comes back with their archive, and their baseline with it."""
+    first = demo_store.couples.all()[0].couple_id
+    month = dt.date(2025, 6, 1)
+    demo_store.baselines.mark(first, month)
+    arc = export_archive(demo_store, tmp_path / "marked.zip")
+    with opened(tmp_path / "empty.duckdb") as empty:
+        import_archive(empty, arc)
+        assert empty.baselines.get(first) == month
+        assert [c.couple_id for c in empty.couples.all() if empty.baselines.get(c.couple_id)] == [first]
+
+
 def test_per_couple_archive_holds_only_that_couple(demo_store: Database, tmp_path: Path) -> None:
     couple_id = demo_store.couples.all()[1].couple_id
     arc = export_archive(demo_store, tmp_path / "one.zip", couple_id=couple_id)
@@ -309,6 +322,18 @@ def _salt_of_the_first_partner(salt: str | None) -> Callable[[Members], None]:
     return edit
 
 
+def _start_of_therapy(day: dt.date) -> Callable[[Members], None]:
+    """The archive's first couple's start-of-therapy mark on `day` (the app marks a month: its first day)."""
+
+    def edit(members: Members) -> None:
+        couple = int(frame(members, "couples")["couple_id"].iloc[0])
+        marks = pd.DataFrame({"couple_id": pd.Series([couple], dtype="int32"), "period": [day],
+                              "marked_at": [pd.Timestamp("2026-03-20 10:00")]})  # fmt: skip
+        set_frame(members, "baselines", marks)
+
+    return edit
+
+
 def _footer_not_text(name: str) -> Callable[[Members], None]:
     """The Parquet file's footer names its writer in bytes that are not UTF-8 (found by the fuzz test: the
     footer's row count was then read unguarded, and the import ended in DuckDB's exception)."""
@@ -362,6 +387,7 @@ BROKEN: list[tuple[str, str, Callable[[Members], object], str]] = [
     ("salt not base64", "new", _salt_of_the_first_partner("not a salt at all"), "salts: a salt is not one"),
     ("salt too short", "new", _salt_of_the_first_partner("c2FsdA=="), "salts: a salt is not one"),
     ("salt missing", "new", _salt_of_the_first_partner(None), "salts: a salt is not one"),
+    ("start of therapy mid-month", "new", _start_of_therapy(dt.date(2026, 3, 15)), "baselines: the start of therapy"),
     ("missing column", "new", edit_table("responses", lambda df: df.drop(columns=["text"])),
      "responses.parquet: columns are"),
     ("extra column", "new", edit_table("notes", lambda df: df.assign(mood="sunny")), "notes.parquet: columns are"),
