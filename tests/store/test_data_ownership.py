@@ -164,6 +164,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog) -> World:
     with opened(source) as src:
         couple_id = src.couples.create("Newcomers", ["Ed", "Flo"])
         add_history(src, catalog, couple_id)
+        src.baselines.mark(couple_id, dt.date(2025, 1, 1))  # so that every archived table holds a row
         export_archive(src, d / "new.zip", couple_id=couple_id)
         export_archive(src, d / "full.zip")
     return World(d / "target.duckdb", d / "new.zip", d / "full.zip", couple_id)
@@ -943,3 +944,34 @@ def test_cli_archive_asks_the_process_holding_the_database(
     with opened(elsewhere) as target:
         import_archive(target, out)
         assert len(target.couples.all()) == len(demo_store.couples.all())
+
+
+def _required_columns() -> list[tuple[str, str]]:
+    """(table, column) for every archived column the database's schema declares NOT NULL, as a fresh database
+    reports it: the list follows the migrations."""
+    with tempfile.TemporaryDirectory() as d, opened(Path(d) / "schema.duckdb") as db:
+        found = db.engine.rows(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE is_nullable = 'NO'"
+        )
+    return sorted((t, c) for t, c in found if c in TABLES.get(t, {}))
+
+
+@pytest.mark.parametrize(("table", "column"), _required_columns(), ids=lambda v: str(v))
+def test_a_missing_required_value_is_refused_in_words(
+    world: World, target: Database, tmp_path: Path, table: str, column: str
+) -> None:
+    """Every value the database requires, missing in an archive, is refused by a sentence of ours, never by the
+    database's own constraint message (found: a mid-month start of therapy came back as "Constraint Error: CHECK
+    constraint failed on table ...")."""
+    members = read_members(world.new)  # one couple: the smallest archive that holds a row of every table
+    df = frame(members, table)
+    assert not df.empty, f"the archive holds no {table}: nothing to take a value from"
+    df[column] = df[column].astype(object)
+    df.loc[df.index[0], column] = None
+    set_frame(members, table, df)
+    bad = write_members(members, tmp_path / "missing.zip")
+    with pytest.raises(ArchiveError) as caught:
+        import_archive(target, bad)
+    message = str(caught.value)
+    assert "Error" not in message and "constraint" not in message.lower(), message
+    assert f"{table}: " in message, message
