@@ -215,8 +215,8 @@ def _open_zip(path: Path, problems: list[str]) -> zipfile.ZipFile | None:
     listed = directory_size(path)
     if listed is not None and listed > ARCHIVE_DIRECTORY_MAX_BYTES:
         problems.append(
-            f"the archive lists {human_bytes(listed)} of members, where a Mendwell archive lists a dozen; "
-            "this is not a Mendwell archive"
+            f"the archive's list of the files it holds takes {human_bytes(listed)}, where a Mendwell archive's takes "
+            "about 1 KB; this is not a Mendwell archive"
         )
         return None
     try:
