@@ -216,7 +216,7 @@ def _open_zip(path: Path, problems: list[str]) -> zipfile.ZipFile | None:
     if listed is not None and listed > ARCHIVE_DIRECTORY_MAX_BYTES:
         problems.append(
             f"the archive's list of the files it holds takes {human_bytes(listed)}, where a Mendwell archive's takes "
-            "about 1 KB; this is not a Mendwell archive"
+            "under 1 KB; this is not a Mendwell archive"
         )
         return None
     try:

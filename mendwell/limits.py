@@ -62,7 +62,7 @@ ARCHIVE_MAX_BYTES = 2 * 1024**3  # the archive file itself
 ARCHIVE_UNPACKED_MAX_BYTES = 8 * 1024**3  # everything in it, unpacked
 ARCHIVE_MANIFEST_MAX_BYTES = 1024**2  # manifest.json, unpacked (a real one is about 1 KB); larger: refused unread
 # the zip's list of members, which Python reads whole (and makes an object of each entry) to open a zip: a real
-# archive's, a dozen members, is about 1 KB; larger: refused unopened
+# archive's, nine members, is under 1 KB; larger: refused unopened
 ARCHIVE_DIRECTORY_MAX_BYTES = 64 * 1024
 
 
