@@ -208,8 +208,8 @@ def _too_large(table: str, parquet: Path, unpacked: int) -> str | None:
     return None
 
 
-# A salt as `vault` writes it: SALT_BYTES random bytes in base64 (16 bytes: 22 characters and "=="). Any other
-# would stop its partner's sign-in where their key is worked out.
+# A salt as `vault` writes it: SALT_BYTES random bytes in base64 (16 bytes: 22 characters and "=="). Text not in
+# base64 would stop its partner's sign-in, where their key is worked out from it; a shorter salt weakens the key.
 _SALT_PADDING = -SALT_BYTES % 3
 _SALT_WRITTEN = f"[A-Za-z0-9+/]{{{(SALT_BYTES + _SALT_PADDING) * 4 // 3 - _SALT_PADDING}}}={{{_SALT_PADDING}}}"
 _NESTED = re.compile(r"\[|^(STRUCT|MAP|UNION)\(")  # DuckDB's names of a list, an array, a record, ...
